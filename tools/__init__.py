@@ -1,1 +1,3 @@
-"""LangChain tools with typed pydantic arguments and compact typed results: thin wrappers over quant/ and memory/, no logic of their own."""
+"""LangChain tools with typed pydantic arguments and compact typed results: thin wrappers over
+quant/ and memory/, no logic of their own.
+"""

@@ -1,0 +1,66 @@
+"""The ``quantpilot`` command. Start-up stays fast: each command imports what it needs inside."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from api.commands import config_cmd, data_cmd, db_cmd, demo_cmd
+from errors import QuantpilotError
+
+app = typer.Typer(
+    name="quantpilot",
+    help="quantpilot — an agentic trading assistant with human approvals (paper trading by default).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(data_cmd.app, name="data")
+app.command("demo")(demo_cmd.demo)
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+) -> None:
+    _state["debug"] = debug or os.environ.get("QUANTPILOT_DEBUG") == "1"
+
+
+def _configure_runtime() -> None:
+    """Settings every command shares: numba's kernel cache under QUANTPILOT_HOME."""
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        from config import get_settings
+
+        os.environ["NUMBA_CACHE_DIR"] = str(get_settings().numba_cache_dir)
+
+
+def main() -> None:
+    """Entry point: every QuantpilotError becomes one line on stderr and exit code 2."""
+    from api.output import print_error
+
+    try:
+        _configure_runtime()
+        app()
+    except QuantpilotError as exc:
+        if _state["debug"]:
+            raise
+        print_error(str(exc).splitlines()[0] if "\n" not in str(exc) else str(exc))
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a user never sees a traceback
+        if _state["debug"]:
+            raise
+        print_error(f"unexpected {exc.__class__.__name__}: {exc} (run with --debug for details)")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""``quantpilot data``: load, list, show and check market data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Market data: load, list, show, quality, schedules.", no_args_is_help=True)
+
+SOURCES = "bundled|synthetic|csv|parquet|yfinance|alpaca"
+
+
+def _service():
+    from memory.db import connect
+    from memory.market_data import MarketDataService
+
+    return MarketDataService(connect())
+
+
+def _parse_map(pairs: list[str]) -> dict[str, str]:
+    from errors import ConfigError
+
+    mapping = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ConfigError(f"--map expects FILE_COLUMN=FIELD, got {pair!r}")
+        src, dst = pair.split("=", 1)
+        mapping[src.strip()] = dst.strip()
+    return mapping
+
+
+@app.command("load")
+def load(
+    source: str = typer.Option("bundled", "--source", help=f"One of {SOURCES}."),
+    symbols: str | None = typer.Option(None, "--symbols", help="Comma-separated, e.g. AAPL,MSFT."),
+    start: str | None = typer.Option(None, "--start", help="First date, YYYY-MM-DD."),
+    end: str | None = typer.Option(None, "--end", help="Last date, YYYY-MM-DD."),
+    path: Path | None = typer.Argument(None, help="File to import (csv/parquet sources)."),
+    symbol: str | None = typer.Option(None, "--symbol", help="Symbol of a single-symbol file."),
+    column_map: list[str] = typer.Option([], "--map", help="Column mapping FILE_COLUMN=FIELD (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Fetch bars, validate them, and store them (all or nothing)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from api.output import console, print_json, print_table
+    from errors import ConfigError
+
+    if source in ("csv", "parquet") and path is None:
+        raise ConfigError(f"--source {source} needs a PATH to the file")
+    service = _service()
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=as_json,
+    ) as bar:
+        task = bar.add_task(f"loading from {source}", total=None)
+
+        def progress(done: int, total: int, current: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"{source}: {current}")
+
+        report = service.load(
+            source, symbols, start, end, path=path, column_map=_parse_map(column_map) or None,
+            symbol=symbol, progress=progress,
+        )
+    if as_json:
+        print_json(report.to_dict())
+        return
+    data = report.to_dict()
+    print_table(
+        f"loaded from {source}",
+        ["rows", "inserted", "updated", "unchanged", "warnings"],
+        [(data["rows"], data["inserted"], data["updated"], data["unchanged"], data["warnings"])],
+    )
+
+
+@app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Stored symbols with bar counts and date ranges."""
+    from dataclasses import asdict
+
+    from api.output import print_json, print_table
+
+    rows = _service().list_symbols()
+    if as_json:
+        print_json([asdict(r) for r in rows])
+        return
+    print_table(
+        "stored market data",
+        ["symbol", "bars", "first", "last", "source", "closes only"],
+        [(r.symbol, r.bars, r.first_ts.date(), r.last_ts.date(), r.source, r.closes_only) for r in rows],
+    )
+
+
+@app.command("show")
+def show(
+    symbol: str = typer.Argument(..., help="Symbol, e.g. AAPL."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Show only what was known at this date."),
+    start: str | None = typer.Option(None, "--start"),
+    end: str | None = typer.Option(None, "--end"),
+    tail: int = typer.Option(10, "--tail", min=1, help="Rows to print (table mode)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (all rows in range)."),
+) -> None:
+    """Bars of one symbol, point in time."""
+    from api.output import print_json, print_table
+
+    bars = _service().show(symbol, as_of=as_of, start=start, end=end)
+    if as_json:
+        records = bars.astype(object).where(bars.notna(), None).to_dict(orient="records")
+        print_json({"symbol": symbol.upper(), "as_of": as_of, "bars": records})
+        return
+    shown = bars.tail(tail)
+    print_table(
+        f"{symbol.upper()} — {len(bars)} bars" + (f" as of {as_of}" if as_of else ""),
+        ["date", "open", "high", "low", "close", "volume"],
+        [(r.ts.date(), r.open, r.high, r.low, r.close, r.volume) for r in shown.itertuples()],
+    )
+
+
+@app.command("quality")
+def quality(
+    symbol: str = typer.Argument(...),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The latest data-quality report of a symbol (warnings found at load time)."""
+    from api.output import console, print_json, print_table
+
+    report = _service().quality(symbol)
+    if as_json:
+        print_json(report)
+        return
+    print_table(
+        f"quality of {report['symbol']} (loaded {report['created_at']:%Y-%m-%d %H:%M} from {report['source']})",
+        ["rows", "errors", "warnings", "first", "last"],
+        [(report["n_rows"], report["n_errors"], report["n_warnings"], report["first_ts"].date(),
+          report["last_ts"].date())],
+    )
+    for issue in report["issues"][:20]:
+        console.print(f"  [yellow]{issue.get('rule')}[/] {issue.get('ts')}: {issue.get('detail')}")
+
+
+@app.command("schedule")
+def schedule(
+    symbols: str = typer.Option(..., "--symbols", help="Comma-separated symbols."),
+    source: str = typer.Option("yfinance", "--source", help=f"One of {SOURCES}."),
+    cron: str = typer.Option(..., "--cron", help='Crontab expression, e.g. "30 22 * * 1-5".'),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Store a recurring collection job; `quantpilot serve` runs due schedules."""
+    from api.output import console, print_json
+    from memory.db import connect
+    from memory.schedules import ScheduleStore
+
+    created = ScheduleStore(connect()).add(symbols, source, cron)
+    if as_json:
+        print_json(created)
+    else:
+        console.print(f"schedule {created['id']}: {source} {','.join(created['symbols'])} at '{cron}' "
+                      f"(next run {created['next_run']})")
+
+
+@app.command("schedules")
+def schedules(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Stored collection schedules with their last outcome."""
+    from api.output import print_json, print_table
+    from memory.db import connect
+    from memory.schedules import ScheduleStore
+
+    rows = ScheduleStore(connect()).list()
+    if as_json:
+        print_json(rows)
+        return
+    print_table("collection schedules", ["id", "source", "symbols", "cron", "next run", "last outcome"],
+                [(r["id"], r["source"], ",".join(r["symbols"]), r["cron"], r["next_run"], r["last_outcome"])
+                 for r in rows])

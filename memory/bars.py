@@ -1,0 +1,197 @@
+"""The point-in-time bar store: bulk upsert and reads that never see past ``as_of``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from errors import ConfigError
+from quant.data.schema import BAR_COLUMNS, DAILY, empty_bars, to_bar_frame
+
+if TYPE_CHECKING:
+    from memory.db import Database
+
+_COPY_COLUMNS = ("symbol", "timeframe", "ts", "open", "high", "low", "close", "volume", "source")
+
+_UPSERT = """
+INSERT INTO bars AS b (symbol, timeframe, ts, open, high, low, close, volume, source)
+SELECT symbol, timeframe, ts, open, high, low, close, volume, source FROM bars_incoming
+ON CONFLICT (symbol, timeframe, ts) DO UPDATE
+SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+    volume = EXCLUDED.volume, source = EXCLUDED.source, ingested_at = now()
+WHERE (b.open, b.high, b.low, b.close, b.volume, b.source)
+      IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume,
+                        EXCLUDED.source)
+RETURNING (xmax = 0) AS inserted
+"""
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """Rows offered, and how many were new, changed (re-ingested) or already identical."""
+
+    rows: int
+    inserted: int
+    updated: int
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - self.inserted - self.updated
+
+
+@dataclass(frozen=True)
+class SymbolSummary:
+    symbol: str
+    timeframe: str
+    bars: int
+    first_ts: datetime
+    last_ts: datetime
+    source: str
+    closes_only: bool
+
+
+def as_utc_timestamp(value: date | datetime | str | pd.Timestamp | None) -> pd.Timestamp | None:
+    """A point in time as a UTC timestamp; a bare date means the end of that day's session stamp."""
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"not a date or timestamp: {value!r}") from exc
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+class BarStore:
+    """Reads and writes bars. Every read takes ``as_of``: nothing after it is ever returned."""
+
+    def __init__(self, database: Database):
+        self._db = database
+
+    def upsert(
+        self, frame: pd.DataFrame, source: str, timeframe: str = DAILY, *, connection: Connection | None = None
+    ) -> UpsertResult:
+        """Store a validated bar frame: COPY into a temp table, then one upsert statement.
+
+        Runs in ``connection``'s transaction when given (so a caller can store more in the same
+        transaction), else in its own. Re-running with identical rows changes nothing
+        (``ingested_at`` kept); a changed row is updated and stamped with a new ``ingested_at``.
+        """
+        bars = to_bar_frame(frame)
+        if bars.empty:
+            return UpsertResult(0, 0, 0)
+        if connection is None:
+            with self._db.engine.begin() as conn:
+                return self._upsert(conn, bars, source, timeframe)
+        return self._upsert(connection, bars, source, timeframe)
+
+    def _upsert(self, conn: Connection, bars: pd.DataFrame, source: str, timeframe: str) -> UpsertResult:
+        payload = self._csv_payload(bars, source, timeframe)
+        with conn.connection.driver_connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS bars_incoming")
+            cur.execute("CREATE TEMP TABLE bars_incoming (LIKE bars INCLUDING DEFAULTS) ON COMMIT DROP")
+            with cur.copy(f"COPY bars_incoming ({', '.join(_COPY_COLUMNS)}) FROM STDIN (FORMAT csv)") as cp:
+                cp.write(payload)
+            cur.execute(_UPSERT)
+            flags = [row[0] for row in cur.fetchall()]
+            cur.execute("DROP TABLE bars_incoming")
+            self._touch_instruments(cur, bars, source)
+        inserted = sum(flags)
+        return UpsertResult(len(bars), inserted, len(flags) - inserted)
+
+    @staticmethod
+    def _csv_payload(bars: pd.DataFrame, source: str, timeframe: str) -> bytes:
+        """CSV rows for COPY, built column-wise (pandas' to_csv is 4x slower on 166k rows)."""
+        n = len(bars)
+        codes, unique_ts = pd.factorize(bars["ts"])
+        ts = pd.DatetimeIndex(unique_ts).strftime("%Y-%m-%dT%H:%M:%S+00:00").to_numpy()[codes].tolist()
+        columns: list[list[str]] = [bars["symbol"].tolist(), [timeframe] * n, ts]
+        for name in ("open", "high", "low", "close", "volume"):
+            values = bars[name].to_numpy()
+            if pd.isna(values).all():
+                columns.append([""] * n)
+            else:
+                columns.append(["" if v != v else repr(v) for v in values.tolist()])
+        columns.append([source] * n)
+        return ("\n".join(map(",".join, zip(*columns, strict=True))) + "\n").encode()
+
+    @staticmethod
+    def _touch_instruments(cur, bars: pd.DataFrame, source: str) -> None:
+        closes_only = bars.groupby("symbol")["open"].apply(lambda s: bool(s.isna().all()))
+        cur.executemany(
+            """
+            INSERT INTO instruments (symbol, source, closes_only) VALUES (%s, %s, %s)
+            ON CONFLICT (symbol) DO UPDATE SET source = EXCLUDED.source,
+                closes_only = EXCLUDED.closes_only, updated_at = now()
+            WHERE (instruments.source, instruments.closes_only)
+                  IS DISTINCT FROM (EXCLUDED.source, EXCLUDED.closes_only)
+            """,
+            [(sym, source, flag) for sym, flag in closes_only.items()],
+        )
+
+    def read(
+        self,
+        symbols: list[str] | tuple[str, ...],
+        start: date | datetime | str | None = None,
+        end: date | datetime | str | None = None,
+        *,
+        as_of: date | datetime | str | pd.Timestamp,
+        timeframe: str = DAILY,
+        ingested_before: datetime | None = None,
+    ) -> pd.DataFrame:
+        """Bars of ``symbols`` with ``start <= ts <= min(end, as_of)`` as a canonical bar frame.
+
+        ``as_of`` is required: a bar stamped after it does not exist for the caller. With
+        ``ingested_before``, bars ingested (or revised) after that instant are invisible too.
+        """
+        cutoff = as_utc_timestamp(as_of)
+        upper = cutoff if end is None else min(cutoff, as_utc_timestamp(end))
+        lower = as_utc_timestamp(start)
+        if lower is not None and lower > upper:
+            raise ConfigError(f"start {lower.date()} is after end/as_of {upper.date()}")
+        clauses = ["symbol = ANY(:symbols)", "timeframe = :tf", "ts <= :upper"]
+        params: dict = {"symbols": [s.upper() for s in symbols], "tf": timeframe, "upper": upper}
+        if lower is not None:
+            clauses.append("ts >= :lower")
+            params["lower"] = lower
+        if ingested_before is not None:
+            clauses.append("ingested_at <= :ingested")
+            params["ingested"] = ingested_before
+        sql = (
+            f"SELECT {', '.join(BAR_COLUMNS)} FROM bars WHERE {' AND '.join(clauses)} ORDER BY symbol, ts"
+        )
+        with self._db.engine.connect() as conn:
+            rows = conn.execute(text(sql), params).all()
+        if not rows:
+            return empty_bars()
+        return to_bar_frame(pd.DataFrame(rows, columns=list(BAR_COLUMNS)))
+
+    def symbols(self, timeframe: str = DAILY) -> list[SymbolSummary]:
+        """What is stored, one summary per symbol."""
+        sql = """
+            SELECT b.symbol, b.timeframe, count(*), min(b.ts), max(b.ts), max(b.source),
+                   coalesce(bool_and(i.closes_only), false)
+            FROM bars b LEFT JOIN instruments i USING (symbol)
+            WHERE b.timeframe = :tf GROUP BY b.symbol, b.timeframe ORDER BY b.symbol
+        """
+        with self._db.engine.connect() as conn:
+            rows = conn.execute(text(sql), {"tf": timeframe}).all()
+        return [SymbolSummary(*row) for row in rows]
+
+    def known_symbols(self) -> set[str]:
+        with self._db.engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT symbol FROM instruments"))}
+
+    def last_bar_ts(self, symbol: str, timeframe: str = DAILY) -> datetime | None:
+        with self._db.engine.connect() as conn:
+            return conn.execute(
+                text("SELECT max(ts) FROM bars WHERE symbol = :s AND timeframe = :tf"),
+                {"s": symbol.upper(), "tf": timeframe},
+            ).scalar()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

