@@ -20,18 +20,19 @@ def alembic_config() -> Config:
     return config
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revision() -> str:
+    """The head revision(s) of the migration tree, comma-joined (branches per concept are allowed)."""
+    return ",".join(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
 
 
-def current_revision(database) -> str | None:
+def current_revision(database) -> str:
     with database.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
-def upgrade(database, revision: str = "head") -> str | None:
-    """Bring the schema to ``revision``; returns the revision now current. Safe to run concurrently."""
-    if revision == "head" and current_revision(database) == head_revision():
+def upgrade(database, revision: str = "heads") -> str:
+    """Bring the schema to ``revision``; returns the revision(s) now current. Safe to run concurrently."""
+    if revision == "heads" and current_revision(database) == head_revision():
         return head_revision()
     config = alembic_config()
     with database.engine.begin() as conn:
