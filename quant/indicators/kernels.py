@@ -1,0 +1,286 @@
+"""numba kernels behind ``quant.indicators.core``: 1-D loops over float64 arrays, written to
+reproduce pandas / pandas-ta arithmetic (so results agree to ~1e-12, not just approximately).
+
+Every kernel writes into a preallocated ``out`` array and handles NaN the way pandas does:
+rolling windows skip NaN and need ``n`` valid values; exponential recursions follow
+``Series.ewm(adjust=False, ignore_na=False)`` (a NaN carries the previous value forward and
+the decay keeps accruing). ``start`` is the index of the first valid input; nothing before it
+is written (callers pre-fill ``out`` with NaN).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_NAN = np.nan
+
+
+@njit(cache=True, error_model="numpy")
+def first_valid(x):
+    """Index of the first finite value of ``x`` (len(x) if none)."""
+    for i in range(x.shape[0]):
+        if x[i] == x[i]:
+            return i
+    return x.shape[0]
+
+
+@njit(cache=True, error_model="numpy")
+def ewm_from(x, alpha, start, seed, out):
+    """pandas ``ewm(alpha, adjust=False).mean()`` of ``x[start:]`` with ``x[start]`` := seed;
+    writes NaN before ``start``."""
+    n = x.shape[0]
+    for i in range(min(start, n)):
+        out[i] = _NAN
+    if start >= n:
+        return
+    factor = 1.0 - alpha
+    unit = factor + alpha == 1.0
+    weighted = seed
+    old_wt = 1.0
+    out[start] = weighted
+    for i in range(start + 1, n):
+        cur = x[i]
+        if cur == cur:
+            if weighted != cur:
+                if old_wt == 1.0 and unit:
+                    weighted = factor * weighted + alpha * cur
+                else:
+                    w = old_wt * factor
+                    weighted = (w * weighted + alpha * cur) / (w + alpha)
+            old_wt = 1.0
+        else:
+            old_wt *= factor
+        out[i] = weighted
+
+
+@njit(cache=True, error_model="numpy")
+def sma_1d(x, length, out):
+    """Rolling mean over ``length`` values (NaN unless all ``length`` values are valid)."""
+    n = x.shape[0]
+    total = 0.0
+    comp = 0.0
+    nan_count = 0
+    for i in range(n):
+        v = x[i]
+        if v == v:
+            y = v - comp
+            t = total + y
+            comp = (t - total) - y
+            total = t
+        else:
+            nan_count += 1
+        if i >= length:
+            old = x[i - length]
+            if old == old:
+                y = -old - comp
+                t = total + y
+                comp = (t - total) - y
+                total = t
+            else:
+                nan_count -= 1
+        if i >= length - 1 and nan_count == 0:
+            out[i] = total / length
+        else:
+            out[i] = _NAN
+
+
+@njit(cache=True, error_model="numpy")
+def fill_nan(out, stop):
+    for i in range(min(stop, out.shape[0])):
+        out[i] = _NAN
+
+
+@njit(cache=True, error_model="numpy")
+def seeded_ewm(x, length, alpha, out):
+    """EMA/RMA with pandas-ta's ``presma``: the mean of the first ``length`` values from the first
+    valid one seeds ``ewm(alpha, adjust=False)`` at that window's last bar."""
+    start = first_valid(x)
+    seed_at = start + length - 1
+    if seed_at >= x.shape[0]:
+        fill_nan(out, x.shape[0])
+        return
+    total = 0.0
+    count = 0
+    for i in range(start, seed_at + 1):
+        if x[i] == x[i]:
+            total += x[i]
+            count += 1
+    ewm_from(x, alpha, seed_at, total / count, out)
+
+
+@njit(cache=True, error_model="numpy")
+def ema_1d(x, length, out):
+    """pandas-ta ``ema(presma=True)``: alpha = 2/(length+1), SMA-seeded."""
+    seeded_ewm(x, length, 2.0 / (length + 1.0), out)
+
+
+@njit(cache=True, error_model="numpy")
+def rsi_1d(close, length, out):
+    """Wilder RSI as pandas-ta (RMA of gains and losses, seeded by the first change); NaN for
+    the first ``length`` bars from the first valid close."""
+    n = close.shape[0]
+    start = first_valid(close)
+    fill_nan(out, start + length)
+    if start + 1 >= n:
+        return
+    alpha = 1.0 / length
+    factor = 1.0 - alpha
+    unit = factor + alpha == 1.0
+    up = _NAN
+    down = _NAN
+    old_wt = 1.0
+    for i in range(start + 1, n):
+        d = close[i] - close[i - 1]
+        if d == d:
+            g = d if d > 0.0 else 0.0
+            lo = -d if d < 0.0 else 0.0
+            if up != up:
+                up = g
+                down = lo
+            elif old_wt == 1.0 and unit:
+                if up != g:
+                    up = factor * up + alpha * g
+                if down != lo:
+                    down = factor * down + alpha * lo
+            else:
+                w = old_wt * factor
+                if up != g:
+                    up = (w * up + alpha * g) / (w + alpha)
+                if down != lo:
+                    down = (w * down + alpha * lo) / (w + alpha)
+            old_wt = 1.0
+        elif up == up:
+            old_wt *= factor
+        if i >= start + length:
+            denom = up + down
+            out[i] = 100.0 * up / denom if denom != 0.0 else _NAN
+
+
+@njit(cache=True, error_model="numpy")
+def true_range_1d(high, low, close, out):
+    """max(high-low, |high-prev close|, |prev close-low|), NaN terms skipped as pandas does."""
+    n = close.shape[0]
+    for i in range(n):
+        best = abs(high[i] - low[i])
+        if i > 0:
+            pc = close[i - 1]
+            a = abs(high[i] - pc)
+            b = abs(pc - low[i])
+            if a == a and (best != best or a > best):
+                best = a
+            if b == b and (best != best or b > best):
+                best = b
+        out[i] = best
+
+
+@njit(cache=True, error_model="numpy")
+def atr_1d(high, low, close, length, out):
+    """pandas-ta ``atr``: RMA of true range, seeded at bar ``length-1`` by the SMA of the first
+    ``length`` true ranges (the first is high-low)."""
+    true_range_1d(high, low, close, out)
+    seeded_ewm(out, length, 1.0 / length, out)
+
+
+@njit(cache=True, error_model="numpy")
+def _window_sums(x, lo, hi, ref):
+    s1 = 0.0
+    s2 = 0.0
+    for j in range(lo, hi):
+        d = x[j] - ref
+        s1 += d
+        s2 += d * d
+    return s1, s2
+
+
+@njit(cache=True, error_model="numpy")
+def rolling_mean_var_1d(x, length, ddof, mean_out, var_out):
+    """Rolling mean and variance (ddof) over windows of ``length`` valid values, NaN otherwise.
+
+    Sums of (x - ref) are updated by add/remove and recomputed exactly every ``length`` bars
+    around a fresh reference, which bounds both cancellation and drift (agrees with pandas'
+    Welford ``rolling.var`` to ~1e-12 relative). A window of identical values has variance 0.
+    """
+    n = x.shape[0]
+    ref = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    nan_count = 0
+    same_run = 0
+    since_anchor = length
+    inv_len = 1.0 / length
+    for i in range(n):
+        v = x[i]
+        since_anchor += 1
+        if v == v:
+            d = v - ref
+            s1 += d
+            s2 += d * d
+            same_run = same_run + 1 if i > 0 and v == x[i - 1] else 1
+        else:
+            nan_count += 1
+            same_run = 0
+            since_anchor = length
+        if i >= length:
+            old = x[i - length]
+            if old == old:
+                d = old - ref
+                s1 -= d
+                s2 -= d * d
+            else:
+                nan_count -= 1
+        if i >= length - 1 and nan_count == 0:
+            if since_anchor >= length:
+                ref = v
+                s1, s2 = _window_sums(x, i - length + 1, i + 1, ref)
+                since_anchor = 0
+            mean_out[i] = ref + s1 * inv_len
+            if same_run >= length:
+                var_out[i] = 0.0
+            else:
+                var_out[i] = max((s2 - s1 * s1 * inv_len) / (length - ddof), 0.0)
+        else:
+            mean_out[i] = _NAN
+            var_out[i] = _NAN
+
+
+@njit(cache=True, error_model="numpy")
+def bbands_1d(close, length, std_mult, ddof, lower, mid, upper, bandwidth, percent):
+    """Bollinger bands: SMA ± std_mult × rolling std(ddof); bandwidth in %, percent-b fraction."""
+    n = close.shape[0]
+    rolling_mean_var_1d(close, length, ddof, mid, lower)
+    for i in range(n):
+        dev = std_mult * np.sqrt(lower[i])
+        lo = mid[i] - dev
+        hi = mid[i] + dev
+        lower[i] = lo
+        upper[i] = hi
+        bandwidth[i] = 100.0 * (hi - lo) / mid[i]
+        percent[i] = (close[i] - lo) / (hi - lo)
+
+
+@njit(cache=True, error_model="numpy")
+def log_return_volatility_1d(close, length, ddof, out):
+    """Rolling std (ddof) of one-bar log returns over ``length`` returns (per-bar units)."""
+    n = close.shape[0]
+    r = np.empty(n)
+    if n > 0:
+        r[0] = _NAN
+    for i in range(1, n):
+        r[i] = np.log(close[i] / close[i - 1])
+    mean = np.empty(n)
+    rolling_mean_var_1d(r, length, ddof, mean, out)
+    for i in range(n):
+        out[i] = np.sqrt(out[i])
+
+
+@njit(cache=True, error_model="numpy")
+def macd_1d(close, fast, slow, signal, macd, signal_line, histogram):
+    """pandas-ta ``macd``: EMA(fast) - EMA(slow); signal = EMA(signal) of MACD from its first value."""
+    ema_1d(close, fast, histogram)
+    ema_1d(close, slow, macd)
+    for i in range(close.shape[0]):
+        macd[i] = histogram[i] - macd[i]
+    ema_1d(macd, signal, signal_line)
+    for i in range(close.shape[0]):
+        histogram[i] = macd[i] - signal_line[i]
