@@ -1,0 +1,1 @@
+"""Performance metrics of equity curves and trade lists, and overfitting statistics."""

@@ -1,0 +1,140 @@
+"""``PerformanceMetrics`` of one equity curve and its trades.
+
+Returns are simple per-bar returns ``equity[t]/equity[t-1] - 1``; annualisation uses
+``periods_per_year`` (252 for daily bars). Fractions are fractions (0.1 = 10%), money is
+dollars, durations are bars. Undefined ratios (zero volatility, no losses, …) are NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class PerformanceMetrics:
+    """Summary of a backtest (see module docstring for units)."""
+
+    total_return: float  # fraction
+    total_pnl: float  # dollars
+    cagr: float  # fraction per year
+    annual_volatility: float  # fraction per sqrt(year)
+    sharpe: float
+    sortino: float
+    calmar: float
+    max_drawdown: float  # fraction of the running peak, >= 0
+    max_drawdown_duration_bars: int
+    win_rate: float  # fraction of trades with pnl > 0
+    profit_factor: float  # gross profit / gross loss
+    exposure: float  # fraction of bars with a position
+    turnover: float  # traded notional / mean equity over the run
+    trade_count: int
+    winning_trades: int
+    losing_trades: int
+    average_trade: float  # dollars, net of fees
+    avg_win: float  # dollars
+    avg_loss: float  # dollars (negative)
+    alpha: float  # annualised, vs benchmark
+    beta: float
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        """Plain dict with NaN/inf as None (JSON-safe)."""
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
+
+
+def simple_returns(equity: np.ndarray) -> np.ndarray:
+    """Per-bar simple returns of an equity array (length n-1)."""
+    equity = np.asarray(equity, dtype=np.float64)
+    return equity[1:] / equity[:-1] - 1.0
+
+
+def drawdown_stats(equity: np.ndarray) -> tuple[float, int]:
+    """(max drawdown as a fraction of the running peak, longest bars spent below a peak)."""
+    equity = np.asarray(equity, dtype=np.float64)
+    if equity.size == 0:
+        return 0.0, 0
+    peak = np.maximum.accumulate(equity)
+    max_dd = float(np.max(1.0 - equity / peak))
+    longest = run = 0
+    for below in equity < peak:
+        run = run + 1 if below else 0
+        longest = max(longest, run)
+    return max_dd, longest
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 and math.isfinite(den) else math.nan
+
+
+def _trade_stats(trades: pd.DataFrame | None) -> tuple[int, int, int, float, float, float, float, float]:
+    if trades is None or len(trades) == 0:
+        return 0, 0, 0, math.nan, math.nan, math.nan, math.nan, math.nan
+    pnl = np.asarray(trades["pnl"], dtype=np.float64)
+    wins, losses = pnl[pnl > 0], pnl[pnl < 0]
+    gross_loss = -losses.sum()
+    return (len(pnl), len(wins), len(losses), len(wins) / len(pnl), _ratio(wins.sum(), gross_loss),
+            float(pnl.mean()), float(wins.mean()) if len(wins) else math.nan,
+            float(losses.mean()) if len(losses) else math.nan)
+
+
+def compute_metrics(equity: pd.Series | np.ndarray, trades: pd.DataFrame | None = None, *,
+                    periods_per_year: int = 252, benchmark_returns: pd.Series | np.ndarray | None = None,
+                    risk_free_rate: float = 0.0, positions: np.ndarray | None = None,
+                    traded_notional: float | None = None) -> PerformanceMetrics:
+    """Metrics of ``equity`` (dollars per bar, NaN bars dropped) and ``trades`` (a frame with at
+    least a ``pnl`` column in dollars net of fees; ``quantity``/``entry_price``/``exit_price`` give
+    turnover when ``traded_notional`` is not passed).
+
+    ``risk_free_rate`` is annual; ``benchmark_returns`` are per-bar simple returns aligned with
+    the equity's returns (length n-1, or a Series aligned by index). ``positions`` (per bar)
+    gives exposure; without it exposure is NaN.
+    """
+    series = pd.Series(np.asarray(equity, dtype=np.float64)) if not isinstance(equity, pd.Series) else equity
+    series = series.astype(np.float64).dropna()
+    values = series.to_numpy()
+    n = values.size
+    rf = risk_free_rate / periods_per_year
+    returns = simple_returns(values) if n > 1 else np.empty(0)
+    total_return = values[-1] / values[0] - 1.0 if n else math.nan
+    years = (n - 1) / periods_per_year
+    cagr = math.nan
+    if n > 1:
+        cagr = (values[-1] / values[0]) ** (1.0 / years) - 1.0 if values[-1] > 0 else -1.0
+    vol = float(returns.std(ddof=1)) if returns.size > 1 else math.nan
+    excess = returns - rf
+    sharpe = _ratio(float(excess.mean()), vol) * math.sqrt(periods_per_year) if returns.size > 1 else math.nan
+    downside = math.sqrt(float(np.mean(np.minimum(excess, 0.0) ** 2))) if returns.size else math.nan
+    sortino = _ratio(float(excess.mean()), downside) * math.sqrt(periods_per_year) if returns.size else math.nan
+    max_dd, dd_bars = drawdown_stats(values)
+    calmar = _ratio(cagr, max_dd)
+    count, n_win, n_loss, win_rate, profit_factor, avg_trade, avg_win, avg_loss = _trade_stats(trades)
+    if traded_notional is None and trades is not None and len(trades) and "quantity" in trades:
+        qty = np.asarray(trades["quantity"], dtype=np.float64)
+        exits = np.nan_to_num(np.asarray(trades["exit_price"], dtype=np.float64))
+        is_open = np.asarray(trades.get("is_open", pd.Series(False, index=trades.index)), dtype=bool)
+        traded_notional = float(np.sum(qty * np.asarray(trades["entry_price"], dtype=np.float64))
+                                + np.sum((qty * exits)[~is_open]))
+    turnover = _ratio(traded_notional, float(values.mean())) if traded_notional is not None and n else math.nan
+    exposure = float(np.mean(np.asarray(positions, dtype=np.float64) != 0)) if positions is not None else math.nan
+    alpha = beta = math.nan
+    if benchmark_returns is not None and returns.size > 1:
+        if isinstance(benchmark_returns, pd.Series) and isinstance(equity, pd.Series):
+            bench = benchmark_returns.reindex(series.index[1:]).to_numpy(dtype=np.float64)
+        else:
+            bench = np.asarray(benchmark_returns, dtype=np.float64)[-returns.size:]
+        ok = np.isfinite(bench) & np.isfinite(returns)
+        if ok.sum() > 1:
+            r, b = returns[ok], bench[ok]
+            beta = _ratio(float(np.cov(r, b, ddof=1)[0, 1]), float(b.var(ddof=1)))
+            alpha = (float(r.mean()) - rf - beta * (float(b.mean()) - rf)) * periods_per_year
+    return PerformanceMetrics(
+        total_return=float(total_return), total_pnl=float(values[-1] - values[0]) if n else math.nan,
+        cagr=float(cagr), annual_volatility=vol * math.sqrt(periods_per_year), sharpe=float(sharpe),
+        sortino=float(sortino), calmar=float(calmar), max_drawdown=max_dd, max_drawdown_duration_bars=int(dd_bars),
+        win_rate=float(win_rate), profit_factor=float(profit_factor), exposure=exposure, turnover=float(turnover),
+        trade_count=int(count), winning_trades=int(n_win), losing_trades=int(n_loss), average_trade=float(avg_trade),
+        avg_win=float(avg_win), avg_loss=float(avg_loss), alpha=float(alpha), beta=float(beta),
+    )
