@@ -1,0 +1,1 @@
+"""Risk math and risk values: VaR/CVaR, exposure, stress tests, position sizing, risk reports, risk decisions."""
