@@ -22,7 +22,6 @@ from quant.data.schema import BAR_COLUMNS, DAILY, empty_bars, to_bar_frame
 EARLIEST_START = date(2016, 1, 1)  # Alpaca's historical stock data begins in 2016
 MARKET_TZ = "America/New_York"  # Alpaca stamps daily bars at 00:00 New York time
 _TIMEFRAMES = ("1d", "1h", "1m")
-_NO_INTERNAL_RETRY = [-1]  # alpaca-py retries 429/504 itself with fixed 3 s sleeps; tenacity owns retries
 
 
 class _TransientAlpacaError(Exception):
@@ -39,6 +38,21 @@ class _TimeoutSession(requests.Session):
     def request(self, method, url, **kwargs):  # type: ignore[override]
         kwargs.setdefault("timeout", self.timeout_s)
         return super().request(method, url, **kwargs)
+
+
+def _client(api_key: str, secret_key: str, timeout_s: float):
+    """alpaca-py's client with a request timeout and without its own retry loop.
+
+    alpaca-py exposes neither setting on ``StockHistoricalDataClient``: it sends requests with
+    no timeout and retries 429/504 itself with fixed 3 s sleeps. We set both once here so
+    tenacity alone owns the retry policy.
+    """
+    from alpaca.data.historical import StockHistoricalDataClient
+
+    client = StockHistoricalDataClient(api_key, secret_key)
+    client._retry = 0
+    client._session = _TimeoutSession(timeout_s)
+    return client
 
 
 def _timeframe(timeframe: str):
@@ -62,11 +76,7 @@ class AlpacaProvider:
                 details={"provider": self.name, "missing": [n for n, v in
                          (("api_key", api_key), ("secret_key", secret_key)) if not v]},
             )
-        from alpaca.data.historical import StockHistoricalDataClient
-
-        self._client = StockHistoricalDataClient(api_key, secret_key,
-                                                 retry_exception_codes=_NO_INTERNAL_RETRY)
-        self._client._session = _TimeoutSession(timeout_s)  # no public hook for a timeout
+        self._client = _client(api_key, secret_key, timeout_s)
         self.feed, self.adjustment = feed, adjustment
         self.attempts, self.backoff_s, self._sleep = attempts, backoff_s, sleep
 
