@@ -1,0 +1,121 @@
+"""The run-scoped collaborators every tool reads: settings, database, clock, broker, user, alert sink.
+
+Tools never reach for globals: ``build_tools(ctx)`` closes over one ``ToolContext``, so a test (or
+one conversation thread) swaps the clock, the broker or the database by passing another context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pandas as pd
+
+from config import Settings
+
+if TYPE_CHECKING:
+    from guardrails.risk_policy import RiskLimits
+    from guardrails.trading_state import TradingState
+    from memory.db import Database
+    from quant.execution.broker import BrokerClient
+    from quant.execution.orders import Order, OrderIntent
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AlertSink(Protocol):
+    """Where ``send_alert`` delivers: a callable taking one alert dict (message, severity, ts, user)."""
+
+    def __call__(self, alert: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class RecordingAlertSink:
+    """Keeps every alert in memory (the default sink, and what tests and the daily summary read)."""
+
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+    def __call__(self, alert: dict[str, Any]) -> None:
+        self.alerts.append(dict(alert))
+
+
+class TradingStateStore(Protocol):
+    """Where the current trading state (ACTIVE / REDUCING / HALTED) is kept."""
+
+    def current(self) -> TradingState: ...
+
+    def save(self, state: TradingState) -> None: ...
+
+
+@dataclass
+class InMemoryTradingState:
+    """A trading-state store for one process (offline runs and tests); starts ACTIVE."""
+
+    state: TradingState | None = None
+
+    def current(self) -> TradingState:
+        if self.state is None:
+            from guardrails.trading_state import TradingState
+
+            self.state = TradingState()
+        return self.state
+
+    def save(self, state: TradingState) -> None:
+        self.state = state
+
+
+class OrderGateway(Protocol):
+    """The execution path behind ``place_order``: risk policy, stored approval, kill switch, then the
+    gated broker. Returns the broker's ``Order``, or the gate's ``Denied`` / the policy's ``Rejected``."""
+
+    def place(self, intent: OrderIntent, *, requested_by: str) -> Order | Any: ...
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """Everything a tool may touch during one run.
+
+    ``clock`` returns the session's "now" (UTC); every data-reading tool defaults ``as_of`` to it.
+    ``order_gateway`` is the execution path; without one ``place_order`` refuses (fails closed).
+    ``data_sources`` is the provider fallback order used when a symbol is not stored yet
+    (default: ``settings.data_sources``). ``database`` and ``broker`` may be None: tools that need
+    them answer with a structured ``unavailable`` result instead of failing.
+    """
+
+    settings: Settings
+    database: Database | None = None
+    clock: Callable[[], datetime] = utc_now
+    broker: BrokerClient | None = None
+    user: str = "system"
+    thread_id: str | None = None
+    alert_sink: AlertSink = field(default_factory=RecordingAlertSink)
+    data_sources: tuple[str, ...] | None = None
+    allow_network: bool = True
+    risk_limits: RiskLimits | None = None
+    trading_state: TradingStateStore = field(default_factory=InMemoryTradingState)
+    order_gateway: OrderGateway | None = None
+
+    def now(self) -> datetime:
+        """The session clock's "now", always tz-aware UTC."""
+        value = self.clock()
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def as_of(self, value: date | datetime | str | None) -> pd.Timestamp:
+        """``value`` as a UTC timestamp, or the session's now when None. A bare date is taken as is."""
+        stamp = pd.Timestamp(self.now() if value is None else value)
+        return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+    def limits(self) -> RiskLimits:
+        """The risk limits in force (default: ``RiskLimits()``, the policy's defaults)."""
+        if self.risk_limits is not None:
+            return self.risk_limits
+        from guardrails.risk_policy import RiskLimits
+
+        return RiskLimits()
+
+    def sources(self) -> tuple[str, ...]:
+        return tuple(self.data_sources if self.data_sources is not None else self.settings.data_sources)

@@ -1,0 +1,136 @@
+"""Execution agent tools. ``place_order`` never talks to a broker itself: it hands the intent to the
+run's execution path (risk policy + stored approval + kill switch + gated broker) and reports what
+that path decided. Without an execution path it refuses (fails closed)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from langchain_core.tools import BaseTool
+from pydantic import BaseModel, Field
+
+from errors import NotFoundError
+from tools.backends import require
+from tools.context import ToolContext
+from tools.results import ApprovalRequired, Refusal, ToolResult
+from tools.risk import OrderArgs, to_intent
+from tools.typed_tool import Symbol, ToolArgs, typed_tool
+
+APPROVAL_CODES = {"APPROVAL_MISSING", "APPROVAL_NOT_GRANTED", "APPROVAL_DOES_NOT_COVER"}
+
+
+class PlaceOrderArgs(ToolArgs):
+    order: OrderArgs
+
+
+class OrderState(ToolResult):
+    client_order_id: str
+    symbol: str
+    side: str
+    qty: float
+    status: str
+    filled_qty: float
+    avg_fill_price: float | None
+    broker_order_id: str | None
+
+
+class OrderIdArgs(ToolArgs):
+    order_id: str = Field(min_length=1, max_length=128, description="client order id (qp-...)")
+
+
+class NoArgs(ToolArgs):
+    pass
+
+
+class PositionRow(BaseModel):
+    symbol: str
+    qty: float
+    avg_entry_price: float
+
+
+class Positions(ToolResult):
+    mode: str
+    cash_usd: float
+    equity_usd: float
+    positions: list[PositionRow]
+
+
+class ReconcileArgs(ToolArgs):
+    expected: dict[Symbol, float] = Field(description="shares per symbol we believe we hold")
+    actual: dict[Symbol, float] | None = Field(default=None, description="shares per symbol held; default: broker")
+
+
+class Reconciliation(ToolResult):
+    matched: bool
+    discrepancies: list[dict[str, float | str]]
+
+
+def order_state(order) -> OrderState:
+    return OrderState(client_order_id=order.client_order_id, symbol=order.intent.symbol,
+                      side=order.intent.side.value, qty=float(order.intent.qty), status=order.status.value,
+                      filled_qty=float(order.filled_qty),
+                      avg_fill_price=None if order.avg_fill_price is None else float(order.avg_fill_price),
+                      broker_order_id=order.broker_order_id)
+
+
+def place_order(ctx: ToolContext, args: PlaceOrderArgs) -> OrderState | Refusal | ApprovalRequired:
+    from quant.execution.orders import Order
+
+    intent = to_intent(ctx, args.order)
+    if ctx.order_gateway is None:
+        return Refusal(tool="place_order", codes=["EXECUTION_PATH_UNAVAILABLE"],
+                       message="no execution path is configured for this run; nothing was sent",
+                       details={"client_order_id": intent.client_order_id})
+    outcome = ctx.order_gateway.place(intent, requested_by=ctx.user)
+    if isinstance(outcome, Order):
+        return order_state(outcome)
+    codes = [str(c) for c in (getattr(outcome, "codes", None) or [getattr(outcome, "code", "REFUSED")])]
+    subject = {"client_order_id": intent.client_order_id, "symbol": intent.symbol, "side": intent.side.value,
+               "qty": str(intent.qty), "strategy_id": intent.strategy_id}
+    if set(codes) <= APPROVAL_CODES:
+        return ApprovalRequired(kind="order", subject=subject, evidence={"codes": codes},
+                                requested_by=ctx.user, reason=str(getattr(outcome, "detail", "")))
+    message = str(getattr(outcome, "detail", "") or getattr(outcome, "reason", "") or "refused")
+    return Refusal(tool="place_order", codes=codes, message=message, details=subject)
+
+
+def check_order_status(ctx: ToolContext, args: OrderIdArgs) -> OrderState:
+    order = require(ctx.broker, "broker").get_order_by_client_id(args.order_id)
+    if order is None:
+        raise NotFoundError(f"no order {args.order_id!r} at the broker", details={"order_id": args.order_id})
+    return order_state(order)
+
+
+def get_positions(ctx: ToolContext, args: NoArgs) -> Positions:
+    broker = require(ctx.broker, "broker")
+    account = broker.get_account()
+    rows = [PositionRow(symbol=p.symbol, qty=float(p.qty), avg_entry_price=float(p.avg_entry_price))
+            for p in broker.get_positions() if p.qty != 0]
+    return Positions(mode=broker.mode.value, cash_usd=float(account.cash_usd), equity_usd=float(account.equity_usd),
+                     positions=rows[:100])
+
+
+def reconcile_positions(ctx: ToolContext, args: ReconcileArgs) -> Reconciliation:
+    actual = args.actual
+    if actual is None:
+        actual = {p.symbol: float(p.qty) for p in require(ctx.broker, "broker").get_positions()}
+    found = []
+    for symbol in sorted(set(args.expected) | set(actual)):
+        want, have = Decimal(str(args.expected.get(symbol, 0))), Decimal(str(actual.get(symbol, 0)))
+        if want != have:
+            found.append({"symbol": symbol, "expected": float(want), "actual": float(have),
+                          "difference": float(have - want)})
+    return Reconciliation(matched=not found, discrepancies=found[:50])
+
+
+def build_execution_tools(ctx: ToolContext) -> list[BaseTool]:
+    specs = [
+        ("place_order", "Send an order through the execution gate (risk policy, approval, kill switch). Returns "
+         "the order, a refusal with codes, or approval_required.", PlaceOrderArgs, place_order),
+        ("check_order_status", "Status and fills of an order by its client order id.", OrderIdArgs,
+         check_order_status),
+        ("get_positions", "Positions, cash and equity at the broker.", NoArgs, get_positions),
+        ("reconcile_positions", "Differences between expected and actual (default: broker) positions.",
+         ReconcileArgs, reconcile_positions),
+    ]
+    return [typed_tool(name, text, schema, lambda a, fn=fn: fn(ctx, a)) for name, text, schema, fn in specs]

@@ -1,0 +1,127 @@
+"""Monitoring agent tools: metrics, health of the run's services, alerts, the daily summary."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from langchain_core.tools import BaseTool
+from pydantic import Field
+
+from errors import QuantpilotError
+from tools.context import ToolContext
+from tools.results import Summary, ToolResult, compact_value
+from tools.typed_tool import ToolArgs, typed_tool
+
+ServiceName = Literal["database", "broker", "data", "model", "all"]
+
+
+class ServiceArgs(ToolArgs):
+    service_name: ServiceName = "all"
+
+
+class AlertArgs(ToolArgs):
+    message: str = Field(min_length=1, max_length=1000)
+    severity: Literal["info", "warning", "critical"] = "warning"
+
+
+class NoArgs(ToolArgs):
+    pass
+
+
+class Health(ToolResult):
+    service_name: str
+    healthy: bool
+    checks: dict[str, dict[str, str | bool | float | None]]
+
+
+class AlertSent(ToolResult):
+    delivered: bool
+    severity: str
+
+
+def _check(ctx: ToolContext, name: str) -> dict[str, str | bool | float | None]:
+    started = time.perf_counter()
+    try:
+        if name == "database":
+            if ctx.database is None:
+                return {"healthy": False, "detail": "no database configured"}
+            from sqlalchemy import text
+
+            with ctx.database.engine.connect() as conn:
+                conn.execute(text("select 1"))
+            detail = ctx.database.origin
+        elif name == "broker":
+            if ctx.broker is None:
+                return {"healthy": False, "detail": "no broker configured"}
+            ctx.broker.get_account()
+            detail = ctx.broker.mode.value
+        elif name == "data":
+            if ctx.database is None:
+                return {"healthy": False, "detail": "no database configured"}
+            from memory.bars import BarStore
+
+            detail = f"{len(BarStore(ctx.database).known_symbols())} symbols stored"
+        else:
+            detail = ctx.settings.model_provider.value
+    except (QuantpilotError, OSError) as exc:
+        return {"healthy": False, "detail": str(exc)[:200]}
+    except Exception as exc:  # noqa: BLE001 - a health check reports any failure instead of raising
+        return {"healthy": False, "detail": f"{type(exc).__name__}: {str(exc)[:200]}"}
+    return {"healthy": True, "detail": detail, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
+def check_service_health(ctx: ToolContext, args: ServiceArgs) -> Health:
+    names = ["database", "broker", "data", "model"] if args.service_name == "all" else [args.service_name]
+    checks = {name: _check(ctx, name) for name in names}
+    return Health(service_name=args.service_name, healthy=all(c["healthy"] for c in checks.values()), checks=checks)
+
+
+def collect_metrics(ctx: ToolContext, args: ServiceArgs) -> Summary:
+    """quantpilot's Prometheus samples (name -> value), optionally those whose name mentions the service."""
+    from prometheus_client import REGISTRY
+
+    values: dict[str, float] = {}
+    for family in REGISTRY.collect():
+        if not family.name.startswith("quantpilot"):
+            continue
+        if args.service_name != "all" and args.service_name not in family.name:
+            continue
+        for sample in family.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            values[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return Summary(tool="collect_metrics", summary={"service_name": args.service_name, "n_samples": len(values),
+                                                    "samples": compact_value(values)})
+
+
+def send_alert(ctx: ToolContext, args: AlertArgs) -> AlertSent:
+    ctx.alert_sink({"message": args.message, "severity": args.severity, "ts": ctx.now().isoformat(),
+                    "user": ctx.user, "thread_id": ctx.thread_id})
+    return AlertSent(delivered=True, severity=args.severity)
+
+
+def generate_daily_summary(ctx: ToolContext, args: NoArgs) -> Summary:
+    summary: dict = {"date": ctx.now().date().isoformat(), "trading_status": ctx.trading_state.current().status.value,
+                     "health": {k: v["healthy"] for k, v in check_service_health(ctx, ServiceArgs()).checks.items()}}
+    if ctx.broker is not None:
+        account = ctx.broker.get_account()
+        summary["equity_usd"] = float(account.equity_usd)
+        summary["cash_usd"] = float(account.cash_usd)
+        summary["n_positions"] = sum(1 for p in ctx.broker.get_positions() if p.qty != 0)
+    alerts = getattr(ctx.alert_sink, "alerts", None)
+    if alerts is not None:
+        summary["alerts"] = {"count": len(alerts), "critical": sum(a["severity"] == "critical" for a in alerts)}
+    return Summary(tool="generate_daily_summary", summary=compact_value(summary))
+
+
+def build_monitoring_tools(ctx: ToolContext) -> list[BaseTool]:
+    specs = [
+        ("collect_metrics", "quantpilot's Prometheus metric samples, optionally for one service.", ServiceArgs,
+         collect_metrics),
+        ("check_service_health", "Health of database, broker, data and model (or all).", ServiceArgs,
+         check_service_health),
+        ("send_alert", "Send an alert to the operators (info, warning, critical).", AlertArgs, send_alert),
+        ("generate_daily_summary", "Today's summary: status, health, equity, positions, alerts.", NoArgs,
+         generate_daily_summary),
+    ]
+    return [typed_tool(name, text, schema, lambda a, fn=fn: fn(ctx, a)) for name, text, schema, fn in specs]
