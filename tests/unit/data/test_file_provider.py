@@ -94,8 +94,11 @@ def test_unreadable_file_is_a_data_error(tmp_path, content):
 
 
 def test_parquet_round_trip_with_symbol_column_and_row_numbers(tmp_path):
-    frame = pd.DataFrame({"ticker": ["A", "A", "B"], "timestamp": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-02"]),
-                          "close": [1.0, -2.0, 3.0]})
+    frame = pd.DataFrame({
+        "ticker": ["A", "A", "B"],
+        "timestamp": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-02"]),
+        "close": [1.0, -2.0, 3.0],
+    })
     frame.to_parquet(tmp_path / "bars.parquet")
     with pytest.raises(DataError) as caught:
         read_bar_file(tmp_path / "bars.parquet")
