@@ -1,0 +1,172 @@
+"""Typed approval requests and decisions, and the pure checks run on resume.
+
+A tool asks for an approval by returning ``{"status": "approval_required", "kind", "subject",
+"evidence", ...}`` (see ``tools.results.ApprovalRequired``); the graph turns it into an
+``ApprovalRequest``, stores it, and calls ``interrupt()``. On resume the decision is checked
+again here (expiry, evidence still current, live rules) before any side effect runs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ApprovalKind = Literal["strategy", "paper", "live", "risk_limit", "live_order"]
+KIND_ALIASES = {"order": "live_order", "backtested": "strategy", "limit": "risk_limit"}
+STRATEGY_KINDS = ("strategy", "paper", "live")
+
+
+class ApprovalSubject(BaseModel):
+    """What exactly is approved: a strategy version + parameter hash, an order intent, or a limit change."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    strategy_id: str | None = None
+    version: int | None = None
+    params_hash: str | None = None
+    from_stage: str | None = None
+    to_stage: str | None = None
+    order_intent_hash: str | None = None
+    limit_change_id: str | None = None
+
+
+class ApprovalRequest(BaseModel):
+    """One request for a human decision; stored in Postgres and surfaced by ``interrupt()``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(default_factory=lambda: f"apr_{uuid.uuid4().hex[:12]}")
+    kind: ApprovalKind
+    subject: ApprovalSubject
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    summary: str = ""
+    requester: str
+    channel: str
+    thread_id: str | None = None
+    created_at: datetime
+    expires_at: datetime
+
+    @model_validator(mode="after")
+    def _subject_fits_kind(self) -> ApprovalRequest:
+        s = self.subject
+        if self.kind in STRATEGY_KINDS and not (s.strategy_id and s.version is not None and s.params_hash):
+            raise ValueError(f"a {self.kind} approval needs subject.strategy_id, version and params_hash")
+        if self.kind == "live_order" and not s.order_intent_hash:
+            raise ValueError("a live_order approval needs subject.order_intent_hash")
+        if self.kind == "risk_limit" and not s.limit_change_id:
+            raise ValueError("a risk_limit approval needs subject.limit_change_id")
+        if self.expires_at <= self.created_at:
+            raise ValueError("expires_at must be after created_at")
+        return self
+
+
+class Verdict(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ApprovalDecision(BaseModel):
+    """A human's answer: who, when, through which channel, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    approval_id: str
+    verdict: Verdict
+    approver: str
+    channel: str
+    comment: str | None = None
+    decided_at: datetime
+
+
+class RevalidationCode(StrEnum):
+    EXPIRED = "expired"
+    STALE_EVIDENCE = "stale_evidence"
+    UNKNOWN_SUBJECT = "unknown_subject"
+    SELF_APPROVAL = "self_approval"
+    LIVE_TRADING_DISABLED = "live_trading_disabled"
+    WRONG_REQUEST = "wrong_request"
+    LADDER = "ladder"
+
+
+@dataclass(frozen=True)
+class Revalidation:
+    """Why an approval no longer holds: a code and the facts."""
+
+    code: RevalidationCode
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        facts = ", ".join(f"{k}={v}" for k, v in self.details.items())
+        return f"{self.code.value}: {facts}" if facts else self.code.value
+
+
+def normalise_kind(kind: str) -> str:
+    return KIND_ALIASES.get(kind, kind)
+
+
+def check_approver(
+    request: ApprovalRequest, approver: str, *, live_trading_enabled: bool, distinct_live_approver: bool = True
+) -> Revalidation | None:
+    """Rules about who may approve: for live kinds, not the requester and only with live trading on."""
+    if request.kind not in ("live", "live_order"):
+        return None
+    if not live_trading_enabled:
+        return Revalidation(RevalidationCode.LIVE_TRADING_DISABLED, {"kind": request.kind, "setting": "live_trading"})
+    if distinct_live_approver and approver == request.requester:
+        return Revalidation(RevalidationCode.SELF_APPROVAL, {"approver": approver, "requester": request.requester})
+    return None
+
+
+def check_current(request: ApprovalRequest, current: dict[str, Any] | None) -> Revalidation | None:
+    """Whether the subject is unchanged: same version and parameter hash (and stage) as when requested.
+
+    ``current`` is the subject as stored now (``version``, ``params_hash``, ``stage``), None if it
+    no longer exists. Only strategy kinds carry a version; other kinds pass.
+    """
+    if request.kind not in STRATEGY_KINDS:
+        return None
+    if current is None:
+        return Revalidation(RevalidationCode.UNKNOWN_SUBJECT, {"strategy_id": request.subject.strategy_id})
+    s = request.subject
+    changed = {
+        key: {"requested": want, "now": current.get(key)}
+        for key, want in (("version", s.version), ("params_hash", s.params_hash), ("stage", s.from_stage))
+        if want is not None and current.get(key) != want
+    }
+    if changed:
+        return Revalidation(RevalidationCode.STALE_EVIDENCE, {"strategy_id": s.strategy_id, "changed": changed})
+    return None
+
+
+def revalidate(
+    request: ApprovalRequest,
+    decision: ApprovalDecision,
+    *,
+    now: datetime,
+    current: dict[str, Any] | None,
+    live_trading_enabled: bool,
+    distinct_live_approver: bool = True,
+) -> Revalidation | None:
+    """Every check an approval must pass at the moment it takes effect; None when it holds."""
+    if decision.approval_id != request.id:
+        return Revalidation(RevalidationCode.WRONG_REQUEST, {"expected": request.id, "got": decision.approval_id})
+    if decision.verdict == Verdict.REJECTED:
+        return None
+    if now >= request.expires_at:
+        return Revalidation(
+            RevalidationCode.EXPIRED, {"expires_at": request.expires_at.isoformat(), "now": now.isoformat()}
+        )
+    return check_current(request, current) or check_approver(
+        request, decision.approver, live_trading_enabled=live_trading_enabled,
+        distinct_live_approver=distinct_live_approver,
+    )
+
+
+def default_expiry(created_at: datetime, ttl: timedelta) -> datetime:
+    return created_at + ttl

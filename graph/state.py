@@ -1,0 +1,75 @@
+"""The graph state: a TypedDict whose channels merge through reducers.
+
+Everything here is JSON-ready (dicts, strings, numbers, LangChain messages) so the Postgres
+checkpointer stores it without custom serialisers. Run-scoped collaborators (stores, clock, the
+live-trading switch) are never state: they come in through ``graph.context.GraphContext``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+
+class UserRef(TypedDict):
+    id: str
+    role: str
+
+
+class ActiveStrategy(TypedDict):
+    id: str
+    stage: str
+
+
+class Budget(TypedDict):
+    """Per-turn spend: tool calls and model dollars used, and their limits (reset at each turn)."""
+
+    tool_calls_used: int
+    usd_used: float
+    max_tool_calls: int
+    max_usd: float
+
+
+def new_budget(max_tool_calls: int = 12, max_usd: float = 0.50) -> Budget:
+    return Budget(tool_calls_used=0, usd_used=0.0, max_tool_calls=max_tool_calls, max_usd=max_usd)
+
+
+def merge_by_id(left: Sequence[Mapping[str, Any]] | None, right: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None
+                ) -> list[dict[str, Any]]:
+    """Merge records by their ``id`` like ``add_messages``: a record with a known id replaces it in place
+    (fields merged, newer wins), a new id is appended. Records without an id are refused."""
+    merged = [dict(item) for item in (left or [])]
+    incoming = [right] if isinstance(right, Mapping) else list(right or [])
+    index = {item["id"]: i for i, item in enumerate(merged)}
+    for item in incoming:
+        if "id" not in item:
+            raise ValueError(f"a proposal/order record needs an 'id': {dict(item)!r}")
+        if item["id"] in index:
+            merged[index[item["id"]]] = {**merged[index[item["id"]]], **item}
+        else:
+            index[item["id"]] = len(merged)
+            merged.append(dict(item))
+    return merged
+
+
+def append_route(left: list[str] | None, right: list[str] | str | None) -> list[str]:
+    """The nodes visited, in order, across the whole thread."""
+    return [*(left or []), *([right] if isinstance(right, str) else (right or []))]
+
+
+class GraphState(TypedDict, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    user: UserRef
+    active_strategy: ActiveStrategy | None
+    pending_approval: dict[str, Any] | None  # ApprovalRequest (JSON) + agent + tool_call_id while waiting
+    approval_result: dict[str, Any] | None  # what the approval node concluded, read by the apply node
+    route: Annotated[list[str], append_route]
+    budget: Budget
+    proposals: Annotated[list[dict[str, Any]], merge_by_id]
+    orders: Annotated[list[dict[str, Any]], merge_by_id]
+    next_agent: str | None  # set by the supervisor (or a hand-off) for the next hop
+    hops: int  # agent hops in this turn (reset each turn), caps hand-off ping-pong
+    stop_reason: str | None  # set when the turn was stopped (budget, hop limit)

@@ -1,0 +1,69 @@
+"""The LangGraph checkpointer: Postgres (same server as ``memory.db.connect()``) or in memory for unit tests.
+
+Graph state saved here outlives the process, so a thread interrupted for an approval in one
+process is resumed by another (web worker, Slack handler, CLI) minutes or days later.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+
+import psycopg
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.postgres import PostgresSaver
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from memory.db import Database
+from memory.server import libpq_url
+
+_SETUP_LOCK_KEY = 7_104_202_612  # advisory lock: one process runs the saver's migrations at a time
+
+_lock = threading.Lock()
+_savers: dict[str, PostgresSaver] = {}
+
+
+def _setup_once(saver: PostgresSaver, url: str) -> None:
+    """Run the saver's own migrations, serialised across processes (its setup is not concurrency-safe)."""
+    with psycopg.connect(url, autocommit=True) as guard:
+        guard.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK_KEY,))
+        try:
+            saver.setup()
+        finally:
+            guard.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
+
+
+def postgres_checkpointer(database: Database, *, max_connections: int = 4) -> PostgresSaver:
+    """The process-wide PostgresSaver on ``database``'s server; its tables are set up on first use.
+
+    Connections come from a small pool (autocommit, no prepared statements, dict rows, as the
+    saver requires), closed when the process exits.
+    """
+    url = libpq_url(database.url)
+    with _lock:
+        saver = _savers.get(url)
+        if saver is not None:
+            return saver
+        pool = ConnectionPool(
+            url, min_size=1, max_size=max_connections, open=True,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        )
+        atexit.register(pool.close)
+        saver = PostgresSaver(pool)  # type: ignore[arg-type]
+        _setup_once(saver, url)
+        _savers[url] = saver
+        return saver
+
+
+def in_memory_checkpointer() -> InMemorySaver:
+    """A checkpointer that lives only in this process (unit tests, throwaway sessions)."""
+    return InMemorySaver()
+
+
+def forget_checkpointers() -> None:
+    """Close every pooled saver of this process (between tests, after ``db stop``)."""
+    with _lock:
+        for saver in _savers.values():
+            saver.conn.close()  # type: ignore[union-attr]
+        _savers.clear()

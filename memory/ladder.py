@@ -1,0 +1,284 @@
+"""Repositories for the promotion ladder: strategies (stage, version, params hash), stage transitions,
+approval requests and decisions, and the chat-thread index.
+
+The ladder's rules live in ``graph/ladder.py``; these repositories only store, and refuse a write
+whose expectations (stage, version, params hash) no longer hold, so a stale approval cannot move
+a strategy whose parameters changed since.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+
+from errors import ApprovalError, NotFoundError
+from memory.db import Database
+from memory.models.ladder import ApprovalDecisionRow, ApprovalRequestRow, ChatThread, StageTransition, Strategy
+
+
+def params_hash(params: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the parameters as canonical JSON (sorted keys, no spaces)."""
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StrategyRecord:
+    id: str
+    name: str
+    kind: str
+    stage: str
+    version: int
+    params: dict[str, Any]
+    params_hash: str
+    updated_at: datetime
+
+    def subject(self) -> dict[str, Any]:
+        """What an approval is checked against: stage, version and parameter hash now."""
+        return {"stage": self.stage, "version": self.version, "params_hash": self.params_hash}
+
+
+@dataclass(frozen=True)
+class TransitionRecord:
+    strategy_id: str
+    from_stage: str
+    to_stage: str
+    version: int
+    params_hash: str
+    approval_id: str | None
+    actor: str
+    reason: str | None
+    created_at: datetime
+
+
+def _strategy(row: Strategy) -> StrategyRecord:
+    return StrategyRecord(row.id, row.name, row.kind, row.stage, row.version, dict(row.params), row.params_hash,
+                          row.updated_at)
+
+
+class StrategyRegistry:
+    """Strategies on the ladder. Changing parameters bumps the version and sends the strategy back to draft."""
+
+    def __init__(self, database: Database):
+        self._db = database
+
+    def register(self, strategy_id: str, name: str, kind: str, params: dict[str, Any]) -> StrategyRecord:
+        """Create the strategy at draft, or update its parameters (new version, back to draft if changed)."""
+        digest = params_hash(params)
+        with self._db.session() as s:
+            row = s.get(Strategy, strategy_id, with_for_update=True)
+            if row is None:
+                row = Strategy(id=strategy_id, name=name, kind=kind, stage="draft", version=1, params=params,
+                               params_hash=digest)
+                s.add(row)
+            elif row.params_hash != digest:
+                s.add(StageTransition(strategy_id=strategy_id, from_stage=row.stage, to_stage="draft",
+                                      version=row.version + 1, params_hash=digest, approval_id=None,
+                                      actor="system", reason="parameters changed"))
+                row.params, row.params_hash, row.version, row.stage = params, digest, row.version + 1, "draft"
+                row.name, row.kind, row.updated_at = name, kind, datetime.now(UTC)
+            s.flush()
+            s.refresh(row)
+            return _strategy(row)
+
+    def get(self, strategy_id: str) -> StrategyRecord | None:
+        with self._db.session() as s:
+            row = s.get(Strategy, strategy_id)
+            return None if row is None else _strategy(row)
+
+    def list(self) -> list[StrategyRecord]:
+        with self._db.session() as s:
+            return [_strategy(r) for r in s.scalars(select(Strategy).order_by(Strategy.id))]
+
+    def transition(
+        self,
+        strategy_id: str,
+        to_stage: str,
+        *,
+        actor: str,
+        expect_stage: str | None = None,
+        expect_version: int | None = None,
+        expect_params_hash: str | None = None,
+        approval_id: str | None = None,
+        reason: str | None = None,
+    ) -> StrategyRecord:
+        """Move the strategy to ``to_stage`` if it is still what the caller saw; raise ApprovalError if not."""
+        with self._db.session() as s:
+            row = s.get(Strategy, strategy_id, with_for_update=True)
+            if row is None:
+                raise NotFoundError(f"strategy {strategy_id!r} does not exist", code="strategy_not_found")
+            seen = {"stage": expect_stage, "version": expect_version, "params_hash": expect_params_hash}
+            now = {"stage": row.stage, "version": row.version, "params_hash": row.params_hash}
+            changed = {k: {"expected": v, "now": now[k]} for k, v in seen.items() if v is not None and now[k] != v}
+            if changed:
+                raise ApprovalError(
+                    f"strategy {strategy_id!r} changed since the approval was requested: {changed}",
+                    code="stale_evidence", details={"strategy_id": strategy_id, "changed": changed},
+                )
+            s.add(StageTransition(strategy_id=strategy_id, from_stage=row.stage, to_stage=to_stage,
+                                  version=row.version, params_hash=row.params_hash, approval_id=approval_id,
+                                  actor=actor, reason=reason))
+            row.stage, row.updated_at = to_stage, datetime.now(UTC)
+            s.flush()
+            return _strategy(row)
+
+    def transitions(self, strategy_id: str) -> list[TransitionRecord]:
+        with self._db.session() as s:
+            rows = s.scalars(select(StageTransition).where(StageTransition.strategy_id == strategy_id)
+                             .order_by(StageTransition.id))
+            return [TransitionRecord(r.strategy_id, r.from_stage, r.to_stage, r.version, r.params_hash,
+                                     r.approval_id, r.actor, r.reason, r.created_at) for r in rows]
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    approval_id: str
+    verdict: str
+    approver: str
+    channel: str
+    comment: str | None
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    """A stored request, its decision (if any), and what happened when the graph acted on it."""
+
+    id: str
+    kind: str
+    status: str
+    subject: dict[str, Any]
+    evidence: dict[str, Any]
+    summary: str
+    requester: str
+    channel: str
+    thread_id: str | None
+    created_at: datetime
+    expires_at: datetime
+    outcome: dict[str, Any] | None
+    closed_at: datetime | None
+    decision: DecisionRecord | None
+
+    def request_fields(self) -> dict[str, Any]:
+        """The fields of the original request (what ``graph.approvals.ApprovalRequest`` validates)."""
+        return {k: getattr(self, k) for k in ("id", "kind", "subject", "evidence", "summary", "requester",
+                                               "channel", "thread_id", "created_at", "expires_at")}
+
+
+def _decision(row: ApprovalDecisionRow | None) -> DecisionRecord | None:
+    if row is None:
+        return None
+    return DecisionRecord(row.approval_id, row.verdict, row.approver, row.channel, row.comment, row.decided_at)
+
+
+class ApprovalStore:
+    """Approval requests and decisions. One decision per request, enforced by a unique constraint."""
+
+    def __init__(self, database: Database):
+        self._db = database
+
+    def save_request(self, request: dict[str, Any]) -> None:
+        """Store a new pending request; saving the same id again changes nothing (node re-runs are safe)."""
+        values = {k: request[k] for k in ("id", "kind", "subject", "evidence", "summary", "requester", "channel",
+                                          "thread_id", "created_at", "expires_at")}
+        with self._db.session() as s:
+            s.execute(insert(ApprovalRequestRow).values(status="pending", **values).on_conflict_do_nothing())
+
+    def get(self, approval_id: str) -> ApprovalRecord:
+        with self._db.session() as s:
+            row = s.get(ApprovalRequestRow, approval_id)
+            if row is None:
+                raise NotFoundError(f"approval {approval_id!r} does not exist", code="approval_not_found")
+            decision = s.scalar(select(ApprovalDecisionRow).where(ApprovalDecisionRow.approval_id == approval_id))
+            return self._record(row, decision)
+
+    def list(self, status: str | None = None, limit: int = 200) -> list[ApprovalRecord]:
+        with self._db.session() as s:
+            query = select(ApprovalRequestRow, ApprovalDecisionRow).outerjoin(
+                ApprovalDecisionRow, ApprovalDecisionRow.approval_id == ApprovalRequestRow.id
+            )
+            if status:
+                query = query.where(ApprovalRequestRow.status == status)
+            rows = s.execute(query.order_by(ApprovalRequestRow.created_at.desc()).limit(limit)).all()
+            return [self._record(r, d) for r, d in rows]
+
+    def record_decision(
+        self, approval_id: str, verdict: str, approver: str, channel: str, comment: str | None, decided_at: datetime
+    ) -> tuple[DecisionRecord, bool]:
+        """Store the decision; returns (the stored decision, whether this call stored it).
+
+        When a decision exists already, nothing is written and the existing one is returned: the
+        caller decides whether the repeat is the same (idempotent) or a conflicting second decision.
+        """
+        try:
+            with self._db.session() as s:
+                req = s.get(ApprovalRequestRow, approval_id, with_for_update=True)
+                if req is None:
+                    raise NotFoundError(f"approval {approval_id!r} does not exist", code="approval_not_found")
+                existing = s.scalar(select(ApprovalDecisionRow).where(ApprovalDecisionRow.approval_id == approval_id))
+                if existing is not None:
+                    return _decision(existing), False  # type: ignore[return-value]
+                row = ApprovalDecisionRow(approval_id=approval_id, verdict=verdict, approver=approver,
+                                          channel=channel, comment=comment, decided_at=decided_at)
+                s.add(row)
+                if req.status == "pending":
+                    req.status = verdict
+                s.flush()
+                return _decision(row), True  # type: ignore[return-value]
+        except IntegrityError:  # a concurrent decider won the race
+            return self.get(approval_id).decision, False  # type: ignore[return-value]
+
+    def close(self, approval_id: str, status: str, outcome: dict[str, Any], closed_at: datetime) -> None:
+        """Record what the graph did with the decision (applied, rejected, expired, invalid)."""
+        with self._db.session() as s:
+            s.execute(update(ApprovalRequestRow).where(ApprovalRequestRow.id == approval_id)
+                      .values(status=status, outcome=outcome, closed_at=closed_at))
+
+    @staticmethod
+    def _record(row: ApprovalRequestRow, decision: ApprovalDecisionRow | None) -> ApprovalRecord:
+        return ApprovalRecord(row.id, row.kind, row.status, dict(row.subject), dict(row.evidence), row.summary,
+                              row.requester, row.channel, row.thread_id, row.created_at, row.expires_at,
+                              row.outcome, row.closed_at, _decision(decision))
+
+
+@dataclass(frozen=True)
+class ThreadRecord:
+    id: str
+    user_id: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ThreadStore:
+    """The index of chat threads (id, user, title, when); messages live in the checkpointer."""
+
+    def __init__(self, database: Database):
+        self._db = database
+
+    def touch(self, thread_id: str, user_id: str, title: str) -> None:
+        """Create the thread entry (title = first request, cut to 200 chars) or bump its updated_at."""
+        stmt = insert(ChatThread).values(id=thread_id, user_id=user_id, title=title[:200])
+        with self._db.session() as s:
+            s.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"updated_at": datetime.now(UTC)}))
+
+    def get(self, thread_id: str) -> ThreadRecord:
+        with self._db.session() as s:
+            row = s.get(ChatThread, thread_id)
+            if row is None:
+                raise NotFoundError(f"thread {thread_id!r} does not exist", code="thread_not_found")
+            return ThreadRecord(row.id, row.user_id, row.title, row.created_at, row.updated_at)
+
+    def list(self, user_id: str | None = None, limit: int = 50) -> list[ThreadRecord]:
+        with self._db.session() as s:
+            query = select(ChatThread).order_by(ChatThread.updated_at.desc()).limit(limit)
+            if user_id:
+                query = query.where(ChatThread.user_id == user_id)
+            return [ThreadRecord(r.id, r.user_id, r.title, r.created_at, r.updated_at) for r in s.scalars(query)]
