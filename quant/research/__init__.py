@@ -1,0 +1,1 @@
+"""Research tools over finished backtests: Monte Carlo resampling and factor attribution."""
