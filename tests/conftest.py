@@ -16,7 +16,7 @@ import pytest
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="quantpilot-test-"))
 os.environ["QUANTPILOT_HOME"] = str(_SESSION_HOME)
 os.environ.pop("DATABASE_URL", None) if not os.environ.get("QUANTPILOT_TEST_DATABASE_URL") else None
-os.environ.setdefault("NUMBA_CACHE_DIR", str(_SESSION_HOME / "numba-cache"))
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".numba-cache"))
 for _secret in ("QUANTPILOT_OPENAI_API_KEY", "QUANTPILOT_ALPACA_API_KEY", "QUANTPILOT_ALPACA_SECRET_KEY",
                 "QUANTPILOT_SLACK_BOT_TOKEN", "QUANTPILOT_SLACK_SIGNING_SECRET"):
     os.environ.pop(_secret, None)
