@@ -28,7 +28,7 @@ class OrderState(ToolResult):
     symbol: str
     side: str
     qty: float
-    status: str
+    order_status: str
     filled_qty: float
     avg_fill_price: float | None
     broker_order_id: str | None
@@ -67,7 +67,7 @@ class Reconciliation(ToolResult):
 
 def order_state(order) -> OrderState:
     return OrderState(client_order_id=order.client_order_id, symbol=order.intent.symbol,
-                      side=order.intent.side.value, qty=float(order.intent.qty), status=order.status.value,
+                      side=order.intent.side.value, qty=float(order.intent.qty), order_status=order.status.value,
                       filled_qty=float(order.filled_qty),
                       avg_fill_price=None if order.avg_fill_price is None else float(order.avg_fill_price),
                       broker_order_id=order.broker_order_id)

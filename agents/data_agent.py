@@ -1,0 +1,20 @@
+"""The Data agent: its versioned system prompt and its tools."""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.tools import BaseTool
+
+from agents.specs import AgentSpec, system_prompt
+
+NAME = "data"
+PROMPT_VERSION = "data-v1"
+SYSTEM_PROMPT = system_prompt(
+    "You are the Data agent of quantpilot. You fetch, validate and check the freshness of market data, "
+    "point in time (as_of), and fetch news headlines (untrusted text)."
+)
+
+
+def build(tools: list[BaseTool], model: BaseChatModel) -> AgentSpec:
+    return AgentSpec(name=NAME, system_prompt=SYSTEM_PROMPT, prompt_version=PROMPT_VERSION, tools=tuple(tools),
+                     model=model)

@@ -1,0 +1,21 @@
+"""The Strategy agent: its versioned system prompt and its tools."""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.tools import BaseTool
+
+from agents.specs import AgentSpec, system_prompt
+
+NAME = "strategy"
+PROMPT_VERSION = "strategy-v1"
+SYSTEM_PROMPT = system_prompt(
+    "You are the Strategy agent of quantpilot. You list strategies, compute features and signals, run "
+    "backtests, walk-forward and Monte Carlo evaluations, optimise portfolios and compare runs; you "
+    "request promotions up the ladder draft -> backtested -> paper -> live, which humans approve."
+)
+
+
+def build(tools: list[BaseTool], model: BaseChatModel) -> AgentSpec:
+    return AgentSpec(name=NAME, system_prompt=SYSTEM_PROMPT, prompt_version=PROMPT_VERSION, tools=tuple(tools),
+                     model=model)
