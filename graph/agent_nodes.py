@@ -149,7 +149,7 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str]):
                 if ok and is_approval_required(payload):
                     request = build_approval_request(payload, state=state, ctx=ctx, config=config,
                                                      already_pending=approval is not None)
-                    if isinstance(request, dict):
+                    if request.get("status") != "refused":
                         approval = {**request, "agent": spec.name, "tool_call_id": call_id, "tool": name}
                         write({"type": "tool_result", "agent": spec.name, "name": name, "ok": True,
                                "content": payload, "id": call_id})

@@ -1,0 +1,218 @@
+"""Running turns: ``stream_turn`` yields typed events, ``run_turn`` returns a ``TurnResult``.
+
+A turn is one user message (or one resumed approval) run to its end: an answer, a clean stop,
+or an interrupt waiting for a human decision. Every interface (CLI chat, API, Slack, evals)
+runs turns through here; threads are indexed in Postgres when a ``ThreadStore`` is given.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
+
+from errors import ApprovalError
+from graph.context import GraphContext
+from graph.state import UserRef, new_budget
+
+if TYPE_CHECKING:
+    from memory.ladder import ThreadStore
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What one turn produced. ``pending_approval`` is ``{id, kind}`` when the turn waits for a decision."""
+
+    thread_id: str
+    answer: str
+    tool_calls: list[dict[str, Any]]
+    route: list[str]
+    pending_approval: dict[str, Any] | None
+    usage: dict[str, Any]
+    stop_reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    node: str
+    kind: str = field(default="step", init=False)
+
+
+@dataclass(frozen=True)
+class ToolCallEvent:
+    agent: str
+    name: str
+    args: dict[str, Any]
+    kind: str = field(default="tool_call", init=False)
+
+
+@dataclass(frozen=True)
+class ToolResultEvent:
+    agent: str
+    name: str
+    ok: bool
+    content: Any
+    kind: str = field(default="tool_result", init=False)
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    node: str
+    text: str
+    kind: str = field(default="token", init=False)
+
+
+@dataclass(frozen=True)
+class InterruptEvent:
+    approval: dict[str, Any]  # the ApprovalRequest as JSON
+    kind: str = field(default="interrupt", init=False)
+
+
+@dataclass(frozen=True)
+class FinalEvent:
+    result: TurnResult
+    kind: str = field(default="final", init=False)
+
+
+TurnEvent = StepEvent | ToolCallEvent | ToolResultEvent | TokenEvent | InterruptEvent | FinalEvent
+
+
+def _config(thread_id: str) -> dict[str, Any]:
+    return {"configurable": {"thread_id": thread_id}}
+
+
+def pending_interrupt(graph: CompiledStateGraph, thread_id: str) -> tuple[str, dict[str, Any]] | None:
+    """(interrupt id, approval request JSON) when the thread waits for a decision, else None."""
+    for item in graph.get_state(_config(thread_id)).interrupts:
+        if isinstance(item.value, dict) and "kind" in item.value:
+            return item.id, item.value
+    return None
+
+
+def _run(graph: CompiledStateGraph, payload: Any, thread_id: str, context: GraphContext) -> Iterator[TurnEvent]:
+    config = _config(thread_id)
+    before = len(graph.get_state(config).values.get("messages", []))
+    route: list[str] = []
+    for mode, chunk in graph.stream(payload, config, context=context, stream_mode=["updates", "custom", "messages"]):
+        if mode == "updates":
+            for node in chunk:
+                if node != "__interrupt__":
+                    route.append(node)
+                    yield StepEvent(node)
+        elif mode == "custom" and isinstance(chunk, dict):
+            if chunk.get("type") == "tool_call":
+                yield ToolCallEvent(chunk["agent"], chunk["name"], dict(chunk.get("args") or {}))
+            elif chunk.get("type") == "tool_result":
+                yield ToolResultEvent(chunk["agent"], chunk["name"], bool(chunk.get("ok")), chunk.get("content"))
+        elif mode == "messages":
+            message, meta = chunk
+            if isinstance(message, AIMessageChunk) and isinstance(message.content, str) and message.content:
+                yield TokenEvent(str(meta.get("langgraph_node", "")), message.content)
+    state = graph.get_state(config)
+    waiting = pending_interrupt(graph, thread_id)
+    if waiting is not None:
+        yield InterruptEvent(waiting[1])
+    yield FinalEvent(_result(thread_id, state.values, before, route, waiting))
+
+
+def _result(thread_id: str, values: dict[str, Any], before: int, route: list[str],
+            waiting: tuple[str, dict[str, Any]] | None) -> TurnResult:
+    new = values.get("messages", [])[before:]
+    ai = [m for m in new if isinstance(m, AIMessage)]
+    answers = [m for m in ai if not m.tool_calls and m.content]
+    pending = None if waiting is None else {"id": waiting[1]["id"], "kind": waiting[1]["kind"]}
+    answer = str(answers[-1].content) if answers else ""
+    if pending and not answer:
+        answer = f"Waiting for a human decision on approval {pending['id']} ({pending['kind']})."
+    usage_items = [m.usage_metadata or {} for m in ai]
+    budget = values.get("budget") or {}
+    usage = {
+        "tool_calls": budget.get("tool_calls_used", 0),
+        "usd": budget.get("usd_used", 0.0),
+        "input_tokens": sum(u.get("input_tokens", 0) for u in usage_items),
+        "output_tokens": sum(u.get("output_tokens", 0) for u in usage_items),
+    }
+    calls = [{"name": c["name"], "args": c["args"]} for m in ai for c in m.tool_calls]
+    return TurnResult(thread_id, answer, calls, route, pending, usage, values.get("stop_reason"))
+
+
+def stream_turn(
+    graph: CompiledStateGraph,
+    thread_id: str,
+    user: UserRef,
+    text: str,
+    *,
+    context: GraphContext | None = None,
+    threads: ThreadStore | None = None,
+    max_tool_calls: int = 12,
+    max_usd: float = 0.50,
+) -> Iterator[TurnEvent]:
+    """Run one user message on ``thread_id``; events as they happen, ``FinalEvent`` last.
+
+    Refused (ApprovalError) while the thread waits for an approval: answer it first
+    (``ApprovalService``), so a decision can never land on a thread that moved on.
+    """
+    waiting = pending_interrupt(graph, thread_id)
+    if waiting is not None:
+        raise ApprovalError(
+            f"thread {thread_id} waits for a decision on approval {waiting[1]['id']} ({waiting[1]['kind']}); "
+            "approve or reject it first", code="approval_pending", details={"approval_id": waiting[1]["id"]},
+        )
+    if threads is not None:
+        threads.touch(thread_id, user["id"], text)
+    payload = {
+        "messages": [HumanMessage(content=text)], "user": user, "budget": new_budget(max_tool_calls, max_usd),
+        "hops": 0, "next_agent": None, "stop_reason": None,
+    }
+    yield from _run(graph, payload, thread_id, context or GraphContext())
+
+
+def run_turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, **kwargs: Any) -> TurnResult:
+    """``stream_turn`` to its end; returns the ``TurnResult``."""
+    return _final(stream_turn(graph, thread_id, user, text, **kwargs))
+
+
+def resume_turn(graph: CompiledStateGraph, thread_id: str, decision: dict[str, Any], *,
+                context: GraphContext | None = None) -> TurnResult:
+    """Answer the thread's pending interrupt with ``decision`` and run the turn on to its end."""
+    waiting = pending_interrupt(graph, thread_id)
+    if waiting is None:
+        raise ApprovalError(f"thread {thread_id} is not waiting for a decision", code="not_waiting")
+    return _final(_run(graph, Command(resume={waiting[0]: decision}), thread_id, context or GraphContext()))
+
+
+def _final(events: Iterator[TurnEvent]) -> TurnResult:
+    result = None
+    for event in events:
+        if isinstance(event, FinalEvent):
+            result = event.result
+    assert result is not None
+    return result
+
+
+class ChatSession:
+    """One user's conversation on one thread (a new thread id unless given)."""
+
+    def __init__(self, graph: CompiledStateGraph, user: UserRef, *, thread_id: str | None = None,
+                 context: GraphContext | None = None, threads: ThreadStore | None = None):
+        self.graph, self.user, self.context, self.threads = graph, user, context or GraphContext(), threads
+        self.thread_id = thread_id or f"thr_{uuid.uuid4().hex[:16]}"
+
+    def stream(self, text: str, **kwargs: Any) -> Iterator[TurnEvent]:
+        return stream_turn(self.graph, self.thread_id, self.user, text, context=self.context, threads=self.threads,
+                           **kwargs)
+
+    def send(self, text: str, **kwargs: Any) -> TurnResult:
+        return _final(self.stream(text, **kwargs))
+
+    def pending_approval(self) -> dict[str, Any] | None:
+        waiting = pending_interrupt(self.graph, self.thread_id)
+        return None if waiting is None else waiting[1]

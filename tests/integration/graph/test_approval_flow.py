@@ -1,0 +1,215 @@
+"""Approvals end to end on Postgres: request -> interrupt -> ApprovalService decision -> resume."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from errors import ApprovalError
+from graph.approval_service import ApprovalService
+from graph.build import build_graph
+from graph.runner import run_turn
+from tests.integration.graph.conftest import LIVE_EVIDENCE, PAPER_EVIDENCE
+from tests.unit.graph.scripted import agents_with, approval_tool, call, calls_then_answer, tool_payloads
+
+USER = {"id": "alice", "role": "trader"}
+
+
+def promotion_graph(checkpointer, to_stage: str, evidence: dict, strategy_id: str = "sma_aapl"):
+    kind = {"backtested": "strategy", "paper": "paper", "live": "live"}[to_stage]
+    tool = approval_tool("request_promotion", kind, {"strategy_id": strategy_id, "to_stage": to_stage}, evidence)
+    model = calls_then_answer([call("request_promotion", note=f"promote to {to_stage}")])
+    return build_graph(agents_with({"strategy": model}, {"strategy": [tool]}), checkpointer=checkpointer)
+
+
+def test_paper_promotion_waits_for_approval_then_moves_the_strategy(checkpointer, context, stores, strategy_at,
+                                                                    thread_id):
+    approvals, strategies, _ = stores
+    strategy_at("backtested")
+    graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
+
+    turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper trading", context=context)
+
+    assert turn.pending_approval is not None and turn.pending_approval["kind"] == "paper"
+    assert strategies.get("sma_aapl").stage == "backtested"
+    stored = approvals.get(turn.pending_approval["id"])
+    assert stored.status == "pending" and stored.requester == "alice" and stored.thread_id == thread_id
+    assert stored.subject["params_hash"] == strategies.get("sma_aapl").params_hash
+
+    outcome = ApprovalService(approvals, graph, context).approve(turn.pending_approval["id"], "bob", "cli", "ok")
+
+    assert strategies.get("sma_aapl").stage == "paper"
+    assert outcome.approval.status == "applied"
+    assert outcome.approval.decision.approver == "bob" and outcome.approval.decision.channel == "cli"
+    assert outcome.turn is not None and outcome.turn.pending_approval is None
+    assert '"status": "approved"' in outcome.turn.answer
+    last = strategies.transitions("sma_aapl")[-1]
+    assert (last.to_stage, last.approval_id, last.actor) == ("paper", stored.id, "bob")
+
+
+def _agent_saw(turn_messages_graph, thread_id) -> list[dict]:
+    return tool_payloads(turn_messages_graph.get_state({"configurable": {"thread_id": thread_id}}).values["messages"])
+
+
+def test_rejection_returns_the_reason_to_the_agent_and_leaves_the_stage(checkpointer, context, stores, strategy_at,
+                                                                       thread_id):
+    approvals, strategies, _ = stores
+    strategy_at("backtested")
+    graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
+    turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
+
+    outcome = ApprovalService(approvals, graph, context).reject(turn.pending_approval["id"], "bob", "slack",
+                                                                "drawdown too deep for my taste")
+
+    assert strategies.get("sma_aapl").stage == "backtested"
+    assert outcome.approval.status == "rejected"
+    seen = _agent_saw(graph, thread_id)[-1]
+    assert seen["status"] == "rejected" and seen["reason"] == "drawdown too deep for my taste"
+    assert "drawdown too deep" in outcome.turn.answer  # the agent answered after reading the reason
+
+
+def test_approval_after_expiry_is_refused_by_the_graph_and_marked_expired(checkpointer, context, clock, stores,
+                                                                          strategy_at, thread_id):
+    approvals, strategies, _ = stores
+    strategy_at("backtested")
+    graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
+    turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
+
+    clock.advance(context.approval_ttl + timedelta(seconds=1))
+    outcome = ApprovalService(approvals, graph, context).approve(turn.pending_approval["id"], "bob", "cli")
+
+    assert outcome.approval.status == "expired"
+    assert strategies.get("sma_aapl").stage == "backtested"
+    assert _agent_saw(graph, thread_id)[-1]["code"] == "expired"
+
+
+def test_approval_is_invalid_when_the_parameters_changed_since_the_request(checkpointer, context, stores,
+                                                                           strategy_at, thread_id):
+    approvals, strategies, _ = stores
+    strategy_at("backtested")
+    graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
+    turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
+    requested_hash = approvals.get(turn.pending_approval["id"]).subject["params_hash"]
+
+    strategies.register("sma_aapl", "SMA cross AAPL", "sma_cross", {"fast": 5, "slow": 50})  # new params
+    outcome = ApprovalService(approvals, graph, context).approve(turn.pending_approval["id"], "bob", "cli")
+
+    assert outcome.approval.status == "invalid"
+    changed = _agent_saw(graph, thread_id)[-1]["details"]["changed"]
+    assert changed["params_hash"]["requested"] == requested_hash
+    assert changed["params_hash"]["now"] == strategies.get("sma_aapl").params_hash != requested_hash
+    assert strategies.get("sma_aapl").stage == "draft"  # a parameter change sends it back to draft, not to paper
+
+
+def test_live_approval_by_the_requester_is_refused_and_stays_pending(checkpointer, context, stores, strategy_at,
+                                                                     thread_id):
+    from dataclasses import replace
+
+    approvals, strategies, _ = stores
+    strategy_at("paper")
+    live_context = replace(context, live_trading_enabled=True)
+    graph = promotion_graph(checkpointer, "live", LIVE_EVIDENCE)
+    turn = run_turn(graph, thread_id, USER, "promote sma_aapl to live", context=live_context)
+    service = ApprovalService(approvals, graph, live_context)
+
+    with pytest.raises(ApprovalError) as refused:
+        service.approve(turn.pending_approval["id"], "alice", "cli")
+
+    assert refused.value.code == "self_approval"
+    assert approvals.get(turn.pending_approval["id"]).status == "pending"
+    assert approvals.get(turn.pending_approval["id"]).decision is None
+    outcome = service.approve(turn.pending_approval["id"], "carol", "web")  # a second person may
+    assert outcome.approval.status == "applied" and strategies.get("sma_aapl").stage == "live"
+
+
+def test_live_approval_is_refused_while_live_trading_is_disabled(checkpointer, context, stores, strategy_at,
+                                                                thread_id):
+    approvals, strategies, _ = stores
+    strategy_at("paper")
+    graph = promotion_graph(checkpointer, "live", LIVE_EVIDENCE)
+    turn = run_turn(graph, thread_id, USER, "promote sma_aapl to live", context=context)  # live off by default
+
+    with pytest.raises(ApprovalError) as refused:
+        ApprovalService(approvals, graph, context).approve(turn.pending_approval["id"], "carol", "cli")
+
+    assert refused.value.code == "live_trading_disabled"
+    assert strategies.get("sma_aapl").stage == "paper"
+
+
+def test_graph_refuses_a_live_approval_resumed_directly_when_live_trading_is_off(checkpointer, context, stores,
+                                                                                 strategy_at, thread_id):
+    """The graph re-checks on resume: a decision that bypassed ApprovalService still cannot go live."""
+    from graph.runner import resume_turn
+
+    approvals, strategies, _ = stores
+    strategy_at("paper")
+    graph = promotion_graph(checkpointer, "live", LIVE_EVIDENCE)
+    turn = run_turn(graph, thread_id, USER, "promote sma_aapl to live", context=context)
+    decision = {"approval_id": turn.pending_approval["id"], "verdict": "approved", "approver": "carol",
+                "channel": "api", "decided_at": context.now().isoformat()}
+
+    resume_turn(graph, thread_id, decision, context=context)
+
+    assert strategies.get("sma_aapl").stage == "paper"
+    assert approvals.get(turn.pending_approval["id"]).status == "invalid"
+    assert _agent_saw(graph, thread_id)[-1]["code"] == "live_trading_disabled"
+
+
+def test_repeating_the_same_approval_is_idempotent_and_a_contrary_one_is_refused(checkpointer, context, stores,
+                                                                                 strategy_at, thread_id):
+    approvals, strategies, _ = stores
+    strategy_at("backtested")
+    graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
+    turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
+    service = ApprovalService(approvals, graph, context)
+    first = service.approve(turn.pending_approval["id"], "bob", "cli")
+
+    again = service.approve(turn.pending_approval["id"], "bob", "cli")
+    with pytest.raises(ApprovalError) as contrary:
+        service.reject(turn.pending_approval["id"], "dave", "cli", "no")
+
+    assert (first.repeated, again.repeated) == (False, True)
+    assert again.turn is None and again.approval.status == "applied"
+    assert contrary.value.code == "already_decided"
+    assert [t.to_stage for t in strategies.transitions("sma_aapl")].count("paper") == 1
+
+
+def test_a_promotion_that_skips_a_stage_is_refused_before_anyone_is_asked(checkpointer, context, stores,
+                                                                          strategy_at, thread_id):
+    approvals, strategies, _ = stores
+    strategy_at("backtested")
+    graph = promotion_graph(checkpointer, "live", LIVE_EVIDENCE)
+
+    turn = run_turn(graph, thread_id, USER, "promote sma_aapl to live", context=context)
+
+    assert turn.pending_approval is None and approvals.list() == []
+    refusal = _agent_saw(graph, thread_id)[-1]
+    assert refusal["code"] == "skips_stage" and refusal["details"]["skipped"] == ["paper"]
+
+
+def test_paper_request_is_refused_when_the_backtest_misses_the_bar(checkpointer, context, stores, strategy_at,
+                                                                   thread_id):
+    approvals, _, _ = stores
+    strategy_at("backtested")
+    weak = {**PAPER_EVIDENCE, "oos_sharpe": 0.1}
+    graph = promotion_graph(checkpointer, "paper", weak)
+
+    turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
+
+    refusal = _agent_saw(graph, thread_id)[-1]
+    assert turn.pending_approval is None and approvals.list() == []
+    assert refusal["code"] == "criterion_not_met"
+    assert (refusal["details"]["field"], refusal["details"]["observed"]) == ("oos_sharpe", 0.1)
+
+
+def test_a_new_message_is_refused_while_the_thread_waits_for_a_decision(checkpointer, context, strategy_at,
+                                                                        thread_id):
+    strategy_at("backtested")
+    graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
+    run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
+
+    with pytest.raises(ApprovalError) as refused:
+        run_turn(graph, thread_id, USER, "what's my status?", context=context)
+
+    assert refused.value.code == "approval_pending"
