@@ -127,10 +127,13 @@ class _MiniLM:
         head_dim = self.hidden // self.heads
         qkv = x @ layer.qkv_w + layer.qkv_b  # (b, s, 3h)
         qkv = qkv.reshape(batch, seq, 3, self.heads, head_dim).transpose(2, 0, 3, 1, 4)  # (3, b, heads, s, d)
-        q, k, v = qkv[0], qkv[1], qkv[2]
-        scores = (q @ k.transpose(0, 1, 3, 2)) * np.float32(1.0 / np.sqrt(head_dim)) + bias
+        # Contiguous operands let numpy hand the stacked matmuls to BLAS (views fall back to a slow loop).
+        q, k_t, v = (np.ascontiguousarray(a) for a in (qkv[0], qkv[1].transpose(0, 1, 3, 2), qkv[2]))
+        scores = (q @ k_t) * np.float32(1.0 / np.sqrt(head_dim)) + bias
         scores -= scores.max(axis=-1, keepdims=True)
         probs = np.exp(scores)
+        # Weights below 1e-30 are zeroed: subnormal floats make the next matmul ~10x slower.
+        probs[probs < np.float32(1e-30)] = 0.0
         probs /= probs.sum(axis=-1, keepdims=True)
         context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, seq, self.hidden)
         x = _layer_norm(context @ layer.attn_out_w + layer.attn_out_b + x, layer.attn_ln_g, layer.attn_ln_b)
