@@ -1,0 +1,93 @@
+"""Data tools against the real database, with synthetic bars loaded through MarketDataService."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+
+from config import Settings
+from memory.market_data import MarketDataService
+from tools import ToolContext, all_tools
+
+NOW = datetime(2024, 12, 31, 21, 0, tzinfo=UTC)
+START, END = date(2024, 1, 2), date(2024, 6, 28)
+
+
+@pytest.fixture()
+def loaded(database):
+    MarketDataService(database).load("synthetic", ["AAPL", "MSFT"], START, END)
+    return database
+
+
+def _tools(database, **extra):
+    ctx = ToolContext(settings=Settings(), database=database, clock=lambda: NOW, data_sources=("synthetic",),
+                      allow_network=False, **extra)
+    return all_tools(ctx)
+
+
+def test_fetch_reads_only_bars_known_at_as_of(loaded):
+    from quant.data.calendar import trading_sessions
+
+    result = _tools(loaded)["fetch_historical_data"].invoke({"symbol": "AAPL", "as_of": "2024-03-28"})
+    expected_sessions = trading_sessions(START, date(2024, 3, 28))
+    assert result["status"] == "ok"
+    assert result["n_bars"] == len(expected_sessions)
+    assert pd.Timestamp(result["last_ts"]) == expected_sessions[-1]
+    stored = MarketDataService(loaded).show("AAPL", as_of="2024-03-28")
+    assert result["last_close"] == pytest.approx(float(stored["close"].iloc[-1]))
+
+
+def test_fetch_defaults_as_of_to_the_session_clock(loaded):
+    result = _tools(loaded)["fetch_historical_data"].invoke({"symbol": "MSFT"})
+    assert pd.Timestamp(result["as_of"]) == pd.Timestamp(NOW)
+    assert pd.Timestamp(result["last_ts"]).date() == date(2024, 6, 28)
+
+
+def test_fetch_loads_a_missing_symbol_from_the_configured_sources(loaded):
+    result = _tools(loaded)["fetch_historical_data"].invoke({"symbol": "JNJ", "start_date": "2024-01-02",
+                                                            "end_date": "2024-02-29"})
+    assert result["status"] == "ok"
+    assert result["loaded_from"] == "synthetic"
+    assert result["n_bars"] > 30
+
+
+def test_freshness_counts_sessions_since_the_last_bar(loaded):
+    from quant.data.calendar import sessions_between
+
+    tools = _tools(loaded)
+    fresh = tools["check_data_freshness"].invoke({"symbol": "AAPL", "as_of": "2024-07-01"})
+    assert fresh["sessions_behind"] == sessions_between(date(2024, 6, 28), date(2024, 7, 1)) == 1
+    assert fresh["stale"] is False
+    stale = tools["check_data_freshness"].invoke({"symbol": "AAPL", "as_of": "2024-07-26"})
+    assert stale["sessions_behind"] == sessions_between(date(2024, 6, 28), date(2024, 7, 26))
+    assert stale["stale"] is True
+
+
+def test_quality_report_of_a_loaded_symbol(loaded):
+    result = _tools(loaded)["validate_data_quality"].invoke({"symbol": "AAPL"})
+    assert result["status"] == "ok"
+    assert result["source"] == "synthetic"
+    assert result["n_errors"] == 0
+    assert result["n_rows"] == len(MarketDataService(loaded).show("AAPL"))
+
+
+def test_unknown_symbol_is_a_not_found_result(loaded):
+    result = _tools(loaded)["validate_data_quality"].invoke({"symbol": "NOPE"})
+    assert result["status"] == "error"
+    assert result["code"] == "not_found"
+
+
+def test_data_health_counts_stored_symbols(loaded):
+    result = _tools(loaded)["check_service_health"].invoke({"service_name": "data"})
+    assert result["healthy"] is True
+    assert result["checks"]["data"]["detail"] == "2 symbols stored"
+
+
+def test_portfolio_optimisation_on_stored_prices(loaded):
+    result = _tools(loaded)["optimize_portfolio"].invoke({"method": "hrp", "symbols": ["AAPL", "MSFT"]})
+    assert result["status"] == "ok"
+    weights = result["summary"]["weights"]
+    assert set(weights) == {"AAPL", "MSFT"}
+    assert sum(weights.values()) == pytest.approx(1.0)
