@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from quant.backtest.config import BacktestConfig
-from quant.backtest.panels import Panels, aligned_targets, panel_arrays, window_bounds
+from quant.backtest.panels import PanelArrays, Panels, aligned_targets, panel_arrays, window_bounds
 from quant.backtest.result import TRADE_FRAME_COLUMNS, BacktestResult, config_hash, data_hash
 from quant.backtest.vectorized import VectorizedRun, run_vectorized
 from quant.metrics.performance import compute_metrics
@@ -41,26 +41,38 @@ def backtest(panels: Panels, positions: pd.DataFrame, config: BacktestConfig | N
     targets = aligned_targets(positions, arrays)
     lo, hi = window_bounds(arrays.index, config.start_date, config.end_date)
     run = run_vectorized(arrays.open, arrays.close, targets, config, start=lo, end=hi)
+    frames = [panels["close"]] + ([panels["open"]] if "open" in panels else []) + [positions]
+    return package_result(run, arrays, config, data_hash(*frames), strategy_id=strategy_id, params=params,
+                          engine="vectorized")
+
+
+def package_result(run: VectorizedRun, arrays: PanelArrays, config: BacktestConfig, data_digest: str, *,
+                   strategy_id: str = "", params: dict[str, Any] | None = None,
+                   engine: str = "vectorized") -> BacktestResult:
+    """A ``BacktestResult`` (frames with timestamps, metrics per symbol or portfolio) of a raw run."""
+    lo, hi = run.start, run.end
     index = arrays.index[lo:hi]
+    symbols = list(arrays.symbols)
     trades = trades_frame(run, arrays.index, arrays.symbols)
-    pos = pd.DataFrame(run.positions[lo:hi, :, 0], index=index, columns=list(arrays.symbols))
-    if config.capital_mode == "per_symbol":
-        equity = pd.DataFrame(run.equity[lo:hi, :, 0], index=index, columns=list(arrays.symbols))
+    pos = pd.DataFrame(run.positions[lo:hi, :, 0], index=index, columns=symbols)
+    if run.capital_mode == "per_symbol":
+        equity = pd.DataFrame(run.equity[lo:hi, :, 0], index=index, columns=symbols)
         metrics = {s: compute_metrics(equity[s], trades[trades.symbol == s], periods_per_year=config.periods_per_year,
-                                      positions=pos[s].to_numpy(), traded_notional=float(run.stats[i, 0, 4]))
-                   for i, s in enumerate(arrays.symbols)}
+                                      positions=pos[s].to_numpy(), traded_notional=float(run.stats[i, 0, 4]),
+                                      initial_capital=config.initial_capital)
+                   for i, s in enumerate(symbols)}
     else:
         equity = pd.DataFrame({"portfolio": run.equity[lo:hi, 0]}, index=index)
         metrics = {"portfolio": compute_metrics(equity["portfolio"], trades, periods_per_year=config.periods_per_year,
                                                 positions=pos.abs().sum(axis=1).to_numpy(),
-                                                traded_notional=float(run.stats[:, 0, 4].sum()))}
-    frames = [panels["close"]] + ([panels["open"]] if "open" in panels else []) + [positions]
+                                                traded_notional=float(run.stats[:, 0, 4].sum()),
+                                                initial_capital=config.initial_capital)}
     return BacktestResult(
         run_id=str(uuid.uuid4()), strategy_id=strategy_id, created_at=datetime.now(UTC), config=config,
-        config_hash=config_hash(config, params), data_hash=data_hash(*frames), params=dict(params or {}),
+        config_hash=config_hash(config, params), data_hash=data_digest, params=dict(params or {}),
         equity=equity, positions=pos, trades=trades, metrics=metrics,
-        unfilled_orders={s: int(run.stats[i, 0, 2]) for i, s in enumerate(arrays.symbols)},
-        fees_paid={s: float(run.stats[i, 0, 1]) for i, s in enumerate(arrays.symbols)},
-        fill_convention=dict(zip(arrays.symbols, run.fill_convention, strict=True)),
-        metadata={"engine": "vectorized", "bars": hi - lo, "capital_mode": config.capital_mode},
+        unfilled_orders={s: int(run.stats[i, 0, 2]) for i, s in enumerate(symbols)},
+        fees_paid={s: float(run.stats[i, 0, 1]) for i, s in enumerate(symbols)},
+        fill_convention=dict(zip(symbols, run.fill_convention, strict=True)),
+        metadata={"engine": engine, "bars": hi - lo, "capital_mode": run.capital_mode},
     )

@@ -83,18 +83,23 @@ def _trade_stats(trades: pd.DataFrame | None) -> tuple[int, int, int, float, flo
 def compute_metrics(equity: pd.Series | np.ndarray, trades: pd.DataFrame | None = None, *,
                     periods_per_year: int = 252, benchmark_returns: pd.Series | np.ndarray | None = None,
                     risk_free_rate: float = 0.0, positions: np.ndarray | None = None,
-                    traded_notional: float | None = None) -> PerformanceMetrics:
+                    traded_notional: float | None = None, initial_capital: float | None = None) -> PerformanceMetrics:
     """Metrics of ``equity`` (dollars per bar, NaN bars dropped) and ``trades`` (a frame with at
     least a ``pnl`` column in dollars net of fees; ``quantity``/``entry_price``/``exit_price`` give
     turnover when ``traded_notional`` is not passed).
 
     ``risk_free_rate`` is annual; ``benchmark_returns`` are per-bar simple returns aligned with
     the equity's returns (length n-1, or a Series aligned by index). ``positions`` (per bar)
-    gives exposure; without it exposure is NaN.
+    gives exposure; without it exposure is NaN. ``initial_capital`` (dollars), when given, is the
+    base value before the first bar, so the first bar's return (e.g. an entry's costs) counts.
     """
     series = pd.Series(np.asarray(equity, dtype=np.float64)) if not isinstance(equity, pd.Series) else equity
     series = series.astype(np.float64).dropna()
     values = series.to_numpy()
+    return_index = series.index[1:]
+    if initial_capital is not None:
+        values = np.concatenate(([float(initial_capital)], values))
+        return_index = series.index
     n = values.size
     rf = risk_free_rate / periods_per_year
     returns = simple_returns(values) if n > 1 else np.empty(0)
@@ -122,7 +127,7 @@ def compute_metrics(equity: pd.Series | np.ndarray, trades: pd.DataFrame | None 
     alpha = beta = math.nan
     if benchmark_returns is not None and returns.size > 1:
         if isinstance(benchmark_returns, pd.Series) and isinstance(equity, pd.Series):
-            bench = benchmark_returns.reindex(series.index[1:]).to_numpy(dtype=np.float64)
+            bench = benchmark_returns.reindex(return_index).to_numpy(dtype=np.float64)
         else:
             bench = np.asarray(benchmark_returns, dtype=np.float64)[-returns.size:]
         ok = np.isfinite(bench) & np.isfinite(returns)

@@ -1,0 +1,218 @@
+"""Fused numba kernels for parameter grids: moving averages computed inside the loop (cumulative
+sums for SMA, the recursion for EMA), so a grid of (fast, slow) pairs × symbols never
+materialises a signal or equity array. The trading rules are those of ``kernels.simulate``
+(same ledger functions), so a fused run equals the vectorized engine on the same signal.
+
+Per-run summary fields (``GRID_STATS``): total_return (fraction), sharpe, sortino (annualised,
+rf = 0), max_drawdown (fraction), cagr, calmar, trades (incl. one still open), fees ($),
+exposure (fraction of bars held), unfilled (0/1), final_equity ($).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from quant.backtest.kernels import fill_order
+from quant.backtest.ledger import CUR_SIZE
+
+GRID_STATS = ("total_return", "sharpe", "sortino", "max_drawdown", "cagr", "calmar", "trades", "fees", "exposure",
+              "unfilled", "final_equity")
+N_GRID_STATS = len(GRID_STATS)
+
+
+@njit(cache=True, nogil=True)
+def finalize_stats(first, final, n_ret, sum_r, sum_r2, sum_neg2, max_dd, trades, fees, exposure, unfilled,
+                   periods_per_year, out):
+    """Fill ``out`` (``GRID_STATS``) from running sums of the ``n_ret`` per-bar simple returns of a
+    window whose base value ``first`` is the initial capital (the first return is bar 0 vs it)."""
+    nan = np.nan
+    out[0] = final / first - 1.0
+    root = np.sqrt(periods_per_year)
+    sharpe = nan
+    sortino = nan
+    if n_ret > 1:
+        mean = sum_r / n_ret
+        var = (sum_r2 - sum_r * mean) / (n_ret - 1)
+        if var > 1e-30:
+            sharpe = mean / np.sqrt(var) * root
+        if sum_neg2 > 0:
+            sortino = mean / np.sqrt(sum_neg2 / n_ret) * root
+    out[1] = sharpe
+    out[2] = sortino
+    out[3] = max_dd
+    cagr = nan
+    if n_ret > 0:
+        cagr = (final / first) ** (periods_per_year / n_ret) - 1.0 if final > 0 else -1.0
+    out[4] = cagr
+    out[5] = cagr / max_dd if max_dd > 0 else nan
+    out[6] = trades
+    out[7] = fees
+    out[8] = exposure / n_ret if n_ret > 0 else nan
+    out[9] = unfilled
+    out[10] = final
+
+
+@njit(cache=True, nogil=True)
+def summarize_equity(equity, start, end, cash0, trades, fees, exposure, unfilled, periods_per_year, out):
+    """``GRID_STATS`` of ``equity[start:end]`` against the initial capital ``cash0`` (the generic
+    grid path's equivalent of the fused running sums)."""
+    first = cash0
+    prev = first
+    peak = first
+    max_dd = 0.0
+    n_ret = 0
+    sum_r = 0.0
+    sum_r2 = 0.0
+    sum_neg2 = 0.0
+    for t in range(start, end):
+        eq = equity[t]
+        r = eq / prev - 1.0 if eq != prev else 0.0
+        prev = eq
+        n_ret += 1
+        sum_r += r
+        sum_r2 += r * r
+        neg = min(r, 0.0)
+        sum_neg2 += neg * neg
+        if eq > peak:
+            peak = eq
+        elif eq < peak:
+            dd = 1.0 - eq / peak
+            max_dd = max(dd, max_dd)
+    finalize_stats(first, prev, n_ret, sum_r, sum_r2, sum_neg2, max_dd, trades, fees, exposure, unfilled,
+                   periods_per_year, out)
+
+
+@njit(cache=True, nogil=True)
+def last_nan_index(x):
+    """For each t, the index of the last NaN at or before t (-1 if none)."""
+    out = np.empty(x.shape[0], dtype=np.int64)
+    last = -1
+    for t in range(x.shape[0]):
+        if x[t] != x[t]:
+            last = t
+        out[t] = last
+    return out
+
+
+@njit(cache=True, nogil=True)
+def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, start, end, cash0, slippage_bps,
+                  commission_per_order, commission_bps, allow_short, periods_per_year, out):
+    """One (fast, slow) crossover backtest on one symbol: target 1 when MA_fast > MA_slow, -1
+    when below and shorting is allowed, else 0 (0 while either MA is undefined)."""
+    cur = np.zeros(CUR_SIZE)
+    cash = cash0
+    position = 0.0
+    avg_cost = 0.0
+    realized = 0.0
+    fees = 0.0
+    traded = 0.0
+    n_trades = 0
+    exposure = 0
+    decided = 0.0
+    pending = False
+    pend_scale = 1.0
+    mark = np.nan
+    ema_f = np.nan
+    ema_s = np.nan
+    a_f = 2.0 / (fast + 1.0)
+    a_s = 2.0 / (slow + 1.0)
+    first = cash0
+    prev = cash0
+    peak = cash0
+    max_dd = 0.0
+    n_ret = 0
+    sum_r = 0.0
+    sum_r2 = 0.0
+    sum_neg2 = 0.0
+    dummy = np.zeros((1, 8))
+    for t in range(end):
+        if use_ema:
+            x = close[t]
+            if x == x:
+                if ema_f != ema_f:
+                    ema_f = x
+                    ema_s = x
+                else:
+                    ema_f += a_f * (x - ema_f)
+                    ema_s += a_s * (x - ema_s)
+            mf = ema_f
+            ms = ema_s
+        else:  # compare window sums scaled by the other window: no division per bar
+            mf = np.nan
+            ms = np.nan
+            if t + 1 >= slow and last_nan[t] <= t - slow:
+                ms = (csum[t + 1] - csum[t + 1 - slow]) * fast
+                mf = (csum[t + 1] - csum[t + 1 - fast]) * slow
+        sig = 0.0
+        if mf > ms:
+            sig = 1.0
+        elif allow_short and mf < ms:
+            sig = -1.0
+        if t < start:
+            if t == start - 1:
+                decided = sig
+                pending = sig != 0.0
+                pend_scale = scale[t]
+            continue
+        if pending:
+            ref = fill_ref[t]
+            if ref == ref and ref > 0.0:
+                cash, position, avg_cost, realized, fees, traded, n_trades = fill_order(
+                    t, decided, pend_scale, ref, cash, position, avg_cost, realized, fees, traded, cur, dummy,
+                    n_trades, False, slippage_bps, commission_per_order, commission_bps)
+                pending = False
+                if mark != mark:
+                    mark = ref
+        c = close[t]
+        if c == c:
+            mark = c
+        eq = cash
+        if position != 0.0:
+            eq += position * mark
+            exposure += 1
+        r = eq / prev - 1.0 if eq != prev else 0.0
+        n_ret += 1
+        sum_r += r
+        sum_r2 += r * r
+        neg = min(r, 0.0)
+        sum_neg2 += neg * neg
+        prev = eq
+        if eq > peak:
+            peak = eq
+        elif eq < peak:
+            dd = 1.0 - eq / peak
+            max_dd = max(dd, max_dd)
+        if sig != decided:
+            decided = sig
+            pending = True
+            pend_scale = scale[t]
+    if position != 0.0:
+        n_trades += 1
+    finalize_stats(first, prev, n_ret, sum_r, sum_r2, sum_neg2, max_dd, n_trades, fees, exposure,
+                   1.0 if pending else 0.0, periods_per_year, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def crossover_grid(fill_ref, close, scale, fast, slow, use_ema, start, end, cash0, slippage_bps,
+                   commission_per_order, commission_bps, allow_short, periods_per_year, out):
+    """All (pair, symbol) runs in parallel: fill_ref/close/scale (s, n); fast/slow (P,) int64;
+    cash0 (s,); out (P, s, N_GRID_STATS)."""
+    n_sym, n = close.shape
+    csum = np.zeros((n_sym, n + 1))
+    last_nan = np.empty((n_sym, n), dtype=np.int64)
+    for i in prange(n_sym):
+        acc = 0.0
+        for t in range(n):
+            x = close[i, t]
+            if x == x:
+                acc += x
+            csum[i, t + 1] = acc
+        last_nan[i] = last_nan_index(close[i])
+    n_pairs = fast.shape[0]
+    for k in prange(n_pairs * n_sym):
+        j = k // n_sym
+        i = k % n_sym
+        crossover_run(fill_ref[i], close[i], csum[i], last_nan[i], scale[i], fast[j], slow[j], use_ema, start, end,
+                      cash0[i], slippage_bps, commission_per_order, commission_bps, allow_short, periods_per_year,
+                      out[j, i])
