@@ -44,8 +44,11 @@ def turn_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
 def calls_then_answer(*planned: Sequence[dict[str, Any]], tokens: int = 0) -> ScriptedChatModel:
     """Make one round of tool calls per entry in ``planned``, then answer with the last tool result."""
 
+    mine = {c["name"] for calls in planned for c in calls}  # rounds are counted on this model's own calls
+
     def respond(messages: list[BaseMessage]) -> AIMessage:
-        rounds = sum(1 for m in turn_messages(messages) if isinstance(m, AIMessage) and m.tool_calls)
+        rounds = sum(1 for m in turn_messages(messages)
+                     if isinstance(m, AIMessage) and m.tool_calls and {c["name"] for c in m.tool_calls} <= mine)
         usage = {"input_tokens": tokens, "output_tokens": 0, "total_tokens": tokens} if tokens else None
         if rounds < len(planned):
             calls = [dict(c, id=f"call_{next(_ids)}") for c in planned[rounds]]

@@ -1,0 +1,182 @@
+"""The supervisor graph with scripted models: routing, per-agent tool authorisation, budgets, streaming."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from langchain_core.messages import AIMessage
+
+from errors import ConfigError
+from graph.agent_spec import AGENT_NAMES
+from graph.build import build_graph
+from graph.context import GraphContext
+from graph.routing import keyword_route, model_router
+from graph.runner import ChatSession, FinalEvent, StepEvent, ToolCallEvent, ToolResultEvent, run_turn
+from memory.checkpoint import in_memory_checkpointer
+from tests.unit.graph.scripted import (
+    ScriptedChatModel,
+    agents_with,
+    approval_tool,
+    call,
+    calls_then_answer,
+    echo_tool,
+    tool_payloads,
+)
+
+USER = {"id": "alice", "role": "trader"}
+REQUESTS = {
+    "data": "load daily bars and prices for AAPL",
+    "strategy": "backtest an SMA crossover strategy",
+    "risk": "what is my risk exposure and drawdown limit",
+    "execution": "buy 10 shares, submit the order",
+    "monitoring": "give me a status summary and alerts",
+}
+
+
+def _thread() -> str:
+    return f"t-{uuid.uuid4().hex[:8]}"
+
+
+def _messages(graph, thread_id):
+    return graph.get_state({"configurable": {"thread_id": thread_id}}).values["messages"]
+
+
+@pytest.mark.parametrize("agent", AGENT_NAMES)
+def test_each_request_is_routed_to_its_agent_which_uses_its_own_tool(agent):
+    graph = build_graph(agents_with(), checkpointer=in_memory_checkpointer())
+
+    turn = run_turn(graph, _thread(), USER, REQUESTS[agent])
+
+    assert turn.route == ["supervisor", agent, f"{agent}_tools", agent, "supervisor"]
+    assert turn.tool_calls == [{"name": f"{agent}_lookup", "args": {"text": agent}}]
+    assert turn.answer.startswith("answer:") and f'"tool": "{agent}_lookup"' in turn.answer
+
+
+def test_keyword_router_follows_forced_prefix_and_defaults_to_monitoring():
+    assert keyword_route("@risk buy 100 AAPL") == "risk"
+    assert keyword_route("hello there") == "monitoring"
+
+
+def test_a_supervisor_model_routes_by_its_route_to_tool_call():
+    chooser = ScriptedChatModel(respond=lambda m: AIMessage(content="", tool_calls=[call("route_to", agent="risk")]))
+    graph = build_graph(agents_with(), checkpointer=in_memory_checkpointer(), supervisor_model=chooser)
+
+    turn = run_turn(graph, _thread(), USER, "load prices for AAPL")  # keywords would say data
+
+    assert turn.route[1] == "risk"
+
+
+def test_a_supervisor_model_answering_nonsense_falls_back_to_keywords():
+    chooser = ScriptedChatModel(respond=lambda m: AIMessage(content="", tool_calls=[call("route_to", agent="x")]))
+    assert model_router(chooser)("load prices for AAPL") == "data"
+
+
+def test_a_call_to_another_agents_tool_is_refused_with_an_error_tool_message():
+    sneaky = calls_then_answer([call("execution_lookup", text="place it")])
+    graph = build_graph(agents_with({"data": sneaky}), checkpointer=in_memory_checkpointer())
+    thread = _thread()
+
+    turn = run_turn(graph, thread, USER, "load prices for AAPL")
+
+    refusal = tool_payloads(_messages(graph, thread))[-1]
+    assert refusal["code"] == "tool_not_allowed"
+    assert "belongs to the execution agent" in refusal["message"]
+    assert "execution_tools" not in turn.route and turn.route[1:3] == ["data", "data_tools"]
+
+
+def test_an_invented_tool_name_is_refused_listing_the_agents_tools():
+    graph = build_graph(agents_with({"risk": calls_then_answer([call("delete_everything")])}),
+                        checkpointer=in_memory_checkpointer())
+    thread = _thread()
+    run_turn(graph, thread, USER, "risk limits please")
+    refusal = tool_payloads(_messages(graph, thread))[-1]
+    assert refusal["code"] == "tool_not_allowed" and "risk_lookup" in refusal["message"]
+
+
+def test_invalid_tool_arguments_come_back_as_an_error_result_not_a_crash():
+    graph = build_graph(agents_with({"data": calls_then_answer([call("data_lookup", text={"not": "a string"})])}),
+                        checkpointer=in_memory_checkpointer())
+    thread = _thread()
+    run_turn(graph, thread, USER, "load prices")
+    assert tool_payloads(_messages(graph, thread))[-1]["status"] == "error"
+
+
+def test_an_agent_can_hand_a_request_to_another_agent():
+    handoff = calls_then_answer([call("route_to", agent="risk", request="check limits first")])
+    graph = build_graph(agents_with({"execution": handoff}), checkpointer=in_memory_checkpointer())
+
+    turn = run_turn(graph, _thread(), USER, "buy 10 AAPL")
+
+    assert turn.route[:6] == ["supervisor", "execution", "execution_tools", "supervisor", "risk", "risk_tools"]
+
+
+def test_the_turn_stops_cleanly_when_the_tool_call_budget_is_spent():
+    greedy = calls_then_answer(*[[call("data_lookup", text=str(i))] for i in range(10)])
+    graph = build_graph(agents_with({"data": greedy}), checkpointer=in_memory_checkpointer())
+    thread = _thread()
+
+    turn = run_turn(graph, thread, USER, "load prices", max_tool_calls=3)
+
+    assert turn.stop_reason == "budget_tool_calls"
+    assert turn.usage["tool_calls"] == 3
+    assert "limit of 3 tool calls" in turn.answer
+    ran = [p for p in tool_payloads(_messages(graph, thread)) if p.get("tool") == "data_lookup"]
+    assert len(ran) == 3
+    assert tool_payloads(_messages(graph, thread))[-1] == {"status": "not_run", "reason": "budget_tool_calls"}
+
+
+def test_the_turn_stops_cleanly_when_the_dollar_budget_is_spent():
+    costly = calls_then_answer(*[[call("data_lookup", text=str(i))] for i in range(10)], tokens=1000)
+    agents = agents_with({"data": costly})
+    agents["data"] = agents["data"].__class__(**{**agents["data"].__dict__, "usd_per_1k_tokens": 0.02})
+    graph = build_graph(agents, checkpointer=in_memory_checkpointer())
+
+    turn = run_turn(graph, _thread(), USER, "load prices", max_usd=0.05)  # 3 model calls = $0.06
+
+    assert turn.stop_reason == "budget_usd"
+    assert turn.usage["usd"] == pytest.approx(0.06)
+    assert turn.usage["tool_calls"] == 2  # the third call's tool requests were not run
+
+
+def test_the_budget_resets_at_each_turn():
+    graph = build_graph(agents_with(), checkpointer=in_memory_checkpointer())
+    session = ChatSession(graph, USER)
+    first, second = session.send("load prices", max_tool_calls=1), session.send("load prices", max_tool_calls=1)
+    assert (first.stop_reason, second.stop_reason) == (None, None)
+    assert second.usage["tool_calls"] == 1
+
+
+def test_stream_shows_steps_tool_calls_and_results_and_ends_with_the_result():
+    graph = build_graph(agents_with(), checkpointer=in_memory_checkpointer())
+
+    events = list(ChatSession(graph, USER).stream("what is my risk exposure"))
+
+    assert [e.node for e in events if isinstance(e, StepEvent)] == ["supervisor", "risk", "risk_tools", "risk",
+                                                                      "supervisor"]
+    assert [(e.agent, e.name) for e in events if isinstance(e, ToolCallEvent)] == [("risk", "risk_lookup")]
+    assert [e.ok for e in events if isinstance(e, ToolResultEvent)] == [True]
+    assert isinstance(events[-1], FinalEvent) and events[-1].result.answer.startswith("answer:")
+
+
+def test_an_approval_request_without_an_approval_store_is_refused_not_lost():
+    tool = approval_tool("request_promotion", "paper", {"strategy_id": "s1", "to_stage": "paper"}, {})
+    graph = build_graph(agents_with({"strategy": calls_then_answer([call("request_promotion")])},
+                                    {"strategy": [tool]}), checkpointer=in_memory_checkpointer())
+    thread = _thread()
+    turn = run_turn(graph, thread, USER, "promote s1 to paper", context=GraphContext())
+    assert turn.pending_approval is None
+    assert tool_payloads(_messages(graph, thread))[-1]["code"] == "approvals_unavailable"
+
+
+def test_the_graph_refuses_an_incomplete_agent_mapping():
+    agents = agents_with()
+    del agents["risk"]
+    with pytest.raises(ConfigError, match="risk"):
+        build_graph(agents, checkpointer=None)
+
+
+def test_agents_may_be_given_as_model_and_tools_pairs():
+    pairs = {name: (calls_then_answer(), [echo_tool(f"{name}_lookup")]) for name in AGENT_NAMES}
+    turn = run_turn(build_graph(pairs, checkpointer=in_memory_checkpointer()), _thread(), USER, "status please")
+    assert turn.answer == "answer: nothing to do"
