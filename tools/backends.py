@@ -51,10 +51,12 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "compute_features": ("quant.features", "compute_features"),
     "optimize_portfolio": ("quant.portfolio.optimizer", "optimize_portfolio"),
     "portfolio_methods": ("quant.portfolio.optimizer", "METHODS"),
-    "research_runs": ("memory.runs", "RunService"),
+    "research_runs": ("memory.research", "ResearchService"),
+    "run_store": ("memory.runs", "RunStore"),
     "model_registry": ("memory.model_registry", "ModelRegistry"),
     "risk_service": ("guardrails.risk_service", "RiskService"),
     "long_term_memory": ("memory.long_term", "LongTermMemory"),
+    "embedder": ("memory.embeddings", "Embedder"),
 }
 
 

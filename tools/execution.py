@@ -85,7 +85,8 @@ def place_order(ctx: ToolContext, args: PlaceOrderArgs) -> OrderState | Refusal 
     if isinstance(outcome, Order):
         return order_state(outcome)
     codes = [str(c) for c in (getattr(outcome, "codes", None) or [getattr(outcome, "code", "REFUSED")])]
-    subject = {"client_order_id": intent.client_order_id, "symbol": intent.symbol, "side": intent.side.value,
+    subject = {"order_intent_hash": intent.client_order_id, "client_order_id": intent.client_order_id,
+               "symbol": intent.symbol, "side": intent.side.value,
                "qty": str(intent.qty), "strategy_id": intent.strategy_id}
     if set(codes) <= APPROVAL_CODES:
         return ApprovalRequired(kind="order", subject=subject, evidence={"codes": codes},

@@ -8,7 +8,6 @@ from typing import Literal
 from langchain_core.tools import BaseTool
 from pydantic import Field, model_validator
 
-from errors import QuantpilotError
 from tools.backends import ServiceUnavailable, expected, require
 from tools.context import ToolContext
 from tools.results import ApprovalRequired, Summary, compact_value
@@ -37,23 +36,26 @@ class RecallArgs(ToolArgs):
 
 def request_promotion(ctx: ToolContext, args: PromotionArgs) -> ApprovalRequired:
     evidence: dict = {"live_trading_enabled": ctx.settings.live_trading} if args.to_stage == "live" else {}
+    strategy_id = args.strategy_id
     if args.run_id is not None:
         try:
-            evidence["run"] = compact_value(expected("research_runs")(require(ctx.database, "database"))
-                                            .summary(args.run_id))
+            run = expected("run_store")(require(ctx.database, "database")).get(args.run_id)
         except ServiceUnavailable as exc:
             evidence["run"] = {"unavailable": exc.message}
-    subject = {"strategy_id": args.strategy_id, "run_id": args.run_id, "to_stage": args.to_stage}
+        else:
+            strategy_id = strategy_id or run.strategy
+            evidence["run"] = compact_value({"run_id": run.id, "kind": run.kind, "status": run.status,
+                                             "strategy": run.strategy, "metrics": run.metrics})
+            evidence.update(compact_value(run.metrics))
+    subject = {"strategy_id": strategy_id, "run_id": args.run_id, "to_stage": args.to_stage}
     return ApprovalRequired(kind=APPROVAL_KIND[args.to_stage], subject=subject, evidence=evidence,
                             requested_by=ctx.user, reason=f"promote to {args.to_stage}")
 
 
 def recall(ctx: ToolContext, args: RecallArgs) -> Summary:
-    memory = expected("long_term_memory")(require(ctx.database, "database"))
-    try:
-        hits = memory.search(args.query, k=args.k)
-    except QuantpilotError:
-        raise
+    embedder = expected("embedder")()
+    memory = expected("long_term_memory")(require(ctx.database, "database"), embedder)
+    hits = memory.recall(ctx.user, args.query, k=args.k)
     return Summary(tool="recall", summary={"query": args.query, "hits": compact_value(hits)})
 
 

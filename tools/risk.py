@@ -161,7 +161,8 @@ def propose_risk_limit_change(ctx: ToolContext, args: LimitChangeArgs) -> Approv
 
     proposal = propose_change(ctx.limits(), args.changes, ctx.user, created_at=ctx.now())
     changes = {k: {"from": compact_value(old), "to": compact_value(new)} for k, (old, new) in proposal.changes.items()}
-    return ApprovalRequired(kind="risk_limit", subject={"proposal_id": proposal.proposal_id, "changes": changes},
+    return ApprovalRequired(kind="risk_limit", subject={"limit_change_id": proposal.proposal_id,
+                                                      "proposal_id": proposal.proposal_id, "changes": changes},
                             evidence={"current": compact_value(proposal.current.model_dump(mode="json"))},
                             requested_by=ctx.user, reason=args.reason)
 

@@ -146,7 +146,10 @@ def run_monte_carlo(ctx: ToolContext, args: MonteCarloArgs) -> Summary:
 
 
 def compare_runs(ctx: ToolContext, args: CompareArgs) -> Summary:
-    return _summary("compare_runs", _runs(ctx).compare(args.run_ids))
+    store = expected("run_store")(require(ctx.database, "database"))
+    rows = [{"run_id": r.id, "kind": r.kind, "status": r.status, "strategy": r.strategy, **r.metrics}
+            for r in (store.get(i) for i in args.run_ids)]
+    return _summary("compare_runs", {"runs": rows})
 
 
 def optimize_portfolio(ctx: ToolContext, args: OptimizeArgs) -> Summary:

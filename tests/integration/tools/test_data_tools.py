@@ -91,3 +91,21 @@ def test_portfolio_optimisation_on_stored_prices(loaded):
     weights = result["summary"]["weights"]
     assert set(weights) == {"AAPL", "MSFT"}
     assert sum(weights.values()) == pytest.approx(1.0)
+
+
+def test_promotion_of_a_stored_run_names_its_strategy_and_carries_its_metrics(database):
+    from memory.runs import RunStore
+
+    store = RunStore(database)
+    run_id = store.create("walk_forward", strategy="sma_crossover", symbols=["AAPL"])
+    store.finish(run_id, metrics={"oos_sharpe": 1.3, "n_trades": 42})
+    other = store.create("backtest", strategy="sma_crossover", symbols=["AAPL"])
+    store.finish(other, metrics={"sharpe": 0.7})
+    tools = _tools(database)
+    promotion = tools["request_promotion"].invoke({"run_id": run_id, "to_stage": "paper"})
+    assert promotion["status"] == "approval_required"
+    assert promotion["subject"]["strategy_id"] == "sma_crossover"
+    assert promotion["evidence"]["oos_sharpe"] == 1.3
+    compared = tools["compare_runs"].invoke({"run_ids": [run_id, other]})
+    assert [row["run_id"] for row in compared["summary"]["runs"]] == [run_id, other]
+    assert compared["summary"]["runs"][1]["sharpe"] == 0.7
