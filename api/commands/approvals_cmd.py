@@ -1,0 +1,116 @@
+"""``quantpilot approvals``: list, show, approve and reject human approvals (one ApprovalService behind all)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import typer
+
+app = typer.Typer(help="Human approvals: list, show, approve, reject.", no_args_is_help=True)
+
+
+def approval_service(*, with_graph: bool, agents: Mapping[str, Any] | None = None):
+    """The service on the configured database; with the graph (to resume threads) for decisions."""
+    from config import get_settings
+    from graph.approval_service import ApprovalService
+    from graph.wiring import product_context, product_graph
+    from memory.db import connect
+
+    settings = get_settings()
+    database = connect(settings)
+    context = product_context(settings, database, channel="cli")
+    graph = product_graph(settings, database, agents) if with_graph else None
+    return ApprovalService(context.approvals, graph, context)
+
+
+def _row(record) -> list[Any]:
+    subject = record.subject
+    what = subject.get("strategy_id") or subject.get("order_intent_hash") or subject.get("limit_change_id")
+    if subject.get("to_stage"):
+        what = f"{what} {subject.get('from_stage')}→{subject['to_stage']} v{subject.get('version')}"
+    decided = record.decision.approver if record.decision else ""
+    return [record.id, record.kind, record.status, what, record.requester, decided,
+            record.expires_at.strftime("%Y-%m-%d %H:%M")]
+
+
+@app.command("list")
+def list_(
+    status: str | None = typer.Option(None, "--status", help="pending|approved|rejected|applied|expired|invalid"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Approval requests, newest first."""
+    from api.output import print_json, print_table
+    from graph.approval_service import approval_json
+
+    records = approval_service(with_graph=False).list(status)
+    if as_json:
+        print_json([approval_json(r) for r in records])
+        return
+    print_table("approvals", ["id", "kind", "status", "subject", "requester", "decided by", "expires (UTC)"],
+                [_row(r) for r in records])
+
+
+@app.command("show")
+def show(approval_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """One request with its evidence and decision."""
+    from api.output import console, print_json
+    from graph.approval_service import approval_json
+
+    data = approval_json(approval_service(with_graph=False).show(approval_id))
+    if as_json:
+        print_json(data)
+        return
+    for key, value in data.items():
+        console.print(f"[bold]{key}[/]: {value}", highlight=False)
+
+
+def decide(approval_id: str, verdict: str, approver: str, comment: str | None, as_json: bool,
+           agents: Mapping[str, Any] | None = None) -> None:
+    """Approve or reject, then print the request's new status and the resumed turn's answer."""
+    from api.output import console, print_json
+    from errors import ConfigError
+
+    try:
+        service = approval_service(with_graph=True, agents=agents)
+    except ConfigError as exc:  # no agents yet: the decision is still recorded; re-run to resume the thread
+        console.print(f"[yellow]warning:[/] {exc}; the decision is recorded, the thread resumes on a repeat call")
+        service = approval_service(with_graph=False)
+    if verdict == "approved":
+        outcome = service.approve(approval_id, approver, "cli", comment)
+    else:
+        outcome = service.reject(approval_id, approver, "cli", comment or "")
+    if as_json:
+        print_json(outcome.to_dict())
+    else:
+        record = outcome.approval
+        console.print(f"approval {record.id} ({record.kind}): [bold]{record.status}[/]"
+                      + (" (already decided; nothing new recorded)" if outcome.repeated else ""), highlight=False)
+        if record.outcome:
+            console.print(f"outcome: {record.outcome}", highlight=False)
+        if outcome.turn is not None and outcome.turn.answer:
+            console.print(outcome.turn.answer, highlight=False)
+    if verdict == "approved" and outcome.approval.status in ("expired", "invalid"):
+        raise typer.Exit(2)
+
+
+@app.command("approve")
+def approve(
+    approval_id: str = typer.Argument(...),
+    approver: str = typer.Option(..., "--as", help="Who approves (recorded)."),
+    comment: str | None = typer.Option(None, "--comment"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Approve a request; the waiting thread resumes and the approved change is applied."""
+    decide(approval_id, "approved", approver, comment, as_json)
+
+
+@app.command("reject")
+def reject(
+    approval_id: str = typer.Argument(...),
+    approver: str = typer.Option(..., "--as", help="Who rejects (recorded)."),
+    comment: str = typer.Option(..., "--comment", help="Why (sent back to the agent)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Reject a request with a reason; the agent is told why."""
+    decide(approval_id, "rejected", approver, comment, as_json)

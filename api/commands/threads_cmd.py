@@ -1,0 +1,55 @@
+"""``quantpilot threads``: conversation threads (index in Postgres, messages in the checkpointer)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="Conversation threads: list, show.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    user: str | None = typer.Option(None, "--user", help="Only this user's threads."),
+    limit: int = typer.Option(50, "--limit", min=1),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Threads, most recently active first."""
+    from dataclasses import asdict
+
+    from api.output import print_json, print_table
+    from memory.db import connect
+    from memory.ladder import ThreadStore
+
+    threads = ThreadStore(connect()).list(user, limit)
+    if as_json:
+        print_json([asdict(t) for t in threads])
+        return
+    print_table("threads", ["id", "user", "title", "created", "updated"],
+                [(t.id, t.user_id, t.title, t.created_at.strftime("%Y-%m-%d %H:%M"),
+                  t.updated_at.strftime("%Y-%m-%d %H:%M")) for t in threads])
+
+
+@app.command("show")
+def show(thread_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """A thread's messages, route and any approval it waits for."""
+    from dataclasses import asdict
+
+    from api.output import console, print_json
+    from graph.transcript import thread_transcript
+    from memory.checkpoint import postgres_checkpointer
+    from memory.db import connect
+    from memory.ladder import ThreadStore
+
+    database = connect()
+    record = ThreadStore(database).get(thread_id)
+    data = {**asdict(record), **thread_transcript(postgres_checkpointer(database), thread_id)}
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"[bold]{record.title}[/] ({record.id}, {record.user_id})", highlight=False)
+    for message in data["messages"]:
+        calls = "".join(f"\n    → {c['name']}({c['args']})" for c in message.get("tool_calls", []))
+        who = message["role"] + (f" {message['name']}" if message.get("name") else "")
+        console.print(f"{who}: {message['content']}{calls}", highlight=False, markup=False)
+    if data["pending_approval"]:
+        console.print(f"waiting for approval {data['pending_approval']['id']}", highlight=False)
