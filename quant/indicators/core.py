@@ -45,7 +45,6 @@ import pandas as pd
 
 from errors import ConfigError
 from quant.indicators import kernels as k
-from quant.indicators import panel_kernels as pk
 
 ArrayOrFrame = Any  # np.ndarray (1-D or 2-D) | pd.Series | pd.DataFrame
 
@@ -104,7 +103,7 @@ def sma(values: ArrayOrFrame, length: int = 10) -> ArrayOrFrame:
     length = _check_length("length", length)
     x = _as_rows(values)
     out = _nan_like(x)
-    (k.sma_1d if x.ndim == 1 else pk.sma_rows)(x, length, out)
+    (k.sma_1d if x.ndim == 1 else k.sma_rows)(x, length, out)
     return _wrap(values, out)
 
 
@@ -113,7 +112,7 @@ def ema(values: ArrayOrFrame, length: int = 10) -> ArrayOrFrame:
     length = _check_length("length", length)
     x = _as_rows(values)
     out = _nan_like(x)
-    (k.ema_1d if x.ndim == 1 else pk.ema_rows)(x, length, out)
+    (k.ema_1d if x.ndim == 1 else k.ema_rows)(x, length, out)
     return _wrap(values, out)
 
 
@@ -123,7 +122,7 @@ def rsi(close: ArrayOrFrame, length: int = 14) -> ArrayOrFrame:
     length = _check_length("length", length)
     x = _as_rows(close)
     out = _nan_like(x)
-    (k.rsi_1d if x.ndim == 1 else pk.rsi_rows)(x, length, out)
+    (k.rsi_1d if x.ndim == 1 else k.rsi_rows)(x, length, out)
     return _wrap(close, out)
 
 
@@ -135,7 +134,7 @@ def macd(close: ArrayOrFrame, fast: int = 12, slow: int = 26, signal: int = 9) -
         raise ConfigError(f"macd needs fast < slow, got fast={fast} slow={slow}", details={"field": "fast"})
     x = _as_rows(close)
     lines = [_nan_like(x) for _ in range(3)]
-    (k.macd_1d if x.ndim == 1 else pk.macd_rows)(x, fast, slow, signal, *lines)
+    (k.macd_1d if x.ndim == 1 else k.macd_rows)(x, fast, slow, signal, *lines)
     return MacdLines(*(_wrap(close, line) for line in lines))
 
 
@@ -148,7 +147,7 @@ def bollinger_bands(close: ArrayOrFrame, length: int = 20, std_mult: float = 2.0
         raise ConfigError(f"std_mult must be > 0, got {std_mult}", details={"field": "std_mult"})
     x = _as_rows(close)
     parts = [_nan_like(x) for _ in range(5)]
-    (k.bbands_1d if x.ndim == 1 else pk.bbands_rows)(x, length, float(std_mult), int(ddof), *parts)
+    (k.bbands_1d if x.ndim == 1 else k.bbands_rows)(x, length, float(std_mult), int(ddof), *parts)
     return BollingerBands(*(_wrap(close, p) for p in parts))
 
 
@@ -159,7 +158,7 @@ def atr(high: ArrayOrFrame, low: ArrayOrFrame, close: ArrayOrFrame, length: int 
     if not h.shape == lo.shape == c.shape:
         raise ConfigError(f"atr inputs differ in shape: high {h.shape}, low {lo.shape}, close {c.shape}")
     out = _nan_like(c)
-    (k.atr_1d if c.ndim == 1 else pk.atr_rows)(h, lo, c, length, out)
+    (k.atr_1d if c.ndim == 1 else k.atr_rows)(h, lo, c, length, out)
     return _wrap(close, out)
 
 
@@ -170,5 +169,5 @@ def rolling_volatility(close: ArrayOrFrame, length: int = 20, ddof: int = 1) -> 
         raise ConfigError(f"ddof must be in [0, length), got {ddof}", details={"field": "ddof"})
     x = _as_rows(close)
     out = _nan_like(x)
-    (k.log_return_volatility_1d if x.ndim == 1 else pk.volatility_rows)(x, length, int(ddof), out)
+    (k.log_return_volatility_1d if x.ndim == 1 else k.volatility_rows)(x, length, int(ddof), out)
     return _wrap(close, out)

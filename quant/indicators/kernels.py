@@ -284,3 +284,50 @@ def macd_1d(close, fast, slow, signal, macd, signal_line, histogram):
     ema_1d(macd, signal, signal_line)
     for i in range(close.shape[0]):
         histogram[i] = macd[i] - signal_line[i]
+
+
+# Row loops for (symbols × bars) C-contiguous panels (callers pass the transpose of a bars × symbols
+# panel so each symbol's history is contiguous). They live in this file because numba's cache
+# is invalidated per source file: a loop cached elsewhere would keep calling a stale kernel.
+
+
+@njit(cache=True, error_model="numpy")
+def sma_rows(x, length, out):
+    for j in range(x.shape[0]):
+        sma_1d(x[j], length, out[j])
+
+
+@njit(cache=True, error_model="numpy")
+def ema_rows(x, length, out):
+    for j in range(x.shape[0]):
+        ema_1d(x[j], length, out[j])
+
+
+@njit(cache=True, error_model="numpy")
+def rsi_rows(x, length, out):
+    for j in range(x.shape[0]):
+        rsi_1d(x[j], length, out[j])
+
+
+@njit(cache=True, error_model="numpy")
+def atr_rows(high, low, close, length, out):
+    for j in range(close.shape[0]):
+        atr_1d(high[j], low[j], close[j], length, out[j])
+
+
+@njit(cache=True, error_model="numpy")
+def macd_rows(x, fast, slow, signal, macd, signal_line, histogram):
+    for j in range(x.shape[0]):
+        macd_1d(x[j], fast, slow, signal, macd[j], signal_line[j], histogram[j])
+
+
+@njit(cache=True, error_model="numpy")
+def bbands_rows(x, length, std_mult, ddof, lower, mid, upper, bandwidth, percent):
+    for j in range(x.shape[0]):
+        bbands_1d(x[j], length, std_mult, ddof, lower[j], mid[j], upper[j], bandwidth[j], percent[j])
+
+
+@njit(cache=True, error_model="numpy")
+def volatility_rows(x, length, ddof, out):
+    for j in range(x.shape[0]):
+        log_return_volatility_1d(x[j], length, ddof, out[j])
