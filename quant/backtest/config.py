@@ -18,7 +18,25 @@ FillConvention = Literal["next_open", "next_close"]
 CapitalMode = Literal["per_symbol", "portfolio"]
 
 
-class BacktestConfig(BaseModel):
+class StrictModel(BaseModel):
+    """Frozen pydantic model whose validation errors are ``ConfigError`` naming the field."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __init__(self, **data):
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "config"
+            raise ConfigError(
+                f"{type(self).__name__}.{field}: {first['msg']}",
+                details={"field": field, "errors": [{"field": ".".join(map(str, e["loc"])), "msg": e["msg"]}
+                                                    for e in exc.errors()]},
+            ) from None
+
+
+class BacktestConfig(StrictModel):
     """How orders are sized, filled and charged.
 
     - ``sizing="all_in"``: target fraction f buys ``floor(f * (equity - commission) / fill_price)``
@@ -35,8 +53,6 @@ class BacktestConfig(BaseModel):
     fills at t+1's close. ``capital_mode="per_symbol"`` runs every symbol as its own backtest
     with the full ``initial_capital``; ``"portfolio"`` shares one account split by the fractions.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     initial_capital: float = Field(100_000.0, gt=0)
     commission_per_order: float = Field(1.0, ge=0)
@@ -55,18 +71,6 @@ class BacktestConfig(BaseModel):
     periods_per_year: int = Field(252, gt=0)
     start_date: datetime | None = None
     end_date: datetime | None = None
-
-    def __init__(self, **data):
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "config"
-            raise ConfigError(
-                f"BacktestConfig.{field}: {first['msg']}",
-                details={"field": field, "errors": [{"field": ".".join(map(str, e["loc"])), "msg": e["msg"]}
-                                                    for e in exc.errors()]},
-            ) from None
 
     @field_validator("end_date")
     @classmethod

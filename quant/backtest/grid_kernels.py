@@ -126,7 +126,8 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
     sum_r2 = 0.0
     sum_neg2 = 0.0
     dummy = np.zeros((1, 8))
-    for t in range(end):
+    # an SMA needs no history beyond the window sums: start at the last warm-up bar
+    for t in range(0 if use_ema else max(start - 1, 0), end):
         if use_ema:
             x = close[t]
             if x == x:
@@ -216,3 +217,44 @@ def crossover_grid(fill_ref, close, scale, fast, slow, use_ema, start, end, cash
         crossover_run(fill_ref[i], close[i], csum[i], last_nan[i], scale[i], fast[j], slow[j], use_ema, start, end,
                       cash0[i], slippage_bps, commission_per_order, commission_bps, allow_short, periods_per_year,
                       out[j, i])
+
+
+@njit(cache=True, nogil=True)
+def crossover_signal(close, fast, slow, use_ema, allow_short, out):
+    """The target series ``crossover_run`` trades, materialised (for one chosen pair): 1 / -1 / 0."""
+    n = close.shape[0]
+    csum = np.zeros(n + 1)
+    acc = 0.0
+    for t in range(n):
+        if close[t] == close[t]:
+            acc += close[t]
+        csum[t + 1] = acc
+    last_nan = last_nan_index(close)
+    ema_f = np.nan
+    ema_s = np.nan
+    a_f = 2.0 / (fast + 1.0)
+    a_s = 2.0 / (slow + 1.0)
+    for t in range(n):
+        if use_ema:
+            x = close[t]
+            if x == x:
+                if ema_f != ema_f:
+                    ema_f = x
+                    ema_s = x
+                else:
+                    ema_f += a_f * (x - ema_f)
+                    ema_s += a_s * (x - ema_s)
+            mf = ema_f
+            ms = ema_s
+        else:
+            mf = np.nan
+            ms = np.nan
+            if t + 1 >= slow and last_nan[t] <= t - slow:
+                ms = (csum[t + 1] - csum[t + 1 - slow]) * fast
+                mf = (csum[t + 1] - csum[t + 1 - fast]) * slow
+        sig = 0.0
+        if mf > ms:
+            sig = 1.0
+        elif allow_short and mf < ms:
+            sig = -1.0
+        out[t] = sig

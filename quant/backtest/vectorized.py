@@ -38,6 +38,20 @@ def run_per_symbol(fill_ref, close, target, scale, start, end, cash0, slippage_b
 
 
 @njit(cache=True, nogil=True)
+def run_per_symbol_serial(fill_ref, close, target, scale, start, end, cash0, slippage_bps, commission_per_order,
+                          commission_bps, allow_short, equity, position, trades, record, stats):
+    """``run_per_symbol`` on one thread, for small jobs where starting threads costs more than it saves."""
+    for i in range(target.shape[0]):
+        for j in range(target.shape[1]):
+            simulate(fill_ref[i], close[i], target[i, j], scale[i], start, end, cash0[i], slippage_bps,
+                     commission_per_order, commission_bps, allow_short, equity[i, j], position[i, j], trades[i, j],
+                     record, stats[i, j])
+
+
+_PARALLEL_MIN_BAR_STEPS = 200_000
+
+
+@njit(cache=True, nogil=True)
 def simulate_portfolio(fill_ref, close, target, scale, start, end, cash0, slippage_bps, commission_per_order,
                        commission_bps, allow_short, equity, position, trades, record, stats):
     """One shared account over all symbols: fill_ref/close/target/scale (s, n); equity (n,);
@@ -190,8 +204,8 @@ def run_vectorized(open_: np.ndarray | None, close: np.ndarray, targets: np.ndar
         position = np.full((n_sym, n_par, n), np.nan)
         trades = np.zeros((n_sym, n_par, m, N_TRADE_COLUMNS))
         stats = np.zeros((n_sym, n_par, N_STATS))
-        run_per_symbol(ref_t, close_t, tgt, scale_t, start, end, cash0, *costs, equity, position, trades,
-                       record_trades, stats)
+        kernel = run_per_symbol if n_sym * n_par * (end - start) >= _PARALLEL_MIN_BAR_STEPS else run_per_symbol_serial
+        kernel(ref_t, close_t, tgt, scale_t, start, end, cash0, *costs, equity, position, trades, record_trades, stats)
         equity_out = equity.transpose(2, 0, 1)
     else:
         tgt = np.ascontiguousarray(targets.transpose(2, 1, 0))

@@ -58,11 +58,9 @@ def drawdown_stats(equity: np.ndarray) -> tuple[float, int]:
         return 0.0, 0
     peak = np.maximum.accumulate(equity)
     max_dd = float(np.max(1.0 - equity / peak))
-    longest = run = 0
-    for below in equity < peak:
-        run = run + 1 if below else 0
-        longest = max(longest, run)
-    return max_dd, longest
+    at_peak = np.flatnonzero(equity >= peak)  # bars that set or match the running peak
+    gaps = np.diff(np.concatenate((at_peak, [equity.size]))) - 1  # bars below the peak after each
+    return max_dd, int(gaps.max()) if gaps.size else 0
 
 
 def _ratio(num: float, den: float) -> float:
@@ -93,13 +91,17 @@ def compute_metrics(equity: pd.Series | np.ndarray, trades: pd.DataFrame | None 
     gives exposure; without it exposure is NaN. ``initial_capital`` (dollars), when given, is the
     base value before the first bar, so the first bar's return (e.g. an entry's costs) counts.
     """
-    series = pd.Series(np.asarray(equity, dtype=np.float64)) if not isinstance(equity, pd.Series) else equity
-    series = series.astype(np.float64).dropna()
-    values = series.to_numpy()
-    return_index = series.index[1:]
+    if isinstance(equity, pd.Series):
+        series = equity.astype(np.float64).dropna()
+        values, return_index = series.to_numpy(), series.index
+    else:
+        values = np.asarray(equity, dtype=np.float64)
+        values = values[~np.isnan(values)]
+        return_index = None
     if initial_capital is not None:
         values = np.concatenate(([float(initial_capital)], values))
-        return_index = series.index
+    elif return_index is not None:
+        return_index = return_index[1:]
     n = values.size
     rf = risk_free_rate / periods_per_year
     returns = simple_returns(values) if n > 1 else np.empty(0)
@@ -126,7 +128,7 @@ def compute_metrics(equity: pd.Series | np.ndarray, trades: pd.DataFrame | None 
     exposure = float(np.mean(np.asarray(positions, dtype=np.float64) != 0)) if positions is not None else math.nan
     alpha = beta = math.nan
     if benchmark_returns is not None and returns.size > 1:
-        if isinstance(benchmark_returns, pd.Series) and isinstance(equity, pd.Series):
+        if isinstance(benchmark_returns, pd.Series) and return_index is not None:
             bench = benchmark_returns.reindex(return_index).to_numpy(dtype=np.float64)
         else:
             bench = np.asarray(benchmark_returns, dtype=np.float64)[-returns.size:]
