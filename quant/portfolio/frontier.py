@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import numpy as np
-from pypfopt import EfficientFrontier
+import pandas as pd
 
 from errors import ConfigError
 from quant.portfolio.constraints import check_bounds, finalise_weights
 from quant.portfolio.estimation import annual_covariance, annual_expected_returns, portfolio_statistics, price_window
 from quant.portfolio.mean_variance import solve_mean_variance
 from quant.portfolio.results import FrontierPoint
+
+
+def _max_attainable_return(mu: pd.Series, lower: float, upper: float) -> float:
+    """Highest expected return under per-asset bounds: fill the best assets to ``upper`` first."""
+    weights = np.full(len(mu), lower)
+    room = 1.0 - weights.sum()
+    for i in np.argsort(-mu.to_numpy(), kind="stable"):
+        add = min(upper - lower, room)
+        weights[i] += add
+        room -= add
+    return float(weights @ mu.to_numpy())
 
 
 def efficient_frontier_points(
@@ -34,15 +45,13 @@ def efficient_frontier_points(
     cov = annual_covariance(window, covariance)
     low = solve_mean_variance("min_volatility", mu, cov, bounds=bounds, caps=[], risk_free_rate=0.0)
     low_return = float(low @ mu)
-    top = EfficientFrontier(mu, cov, weight_bounds=bounds)
-    top._max_return()
-    high_return = float(np.asarray(top.weights) @ mu.to_numpy())
+    high_return = _max_attainable_return(mu, *bounds)
     points = []
     for target in np.linspace(low_return, low_return + (high_return - low_return) * 0.999, n):
         raw = solve_mean_variance(
             "efficient_return", mu, cov, bounds=bounds, caps=[], risk_free_rate=0.0, target_return=float(target)
         )
         weights = finalise_weights(raw, *bounds)
-        ret, vol, _ = portfolio_statistics(raw.__class__(weights), mu, cov, 0.0)
+        ret, vol, _ = portfolio_statistics(pd.Series(weights), mu, cov, 0.0)
         points.append(FrontierPoint(annual_volatility=vol, expected_annual_return=ret, weights=weights))
     return sorted(points, key=lambda p: p.annual_volatility)

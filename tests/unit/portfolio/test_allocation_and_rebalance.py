@@ -72,3 +72,15 @@ def test_efficient_frontier_is_increasing_in_risk_and_return(closes):
     assert vols == sorted(vols)
     assert all(b >= a - 1e-6 for a, b in zip(rets, rets[1:], strict=False))
     assert all(abs(sum(p.weights.values()) - 1) <= 1e-9 for p in points)
+
+
+def test_frontier_reaches_the_best_return_attainable_under_a_weight_cap(closes):
+    years = (len(closes) - 1) / 252
+    cagr = (closes.iloc[-1] / closes.iloc[0]) ** (1 / years) - 1
+    best_capped = cagr.sort_values(ascending=False).iloc[:5].mean()  # five assets at the 20 % cap
+
+    points = efficient_frontier_points(closes, n=5, weight_bounds=(0.0, 0.2))
+
+    assert max(max(p.weights.values()) for p in points) <= 0.2 + 1e-12
+    assert points[-1].expected_annual_return == pytest.approx(best_capped, rel=0.01)
+    assert points[-1].expected_annual_return <= best_capped + 1e-9
