@@ -110,7 +110,7 @@ def request_approval(state: GraphState, runtime: Runtime[GraphContext]) -> Comma
     ctx = runtime.context or GraphContext()
     pending = state["pending_approval"] or {}
     if ctx.approvals is not None:
-        ctx.approvals.save_request({k: v for k, v in _request(pending).model_dump().items()})
+        ctx.approvals.save_request(_request(pending).model_dump())
     return Command(goto="approval", update={"route": ["request_approval"]})
 
 

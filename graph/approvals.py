@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -167,6 +167,3 @@ def revalidate(
         distinct_live_approver=distinct_live_approver,
     )
 
-
-def default_expiry(created_at: datetime, ttl: timedelta) -> datetime:
-    return created_at + ttl

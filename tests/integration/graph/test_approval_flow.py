@@ -213,3 +213,28 @@ def test_a_new_message_is_refused_while_the_thread_waits_for_a_decision(checkpoi
         run_turn(graph, thread_id, USER, "what's my status?", context=context)
 
     assert refused.value.code == "approval_pending"
+
+
+def test_a_risk_limit_change_is_applied_by_its_registered_effect_only_after_approval(checkpointer, context, stores,
+                                                                                    thread_id):
+    from dataclasses import replace
+
+    approvals, _, _ = stores
+    applied: list[tuple[str, str]] = []
+
+    def apply_limit(request, decision):
+        applied.append((request.subject.limit_change_id, decision.approver))
+        return {"limit": "max_position_pct", "now": 15.0}
+
+    ctx = replace(context, effects={"risk_limit": apply_limit})
+    tool = approval_tool("propose_limit_change", "risk_limit", {"limit_change_id": "lc_1"},
+                         {"limit": "max_position_pct", "from": 10.0, "to": 15.0})
+    graph = build_graph(agents_with({"risk": calls_then_answer([call("propose_limit_change")])},
+                                    {"risk": [tool]}), checkpointer=checkpointer)
+    turn = run_turn(graph, thread_id, USER, "raise my position risk limit to 15%", context=ctx)
+    assert turn.pending_approval["kind"] == "risk_limit" and applied == []
+
+    outcome = ApprovalService(approvals, graph, ctx).approve(turn.pending_approval["id"], "alice", "web")
+
+    assert applied == [("lc_1", "alice")]  # not a live kind: the requester may approve their own limit change
+    assert outcome.approval.status == "applied" and outcome.approval.outcome["now"] == 15.0

@@ -39,6 +39,8 @@ def test_chat_once_json_reports_the_pending_approval_and_approvals_cli_answers_i
     assert decided["approval"]["status"] == "applied"
     assert decided["approval"]["decision"]["approver"] == "bob"
     assert strategies.get("sma_aapl").stage == "paper"
+    listed_threads = CliRunner().invoke(threads_cmd.app, ["list", "--user", "alice", "--json"])
+    assert [t["id"] for t in json.loads(listed_threads.stdout)] == [chat["thread_id"]]
     shown = CliRunner().invoke(threads_cmd.app, ["show", chat["thread_id"], "--json"])
     assert shown.exit_code == 0, shown.output
     transcript = json.loads(shown.stdout)
