@@ -12,11 +12,16 @@ def _positive(name: str, value: float) -> None:
         raise ConfigError(f"{name} must be a positive number, got {value!r}", details={"field": name})
 
 
+def _whole_shares(value: float) -> int:
+    """floor after rounding to 1e-9 shares, so 99.99999999999999 from float arithmetic counts as 100."""
+    return max(0, math.floor(round(value, 9)))
+
+
 def fixed_fractional_shares(equity_usd: float, risk_pct: float, stop_distance_usd: float) -> int:
     """Shares such that hitting the stop loses ``risk_pct`` % of equity: floor(equity*risk%/stop)."""
     for name, value in (("equity_usd", equity_usd), ("risk_pct", risk_pct), ("stop_distance_usd", stop_distance_usd)):
         _positive(name, value)
-    return math.floor(equity_usd * risk_pct / 100 / stop_distance_usd)
+    return _whole_shares(equity_usd * risk_pct / 100 / stop_distance_usd)
 
 
 def atr_shares(equity_usd: float, risk_pct: float, atr_usd: float, atr_multiple: float = 2.0) -> int:
@@ -33,7 +38,7 @@ def volatility_target_shares(equity_usd: float, target_vol_pct: float, asset_vol
                         ("asset_vol_pct", asset_vol_pct), ("price_usd", price_usd), ("max_weight_pct", max_weight_pct)):
         _positive(name, value)
     weight = min(target_vol_pct / asset_vol_pct, max_weight_pct / 100)
-    return math.floor(equity_usd * weight / price_usd)
+    return _whole_shares(equity_usd * weight / price_usd)
 
 
 def kelly_fraction(win_probability: float, win_loss_ratio: float) -> float:
@@ -52,4 +57,4 @@ def capped_kelly_shares(equity_usd: float, price_usd: float, win_probability: fl
     _positive("price_usd", price_usd)
     _positive("max_weight_pct", max_weight_pct)
     fraction = max(0.0, kelly_fraction(win_probability, win_loss_ratio)) * kelly_multiplier
-    return math.floor(equity_usd * min(fraction, max_weight_pct / 100) / price_usd)
+    return _whole_shares(equity_usd * min(fraction, max_weight_pct / 100) / price_usd)
