@@ -160,8 +160,8 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
             ref = fill_ref[t]
             if ref == ref and ref > 0.0:
                 cash, position, avg_cost, realized, fees, traded, n_trades = fill_order(
-                    t, decided, pend_scale, ref, cash, position, avg_cost, realized, fees, traded, cur, dummy,
-                    n_trades, False, slippage_bps, commission_per_order, commission_bps)
+                    t, decided, pend_scale, cash + position * ref, ref, cash, position, avg_cost, realized, fees,
+                    traded, cur, dummy, n_trades, False, slippage_bps, commission_per_order, commission_bps)
                 pending = False
                 if mark != mark:
                     mark = ref

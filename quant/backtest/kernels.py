@@ -34,10 +34,10 @@ def clip_target(f, allow_short):
 
 
 @njit(cache=True, nogil=True)
-def fill_order(bar, fraction, scale, reference, cash, position, avg_cost, realized, fees, traded, cur, trades,
-               n_trades, record, slippage_bps, commission_per_order, commission_bps):
-    """Size and book one target order at ``reference``; returns the updated account tuple."""
-    equity = cash + position * reference
+def fill_order(bar, fraction, scale, equity, reference, cash, position, avg_cost, realized, fees, traded, cur,
+               trades, n_trades, record, slippage_bps, commission_per_order, commission_bps):
+    """Size (against ``equity``, dollars) and book one target order at ``reference``; returns the
+    updated account tuple."""
     delta = order_delta(fraction, scale, equity, cash, position, reference, slippage_bps, commission_per_order,
                         commission_bps)
     if delta == 0.0:
@@ -85,8 +85,8 @@ def simulate(fill_ref, close, target, scale, start, end, cash0, slippage_bps, co
             ref = fill_ref[t]
             if ref == ref and ref > 0.0:
                 cash, position, avg_cost, realized, fees, traded, n_trades = fill_order(
-                    t, pend_fraction, pend_scale, ref, cash, position, avg_cost, realized, fees, traded, cur,
-                    trades, n_trades, record, slippage_bps, commission_per_order, commission_bps)
+                    t, pend_fraction, pend_scale, cash + position * ref, ref, cash, position, avg_cost, realized,
+                    fees, traded, cur, trades, n_trades, record, slippage_bps, commission_per_order, commission_bps)
                 pending = False
                 if mark != mark:
                     mark = ref

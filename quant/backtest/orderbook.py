@@ -104,7 +104,8 @@ def _try_order(t, order, o, h, lo, ref, acct, cur, trades, record, costs):
     slip = costs[C_SLIP]
     if kind == TARGET:
         cash, pos, avg, realized, fees, traded, n_tr = fill_order(
-            t, order[B_AMOUNT], order[B_SCALE], ref, acct[A_CASH], acct[A_POS], acct[A_AVG], acct[A_REALIZED],
+            t, order[B_AMOUNT], order[B_SCALE], acct[A_CASH] + acct[A_POS] * ref, ref, acct[A_CASH], acct[A_POS],
+            acct[A_AVG], acct[A_REALIZED],
             acct[A_FEES], acct[A_TRADED], cur, trades, int(acct[A_NTRADES]), record, slip, costs[C_FIXED],
             costs[C_BPS])
         acct[A_CASH] = cash

@@ -97,8 +97,8 @@ def simulate_portfolio(fill_ref, close, target, scale, start, end, cash0, slippa
                 if (side == 0) == wants_more:
                     continue
                 cash, pos[i], avg[i], realized[i], fees[i], traded[i], n_tr[i] = fill_order(
-                    t, pend_f[i], pend_s[i], ref, cash, pos[i], avg[i], realized[i], fees[i], traded[i], cur[i],
-                    trades[i], n_tr[i], record, slippage_bps, commission_per_order, commission_bps)
+                    t, pend_f[i], pend_s[i], equity_now, ref, cash, pos[i], avg[i], realized[i], fees[i], traded[i],
+                    cur[i], trades[i], n_tr[i], record, slippage_bps, commission_per_order, commission_bps)
                 pending[i] = False
                 if mark[i] != mark[i]:
                     mark[i] = ref
