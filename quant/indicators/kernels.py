@@ -274,15 +274,59 @@ def log_return_volatility_1d(close, length, ddof, out):
         out[i] = np.sqrt(out[i])
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _ewm_step(weighted, old_wt, cur, alpha, factor, unit):
+    """One ``ewm(adjust=False, ignore_na=False)`` update; returns (weighted, old_wt)."""
+    if cur == cur:
+        if weighted != cur:
+            if old_wt == 1.0 and unit:
+                weighted = factor * weighted + alpha * cur
+            else:
+                w = old_wt * factor
+                weighted = (w * weighted + alpha * cur) / (w + alpha)
+        return weighted, 1.0
+    return weighted, old_wt * factor
+
+
+@njit(cache=True, error_model="numpy")
+def _window_mean(x, lo, hi):
+    total = 0.0
+    count = 0
+    for i in range(lo, hi):
+        if x[i] == x[i]:
+            total += x[i]
+            count += 1
+    return total / count
+
+
 @njit(cache=True, error_model="numpy")
 def macd_1d(close, fast, slow, signal, macd, signal_line, histogram):
-    """pandas-ta ``macd``: EMA(fast) - EMA(slow); signal = EMA(signal) of MACD from its first value."""
-    ema_1d(close, fast, histogram)
-    ema_1d(close, slow, macd)
-    for i in range(close.shape[0]):
-        macd[i] = histogram[i] - macd[i]
+    """pandas-ta ``macd``: EMA(fast) - EMA(slow) (both SMA-seeded, computed in one pass);
+    signal = EMA(signal) of MACD from its first value; histogram = macd - signal."""
+    n = close.shape[0]
+    start = first_valid(close)
+    fast_at = start + fast - 1
+    slow_at = start + slow - 1
+    fill_nan(macd, min(slow_at, n))
+    if slow_at < n:
+        a_f = 2.0 / (fast + 1.0)
+        a_s = 2.0 / (slow + 1.0)
+        unit_f = (1.0 - a_f) + a_f == 1.0
+        unit_s = (1.0 - a_s) + a_s == 1.0
+        wf = _window_mean(close, start, fast_at + 1)
+        of = 1.0
+        for i in range(fast_at + 1, slow_at + 1):
+            wf, of = _ewm_step(wf, of, close[i], a_f, 1.0 - a_f, unit_f)
+        ws = _window_mean(close, start, slow_at + 1)
+        os_ = 1.0
+        macd[slow_at] = wf - ws
+        for i in range(slow_at + 1, n):
+            cur = close[i]
+            wf, of = _ewm_step(wf, of, cur, a_f, 1.0 - a_f, unit_f)
+            ws, os_ = _ewm_step(ws, os_, cur, a_s, 1.0 - a_s, unit_s)
+            macd[i] = wf - ws
     ema_1d(macd, signal, signal_line)
-    for i in range(close.shape[0]):
+    for i in range(n):
         histogram[i] = macd[i] - signal_line[i]
 
 

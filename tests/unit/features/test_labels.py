@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from errors import ConfigError
 from quant.features.labels import forward_return_labels, triple_barrier_labels
@@ -62,3 +64,41 @@ def test_invalid_label_parameters_are_config_errors():
         forward_return_labels(CLOSE, 0)
     with pytest.raises(ConfigError):
         triple_barrier_labels(CLOSE, 3, profit_take=-0.1)
+
+
+def brute_force_triple_barrier(values: list[float], horizon: int, up: float, down: float) -> list[tuple]:
+    """Reference: scan each event's future closes in plain Python."""
+    out = []
+    n = len(values)
+    for i in range(n):
+        result = (None, None)
+        for j in range(i + 1, min(i + horizon, n - 1) + 1):
+            r = values[j] / values[i] - 1
+            if r >= up:
+                result = (1.0, j)
+                break
+            if r <= -down:
+                result = (-1.0, j)
+                break
+        if result[0] is None and i + horizon <= n - 1:
+            result = (0.0, i + horizon)
+        out.append(result)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(st.floats(-0.05, 0.05), min_size=2, max_size=40),
+    horizon=st.integers(1, 8),
+    up=st.floats(0.005, 0.08),
+    down=st.floats(0.005, 0.08),
+)
+def test_triple_barrier_agrees_with_a_brute_force_scan(steps, horizon, up, down):
+    values = list(100 * np.exp(np.cumsum(steps)))
+    index = pd.date_range("2024-01-01", periods=len(values), freq="D", tz="UTC")
+    out = triple_barrier_labels(pd.Series(values, index=index), horizon, profit_take=up, stop_loss=down)
+    for i, (label, j) in enumerate(brute_force_triple_barrier(values, horizon, up, down)):
+        if label is None:
+            assert np.isnan(out["label"].iloc[i]) and pd.isna(out["t1"].iloc[i])
+        else:
+            assert out["label"].iloc[i] == label and out["t1"].iloc[i] == index[j]
