@@ -85,7 +85,7 @@ def check_breakers(state: TradingState, book: Book, *, daily_loss_limit_pct: flo
     """Trip the breakers: drawdown >= limit halts; daily loss >= limit moves ACTIVE to REDUCING for ``session``."""
     dd = drawdown_pct(book)
     if state.status is not TradingStatus.HALTED and dd >= Decimal(str(max_drawdown_pct)):
-        halt_id = _halt_id("drawdown", ts)
+        halt_id = _halt_id("drawdown", ts, len(state.events))
         return _move(state, TradingStatus.HALTED,
                      f"drawdown breaker: drawdown {dd:.2f}% >= limit {max_drawdown_pct}%", ts,
                      halt_id=halt_id, flatten_client_order_ids=frozenset(), reducing_session=None)
@@ -109,7 +109,7 @@ def start_session(state: TradingState, session: date, ts: datetime) -> TradingSt
 def engage_kill_switch(state: TradingState, *, reason: str, ts: datetime, open_orders: Iterable[Order],
                        positions: Mapping[str, Decimal], flatten: bool = False) -> KillSwitchResult:
     """HALT now; return cancels for every open order and, if ``flatten``, market orders closing every position."""
-    halt_id = _halt_id(f"kill:{reason}", ts)
+    halt_id = _halt_id(f"kill:{reason}", ts, len(state.events))
     cancels = tuple(CancelAction(o.client_order_id, o.broker_order_id) for o in open_orders if not o.is_terminal)
     flattens: tuple[OrderIntent, ...] = ()
     if flatten:
@@ -132,5 +132,7 @@ def resume(state: TradingState, approval_id: str, *, ts: datetime, reason: str =
                  flatten_client_order_ids=frozenset(), reducing_session=None)
 
 
-def _halt_id(kind: str, ts: datetime) -> str:
-    return "halt-" + hashlib.sha256(f"{kind}|{ts.isoformat()}".encode()).hexdigest()[:16]
+def _halt_id(kind: str, ts: datetime, sequence: int) -> str:
+    """Deterministic but unique per engagement (``sequence`` = events so far), so the flatten orders of
+    a second kill switch at the same instant get fresh client order ids."""
+    return "halt-" + hashlib.sha256(f"{kind}|{ts.isoformat()}|{sequence}".encode()).hexdigest()[:16]

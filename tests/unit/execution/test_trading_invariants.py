@@ -172,7 +172,9 @@ class TradingMachine(RuleBasedStateMachine):
         """The process dies and comes back: the outbox and the broker survive, nothing else is trusted."""
         def may_resubmit(intent: OrderIntent) -> bool:
             decision = self.policy.check(intent, self.book(), self.market(), self.state)
-            auth = self.gate.authorize(intent, risk_decision=decision, approval=self.approval,
+            flatten = self.state.allows_flatten(intent.client_order_id)
+            auth = self.gate.authorize(intent, risk_decision=decision,
+                                       approval=self.kill_approval if flatten else self.approval,
                                        trading_state=self.state, mode=BrokerMode.PAPER)
             return isinstance(auth, Authorized)
         before = len(self.broker.placed_client_order_ids)

@@ -148,3 +148,12 @@ def test_out_of_range_or_unknown_limit_change_is_refused_at_proposal(changes, fi
     with pytest.raises(ConfigError) as err:
         propose_change(RiskLimits(), changes, requested_by="alice")
     assert err.value.details["field"] == field
+
+
+def test_a_second_kill_switch_at_the_same_instant_issues_fresh_flatten_ids():
+    first = engage_kill_switch(ACTIVE, reason="op", ts=TS, open_orders=(), positions={"AAPL": Decimal(5)},
+                               flatten=True)
+    second = engage_kill_switch(first.state, reason="op", ts=TS, open_orders=(), positions={"AAPL": Decimal(5)},
+                                flatten=True)
+    assert first.state.halt_id != second.state.halt_id
+    assert first.flattens[0].client_order_id != second.flattens[0].client_order_id
