@@ -16,13 +16,15 @@ if TYPE_CHECKING:
     from memory.db import Database
 
 
-def load_agents(settings: Settings) -> Mapping[str, Any]:
-    """The five agents from ``agents.build_agents(settings)`` (imported here: agents load models)."""
+def load_agents(settings: Settings, database: Database | None = None, *, user: str = "system") -> Mapping[str, Any]:
+    """The five agents from ``agents.build_agents`` over a ``ToolContext`` on ``database`` (imported here:
+    agents load their models and tools)."""
     try:
-        from agents import build_agents  # type: ignore[attr-defined]
+        from agents import build_agents
+        from tools import ToolContext
     except ImportError as exc:
-        raise ConfigError("agents.build_agents(settings) is not available yet; cannot run the agent graph") from exc
-    return build_agents(settings)
+        raise ConfigError(f"the agents are not available ({exc}); cannot run the agent graph") from exc
+    return build_agents(settings, ToolContext(settings=settings, database=database, user=user))
 
 
 def product_context(settings: Settings, database: Database, channel: str) -> GraphContext:
@@ -30,11 +32,11 @@ def product_context(settings: Settings, database: Database, channel: str) -> Gra
     return database_context(database, live_trading_enabled=settings.live_trading, channel=channel)
 
 
-def product_graph(settings: Settings, database: Database, agents: Mapping[str, Any] | None = None
-                  ) -> CompiledStateGraph:
+def product_graph(settings: Settings, database: Database, agents: Mapping[str, Any] | None = None, *,
+                  user: str = "system") -> CompiledStateGraph:
     """The compiled graph on the Postgres checkpointer; ``agents`` defaults to ``load_agents(settings)``."""
     from graph.build import build_graph
     from memory.checkpoint import postgres_checkpointer
 
-    return build_graph(agents if agents is not None else load_agents(settings),
+    return build_graph(agents if agents is not None else load_agents(settings, database, user=user),
                        checkpointer=postgres_checkpointer(database))

@@ -10,7 +10,7 @@ import typer
 app = typer.Typer(help="Human approvals: list, show, approve, reject.", no_args_is_help=True)
 
 
-def approval_service(*, with_graph: bool, agents: Mapping[str, Any] | None = None):
+def approval_service(*, with_graph: bool, agents: Mapping[str, Any] | None = None, user: str = "system"):
     """The service on the configured database; with the graph (to resume threads) for decisions."""
     from config import get_settings
     from graph.approval_service import ApprovalService
@@ -20,7 +20,7 @@ def approval_service(*, with_graph: bool, agents: Mapping[str, Any] | None = Non
     settings = get_settings()
     database = connect(settings)
     context = product_context(settings, database, channel="cli")
-    graph = product_graph(settings, database, agents) if with_graph else None
+    graph = product_graph(settings, database, agents, user=user) if with_graph else None
     return ApprovalService(context.approvals, graph, context)
 
 
@@ -72,7 +72,7 @@ def decide(approval_id: str, verdict: str, approver: str, comment: str | None, a
     from errors import ConfigError
 
     try:
-        service = approval_service(with_graph=True, agents=agents)
+        service = approval_service(with_graph=True, agents=agents, user=approver)
     except ConfigError as exc:  # no agents yet: the decision is still recorded; re-run to resume the thread
         console.print(f"[yellow]warning:[/] {exc}; the decision is recorded, the thread resumes on a repeat call")
         service = approval_service(with_graph=False)

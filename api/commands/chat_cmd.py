@@ -98,7 +98,7 @@ def run_chat(once: str | None, thread_id: str | None, user: str, as_json: bool, 
     settings = get_settings()
     database = connect(settings)
     context = product_context(settings, database, channel="cli")
-    graph = product_graph(settings, database, agents)
+    graph = product_graph(settings, database, agents, user=user)
     session = ChatSession(graph, {"id": user, "role": "trader"}, thread_id=thread_id, context=context,
                           threads=ThreadStore(database))
     if once is not None:
