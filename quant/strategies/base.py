@@ -6,7 +6,7 @@ Vectorized path (backtests, parameter grids)
     ``"high"``, ``"low"``, ``"volume"`` optional (the shape of
     ``quant.backtest.panels.panels_from_bars``). Each panel: index = ts (tz-aware UTC,
     ascending), columns = symbols, same index/columns as close. open/high/low are NaN for
-    closes-only data; strategies needing them raise ``DataError``.
+    closes-only data; a strategy needing them raises ``DataError`` (no built-in does).
     ``params`` is the strategy's validated pydantic model (``registry.validate_params``).
     The output is a float frame of *target position fractions* with the close panel's index and
     columns: 0 = flat, 1 = fully long the capital allocated to that symbol, -1 = fully short,
@@ -115,14 +115,6 @@ def parse_params(model: type[BaseModel], params: BaseModel | Mapping[str, Any] |
         ) from None
 
 
-def require_fields(data: Panels, fields: tuple[str, ...], strategy: str) -> None:
-    """DataError when a panel the strategy needs is absent or entirely NaN."""
-    for name in fields:
-        panel = data.get(name)
-        if panel is None or not panel.notna().any().any():
-            raise DataError(f"strategy {strategy!r} needs {name!r} bars, which the data lacks", details={"field": name})
-
-
 class Strategy(ABC):
     """Plugin interface. Subclasses set ``name``, ``description``, ``Params`` and implement
     the vectorized ``signals``; the event-driven methods have working defaults."""
@@ -147,6 +139,9 @@ class Strategy(ABC):
 
     def on_market_data(self, bar: Mapping[str, Any]) -> None:
         """Record one bar (mapping or Series with symbol, ts, open, high, low, close, volume)."""
+        missing = [k for k in ("symbol", "ts", "close") if k not in bar]
+        if missing:
+            raise DataError(f"bar for strategy {self.name!r} lacks {missing}", details={"missing": missing})
         row = {k: bar[k] for k in ("symbol", "ts", "close")}
         row.update({k: bar.get(k, float("nan")) for k in ("open", "high", "low", "volume")})
         self._rows.append(row)

@@ -113,3 +113,8 @@ def test_strategy_needing_nothing_but_close_runs_on_closes_only_panels(panels):
         closes_only, registry.validate_params("bollinger_breakout")
     )
     assert targets.shape == panels["close"].shape
+
+
+def test_bar_without_close_is_data_error_naming_the_field():
+    with pytest.raises(DataError, match="close"):
+        SmaCrossover().on_market_data({"symbol": "AAA", "ts": "2024-01-02"})
