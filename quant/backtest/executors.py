@@ -6,6 +6,7 @@ An executor maps a picklable function over a list of tasks and returns results i
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -22,7 +23,8 @@ def _run_local(fn: Callable[[Any], Any], tasks: Sequence[Any], max_workers: int 
 
 def _run_process(fn: Callable[[Any], Any], tasks: Sequence[Any], max_workers: int | None) -> list[Any]:
     workers = max_workers or min(len(tasks), os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=max(workers, 1)) as pool:
+    # forkserver: forking a process that runs numba/OpenMP threads can deadlock the child
+    with ProcessPoolExecutor(max_workers=max(workers, 1), mp_context=multiprocessing.get_context("forkserver")) as pool:
         return list(pool.map(fn, tasks))
 
 
