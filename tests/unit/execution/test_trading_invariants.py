@@ -180,8 +180,9 @@ class TradingMachine(RuleBasedStateMachine):
         before = len(self.broker.placed_client_order_ids)
         self.broker._failures.clear()  # noqa: SLF001 - a restart drops in-flight failures of the dead process
         recover(self.outbox, self.broker, may_resubmit=may_resubmit)
-        if self.state.status is TradingStatus.HALTED:
-            assert len(self.broker.placed_client_order_ids) == before
+        if self.state.status is TradingStatus.HALTED:  # only this halt's kill-switch flattens may go out
+            new = self.broker.placed_client_order_ids[before:]
+            assert all(self.state.allows_flatten(cid) for cid in new)
 
     # -- invariants ------------------------------------------------------------------------------
     @invariant()
