@@ -1,0 +1,129 @@
+"""The FastAPI application: ``create_app()`` is the factory uvicorn runs (``api.app:create_app``).
+
+Connection pools open in the lifespan, sized by ``ApiSettings.pool_limits()`` so that every worker
+together stays under Postgres' ``max_connections``. Workers join the embedded server their parent
+started (``QUANTPILOT_EMBEDDED_URL``); they never start one of their own while it runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import Counter, Histogram
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import install_error_handlers
+from api.routers import backtests, data, health, market_data, users
+from api.schemas.settings import ApiSettings
+from api.security import (
+    Authenticator,
+    BodySizeLimitMiddleware,
+    RequestLimiter,
+    SecurityHeadersMiddleware,
+    UnexpectedErrorMiddleware,
+)
+from config import Settings, get_settings
+from memory.db import Database
+from memory.users import UserStore
+
+REQUESTS = Counter("quantpilot_api_requests_total", "HTTP requests answered", ["method", "route", "status"])
+LATENCY = Histogram("quantpilot_api_request_seconds", "HTTP request latency, seconds", ["method", "route"],
+                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0))
+
+
+class RequestMetricsMiddleware:
+    """Counts requests and observes latency per route template (unmatched paths share one label)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope.get("method", "")
+            REQUESTS.labels(method, route, str(status)).inc()
+            LATENCY.labels(method, route).observe(time.perf_counter() - started)
+
+
+def open_database(settings: Settings, api_settings: ApiSettings) -> Database:
+    """Start or join the server, migrate, and open this worker's pool (sized for all workers)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    from memory.db import connect
+
+    base = connect(settings)
+    size, overflow = api_settings.pool_limits()
+    engine = create_engine(base.url, pool_size=size, max_overflow=overflow, pool_pre_ping=True, pool_timeout=10)
+    base.engine.dispose()  # the probe connection; this worker's queries use the sized pool
+    return Database(engine, sessionmaker(engine, expire_on_commit=False), base.origin)
+
+
+def _attach_services(app: FastAPI, database: Database, api_settings: ApiSettings) -> None:
+    pepper = api_settings.key_pepper.get_secret_value().encode() if api_settings.key_pepper else b""
+    app.state.database = database
+    app.state.user_store = UserStore(database, pepper=pepper)
+    app.state.authenticator = Authenticator(app.state.user_store, cache_seconds=api_settings.auth_cache_seconds)
+
+
+def create_app(api_settings: ApiSettings | None = None, *, database: Database | None = None,
+               settings: Settings | None = None) -> FastAPI:
+    """The app. With ``database`` (tests) no pool is opened; otherwise the lifespan opens and closes one."""
+    api_settings = api_settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if database is not None:
+            yield
+            return
+        owned = await run_in_threadpool(open_database, settings or get_settings(), api_settings)
+        _attach_services(app, owned, api_settings)
+        try:
+            yield
+        finally:
+            owned.engine.dispose()
+
+    app = FastAPI(
+        title="quantpilot API",
+        version="1",
+        summary="Market data, research runs and users of quantpilot. Every /api/v1 route needs an API key.",
+        lifespan=lifespan,
+        docs_url="/docs" if api_settings.docs else None,
+        redoc_url="/redoc" if api_settings.docs else None,
+    )
+    app.state.api_settings = api_settings
+    app.state.limiter = RequestLimiter(api_settings.rate_limit, api_settings.auth_failure_limit,
+                                       api_settings.rate_limit_storage)
+    if database is not None:
+        _attach_services(app, database, api_settings)
+    install_error_handlers(app)
+    for module in (health, data, market_data, backtests, users):
+        app.include_router(module.router)
+    # add_middleware puts the last one outermost: headers wrap everything, including 413 and 500 answers.
+    app.add_middleware(RequestMetricsMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=api_settings.max_body_bytes)
+    if api_settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=api_settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "X-API-Key", "Content-Type"])
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

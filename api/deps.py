@@ -1,0 +1,108 @@
+"""Dependencies every router uses, as ``Annotated`` aliases (the full-stack-template habit).
+
+A new router declares what it needs in its signature and nothing else::
+
+    @router.get("/things", response_model=ThingsPublic)
+    def list_things(user: ViewerUser, database: DatabaseDep) -> ThingsPublic: ...
+
+``ViewerUser``/``TraderUser``/``ApproverUser``/``AdminUser`` authenticate the caller (Bearer or
+X-API-Key), apply the per-key rate limit and require at least that role (401, 429, 403).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
+
+from api.schemas.settings import ApiSettings
+from memory.db import Database
+from memory.market_data import MarketDataService
+from memory.runs import RunStore
+from memory.schedules import ScheduleStore
+from memory.users import ApiUser, Role, UserStore
+
+_bearer = HTTPBearer(auto_error=False, scheme_name="BearerKey", description="Authorization: Bearer <API key>")
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="ApiKeyHeader",
+                               description="X-API-Key: <API key>")
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="quantpilot"'}
+
+
+async def get_database(request: Request) -> Database:
+    return request.app.state.database
+
+
+async def get_api_settings(request: Request) -> ApiSettings:
+    return request.app.state.api_settings
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
+
+
+async def current_user(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    header_key: Annotated[str | None, Security(_api_key_header)],
+) -> ApiUser:
+    """The caller, from ``X-API-Key`` or ``Authorization: Bearer``; 401 if missing or invalid, 429 if over limit."""
+    state = request.app.state
+    api_key = header_key or (bearer.credentials if bearer else None)
+    address = request.client.host if request.client else "unknown"
+    if not api_key:
+        state.limiter.hit_failure(address)
+        raise HTTPException(401, "missing API key: send `Authorization: Bearer KEY` or `X-API-Key: KEY`",
+                            headers=_CHALLENGE)
+    user = await state.authenticator.authenticate(api_key)
+    if user is None:
+        state.limiter.hit_failure(address)
+        raise HTTPException(401, "invalid or revoked API key", headers=_CHALLENGE)
+    state.limiter.hit_key(user.key_id)
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[ApiUser, Depends(current_user)]
+
+
+def require_role(required: Role):
+    """A dependency that lets through callers whose role is ``required`` or above, else 403."""
+
+    async def check(user: CurrentUser) -> ApiUser:
+        if not user.role.allows(required):
+            raise HTTPException(403, f"user {user.name!r} has role {user.role.value}; this needs "
+                                     f"{required.value} or above")
+        return user
+
+    check.__name__ = f"require_{required.value}"
+    return check
+
+
+ViewerUser = Annotated[ApiUser, Depends(require_role(Role.VIEWER))]
+TraderUser = Annotated[ApiUser, Depends(require_role(Role.TRADER))]
+ApproverUser = Annotated[ApiUser, Depends(require_role(Role.APPROVER))]
+AdminUser = Annotated[ApiUser, Depends(require_role(Role.ADMIN))]
+
+
+async def get_market_data(database: DatabaseDep) -> MarketDataService:
+    return MarketDataService(database)
+
+
+async def get_run_store(database: DatabaseDep) -> RunStore:
+    return RunStore(database)
+
+
+async def get_schedule_store(database: DatabaseDep) -> ScheduleStore:
+    return ScheduleStore(database)
+
+
+async def get_user_store(request: Request) -> UserStore:
+    return request.app.state.user_store
+
+
+MarketDataDep = Annotated[MarketDataService, Depends(get_market_data)]
+RunStoreDep = Annotated[RunStore, Depends(get_run_store)]
+ScheduleStoreDep = Annotated[ScheduleStore, Depends(get_schedule_store)]
+UserStoreDep = Annotated[UserStore, Depends(get_user_store)]

@@ -1,0 +1,107 @@
+"""Every error leaves the API as ``{"error": {"code", "message"[, "details"]}}`` with a fitting status.
+
+QuantpilotError subclasses map to 4xx (503 for the database); FastAPI's validation errors to 422;
+HTTP errors keep their status; anything unexpected is logged and becomes a bare 500 (see
+``api.security.UnexpectedErrorMiddleware``), never a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from errors import (
+    ApprovalError,
+    BrokerError,
+    ConfigError,
+    DatabaseError,
+    DataError,
+    NotFoundError,
+    QuantpilotError,
+    RiskRejected,
+    TemporaryBrokerError,
+)
+
+log = logging.getLogger("quantpilot.api")
+
+# Most specific first: the first class an error is an instance of decides its status.
+STATUS_BY_ERROR: tuple[tuple[type[QuantpilotError], int], ...] = (
+    (NotFoundError, 404),
+    (ApprovalError, 409),
+    (RiskRejected, 422),
+    (DataError, 422),
+    (ConfigError, 400),
+    (DatabaseError, 503),
+    (TemporaryBrokerError, 503),
+    (BrokerError, 502),
+)
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "payload_too_large",
+               415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited",
+               500: "internal_error", 503: "unavailable"}
+
+
+def status_for(exc: QuantpilotError) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> bytes:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return json.dumps({"error": error}, default=str, allow_nan=False).encode()
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    return Response(error_body(code, message, details), status_code=status, media_type="application/json",
+                    headers=headers)
+
+
+async def _quantpilot_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, QuantpilotError)
+    status = status_for(exc)
+    if status >= 500:
+        log.warning("request failed: %s %s -> %s %s", request.method, request.url.path, status, exc.code)
+    details = _jsonable(exc.details)
+    return error_response(status, exc.code, exc.message.splitlines()[0] if exc.message else exc.code, details)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
+                for e in exc.errors()]
+    first = problems[0] if problems else {"loc": [], "msg": "invalid request"}
+    where = ".".join(first["loc"]) or "request"
+    return error_response(422, "validation_error", f"{where}: {first['msg']}", {"errors": problems[:20]})
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    return error_response(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}))
+
+
+def _jsonable(details: dict[str, Any]) -> dict[str, Any] | None:
+    if not details:
+        return None
+    try:
+        return json.loads(json.dumps(details, default=str, allow_nan=False))
+    except (TypeError, ValueError):
+        return {"note": "details not serialisable"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(QuantpilotError, _quantpilot_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

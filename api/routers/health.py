@@ -1,0 +1,45 @@
+"""Liveness (/health), readiness (/ready: the database answers) and Prometheus metrics (/metrics)."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.deps import DatabaseDep
+from api.schemas.errors import error_responses
+from api.schemas.health import HealthPublic, ReadyPublic
+from errors import DatabaseError
+
+router = APIRouter(tags=["health"])
+
+try:
+    _VERSION = version("quantpilot")
+except PackageNotFoundError:  # running from a source tree
+    _VERSION = "0.0.0"
+
+
+@router.get("/health", response_model=HealthPublic, summary="Liveness: the process answers (no auth)")
+async def health() -> HealthPublic:
+    return HealthPublic(status="ok", version=_VERSION)
+
+
+@router.get("/ready", response_model=ReadyPublic, responses=error_responses(503),
+            summary="Readiness: the database answers (no auth)")
+def ready(database: DatabaseDep) -> ReadyPublic:
+    try:
+        with database.engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"database not reachable: {exc.__class__.__name__}", code="database_unreachable") from exc
+    return ReadyPublic(status="ready", database=database.origin)
+
+
+@router.get("/metrics", response_class=Response, summary="Prometheus metrics, text format (no auth)",
+            responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
+async def metrics() -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,1 @@
+"""Pydantic types at the HTTP edge: bodies (``*Request``/``*Create``) and responses (``*Public``), per resource."""
