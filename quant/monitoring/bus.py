@@ -111,6 +111,8 @@ class EventStream:
             self.close()
 
     def _put(self, event: DomainEvent | None) -> None:
+        if event is None and self._queue.full():
+            return  # the end-of-stream mark never displaces an event; __anext__ sees the closed flag
         if self._queue.full():
             self._queue.get_nowait()
             self.dropped += 1
@@ -129,6 +131,8 @@ class EventStream:
         return self
 
     async def __anext__(self) -> DomainEvent:
+        if self._closed and self._queue.empty():
+            raise StopAsyncIteration
         event = await self._queue.get()
         if event is None:
             raise StopAsyncIteration
