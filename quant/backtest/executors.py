@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, Literal
 
 from errors import ConfigError
@@ -57,3 +57,23 @@ def map_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], executor: str = "l
     if not tasks:
         return []
     return runner(fn, tasks, max_workers)
+
+
+_THREADS: ThreadPoolExecutor | None = None
+
+
+def split_across_threads(run_range: Callable[[int, int], None], n_tasks: int, *, min_tasks: int = 2) -> None:
+    """Call ``run_range(lo, hi)`` over ``[0, n_tasks)`` split into one contiguous range per CPU, on a
+    shared thread pool. For numba kernels compiled with ``nogil=True``: OS threads only join at the
+    end, unlike OpenMP barriers that spin and stall when the machine is oversubscribed."""
+    global _THREADS
+    n_threads = min(os.cpu_count() or 1, max(n_tasks // max(min_tasks, 1), 1))
+    if n_threads <= 1:
+        run_range(0, n_tasks)
+        return
+    if _THREADS is None:
+        _THREADS = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="quant-backtest")
+    bounds = [n_tasks * k // n_threads for k in range(n_threads + 1)]
+    futures = [_THREADS.submit(run_range, lo, hi) for lo, hi in zip(bounds, bounds[1:], strict=False)]
+    for future in futures:
+        future.result()

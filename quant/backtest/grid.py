@@ -15,8 +15,8 @@ import pandas as pd
 
 from errors import ConfigError
 from quant.backtest.config import BacktestConfig
-from quant.backtest.executors import map_tasks
-from quant.backtest.grid_kernels import GRID_STATS, N_GRID_STATS, crossover_grid, summarize_equity
+from quant.backtest.executors import map_tasks, split_across_threads
+from quant.backtest.grid_kernels import GRID_STATS, N_GRID_STATS, crossover_grid_tasks, summarize_equity, window_sums
 from quant.backtest.panels import Panels, aligned_targets, panel_arrays
 from quant.backtest.sizing import size_scale
 from quant.backtest.vectorized import fill_reference, run_vectorized
@@ -97,14 +97,19 @@ def run_crossover_grid(open_: np.ndarray | pd.DataFrame | None, close: np.ndarra
     fast, slow, skipped = crossover_pairs(fast_values, slow_values)
     began = time.perf_counter()
     ref, _ = fill_reference(open_a, close_a, config)
-    cash0 = np.full(close_a.shape[1], config.initial_capital) if initial_cash is None else np.asarray(initial_cash,
-                                                                                                     float)
-    out = np.empty((len(fast), close_a.shape[1], N_GRID_STATS))
+    n_sym = close_a.shape[1]
+    cash0 = np.full(n_sym, config.initial_capital) if initial_cash is None else np.asarray(initial_cash, float)
+    out = np.empty((len(fast), n_sym, N_GRID_STATS))
     if len(fast):
-        crossover_grid(np.ascontiguousarray(ref.T), np.ascontiguousarray(close_a.T),
-                       np.ascontiguousarray(size_scale(close_a, config).T), fast, slow, kind == "ema", start, end,
-                       cash0, config.slippage_bps, config.commission_per_order, config.commission_bps,
-                       config.allow_short, float(config.periods_per_year), out)
+        # symbol-major rows; a pandas frame's values are usually already stored that way (no copy)
+        close_t = np.ascontiguousarray(close_a.T)
+        ref_t = close_t if ref is close_a else np.ascontiguousarray(ref.T)
+        scale_t = np.ascontiguousarray(size_scale(close_a, config).T)
+        csum, last_nan = window_sums(close_t)
+        args = (ref_t, close_t, csum, last_nan, scale_t, fast, slow, kind == "ema", start, end, cash0,
+                config.slippage_bps, config.commission_per_order, config.commission_bps, config.allow_short,
+                float(config.periods_per_year), out)
+        split_across_threads(lambda lo, hi: crossover_grid_tasks(lo, hi, *args), len(fast) * n_sym)
     params = tuple({"fast": int(f), "slow": int(s)} for f, s in zip(fast, slow, strict=True))
     return GridResult(params=params, symbols=symbols, stats=out, skipped=skipped,
                       elapsed_s=time.perf_counter() - began)

@@ -11,7 +11,7 @@ exposure (fraction of bars held), unfilled (0/1), final_equity ($).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from quant.backtest.kernels import fill_order
 from quant.backtest.ledger import CUR_SIZE
@@ -194,15 +194,14 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
                    1.0 if pending else 0.0, periods_per_year, out)
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def crossover_grid(fill_ref, close, scale, fast, slow, use_ema, start, end, cash0, slippage_bps,
-                   commission_per_order, commission_bps, allow_short, periods_per_year, out):
-    """All (pair, symbol) runs in parallel: fill_ref/close/scale (s, n); fast/slow (P,) int64;
-    cash0 (s,); out (P, s, N_GRID_STATS)."""
+@njit(cache=True, nogil=True)
+def window_sums(close):
+    """Per symbol (rows of ``close``, shape (s, n)): cumulative sums with NaN as 0 (s, n + 1) and
+    the index of the last NaN at or before each bar (s, n)."""
     n_sym, n = close.shape
     csum = np.zeros((n_sym, n + 1))
     last_nan = np.empty((n_sym, n), dtype=np.int64)
-    for i in prange(n_sym):
+    for i in range(n_sym):
         acc = 0.0
         for t in range(n):
             x = close[i, t]
@@ -210,8 +209,18 @@ def crossover_grid(fill_ref, close, scale, fast, slow, use_ema, start, end, cash
                 acc += x
             csum[i, t + 1] = acc
         last_nan[i] = last_nan_index(close[i])
-    n_pairs = fast.shape[0]
-    for k in prange(n_pairs * n_sym):
+    return csum, last_nan
+
+
+@njit(cache=True, nogil=True)
+def crossover_grid_tasks(task_lo, task_hi, fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, start, end,
+                         cash0, slippage_bps, commission_per_order, commission_bps, allow_short, periods_per_year,
+                         out):
+    """Runs tasks ``[task_lo, task_hi)`` of the (pair-major) pair × symbol grid on the calling thread
+    (releases the GIL, so Python threads can split a grid): fill_ref/close/scale (s, n); fast/slow
+    (P,) int64; cash0 (s,); out (P, s, N_GRID_STATS)."""
+    n_sym = close.shape[0]
+    for k in range(task_lo, task_hi):
         j = k // n_sym
         i = k % n_sym
         crossover_run(fill_ref[i], close[i], csum[i], last_nan[i], scale[i], fast[j], slow[j], use_ema, start, end,

@@ -4,7 +4,7 @@ Arrays are (n_bars × n_symbols) float64 with NaN for missing values; targets ar
 [-1, 1] shaped (n_bars × n_symbols) or (n_bars × n_symbols × n_params). Two capital modes:
 
 - ``per_symbol``: each (symbol, parameter set) is an independent single-symbol backtest
-  starting with the full capital; runs in parallel (numba ``prange``) over symbol × param.
+  starting with the full capital; split over threads (GIL-free numba) by symbol × param.
 - ``portfolio``: one account per parameter set, capital split by the target fractions; at each
   bar sells fill before buys and buys are capped by cash.
 """
@@ -14,22 +14,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from quant.backtest.config import BacktestConfig
+from quant.backtest.executors import split_across_threads
 from quant.backtest.kernels import N_STATS, STAT_FIELDS, clip_target, fill_order, simulate
 from quant.backtest.ledger import CUR_SIZE, N_TRADE_COLUMNS, record_open_trade
 from quant.backtest.sizing import size_scale
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def run_per_symbol(fill_ref, close, target, scale, start, end, cash0, slippage_bps, commission_per_order,
-                   commission_bps, allow_short, equity, position, trades, record, stats):
-    """Independent runs; arrays are symbol-major: fill_ref/close/scale (s, n), target (s, p, n),
-    equity/position (s, p, n), trades (s, p, m, 8), stats (s, p, N_STATS)."""
-    n_sym = target.shape[0]
+@njit(cache=True, nogil=True)
+def run_per_symbol(task_lo, task_hi, fill_ref, close, target, scale, start, end, cash0, slippage_bps,
+                   commission_per_order, commission_bps, allow_short, equity, position, trades, record, stats):
+    """Independent runs ``[task_lo, task_hi)`` of the symbol-major (symbol × param) task list; arrays
+    are fill_ref/close/scale (s, n), target (s, p, n), equity/position (s, p, n), trades (s, p, m, 8),
+    stats (s, p, N_STATS). Releases the GIL so Python threads can split the tasks."""
     n_par = target.shape[1]
-    for k in prange(n_sym * n_par):
+    for k in range(task_lo, task_hi):
         i = k // n_par
         j = k % n_par
         simulate(fill_ref[i], close[i], target[i, j], scale[i], start, end, cash0[i], slippage_bps,
@@ -37,18 +38,7 @@ def run_per_symbol(fill_ref, close, target, scale, start, end, cash0, slippage_b
                  record, stats[i, j])
 
 
-@njit(cache=True, nogil=True)
-def run_per_symbol_serial(fill_ref, close, target, scale, start, end, cash0, slippage_bps, commission_per_order,
-                          commission_bps, allow_short, equity, position, trades, record, stats):
-    """``run_per_symbol`` on one thread, for small jobs where starting threads costs more than it saves."""
-    for i in range(target.shape[0]):
-        for j in range(target.shape[1]):
-            simulate(fill_ref[i], close[i], target[i, j], scale[i], start, end, cash0[i], slippage_bps,
-                     commission_per_order, commission_bps, allow_short, equity[i, j], position[i, j], trades[i, j],
-                     record, stats[i, j])
-
-
-_PARALLEL_MIN_BAR_STEPS = 200_000
+_THREAD_MIN_BAR_STEPS = 100_000  # below this, one thread is faster than handing work to two
 
 
 @njit(cache=True, nogil=True)
@@ -131,12 +121,12 @@ def simulate_portfolio(fill_ref, close, target, scale, start, end, cash0, slippa
         stats[i, 6] = realized[i]
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def run_portfolio(fill_ref, close, target, scale, start, end, cash0, slippage_bps, commission_per_order,
-                  commission_bps, allow_short, equity, position, trades, record, stats):
-    """Portfolio runs in parallel over parameter sets: target (p, s, n), equity (p, n),
+@njit(cache=True, nogil=True)
+def run_portfolio(task_lo, task_hi, fill_ref, close, target, scale, start, end, cash0, slippage_bps,
+                  commission_per_order, commission_bps, allow_short, equity, position, trades, record, stats):
+    """Portfolio runs for parameter sets ``[task_lo, task_hi)``: target (p, s, n), equity (p, n),
     position (p, s, n), trades (p, s, m, 8), stats (p, s, N_STATS)."""
-    for j in prange(target.shape[0]):
+    for j in range(task_lo, task_hi):
         simulate_portfolio(fill_ref, close, target[j], scale, start, end, cash0, slippage_bps,
                            commission_per_order, commission_bps, allow_short, equity[j], position[j], trades[j],
                            record, stats[j])
@@ -166,13 +156,20 @@ class VectorizedRun:
         return self.stats[:, :, STAT_FIELDS.index(name)]
 
 
+def _split(run_range, n_tasks: int, bar_steps: int) -> None:
+    if bar_steps < _THREAD_MIN_BAR_STEPS:
+        run_range(0, n_tasks)
+    else:
+        split_across_threads(run_range, n_tasks)
+
+
 def fill_reference(open_: np.ndarray, close: np.ndarray, config: BacktestConfig) -> tuple[np.ndarray, tuple[str, ...]]:
     """The (n, s) price each order fills at, and the convention used per symbol: ``next_open``,
     or ``next_close`` when asked for or when the symbol's opens are all missing."""
     if config.fill == "next_close" or open_ is None:
         return close, ("next_close",) * close.shape[1]
     has_open = np.isfinite(open_).any(axis=0)
-    ref = np.where(has_open[None, :], open_, close)
+    ref = open_ if has_open.all() else np.where(has_open[None, :], open_, close)
     return ref, tuple("next_open" if h else "next_close" for h in has_open)
 
 
@@ -204,8 +201,9 @@ def run_vectorized(open_: np.ndarray | None, close: np.ndarray, targets: np.ndar
         position = np.full((n_sym, n_par, n), np.nan)
         trades = np.zeros((n_sym, n_par, m, N_TRADE_COLUMNS))
         stats = np.zeros((n_sym, n_par, N_STATS))
-        kernel = run_per_symbol if n_sym * n_par * (end - start) >= _PARALLEL_MIN_BAR_STEPS else run_per_symbol_serial
-        kernel(ref_t, close_t, tgt, scale_t, start, end, cash0, *costs, equity, position, trades, record_trades, stats)
+        args = (ref_t, close_t, tgt, scale_t, start, end, cash0, *costs, equity, position, trades, record_trades,
+                stats)
+        _split(lambda lo, hi: run_per_symbol(lo, hi, *args), n_sym * n_par, n_sym * n_par * (end - start))
         equity_out = equity.transpose(2, 0, 1)
     else:
         tgt = np.ascontiguousarray(targets.transpose(2, 1, 0))
@@ -213,8 +211,9 @@ def run_vectorized(open_: np.ndarray | None, close: np.ndarray, targets: np.ndar
         position = np.full((n_par, n_sym, n), np.nan)
         trades_p = np.zeros((n_par, n_sym, m, N_TRADE_COLUMNS))
         stats_p = np.zeros((n_par, n_sym, N_STATS))
-        run_portfolio(ref_t, close_t, tgt, scale_t, start, end, float(config.initial_capital), *costs, equity,
-                      position, trades_p, record_trades, stats_p)
+        args = (ref_t, close_t, tgt, scale_t, start, end, float(config.initial_capital), *costs, equity, position,
+                trades_p, record_trades, stats_p)
+        _split(lambda lo, hi: run_portfolio(lo, hi, *args), n_par, n_par * n_sym * (end - start))
         equity_out = equity.T
         position = position.transpose(1, 0, 2)
         trades = trades_p.transpose(1, 0, 2, 3)
