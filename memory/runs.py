@@ -64,14 +64,15 @@ class RunStore:
             ).scalar_one()
 
     def finish(self, run_id: int, *, metrics: dict, summary: dict | None = None, artifacts: dict | None = None,
-               data_hash: str | None = None) -> None:
+               data_hash: str | None = None, config_hash: str | None = None) -> None:
         with self.database.engine.begin() as conn:
             conn.execute(
                 text("UPDATE research_runs SET status = 'done', metrics = CAST(:m AS jsonb),"
                      " summary = CAST(:s AS jsonb), artifacts = CAST(:a AS jsonb),"
-                     " data_hash = coalesce(:dh, data_hash), finished_at = now() WHERE id = :id"),
+                     " data_hash = coalesce(:dh, data_hash), config_hash = coalesce(:ch, config_hash),"
+                     " finished_at = now() WHERE id = :id"),
                 {"m": _json(metrics), "s": _json(summary or {}), "a": _json(artifacts or {}), "dh": data_hash,
-                 "id": run_id},
+                 "ch": config_hash, "id": run_id},
             )
 
     def fail(self, run_id: int, error: str) -> None:

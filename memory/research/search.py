@@ -1,0 +1,147 @@
+"""Parameter grids and walk-forward on stored bars, recorded as runs (crossovers use fused kernels)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from errors import ConfigError
+from memory.research.service import CROSSOVERS, _clean, code_version, headline
+from memory.research.signals import StrategySignals
+
+if TYPE_CHECKING:
+    from memory.research.service import Progress, ResearchService
+
+
+def _index_of(panels, when) -> int:
+    from memory.bars import as_utc_timestamp
+
+    if when is None:
+        return 0
+    return int(panels["close"].index.searchsorted(as_utc_timestamp(when)))
+
+
+def _valid_grid(strategy: str, grid: Mapping[str, Sequence[Any]]) -> tuple[dict[str, list], int]:
+    """Keep the grid's combinations the strategy accepts; count the invalid ones (e.g. slow <= fast)."""
+    from quant.backtest.grid import expand_grid
+    from quant.strategies.registry import validate_params
+
+    if not grid:
+        raise ConfigError("give at least one --grid name=start:stop:step")
+    combos = expand_grid({k: list(v) for k, v in grid.items()})
+    valid, skipped = [], 0
+    for combo in combos:
+        try:
+            validate_params(strategy, combo)
+            valid.append(combo)
+        except ConfigError:
+            skipped += 1
+    if not valid:
+        raise ConfigError(f"no valid parameter combination in the grid ({skipped} invalid)")
+    return valid, skipped
+
+
+def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_spec: Mapping[str, Sequence[Any]],
+         start=None, end=None, *, as_of=None, objective: str = "sharpe", top: int = 5,
+         config: Mapping[str, Any] | None = None, executor: str = "local", created_by: str = "system",
+         progress: Progress | None = None) -> dict:
+    """Every valid parameter set × symbol; returns n_backtests, skipped, elapsed_s and the best sets."""
+    from quant.backtest.grid import run_crossover_grid, run_grid
+
+    valid, skipped = _valid_grid(strategy, grid_spec)
+    bt = service._config(start, end, config)
+    panels = service.panels(symbols, end, as_of)
+    lo, hi = _index_of(panels, start), (None if end is None else _index_of(panels, end) + 1)
+    began = time.perf_counter()
+    if strategy in CROSSOVERS and set(grid_spec) == {"fast", "slow"}:
+        result = run_crossover_grid(panels.get("open"), panels["close"], list(grid_spec["fast"]),
+                                    list(grid_spec["slow"]), CROSSOVERS[strategy], bt, start=lo, end=hi)
+    else:
+        result = run_grid(StrategySignals(strategy), panels, valid, bt, executor, start=lo, end=hi)
+    elapsed = time.perf_counter() - began
+    if progress:
+        progress(1, 1)
+    best = result.best(objective, top=top)
+    summary = {"n_backtests": int(result.n_backtests), "skipped": int(skipped + result.skipped),
+               "elapsed_s": round(elapsed, 4), "objective": objective,
+               "best": [{"params": b["params"], objective: _clean(b[objective])} for b in best],
+               "best_per_symbol": result.best_per_symbol(objective)}
+    run_id = service.runs.create("grid", strategy=strategy, symbols=list(panels["close"].columns),
+                                 params={k: list(v) for k, v in grid_spec.items()}, config=bt.model_dump(mode="json"),
+                                 code_version=code_version(), created_by=created_by)
+    service.runs.finish(run_id, metrics={objective: summary["best"][0][objective] if best else None},
+                        summary=summary)
+    return {"run_id": run_id, "strategy": strategy, **summary}
+
+
+def walk_forward(service: ResearchService, strategy: str, symbols: Sequence[str],
+                 grid_spec: Mapping[str, Sequence[Any]], start=None, end=None, *, as_of=None,
+                 window: str = "rolling", in_sample_days: int = 252, out_of_sample_days: int = 63,
+                 objective: str = "sharpe", min_trades: int = 0, config: Mapping[str, Any] | None = None,
+                 executor: str = "local", report: bool = True, created_by: str = "system",
+                 progress: Progress | None = None) -> dict:
+    """Rolling or anchored walk-forward; out-of-sample results stitched across folds and stored."""
+    from quant.backtest.walkforward import WalkForwardConfig, walk_forward_crossover
+    from quant.backtest.walkforward import walk_forward as run_walk_forward
+
+    valid, skipped = _valid_grid(strategy, grid_spec)
+    wf = WalkForwardConfig(in_sample_days=in_sample_days, out_of_sample_days=out_of_sample_days, window=window,
+                           objective=objective, min_trades_required=min_trades)
+    bt = service._config(None, None, config)
+    panels = service.panels(symbols, end, as_of, start=start)
+    n_bars = len(panels["close"])
+    if n_bars < in_sample_days + out_of_sample_days:
+        raise ConfigError(f"walk-forward needs at least {in_sample_days + out_of_sample_days} bars "
+                          f"(in-sample {in_sample_days} + out-of-sample {out_of_sample_days}); the data has {n_bars}")
+    callback = (lambda done, total: progress(done, total)) if progress else None
+    if strategy in CROSSOVERS and set(grid_spec) == {"fast", "slow"}:
+        result = walk_forward_crossover(panels, list(grid_spec["fast"]), list(grid_spec["slow"]), wf, bt,
+                                        kind=CROSSOVERS[strategy], progress=callback)
+    else:
+        result = run_walk_forward(StrategySignals(strategy), panels, valid, wf, bt, progress=callback,
+                                  executor=executor)
+    data = result.to_dict()
+    combined = service.combined_equity(result.equity, bt.initial_capital)
+    from quant.metrics.performance import compute_metrics
+
+    metrics = compute_metrics(combined, result.trades, periods_per_year=bt.periods_per_year,
+                              initial_capital=bt.initial_capital).to_dict() if len(combined) > 1 else {}
+    metrics = {k: _clean(v) for k, v in metrics.items()} | {"trades": int(len(result.trades))}
+    folds = [{"fold": f["number"], "params": f["params"], "in_sample_score": f["in_sample_score"],
+              "oos_start": str(panels["close"].index[f["out_of_sample"][0]].date()),
+              "oos_end": str(panels["close"].index[min(f["out_of_sample"][1], n_bars) - 1].date()),
+              "metrics": headline(_mean_metrics(f["oos_metrics"]))} for f in data["folds"]]
+    summary = {"folds": folds, "parameter_stability": data["parameter_stability"], "oos_bars": data["oos_bars"],
+               "skipped": skipped, "elapsed_s": round(result.elapsed_s, 4),
+               "equity_final": _clean(float(combined.iloc[-1])) if len(combined) else None,
+               "per_symbol": {s: headline(m) for s, m in data["metrics"].items()}}
+    run_id = service.runs.create("walkforward", strategy=strategy, symbols=list(panels["close"].columns),
+                                 params={k: list(v) for k, v in grid_spec.items()},
+                                 config={"walk_forward": wf.model_dump(mode="json"),
+                                         "backtest": bt.model_dump(mode="json")},
+                                 code_version=code_version(), created_by=created_by)
+    artifacts = {}
+    if report and len(combined) > 1:
+        from quant.reports.html import render_backtest_report
+        from quant.reports.writer import write_report
+
+        directory = service._run_dir(run_id)
+        result.equity.to_parquet(directory / "equity.parquet")
+        html = render_backtest_report(combined, headline(metrics), title=f"{strategy} walk-forward — run {run_id}",
+                                      folds=folds)
+        artifacts = {"equity": str(directory / "equity.parquet"),
+                     "report": str(write_report(directory / "report.html", html))}
+    service.runs.finish(run_id, metrics=metrics, summary=summary, artifacts=artifacts)
+    return service.get(run_id)
+
+
+def _mean_metrics(per_symbol: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    keys = {k for m in per_symbol.values() for k in m}
+    out = {}
+    for key in keys:
+        values = [m[key] for m in per_symbol.values() if isinstance(m.get(key), int | float)]
+        out[key] = float(np.mean(values)) if values else None
+    return out

@@ -1,0 +1,245 @@
+"""The research service: backtests, grids, walk-forward, Monte Carlo and optimisation on stored
+bars, each recorded as a reproducible run with its artifacts. The CLI, the API and the agents'
+tools all call this one service."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from errors import ConfigError, DataError
+from memory.bars import BarStore, as_utc_timestamp
+from memory.db import Database
+from memory.runs import RunRecord, RunStore
+
+Progress = Callable[[int, int], None]
+CROSSOVERS = {"sma_crossover": "sma", "ema_crossover": "ema"}
+CROSS_SECTIONAL = {"xs_momentum"}
+HEADLINE = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trade_count", "win_rate", "profit_factor")
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """The git commit of the running code (or 'unknown' outside a checkout)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parents[1])
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def parse_range(spec: str) -> list[int | float]:
+    """``"5:50:5"`` → [5, 10, …, 50] (inclusive); ``"3,7,9"`` → [3, 7, 9]; ``"14"`` → [14]."""
+    try:
+        if ":" in spec:
+            parts = [float(p) for p in spec.split(":")]
+            if len(parts) != 3 or parts[2] <= 0:
+                raise ValueError
+            start, stop, step = parts
+            values = list(np.arange(start, stop + step / 2, step))
+        else:
+            values = [float(p) for p in spec.split(",") if p.strip()]
+    except ValueError:
+        raise ConfigError(f"bad range {spec!r}: use start:stop:step (inclusive) or a,b,c") from None
+    if not values:
+        raise ConfigError(f"empty range {spec!r}")
+    return [int(v) if float(v).is_integer() else float(v) for v in values]
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return _clean(value.item())
+    return value
+
+
+def headline(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _clean(metrics.get(k)) for k in HEADLINE}
+
+
+class ResearchService:
+    """Runs research on point-in-time bars and records every run (config hash, data hash, code version)."""
+
+    def __init__(self, database: Database, artifacts_dir: Path | None = None):
+        self.database = database
+        self.bars = BarStore(database)
+        self.runs = RunStore(database)
+        if artifacts_dir is None:
+            from config import get_settings
+
+            artifacts_dir = get_settings().artifacts_dir
+        self.artifacts_dir = Path(artifacts_dir)
+
+    # ----------------------------------------------------------------- inputs
+    def panels(self, symbols: Sequence[str], end: date | str | None, as_of: date | str | datetime | None,
+               start: date | str | None = None) -> dict[str, pd.DataFrame]:
+        """Wide panels (open/high/low/close/volume) of ``symbols`` known at ``as_of``, up to ``end``."""
+        from quant.backtest.panels import panels_from_bars
+
+        wanted = [s.strip().upper() for s in symbols if s.strip()]
+        if not wanted:
+            raise ConfigError("no symbols given")
+        known = self.bars.known_symbols()
+        unknown = [s for s in wanted if s not in known]
+        if unknown:
+            raise DataError(f"unknown symbol(s) {', '.join(unknown)}; load them first "
+                            f"(`quantpilot data load --symbols {','.join(unknown)}`)", code="unknown_symbol")
+        cutoff = as_of or end or pd.Timestamp.now(tz="UTC")
+        bars = self.bars.read(wanted, start, end, as_of=cutoff)
+        if bars.empty:
+            raise DataError(f"no bars for {', '.join(wanted)} up to {as_utc_timestamp(cutoff).date()}")
+        return panels_from_bars(bars)
+
+    @staticmethod
+    def _config(start, end, overrides: Mapping[str, Any] | None, capital_mode: str | None = None):
+        from quant.backtest.config import BacktestConfig
+
+        values = dict(overrides or {})
+        if start is not None:
+            values["start_date"] = as_utc_timestamp(start).to_pydatetime()
+        if end is not None:
+            values["end_date"] = as_utc_timestamp(end).to_pydatetime()
+        if capital_mode and "capital_mode" not in values:
+            values["capital_mode"] = capital_mode
+        if values.get("start_date") and values.get("end_date") and values["start_date"] > values["end_date"]:
+            raise ConfigError(f"start {start} is after end {end}")
+        return BacktestConfig(**values)
+
+    @staticmethod
+    def _signal_fn(strategy: str) -> Callable[[Mapping[str, pd.DataFrame], Mapping[str, Any]], pd.DataFrame]:
+        from quant.strategies.registry import get_strategy, validate_params
+
+        cls = get_strategy(strategy)
+        return lambda panels, params: cls.signals(panels, validate_params(strategy, params))
+
+    # -------------------------------------------------------------- backtest
+    def backtest(self, strategy: str, symbols: Sequence[str], params: Mapping[str, Any] | None = None,
+                 start: date | str | None = None, end: date | str | None = None, *,
+                 as_of: date | str | None = None, engine: str = "vectorized",
+                 config: Mapping[str, Any] | None = None, report: bool = True, created_by: str = "system") -> dict:
+        """Backtest ``strategy`` on ``symbols``; returns the run summary (run_id, metrics, equity_final…)."""
+        from quant.backtest.engine import backtest as run_backtest
+        from quant.backtest.event import TargetPositionStrategy, event_backtest
+        from quant.backtest.panels import aligned_targets, panel_arrays
+        from quant.strategies.registry import validate_params
+
+        if engine not in ("vectorized", "event"):
+            raise ConfigError(f"unknown engine {engine!r}; use vectorized or event")
+        model = validate_params(strategy, params)
+        bt = self._config(start, end, config, "portfolio" if strategy in CROSS_SECTIONAL else None)
+        panels = self.panels(symbols, end, as_of)
+        run_id = self.runs.create("backtest", strategy=strategy, symbols=list(panels["close"].columns),
+                                  params=model.model_dump(mode="json"), config=bt.model_dump(mode="json") | {
+                                      "engine": engine, "as_of": str(as_of) if as_of else None},
+                                  code_version=code_version(), created_by=created_by)
+        try:
+            positions = self._signal_fn(strategy)(panels, model.model_dump())
+            if engine == "event":
+                targets = aligned_targets(positions, panel_arrays(panels))
+                symbols_order = list(panel_arrays(panels).symbols)
+                result = event_backtest(lambda s: TargetPositionStrategy(targets[:, symbols_order.index(s)]), panels,
+                                        bt, strategy_id=strategy, params=model.model_dump())
+            else:
+                result = run_backtest(panels, positions, bt, strategy_id=strategy, params=model.model_dump())
+            summary = self._summarise(result, panels)
+            artifacts = self._store_artifacts(run_id, result, panels, report, title=f"{strategy} — run {run_id}")
+            self.runs.finish(run_id, metrics=summary["metrics"], summary=summary, artifacts=artifacts,
+                             data_hash=result.data_hash, config_hash=result.config_hash)
+        except Exception as exc:  # a failed run is recorded as failed, whatever broke it
+            self.runs.fail(run_id, f"{type(exc).__name__}: {exc}")
+            raise
+        return self._public(self.runs.get(run_id))
+
+    @staticmethod
+    def combined_equity(equity: pd.DataFrame, initial_capital: float) -> pd.Series:
+        """One account from per-symbol accounts: capital split equally at the start, never rebalanced."""
+        if equity.shape[1] == 1:
+            return equity.iloc[:, 0].rename("equity")
+        return (equity.sum(axis=1) / equity.shape[1]).rename("equity")
+
+    def _summarise(self, result, panels: Mapping[str, pd.DataFrame]) -> dict:
+        from quant.metrics.performance import compute_metrics
+
+        combined = self.combined_equity(result.equity, result.config.initial_capital)
+        metrics = compute_metrics(combined, result.trades, periods_per_year=result.config.periods_per_year,
+                                  initial_capital=result.config.initial_capital).to_dict()
+        metrics["trades"] = int(len(result.trades))
+        return {
+            "metrics": {k: _clean(v) for k, v in metrics.items()},
+            "per_symbol": {s: headline(m.to_dict()) for s, m in result.metrics.items()},
+            "equity_final": _clean(float(combined.iloc[-1])) if len(combined) else None,
+            "start": str(result.start.date()) if result.start is not None else None,
+            "end": str(result.end.date()) if result.end is not None else None,
+            "bars": int(len(combined)),
+            "unfilled_orders": {k: int(v) for k, v in result.unfilled_orders.items()},
+            "fees_paid": round(float(sum(result.fees_paid.values())), 2),
+            "fill_convention": result.fill_convention,
+            "closes_only": sorted(s for s, c in result.fill_convention.items() if c == "next_close"),
+        }
+
+    def _run_dir(self, run_id: int) -> Path:
+        path = self.artifacts_dir / "runs" / str(run_id)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _store_artifacts(self, run_id: int, result, panels, report: bool, *, title: str, folds=None) -> dict:
+        from quant.reports.html import render_backtest_report
+        from quant.reports.writer import write_report
+
+        directory = self._run_dir(run_id)
+        equity_path, trades_path = directory / "equity.parquet", directory / "trades.parquet"
+        result.equity.to_parquet(equity_path)
+        result.trades.to_parquet(trades_path)
+        artifacts = {"equity": str(equity_path), "trades": str(trades_path)}
+        if report:
+            combined = self.combined_equity(result.equity, result.config.initial_capital)
+            shown = list(panels["close"].columns[:4])
+            trades = result.trades[result.trades.symbol.isin(shown)].rename(columns={"quantity": "qty"})
+            html = render_backtest_report(combined, headline(self._summarise(result, panels)["metrics"]), title=title,
+                                          trades=trades,
+                                          prices=panels["close"][shown].loc[combined.index[0]:], folds=folds)
+            artifacts["report"] = str(write_report(directory / "report.html", html))
+        return artifacts
+
+    @staticmethod
+    def _public(record: RunRecord) -> dict:
+        summary = dict(record.summary)
+        return {
+            "run_id": record.id, "kind": record.kind, "status": record.status, "strategy": record.strategy,
+            "symbols": record.symbols, "params": record.params, "config": record.config,
+            "config_hash": record.config_hash, "data_hash": record.data_hash, "code_version": record.code_version,
+            "metrics": record.metrics, "equity_final": summary.pop("equity_final", None),
+            "summary": summary, "artifacts": record.artifacts, "created_at": record.created_at.isoformat(),
+        }
+
+    def get(self, run_id: int) -> dict:
+        return self._public(self.runs.get(run_id))
+
+    def list(self, kind: str | None = None, limit: int = 50) -> list[dict]:
+        return [self._public(r) for r in self.runs.list(kind=kind, limit=limit)]
+
+    def compare(self, run_ids: Sequence[int]) -> dict:
+        """Headline metrics of several runs side by side, and which is best on each."""
+        if len(run_ids) < 1:
+            raise ConfigError("give at least one run id to compare")
+        records = [self.runs.get(int(i)) for i in run_ids]
+        rows = [{"run_id": r.id, "kind": r.kind, "strategy": r.strategy, "params": r.params,
+                 **headline(r.metrics)} for r in records]
+        best = {}
+        for key in ("sharpe", "total_return", "cagr"):
+            scored = [(row[key], row["run_id"]) for row in rows if row.get(key) is not None]
+            if scored:
+                best[key] = max(scored)[1]
+        scored_dd = [(row["max_drawdown"], row["run_id"]) for row in rows if row.get("max_drawdown") is not None]
+        if scored_dd:
+            best["max_drawdown"] = min(scored_dd)[1]
+        return {"runs": rows, "best": best}
