@@ -108,3 +108,10 @@ def test_every_tool_an_agent_is_built_with_is_authorised_for_that_agent():
         if not authorize_tool_call(agent, tool.name, "admin").allowed
     ]
     assert missing == []
+
+
+def test_the_stored_user_role_from_the_users_table_is_accepted_as_is():
+    from memory.users import Role as StoredRole
+
+    assert authorize_tool_call("execution", "place_order", StoredRole.TRADER).allowed
+    assert authorize_tool_call("execution", "place_order", StoredRole.VIEWER).code is DenialCode.ROLE_TOO_LOW
