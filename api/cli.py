@@ -7,7 +7,17 @@ import sys
 
 import typer
 
-from api.commands import config_cmd, data_cmd, db_cmd, demo_cmd
+from api.commands import (
+    approvals_cmd,
+    audit_cmd,
+    chat_cmd,
+    config_cmd,
+    data_cmd,
+    db_cmd,
+    demo_cmd,
+    research_cmd,
+    threads_cmd,
+)
 from errors import QuantpilotError
 
 app = typer.Typer(
@@ -20,6 +30,16 @@ app = typer.Typer(
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(data_cmd.app, name="data")
+app.add_typer(research_cmd.strategies_app, name="strategies")
+app.add_typer(research_cmd.indicators_app, name="indicators")
+app.add_typer(research_cmd.backtest_app, name="backtest")
+app.command("walkforward")(research_cmd.walkforward)
+app.command("montecarlo")(research_cmd.montecarlo)
+app.command("optimize")(research_cmd.optimize)
+app.add_typer(approvals_cmd.app, name="approvals")
+app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(threads_cmd.app, name="threads")
+app.command("chat")(chat_cmd.chat)
 app.command("demo")(demo_cmd.demo)
 
 _state = {"debug": False}

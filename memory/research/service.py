@@ -221,6 +221,28 @@ class ResearchService:
             "summary": summary, "artifacts": record.artifacts, "created_at": record.created_at.isoformat(),
         }
 
+    def grid(self, strategy: str, symbols: Sequence[str], grid_spec: Mapping[str, Sequence[Any]], start=None,
+             end=None, **options) -> dict:
+        from memory.research.search import grid
+
+        return grid(self, strategy, symbols, grid_spec, start, end, **options)
+
+    def walk_forward(self, strategy: str, symbols: Sequence[str], grid_spec: Mapping[str, Sequence[Any]],
+                     start=None, end=None, **options) -> dict:
+        from memory.research.search import walk_forward
+
+        return walk_forward(self, strategy, symbols, grid_spec, start, end, **options)
+
+    def monte_carlo(self, run_id: int, **options) -> dict:
+        from memory.research.analysis import monte_carlo
+
+        return monte_carlo(self, run_id, **options)
+
+    def optimize(self, method: str, symbols: Sequence[str], **options) -> dict:
+        from memory.research.analysis import optimize
+
+        return optimize(self, method, symbols, **options)
+
     def get(self, run_id: int) -> dict:
         return self._public(self.runs.get(run_id))
 

@@ -1,0 +1,77 @@
+"""Monte Carlo of a stored run and portfolio optimisation on stored closes, both recorded as runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from errors import ConfigError, DataError
+from memory.research.service import code_version
+
+if TYPE_CHECKING:
+    from memory.research.service import ResearchService
+
+
+def monte_carlo(service: ResearchService, run_id: int, *, method: str = "returns", n_paths: int = 10_000,
+                seed: int = 0, created_by: str = "system") -> dict:
+    """Bootstrap a finished backtest's trades or daily returns → percentiles of final equity, drawdown, Sharpe."""
+    from quant.research.montecarlo import bootstrap_returns, bootstrap_trades
+
+    source = service.runs.get(run_id)
+    if source.kind not in ("backtest", "walkforward") or "equity" not in source.artifacts:
+        raise ConfigError(f"run {run_id} is a {source.kind} run without an equity curve; give a backtest run id")
+    equity = pd.read_parquet(source.artifacts["equity"])
+    combined = service.combined_equity(equity, float(source.config.get("initial_capital", 100_000.0)))
+    if method == "trades":
+        if "trades" not in source.artifacts:
+            raise ConfigError(f"run {run_id} stored no trades")
+        trades = pd.read_parquet(source.artifacts["trades"])
+        if trades.empty:
+            raise DataError(f"run {run_id} made no trades to resample")
+        result = bootstrap_trades(trades["pnl"], initial_equity=float(combined.iloc[0]), n_paths=n_paths, seed=seed)
+    elif method == "returns":
+        result = bootstrap_returns(combined.pct_change().dropna(), initial_equity=float(combined.iloc[0]),
+                                   n_paths=n_paths, seed=seed)
+    else:
+        raise ConfigError(f"unknown Monte Carlo method {method!r}; use returns or trades")
+    data = result.to_dict()
+    fan = data.pop("fan")
+    new_id = service.runs.create("montecarlo", strategy=source.strategy, symbols=source.symbols,
+                                 params={"method": method, "n_paths": n_paths, "seed": seed},
+                                 config={"source_run": run_id}, data_hash=source.data_hash,
+                                 code_version=code_version(), parent_id=run_id, created_by=created_by)
+    directory = service._run_dir(new_id)
+    pd.DataFrame(fan).to_parquet(directory / "fan.parquet")
+    metrics = {"final_equity_p50": data["final_equity"]["p50"], "max_drawdown_pct_p50": data["max_drawdown_pct"]["p50"],
+               "sharpe_p50": data["sharpe"]["p50"], "probability_of_loss": data["probability_of_loss"]}
+    service.runs.finish(new_id, metrics=metrics, summary=data, artifacts={"fan": str(directory / "fan.parquet")})
+    return {"run_id": new_id, "source_run": run_id, **data}
+
+
+def optimize(service: ResearchService, method: str, symbols: Sequence[str], *, as_of=None,
+             lookback_days: int | None = 756, weight_bounds: tuple[float, float] = (0.0, 1.0),
+             views: Mapping[str, Any] | None = None, target_return: float | None = None,
+             target_volatility: float | None = None, total_value: float | None = None,
+             created_by: str = "system") -> dict:
+    """Optimise weights over stored closes known at ``as_of``; optional whole-share allocation."""
+    from quant.portfolio.allocation import discrete_allocation
+    from quant.portfolio.optimizer import optimize_portfolio
+
+    panels = service.panels(symbols, None, as_of)
+    prices = panels["close"].dropna(how="all")
+    result = optimize_portfolio(prices, method, as_of=as_of, lookback_days=lookback_days, weight_bounds=weight_bounds,
+                                views=views, target_return=target_return, target_volatility=target_volatility)
+    data = result.to_dict()
+    if total_value:
+        latest = prices.ffill().iloc[-1]
+        data["allocation"] = discrete_allocation(result.weights, latest.to_dict(), total_value).to_dict()
+    run_id = service.runs.create("optimize", symbols=list(prices.columns),
+                                 params={"method": method, "lookback_days": lookback_days,
+                                         "weight_bounds": list(weight_bounds), "views": dict(views or {})},
+                                 config={"as_of": str(as_of) if as_of else None}, code_version=code_version(),
+                                 created_by=created_by)
+    headline = {k: data[k] for k in ("sharpe", "expected_annual_return", "annual_volatility")}
+    service.runs.finish(run_id, metrics=headline, summary=data)
+    return {"run_id": run_id, **data}
