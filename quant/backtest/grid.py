@@ -18,7 +18,7 @@ from quant.backtest.config import BacktestConfig
 from quant.backtest.executors import map_tasks, split_across_threads
 from quant.backtest.grid_kernels import GRID_STATS, N_GRID_STATS, crossover_grid_tasks, summarize_equity, window_sums
 from quant.backtest.panels import Panels, aligned_targets, panel_arrays
-from quant.backtest.sizing import size_scale
+from quant.backtest.sizing import size_scale_rows
 from quant.backtest.vectorized import fill_reference, run_vectorized
 
 SignalFn = Callable[[Panels, dict[str, Any]], pd.DataFrame]
@@ -104,7 +104,7 @@ def run_crossover_grid(open_: np.ndarray | pd.DataFrame | None, close: np.ndarra
         # symbol-major rows; a pandas frame's values are usually already stored that way (no copy)
         close_t = np.ascontiguousarray(close_a.T)
         ref_t = close_t if ref is close_a else np.ascontiguousarray(ref.T)
-        scale_t = np.ascontiguousarray(size_scale(close_a, config).T)
+        scale_t = size_scale_rows(close_t, config)
         csum, last_nan = window_sums(close_t)
         args = (ref_t, close_t, csum, last_nan, scale_t, fast, slow, kind == "ema", start, end, cash0,
                 config.slippage_bps, config.commission_per_order, config.commission_bps, config.allow_short,

@@ -65,20 +65,23 @@ def summarize_equity(equity, start, end, cash0, trades, fees, exposure, unfilled
     sum_r = 0.0
     sum_r2 = 0.0
     sum_neg2 = 0.0
+    dd_floor = first
     for t in range(start, end):
         eq = equity[t]
-        r = eq / prev - 1.0 if eq != prev else 0.0
-        prev = eq
         n_ret += 1
-        sum_r += r
-        sum_r2 += r * r
-        neg = min(r, 0.0)
-        sum_neg2 += neg * neg
-        if eq > peak:
-            peak = eq
-        elif eq < peak:
-            dd = 1.0 - eq / peak
-            max_dd = max(dd, max_dd)
+        if eq != prev:
+            r = eq / prev - 1.0
+            sum_r += r
+            sum_r2 += r * r
+            neg = min(r, 0.0)
+            sum_neg2 += neg * neg
+            prev = eq
+            if eq > peak:
+                peak = eq
+                dd_floor = peak * (1.0 - max_dd)
+            elif eq < dd_floor:
+                max_dd = 1.0 - eq / peak
+                dd_floor = peak * (1.0 - max_dd)
     finalize_stats(first, prev, n_ret, sum_r, sum_r2, sum_neg2, max_dd, trades, fees, exposure, unfilled,
                    periods_per_year, out)
 
@@ -121,11 +124,13 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
     prev = cash0
     peak = cash0
     max_dd = 0.0
+    dd_floor = cash0
     n_ret = 0
     sum_r = 0.0
     sum_r2 = 0.0
     sum_neg2 = 0.0
     dummy = np.zeros((1, 8))
+    has_nan = last_nan[end - 1] >= 0 if end > 0 else False
     # an SMA needs no history beyond the window sums: start at the last warm-up bar
     for t in range(0 if use_ema else max(start - 1, 0), end):
         if use_ema:
@@ -142,7 +147,7 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
         else:  # compare window sums scaled by the other window: no division per bar
             mf = np.nan
             ms = np.nan
-            if t + 1 >= slow and last_nan[t] <= t - slow:
+            if t + 1 >= slow and (not has_nan or last_nan[t] <= t - slow):
                 ms = (csum[t + 1] - csum[t + 1 - slow]) * fast
                 mf = (csum[t + 1] - csum[t + 1 - fast]) * slow
         sig = 0.0
@@ -168,22 +173,24 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
         c = close[t]
         if c == c:
             mark = c
+        n_ret += 1
         eq = cash
         if position != 0.0:
             eq += position * mark
             exposure += 1
-        r = eq / prev - 1.0 if eq != prev else 0.0
-        n_ret += 1
-        sum_r += r
-        sum_r2 += r * r
-        neg = min(r, 0.0)
-        sum_neg2 += neg * neg
-        prev = eq
-        if eq > peak:
-            peak = eq
-        elif eq < peak:
-            dd = 1.0 - eq / peak
-            max_dd = max(dd, max_dd)
+        if eq != prev:  # flat bars with unchanged cash add nothing to the sums: skip the divisions
+            r = eq / prev - 1.0
+            sum_r += r
+            sum_r2 += r * r
+            neg = min(r, 0.0)
+            sum_neg2 += neg * neg
+            prev = eq
+            if eq > peak:
+                peak = eq
+                dd_floor = peak * (1.0 - max_dd)
+            elif eq < dd_floor:  # a deeper drawdown than any so far
+                max_dd = 1.0 - eq / peak
+                dd_floor = peak * (1.0 - max_dd)
         if sig != decided:
             decided = sig
             pending = True

@@ -35,3 +35,10 @@ def size_scale(close: np.ndarray, config: BacktestConfig) -> np.ndarray:
         scale = config.target_volatility / sigma
     scale = np.where(np.isfinite(scale), np.minimum(scale, config.max_leverage), config.max_leverage)
     return scale
+
+
+def size_scale_rows(close_rows: np.ndarray, config: BacktestConfig) -> np.ndarray:
+    """``size_scale`` for symbol-major closes (n_symbols × n_bars), returned in that layout."""
+    if config.sizing == "volatility_target":
+        return np.ascontiguousarray(size_scale(close_rows.T, config).T)
+    return np.full(close_rows.shape, size_scale(close_rows[:, :1].T, config)[0, 0] if close_rows.size else 1.0)

@@ -20,7 +20,7 @@ from quant.backtest.config import BacktestConfig
 from quant.backtest.executors import split_across_threads
 from quant.backtest.kernels import N_STATS, STAT_FIELDS, clip_target, fill_order, simulate
 from quant.backtest.ledger import CUR_SIZE, N_TRADE_COLUMNS, record_open_trade
-from quant.backtest.sizing import size_scale
+from quant.backtest.sizing import size_scale_rows
 
 
 @njit(cache=True, nogil=True)
@@ -191,7 +191,7 @@ def run_vectorized(open_: np.ndarray | None, close: np.ndarray, targets: np.ndar
     ref, conventions = fill_reference(None if open_ is None else np.asarray(open_, dtype=np.float64), close, config)
     ref_t = np.ascontiguousarray(ref.T)
     close_t = np.ascontiguousarray(close.T)
-    scale_t = np.ascontiguousarray(size_scale(close, config).T)
+    scale_t = size_scale_rows(close_t, config)
     m = max(end - start, 1) if record_trades else 1
     costs = (config.slippage_bps, config.commission_per_order, config.commission_bps, config.allow_short)
     if config.capital_mode == "per_symbol":
