@@ -65,7 +65,7 @@ def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_s
     if progress:
         progress(1, 1)
     best = result.best(objective, top=top)
-    summary = {"n_backtests": int(result.n_backtests), "skipped": int(skipped + result.skipped),
+    summary = {"n_backtests": int(result.n_backtests), "skipped": skipped,
                "elapsed_s": round(elapsed, 4), "objective": objective,
                "best": [{"params": b["params"], objective: _clean(b[objective])} for b in best],
                "best_per_symbol": result.best_per_symbol(objective)}
