@@ -12,14 +12,16 @@ from api.schemas.runs import RunListPublic, RunPublic, RunSummaryPublic
 
 router = APIRouter(prefix="/api/v1", tags=["backtests"], responses=error_responses(401, 403, 429))
 
+_NAME = r"^[A-Za-z0-9_.\-]+$"
 RunId = Annotated[int, Path(ge=1, le=2**63 - 1, description="research run id")]
 
 
 @router.get("/backtests", response_model=RunListPublic, summary="Research runs, newest first (viewer)")
 def list_runs(
     user: ViewerUser, runs: RunStoreDep,
-    kind: Annotated[str | None, Query(max_length=32, description="backtest, grid, walk_forward, ...")] = None,
-    strategy: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[str | None, Query(pattern=_NAME, max_length=32, description="backtest, grid, walk_forward, ...")]
+    = None,
+    strategy: Annotated[str | None, Query(pattern=_NAME, max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> RunListPublic:
     records = runs.list(kind=kind, strategy=strategy, limit=limit)
