@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from skfolio import RiskMeasure
+from skfolio.exceptions import SkfolioError
 from skfolio.moments import EmpiricalCovariance, EWCovariance, LedoitWolf
 from skfolio.optimization import HierarchicalRiskParity, RiskBudgeting
 from skfolio.prior import EmpiricalPrior
@@ -77,8 +78,6 @@ def solve_risk_based(
                 groups=groups, linear_constraints=constraints,
             )  # fmt: skip
         model.fit(returns)
-    except ConfigError:
-        raise
-    except Exception as exc:  # skfolio raises solver errors of several kinds
+    except (SkfolioError, ValueError) as exc:
         raise ConfigError(f"{method} is infeasible with bounds={bounds} and group caps: {exc}") from exc
     return pd.Series(model.weights_, index=prices.columns, dtype="float64")

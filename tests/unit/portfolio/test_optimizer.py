@@ -117,6 +117,8 @@ def test_lookback_days_limits_the_rows_used(closes):
         ({"method": "max_sharpe", "group_caps": {"g": (["ZZZZ"], 0.2)}}, "unknown symbols ['ZZZZ']"),
         ({"method": "max_sharpe", "weight_bounds": (0.0, 0.01)}, "cannot sum to 1"),
         ({"method": "hrp", "group_caps": {"g": (["AAPL"], 0.2)}}, "not supported by hrp"),
+        ({"method": "risk_budgeting", "group_caps": {"all": (["AAPL", "AMD", "BAC", "BBY", "CVX", "GE", "HD", "JNJ",
+          "JPM", "KO", "LLY", "MRK", "MSFT", "PEP", "PFE", "PG", "RRC", "UNH", "WMT", "XOM"], 0.5)}}, "infeasible"),
     ],
 )
 def test_bad_requests_raise_config_error_naming_the_problem(closes, kwargs, fragment):
