@@ -104,8 +104,11 @@ def run_crossover_grid(open_: np.ndarray | pd.DataFrame | None, close: np.ndarra
         # symbol-major rows; a pandas frame's values are usually already stored that way (no copy)
         close_t = np.ascontiguousarray(close_a.T)
         ref_t = close_t if ref is close_a else np.ascontiguousarray(ref.T)
-        scale_t = size_scale_rows(close_t, config)
-        csum, last_nan = window_sums(close_t)
+        scale_t = size_scale_rows(close_t, config) if config.sizing == "volatility_target" else \
+            size_scale_rows(close_t[:, :1], config)
+        csum = np.empty((n_sym, close_t.shape[1] + 1))
+        last_nan = np.empty(close_t.shape, dtype=np.int64)
+        split_across_threads(lambda lo, hi: window_sums(close_t, lo, hi, csum, last_nan), n_sym)
         args = (ref_t, close_t, csum, last_nan, scale_t, fast, slow, kind == "ema", start, end, cash0,
                 config.slippage_bps, config.commission_per_order, config.commission_bps, config.allow_short,
                 float(config.periods_per_year), out)

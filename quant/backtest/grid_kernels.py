@@ -102,7 +102,8 @@ def last_nan_index(x):
 def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, start, end, cash0, slippage_bps,
                   commission_per_order, commission_bps, allow_short, periods_per_year, out):
     """One (fast, slow) crossover backtest on one symbol: target 1 when MA_fast > MA_slow, -1
-    when below and shorting is allowed, else 0 (0 while either MA is undefined)."""
+    when below and shorting is allowed, else 0 (0 while either MA is undefined). ``scale`` holds
+    one value per bar, or a single value."""
     cur = np.zeros(CUR_SIZE)
     cash = cash0
     position = 0.0
@@ -131,6 +132,7 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
     sum_neg2 = 0.0
     dummy = np.zeros((1, 8))
     has_nan = last_nan[end - 1] >= 0 if end > 0 else False
+    varying_scale = scale.shape[0] > 1  # a single value when sizing does not vary by bar
     # an SMA needs no history beyond the window sums: start at the last warm-up bar
     for t in range(0 if use_ema else max(start - 1, 0), end):
         if use_ema:
@@ -159,7 +161,7 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
             if t == start - 1:
                 decided = sig
                 pending = sig != 0.0
-                pend_scale = scale[t]
+                pend_scale = scale[t] if varying_scale else scale[0]
             continue
         if pending:
             ref = fill_ref[t]
@@ -194,7 +196,7 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
         if sig != decided:
             decided = sig
             pending = True
-            pend_scale = scale[t]
+            pend_scale = scale[t] if varying_scale else scale[0]
     if position != 0.0:
         n_trades += 1
     finalize_stats(first, prev, n_ret, sum_r, sum_r2, sum_neg2, max_dd, n_trades, fees, exposure,
@@ -202,21 +204,19 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
 
 
 @njit(cache=True, nogil=True)
-def window_sums(close):
-    """Per symbol (rows of ``close``, shape (s, n)): cumulative sums with NaN as 0 (s, n + 1) and
-    the index of the last NaN at or before each bar (s, n)."""
-    n_sym, n = close.shape
-    csum = np.zeros((n_sym, n + 1))
-    last_nan = np.empty((n_sym, n), dtype=np.int64)
-    for i in range(n_sym):
+def window_sums(close, row_lo, row_hi, csum, last_nan):
+    """For symbols ``[row_lo, row_hi)`` of ``close`` (s, n): cumulative sums with NaN as 0 into
+    ``csum`` (s, n + 1) and the index of the last NaN at or before each bar into ``last_nan`` (s, n)."""
+    n = close.shape[1]
+    for i in range(row_lo, row_hi):
         acc = 0.0
+        csum[i, 0] = 0.0
         for t in range(n):
             x = close[i, t]
             if x == x:
                 acc += x
             csum[i, t + 1] = acc
         last_nan[i] = last_nan_index(close[i])
-    return csum, last_nan
 
 
 @njit(cache=True, nogil=True)
@@ -224,7 +224,8 @@ def crossover_grid_tasks(task_lo, task_hi, fill_ref, close, csum, last_nan, scal
                          cash0, slippage_bps, commission_per_order, commission_bps, allow_short, periods_per_year,
                          out):
     """Runs tasks ``[task_lo, task_hi)`` of the (pair-major) pair × symbol grid on the calling thread
-    (releases the GIL, so Python threads can split a grid): fill_ref/close/scale (s, n); fast/slow
+    (releases the GIL, so Python threads can split a grid): fill_ref/close (s, n); scale (s, n) or
+    (s, 1); fast/slow
     (P,) int64; cash0 (s,); out (P, s, N_GRID_STATS)."""
     n_sym = close.shape[0]
     for k in range(task_lo, task_hi):
@@ -239,13 +240,11 @@ def crossover_grid_tasks(task_lo, task_hi, fill_ref, close, csum, last_nan, scal
 def crossover_signal(close, fast, slow, use_ema, allow_short, out):
     """The target series ``crossover_run`` trades, materialised (for one chosen pair): 1 / -1 / 0."""
     n = close.shape[0]
-    csum = np.zeros(n + 1)
-    acc = 0.0
-    for t in range(n):
-        if close[t] == close[t]:
-            acc += close[t]
-        csum[t + 1] = acc
-    last_nan = last_nan_index(close)
+    csum2 = np.empty((1, n + 1))
+    last_nan2 = np.empty((1, n), dtype=np.int64)
+    window_sums(close.reshape((1, n)), 0, 1, csum2, last_nan2)
+    csum = csum2[0]
+    last_nan = last_nan2[0]
     ema_f = np.nan
     ema_s = np.nan
     a_f = 2.0 / (fast + 1.0)

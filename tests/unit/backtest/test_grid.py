@@ -104,3 +104,11 @@ def test_process_executor_gives_the_same_grid_as_local(panels):
     pooled = run_grid(sma_crossover, panels, grid, executor="process", max_workers=2)
     assert local.params == pooled.params
     assert np.array_equal(local.stats, pooled.stats, equal_nan=True)
+
+
+@pytest.mark.parametrize("sizing", ["fixed_fraction", "volatility_target", "risk_per_trade"])
+def test_fused_grid_applies_every_sizing_rule_like_the_engine(panels, sizing):
+    config = BacktestConfig(sizing=sizing, fixed_fraction=0.4, volatility_lookback_bars=15)
+    fused = run_crossover_grid(panels["open"], panels["close"], [5], [20, 40], config=config)
+    generic = run_grid(sma_crossover, panels, fused.params, config)
+    assert np.allclose(fused.stats, generic.stats, rtol=1e-9, atol=1e-9, equal_nan=True)
