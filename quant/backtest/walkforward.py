@@ -208,3 +208,16 @@ def walk_forward_crossover(panels: Panels, fast_values: Sequence[int], slow_valu
 
     return _walk(arrays.open, arrays.close, arrays.index, arrays.symbols, folds, select, targets_for, wf, config,
                  progress, began)
+
+
+class WalkForwardEngine:
+    """The seed's ``WalkForwardEngine`` interface over ``walk_forward``: holds where the grids run."""
+
+    def __init__(self, executor: str = "local"):
+        self.executor = executor
+
+    def run(self, signal_fn: SignalFn, panels: Panels, param_grid: ParamGrid,
+            wf_config: WalkForwardConfig | None = None, backtest_config: BacktestConfig | None = None, *,
+            progress: Progress | None = None) -> WalkForwardResult:
+        return walk_forward(signal_fn, panels, param_grid, wf_config, backtest_config, progress=progress,
+                            executor=self.executor)

@@ -125,3 +125,18 @@ def test_too_many_open_orders_is_a_config_error():
     b = bars([10] * 5, [10.1] * 5, [9.9] * 5, [10] * 5)
     with pytest.raises(ConfigError):
         run_event(Script({0: [("buy", (1,), {"limit": 1.0})] * 300}), b, CFG)
+
+
+def test_order_value_buys_whole_shares_worth_the_dollars_at_the_last_close():
+    b = bars([10] * 5, NAN5, NAN5, [10, 20, 20, 20, 20])
+    run = run_event(Script({1: [("order_value", (250.0,), {})]}), b, CFG)
+    assert run.positions.tolist() == [0, 0, 12, 12, 12]  # trunc(250 / 20) = 12, filled at bar 2's open
+
+
+def test_short_market_order_when_allowed():
+    b = bars([10] * 5, NAN5, NAN5, [10, 10, 9, 9, 9])
+    config = BacktestConfig(initial_capital=1000, slippage_bps=0, allow_short=True)
+    run = run_event(Script({0: [("sell", (5,), {})]}), b, config)
+    # short 5 at 10 (cash 1000 + 50 - 1), marked at 9 on bar 2
+    assert run.positions.tolist() == [0, -5, -5, -5, -5]
+    assert run.equity[2] == 1049 - 45

@@ -98,3 +98,10 @@ def test_parameter_stability_counts_choices(panels):
     assert fast.changes == sum(a != b for a, b in zip(chosen, chosen[1:], strict=False))
     assert np.isclose(fast.mean, np.mean(chosen))
     assert result.to_dict()["parameter_stability"][0]["name"] == "fast"
+
+
+def test_walk_forward_engine_runs_the_seed_interface(panels):
+    from quant.backtest.walkforward import WalkForwardEngine
+
+    result = WalkForwardEngine().run(sma_crossover, panels, {"fast": [5], "slow": [20]}, WF, BacktestConfig())
+    assert len(result.folds) == 4 and all(f.params == {"fast": 5, "slow": 20} for f in result.folds)
