@@ -22,7 +22,7 @@ DEFAULT_RISK_AVERSION = 2.5
 
 
 def parse_views(views, symbols) -> dict[str, BlackLittermanView]:
-    """``{symbol: BlackLittermanView | (expected_annual_return, confidence)}`` validated against ``symbols``."""
+    """``{symbol: BlackLittermanView | (return, confidence) | {"expected_annual_return", "confidence"}}`` checked."""
     if not views:
         raise ConfigError("black_litterman needs views: {symbol: (expected_annual_return, confidence)}")
     parsed = {}
@@ -31,8 +31,11 @@ def parse_views(views, symbols) -> dict[str, BlackLittermanView]:
             raise ConfigError(f"view names unknown symbol {symbol!r}")
         if not isinstance(view, BlackLittermanView):
             try:
-                view = BlackLittermanView(float(view[0]), float(view[1]))
-            except (TypeError, IndexError, ValueError) as exc:
+                if isinstance(view, Mapping):
+                    view = BlackLittermanView(float(view["expected_annual_return"]), float(view["confidence"]))
+                else:
+                    view = BlackLittermanView(float(view[0]), float(view[1]))
+            except (TypeError, IndexError, KeyError, ValueError) as exc:
                 raise ConfigError(f"view for {symbol} must be (expected_annual_return, confidence)") from exc
         if not 0.0 < view.confidence <= 1.0:
             raise ConfigError(f"view for {symbol}: confidence {view.confidence} must be in (0, 1]")

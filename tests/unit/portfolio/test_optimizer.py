@@ -132,3 +132,15 @@ def test_non_positive_prices_are_a_data_error(closes):
     broken.iloc[5, 2] = -1.0
     with pytest.raises(DataError, match=str(closes.columns[2])):
         optimize_portfolio(broken, "min_volatility")
+
+
+def test_black_litterman_views_may_be_pairs_mappings_or_view_objects(closes):
+    from quant.portfolio import BlackLittermanView
+
+    as_pair = optimize_portfolio(closes, "black_litterman", views={"KO": (0.3, 0.7)})
+    as_mapping = optimize_portfolio(closes, "black_litterman", views={"KO": {"expected_annual_return": 0.3,
+                                                                             "confidence": 0.7}})
+    as_object = optimize_portfolio(closes, "black_litterman", views={"KO": BlackLittermanView(0.3, 0.7)})
+    assert as_pair.weights == as_mapping.weights == as_object.weights
+    with pytest.raises(ConfigError, match="view for KO"):
+        optimize_portfolio(closes, "black_litterman", views={"KO": {"confidence": 0.7}})
