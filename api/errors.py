@@ -14,6 +14,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from errors import (
@@ -92,6 +94,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}))
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """A dropped or refused database connection (server restarted, pool exhausted): retryable 503."""
+    unavailable = isinstance(exc, PoolTimeout | OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+    if not unavailable:
+        raise exc
+    log.warning("database unavailable during %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+    return error_response(503, "database_unavailable", "the database is unavailable; retry shortly",
+                          headers={"Retry-After": "1"})
+
+
 def _jsonable(details: dict[str, Any]) -> dict[str, Any] | None:
     if not details:
         return None
@@ -105,3 +118,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(QuantpilotError, _quantpilot_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)

@@ -122,3 +122,13 @@ def test_ready_is_503_when_the_database_cannot_be_reached(database):
         response = client.get("/ready")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "database_unreachable"
+
+
+def test_api_routes_answer_503_not_500_when_the_database_is_down(database):
+    engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:9/none", connect_args={"connect_timeout": 2})
+    unreachable = Database(engine, sessionmaker(engine), "external")
+    with TestClient(create_app(make_settings(), database=unreachable), raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/data/symbols", headers=auth("qp_0123456789ab_whatever"))
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "database_unavailable"
+    assert response.headers["retry-after"] == "1"

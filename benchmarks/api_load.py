@@ -1,0 +1,206 @@
+"""API load: N concurrent clients against the read endpoints of a real `quantpilot serve`.
+
+A fresh QUANTPILOT_HOME, the bundled prices loaded, one viewer key, then the server in a
+subprocess (`api.commands.serve_cmd.serve`, the code behind `quantpilot serve`) on 127.0.0.1.
+Clients (one httpx.AsyncClient, one connection each) loop for ``--seconds`` over
+``GET /api/v1/data/bars/{symbol}`` (250 rows) and ``GET /api/v1/data/symbols`` and report
+p50/p95/p99 latency, requests per second and errors, as text and as JSON (last line, or ``--json``).
+
+Closed loop: each client sends its next request when the last one answered, so with C clients
+latency ~= C / throughput (Little's law). The load generator shares the machine's cores.
+
+Run: `.venv/bin/python benchmarks/api_load.py [--seconds 20] [--clients 100] [--workers 1]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+HOME = Path(tempfile.mkdtemp(prefix="quantpilot-api-load-"))
+os.environ["QUANTPILOT_HOME"] = str(HOME)
+os.environ["QUANTPILOT_DB_KEEP_RUNNING"] = "false"
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("QUANTPILOT_DATABASE_URL", None)
+
+SERVE = "import typer; from api.commands.serve_cmd import serve; typer.run(serve)"
+ROWS = 250
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare() -> tuple[str, dict[str, tuple[str, str]]]:
+    """Start the embedded server, load bundled bars, issue a viewer key; windows of ROWS bars per symbol."""
+    from config import Settings
+    from memory.db import connect
+    from memory.market_data import MarketDataService
+    from memory.users import Role, UserStore
+
+    database = connect(Settings())
+    service = MarketDataService(database)
+    started = time.perf_counter()
+    report = service.load("bundled")
+    print(f"loaded {report.rows} bundled bars for {len(report.symbols)} symbols in "
+          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    windows = {}
+    for symbol in report.symbols:
+        ts = service.show(symbol)["ts"]
+        if len(ts) >= ROWS:
+            windows[symbol] = (str(ts.iloc[-ROWS].date()), str(ts.iloc[-1].date()))
+    key = UserStore(database).add("loadtest", Role.VIEWER).api_key
+    database.engine.dispose()
+    return key, windows
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "QUANTPILOT_API_RATE_LIMIT": "100000000/minute", "QUANTPILOT_API_AUTH_CACHE_SECONDS": "30"}
+    return subprocess.Popen(
+        [sys.executable, "-c", SERVE, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+
+
+async def wait_ready(base: str, server: subprocess.Popen, timeout_s: float = 60.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(base_url=base) as client:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise SystemExit(f"server exited with {server.returncode}")
+            try:
+                if (await client.get("/ready")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SystemExit("server not ready in time")
+
+
+def _percentile(sorted_ms: list[float], q: float) -> float:
+    if not sorted_ms:
+        return float("nan")
+    index = min(len(sorted_ms) - 1, max(0, round(q / 100 * len(sorted_ms) + 0.5) - 1))  # nearest rank
+    return sorted_ms[index]
+
+
+def summarise(samples: list[tuple[str, float, int]], errors: dict[str, int], seconds: float) -> dict:
+    out: dict = {"seconds": round(seconds, 2), "requests": len(samples), "rps": round(len(samples) / seconds, 1),
+                 "errors": sum(errors.values()), "error_kinds": errors, "endpoints": {}}
+    for name in sorted({s[0] for s in samples}) + ["all"]:
+        ms = sorted(s[1] for s in samples if name in ("all", s[0]))
+        out["endpoints"][name] = {"n": len(ms), "p50_ms": round(_percentile(ms, 50), 2),
+                                  "p95_ms": round(_percentile(ms, 95), 2), "p99_ms": round(_percentile(ms, 99), 2)}
+    return out
+
+
+async def run_load(base: str, key: str, windows: dict[str, tuple[str, str]], clients: int, seconds: float,
+                   symbols_share: float) -> dict:
+    import httpx
+
+    samples: list[tuple[str, float, int]] = []
+    errors: dict[str, int] = {}
+    symbols = sorted(windows)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, limits=limits, timeout=30) as client:
+        for symbol in symbols[:2]:  # warm-up and shape check
+            start, end = windows[symbol]
+            body = (await client.get(f"/api/v1/data/bars/{symbol}", params={"start": start, "end": end})).json()
+            assert body["count"] == ROWS, body
+        deadline = time.perf_counter() + seconds
+
+        async def one_client(seed: int) -> None:
+            rng = random.Random(seed)
+            while time.perf_counter() < deadline:
+                if rng.random() < symbols_share:
+                    name, url, params = "symbols", "/api/v1/data/symbols", None
+                else:
+                    symbol = rng.choice(symbols)
+                    start, end = windows[symbol]
+                    name, url, params = "bars_250", f"/api/v1/data/bars/{symbol}", {"start": start, "end": end}
+                began = time.perf_counter()
+                try:
+                    response = await client.get(url, params=params)
+                    await response.aread()
+                except httpx.HTTPError as exc:
+                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                    continue
+                elapsed_ms = (time.perf_counter() - began) * 1000
+                if response.status_code != 200:
+                    errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1
+                else:
+                    samples.append((name, elapsed_ms, response.status_code))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client(i) for i in range(clients)))
+        return summarise(samples, errors, time.perf_counter() - started)
+
+
+def print_text(result: dict) -> None:
+    print(f"\n{result['clients']} clients, {result['workers']} worker(s), {result['seconds']} s, "
+          f"{result['cpus']} CPUs (load average before: {result['load_before']})")
+    print(f"requests {result['requests']}  rps {result['rps']}  errors {result['errors']} {result['error_kinds']}")
+    print(f"{'endpoint':<10} {'n':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for name, row in result["endpoints"].items():
+        print(f"{name:<10} {row['n']:>7} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--symbols-share", type=float, default=0.2, help="fraction of requests to /symbols")
+    parser.add_argument("--json", type=Path, default=None, help="also write the JSON result here")
+    args = parser.parse_args()
+
+    server = None
+    try:
+        key, windows = prepare()
+        port = _free_port()
+        server = start_server(port, args.workers)
+        base = f"http://127.0.0.1:{port}"
+        asyncio.run(wait_ready(base, server))
+        load_before = os.getloadavg()[0]
+        result = asyncio.run(run_load(base, key, windows, args.clients, args.seconds, args.symbols_share))
+        result.update(clients=args.clients, workers=args.workers, cpus=os.cpu_count(),
+                      load_before=round(load_before, 2), rows_per_bars_response=ROWS)
+        print_text(result)
+        print(json.dumps(result))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2))
+    finally:
+        if server is not None and server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)  # the server's own process group (start_new_session)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        from memory.db import forget_connections
+        from memory.server import stop_embedded
+
+        forget_connections()
+        stop_embedded(HOME / "pgdata")
+        shutil.rmtree(HOME, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
