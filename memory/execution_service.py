@@ -1,0 +1,400 @@
+"""``ExecutionService``: the execution path below any model — the invariant in code.
+
+An order reaches the broker only through ``GatedBroker.submit`` with an ``Authorized`` value, made by
+``ExecutionGate.authorize`` after (1) ``RiskPolicy.check`` passed it on a book and market read from
+Postgres, (2) a stored approval covers it (the strategy's paper/live stage reached through an approved
+request of that kind for its current version, or a single-order ``live_order`` approval), (3) the trading
+state read from Postgres is not HALTED (kill-switch flattens excepted) and (4) for live, live trading is
+enabled. Every decision writes an audit row and a domain event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from config import Settings, get_settings
+from errors import ApprovalError, BrokerError, ConfigError, NotFoundError, PermanentBrokerError
+from guardrails.risk_policy import RiskLimits, RiskPolicy, intent_or_rejection
+from guardrails.trading_state import TradingState, check_breakers, engage_kill_switch, resume
+from memory.audit import AuditLog
+from memory.bars import BarStore
+from memory.db import Database
+from memory.events import EventLog, EventStore
+from memory.ladder import ApprovalStore, StrategyRegistry
+from memory.orders import OrderRepository
+from memory.outbox import PostgresOrderOutbox
+from memory.trading_state import APPROVAL_TTL, RiskLimitStore, TradingStateStore, approval_value, new_approval_id
+from quant.execution.broker import BrokerClient, BrokerMode
+from quant.execution.exactly_once import OutboxStatus, RecoveryReport, recover
+from quant.execution.gate import Approval, ApprovalScope, ApprovalStatus, Authorized, Denied, ExecutionGate, GatedBroker
+from quant.execution.orders import Order, OrderIntent
+from quant.monitoring.events import (
+    DomainEvent,
+    EventKind,
+    FillPayload,
+    KillSwitchPayload,
+    NoticePayload,
+    OrderPayload,
+    RejectionPayload,
+    TradingStatePayload,
+)
+from quant.risk.book import Book, MarketSnapshot
+from quant.risk.decision import Rejected, RiskDecision, TradingStatus
+
+STAGE_KIND = {"paper": "paper", "live": "live"}
+HISTORY = timedelta(days=60)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class KillSwitchReport:
+    state: TradingState
+    canceled: tuple[str, ...]
+    flatten_orders: tuple[Order | Denied | Rejected, ...]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Expected vs broker shares per symbol; ``discrepancies`` lists each mismatch."""
+
+    matched: bool
+    expected: dict[str, Decimal]
+    actual: dict[str, Decimal]
+    discrepancies: tuple[dict[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"matched": self.matched, "expected": {k: str(v) for k, v in self.expected.items()},
+                "actual": {k: str(v) for k, v in self.actual.items()}, "discrepancies": list(self.discrepancies)}
+
+
+def market_snapshot(bars: BarStore, symbols: list[str], now: datetime) -> MarketSnapshot:
+    """Last close, 20-bar average volume (shares) and a 2 x ATR(14) stop distance (dollars; mean absolute
+    close change for closes-only data) per symbol, from bars at or before ``now``."""
+    frame = bars.read(sorted(set(symbols)), start=pd.Timestamp(now) - HISTORY, as_of=now) if symbols else None
+    last, adv, stop = {}, {}, {}
+    if frame is not None and not frame.empty:
+        for symbol, g in frame.groupby("symbol"):
+            close = g["close"]
+            last[symbol] = Decimal(repr(float(close.iloc[-1])))
+            volume = g["volume"].tail(20).dropna()
+            if len(volume):
+                adv[symbol] = Decimal(repr(float(volume.mean())))
+            prev = close.shift(1)
+            ranges = pd.concat([g["high"] - g["low"], (g["high"] - prev).abs(), (g["low"] - prev).abs()], axis=1)
+            true_range = ranges.max(axis=1, skipna=True).where(g["high"].notna(), (close - prev).abs())
+            atr = true_range.tail(14).mean()
+            if pd.notna(atr) and atr > 0:
+                stop[symbol] = Decimal(repr(round(float(2 * atr), 6)))
+    return MarketSnapshot(last_price=last, adv_shares=adv, stop_distance_usd=stop)
+
+
+class ExecutionService:
+    """The ``OrderGateway`` of ``tools.context``: ``place(intent, requested_by=...)``. ``channel`` is the
+    audit channel (cli, api, web, slack, graph, system)."""
+
+    def __init__(self, database: Database, broker: BrokerClient, *, settings: Settings | None = None,
+                 clock: Callable[[], datetime] = _utc_now, channel: str = "system",
+                 outbox_factory: Callable[..., Any] | None = None) -> None:
+        self.database, self.broker, self.clock, self.channel = database, broker, clock, channel
+        self.settings = settings or get_settings()
+        if broker.mode is BrokerMode.LIVE and not self.settings.live_trading:
+            raise ApprovalError("live broker refused: live trading is not enabled (QUANTPILOT_LIVE_TRADING)",
+                                code="live_disabled")
+        self.bars, self.orders = BarStore(database), OrderRepository(database)
+        self.states, self.limits = TradingStateStore(database, channel=channel), RiskLimitStore(database)
+        self.approvals, self.strategies = ApprovalStore(database), StrategyRegistry(database)
+        self.audit, self.events = AuditLog(database, clock=self.now), EventLog(EventStore(database))
+        self.gate = ExecutionGate()
+        self._outbox_factory = outbox_factory or (lambda **kw: PostgresOrderOutbox(database, **kw))
+
+    def now(self) -> datetime:
+        value = self.clock()
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    # -- reading --------------------------------------------------------------------------
+    def book(self, state: TradingState | None = None) -> Book:
+        account = self.broker.get_account()
+        positions = {p.symbol: p.qty for p in self.broker.get_positions()}
+        open_orders = tuple(replace(o.intent, qty=o.remaining_qty) for o in self.orders.open_orders()
+                            if o.remaining_qty > 0)
+        peak, day_start = self.states.mark_equity(account.equity_usd, self.now().date())
+        return Book(cash_usd=account.cash_usd, positions=positions, equity_usd=account.equity_usd,
+                    peak_equity_usd=peak, day_start_equity_usd=day_start, open_orders=open_orders)
+
+    def trading_state(self, book: Book | None = None, *, actor: str = "system") -> TradingState:
+        """The stored state after the breakers looked at ``book`` (a trip is saved, audited and announced)."""
+        state = self.states.current()
+        if book is None:
+            return state
+        limits = self.limits.current()
+        after = check_breakers(state, book, daily_loss_limit_pct=limits.daily_loss_limit_pct,
+                               max_drawdown_pct=limits.max_drawdown_pct, session=self.now().date(), ts=self.now())
+        if after is not state:
+            self._save_state(after, actor, "system")
+        return after
+
+    def check(self, intent: OrderIntent) -> RiskDecision:
+        """The risk policy's decision on ``intent`` now; nothing is sent or stored besides equity marks."""
+        book = self.book()
+        state = self.trading_state(book)
+        market = market_snapshot(self.bars, [intent.symbol, *book.committed_symbols()], self.now())
+        return RiskPolicy(self.limits.current()).check(intent, book, market, state)
+
+    def approval_for(self, intent: OrderIntent, state: TradingState) -> Approval | None:
+        """The stored approval covering ``intent``: kill-switch halt, strategy stage, or this single order."""
+        if state.allows_flatten(intent.client_order_id) and state.halt_id:
+            return Approval(f"kill-{state.halt_id}", ApprovalScope.KILL_SWITCH, state.halt_id,
+                            ApprovalStatus.APPROVED, approver="kill-switch")
+        record = self.strategies.get(intent.strategy_id)
+        if record is not None and record.stage in STAGE_KIND:
+            done = [t for t in self.strategies.transitions(record.id)
+                    if t.to_stage == record.stage and t.approval_id and t.version == record.version]
+            if done:
+                stored = self.approvals.get(done[-1].approval_id)
+                s = stored.subject
+                if (stored.kind == STAGE_KIND[record.stage] and s.get("strategy_id") == record.id
+                        and s.get("version") == record.version and s.get("params_hash") == record.params_hash):
+                    return approval_value(stored, ApprovalScope.STAGE, record.id, stage=BrokerMode(record.stage))
+        for stored in self.approvals.list(limit=500):
+            if stored.kind == "live_order" and stored.subject.get("order_intent_hash") == intent.client_order_id:
+                return approval_value(stored, ApprovalScope.ORDER, intent.client_order_id)
+        return None
+
+    # -- placing --------------------------------------------------------------------------
+    def place_fields(self, *, requested_by: str, **fields: Any) -> Order | Denied | Rejected:
+        """``place`` from raw fields: a bad field is ``Rejected(INVALID_ORDER)`` naming it (audited)."""
+        intent = intent_or_rejection(**fields)
+        if isinstance(intent, Rejected):
+            self._refused(None, intent, requested_by, str(fields.get("symbol", "")))
+            return intent
+        return self.place(intent, requested_by=requested_by)
+
+    def place(self, intent: OrderIntent, *, requested_by: str) -> Order | Denied | Rejected:
+        known = self._outbox(requested_by, None).get(intent.client_order_id)
+        if known is not None and known.status is OutboxStatus.RESOLVED and known.order is not None:
+            return known.order  # an idempotent replay: nothing new is decided or sent
+        book = self.book()
+        state = self.trading_state(book, actor=requested_by)
+        market = market_snapshot(self.bars, [intent.symbol, *book.committed_symbols()], self.now())
+        decision = RiskPolicy(self.limits.current()).check(intent, book, market, state)
+        if isinstance(decision, Rejected):
+            self._refused(intent, decision, requested_by, intent.symbol)
+            return decision
+        approval = self.approval_for(intent, state)
+        verdict = self.gate.authorize(intent, risk_decision=decision, approval=approval, trading_state=state,
+                                      mode=self.broker.mode, live_enabled=self.settings.live_trading)
+        if isinstance(verdict, Denied):
+            self._refused(intent, verdict, requested_by, intent.symbol)
+            return verdict
+        return self._submit(verdict, requested_by)
+
+    def _submit(self, authorized: Authorized, requested_by: str) -> Order:
+        intent = authorized.intent
+        gated = GatedBroker(self.broker, self._outbox(requested_by, authorized.approval_id))
+        try:
+            order = gated.submit(authorized)
+        except PermanentBrokerError as refused:
+            self._audit(requested_by, "order.broker_rejected", intent.client_order_id, {"error": refused.message})
+            entry = self._outbox(requested_by, None).get(intent.client_order_id)
+            assert entry is not None and entry.order is not None
+            return entry.order
+        except BrokerError as failed:
+            self._audit(requested_by, "order.send_failed", intent.client_order_id, {"error": str(failed)})
+            raise
+        self._audit(requested_by, "order.submitted", intent.client_order_id,
+                    {"symbol": intent.symbol, "side": intent.side.value, "qty": intent.qty,
+                     "strategy_id": intent.strategy_id, "approval_id": authorized.approval_id,
+                     "mode": authorized.mode.value, "status": order.status.value})
+        self._order_events(order)
+        return order
+
+    def cancel(self, client_order_id: str, *, actor: str) -> Order:
+        """Cancel an open order (cancels only reduce risk: no approval needed)."""
+        record = self.orders.get(client_order_id)
+        if record.order.broker_order_id is None:
+            raise NotFoundError(f"order {client_order_id} never reached the broker; nothing to cancel")
+        GatedBroker(self.broker, self._outbox(actor, None)).cancel(record.order.broker_order_id)
+        order = self.broker.get_order_by_client_id(client_order_id) or record.order
+        self._outbox(actor, None).mark_result(client_order_id, order)
+        self._audit(actor, "order.cancel", client_order_id, {"status": order.status.value})
+        self._event(EventKind.ORDER_CANCELED, _order_payload(order), actor)
+        return order
+
+    # -- kill switch and resume -----------------------------------------------------------
+    def kill_switch_on(self, *, actor: str, channel: str, reason: str = "manual", flatten: bool = False
+                       ) -> KillSwitchReport:
+        """HALT now (persisted first), cancel every open order, then optionally flatten every position."""
+        positions = {p.symbol: p.qty for p in self.broker.get_positions()}
+        result = engage_kill_switch(self.states.current(), reason=reason, ts=self.now(),
+                                    open_orders=self.orders.open_orders(), positions=positions, flatten=flatten)
+        self._save_state(result.state, actor, channel)
+        self._event(EventKind.KILL_SWITCH_ACTIVATED, KillSwitchPayload(True, reason, actor), actor)
+        canceled = []
+        for cancel in result.cancels:
+            if cancel.broker_order_id:
+                self.cancel(cancel.client_order_id, actor=actor)
+                canceled.append(cancel.client_order_id)
+        flattens = tuple(self.place(i, requested_by=actor) for i in result.flattens)
+        return KillSwitchReport(self.states.current(), tuple(canceled), flattens)
+
+    def request_resume(self, *, actor: str, channel: str, reason: str) -> str:
+        """Store the approval request that ``resume`` needs (kind ``risk_limit``, action resume_trading)."""
+        state, now = self.states.current(), self.now()
+        if state.status is TradingStatus.ACTIVE:
+            raise ConfigError("trading is already active; nothing to resume")
+        approval_id = new_approval_id()
+        subject_id = f"resume-{state.halt_id or 'reducing'}"
+        self.approvals.save_request({
+            "id": approval_id, "kind": "risk_limit", "requester": actor, "channel": channel, "thread_id": None,
+            "subject": {"limit_change_id": subject_id, "action": "resume_trading", "halt_id": state.halt_id,
+                        "status": state.status.value},
+            "evidence": {"reason": reason}, "summary": f"resume trading ({state.status.value}): {reason}",
+            "created_at": now, "expires_at": now + APPROVAL_TTL})
+        self._audit(actor, "trading.resume_requested", approval_id, {"halt_id": state.halt_id}, channel)
+        return approval_id
+
+    def resume(self, approval_id: str, *, actor: str, channel: str) -> TradingState:
+        """Leave HALTED/REDUCING with an approved resume request for the current halt (``ApprovalError`` if not)."""
+        state, record = self.states.current(), self.approvals.get(approval_id)
+        expected = f"resume-{state.halt_id or 'reducing'}"
+        approval = approval_value(record, ApprovalScope.RISK_LIMIT, record.subject.get("limit_change_id", ""))
+        if record.subject.get("action") != "resume_trading" or approval.subject != expected:
+            raise ApprovalError(f"approval {approval_id} does not cover resuming from {state.status.value} "
+                                f"(needs {expected})", details={"approval_id": approval_id, "expected": expected})
+        if approval.status is not ApprovalStatus.APPROVED:
+            raise ApprovalError(f"approval {approval_id} is {record.status}, not approved",
+                                details={"approval_id": approval_id})
+        after = resume(state, approval_id, ts=self.now(), reason=f"resumed with approval {approval_id}")
+        self._save_state(after, actor, channel)
+        self._event(EventKind.KILL_SWITCH_ACTIVATED, KillSwitchPayload(False, "resumed", actor), actor)
+        return after
+
+    kill_switch_off = resume
+
+    # -- recovery and reconciliation --------------------------------------------------------
+    def recover(self, *, actor: str = "system") -> RecoveryReport:
+        """After a restart: settle every unresolved outbox entry with the broker; an intent the broker never
+        got is sent again only if the whole gate passes it now, else abandoned."""
+        def may_resubmit(intent: OrderIntent) -> bool:
+            book = self.book()
+            state = self.trading_state(book)
+            market = market_snapshot(self.bars, [intent.symbol, *book.committed_symbols()], self.now())
+            decision = RiskPolicy(self.limits.current()).check(intent, book, market, state)
+            return isinstance(self.gate.authorize(intent, risk_decision=decision,
+                                                  approval=self.approval_for(intent, state), trading_state=state,
+                                                  mode=self.broker.mode, live_enabled=self.settings.live_trading),
+                              Authorized)
+        report = recover(self._outbox(actor, None), self.broker, may_resubmit=may_resubmit)
+        self._audit(actor, "orders.recover", "outbox", {k: list(getattr(report, k)) for k in (
+            "found_at_broker", "resubmitted", "abandoned", "refreshed", "still_unknown")})
+        return report
+
+    def reconcile(self, expected: dict[str, Decimal] | None = None, *, actor: str = "system") -> Reconciliation:
+        """Our positions (default: from our orders' fills) vs the broker's; a mismatch raises an alert event."""
+        want = {k.upper(): Decimal(str(v)) for k, v in (expected if expected is not None
+                                                        else self.orders.expected_positions()).items()}
+        have = {p.symbol: p.qty for p in self.broker.get_positions() if p.qty != 0}
+        found = tuple({"symbol": s, "expected": str(want.get(s, 0)), "actual": str(have.get(s, 0)),
+                       "difference": str(have.get(s, Decimal(0)) - want.get(s, Decimal(0)))}
+                      for s in sorted(set(want) | set(have)) if want.get(s, 0) != have.get(s, 0))
+        self._audit(actor, "positions.reconcile", "positions", {"discrepancies": list(found)})
+        if found:
+            self._event(EventKind.SYSTEM_ALERT, NoticePayload(
+                f"position reconciliation found {len(found)} discrepancies", "warning",
+                {"discrepancies": list(found)}), actor)
+        return Reconciliation(not found, want, have, found)
+
+    # -- recording ------------------------------------------------------------------------
+    def _outbox(self, requested_by: str, approval_id: str | None) -> Any:
+        return self._outbox_factory(mode=self.broker.mode.value, requested_by=requested_by, approval_id=approval_id)
+
+    def _save_state(self, state: TradingState, actor: str, channel: str) -> None:
+        for t in self.states.save(state, actor=actor, channel=channel):
+            self._audit(actor, "trading.state", t.to_status, {"from": t.from_status, "to": t.to_status,
+                                                              "reason": t.reason, "approval_id": t.approval_id},
+                        channel)
+            self._event(EventKind.TRADING_STATE_CHANGED,
+                        TradingStatePayload(t.from_status, t.to_status, t.reason, actor), actor)
+
+    def _refused(self, intent: OrderIntent | None, outcome: Rejected | Denied, actor: str, symbol: str) -> None:
+        codes = [str(c) for c in outcome.codes] if isinstance(outcome, Rejected) else [outcome.code.value]
+        detail = dict(outcome.details) if isinstance(outcome, Rejected) else {"detail": outcome.detail}
+        cid = intent.client_order_id if intent else None
+        self._audit(actor, "order.refused", cid or symbol or "(invalid)", {"codes": codes, "details": detail})
+        self._event(EventKind.ORDER_REJECTED, RejectionPayload(symbol or "?", codes[0], cid,
+                                                               {"codes": codes, **_plain(detail)}), actor)
+
+    def _order_events(self, order: Order) -> None:
+        self._event(EventKind.ORDER_SUBMITTED, _order_payload(order), order.intent.strategy_id)
+        if order.filled_qty > 0 and order.avg_fill_price is not None:
+            i = order.intent
+            self._event(EventKind.ORDER_FILLED, FillPayload(order.client_order_id, i.symbol, i.side.value,
+                                                            order.filled_qty, order.avg_fill_price), i.strategy_id)
+
+    def _audit(self, actor: str, action: str, subject: str, payload: dict[str, Any], channel: str | None = None
+               ) -> None:
+        self.audit.append(actor or "system", channel or self.channel, action, subject, payload)
+
+    def _event(self, kind: EventKind, payload: Any, source: str) -> None:
+        self.events.record(DomainEvent(kind=kind, payload=payload, source=(source or "system")[:64], ts=self.now()))
+
+
+def _order_payload(order: Order) -> OrderPayload:
+    i = order.intent
+    return OrderPayload(order.client_order_id, i.symbol, i.side.value, i.qty, i.order_type.value, i.limit_price,
+                        order.status.value, i.strategy_id)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)
+
+
+def generate_daily_summary(service: ExecutionService, *, alerts_since: datetime | None = None) -> Any:
+    """The day's ``quant.monitoring.summary.DailySummary``: P&L (realized from the paper ledger when the broker
+    has one, unrealized = marked positions minus cost), positions, risk, pending approvals and alerts."""
+    from quant.monitoring.summary import build_daily_summary
+
+    now = service.now()
+    account = service.broker.get_account()
+    positions, unrealized = [], Decimal(0)
+    for p in service.broker.get_positions():
+        value = p.qty * _mark(service, p.symbol, p.avg_entry_price)
+        pnl = value - p.qty * p.avg_entry_price
+        unrealized += pnl
+        positions.append({"symbol": p.symbol, "quantity": p.qty, "market_value": value, "unrealized_pnl": pnl})
+    ledger = service.broker.ledger() if hasattr(service.broker, "ledger") else {}
+    book = service.book()
+    state = service.trading_state(book)
+    limits: RiskLimits = service.limits.current()
+    drawdown = (book.peak_equity_usd - book.equity_usd) / book.peak_equity_usd * 100 if book.peak_equity_usd else 0
+    gross = sum((abs(Decimal(str(p["market_value"]))) for p in positions), Decimal(0))
+    risk = {"trading_state": state.status.value.upper(), "equity_usd": str(account.equity_usd),
+            "cash_usd": str(account.cash_usd), "drawdown_pct": round(float(drawdown), 4),
+            "gross_exposure_pct": round(float(gross / account.equity_usd * 100), 4) if account.equity_usd else None,
+            "max_drawdown_pct": limits.max_drawdown_pct, "fees_paid_usd": str(ledger.get("fees_paid_usd", "0"))}
+    pending = [{"id": a.id, "kind": a.kind, "summary": a.summary} for a in service.approvals.list("pending")]
+    since = alerts_since or now.replace(hour=0, minute=0, second=0, microsecond=0)
+    kinds = (EventKind.SYSTEM_ALERT, EventKind.PORTFOLIO_RISK_ALERT, EventKind.KILL_SWITCH_ACTIVATED,
+             EventKind.RISK_THRESHOLD_BREACHED, EventKind.TRADING_STATE_CHANGED)
+    alerts = [{"severity": getattr(e.payload, "severity", "warning"), "title": f"{e.kind.value}: {e.subject}"}
+              for e in service.events.store.recent(kinds, since=since, limit=200)]
+    return build_daily_summary({"realized": ledger.get("realized_pnl_usd", 0), "unrealized": unrealized},
+                               positions, risk, pending, alerts, as_of=now.date())
+
+
+def _mark(service: ExecutionService, symbol: str, fallback: Decimal) -> Decimal:
+    snapshot = market_snapshot(service.bars, [symbol], service.now())
+    return snapshot.last_price.get(symbol, fallback)

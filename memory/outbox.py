@@ -1,0 +1,116 @@
+"""``PostgresOrderOutbox``: the ``OrderOutbox`` of ``quant.execution.exactly_once`` on the ``orders`` table.
+
+Each call is one transaction holding the row lock (``SELECT ... FOR UPDATE``), so a crash between two
+calls leaves the last committed step, which ``recover`` reads after a restart. ``record_intent`` is
+idempotent on ``client_order_id``. Every status change also appends an ``order_events`` row.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from errors import ConfigError, NotFoundError
+from memory.db import Database
+from memory.models.execution import OrderEventRow, OrderRow
+from memory.orders import OPEN_STATUSES, intent_from_json, intent_to_json, order_from_row
+from quant.execution.exactly_once import OutboxEntry, OutboxStatus
+from quant.execution.orders import Order, OrderIntent
+
+
+def _entry(row: OrderRow) -> OutboxEntry:
+    status = OutboxStatus(row.outbox_status)
+    order = order_from_row(row) if status is OutboxStatus.RESOLVED else None
+    return OutboxEntry(intent=intent_from_json(row.intent), status=status, order=order, attempts=row.attempts)
+
+
+class PostgresOrderOutbox:
+    """Durable outbox. ``mode``, ``requested_by`` and ``approval_id`` are stored with each new intent."""
+
+    def __init__(self, database: Database, *, mode: str = "paper", requested_by: str | None = None,
+                 approval_id: str | None = None) -> None:
+        self._db = database
+        self.mode = mode
+        self.requested_by = requested_by
+        self.approval_id = approval_id
+
+    def record_intent(self, intent: OrderIntent) -> OutboxEntry:
+        cid = intent.client_order_id
+        with self._db.session() as s:
+            inserted = s.execute(insert(OrderRow).values(
+                client_order_id=cid, intent=intent_to_json(intent), symbol=intent.symbol, side=intent.side.value,
+                qty=intent.qty, strategy_id=intent.strategy_id, outbox_status=OutboxStatus.RECORDED.value,
+                attempts=0, status="new", filled_qty=0, reason="", mode=self.mode, requested_by=self.requested_by,
+                approval_id=self.approval_id).on_conflict_do_nothing().returning(OrderRow.client_order_id)).first()
+            row = s.get(OrderRow, cid, with_for_update=True)
+            assert row is not None
+            if inserted is None and intent_from_json(row.intent) != intent:
+                raise ConfigError(f"client order id {cid} already used by a different intent",
+                                  details={"client_order_id": cid})
+            if inserted is not None:
+                self._event(s, row, "outbox", "none", OutboxStatus.RECORDED.value, "intent recorded")
+            return _entry(row)
+
+    def mark_submitted(self, client_order_id: str) -> OutboxEntry:
+        with self._db.session() as s:
+            row = self._require(s, client_order_id)
+            before = row.outbox_status
+            row.outbox_status, row.attempts = OutboxStatus.SUBMITTED.value, row.attempts + 1
+            row.updated_at = datetime.now(UTC)
+            self._event(s, row, "outbox", before, row.outbox_status, f"send attempt {row.attempts}")
+            return _entry(row)
+
+    def mark_result(self, client_order_id: str, order: Order) -> OutboxEntry:
+        with self._db.session() as s:
+            row = self._require(s, client_order_id)
+            if row.outbox_status != OutboxStatus.RESOLVED.value:
+                self._event(s, row, "outbox", row.outbox_status, OutboxStatus.RESOLVED.value, "broker answered")
+            changed = (row.status, row.filled_qty, row.broker_order_id) != (
+                order.status.value, order.filled_qty, order.broker_order_id or row.broker_order_id)
+            before = row.status
+            row.outbox_status = OutboxStatus.RESOLVED.value
+            row.status, row.filled_qty, row.avg_fill_price = order.status.value, order.filled_qty, order.avg_fill_price
+            row.broker_order_id = order.broker_order_id or row.broker_order_id
+            row.reason = order.reason or row.reason
+            row.updated_at = datetime.now(UTC)
+            if changed:
+                self._event(s, row, "order", before, row.status, order.reason)
+            return _entry(row)
+
+    def mark_abandoned(self, client_order_id: str) -> OutboxEntry:
+        with self._db.session() as s:
+            row = self._require(s, client_order_id)
+            before = row.outbox_status
+            row.outbox_status, row.updated_at = OutboxStatus.ABANDONED.value, datetime.now(UTC)
+            self._event(s, row, "outbox", before, row.outbox_status, "not sent after a restart")
+            return _entry(row)
+
+    def get(self, client_order_id: str) -> OutboxEntry | None:
+        with self._db.session() as s:
+            row = s.get(OrderRow, client_order_id)
+            return None if row is None else _entry(row)
+
+    def unresolved(self) -> tuple[OutboxEntry, ...]:
+        query = select(OrderRow).where(or_(
+            OrderRow.outbox_status.in_((OutboxStatus.RECORDED.value, OutboxStatus.SUBMITTED.value)),
+            (OrderRow.outbox_status == OutboxStatus.RESOLVED.value) & OrderRow.status.in_(OPEN_STATUSES),
+        )).order_by(OrderRow.created_at, OrderRow.client_order_id)
+        with self._db.session() as s:
+            return tuple(_entry(r) for r in s.scalars(query))
+
+    @staticmethod
+    def _require(s: Session, client_order_id: str) -> OrderRow:
+        row = s.get(OrderRow, client_order_id, with_for_update=True)
+        if row is None:
+            raise NotFoundError(f"no outbox entry for client order id {client_order_id}",
+                                details={"client_order_id": client_order_id})
+        return row
+
+    @staticmethod
+    def _event(s: Session, row: OrderRow, kind: str, before: str, after: str, reason: str) -> None:
+        s.add(OrderEventRow(client_order_id=row.client_order_id, kind=kind, from_status=before, to_status=after,
+                            filled_qty=row.filled_qty, avg_fill_price=row.avg_fill_price,
+                            broker_order_id=row.broker_order_id, reason=reason or ""))

@@ -1,0 +1,200 @@
+"""Durable trading state and risk limits.
+
+``TradingStateStore``: the current ``TradingState`` (ACTIVE / REDUCING / HALTED, halt id, allowed flatten
+orders) in one row plus every transition in order, so a kill switch survives a restart; also the equity
+marks (peak and session-start equity, dollars) the breakers need.
+
+``RiskLimitStore``: the limits in force plus pending change proposals. A proposal is stored with an
+approval request (kind ``risk_limit``, subject ``limit_change_id``) and applied only through
+``guardrails.limits.apply`` with that request approved by someone other than the requester.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from errors import ApprovalError, NotFoundError
+from guardrails.limits import LimitChangeProposal, ProposalStatus, apply, propose_change
+from guardrails.risk_policy import RiskLimits
+from guardrails.trading_state import TradingState, TradingStateEvent
+from memory.db import Database
+from memory.ladder import ApprovalRecord, ApprovalStore
+from memory.models.execution import RiskLimitProposalRow, RiskLimitsRow, TradingStateEventRow, TradingStateRow
+from quant.execution.gate import Approval, ApprovalScope, ApprovalStatus
+from quant.risk.decision import TradingStatus
+
+APPROVAL_TTL = timedelta(hours=72)
+
+
+def new_approval_id() -> str:
+    return f"apr_{uuid.uuid4().hex[:12]}"
+
+
+def approval_value(record: ApprovalRecord, scope: ApprovalScope, subject: str, **extra: Any) -> Approval:
+    """The gate's view of a stored approval: APPROVED only with an approving decision on record."""
+    granted = record.decision is not None and record.decision.verdict == "approved" and record.status in (
+        "approved", "applied")
+    status = ApprovalStatus.APPROVED if granted else (
+        ApprovalStatus.REJECTED if record.status == "rejected" else
+        ApprovalStatus.EXPIRED if record.status in ("expired", "invalid") else ApprovalStatus.PENDING)
+    return Approval(approval_id=record.id, scope=scope, subject=subject, status=status,
+                    approver=record.decision.approver if record.decision else "",
+                    decided_at=record.decision.decided_at if record.decision else None, **extra)
+
+
+@dataclass(frozen=True)
+class StateTransition:
+    seq: int
+    from_status: str
+    to_status: str
+    reason: str
+    ts: datetime
+    approval_id: str | None
+    actor: str
+    channel: str
+
+
+class TradingStateStore:
+    """Implements ``tools.context.TradingStateStore`` (``current``/``save``) on Postgres."""
+
+    def __init__(self, database: Database, *, actor: str = "system", channel: str = "system") -> None:
+        self._db = database
+        self.actor = actor
+        self.channel = channel
+
+    def current(self) -> TradingState:
+        with self._db.session() as s:
+            row = s.get(TradingStateRow, 1)
+            events = tuple(TradingStateEvent(TradingStatus(e.from_status), TradingStatus(e.to_status), e.reason, e.ts,
+                                             e.approval_id)
+                           for e in s.scalars(select(TradingStateEventRow).order_by(TradingStateEventRow.seq)))
+            if row is None:
+                return TradingState(events=events)
+            return TradingState(status=TradingStatus(row.status), reducing_session=row.reducing_session,
+                                halt_id=row.halt_id, flatten_client_order_ids=frozenset(row.flatten_client_order_ids),
+                                events=events)
+
+    def save(self, state: TradingState, *, actor: str | None = None,
+             channel: str | None = None) -> list[StateTransition]:
+        """Store ``state`` and its transitions not stored yet (one transaction); returns the new transitions."""
+        actor, channel = actor or self.actor, channel or self.channel
+        with self._db.session() as s:
+            row = s.get(TradingStateRow, 1, with_for_update=True)
+            if row is None:
+                row = TradingStateRow(id=1, status=state.status.value, flatten_client_order_ids=[])
+                s.add(row)
+            stored = s.scalar(select(func.count()).select_from(TradingStateEventRow)) or 0
+            added = []
+            for seq, e in enumerate(state.events[stored:], start=stored + 1):
+                s.add(TradingStateEventRow(seq=seq, from_status=e.from_status.value, to_status=e.to_status.value,
+                                           reason=e.reason, ts=e.ts, approval_id=e.approval_id, actor=actor,
+                                           channel=channel))
+                added.append(StateTransition(seq, e.from_status.value, e.to_status.value, e.reason, e.ts,
+                                             e.approval_id, actor, channel))
+            row.status, row.halt_id = state.status.value, state.halt_id
+            row.flatten_client_order_ids = sorted(state.flatten_client_order_ids)
+            row.reducing_session = state.reducing_session
+            if added and state.status is TradingStatus.HALTED:
+                row.engaged_by = actor
+            row.updated_at = datetime.now(UTC)
+            return added
+
+    def transitions(self, limit: int = 50) -> list[StateTransition]:
+        """The newest ``limit`` transitions, newest first."""
+        with self._db.session() as s:
+            rows = s.scalars(select(TradingStateEventRow).order_by(TradingStateEventRow.seq.desc()).limit(limit))
+            return [StateTransition(r.seq, r.from_status, r.to_status, r.reason, r.ts, r.approval_id, r.actor,
+                                    r.channel) for r in rows]
+
+    def mark_equity(self, equity_usd: Decimal, session: date) -> tuple[Decimal, Decimal]:
+        """Record ``equity_usd`` now; returns (peak equity, equity at the start of ``session``) in dollars."""
+        with self._db.session() as s:
+            row = s.get(TradingStateRow, 1, with_for_update=True)
+            if row is None:
+                row = TradingStateRow(id=1, status=TradingStatus.ACTIVE.value, flatten_client_order_ids=[])
+                s.add(row)
+            row.peak_equity_usd = max(equity_usd, row.peak_equity_usd or equity_usd)
+            if row.session != session or row.day_start_equity_usd is None:
+                row.session, row.day_start_equity_usd = session, equity_usd
+            return row.peak_equity_usd, row.day_start_equity_usd
+
+
+class RiskLimitStore:
+    """The risk limits in force and their change proposals (approved through ``ApprovalStore``)."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self.approvals = ApprovalStore(database)
+
+    def current(self) -> RiskLimits:
+        with self._db.session() as s:
+            row = s.get(RiskLimitsRow, 1)
+            return RiskLimits() if row is None else RiskLimits.model_validate(row.limits)
+
+    def propose(self, changes: dict[str, Any], *, requested_by: str, channel: str, reason: str = "",
+                now: datetime | None = None) -> tuple[LimitChangeProposal, str]:
+        """Validate the change (``ConfigError`` naming the field), store it and its approval request;
+        returns the proposal and the approval id a person must approve."""
+        now = now or datetime.now(UTC)
+        proposal = propose_change(self.current(), changes, requested_by, created_at=now)
+        approval_id = new_approval_id()
+        diff = {k: {"from": _json(a), "to": _json(b)} for k, (a, b) in proposal.changes.items()}
+        self.approvals.save_request({
+            "id": approval_id, "kind": "risk_limit", "requester": requested_by, "channel": channel,
+            "subject": {"limit_change_id": proposal.proposal_id, "proposal_id": proposal.proposal_id,
+                        "changes": diff},
+            "evidence": {"current": proposal.current.model_dump(mode="json")}, "summary": reason or "risk limit change",
+            "thread_id": None, "created_at": now, "expires_at": now + APPROVAL_TTL})
+        with self._db.session() as s:
+            s.add(RiskLimitProposalRow(proposal_id=proposal.proposal_id,
+                                       current=proposal.current.model_dump(mode="json"),
+                                       proposed=proposal.proposed.model_dump(mode="json"), changes=diff,
+                                       requested_by=requested_by, reason=reason, status="pending",
+                                       approval_id=approval_id, created_at=now))
+        return proposal, approval_id
+
+    def pending(self) -> list[dict[str, Any]]:
+        with self._db.session() as s:
+            rows = s.scalars(select(RiskLimitProposalRow).where(RiskLimitProposalRow.status == "pending")
+                             .order_by(RiskLimitProposalRow.created_at))
+            return [{"proposal_id": r.proposal_id, "approval_id": r.approval_id, "changes": r.changes,
+                     "requested_by": r.requested_by, "reason": r.reason, "created_at": r.created_at} for r in rows]
+
+    def apply(self, proposal_id: str) -> RiskLimits:
+        """Put the proposal in force if its approval is granted (``ApprovalError`` otherwise)."""
+        with self._db.session() as s:
+            row = s.get(RiskLimitProposalRow, proposal_id, with_for_update=True)
+            if row is None:
+                raise NotFoundError(f"no risk limit proposal {proposal_id!r}")
+            if row.current != self.current().model_dump(mode="json") and row.status == "pending":
+                raise ApprovalError(f"limits changed since proposal {proposal_id} was made; propose again",
+                                    code="stale_evidence", details={"proposal_id": proposal_id})
+            proposal = LimitChangeProposal(
+                proposal_id=row.proposal_id, current=RiskLimits.model_validate(row.current),
+                proposed=RiskLimits.model_validate(row.proposed), changes={}, requested_by=row.requested_by,
+                status=ProposalStatus(row.status if row.status == "applied" else "pending"))
+            record = self.approvals.get(row.approval_id)
+            approval = approval_value(record, ApprovalScope.RISK_LIMIT, record.subject.get("limit_change_id", ""))
+            limits, _ = apply(proposal, approval)
+            row.status, row.applied_at = "applied", datetime.now(UTC)
+            current = s.get(RiskLimitsRow, 1, with_for_update=True)
+            if current is None:
+                s.add(RiskLimitsRow(id=1, limits=limits.model_dump(mode="json"), approval_id=row.approval_id))
+            else:
+                current.limits, current.approval_id = limits.model_dump(mode="json"), row.approval_id
+                current.updated_at = datetime.now(UTC)
+            return limits
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
