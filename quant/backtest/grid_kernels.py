@@ -21,7 +21,7 @@ GRID_STATS = ("total_return", "sharpe", "sortino", "max_drawdown", "cagr", "calm
 N_GRID_STATS = len(GRID_STATS)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def finalize_stats(first, final, n_ret, sum_r, sum_r2, sum_neg2, max_dd, trades, fees, exposure, unfilled,
                    periods_per_year, out):
     """Fill ``out`` (``GRID_STATS``) from running sums of the ``n_ret`` per-bar simple returns of a
@@ -53,7 +53,7 @@ def finalize_stats(first, final, n_ret, sum_r, sum_r2, sum_neg2, max_dd, trades,
     out[10] = final
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def summarize_equity(equity, start, end, cash0, trades, fees, exposure, unfilled, periods_per_year, out):
     """``GRID_STATS`` of ``equity[start:end]`` against the initial capital ``cash0`` (the generic
     grid path's equivalent of the fused running sums)."""
@@ -86,7 +86,7 @@ def summarize_equity(equity, start, end, cash0, trades, fees, exposure, unfilled
                    periods_per_year, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def last_nan_index(x):
     """For each t, the index of the last NaN at or before t (-1 if none)."""
     out = np.empty(x.shape[0], dtype=np.int64)
@@ -98,12 +98,30 @@ def last_nan_index(x):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
+def sma_signals(csum, last_nan, has_nan, fast, slow, allow_short, t0, end, out):
+    """SMA crossover targets for bars ``[t0, end)`` into ``out``: a branch-free pass the compiler
+    vectorises (window sums compared after scaling by the other window: no division)."""
+    lo = max(t0, slow - 1)
+    for t in range(t0, min(lo, end)):
+        out[t] = 0.0
+    short = 1.0 if allow_short else 0.0
+    for t in range(lo, end):
+        ms = (csum[t + 1] - csum[t + 1 - slow]) * fast
+        mf = (csum[t + 1] - csum[t + 1 - fast]) * slow
+        out[t] = (1.0 if mf > ms else 0.0) - short * (1.0 if mf < ms else 0.0)
+    if has_nan:
+        for t in range(lo, end):
+            if last_nan[t] > t - slow:
+                out[t] = 0.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, start, end, cash0, slippage_bps,
-                  commission_per_order, commission_bps, allow_short, periods_per_year, out):
+                  commission_per_order, commission_bps, allow_short, periods_per_year, out, sig_buf):
     """One (fast, slow) crossover backtest on one symbol: target 1 when MA_fast > MA_slow, -1
     when below and shorting is allowed, else 0 (0 while either MA is undefined). ``scale`` holds
-    one value per bar, or a single value."""
+    one value per bar, or a single value. ``sig_buf`` (n,) is scratch space for the SMA signals."""
     cur = np.zeros(CUR_SIZE)
     cash = cash0
     position = 0.0
@@ -117,10 +135,6 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
     pending = False
     pend_scale = 1.0
     mark = np.nan
-    ema_f = np.nan
-    ema_s = np.nan
-    a_f = 2.0 / (fast + 1.0)
-    a_s = 2.0 / (slow + 1.0)
     first = cash0
     prev = cash0
     peak = cash0
@@ -133,30 +147,13 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
     dummy = np.zeros((1, 8))
     has_nan = last_nan[end - 1] >= 0 if end > 0 else False
     varying_scale = scale.shape[0] > 1  # a single value when sizing does not vary by bar
-    # an SMA needs no history beyond the window sums: start at the last warm-up bar
-    for t in range(0 if use_ema else max(start - 1, 0), end):
-        if use_ema:
-            x = close[t]
-            if x == x:
-                if ema_f != ema_f:
-                    ema_f = x
-                    ema_s = x
-                else:
-                    ema_f += a_f * (x - ema_f)
-                    ema_s += a_s * (x - ema_s)
-            mf = ema_f
-            ms = ema_s
-        else:  # compare window sums scaled by the other window: no division per bar
-            mf = np.nan
-            ms = np.nan
-            if t + 1 >= slow and (not has_nan or last_nan[t] <= t - slow):
-                ms = (csum[t + 1] - csum[t + 1 - slow]) * fast
-                mf = (csum[t + 1] - csum[t + 1 - fast]) * slow
-        sig = 0.0
-        if mf > ms:
-            sig = 1.0
-        elif allow_short and mf < ms:
-            sig = -1.0
+    t0 = 0 if use_ema else max(start - 1, 0)  # an SMA needs no history beyond the window sums
+    if use_ema:
+        ema_signals(close, fast, slow, allow_short, end, sig_buf)
+    else:
+        sma_signals(csum, last_nan, has_nan, fast, slow, allow_short, t0, end, sig_buf)
+    for t in range(t0, end):
+        sig = sig_buf[t]
         if t < start:
             if t == start - 1:
                 decided = sig
@@ -203,7 +200,7 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
                    1.0 if pending else 0.0, periods_per_year, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def window_sums(close, row_lo, row_hi, csum, last_nan):
     """For symbols ``[row_lo, row_hi)`` of ``close`` (s, n): cumulative sums with NaN as 0 into
     ``csum`` (s, n + 1) and the index of the last NaN at or before each bar into ``last_nan`` (s, n)."""
@@ -219,7 +216,7 @@ def window_sums(close, row_lo, row_hi, csum, last_nan):
         last_nan[i] = last_nan_index(close[i])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def crossover_grid_tasks(task_lo, task_hi, fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, start, end,
                          cash0, slippage_bps, commission_per_order, commission_bps, allow_short, periods_per_year,
                          out):
@@ -228,48 +225,48 @@ def crossover_grid_tasks(task_lo, task_hi, fill_ref, close, csum, last_nan, scal
     (s, 1); fast/slow
     (P,) int64; cash0 (s,); out (P, s, N_GRID_STATS)."""
     n_sym = close.shape[0]
+    sig_buf = np.empty(close.shape[1])  # one scratch signal row per thread, reused by every task
     for k in range(task_lo, task_hi):
         j = k // n_sym
         i = k % n_sym
         crossover_run(fill_ref[i], close[i], csum[i], last_nan[i], scale[i], fast[j], slow[j], use_ema, start, end,
                       cash0[i], slippage_bps, commission_per_order, commission_bps, allow_short, periods_per_year,
-                      out[j, i])
+                      out[j, i], sig_buf)
 
 
-@njit(cache=True, nogil=True)
-def crossover_signal(close, fast, slow, use_ema, allow_short, out):
-    """The target series ``crossover_run`` trades, materialised (for one chosen pair): 1 / -1 / 0."""
-    n = close.shape[0]
-    csum2 = np.empty((1, n + 1))
-    last_nan2 = np.empty((1, n), dtype=np.int64)
-    window_sums(close.reshape((1, n)), 0, 1, csum2, last_nan2)
-    csum = csum2[0]
-    last_nan = last_nan2[0]
+@njit(cache=True, nogil=True, error_model="numpy")
+def ema_signals(close, fast, slow, allow_short, end, out):
+    """EMA crossover targets for bars ``[0, end)`` into ``out`` (spans ``fast``/``slow``, seeded at the
+    first valid close, a missing close holds both averages)."""
     ema_f = np.nan
     ema_s = np.nan
     a_f = 2.0 / (fast + 1.0)
     a_s = 2.0 / (slow + 1.0)
-    for t in range(n):
-        if use_ema:
-            x = close[t]
-            if x == x:
-                if ema_f != ema_f:
-                    ema_f = x
-                    ema_s = x
-                else:
-                    ema_f += a_f * (x - ema_f)
-                    ema_s += a_s * (x - ema_s)
-            mf = ema_f
-            ms = ema_s
-        else:
-            mf = np.nan
-            ms = np.nan
-            if t + 1 >= slow and last_nan[t] <= t - slow:
-                ms = (csum[t + 1] - csum[t + 1 - slow]) * fast
-                mf = (csum[t + 1] - csum[t + 1 - fast]) * slow
+    for t in range(end):
+        x = close[t]
+        if x == x:
+            if ema_f != ema_f:
+                ema_f = x
+                ema_s = x
+            else:
+                ema_f += a_f * (x - ema_f)
+                ema_s += a_s * (x - ema_s)
         sig = 0.0
-        if mf > ms:
+        if ema_f > ema_s:
             sig = 1.0
-        elif allow_short and mf < ms:
+        elif allow_short and ema_f < ema_s:
             sig = -1.0
         out[t] = sig
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def crossover_signal(close, fast, slow, use_ema, allow_short, out):
+    """The target series ``crossover_run`` trades, materialised (for one chosen pair): 1 / -1 / 0."""
+    n = close.shape[0]
+    if use_ema:
+        ema_signals(close, fast, slow, allow_short, n, out)
+        return
+    csum = np.empty((1, n + 1))
+    last_nan = np.empty((1, n), dtype=np.int64)
+    window_sums(close.reshape((1, n)), 0, 1, csum, last_nan)
+    sma_signals(csum[0], last_nan[0], n > 0 and last_nan[0, n - 1] >= 0, fast, slow, allow_short, 0, n, out)

@@ -26,14 +26,14 @@ STAT_FIELDS = ("n_trades", "fees", "unfilled", "exposure_bars", "traded_notional
 N_STATS = len(STAT_FIELDS)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def clip_target(f, allow_short):
     """Target fraction clipped to [-1, 1], or [0, 1] when shorting is not allowed."""
     lo = -1.0 if allow_short else 0.0
     return min(max(f, lo), 1.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def fill_order(bar, fraction, scale, equity, reference, cash, position, avg_cost, realized, fees, traded, cur,
                trades, n_trades, record, slippage_bps, commission_per_order, commission_bps):
     """Size (against ``equity``, dollars) and book one target order at ``reference``; returns the
@@ -49,7 +49,7 @@ def fill_order(bar, fraction, scale, equity, reference, cash, position, avg_cost
     return cash, position, avg_cost, realized, fees + fee, traded + abs(delta) * price, n_trades
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def simulate(fill_ref, close, target, scale, start, end, cash0, slippage_bps, commission_per_order, commission_bps,
              allow_short, equity_out, position_out, trades, record, stats):
     """Run bars ``[start, end)``; writes ``equity_out[t]``/``position_out[t]`` for those bars, trades

@@ -21,32 +21,32 @@ _ENTRY_BAR, _DIR, _MAX_QTY, _ENTRY_NOTIONAL, _ENTRY_QTY, _EXIT_NOTIONAL, _EXIT_Q
 CUR_SIZE = 9
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def buy_fill_price(reference, slippage_bps):
     """Price paid for a buy: ``reference`` moved against the trader by ``slippage_bps``."""
     return reference * (1.0 + slippage_bps * 1e-4)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def sell_fill_price(reference, slippage_bps):
     """Price received for a sell: ``reference`` moved against the trader by ``slippage_bps``."""
     return reference * (1.0 - slippage_bps * 1e-4)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def order_fee(quantity_abs, price, commission_per_order, commission_bps):
     """Dollars charged for one order of ``quantity_abs`` shares at ``price``."""
     return commission_per_order + quantity_abs * price * commission_bps * 1e-4
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _shares_for(notional, unit_cost):
     # whole shares toward zero: never spend more than the budget, long or short
     q = np.floor(abs(notional) / unit_cost)
     return q if notional >= 0 else -q
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def order_delta(fraction, scale, equity, cash, position, reference, slippage_bps, commission_per_order,
                 commission_bps):
     """Signed shares to trade so the position matches ``fraction * scale`` of ``equity``.
@@ -67,7 +67,7 @@ def order_delta(fraction, scale, equity, cash, position, reference, slippage_bps
     return delta if delta < 0 else 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _close_record(cur, bar, trades, n_trades, record):
     if record and n_trades < trades.shape[0]:
         trades[n_trades, 0] = cur[_ENTRY_BAR]
@@ -81,7 +81,7 @@ def _close_record(cur, bar, trades, n_trades, record):
     return n_trades + 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _open(cur, bar, qty_signed, price, fee):
     cur[_ENTRY_BAR] = bar
     cur[_DIR] = 1.0 if qty_signed > 0 else -1.0
@@ -94,7 +94,7 @@ def _open(cur, bar, qty_signed, price, fee):
     cur[_GROSS] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def apply_fill(bar, delta, price, fee, cash, position, avg_cost, realized, cur, trades, n_trades, record):
     """Book a fill of ``delta`` shares at ``price`` costing ``fee``.
 
@@ -133,7 +133,7 @@ def apply_fill(bar, delta, price, fee, cash, position, avg_cost, realized, cur, 
     return cash, 0.0, 0.0, realized, n_trades
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def record_open_trade(cur, bar, mark, position, avg_cost, trades, n_trades, record):
     """Write the still-open trade marked at ``mark`` (exit_bar = -1); returns the new count."""
     if position == 0.0:
