@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import ExpiringValue
 from api.errors import install_error_handlers
 from api.routers import backtests, data, health, market_data, users
 from api.schemas.settings import ApiSettings
@@ -110,6 +111,7 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
         redoc_url="/redoc" if api_settings.docs else None,
     )
     app.state.api_settings = api_settings
+    app.state.symbols_cache = ExpiringValue(api_settings.symbols_cache_seconds)
     app.state.limiter = RequestLimiter(api_settings.rate_limit, api_settings.auth_failure_limit,
                                        api_settings.rate_limit_storage)
     if database is not None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import MarketDataDep, ScheduleStoreDep, TraderUser, ViewerUser
+from api.deps import MarketDataDep, ScheduleStoreDep, SymbolsCacheDep, TraderUser, ViewerUser
 from api.schemas.data import (
     BarsPublic,
     CollectRequest,
@@ -42,19 +42,24 @@ def read_bars(service: MarketDataService, symbol: str, start: date | None, end: 
     return bars_payload(symbol.upper(), cutoff, frame)
 
 
-def symbols_public(service: MarketDataService) -> SymbolsPublic:
-    items = [SymbolPublic(**vars(s)) for s in service.list_symbols()]
-    return SymbolsPublic(count=len(items), symbols=items)
+def symbols_public(service: MarketDataService, cache: SymbolsCacheDep) -> SymbolsPublic:
+    """The stored-symbols summary; it scans every bar (~100 ms on 200k bars), so it is reused for a few seconds."""
+
+    def compute() -> SymbolsPublic:
+        items = [SymbolPublic(**vars(s)) for s in service.list_symbols()]
+        return SymbolsPublic(count=len(items), symbols=items)
+
+    return cache.get(compute)
 
 
 @router.get("/symbols", response_model=SymbolsPublic, summary="Stored symbols with bar counts and ranges (viewer)")
-def list_symbols(user: ViewerUser, service: MarketDataDep) -> SymbolsPublic:
-    return symbols_public(service)
+def list_symbols(user: ViewerUser, service: MarketDataDep, cache: SymbolsCacheDep) -> SymbolsPublic:
+    return symbols_public(service, cache)
 
 
 @router.get("/status", response_model=SymbolsPublic, summary="Seed 000 alias of /symbols: collection status (viewer)")
-def collection_status(user: ViewerUser, service: MarketDataDep) -> SymbolsPublic:
-    return symbols_public(service)
+def collection_status(user: ViewerUser, service: MarketDataDep, cache: SymbolsCacheDep) -> SymbolsPublic:
+    return symbols_public(service, cache)
 
 
 @router.get("/bars/{symbol}", response_model=BarsPublic, responses=error_responses(400, 404, 422),
@@ -72,15 +77,18 @@ def get_quality(user: ViewerUser, service: MarketDataDep, symbol: SymbolPath) ->
 
 @router.post("/load", response_model=LoadReportPublic, responses=error_responses(400, 413, 422),
              summary="Fetch, validate and store bars, all or nothing (trader)")
-def load(user: TraderUser, service: MarketDataDep, body: LoadRequest) -> LoadReportPublic:
+def load(user: TraderUser, service: MarketDataDep, cache: SymbolsCacheDep, body: LoadRequest) -> LoadReportPublic:
     report = service.load(body.source, body.symbols, body.start, body.end)
+    cache.clear()
     return LoadReportPublic.model_validate(report.to_dict())
 
 
 @router.post("/collect/{symbol}", response_model=LoadReportPublic, responses=error_responses(400, 413, 422),
              summary="Seed 000 alias: load one symbol (trader)")
-def collect(user: TraderUser, service: MarketDataDep, symbol: SymbolPath, body: CollectRequest) -> LoadReportPublic:
+def collect(user: TraderUser, service: MarketDataDep, cache: SymbolsCacheDep, symbol: SymbolPath,
+            body: CollectRequest) -> LoadReportPublic:
     report = service.load(body.source, [symbol], body.start, body.end)
+    cache.clear()
     return LoadReportPublic.model_validate(report.to_dict())
 
 

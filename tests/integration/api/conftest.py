@@ -17,7 +17,8 @@ START, END = date(2024, 1, 2), date(2024, 3, 28)
 
 
 def make_settings(**overrides) -> ApiSettings:
-    values = {"rate_limit": "10000/minute", "auth_failure_limit": "10000/minute", "auth_cache_seconds": 0.0}
+    values = {"rate_limit": "10000/minute", "auth_failure_limit": "10000/minute", "auth_cache_seconds": 0.0,
+              "symbols_cache_seconds": 0.0}
     return ApiSettings(_env_file=None, **{**values, **overrides})
 
 
