@@ -152,14 +152,26 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
         ema_signals(close, fast, slow, allow_short, end, sig_buf)
     else:
         sma_signals(csum, last_nan, has_nan, fast, slow, allow_short, t0, end, sig_buf)
-    for t in range(t0, end):
+    t = t0
+    while t < end:
         sig = sig_buf[t]
         if t < start:
             if t == start - 1:
                 decided = sig
                 pending = sig != 0.0
                 pend_scale = scale[t] if varying_scale else scale[0]
+            t += 1
             continue
+        if position == 0.0 and not pending and not has_nan:
+            # flat, nothing to fill, no new decision: the bars add zero returns and move only the mark
+            u = t
+            while u < end and sig_buf[u] == decided:
+                u += 1
+            if u > t:
+                n_ret += u - t
+                mark = close[u - 1]
+                t = u
+                continue
         if pending:
             ref = fill_ref[t]
             if ref == ref and ref > 0.0:
@@ -194,6 +206,7 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
             decided = sig
             pending = True
             pend_scale = scale[t] if varying_scale else scale[0]
+        t += 1
     if position != 0.0:
         n_trades += 1
     finalize_stats(first, prev, n_ret, sum_r, sum_r2, sum_neg2, max_dd, n_trades, fees, exposure,
