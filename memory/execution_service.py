@@ -72,8 +72,13 @@ class Reconciliation:
     discrepancies: tuple[dict[str, Any], ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"matched": self.matched, "expected": {k: str(v) for k, v in self.expected.items()},
-                "actual": {k: str(v) for k, v in self.actual.items()}, "discrepancies": list(self.discrepancies)}
+        return {"matched": self.matched, "expected": {k: _fmt(v) for k, v in self.expected.items()},
+                "actual": {k: _fmt(v) for k, v in self.actual.items()}, "discrepancies": list(self.discrepancies)}
+
+
+def _fmt(value: Decimal) -> str:
+    """A Decimal without trailing zeros or exponent (``10.0000000000`` -> ``10``)."""
+    return format(value.normalize(), "f") if value else "0"
 
 
 def market_snapshot(bars: BarStore, symbols: list[str], now: datetime) -> MarketSnapshot:
@@ -303,8 +308,8 @@ class ExecutionService:
         want = {k.upper(): Decimal(str(v)) for k, v in (expected if expected is not None
                                                         else self.orders.expected_positions()).items()}
         have = {p.symbol: p.qty for p in self.broker.get_positions() if p.qty != 0}
-        found = tuple({"symbol": s, "expected": str(want.get(s, 0)), "actual": str(have.get(s, 0)),
-                       "difference": str(have.get(s, Decimal(0)) - want.get(s, Decimal(0)))}
+        found = tuple({"symbol": s, "expected": _fmt(want.get(s, Decimal(0))), "actual": _fmt(have.get(s, Decimal(0))),
+                       "difference": _fmt(have.get(s, Decimal(0)) - want.get(s, Decimal(0)))}
                       for s in sorted(set(want) | set(have)) if want.get(s, 0) != have.get(s, 0))
         self._audit(actor, "positions.reconcile", "positions", {"discrepancies": list(found)})
         if found:

@@ -75,7 +75,8 @@ class PostgresOrderOutbox:
             row.status, row.filled_qty, row.avg_fill_price = order.status.value, order.filled_qty, order.avg_fill_price
             row.broker_order_id = order.broker_order_id or row.broker_order_id
             row.reason = order.reason or row.reason
-            row.updated_at = datetime.now(UTC)
+            row.created_at = order.created_at or row.created_at  # the broker's times, so a replay is equal
+            row.updated_at = order.updated_at or datetime.now(UTC)
             if changed:
                 self._event(s, row, "order", before, row.status, order.reason)
             return _entry(row)

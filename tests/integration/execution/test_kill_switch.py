@@ -1,0 +1,98 @@
+"""Kill switch from any channel: HALTED is persisted first, open orders are canceled, positions optionally
+flattened; it survives a restart; leaving it needs an approved resume request for that very halt."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.integration.execution.conftest import count, intent
+
+
+def test_kill_switch_cancels_open_orders_flattens_and_halts(database, service, broker, bars, paper_strategy):
+    from quant.execution.orders import OrderStatus
+    from quant.risk.decision import TradingStatus
+
+    service.place(intent(qty=20), requested_by="bob")
+    last = broker.mark("AAA")
+    resting = service.place(intent(qty=5, key="limit", order_type="limit", limit_price=(last * Decimal("0.97"))
+                                   .quantize(Decimal("0.01"))), requested_by="bob")
+    assert resting.status is OrderStatus.ACCEPTED
+
+    report = service.kill_switch_on(actor="carol", channel="slack", reason="incident", flatten=True)
+
+    assert report.state.status is TradingStatus.HALTED
+    assert report.canceled == (resting.client_order_id,)
+    assert service.orders.get(resting.client_order_id).order.status is OrderStatus.CANCELED
+    assert [o.status for o in report.flatten_orders] == [OrderStatus.FILLED]
+    assert broker.get_positions() == ()
+    assert count(database, "events", "kind = 'KillSwitchActivated'") == 1
+    assert count(database, "audit_log", "action = 'trading.state' AND channel = 'slack'") == 1
+
+
+def test_kill_switch_survives_a_restart(database, service, clock, settings, bars, paper_strategy):
+    from memory.execution_service import ExecutionService
+    from memory.paper_broker import PaperBroker
+    from quant.risk.decision import RejectCode, TradingStatus
+
+    service.kill_switch_on(actor="carol", channel="cli", reason="incident")
+
+    fresh = ExecutionService(database, PaperBroker(database, clock=clock), settings=settings, clock=clock)
+    outcome = fresh.place(intent(), requested_by="bob")
+
+    assert fresh.states.current().status is TradingStatus.HALTED
+    assert RejectCode.TRADING_HALTED in outcome.codes
+    assert count(database, "paper_orders") == 0
+
+
+def test_resume_needs_an_approved_request_for_the_current_halt(database, service, bars, paper_strategy):
+    from errors import ApprovalError
+    from graph.approval_service import ApprovalService
+    from memory.ladder import ApprovalStore
+    from quant.execution.orders import Order
+    from quant.risk.decision import TradingStatus
+
+    service.kill_switch_on(actor="carol", channel="cli", reason="incident")
+    approval_id = service.request_resume(actor="carol", channel="cli", reason="fixed")
+
+    with pytest.raises(ApprovalError, match="not approved"):
+        service.resume(approval_id, actor="carol", channel="cli")
+    ApprovalService(ApprovalStore(database)).approve(approval_id, "alice", "web")
+    state = service.resume(approval_id, actor="alice", channel="web")
+
+    assert state.status is TradingStatus.ACTIVE
+    assert service.states.current().status is TradingStatus.ACTIVE
+    assert service.states.transitions(1)[0].approval_id == approval_id
+    assert isinstance(service.place(intent(), requested_by="bob"), Order)
+
+
+def test_an_old_resume_approval_does_not_lift_a_new_halt(database, service, bars, paper_strategy):
+    from errors import ApprovalError
+    from graph.approval_service import ApprovalService
+    from memory.ladder import ApprovalStore
+
+    service.kill_switch_on(actor="carol", channel="cli", reason="first")
+    first = service.request_resume(actor="carol", channel="cli", reason="ok")
+    ApprovalService(ApprovalStore(database)).approve(first, "alice", "cli")
+    service.resume(first, actor="alice", channel="cli")
+    service.kill_switch_on(actor="carol", channel="cli", reason="second")
+
+    with pytest.raises(ApprovalError, match="does not cover"):
+        service.resume(first, actor="alice", channel="cli")
+
+
+def test_drawdown_breaker_halts_and_is_recorded(database, service, broker, clock, bars, paper_strategy):
+    from sqlalchemy import text
+
+    from quant.risk.decision import RejectCode, TradingStatus
+
+    service.book()
+    with database.engine.begin() as conn:  # the account lost 20% since its peak
+        conn.execute(text("UPDATE paper_accounts SET cash_usd = 80000"))
+
+    outcome = service.place(intent(), requested_by="bob")
+
+    assert service.states.current().status is TradingStatus.HALTED
+    assert RejectCode.TRADING_HALTED in outcome.codes
+    assert count(database, "trading_state_events", "to_status = 'halted'") == 1

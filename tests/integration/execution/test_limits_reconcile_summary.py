@@ -1,0 +1,85 @@
+"""Risk limits change only through an approval by someone else; reconciliation reports and alerts;
+the daily summary adds up."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.integration.execution.conftest import count, intent
+
+
+def test_risk_limit_change_applies_only_after_another_person_approves(database):
+    from errors import ApprovalError
+    from graph.approval_service import ApprovalService
+    from memory.ladder import ApprovalStore
+    from memory.trading_state import RiskLimitStore
+
+    limits = RiskLimitStore(database)
+    proposal, approval_id = limits.propose({"max_open_positions": 7}, requested_by="bob", channel="cli")
+    approvals = ApprovalService(ApprovalStore(database))
+
+    with pytest.raises(ApprovalError):
+        limits.apply(proposal.proposal_id)  # pending
+    approvals.approve(approval_id, "bob", "cli")  # the requester approving his own change
+    with pytest.raises(ApprovalError, match="may not approve"):
+        limits.apply(proposal.proposal_id)
+    assert limits.current().max_open_positions == 10
+
+    other_id = limits.propose({"max_open_positions": 6}, requested_by="bob", channel="cli")
+    approvals.approve(other_id[1], "alice", "slack")
+    applied = limits.apply(other_id[0].proposal_id)
+
+    assert applied.max_open_positions == 6 and limits.current().max_open_positions == 6
+    assert [p["proposal_id"] for p in limits.pending()] == [proposal.proposal_id]
+
+
+def test_out_of_range_limit_is_refused_naming_the_field(database):
+    from errors import ConfigError
+    from memory.trading_state import RiskLimitStore
+
+    with pytest.raises(ConfigError, match="max_drawdown_pct"):
+        RiskLimitStore(database).propose({"max_drawdown_pct": 50}, requested_by="bob", channel="cli")
+    assert count(database, "risk_limit_proposals") == 0
+
+
+def test_reconcile_matches_after_trading_and_alerts_on_a_discrepancy(database, service, bars, paper_strategy):
+    from sqlalchemy import text
+
+    service.place(intent(qty=10), requested_by="bob")
+    clean = service.reconcile()
+    with database.engine.begin() as conn:
+        conn.execute(text("UPDATE positions SET qty = 9 WHERE symbol = 'AAA'"))
+
+    broken = service.reconcile()
+
+    assert clean.matched and clean.expected == {"AAA": Decimal(10)}
+    assert not broken.matched
+    assert broken.discrepancies == ({"symbol": "AAA", "expected": "10", "actual": "9", "difference": "-1"},)
+    assert count(database, "events", "kind = 'SystemAlert'") == 1
+
+
+def test_daily_summary_reports_pnl_positions_and_pending_approvals(database, service, broker, clock, bars,
+                                                                   paper_strategy):
+    from datetime import timedelta
+
+    from memory.execution_service import generate_daily_summary
+
+    service.place(intent(qty=10), requested_by="bob")
+    service.place(intent(qty=4, side="sell", key="s"), requested_by="bob")
+    service.kill_switch_on(actor="carol", channel="cli", reason="eod")
+    service.request_resume(actor="carol", channel="cli", reason="tomorrow")
+
+    summary = generate_daily_summary(service, alerts_since=clock.now - timedelta(days=1))
+
+    ledger = broker.ledger()
+    account = broker.get_account()
+    assert summary.realized_pnl == ledger["realized_pnl_usd"]
+    # equity = start + realized + unrealized - fees
+    assert abs(summary.total_pnl - ledger["fees_paid_usd"]
+               - (account.equity_usd - ledger["starting_cash_usd"])) < Decimal("0.000001")
+    assert [(p.symbol, p.quantity) for p in summary.positions] == [("AAA", Decimal(6))]
+    assert summary.trading_state == "HALTED"
+    assert len(summary.pending_approvals) == 1
+    assert summary.alerts_by_severity["warning"] >= 1
