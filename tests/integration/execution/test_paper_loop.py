@@ -1,0 +1,33 @@
+"""``paper run``: history replayed bar by bar; every order goes through the execution service."""
+
+from __future__ import annotations
+
+from tests.integration.execution.conftest import count
+
+
+def test_paper_run_of_an_approved_strategy_trades_and_every_order_passed_the_gate(database, bars, settings,
+                                                                                  paper_strategy):
+    from memory.paper_loop import run_paper
+
+    days = sorted(bars["ts"].unique())
+    report = run_paper(database, strategy=paper_strategy, symbols=["AAA", "BBB"], start=days[25].date(),
+                       end=days[-1].date(), settings=settings)
+
+    assert report.bars == len(days) - 25
+    assert sum(report.orders.values()) >= 1
+    submitted = count(database, "audit_log", "action = 'order.submitted'")
+    assert submitted == count(database, "paper_orders") == sum(report.orders.values())
+    assert count(database, "orders", "strategy_id = 'trend'") == submitted
+
+
+def test_paper_run_of_an_unapproved_strategy_refuses_every_order_with_the_reason(database, bars, settings):
+    from memory.paper_loop import run_paper
+
+    days = sorted(bars["ts"].unique())
+    report = run_paper(database, strategy="sma_crossover", symbols=["AAA"], start=days[25].date(),
+                       params={"fast": 5, "slow": 20}, settings=settings)
+
+    assert sum(report.orders.values()) == 0
+    assert set(report.refusals) == {"APPROVAL_MISSING"} and report.refusals["APPROVAL_MISSING"] >= 1
+    assert "no stored human approval" in report.first_refusal
+    assert count(database, "paper_orders") == 0
