@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from errors import ConfigError
+from errors import ConfigError, DataError
 from quant.backtest.config import BacktestConfig
 from quant.backtest.engine import package_result
 from quant.backtest.kernels import N_STATS, clip_target
@@ -203,6 +203,8 @@ def run_event(strategy: Any, bars: EventBars, config: BacktestConfig | None = No
     strategy offers ``intents``; False forces the ``on_bar`` hook."""
     config = config or BacktestConfig()
     n = len(bars.close)
+    if not len(bars.open) == len(bars.high) == len(bars.low) == n:
+        raise DataError(f"{symbol}: open/high/low/close lengths differ", details={"symbol": symbol})
     ref, conventions = fill_reference(bars.open[:, None], bars.close[:, None], config)
     ref = np.ascontiguousarray(ref[:, 0])
     scale = size_scale(bars.close[:, None], config)[:, 0]
@@ -212,6 +214,8 @@ def run_event(strategy: Any, bars: EventBars, config: BacktestConfig | None = No
     use_compiled = hasattr(strategy, "intents") if compiled is None else compiled
     if use_compiled:
         it = strategy.intents(bars, config)
+        if not len(it.kind) == len(it.amount) == len(it.limit) == len(it.stop) == n:
+            raise DataError(f"{symbol}: order intents must have one row per bar", details={"symbol": symbol})
         trades = np.zeros((int(np.count_nonzero(it.kind)) + 2, N_TRADE_COLUMNS))  # a trade needs an order
         acct, n_tr, unfilled = run_compiled(bars.open, bars.high, bars.low, bars.close, ref, it.kind, it.amount,
                                             it.limit, it.stop, scale, config.initial_capital, costs, equity, position,

@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from errors import ConfigError
+from errors import ConfigError, DataError
 from quant.backtest.config import BacktestConfig
 from quant.backtest.executors import map_tasks, split_across_threads
 from quant.backtest.grid_kernels import GRID_STATS, N_GRID_STATS, crossover_grid_tasks, summarize_equity, window_sums
 from quant.backtest.panels import Panels, aligned_targets, panel_arrays
 from quant.backtest.sizing import size_scale_rows
-from quant.backtest.vectorized import fill_reference, run_vectorized
+from quant.backtest.vectorized import checked_window, fill_reference, run_vectorized
 
 SignalFn = Callable[[Panels, dict[str, Any]], pd.DataFrame]
 ParamGrid = Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]]
@@ -92,8 +92,9 @@ def run_crossover_grid(open_: np.ndarray | pd.DataFrame | None, close: np.ndarra
     close_a = np.asarray(close, dtype=np.float64)
     open_a = None if open_ is None else np.asarray(open_, dtype=np.float64)
     symbols = symbols or tuple(str(i) for i in range(close_a.shape[1]))
-    n = close_a.shape[0]
-    end = n if end is None else end
+    start, end = checked_window(start, end, close_a.shape[0])
+    if open_a is not None and open_a.shape != close_a.shape:
+        raise DataError(f"opens {open_a.shape} must match closes {close_a.shape}", details={"field": "open"})
     fast, slow, skipped = crossover_pairs(fast_values, slow_values)
     began = time.perf_counter()
     ref, _ = fill_reference(open_a, close_a, config)
@@ -104,8 +105,8 @@ def run_crossover_grid(open_: np.ndarray | pd.DataFrame | None, close: np.ndarra
         # symbol-major rows; a pandas frame's values are usually already stored that way (no copy)
         close_t = np.ascontiguousarray(close_a.T)
         ref_t = close_t if ref is close_a else np.ascontiguousarray(ref.T)
-        scale_t = size_scale_rows(close_t, config) if config.sizing == "volatility_target" else \
-            size_scale_rows(close_t[:, :1], config)
+        # constant sizing rules pass one value per symbol instead of one per bar
+        scale_t = size_scale_rows(close_t if config.sizing == "volatility_target" else close_t[:, :1], config)
         csum = np.empty((n_sym, close_t.shape[1] + 1))
         last_nan = np.empty(close_t.shape, dtype=np.int64)
         split_across_threads(lambda lo, hi: window_sums(close_t, lo, hi, csum, last_nan), n_sym)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from errors import ConfigError, DataError
 from quant.backtest.config import BacktestConfig
 from quant.backtest.executors import split_across_threads
 from quant.backtest.kernels import N_STATS, STAT_FIELDS, clip_target, fill_order, simulate
@@ -163,6 +164,16 @@ def _split(run_range, n_tasks: int, bar_steps: int) -> None:
         split_across_threads(run_range, n_tasks)
 
 
+def checked_window(start: int, end: int | None, n_bars: int) -> tuple[int, int]:
+    """``(start, end)`` with ``end`` defaulting to ``n_bars``; ConfigError unless 0 <= start < end <= n_bars
+    (the kernels do not bounds-check)."""
+    end = n_bars if end is None else int(end)
+    if not 0 <= int(start) < end <= n_bars:
+        raise ConfigError(f"bar window [{start}, {end}) is not inside [0, {n_bars})",
+                          details={"field": "start", "start": start, "end": end, "bars": n_bars})
+    return int(start), end
+
+
 def fill_reference(open_: np.ndarray, close: np.ndarray, config: BacktestConfig) -> tuple[np.ndarray, tuple[str, ...]]:
     """The (n, s) price each order fills at, and the convention used per symbol: ``next_open``,
     or ``next_close`` when asked for or when the symbol's opens are all missing."""
@@ -183,10 +194,15 @@ def run_vectorized(open_: np.ndarray | None, close: np.ndarray, targets: np.ndar
     """
     close = np.asarray(close, dtype=np.float64)
     n, n_sym = close.shape
-    end = n if end is None else end
+    start, end = checked_window(start, end, n)
     targets = np.asarray(targets, dtype=np.float64)
     if targets.ndim == 2:
         targets = targets[:, :, None]
+    if targets.shape[:2] != close.shape or (open_ is not None and np.shape(open_) != close.shape):
+        raise DataError(f"targets {targets.shape[:2]} and opens {np.shape(open_)} must match closes {close.shape}",
+                        details={"field": "targets"})
+    if initial_cash is not None and np.shape(initial_cash) != (n_sym,):
+        raise ConfigError("initial_cash needs one value per symbol", details={"field": "initial_cash"})
     n_par = targets.shape[2]
     ref, conventions = fill_reference(None if open_ is None else np.asarray(open_, dtype=np.float64), close, config)
     ref_t = np.ascontiguousarray(ref.T)

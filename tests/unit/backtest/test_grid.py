@@ -112,3 +112,10 @@ def test_fused_grid_applies_every_sizing_rule_like_the_engine(panels, sizing):
     fused = run_crossover_grid(panels["open"], panels["close"], [5], [20, 40], config=config)
     generic = run_grid(sma_crossover, panels, fused.params, config)
     assert np.allclose(fused.stats, generic.stats, rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+def test_window_outside_the_data_is_refused_before_any_kernel_runs(panels):
+    with pytest.raises(ConfigError):
+        run_crossover_grid(panels["open"], panels["close"], [5], [20], start=500, end=10_000)
+    with pytest.raises(ConfigError):
+        run_crossover_grid(panels["open"], panels["close"], [5], [20], start=50, end=50)

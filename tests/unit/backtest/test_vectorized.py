@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,3 +159,10 @@ def test_a_fill_never_happens_on_the_signal_bar():
         changes = np.flatnonzero(np.diff(np.concatenate(([0.0], held))) != 0)
         for t in changes:  # every position change answers a target decided on an earlier bar
             assert t >= 1 and np.isfinite(targets[: t, i]).any()
+
+
+def test_targets_of_the_wrong_shape_are_a_data_error():
+    from errors import DataError
+
+    with pytest.raises(DataError):
+        run_vectorized(OPEN[:, None], CLOSE[:, None], np.ones((4, 1)), NO_SLIP)
