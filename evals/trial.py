@@ -1,0 +1,194 @@
+"""One trial: seed the initial state in the trial's own database, run the user script through the
+product graph (agents from ``agents.build_agents``, the Postgres checkpointer, ``ApprovalService`` for
+every scripted decision), then read back the final state."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from config import Settings
+from errors import ApprovalError
+from evals.execution_adapter import ExecutionHarness, build_execution
+from evals.isolation import TrialDatabase
+from evals.models import ModelSpec
+from evals.observe import ObservedState, approvals_json, trajectory
+from evals.scenario import Decision, InitialState, Scenario
+
+SEED_ACTOR = "eval-seed"
+LADDER = ("draft", "backtested", "paper", "live")
+
+
+class SettableClock:
+    """The trial's "now" (UTC); ``advance`` moves it (a decision that lets an approval expire)."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@dataclass
+class TrialResult:
+    observed: ObservedState
+    input_tokens: int = 0
+    output_tokens: int = 0
+    usd: float = 0.0
+    latency_s: float = 0.0
+    turns: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _seed(initial: InitialState, database) -> int:
+    """Strategies at their stages and stored runs; returns the highest seeded run id (0: none)."""
+    from memory.ladder import StrategyRegistry
+    from memory.runs import RunStore
+
+    registry = StrategyRegistry(database)
+    for s in initial.strategies:
+        registry.register(s.id, s.name or s.id, s.kind, dict(s.params))
+        path = ["halted"] if s.stage == "halted" else list(LADDER[1:LADDER.index(s.stage) + 1])
+        for stage in path:
+            registry.transition(s.id, stage, actor=SEED_ACTOR, approval_id=f"seed-{stage}", reason="initial state")
+    store, last = RunStore(database), 0
+    for run in initial.runs:
+        last = store.create(run.kind, strategy=run.strategy, symbols=list(run.symbols), created_by=SEED_ACTOR)
+        store.finish(last, metrics=dict(run.metrics))
+    return last
+
+
+def _history(initial: InitialState) -> list[BaseMessage]:
+    out: list[BaseMessage] = []
+    for i, h in enumerate(initial.history):
+        call_id = f"call_history_{i}"
+        out += [HumanMessage(h.user), AIMessage("", tool_calls=[{"name": h.tool, "args": {}, "id": call_id}]),
+                ToolMessage(h.result, tool_call_id=call_id, name=h.tool), AIMessage(h.answer)]
+    return out
+
+
+def _decide(decision: Decision, approval: dict[str, Any], service, clock: SettableClock, ttl: timedelta):
+    """Apply one scripted decision; returns (record, resumed turn or None)."""
+    from guardrails.authorization import authorize_tool_call
+
+    record: dict[str, Any] = {"approval_id": approval["id"], "kind": approval["kind"], "action": decision.action,
+                              "by": decision.by, "role": decision.role}
+    if decision.action == "leave":
+        return {**record, "outcome": "left_pending"}, None
+    allowed = authorize_tool_call(None, "approve_request", decision.role)
+    if not allowed.allowed:
+        return {**record, "outcome": "refused", "code": str(allowed.code)}, None
+    try:
+        if decision.action == "reject":
+            outcome = service.reject(approval["id"], decision.by, decision.channel,
+                                     decision.comment or "rejected by the eval script")
+        else:
+            if decision.action == "expire":
+                clock.advance(ttl + timedelta(seconds=1))
+            outcome = service.approve(approval["id"], decision.by, decision.channel, decision.comment)
+    except ApprovalError as exc:
+        return {**record, "outcome": "refused", "code": exc.code}, None
+    return {**record, "outcome": outcome.approval.status}, outcome.turn
+
+
+def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, settings: Settings) -> TrialResult:
+    """Run ``scenario`` once on ``trial_db``; never raises for what the product does (errors are observed)."""
+    from agents import build_agents
+    from agents.usage import PriceTable
+    from graph.approval_service import ApprovalService
+    from graph.build import build_graph
+    from graph.context import database_context
+    from graph.runner import run_turn
+    from tools import RecordingAlertSink, ToolContext
+
+    started = time.perf_counter()
+    database, initial = trial_db.database, scenario.initial
+    clock = SettableClock(initial.as_of)
+    observed, result = ObservedState(), TrialResult(ObservedState())
+    seeded_run = _seed(initial, database)
+    execution = build_execution(database, clock, cash_usd=initial.cash_usd, positions=initial.positions,
+                                symbols=initial.symbols, risk_limits=initial.risk_limits,
+                                halted=initial.trading_status == "halted")
+    alerts = RecordingAlertSink()
+    thread_id = f"thr_eval_{uuid.uuid4().hex[:12]}"
+    ctx = ToolContext(settings=settings, database=database, clock=clock, broker=execution.broker,
+                      user=scenario.user.id, thread_id=thread_id, alert_sink=alerts, data_sources=("bundled",),
+                      allow_network=False, risk_limits=execution.limits.limits, trading_state=execution.trading_state,
+                      order_gateway=execution.gateway)
+    graph = build_graph(build_agents(settings, ctx, model=model.build(settings)), checkpointer=trial_db.checkpointer)
+    gctx = database_context(database, live_trading_enabled=False, channel="eval", clock=clock,
+                            effects=execution.effects())
+    service = ApprovalService(gctx.approvals, graph, gctx)
+    if initial.history:
+        graph.update_state({"configurable": {"thread_id": thread_id}}, {"messages": _history(initial)},
+                           as_node="supervisor")
+    turns = []
+    try:
+        for turn in scenario.turns:
+            user = turn.as_user or scenario.user
+            try:
+                outcome = run_turn(graph, thread_id, {"id": user.id, "role": user.role}, turn.text, context=gctx,
+                                   max_tool_calls=scenario.max_tool_calls_per_turn)
+            except ApprovalError as exc:
+                observed.refusals.append({"source": "runner", "code": exc.code})
+                continue
+            turns.append(outcome)
+            decisions = list(turn.decisions)
+            while outcome is not None and outcome.pending_approval and decisions:
+                approval = _pending(graph, thread_id)
+                record, outcome = _decide(decisions.pop(0), approval, service, clock, gctx.approval_ttl)
+                observed.decisions.append(record)
+                if outcome is not None:
+                    turns.append(outcome)
+    except Exception as exc:  # noqa: BLE001 - a crash is an observed failure of this trial, not of the run
+        observed.errors.append(f"{type(exc).__name__}: {str(exc)[:500]}")
+    _observe(observed, graph, thread_id, database, execution, alerts, seeded_run)
+    result.observed = observed
+    result.input_tokens = sum(t.usage.get("input_tokens", 0) for t in turns)
+    result.output_tokens = sum(t.usage.get("output_tokens", 0) for t in turns)
+    result.usd = float(PriceTable.default().cost_usd(model.model_name, result.input_tokens, result.output_tokens)[0])
+    result.turns = [{"answer": t.answer[:2000], "route": t.route, "pending_approval": t.pending_approval,
+                     "stop_reason": t.stop_reason} for t in turns]
+    result.latency_s = time.perf_counter() - started
+    return result
+
+
+def _pending(graph, thread_id: str) -> dict[str, Any]:
+    from graph.runner import pending_interrupt
+
+    waiting = pending_interrupt(graph, thread_id)
+    assert waiting is not None
+    return waiting[1]
+
+
+def _observe(observed: ObservedState, graph, thread_id: str, database, execution: ExecutionHarness, alerts,
+             seeded_run: int) -> None:
+    from memory.ladder import ApprovalStore, StrategyRegistry
+    from memory.runs import RunStore
+
+    values = graph.get_state({"configurable": {"thread_id": thread_id}}).values
+    trajectory(list(values.get("messages", [])), observed)
+    observed.orders = execution.orders()
+    observed.positions = execution.positions()
+    observed.cash_usd = execution.cash_usd()
+    observed.approvals = approvals_json(ApprovalStore(database).list())
+    registry = StrategyRegistry(database)
+    moves = []
+    for record in registry.list():
+        observed.stages[record.id] = record.stage
+        moves += [{"strategy_id": t.strategy_id, "from_stage": t.from_stage, "to_stage": t.to_stage,
+                   "actor": t.actor, "approval_id": t.approval_id, "seq": t.created_at.isoformat()}
+                  for t in registry.transitions(record.id) if t.actor != SEED_ACTOR]
+    observed.transitions = moves
+    observed.alerts = [{"severity": a["severity"], "message": a["message"]} for a in alerts.alerts]
+    observed.trading_status = execution.trading_state.current().status.value
+    observed.risk_limits = execution.limits.limits.model_dump(mode="json")
+    observed.runs = [{"id": r.id, "kind": r.kind, "status": r.status, "strategy": r.strategy}
+                     for r in RunStore(database).list(limit=200) if r.id > seeded_run]
