@@ -1,0 +1,95 @@
+"""``quantpilot risk``: trading state and limit usage, the limits in force, and a pre-trade check."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="Risk: trading state, limits, pre-trade checks.", no_args_is_help=True)
+
+
+def execution_service(channel: str = "cli"):
+    """The execution service on the configured database and broker (paper unless configured live)."""
+    from config import TradingMode, get_settings
+    from errors import ConfigError
+    from memory.db import connect
+    from memory.execution_service import ExecutionService
+    from memory.paper_broker import PaperBroker
+
+    settings = get_settings()
+    database = connect(settings)
+    if settings.trading_mode is TradingMode.LIVE:
+        raise ConfigError("live trading from the CLI is not wired yet; use paper (QUANTPILOT_TRADING_MODE=paper)")
+    return ExecutionService(database, PaperBroker(database), settings=settings, channel=channel)
+
+
+@app.command("status")
+def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Trading state (ACTIVE/REDUCING/HALTED), equity, drawdown and daily loss against the limits."""
+    from api.output import console, print_json
+    from guardrails.trading_state import daily_loss_pct, drawdown_pct
+
+    service = execution_service()
+    book = service.book()
+    state = service.trading_state(book)
+    limits = service.limits.current()
+    data = {"trading_state": state.status.value, "halt_id": state.halt_id, "equity_usd": str(book.equity_usd),
+            "cash_usd": str(book.cash_usd), "positions": {k: str(v) for k, v in book.positions.items()},
+            "drawdown_pct": float(drawdown_pct(book)), "max_drawdown_pct": limits.max_drawdown_pct,
+            "daily_loss_pct": float(daily_loss_pct(book)), "daily_loss_limit_pct": limits.daily_loss_limit_pct,
+            "last_transitions": [{"to": t.to_status, "reason": t.reason, "actor": t.actor, "ts": t.ts}
+                                 for t in service.states.transitions(5)]}
+    if as_json:
+        print_json(data)
+        return
+    for key, value in data.items():
+        console.print(f"[bold]{key}[/]: {value}", highlight=False)
+
+
+@app.command("limits")
+def limits(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The risk limits in force and the pending change proposals."""
+    from api.output import print_json, print_table
+    from memory.db import connect
+    from memory.trading_state import RiskLimitStore
+
+    store = RiskLimitStore(connect())
+    current, pending = store.current().model_dump(mode="json"), store.pending()
+    if as_json:
+        print_json({"limits": current, "pending": pending})
+        return
+    print_table("risk limits", ["limit", "value"], sorted(current.items()))
+    print_table("pending changes", ["proposal", "approval", "changes", "requested by"],
+                [[p["proposal_id"], p["approval_id"], p["changes"], p["requested_by"]] for p in pending])
+
+
+@app.command("check")
+def check(
+    symbol: str = typer.Option(..., "--symbol"),
+    qty: str = typer.Option(..., "--qty", help="shares"),
+    side: str = typer.Option(..., "--side", help="buy|sell"),
+    order_type: str = typer.Option("market", "--type", help="market|limit|stop|stop_limit"),
+    limit_price: str | None = typer.Option(None, "--limit-price"),
+    stop_price: str | None = typer.Option(None, "--stop-price"),
+    strategy: str = typer.Option("manual", "--strategy"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Would the risk policy pass this order now? Nothing is sent. Exit code 2 when rejected."""
+    from api.output import console, print_json
+    from guardrails.risk_policy import intent_or_rejection
+    from quant.risk.decision import Rejected
+
+    decision = intent_or_rejection(symbol=symbol, side=side, qty=qty, strategy_id=strategy, decision_key="check",
+                                   order_type=order_type, limit_price=limit_price, stop_price=stop_price)
+    if not isinstance(decision, Rejected):
+        decision = execution_service().check(decision)
+    data = {"approved": decision.ok, "client_order_id": decision.client_order_id,
+            "codes": [str(c) for c in getattr(decision, "codes", ())],
+            "details": {str(k): v for k, v in dict(getattr(decision, "details", {}) or {}).items()},
+            "reason": getattr(decision, "reason", "")}
+    if as_json:
+        print_json(data)
+    else:
+        console.print("[green]passes the risk policy[/]" if decision.ok else f"[red]rejected:[/] {data['reason']}",
+                      highlight=False)
+    if not decision.ok:
+        raise typer.Exit(2)
