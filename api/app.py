@@ -31,10 +31,13 @@ from api.security import (
 from config import Settings, get_settings
 from memory.db import Database
 from memory.users import UserStore
+from quant.monitoring.metrics import REGISTRY as QUANTPILOT_REGISTRY
 
-REQUESTS = Counter("quantpilot_api_requests_total", "HTTP requests answered", ["method", "route", "status"])
+# On quantpilot's registry (quant.monitoring.metrics), which /metrics serves beside the process collectors.
+REQUESTS = Counter("quantpilot_api_requests_total", "HTTP requests answered", ["method", "route", "status"],
+                   registry=QUANTPILOT_REGISTRY)
 LATENCY = Histogram("quantpilot_api_request_seconds", "HTTP request latency, seconds", ["method", "route"],
-                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0))
+                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0), registry=QUANTPILOT_REGISTRY)
 
 
 class RequestMetricsMiddleware:

@@ -14,6 +14,7 @@ from api.deps import DatabaseDep
 from api.schemas.errors import error_responses
 from api.schemas.health import HealthPublic, ReadyPublic
 from errors import DatabaseError
+from quant.monitoring.metrics import REGISTRY as QUANTPILOT_REGISTRY
 
 router = APIRouter(tags=["health"])
 
@@ -42,4 +43,5 @@ def ready(database: DatabaseDep) -> ReadyPublic:
 @router.get("/metrics", response_class=Response, summary="Prometheus metrics, text format (no auth)",
             responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
 async def metrics() -> Response:
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    """quantpilot's registry (orders, approvals, tools, API requests) then the process and GC collectors."""
+    return Response(generate_latest(QUANTPILOT_REGISTRY) + generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
