@@ -15,7 +15,10 @@ from api.commands import (
     data_cmd,
     db_cmd,
     demo_cmd,
+    orders_cmd,
+    paper_cmd,
     research_cmd,
+    risk_cmd,
     threads_cmd,
 )
 from errors import QuantpilotError
@@ -36,6 +39,9 @@ app.add_typer(research_cmd.backtest_app, name="backtest")
 app.command("walkforward")(research_cmd.walkforward)
 app.command("montecarlo")(research_cmd.montecarlo)
 app.command("optimize")(research_cmd.optimize)
+app.add_typer(risk_cmd.app, name="risk")
+app.add_typer(orders_cmd.app, name="orders")
+app.add_typer(paper_cmd.app, name="paper")
 app.add_typer(approvals_cmd.app, name="approvals")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(threads_cmd.app, name="threads")

@@ -129,7 +129,7 @@ class ResearchService:
         """Backtest ``strategy`` on ``symbols``; returns the run summary (run_id, metrics, equity_final…)."""
         from quant.backtest.engine import backtest as run_backtest
         from quant.backtest.event import TargetPositionStrategy, event_backtest
-        from quant.backtest.panels import aligned_targets, panel_arrays
+        from quant.backtest.panels import aligned_targets, panel_arrays, window_bounds
         from quant.strategies.registry import validate_params
 
         if engine not in ("vectorized", "event"):
@@ -144,10 +144,12 @@ class ResearchService:
         try:
             positions = self._signal_fn(strategy)(panels, model.model_dump())
             if engine == "event":
-                targets = aligned_targets(positions, panel_arrays(panels))
-                symbols_order = list(panel_arrays(panels).symbols)
-                result = event_backtest(lambda s: TargetPositionStrategy(targets[:, symbols_order.index(s)]), panels,
-                                        bt, strategy_id=strategy, params=model.model_dump())
+                arrays = panel_arrays(panels)
+                lo, hi = window_bounds(arrays.index, bt.start_date, bt.end_date)
+                targets = aligned_targets(positions, arrays)[max(lo - 1, 0):hi]  # event_backtest's window
+                column = {s: i for i, s in enumerate(arrays.symbols)}
+                result = event_backtest(lambda s: TargetPositionStrategy(targets[:, column[s]]), panels, bt,
+                                        strategy_id=strategy, params=model.model_dump())
             else:
                 result = run_backtest(panels, positions, bt, strategy_id=strategy, params=model.model_dump())
             summary = self._summarise(result, panels)

@@ -48,7 +48,7 @@ from quant.backtest.orderbook import (
     process_bar,
     run_compiled,
 )
-from quant.backtest.panels import Panels, panel_arrays
+from quant.backtest.panels import Panels, panel_arrays, window_bounds
 from quant.backtest.result import BacktestResult, data_hash
 from quant.backtest.sizing import size_scale
 from quant.backtest.vectorized import VectorizedRun, fill_reference
@@ -244,10 +244,19 @@ def run_event(strategy: Any, bars: EventBars, config: BacktestConfig | None = No
 
 def event_backtest(strategy_factory: Callable[[str], Any], panels: Panels, config: BacktestConfig | None = None, *,
                    strategy_id: str = "", params: dict[str, Any] | None = None) -> BacktestResult:
-    """Event-engine backtest of every symbol of ``panels`` (one strategy instance per symbol)."""
+    """Event-engine backtest of every symbol of ``panels`` (one strategy instance per symbol).
+
+    ``config.start_date/end_date`` window the run as in the vectorized engine: strategies see the
+    bar before the window (so a decision carried in from warm-up fills at the window's first bar)
+    and the bars inside it; results cover the window only. A strategy that needs more warm-up
+    history should be given precomputed targets, as ``TargetPositionStrategy`` is."""
     config = config or BacktestConfig()
     if config.capital_mode != "per_symbol":
         raise ConfigError("the event engine runs per_symbol capital only", details={"field": "capital_mode"})
+    lo, hi = window_bounds(panel_arrays(panels).index, config.start_date, config.end_date)
+    carry = 1 if lo > 0 else 0  # the bar before the window: its decision fills at the window's first bar
+    if (lo, hi) != (0, len(panels["close"])):
+        panels = {f: frame.iloc[lo - carry:hi] for f, frame in panels.items()}
     arrays = panel_arrays(panels)
     n, n_sym = arrays.close.shape
     nan = np.full((n, n_sym), np.nan)
@@ -263,7 +272,7 @@ def event_backtest(strategy_factory: Callable[[str], Any], panels: Panels, confi
                         trades={(i, 0): r.trades for i, r in enumerate(runs)},
                         stats=np.stack([r.stats for r in runs])[:, None, :],
                         fill_convention=tuple(r.fill_convention for r in runs), capital_mode="per_symbol",
-                        start=0, end=n)
+                        start=carry, end=n)
     digest = data_hash(*(panels[f] for f in ("open", "high", "low", "close") if f in panels))
     return package_result(run, arrays, config, digest, strategy_id=strategy_id, params=params, engine="event")
 
