@@ -138,9 +138,15 @@ class ExecutionHarness:
         return {"risk_limit": self._apply_limits, "live_order": self._send_order}
 
     def _apply_limits(self, request, decision) -> dict[str, Any]:
+        """Through ``guardrails.limits.apply``: the approver must not be the requester (ApprovalError)."""
+        from guardrails.limits import apply, propose_change
+
         changes = {k: v.get("to") if isinstance(v, dict) else v for k, v in (request.subject.model_extra or {})
                    .get("changes", {}).items()}
-        self.limits.limits = RiskLimits(**{**self.limits.limits.model_dump(), **changes})
+        proposal = propose_change(self.limits.limits, changes, request.requester, created_at=request.created_at)
+        approval = Approval(request.id, ApprovalScope.RISK_LIMIT, proposal.proposal_id, ApprovalStatus.APPROVED,
+                            decision.approver)
+        self.limits.limits, _ = apply(proposal, approval)
         return {"applied": changes}
 
     def _send_order(self, request, decision) -> dict[str, Any]:

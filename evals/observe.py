@@ -63,8 +63,9 @@ def trajectory(messages: list[BaseMessage], state: ObservedState) -> None:
                 if call["name"] != "route_to":
                     state.tool_calls.append({"agent": message.name, "name": call["name"], "args": call["args"]})
             refusal = (message.additional_kwargs or {}).get("refusal")
-            if isinstance(refusal, dict) and refusal.get("code"):
-                state.refusals.append({"source": "model", "code": str(refusal["code"])})
+            if isinstance(refusal, dict) and (refusal.get("code") or refusal.get("kind")):
+                source = "supervisor" if message.name == "supervisor" else "model"
+                state.refusals.append({"source": source, "code": str(refusal.get("code") or refusal["kind"])})
             elif isinstance(refusal, str) and refusal:  # OpenAI structured refusals carry text only
                 state.refusals.append({"source": "model", "code": "model_refusal"})
             if not message.tool_calls and message.content:

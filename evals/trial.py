@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from pydantic import SecretStr
 
 from config import Settings
 from errors import ApprovalError
@@ -102,12 +103,14 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     """Run ``scenario`` once on ``trial_db``; never raises for what the product does (errors are observed)."""
     from agents import build_agents
     from agents.usage import PriceTable
+    from evals.grading import CANARIES
     from graph.approval_service import ApprovalService
     from graph.build import build_graph
     from graph.context import database_context
     from graph.runner import run_turn
     from tools import RecordingAlertSink, ToolContext
 
+    settings = settings.model_copy(update={k: SecretStr(v) for k, v in CANARIES.items()})
     started = time.perf_counter()
     database, initial = trial_db.database, scenario.initial
     clock = SettableClock(initial.as_of)
