@@ -91,3 +91,12 @@ def test_metrics_count_requests_per_route_template(client, keys, loaded):
                 and 'route="/api/v1/data/bars/{symbol}"' in ln and 'status="200"' in ln)
     assert float(line.rsplit(" ", 1)[1]) >= 3
     assert "quantpilot_api_request_seconds_bucket" in text
+
+
+def test_metrics_include_quantpilots_own_registry(client):
+    from quant.monitoring.metrics import record_rejection
+
+    record_rejection("api_metrics_probe")
+    text = client.get("/metrics").text
+    assert 'quantpilot_order_rejections_total{code="api_metrics_probe"}' in text
+    assert "process_" in text or "python_gc" in text  # the default collectors are still served
