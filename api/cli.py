@@ -19,7 +19,9 @@ from api.commands import (
     paper_cmd,
     research_cmd,
     risk_cmd,
+    serve_cmd,
     threads_cmd,
+    users_cmd,
 )
 from errors import QuantpilotError
 
@@ -39,6 +41,8 @@ app.add_typer(research_cmd.backtest_app, name="backtest")
 app.command("walkforward")(research_cmd.walkforward)
 app.command("montecarlo")(research_cmd.montecarlo)
 app.command("optimize")(research_cmd.optimize)
+app.add_typer(users_cmd.app, name="users")
+app.command("serve")(serve_cmd.serve)
 app.add_typer(risk_cmd.app, name="risk")
 app.add_typer(orders_cmd.app, name="orders")
 app.add_typer(paper_cmd.app, name="paper")
