@@ -14,11 +14,12 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agents.planner_intents import EXAMPLES, Plan, PlanRefusal, plan_request
+from agents.specs import CONTEXT_PREFIX
 
 NAME = "offline planner"
 MAX_FACTS_PER_RESULT = 8
@@ -61,7 +62,7 @@ def respond(messages: Sequence[BaseMessage], bound: Sequence[str]) -> AIMessage:
     if results:
         return AIMessage(content=_answer(results))
     text = str(messages[last_human].content)
-    plan = plan_request(text)
+    plan = plan_request(text, thread_context(messages))
     if isinstance(plan, PlanRefusal):
         return AIMessage(content=f"{NAME}: refused ({plan.code}) — {plan.message}.",
                          additional_kwargs={"refusal": {"code": plan.code, "message": plan.message,
@@ -70,6 +71,21 @@ def respond(messages: Sequence[BaseMessage], bound: Sequence[str]) -> AIMessage:
         return AIMessage(content=f"{NAME}: I did not understand that request. {_capabilities(bound)}",
                          additional_kwargs={"planner": {"understood": False}})
     return _calls(plan, bound, text)
+
+
+def thread_context(messages: Sequence[BaseMessage]) -> dict[str, Any]:
+    """The graph's thread context (last ``Thread context: {json}`` line of a system message), or {}."""
+    for message in reversed(messages):
+        if not isinstance(message, SystemMessage) or not isinstance(message.content, str):
+            continue
+        for line in message.content.splitlines():
+            if line.startswith(CONTEXT_PREFIX):
+                try:
+                    value = json.loads(line[len(CONTEXT_PREFIX):])
+                except ValueError:
+                    return {}
+                return value if isinstance(value, dict) else {}
+    return {}
 
 
 def _calls(plan: Plan, bound: Sequence[str], text: str) -> AIMessage:

@@ -1,8 +1,11 @@
 """Plain request -> tool calls, by rules: the offline planner's whole understanding of language.
 
-``plan_request(text)`` returns a ``Plan`` (tool calls with arguments), a ``PlanRefusal`` (the request
-asks to get around an approval or a guardrail) or None (not understood). It is deliberately simple:
-what keeps orders safe is the execution gate below the model, not this refusal.
+``plan_request(text, context)`` returns a ``Plan`` (tool calls with arguments), a ``PlanRefusal`` (the
+request asks to get around an approval or a guardrail) or None (not understood). ``context`` is the
+thread context the graph puts in front of every model call (``last_run``: the last backtest or
+walk-forward with its config), so "run a walk-forward of it" and "promote it to paper" resolve.
+It is deliberately simple: what keeps orders safe is the execution gate below the model, not this
+refusal.
 """
 
 from __future__ import annotations
@@ -144,9 +147,13 @@ def _order(text: str) -> dict[str, Any] | None:
     return order
 
 
-def plan_request(text: str) -> Plan | PlanRefusal | None:
+_IT = frozenset({"it", "this", "that", "them"})
+
+
+def plan_request(text: str, context: dict[str, Any] | None = None) -> Plan | PlanRefusal | None:
     """The tool calls a request asks for, a refusal, or None when the request is not understood."""
     t = text.strip()
+    last_run = (context or {}).get("last_run") or None
     low = t.lower()
     for pattern, code in _BYPASS:
         if re.search(pattern, low):
@@ -157,13 +164,13 @@ def plan_request(text: str) -> Plan | PlanRefusal | None:
         return PlanRefusal("approval_bypass_requested", "going live needs the live approval; ask to promote to live",
                            {"request": t[:200]})
     for rule in _RULES:
-        plan = rule(t, low)
+        plan = rule(t, low, last_run)
         if plan is not None:
             return plan
     return None
 
 
-def _kill(t: str, low: str) -> Plan | None:
+def _kill(t: str, low: str, last_run: dict[str, Any] | None = None) -> Plan | None:
     if re.search(r"kill[- ]?switch|halt (all )?trading|stop all trading|resume trading", low):
         if re.search(r"equity|curve|would|trip|check", low) and _numbers(t):
             return _one("check_kill_switch", equity_curve=_numbers(t))
@@ -172,21 +179,30 @@ def _kill(t: str, low: str) -> Plan | None:
     return None
 
 
-def _ladder(t: str, low: str) -> Plan | None:
+def _ladder(t: str, low: str, last_run: dict[str, Any] | None = None) -> Plan | None:
     m = re.search(r"promot\w*\s+(?:(run)\s+#?(\d+)|(?:strategy\s+)?([\w.-]+))\s+to\s+(backtested|paper|live)", low)
     if not m:
         return None
     run_id, strategy, stage = m.group(2), m.group(3), m.group(4)
+    if strategy in _IT:  # "promote it to paper": the thread's last research run
+        if not last_run or "run_id" not in last_run:
+            return None
+        run_id, strategy = last_run["run_id"], None
     args: dict[str, Any] = {"to_stage": stage}
     args.update({"run_id": int(run_id)} if run_id else {"strategy_id": strategy})
     return _one("request_promotion", **args)
 
 
-def _research(t: str, low: str) -> Plan | None:
+def _research(t: str, low: str, last_run: dict[str, Any] | None = None) -> Plan | None:
     if re.search(r"walk[- ]?forward", low):
+        if not symbols_in(t) and last_run and last_run.get("strategy_config"):  # "a walk-forward of it"
+            return _one("run_walk_forward", strategy_config=dict(last_run["strategy_config"]),
+                        date_range=_dates(t) or dict(last_run.get("date_range") or {}))
         return _one("run_walk_forward", strategy_config=_strategy_config(t), date_range=_dates(t))
     if m := re.search(r"monte[- ]?carlo.*?\brun\s+#?(\d+)", low):
         return _one("run_monte_carlo", run_id=int(m.group(1)))
+    if re.search(r"monte[- ]?carlo", low) and last_run and "run_id" in last_run:
+        return _one("run_monte_carlo", run_id=int(last_run["run_id"]))
     if re.search(r"\bcompare\b.*\bruns?\b", low) and len(ids := [int(n) for n in re.findall(r"\b\d+\b", low)]) >= 2:
         return _one("compare_runs", run_ids=ids[:20])
     if re.search(r"\bback-?test", low):
@@ -206,7 +222,7 @@ def _research(t: str, low: str) -> Plan | None:
     return None
 
 
-def _risk(t: str, low: str) -> Plan | None:
+def _risk(t: str, low: str, last_run: dict[str, Any] | None = None) -> Plan | None:
     if re.search(r"exposure", low):
         return _one("compute_portfolio_exposure")
     if re.search(r"stress", low):
@@ -231,7 +247,7 @@ def _risk(t: str, low: str) -> Plan | None:
     return None
 
 
-def _execution(t: str, low: str) -> Plan | None:
+def _execution(t: str, low: str, last_run: dict[str, Any] | None = None) -> Plan | None:
     if m := re.search(r"\b(qp-[0-9a-f]+)\b", low):
         return _one("check_order_status", order_id=m.group(1))
     if re.search(r"reconcil", low):
@@ -244,7 +260,7 @@ def _execution(t: str, low: str) -> Plan | None:
     return None
 
 
-def _data(t: str, low: str) -> Plan | None:
+def _data(t: str, low: str, last_run: dict[str, Any] | None = None) -> Plan | None:
     if re.search(r"\bfresh|stale|up to date|last bar", low):
         return _per_symbol("check_data_freshness", t)
     if re.search(r"quality|validat", low):
@@ -258,7 +274,7 @@ def _data(t: str, low: str) -> Plan | None:
     return None
 
 
-def _monitoring(t: str, low: str) -> Plan | None:
+def _monitoring(t: str, low: str, last_run: dict[str, Any] | None = None) -> Plan | None:
     if re.search(r"daily summary|summary of (the|to)day|end of day", low):
         return _one("generate_daily_summary")
     service = next((s for s in ("database", "broker", "data", "model") if s in low), "all")

@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
 
+# The graph puts one line starting with this, then JSON, in a system note before every model call
+# (``graph.history``): what "it" refers to in the thread. Defined here so the planner can read it.
+CONTEXT_PREFIX = "Thread context: "
+
 COMMON_RULES = """Rules that hold for every agent:
 - Call tools for every fact and number; never compute or invent figures yourself.
 - Quote numbers only from tool results, with their units.

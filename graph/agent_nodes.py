@@ -1,9 +1,12 @@
 """An agent as two nodes: ``<name>`` asks its model, ``<name>_tools`` runs the tool calls it may make.
 
-Authorisation is by construction: a tool call is run only if the tool is in this agent's own
-list; any other name (another agent's tool, an invented one) is answered with an error
-ToolMessage. Each call counts against the per-turn budget; when the budget is spent the turn
-stops with a message instead of running more calls.
+The model sees a bounded window of the thread (``graph.history``) with a note of the thread
+context and the user's recollections; its reply is redacted before it is stored. Every tool call
+goes through ``graph.tool_guard``: the authorisation policy for this agent and the user's role
+(a denied call is answered ``refused`` with the code and never runs), the tool must be one of the
+agent's own, results are redacted, screened for injected instructions and timed, and order calls
+are audited. Each call counts against the per-turn budget; when the budget is spent the turn stops
+with a message instead of running more calls.
 """
 
 from __future__ import annotations
@@ -13,19 +16,21 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
-from langchain_core.tools import BaseTool, ToolException
+from langchain_core.tools import BaseTool
 from langgraph.config import get_stream_writer
 from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
-from pydantic import BaseModel, ValidationError
 
-from errors import QuantpilotError
 from graph.agent_spec import AgentSpec
 from graph.approval_nodes import build_approval_request, is_approval_required
 from graph.context import GraphContext
+from graph.history import model_input, thread_note
 from graph.routing import route_to_tool
 from graph.state import GraphState, new_budget
+from graph.tool_guard import audit_order_call, authorize, observe_refused, run_tool, shield
+from guardrails.authorization import ToolPolicy
+from guardrails.redaction import redact, redact_value
 
 ROUTE_TO = "route_to"
 
@@ -51,8 +56,20 @@ def _cost_usd(message: AIMessage, spec: AgentSpec) -> float:
     return float(usage.get("total_tokens", 0)) * spec.usd_per_1k_tokens / 1000.0
 
 
+def redacted_reply(reply: AIMessage) -> AIMessage:
+    """The model's message with secrets masked in its text and its tool-call arguments."""
+    update: dict[str, Any] = {}
+    if isinstance(reply.content, str) and redact(reply.content) != reply.content:
+        update["content"] = redact(reply.content)
+    if reply.tool_calls:
+        calls = [{**c, "args": redact_value(c.get("args") or {})} for c in reply.tool_calls]
+        if calls != list(reply.tool_calls):
+            update["tool_calls"] = calls
+    return reply.model_copy(update=update) if update else reply
+
+
 def make_agent_node(spec: AgentSpec):
-    """The node that calls ``spec.model`` on the thread's messages and routes to its tools or back."""
+    """The node that calls ``spec.model`` on a window of the thread and routes to its tools or back."""
     tools: list[BaseTool] = [*spec.tools, route_to_tool()]
     try:
         model = spec.model.bind_tools(tools)
@@ -60,14 +77,17 @@ def make_agent_node(spec: AgentSpec):
         model = spec.model
     prompt = SystemMessage(content=spec.system_prompt)
 
-    def agent(state: GraphState) -> Command:
+    def agent(state: GraphState, runtime: Runtime[GraphContext]) -> Command:
+        ctx = runtime.context or GraphContext()
         budget = _budget(state)
         if budget["usd_used"] >= budget["max_usd"] > 0:
             return stop_turn("budget_usd", f"I stopped this turn: the model budget of ${budget['max_usd']:.2f} "
                                            f"per turn is spent (${budget['usd_used']:.4f} used).")
-        reply = model.invoke([prompt, *state.get("messages", [])])
+        note = thread_note(state.get("thread_context"), state.get("recollections"))
+        reply = model.invoke(model_input(prompt, state.get("messages", []), note, ctx.history))
         if not isinstance(reply, AIMessage):
             reply = AIMessage(content=str(getattr(reply, "content", reply)))
+        reply = redacted_reply(reply)
         if not reply.name:
             reply = reply.model_copy(update={"name": spec.name})
         budget["usd_used"] = round(budget["usd_used"] + _cost_usd(reply, spec), 6)
@@ -84,31 +104,23 @@ def make_agent_node(spec: AgentSpec):
     return agent
 
 
-def _payload(output: Any) -> Any:
-    if isinstance(output, BaseModel):
-        return output.model_dump(mode="json")
-    if isinstance(output, str):
-        try:
-            return json.loads(output)
-        except ValueError:
-            return output
-    return output
-
-
 def _content(payload: Any) -> str:
     return payload if isinstance(payload, str) else json.dumps(payload, default=str)
 
 
-def _run_tool(tool: BaseTool, args: dict[str, Any]) -> tuple[Any, bool]:
-    """(payload, ok). Argument errors and deliberate service errors become error payloads."""
-    try:
-        return _payload(tool.invoke(args)), True
-    except (ValidationError, ToolException, QuantpilotError, ValueError, TypeError) as exc:
-        code = getattr(exc, "code", exc.__class__.__name__)
-        return {"status": "error", "tool": tool.name, "code": code, "message": str(exc)}, False
+RESEARCH_TOOLS = ("backtest_strategy", "run_walk_forward")
 
 
-def make_tools_node(spec: AgentSpec, owners: dict[str, str]):
+def _last_run(name: str, args: dict[str, Any], payload: Any) -> dict[str, Any] | None:
+    """The thread context entry for a finished research run (what "it" refers to next)."""
+    summary = payload.get("summary") if isinstance(payload, dict) and payload.get("status") == "ok" else None
+    if name not in RESEARCH_TOOLS or not isinstance(summary, dict) or "run_id" not in summary:
+        return None
+    return {"tool": name, "run_id": summary["run_id"], "kind": summary.get("kind"),
+            "strategy_config": args.get("strategy_config"), "date_range": args.get("date_range") or {}}
+
+
+def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, ToolPolicy] | None = None):
     """The node that runs the last AIMessage's tool calls that ``spec`` may make, refusing the rest."""
     own = {t.name: t for t in spec.tools}
 
@@ -117,9 +129,14 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str]):
         write = get_stream_writer()
         calls = list(state["messages"][-1].tool_calls)
         budget = _budget(state)
+        user = state.get("user") or {}
+        scope = {"user": user.get("id"), "role": user.get("role"),
+                 "thread_id": (config.get("configurable") or {}).get("thread_id")}
         messages: list[BaseMessage] = []
         approval: dict[str, Any] | None = None
         handoff: str | None = None
+        flags: list[dict[str, Any]] = []
+        last_run: dict[str, Any] | None = None
         for i, call in enumerate(calls):
             if budget["tool_calls_used"] >= budget["max_tool_calls"]:
                 unanswered = calls[i:] + ([c for c in calls if c["id"] == approval["tool_call_id"]] if approval else [])
@@ -137,15 +154,24 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str]):
                 handoff = target if ok else handoff
                 payload = {"status": "ok" if ok else "error", "routed_to": target} if ok else {
                     "status": "error", "code": "unknown_agent", "message": f"no agent {target!r}"}
+            elif (refused := authorize(spec.name, name, user.get("role"), policy)) is not None:
+                observe_refused(name, ctx)
+                ok, payload = False, refused
+                if name in own or name in owners:
+                    audit_order_call(ctx, policy, name, args, payload, str(user.get("id") or ""), spec.name)
             elif name not in own:
                 owner = owners.get(name)
+                observe_refused(name, ctx)
                 ok, payload = False, {
                     "status": "error", "code": "tool_not_allowed",
                     "message": (f"tool {name!r} belongs to the {owner} agent; the {spec.name} agent may not call it"
                                 if owner else f"no tool named {name!r}; tools of {spec.name}: {sorted(own)}"),
                 }
             else:
-                payload, ok = _run_tool(own[name], args)
+                payload, ok = run_tool(own[name], args, scope, config, ctx)
+                payload = redact_value(payload)
+                audit_order_call(ctx, policy, name, args, payload, str(user.get("id") or ""), spec.name)
+                last_run = _last_run(name, args, payload) or last_run
                 if ok and is_approval_required(payload):
                     request = build_approval_request(payload, state=state, ctx=ctx, config=config,
                                                      already_pending=approval is not None)
@@ -155,11 +181,18 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str]):
                                "content": payload, "id": call_id})
                         continue  # answered after the decision, by the apply node
                     ok, payload = False, request
+            payload, flag = shield(name, payload)
+            if flag is not None:
+                flags.append(flag)
             write({"type": "tool_result", "agent": spec.name, "name": name, "ok": ok, "content": payload,
                    "id": call_id})
             messages.append(ToolMessage(content=_content(payload), tool_call_id=call_id, name=name,
                                         status="success" if ok else "error"))
         update: dict[str, Any] = {"messages": messages, "budget": budget, "route": [f"{spec.name}_tools"]}
+        if flags:
+            update["untrusted_flags"] = flags
+        if last_run is not None:
+            update["thread_context"] = {**(state.get("thread_context") or {}), "last_run": last_run}
         if approval is not None:
             return Command(goto="request_approval", update={**update, "pending_approval": approval})
         if handoff is not None:

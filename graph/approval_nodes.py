@@ -3,11 +3,15 @@ re-validates the answer, ``apply_approval`` performs the side effect and tells t
 
 ``approval`` has no side effects because LangGraph re-runs an interrupted node from its top on
 resume; the stage transition or limit change happens only in ``apply_approval``, after it.
+The request, the decision and any stage transition are appended to the audit log (who, through
+which channel); the decision is counted in Prometheus and remembered, redacted, in the
+requester's long-term memory.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from langchain_core.messages import ToolMessage
@@ -15,8 +19,9 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
-from errors import ApprovalError
+from errors import ApprovalError, QuantpilotError
 from graph.approvals import (
     STRATEGY_KINDS,
     ApprovalDecision,
@@ -30,8 +35,12 @@ from graph.approvals import (
 from graph.context import GraphContext
 from graph.ladder import APPROVAL_KIND_FOR_STAGE, Stage, check_promotion, parse_stage
 from graph.state import GraphState
+from graph.tool_guard import audit
+from guardrails.redaction import RedactingFilter, redact
 
 _ROUTING_KEYS = ("agent", "tool_call_id", "tool")
+log = logging.getLogger("quantpilot.graph.approvals")
+log.addFilter(RedactingFilter())
 
 
 def is_approval_required(payload: Any) -> bool:
@@ -109,8 +118,13 @@ def request_approval(state: GraphState, runtime: Runtime[GraphContext]) -> Comma
     """Store the pending request (idempotent by id) so every interface can list it, then wait for it."""
     ctx = runtime.context or GraphContext()
     pending = state["pending_approval"] or {}
+    request = _request(pending)
     if ctx.approvals is not None:
-        ctx.approvals.save_request(_request(pending).model_dump())
+        ctx.approvals.save_request(request.model_dump())
+    audit(ctx, request.requester, "approval_requested", f"approval:{request.id}",
+          {"kind": request.kind, "subject": request.subject.model_dump(mode="json", exclude_none=True),
+           "thread_id": request.thread_id, "agent": pending.get("agent"), "tool": pending.get("tool")},
+          channel=request.channel)
     return Command(goto="approval", update={"route": ["request_approval"]})
 
 
@@ -203,6 +217,36 @@ def apply_approval(state: GraphState, runtime: Runtime[GraphContext]) -> Command
                    "details": result.get("details", {})}
     if ctx.approvals is not None:
         ctx.approvals.close(request.id, status, content, ctx.now())
+    _record_decision(ctx, request, decision, status, content)
     message = ToolMessage(content=json.dumps(content, default=str), tool_call_id=pending["tool_call_id"],
                           name=pending.get("tool", "approval"), status="success" if status == "applied" else "error")
     return Command(goto=pending["agent"], update={**update, "messages": [message]})
+
+
+def _record_decision(ctx: GraphContext, request: ApprovalRequest, decision: ApprovalDecision | None, status: str,
+                     content: dict[str, Any]) -> None:
+    """Audit the decision (and the stage transition it made), count it, and remember it for the requester."""
+    actor = decision.approver if decision is not None else "system"
+    channel = decision.channel if decision is not None else ctx.channel
+    verdict = decision.verdict.value if decision is not None else None
+    subject = f"approval:{request.id}"
+    audit(ctx, actor, "approval_decided", subject, {"kind": request.kind, "verdict": verdict, "status": status,
+                                                   "comment": decision.comment if decision else None,
+                                                   "code": content.get("code")}, channel=channel)
+    if content.get("effect") == "stage_transition":
+        audit(ctx, actor, "stage_transition", f"strategy:{content['strategy_id']}",
+              {"from_stage": request.subject.from_stage, "to_stage": content["stage"], "approval_id": request.id,
+               "version": content.get("version")}, channel=channel)
+    ctx.meter().approvals.labels(kind=request.kind, decision=status).inc()
+    if ctx.memory is None:
+        return
+    what = request.subject.strategy_id or request.subject.limit_change_id or request.subject.order_intent_hash
+    target = f" to {request.subject.to_stage}" if request.subject.to_stage else ""
+    text = (f"Approval {request.id} ({request.kind}) for {what}{target}: {status}"
+            + (f" by {decision.approver} via {decision.channel}" if decision else "")
+            + (f"; comment: {decision.comment}" if decision and decision.comment else "") + ".")
+    kind = "rejection" if status == "rejected" else "approval"
+    try:
+        ctx.memory.remember(request.requester, kind, redact(text), {"approval_id": request.id, "status": status})
+    except (QuantpilotError, SQLAlchemyError) as exc:  # the decision stands; only the recollection is lost
+        log.warning("could not remember approval %s: %s", request.id, exc)

@@ -15,39 +15,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.runtime import Runtime
-from langgraph.types import Command
 
-from graph.agent_nodes import make_agent_node, make_tools_node, stop_turn
+from graph.agent_nodes import make_agent_node, make_tools_node
 from graph.agent_spec import AGENT_NAMES, agent_specs
 from graph.approval_nodes import apply_approval, approval, request_approval
 from graph.context import GraphContext
 from graph.routing import Router, keyword_route, model_router
 from graph.state import GraphState
-
-
-def make_supervisor(router: Router):
-    """Route a new request to one agent; end the turn once an agent has answered."""
-
-    def supervisor(state: GraphState, runtime: Runtime[GraphContext]) -> Command:
-        ctx = runtime.context or GraphContext()
-        messages = state.get("messages", [])
-        hops = state.get("hops", 0)
-        target = state.get("next_agent")
-        if target is None and messages and isinstance(messages[-1], HumanMessage):
-            target = router(str(messages[-1].content))
-        if target is None:
-            return Command(goto=END, update={"route": ["supervisor"]})
-        if hops >= ctx.max_hops:
-            return stop_turn("hop_limit", f"I stopped this turn: the request went through {hops} agents "
-                                          "without an answer.", extra={"route": ["supervisor"], "next_agent": None})
-        return Command(goto=target, update={"route": ["supervisor"], "next_agent": None, "hops": hops + 1})
-
-    return supervisor
+from graph.supervisor import make_supervisor
+from guardrails.authorization import ToolPolicy
 
 
 def build_graph(
@@ -56,15 +35,18 @@ def build_graph(
     checkpointer: BaseCheckpointSaver | None,
     router: Router | None = None,
     supervisor_model: BaseChatModel | None = None,
+    tool_policy: Mapping[str, ToolPolicy] | None = None,
 ) -> CompiledStateGraph:
     """Compile the quantpilot graph.
 
     ``agents`` maps each of data, strategy, risk, execution, monitoring to an ``AgentSpec`` (or an
     object with the same attributes, or a ``(model, tools)`` pair). Routing is ``router`` when
-    given, else ``supervisor_model``'s ``route_to`` tool call, else keyword routing. Run it with
+    given, else ``supervisor_model``'s ``route_to`` tool call, else keyword routing. Tool calls are
+    authorised by ``tool_policy`` (default: ``guardrails.authorization.POLICY``). Run it with
     ``context=GraphContext(...)``; approvals need a checkpointer (interrupts are persisted there).
     """
     specs = agent_specs(agents)
+    policy = dict(tool_policy) if tool_policy is not None else None
     owners = {tool.name: spec.name for spec in specs.values() for tool in spec.tools}
     if router is None:
         router = model_router(supervisor_model) if supervisor_model is not None else keyword_route
@@ -72,7 +54,7 @@ def build_graph(
     builder.add_node("supervisor", make_supervisor(router), destinations=(*AGENT_NAMES, END))
     for name, spec in specs.items():
         builder.add_node(name, make_agent_node(spec), destinations=(f"{name}_tools", "supervisor", END))
-        builder.add_node(f"{name}_tools", make_tools_node(spec, owners),
+        builder.add_node(f"{name}_tools", make_tools_node(spec, owners, policy),
                          destinations=(name, "request_approval", "supervisor", END))
     builder.add_node("request_approval", request_approval, destinations=("approval",))
     builder.add_node("approval", approval, destinations=("apply_approval",))

@@ -2,6 +2,8 @@
 
 The live-trading switch, the clock, the ladder criteria and the repositories come from here, so a
 prompt or a tool output cannot change them and a test swaps them by passing another context.
+The audit log, long-term memory and the Prometheus metrics the guardrail nodes write to are here
+too; without an audit log or memory those writes are skipped (unit tests), never faked.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from graph.ladder import LadderCriteria
 
 if TYPE_CHECKING:
     from graph.approvals import ApprovalDecision, ApprovalRequest
+    from memory.audit import AuditLog
     from memory.ladder import ApprovalStore, StrategyRegistry
+    from memory.long_term import Recollection
+    from quant.monitoring.metrics import QuantpilotMetrics
 
 
 def utc_now() -> datetime:
@@ -26,6 +31,28 @@ class ApprovalEffect(Protocol):
     """Applies an approved request (e.g. a risk-limit change); returns a JSON-ready summary."""
 
     def __call__(self, request: ApprovalRequest, decision: ApprovalDecision) -> dict[str, Any]: ...
+
+
+class Memory(Protocol):
+    """Long-term memory as the graph uses it (``memory.long_term.LongTermMemory`` is one)."""
+
+    def remember(self, user_id: str, kind: str, text: str, metadata: Mapping[str, Any] | None = None) -> int: ...
+
+    def recall(self, user_id: str, query: str, k: int = 5) -> list[Recollection]: ...
+
+
+@dataclass(frozen=True)
+class HistoryPolicy:
+    """How much older conversation a model call may carry.
+
+    Besides its system prompt and the current turn, a call carries the thread note (context,
+    recollections, a summary line of what is not shown) and the most recent earlier turns, together
+    at most ``share`` of (prompt + current turn) characters — so a call late in a long thread costs
+    at most ``1 + share`` times the same call in a new thread.
+    """
+
+    share: float = 0.45
+    summary_chars: int = 240
 
 
 @dataclass(frozen=True)
@@ -47,6 +74,18 @@ class GraphContext:
     strategies: StrategyRegistry | None = None
     effects: Mapping[str, ApprovalEffect] = field(default_factory=dict)
     max_hops: int = 6
+    audit: AuditLog | None = None
+    memory: Memory | None = None
+    metrics: QuantpilotMetrics | None = None  # None: the process-wide METRICS
+    history: HistoryPolicy = field(default_factory=HistoryPolicy)
+    recall_k: int = 3
+
+    def meter(self) -> QuantpilotMetrics:
+        if self.metrics is not None:
+            return self.metrics
+        from quant.monitoring.metrics import METRICS
+
+        return METRICS
 
     def now(self) -> datetime:
         value = self.clock()
@@ -54,7 +93,15 @@ class GraphContext:
 
 
 def database_context(database: Any, **overrides: Any) -> GraphContext:
-    """A context backed by Postgres repositories on ``database`` (``memory.db.Database``)."""
+    """A context backed by Postgres on ``database`` (``memory.db.Database``): approvals, strategies, the audit
+    log and pgvector long-term memory (clock shared with the context)."""
+    from memory.audit import AuditLog
+    from memory.embeddings import Embedder
     from memory.ladder import ApprovalStore, StrategyRegistry
+    from memory.long_term import LongTermMemory
 
-    return GraphContext(approvals=ApprovalStore(database), strategies=StrategyRegistry(database), **overrides)
+    clock = overrides.get("clock", utc_now)
+    defaults: dict[str, Any] = {"approvals": ApprovalStore(database), "strategies": StrategyRegistry(database),
+                                "audit": AuditLog(database, clock=clock),
+                                "memory": LongTermMemory(database, Embedder())}
+    return GraphContext(**{**defaults, **overrides})

@@ -19,6 +19,7 @@ from langgraph.types import Command
 from errors import ApprovalError
 from graph.context import GraphContext
 from graph.state import UserRef, new_budget
+from guardrails.redaction import redact
 
 if TYPE_CHECKING:
     from memory.ladder import ThreadStore
@@ -35,6 +36,9 @@ class TurnResult:
     pending_approval: dict[str, Any] | None
     usage: dict[str, Any]
     stop_reason: str | None = None
+    refusal: dict[str, Any] | None = None  # {status: refused, kind, message}: the request itself was refused
+    ungrounded_numbers: list[str] = field(default_factory=list)  # answer numbers no tool result supports
+    untrusted: list[dict[str, Any]] = field(default_factory=list)  # injection findings in tool results
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -141,7 +145,9 @@ def _result(thread_id: str, values: dict[str, Any], before: int, route: list[str
         "output_tokens": sum(u.get("output_tokens", 0) for u in usage_items),
     }
     calls = [{"name": c["name"], "args": c["args"]} for m in ai for c in m.tool_calls]
-    return TurnResult(thread_id, answer, calls, route, pending, usage, values.get("stop_reason"))
+    return TurnResult(thread_id, answer, calls, route, pending, usage, values.get("stop_reason"),
+                      values.get("refusal"), list(values.get("ungrounded_numbers") or []),
+                      list(values.get("untrusted_flags") or []))
 
 
 def stream_turn(
@@ -166,11 +172,13 @@ def stream_turn(
             f"thread {thread_id} waits for a decision on approval {waiting[1]['id']} ({waiting[1]['kind']}); "
             "approve or reject it first", code="approval_pending", details={"approval_id": waiting[1]["id"]},
         )
+    text = redact(text)  # secrets never reach the checkpoint, the thread index or a model
     if threads is not None:
         threads.touch(thread_id, user["id"], text)
     payload = {
         "messages": [HumanMessage(content=text)], "user": user, "budget": new_budget(max_tool_calls, max_usd),
-        "hops": 0, "next_agent": None, "stop_reason": None,
+        "hops": 0, "next_agent": None, "stop_reason": None, "refusal": None, "ungrounded_numbers": [],
+        "untrusted_flags": None, "recollections": [],
     }
     yield from _run(graph, payload, thread_id, context or GraphContext())
 

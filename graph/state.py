@@ -60,6 +60,11 @@ def append_route(left: list[str] | None, right: list[str] | str | None) -> list[
     return [*(left or []), *([right] if isinstance(right, str) else (right or []))]
 
 
+def turn_list(left: list[dict[str, Any]] | None, right: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Items collected during a turn: appended; ``None`` (sent by the runner at each new turn) empties it."""
+    return [] if right is None else [*(left or []), *right]
+
+
 class GraphState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     user: UserRef
@@ -72,4 +77,9 @@ class GraphState(TypedDict, total=False):
     orders: Annotated[list[dict[str, Any]], merge_by_id]
     next_agent: str | None  # set by the supervisor (or a hand-off) for the next hop
     hops: int  # agent hops in this turn (reset each turn), caps hand-off ping-pong
-    stop_reason: str | None  # set when the turn was stopped (budget, hop limit)
+    stop_reason: str | None  # set when the turn was stopped (budget, hop limit, unsafe request)
+    refusal: dict[str, Any] | None  # {status: refused, kind, message} when the request itself was refused
+    ungrounded_numbers: list[str]  # numbers in this turn's answer no tool result supports
+    untrusted_flags: Annotated[list[dict[str, Any]], turn_list]  # injection findings in this turn's tool results
+    recollections: list[dict[str, Any]]  # long-term memories recalled for this turn (kind, score, text)
+    thread_context: dict[str, Any]  # what later requests may refer to ("it"): the last research run

@@ -16,19 +16,22 @@ if TYPE_CHECKING:
     from memory.db import Database
 
 
-def load_agents(settings: Settings, database: Database | None = None, *, user: str = "system") -> Mapping[str, Any]:
+def load_agents(settings: Settings, database: Database | None = None, *, user: str = "system",
+                role: str = "viewer") -> Mapping[str, Any]:
     """The five agents from ``agents.build_agents`` over a ``ToolContext`` on ``database`` (imported here:
-    agents load their models and tools)."""
+    agents load their models and tools). ``user``/``role`` are the defaults; each tool call is re-scoped to
+    the thread's user and role by the graph."""
     try:
         from agents import build_agents
         from tools import ToolContext
     except ImportError as exc:
         raise ConfigError(f"the agents are not available ({exc}); cannot run the agent graph") from exc
-    return build_agents(settings, ToolContext(settings=settings, database=database, user=user))
+    return build_agents(settings, ToolContext(settings=settings, database=database, user=user, role=role))
 
 
 def product_context(settings: Settings, database: Database, channel: str) -> GraphContext:
-    """Repositories on ``database``; live trading exactly as configured (never from state or a prompt)."""
+    """Repositories, audit log and long-term memory on ``database``; live trading exactly as configured
+    (never from state or a prompt)."""
     return database_context(database, live_trading_enabled=settings.live_trading, channel=channel)
 
 

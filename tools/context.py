@@ -6,8 +6,8 @@ one conversation thread) swaps the clock, the broker or the database by passing 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from guardrails.risk_policy import RiskLimits
     from guardrails.trading_state import TradingState
     from memory.db import Database
+    from memory.long_term import LongTermMemory
     from quant.execution.broker import BrokerClient
     from quant.execution.orders import Order, OrderIntent
 
@@ -83,7 +84,10 @@ class ToolContext:
     ``order_gateway`` is the execution path; without one ``place_order`` refuses (fails closed).
     ``data_sources`` is the provider fallback order used when a symbol is not stored yet
     (default: ``settings.data_sources``). ``database`` and ``broker`` may be None: tools that need
-    them answer with a structured ``unavailable`` result instead of failing.
+    them answer with a structured ``unavailable`` result instead of failing. ``user``/``role`` are
+    the person the run acts for; the graph re-scopes them per call from the thread's state
+    (``scoped``), so one set of tools serves every user. ``long_term_memory`` defaults to pgvector
+    memory on ``database`` (``memory()``).
     """
 
     settings: Settings
@@ -91,6 +95,7 @@ class ToolContext:
     clock: Callable[[], datetime] = utc_now
     broker: BrokerClient | None = None
     user: str = "system"
+    role: str = "viewer"
     thread_id: str | None = None
     alert_sink: AlertSink = field(default_factory=RecordingAlertSink)
     data_sources: tuple[str, ...] | None = None
@@ -98,6 +103,24 @@ class ToolContext:
     risk_limits: RiskLimits | None = None
     trading_state: TradingStateStore = field(default_factory=InMemoryTradingState)
     order_gateway: OrderGateway | None = None
+    long_term_memory: LongTermMemory | None = None
+    news_source: Callable[[str], list[dict[str, Any]]] | None = None
+
+    def scoped(self, scope: Mapping[str, Any] | None) -> ToolContext:
+        """This context acting for ``scope`` (``user``, ``role``, ``thread_id``; missing keys keep ours)."""
+        if not scope:
+            return self
+        changes = {k: str(scope[k]) for k in ("user", "role", "thread_id") if scope.get(k)}
+        return replace(self, **changes) if changes else self
+
+    def memory(self) -> LongTermMemory | None:
+        """Long-term memory of this run: the given one, else pgvector memory on the database, else None."""
+        if self.long_term_memory is not None or self.database is None:
+            return self.long_term_memory
+        from memory.embeddings import Embedder
+        from memory.long_term import LongTermMemory
+
+        return LongTermMemory(self.database, Embedder())
 
     def now(self) -> datetime:
         """The session clock's "now", always tz-aware UTC."""

@@ -10,11 +10,11 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
 from errors import NotFoundError
-from tools.backends import require
+from tools.collaborators import require
 from tools.context import ToolContext
 from tools.results import ApprovalRequired, Refusal, ToolResult
 from tools.risk import OrderArgs, to_intent
-from tools.typed_tool import Symbol, ToolArgs, typed_tool
+from tools.typed_tool import Symbol, ToolArgs, context_tool
 
 APPROVAL_CODES = {"APPROVAL_MISSING", "APPROVAL_NOT_GRANTED", "APPROVAL_DOES_NOT_COVER"}
 
@@ -134,4 +134,4 @@ def build_execution_tools(ctx: ToolContext) -> list[BaseTool]:
         ("reconcile_positions", "Differences between expected and actual (default: broker) positions.",
          ReconcileArgs, reconcile_positions),
     ]
-    return [typed_tool(name, text, schema, lambda a, fn=fn: fn(ctx, a)) for name, text, schema, fn in specs]
+    return [context_tool(ctx, name, text, schema, fn) for name, text, schema, fn in specs]

@@ -1,5 +1,10 @@
 """Promotion ladder and long-term memory tools. ``request_promotion`` never promotes: it returns the
-approval request the graph's approval node turns into an ``interrupt()``."""
+approval request the graph's approval node turns into an ``interrupt()``.
+
+A promotion named by a research run registers that run's strategy configuration on the ladder
+(``strategy_key``: strategy name + symbols, parameters hashed), at draft when new, and carries the
+run's metrics as evidence in the ladder's terms (``oos_sharpe``, ``trades``, ``max_drawdown_pct``).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ from typing import Literal
 from langchain_core.tools import BaseTool
 from pydantic import Field, model_validator
 
-from tools.backends import ServiceUnavailable, expected, require
+from errors import ConfigError
+from tools.collaborators import require
 from tools.context import ToolContext
-from tools.results import ApprovalRequired, Summary, compact_value
-from tools.typed_tool import ToolArgs, typed_tool
+from tools.recollection import RecallArgs, recall
+from tools.results import ApprovalRequired, compact_value
+from tools.typed_tool import ToolArgs, context_tool
 
 Stage = Literal["backtested", "paper", "live"]
 APPROVAL_KIND: dict[str, str] = {"backtested": "strategy", "paper": "paper", "live": "live"}
@@ -29,41 +36,63 @@ class PromotionArgs(ToolArgs):
         return self
 
 
-class RecallArgs(ToolArgs):
-    query: str = Field(min_length=2, max_length=500)
-    k: int = Field(default=5, ge=1, le=20)
+def strategy_key(strategy: str, symbols: list[str]) -> str:
+    """The ladder id of a strategy configuration: ``sma_crossover_aapl_msft`` (at most 64 characters)."""
+    return "_".join([strategy, *(s.lower().replace(".", "-") for s in symbols)])[:64]
+
+
+def _flat_params(strategy: str, params: dict) -> dict:
+    """The run's parameters as one configuration (a walk-forward's single-value grid lists unwrapped)."""
+    from quant.strategies.registry import validate_params
+
+    flat = {k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in params.items()}
+    return validate_params(strategy, flat).model_dump(mode="json")
+
+
+def run_evidence(run) -> dict:
+    """The ladder's evidence from a run: out-of-sample Sharpe only from a walk-forward run."""
+    metrics = run.metrics or {}
+    evidence: dict = {"run": compact_value({"run_id": run.id, "kind": run.kind, "status": run.status,
+                                            "strategy": run.strategy, "symbols": run.symbols})}
+    if run.kind == "walkforward" and isinstance(metrics.get("sharpe"), int | float):
+        evidence["oos_sharpe"] = metrics["sharpe"]
+    if isinstance(metrics.get("trades"), int | float):
+        evidence["trades"] = metrics["trades"]
+    if isinstance(metrics.get("max_drawdown"), int | float):
+        evidence["max_drawdown_pct"] = round(abs(metrics["max_drawdown"]) * 100, 4)
+    evidence["metrics"] = compact_value({k: v for k, v in metrics.items() if isinstance(v, int | float)})
+    return evidence
 
 
 def request_promotion(ctx: ToolContext, args: PromotionArgs) -> ApprovalRequired:
     evidence: dict = {"live_trading_enabled": ctx.settings.live_trading} if args.to_stage == "live" else {}
     strategy_id = args.strategy_id
     if args.run_id is not None:
-        try:
-            run = expected("run_store")(require(ctx.database, "database")).get(args.run_id)
-        except ServiceUnavailable as exc:
-            evidence["run"] = {"unavailable": exc.message}
-        else:
-            strategy_id = strategy_id or run.strategy
-            evidence["run"] = compact_value({"run_id": run.id, "kind": run.kind, "status": run.status,
-                                             "strategy": run.strategy, "metrics": run.metrics})
-            evidence.update(compact_value(run.metrics))
+        from memory.ladder import StrategyRegistry
+        from memory.runs import RunStore
+
+        database = require(ctx.database, "database")
+        run = RunStore(database).get(args.run_id)
+        if run.strategy is None:
+            raise ConfigError(f"run {run.id} is a {run.kind} run without a strategy; give a backtest or "
+                              "walk-forward run", details={"run_id": run.id})
+        evidence.update(run_evidence(run))
+        if strategy_id is None:
+            strategy_id = strategy_key(run.strategy, list(run.symbols))
+            registry = StrategyRegistry(database)
+            if registry.get(strategy_id) is None:
+                registry.register(strategy_id, f"{run.strategy} on {', '.join(run.symbols)}", run.strategy,
+                                  _flat_params(run.strategy, dict(run.params)))
     subject = {"strategy_id": strategy_id, "run_id": args.run_id, "to_stage": args.to_stage}
     return ApprovalRequired(kind=APPROVAL_KIND[args.to_stage], subject=subject, evidence=evidence,
                             requested_by=ctx.user, reason=f"promote to {args.to_stage}")
 
 
-def recall(ctx: ToolContext, args: RecallArgs) -> Summary:
-    embedder = expected("embedder")()
-    memory = expected("long_term_memory")(require(ctx.database, "database"), embedder)
-    hits = memory.recall(ctx.user, args.query, k=args.k)
-    return Summary(tool="recall", summary={"query": args.query, "hits": compact_value(hits)})
-
-
 def build_ladder_tools(ctx: ToolContext) -> list[BaseTool]:
     return [
-        typed_tool("request_promotion", "Ask to move a strategy up the ladder (backtested, paper, live). Returns "
-                   "approval_required with the evidence; a human decides.", PromotionArgs,
-                   lambda a: request_promotion(ctx, a)),
-        typed_tool("recall", "Search long-term memory (past runs, decisions, notes) for a query.", RecallArgs,
-                   lambda a: recall(ctx, a)),
+        context_tool(ctx, "request_promotion", "Ask to move a strategy up the ladder (backtested, paper, live). "
+                     "Returns approval_required with the evidence; a human decides.", PromotionArgs,
+                     request_promotion),
+        context_tool(ctx, "recall", "Search long-term memory (past runs, decisions, notes) for a query.",
+                     RecallArgs, recall),
     ]

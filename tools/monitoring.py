@@ -11,7 +11,7 @@ from pydantic import Field
 from errors import QuantpilotError
 from tools.context import ToolContext
 from tools.results import Summary, ToolResult, compact_value
-from tools.typed_tool import ToolArgs, typed_tool
+from tools.typed_tool import ToolArgs, context_tool
 
 ServiceName = Literal["database", "broker", "data", "model", "all"]
 
@@ -124,4 +124,4 @@ def build_monitoring_tools(ctx: ToolContext) -> list[BaseTool]:
         ("generate_daily_summary", "Today's summary: status, health, equity, positions, alerts.", NoArgs,
          generate_daily_summary),
     ]
-    return [typed_tool(name, text, schema, lambda a, fn=fn: fn(ctx, a)) for name, text, schema, fn in specs]
+    return [context_tool(ctx, name, text, schema, fn) for name, text, schema, fn in specs]

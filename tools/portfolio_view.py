@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tools.backends import require
+from tools.collaborators import require
 from tools.context import ToolContext
 
 

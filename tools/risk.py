@@ -12,7 +12,7 @@ from pydantic import Field
 from tools.context import ToolContext
 from tools.portfolio_view import marked_positions
 from tools.results import ApprovalRequired, Summary, ToolResult, compact_value
-from tools.typed_tool import AsOf, Symbol, ToolArgs, typed_tool
+from tools.typed_tool import AsOf, Symbol, ToolArgs, context_tool
 
 
 class OrderArgs(ToolArgs):
@@ -206,4 +206,4 @@ def build_risk_tools(ctx: ToolContext) -> list[BaseTool]:
          LimitChangeArgs, propose_risk_limit_change),
         ("stress_test", "P&L of the current positions under a uniform price shock (%).", StressArgs, stress_test),
     ]
-    return [typed_tool(name, text, schema, lambda a, fn=fn: fn(ctx, a)) for name, text, schema, fn in specs]
+    return [context_tool(ctx, name, text, schema, fn) for name, text, schema, fn in specs]

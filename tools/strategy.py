@@ -5,17 +5,25 @@ service; results are run ids and headline numbers."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
+import pandas as pd
 from langchain_core.tools import BaseTool
 from pydantic import Field, field_validator
 
-from tools.backends import expected, require
+from errors import DataError
+from memory.research import ResearchService
+from memory.research.service import CROSSOVERS, headline
+from quant.strategies import registry
+from tools.collaborators import require
 from tools.context import ToolContext
-from tools.results import Summary, compact_value
-from tools.typed_tool import AsOf, Symbol, ToolArgs, typed_tool
+from tools.grounding import grounded
+from tools.recollection import remember_run
+from tools.results import Summary, Unavailable, compact_value
+from tools.typed_tool import AsOf, Symbol, ToolArgs, context_tool
 
 MAX_SYMBOLS = 50
+MAX_FOLDS_SHOWN = 12
 
 
 class NoArgs(ToolArgs):
@@ -64,7 +72,9 @@ class BacktestArgs(ToolArgs):
 
 
 class WalkForwardArgs(BacktestArgs):
-    n_splits: int = Field(default=5, ge=2, le=50)
+    in_sample_days: int = Field(default=252, ge=20, le=5000, description="bars each fold fits parameters on")
+    out_of_sample_days: int = Field(default=126, ge=5, le=2000, description="bars each fold is scored on")
+    window: Literal["rolling", "anchored"] = "rolling"
 
 
 class MonteCarloArgs(ToolArgs):
@@ -94,71 +104,119 @@ def _bars(ctx: ToolContext, symbols: list[str], as_of, start=None):
     return BarStore(require(ctx.database, "database")).read(symbols, start, as_of=ctx.as_of(as_of))
 
 
-def _runs(ctx: ToolContext):
-    return expected("research_runs")(require(ctx.database, "database"))
+def _research(ctx: ToolContext) -> ResearchService:
+    return ResearchService(require(ctx.database, "database"), artifacts_dir=ctx.settings.artifacts_dir)
+
+
+def _run_headline(run: dict[str, Any]) -> dict[str, Any]:
+    """run_id, what ran on what, and the headline metrics — never curves or trades."""
+    metrics = run.get("metrics") or {}
+    summary = run.get("summary") or {}
+    return {"run_id": run["run_id"], "kind": run["kind"], "status": run["status"], "strategy": run["strategy"],
+            "symbols": run["symbols"], "params": run["params"], "start": summary.get("start"),
+            "end": summary.get("end"), "equity_final": run.get("equity_final") or summary.get("equity_final"),
+            "metrics": {**headline(metrics), "trades": metrics.get("trades")}}
 
 
 def list_strategies(ctx: ToolContext, args: NoArgs) -> Summary:
-    return _summary("list_strategies", {"strategies": expected("list_strategies")()})
+    rows = [{"name": s.name, "description": s.description, "defaults": s.defaults}
+            for s in registry.list_strategies()]
+    return _summary("list_strategies", {"strategies": rows})
 
 
 def compute_features(ctx: ToolContext, args: FeaturesArgs) -> Summary:
-    import pandas as pd
+    from quant.features.features import FeaturePipeline
 
+    (symbol,) = grounded(ctx, [args.symbol])
     as_of = ctx.as_of(args.as_of)
-    # twice the lookback in calendar days covers the bars plus weekends and holidays
-    bars = _bars(ctx, [args.symbol], as_of, start=as_of - pd.Timedelta(days=2 * args.lookback + 30))
-    features = expected("compute_features")(bars.tail(args.lookback))
-    last = features.iloc[-1].to_dict() if len(features) else {}
-    return _summary("compute_features", {"symbol": args.symbol, "as_of": as_of.isoformat(), "rows": len(features),
-                                         "columns": list(features.columns)[:40], "last_row": last})
+    # 1.5 calendar days per bar covers weekends and holidays; +130 bars warm up the longest momentum window
+    bars = _bars(ctx, [symbol], as_of, start=as_of - pd.Timedelta(days=int((args.lookback + 130) * 1.5) + 10))
+    if bars.empty:
+        raise DataError(f"no bars of {symbol} known at {as_of.date()}", details={"symbol": symbol})
+    features = FeaturePipeline().compute(bars).xs(symbol, level="symbol").tail(args.lookback)
+    last = {k: (None if pd.isna(v) else round(float(v), 6)) for k, v in features.iloc[-1].items()}
+    return _summary("compute_features", {"symbol": symbol, "as_of": as_of.isoformat(), "rows": len(features),
+                                         "first_ts": features.index[0].isoformat(),
+                                         "last_ts": features.index[-1].isoformat(), "last_row": last})
 
 
-def load_model(ctx: ToolContext, args: ModelArgs) -> Summary:
-    registry = expected("model_registry")(require(ctx.database, "database"))
-    return _summary("load_model", registry.describe(args.model_id))
+def load_model(ctx: ToolContext, args: ModelArgs) -> Unavailable:
+    return Unavailable(tool="load_model", reason="no model registry is built yet; trained models are not stored",
+                       missing="model registry")
 
 
 def generate_signals(ctx: ToolContext, args: SignalsArgs) -> Summary:
-    params = expected("validate_params")(args.strategy, args.params)
-    strategy = expected("get_strategy")(args.strategy)
+    from quant.backtest.panels import panels_from_bars
+
+    symbols = grounded(ctx, args.symbols)
+    params = registry.validate_params(args.strategy, args.params)
     as_of = ctx.as_of(args.as_of)
-    signals = strategy.signals(_bars(ctx, args.symbols, as_of), **dict(params))
-    latest = signals.iloc[-1].to_dict() if len(signals) else {}
-    return _summary("generate_signals", {"strategy": args.strategy, "as_of": as_of.isoformat(), "latest": latest})
+    bars = _bars(ctx, symbols, as_of)
+    if bars.empty:
+        raise DataError(f"no bars of {', '.join(symbols)} known at {as_of.date()}", details={"symbols": symbols})
+    signals = registry.get_strategy(args.strategy).signals(panels_from_bars(bars), params)
+    latest = signals.ffill().iloc[-1]
+    return _summary("generate_signals", {
+        "strategy": args.strategy, "params": params.model_dump(mode="json"), "as_of": as_of.isoformat(),
+        "signal_ts": signals.index[-1].isoformat(),
+        "latest": {s: (None if pd.isna(v) else float(v)) for s, v in latest.items()}})
 
 
 def backtest_strategy(ctx: ToolContext, args: BacktestArgs) -> Summary:
     cfg, rng = args.strategy_config, args.date_range
-    return _summary("backtest_strategy", _runs(ctx).backtest(cfg.strategy, cfg.symbols, cfg.params, rng.start, rng.end,
-                                                             as_of=ctx.as_of(None), requested_by=ctx.user))
+    symbols = grounded(ctx, cfg.symbols)
+    run = _research(ctx).backtest(cfg.strategy, symbols, cfg.params, rng.start, rng.end,
+                                  as_of=ctx.as_of(None).isoformat(), report=False, created_by=ctx.user)
+    result = _run_headline(run)
+    remember_run(ctx, result)
+    return _summary("backtest_strategy", result)
+
+
+def walk_forward_grid(strategy: str, params: dict[str, Any]) -> dict[str, list[Any]]:
+    """The parameter grid of a walk-forward: given values (lists are searched), else the defaults."""
+    grid = {k: list(v) if isinstance(v, list) else [v] for k, v in params.items()}
+    if grid:
+        return grid
+    defaults = registry.validate_params(strategy, {}).model_dump(mode="json")
+    keys = ("fast", "slow") if strategy in CROSSOVERS else tuple(defaults)
+    return {k: [defaults[k]] for k in keys}
 
 
 def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
     cfg, rng = args.strategy_config, args.date_range
-    return _summary("run_walk_forward", _runs(ctx).walk_forward(cfg.strategy, cfg.symbols, cfg.params, rng.start,
-                                                                rng.end, n_splits=args.n_splits,
-                                                                as_of=ctx.as_of(None), requested_by=ctx.user))
+    symbols = grounded(ctx, cfg.symbols)
+    run = _research(ctx).walk_forward(cfg.strategy, symbols, walk_forward_grid(cfg.strategy, cfg.params), rng.start,
+                                      rng.end, as_of=ctx.as_of(None).isoformat(), window=args.window,
+                                      in_sample_days=args.in_sample_days,
+                                      out_of_sample_days=args.out_of_sample_days, report=False, created_by=ctx.user)
+    result = _run_headline(run)
+    folds = (run.get("summary") or {}).get("folds") or []
+    result.update(out_of_sample=True, n_folds=len(folds),
+                  start=folds[0]["oos_start"] if folds else None, end=folds[-1]["oos_end"] if folds else None,
+                  folds=[{"fold": f["fold"], "params": f["params"], "oos_sharpe": f["metrics"].get("sharpe")}
+                         for f in folds[:MAX_FOLDS_SHOWN]])
+    remember_run(ctx, result)
+    return _summary("run_walk_forward", result)
 
 
 def run_monte_carlo(ctx: ToolContext, args: MonteCarloArgs) -> Summary:
-    return _summary("run_monte_carlo", _runs(ctx).monte_carlo(args.run_id, n_paths=args.n_paths))
+    result = _research(ctx).monte_carlo(args.run_id, n_paths=args.n_paths, created_by=ctx.user)
+    return _summary("run_monte_carlo", result)
 
 
 def compare_runs(ctx: ToolContext, args: CompareArgs) -> Summary:
-    store = expected("run_store")(require(ctx.database, "database"))
-    rows = [{"run_id": r.id, "kind": r.kind, "status": r.status, "strategy": r.strategy, **r.metrics}
-            for r in (store.get(i) for i in args.run_ids)]
-    return _summary("compare_runs", {"runs": rows})
+    return _summary("compare_runs", _research(ctx).compare(args.run_ids))
 
 
 def optimize_portfolio(ctx: ToolContext, args: OptimizeArgs) -> Summary:
     from quant.data.schema import close_panel
+    from quant.portfolio.optimizer import optimize_portfolio as optimise
 
+    symbols = grounded(ctx, args.symbols)
     method = args.method.strip().lower().replace("-", "_").replace(" ", "_")
     as_of = ctx.as_of(args.as_of)
-    prices = close_panel(_bars(ctx, args.symbols, as_of))
-    result = expected("optimize_portfolio")(prices, method, as_of=as_of, lookback_days=args.lookback_days)
+    prices = close_panel(_bars(ctx, symbols, as_of))
+    result = optimise(prices, method, as_of=as_of, lookback_days=args.lookback_days)
     return _summary("optimize_portfolio", result)
 
 
@@ -173,7 +231,8 @@ def build_strategy_tools(ctx: ToolContext) -> list[BaseTool]:
          generate_signals),
         ("backtest_strategy", "Backtest a strategy config over a date range; returns run_id and headline metrics.",
          BacktestArgs, backtest_strategy),
-        ("run_walk_forward", "Walk-forward (out-of-sample) evaluation; returns run_id and OOS metrics.",
+        ("run_walk_forward", "Walk-forward (out-of-sample) evaluation; list-valued params are searched in each "
+         "fold. Returns run_id and out-of-sample metrics.",
          WalkForwardArgs, run_walk_forward),
         ("run_monte_carlo", "Monte Carlo resampling of a stored run's returns; percentiles of outcomes.",
          MonteCarloArgs, run_monte_carlo),
@@ -181,4 +240,4 @@ def build_strategy_tools(ctx: ToolContext) -> list[BaseTool]:
          "risk_parity, ...) from prices known at as_of.", OptimizeArgs, optimize_portfolio),
         ("compare_runs", "Side-by-side headline metrics of stored runs.", CompareArgs, compare_runs),
     ]
-    return [typed_tool(name, text, schema, lambda a, fn=fn: fn(ctx, a)) for name, text, schema, fn in specs]
+    return [context_tool(ctx, name, text, schema, fn) for name, text, schema, fn in specs]

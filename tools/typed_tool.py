@@ -2,8 +2,12 @@
 
 The run function gets the validated argument model and returns a ``ToolResult`` (or another result
 model). Errors the services raise on purpose become structured results, so the model sees
-``{"status": "error", "code": ..., "message": ...}`` rather than a traceback; invalid arguments
-are rejected by the schema with pydantic's message naming the field.
+``{"status": "error", "code": ..., "message": ...}`` rather than a traceback; an unknown symbol is
+a ``refused`` result naming close matches; invalid arguments are rejected by the schema with
+pydantic's message naming the field.
+
+``context_tool`` binds a tool to a ``ToolContext`` and re-scopes it per call: the graph passes the
+thread's user, role and thread id in ``config["configurable"][SCOPE_KEY]``.
 """
 
 from __future__ import annotations
@@ -14,12 +18,17 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import StructuredTool
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from errors import QuantpilotError
-from tools.backends import ServiceUnavailable
-from tools.results import MAX_RESULT_CHARS, Failure, Unavailable
+from tools.collaborators import ServiceUnavailable
+from tools.context import ToolContext
+from tools.grounding import UNKNOWN_SYMBOL, UnknownSymbols
+from tools.results import MAX_RESULT_CHARS, Failure, Refusal, Unavailable
+
+SCOPE_KEY = "quantpilot_scope"  # configurable key: {"user", "role", "thread_id"} of the calling thread
 
 _SYMBOL = re.compile(r"^[A-Z^][A-Z0-9.\-=^]{0,14}$")
 
@@ -51,6 +60,17 @@ def dump(result: BaseModel | dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(result, default=str))
 
 
+def _guarded(name: str, run: Callable[[], BaseModel | dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return dump(run())
+    except UnknownSymbols as exc:
+        return dump(Refusal(tool=name, codes=[UNKNOWN_SYMBOL], message=exc.message, details=_small(exc.details)))
+    except ServiceUnavailable as exc:
+        return dump(Unavailable(tool=name, reason=exc.message, missing=exc.details.get("missing")))
+    except QuantpilotError as exc:
+        return dump(Failure(tool=name, code=exc.code, message=exc.message, details=_small(exc.details)))
+
+
 def typed_tool(
     name: str,
     description: str,
@@ -61,13 +81,24 @@ def typed_tool(
 
     def call(**kwargs: Any) -> dict[str, Any]:
         args = args_schema.model_validate(kwargs)
-        try:
-            result = dump(run(args))
-        except ServiceUnavailable as exc:
-            result = dump(Unavailable(tool=name, reason=exc.message, missing=exc.details.get("missing")))
-        except QuantpilotError as exc:
-            result = dump(Failure(tool=name, code=exc.code, message=exc.message, details=_small(exc.details)))
-        return result
+        return _guarded(name, lambda: run(args))
+
+    return StructuredTool.from_function(func=call, name=name, description=description, args_schema=args_schema)
+
+
+def context_tool(
+    ctx: ToolContext,
+    name: str,
+    description: str,
+    args_schema: type[ToolArgs],
+    run: Callable[[ToolContext, Any], BaseModel | dict[str, Any]],
+) -> StructuredTool:
+    """Like ``typed_tool``, calling ``run(ctx, args)`` with ``ctx`` scoped to the calling thread's user."""
+
+    def call(config: RunnableConfig, **kwargs: Any) -> dict[str, Any]:
+        args = args_schema.model_validate(kwargs)
+        scoped = ctx.scoped((config or {}).get("configurable", {}).get(SCOPE_KEY))
+        return _guarded(name, lambda: run(scoped, args))
 
     return StructuredTool.from_function(func=call, name=name, description=description, args_schema=args_schema)
 

@@ -8,10 +8,16 @@ import pytest
 
 from errors import ApprovalError
 from graph.approval_service import ApprovalService
-from graph.build import build_graph
 from graph.runner import run_turn
 from tests.integration.graph.conftest import LIVE_EVIDENCE, PAPER_EVIDENCE
-from tests.unit.graph.scripted import agents_with, approval_tool, call, calls_then_answer, tool_payloads
+from tests.unit.graph.scripted import (
+    agents_with,
+    approval_tool,
+    call,
+    calls_then_answer,
+    scripted_graph,
+    tool_payloads,
+)
 
 USER = {"id": "alice", "role": "trader"}
 
@@ -20,7 +26,7 @@ def promotion_graph(checkpointer, to_stage: str, evidence: dict, strategy_id: st
     kind = {"backtested": "strategy", "paper": "paper", "live": "live"}[to_stage]
     tool = approval_tool("request_promotion", kind, {"strategy_id": strategy_id, "to_stage": to_stage}, evidence)
     model = calls_then_answer([call("request_promotion", note=f"promote to {to_stage}")])
-    return build_graph(agents_with({"strategy": model}, {"strategy": [tool]}), checkpointer=checkpointer)
+    return scripted_graph(agents_with({"strategy": model}, {"strategy": [tool]}), checkpointer=checkpointer)
 
 
 def test_paper_promotion_waits_for_approval_then_moves_the_strategy(checkpointer, context, stores, strategy_at,
@@ -227,9 +233,9 @@ def test_a_risk_limit_change_is_applied_by_its_registered_effect_only_after_appr
         return {"limit": "max_position_pct", "now": 15.0}
 
     ctx = replace(context, effects={"risk_limit": apply_limit})
-    tool = approval_tool("propose_limit_change", "risk_limit", {"limit_change_id": "lc_1"},
+    tool = approval_tool("propose_risk_limit_change", "risk_limit", {"limit_change_id": "lc_1"},
                          {"limit": "max_position_pct", "from": 10.0, "to": 15.0})
-    graph = build_graph(agents_with({"risk": calls_then_answer([call("propose_limit_change")])},
+    graph = scripted_graph(agents_with({"risk": calls_then_answer([call("propose_risk_limit_change")])},
                                     {"risk": [tool]}), checkpointer=checkpointer)
     turn = run_turn(graph, thread_id, USER, "raise my position risk limit to 15%", context=ctx)
     assert turn.pending_approval["kind"] == "risk_limit" and applied == []

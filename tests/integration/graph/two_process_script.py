@@ -8,15 +8,14 @@ import sys
 
 
 def _graph(database):
-    from graph.build import build_graph
     from memory.checkpoint import postgres_checkpointer
     from tests.integration.graph.conftest import PAPER_EVIDENCE
-    from tests.unit.graph.scripted import agents_with, approval_tool, call, calls_then_answer
+    from tests.unit.graph.scripted import agents_with, approval_tool, call, calls_then_answer, scripted_graph
 
     tool = approval_tool("request_promotion", "paper", {"strategy_id": "sma_aapl", "to_stage": "paper"},
                          PAPER_EVIDENCE)
     model = calls_then_answer([call("request_promotion", note="to paper")])
-    return build_graph(agents_with({"strategy": model}, {"strategy": [tool]}),
+    return scripted_graph(agents_with({"strategy": model}, {"strategy": [tool]}),
                        checkpointer=postgres_checkpointer(database))
 
 

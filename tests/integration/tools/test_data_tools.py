@@ -73,10 +73,20 @@ def test_quality_report_of_a_loaded_symbol(loaded):
     assert result["n_rows"] == len(MarketDataService(loaded).show("AAPL"))
 
 
-def test_unknown_symbol_is_a_not_found_result(loaded):
-    result = _tools(loaded)["validate_data_quality"].invoke({"symbol": "NOPE"})
-    assert result["status"] == "error"
-    assert result["code"] == "not_found"
+def test_a_misspelt_symbol_is_refused_naming_the_stored_close_match(loaded):
+    result = _tools(loaded)["validate_data_quality"].invoke({"symbol": "APPL"})
+    assert result["status"] == "refused"
+    assert result["codes"] == ["unknown_symbol"]
+    assert result["details"]["unknown"] == {"APPL": ["AAPL"]}
+
+
+def test_a_symbol_no_source_can_load_is_refused_as_unknown_with_the_failures(loaded):
+    ctx = ToolContext(settings=Settings(), database=loaded, clock=lambda: NOW, data_sources=("bundled",),
+                      allow_network=False)
+    result = all_tools(ctx)["fetch_historical_data"].invoke({"symbol": "MSFTT"})
+    assert result["status"] == "refused" and result["codes"] == ["unknown_symbol"]
+    assert result["details"]["unknown"] == {"MSFTT": ["MSFT"]}
+    assert result["details"]["tried"] == ["bundled"]
 
 
 def test_data_health_counts_stored_symbols(loaded):
@@ -93,19 +103,27 @@ def test_portfolio_optimisation_on_stored_prices(loaded):
     assert sum(weights.values()) == pytest.approx(1.0)
 
 
-def test_promotion_of_a_stored_run_names_its_strategy_and_carries_its_metrics(database):
+def test_promotion_of_a_walk_forward_run_registers_its_configuration_with_ladder_evidence(database):
+    from memory.ladder import StrategyRegistry
     from memory.runs import RunStore
 
     store = RunStore(database)
-    run_id = store.create("walk_forward", strategy="sma_crossover", symbols=["AAPL"])
-    store.finish(run_id, metrics={"oos_sharpe": 1.3, "n_trades": 42})
+    run_id = store.create("walkforward", strategy="sma_crossover", symbols=["AAPL"],
+                          params={"fast": [5], "slow": [30]})
+    store.finish(run_id, metrics={"sharpe": 1.3, "trades": 42, "max_drawdown": 0.125})
     other = store.create("backtest", strategy="sma_crossover", symbols=["AAPL"])
     store.finish(other, metrics={"sharpe": 0.7})
     tools = _tools(database)
     promotion = tools["request_promotion"].invoke({"run_id": run_id, "to_stage": "paper"})
     assert promotion["status"] == "approval_required"
-    assert promotion["subject"]["strategy_id"] == "sma_crossover"
+    assert promotion["subject"]["strategy_id"] == "sma_crossover_aapl"
     assert promotion["evidence"]["oos_sharpe"] == 1.3
+    assert promotion["evidence"]["trades"] == 42
+    assert promotion["evidence"]["max_drawdown_pct"] == 12.5
+    registered = StrategyRegistry(database).get("sma_crossover_aapl")
+    assert registered.stage == "draft" and registered.params == {"fast": 5, "slow": 30, "allow_short": False}
+    backtest_only = tools["request_promotion"].invoke({"run_id": other, "to_stage": "paper"})
+    assert "oos_sharpe" not in backtest_only["evidence"]  # in-sample Sharpe is never out-of-sample evidence
     compared = tools["compare_runs"].invoke({"run_ids": [run_id, other]})
     assert [row["run_id"] for row in compared["summary"]["runs"]] == [run_id, other]
     assert compared["summary"]["runs"][1]["sharpe"] == 0.7

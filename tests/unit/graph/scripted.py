@@ -14,6 +14,8 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool, StructuredTool
 
 from graph.agent_spec import AGENT_NAMES, AgentSpec
+from graph.build import build_graph
+from guardrails.authorization import POLICY, Role, ToolPolicy
 
 _ids = itertools.count(1)
 
@@ -95,3 +97,13 @@ def agents_with(models: dict[str, BaseChatModel] | None = None, tools: dict[str,
 
 def tool_payloads(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     return [json.loads(m.content) for m in messages if isinstance(m, ToolMessage)]
+
+
+# The production allow-list plus one read-only echo tool per agent (``<agent>_lookup``).
+SCRIPTED_POLICY: dict[str, ToolPolicy] = {
+    **POLICY, **{f"{name}_lookup": ToolPolicy(Role.VIEWER, frozenset({name})) for name in AGENT_NAMES}}
+
+
+def scripted_graph(agents, **kwargs: Any):
+    """``build_graph`` authorising the scripted echo tools too (everything else as in production)."""
+    return build_graph(agents, tool_policy=kwargs.pop("tool_policy", SCRIPTED_POLICY), **kwargs)

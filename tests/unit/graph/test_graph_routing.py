@@ -9,7 +9,6 @@ from langchain_core.messages import AIMessage
 
 from errors import ConfigError
 from graph.agent_spec import AGENT_NAMES
-from graph.build import build_graph
 from graph.context import GraphContext
 from graph.routing import keyword_route, model_router
 from graph.runner import ChatSession, FinalEvent, StepEvent, ToolCallEvent, ToolResultEvent, run_turn
@@ -21,6 +20,7 @@ from tests.unit.graph.scripted import (
     call,
     calls_then_answer,
     echo_tool,
+    scripted_graph,
     tool_payloads,
 )
 
@@ -44,7 +44,7 @@ def _messages(graph, thread_id):
 
 @pytest.mark.parametrize("agent", AGENT_NAMES)
 def test_each_request_is_routed_to_its_agent_which_uses_its_own_tool(agent):
-    graph = build_graph(agents_with(), checkpointer=in_memory_checkpointer())
+    graph = scripted_graph(agents_with(), checkpointer=in_memory_checkpointer())
 
     turn = run_turn(graph, _thread(), USER, REQUESTS[agent])
 
@@ -60,7 +60,7 @@ def test_keyword_router_follows_forced_prefix_and_defaults_to_monitoring():
 
 def test_a_supervisor_model_routes_by_its_route_to_tool_call():
     chooser = ScriptedChatModel(respond=lambda m: AIMessage(content="", tool_calls=[call("route_to", agent="risk")]))
-    graph = build_graph(agents_with(), checkpointer=in_memory_checkpointer(), supervisor_model=chooser)
+    graph = scripted_graph(agents_with(), checkpointer=in_memory_checkpointer(), supervisor_model=chooser)
 
     turn = run_turn(graph, _thread(), USER, "load prices for AAPL")  # keywords would say data
 
@@ -72,30 +72,31 @@ def test_a_supervisor_model_answering_nonsense_falls_back_to_keywords():
     assert model_router(chooser)("load prices for AAPL") == "data"
 
 
-def test_a_call_to_another_agents_tool_is_refused_with_an_error_tool_message():
+def test_a_call_to_another_agents_tool_is_refused_by_the_authorisation_policy():
     sneaky = calls_then_answer([call("execution_lookup", text="place it")])
-    graph = build_graph(agents_with({"data": sneaky}), checkpointer=in_memory_checkpointer())
+    graph = scripted_graph(agents_with({"data": sneaky}), checkpointer=in_memory_checkpointer())
     thread = _thread()
 
     turn = run_turn(graph, thread, USER, "load prices for AAPL")
 
     refusal = tool_payloads(_messages(graph, thread))[-1]
-    assert refusal["code"] == "tool_not_allowed"
-    assert "belongs to the execution agent" in refusal["message"]
+    assert refusal["status"] == "refused" and refusal["code"] == "agent_not_allowed"
+    assert refusal["details"]["owners"] == ["execution"]
     assert "execution_tools" not in turn.route and turn.route[1:3] == ["data", "data_tools"]
 
 
-def test_an_invented_tool_name_is_refused_listing_the_agents_tools():
-    graph = build_graph(agents_with({"risk": calls_then_answer([call("delete_everything")])}),
+def test_an_invented_tool_name_is_refused_as_not_in_the_allow_list():
+    graph = scripted_graph(agents_with({"risk": calls_then_answer([call("delete_everything")])}),
                         checkpointer=in_memory_checkpointer())
     thread = _thread()
     run_turn(graph, thread, USER, "risk limits please")
     refusal = tool_payloads(_messages(graph, thread))[-1]
-    assert refusal["code"] == "tool_not_allowed" and "risk_lookup" in refusal["message"]
+    assert refusal["status"] == "refused" and refusal["code"] == "unknown_tool"
+    assert "delete_everything" in refusal["message"]
 
 
 def test_invalid_tool_arguments_come_back_as_an_error_result_not_a_crash():
-    graph = build_graph(agents_with({"data": calls_then_answer([call("data_lookup", text={"not": "a string"})])}),
+    graph = scripted_graph(agents_with({"data": calls_then_answer([call("data_lookup", text={"not": "a string"})])}),
                         checkpointer=in_memory_checkpointer())
     thread = _thread()
     run_turn(graph, thread, USER, "load prices")
@@ -104,7 +105,7 @@ def test_invalid_tool_arguments_come_back_as_an_error_result_not_a_crash():
 
 def test_an_agent_can_hand_a_request_to_another_agent():
     handoff = calls_then_answer([call("route_to", agent="risk", request="check limits first")])
-    graph = build_graph(agents_with({"execution": handoff}), checkpointer=in_memory_checkpointer())
+    graph = scripted_graph(agents_with({"execution": handoff}), checkpointer=in_memory_checkpointer())
 
     turn = run_turn(graph, _thread(), USER, "buy 10 AAPL")
 
@@ -113,7 +114,7 @@ def test_an_agent_can_hand_a_request_to_another_agent():
 
 def test_the_turn_stops_cleanly_when_the_tool_call_budget_is_spent():
     greedy = calls_then_answer(*[[call("data_lookup", text=str(i))] for i in range(10)])
-    graph = build_graph(agents_with({"data": greedy}), checkpointer=in_memory_checkpointer())
+    graph = scripted_graph(agents_with({"data": greedy}), checkpointer=in_memory_checkpointer())
     thread = _thread()
 
     turn = run_turn(graph, thread, USER, "load prices", max_tool_calls=3)
@@ -130,7 +131,7 @@ def test_the_turn_stops_cleanly_when_the_dollar_budget_is_spent():
     costly = calls_then_answer(*[[call("data_lookup", text=str(i))] for i in range(10)], tokens=1000)
     agents = agents_with({"data": costly})
     agents["data"] = agents["data"].__class__(**{**agents["data"].__dict__, "usd_per_1k_tokens": 0.02})
-    graph = build_graph(agents, checkpointer=in_memory_checkpointer())
+    graph = scripted_graph(agents, checkpointer=in_memory_checkpointer())
 
     turn = run_turn(graph, _thread(), USER, "load prices", max_usd=0.05)  # 3 model calls = $0.06
 
@@ -140,7 +141,7 @@ def test_the_turn_stops_cleanly_when_the_dollar_budget_is_spent():
 
 
 def test_the_budget_resets_at_each_turn():
-    graph = build_graph(agents_with(), checkpointer=in_memory_checkpointer())
+    graph = scripted_graph(agents_with(), checkpointer=in_memory_checkpointer())
     session = ChatSession(graph, USER)
     first, second = session.send("load prices", max_tool_calls=1), session.send("load prices", max_tool_calls=1)
     assert (first.stop_reason, second.stop_reason) == (None, None)
@@ -148,7 +149,7 @@ def test_the_budget_resets_at_each_turn():
 
 
 def test_stream_shows_steps_tool_calls_and_results_and_ends_with_the_result():
-    graph = build_graph(agents_with(), checkpointer=in_memory_checkpointer())
+    graph = scripted_graph(agents_with(), checkpointer=in_memory_checkpointer())
 
     events = list(ChatSession(graph, USER).stream("what is my risk exposure"))
 
@@ -161,7 +162,7 @@ def test_stream_shows_steps_tool_calls_and_results_and_ends_with_the_result():
 
 def test_an_approval_request_without_an_approval_store_is_refused_not_lost():
     tool = approval_tool("request_promotion", "paper", {"strategy_id": "s1", "to_stage": "paper"}, {})
-    graph = build_graph(agents_with({"strategy": calls_then_answer([call("request_promotion")])},
+    graph = scripted_graph(agents_with({"strategy": calls_then_answer([call("request_promotion")])},
                                     {"strategy": [tool]}), checkpointer=in_memory_checkpointer())
     thread = _thread()
     turn = run_turn(graph, thread, USER, "promote s1 to paper", context=GraphContext())
@@ -173,10 +174,10 @@ def test_the_graph_refuses_an_incomplete_agent_mapping():
     agents = agents_with()
     del agents["risk"]
     with pytest.raises(ConfigError, match="risk"):
-        build_graph(agents, checkpointer=None)
+        scripted_graph(agents, checkpointer=None)
 
 
 def test_agents_may_be_given_as_model_and_tools_pairs():
     pairs = {name: (calls_then_answer(), [echo_tool(f"{name}_lookup")]) for name in AGENT_NAMES}
-    turn = run_turn(build_graph(pairs, checkpointer=in_memory_checkpointer()), _thread(), USER, "status please")
+    turn = run_turn(scripted_graph(pairs, checkpointer=in_memory_checkpointer()), _thread(), USER, "status please")
     assert turn.answer == "answer: nothing to do"
