@@ -6,8 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 export PYENV_VERSION ?= 3.12.1
+.DEFAULT_GOAL := demo
 
-.PHONY: demo test lint soak bench lock clean-venv
+.PHONY: demo test lint soak lock clean-venv
+
+# optional fragments: peer benchmarks (Makefile.bench) and the browser for e2e tests (Makefile.browser)
+-include Makefile.bench
+-include Makefile.browser
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.12" >&2; exit 2; }
@@ -28,14 +33,11 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # pytest exits 5 when it collected nothing: not a failure of the code under test
-test: lint
+test: lint $(if $(wildcard Makefile.browser),browser)
 	$(BIN)/python -m pytest -q; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
 
 soak: $(STAMP)
 	$(BIN)/python -m pytest -q -m soak --run-soak
-
-bench: $(STAMP)
-	$(BIN)/python benchmarks/ingest.py
 
 # re-resolve the dependency set and rewrite the lock (needs the package index)
 lock: $(BIN)/python
