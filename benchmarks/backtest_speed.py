@@ -7,8 +7,10 @@ Workloads (goals in brackets, measured on the shared 2-core machine):
 - the event engine on 1,000,000 synthetic bars [>= 5M bars/s] (compiled path; the on_bar hook
   path is timed on 100,000 bars and scaled).
 - walk-forward: 10 folds × 174 pairs × 20 stocks [< 2 s].
-Run: `.venv/bin/python benchmarks/backtest_speed.py [--repeats 7]`. Every timing function is
-importable; each returns the JSON record it prints.
+Run: `.venv/bin/python benchmarks/backtest_speed.py [--repeats 7] [--workload grid] [--quick]`.
+``benchmarks/run_all.py`` runs each workload in its own process (so each peak RSS is its own).
+``--quick``: small inputs, 1 repeat (a smoke run; its figures mean nothing). Every timing
+function is importable; each returns a summary dict and prints JSON lines.
 """
 
 from __future__ import annotations
@@ -119,26 +121,39 @@ def time_walk_forward(panels: dict[str, pd.DataFrame], repeats: int = 3) -> dict
     return {"seconds": timing[0]}
 
 
+WORKLOADS = ("grid", "sma", "sma_bundled_closes", "event", "walk_forward")
+
+
+def run_workload(name: str, repeats: int, quick: bool) -> dict:
+    """One workload by name; ``quick`` shrinks the inputs (2 symbols × 400 bars, 20,000 event bars)."""
+    synthetic = gbm_ohlc(400, 2) if quick else gbm_ohlc()
+    if name == "grid":
+        return time_grid(synthetic, repeats)
+    if name == "sma":
+        return time_sma_crossover(synthetic, repeats)
+    if name == "sma_bundled_closes":
+        closes = sp500_closes()
+        return time_sma_crossover({"close": closes.iloc[-400:, :2] if quick else closes}, repeats, "sp500 closes")
+    if name == "event":
+        return time_event_engine(20_000, 2_000, repeats) if quick else time_event_engine(repeats=repeats)
+    if name == "walk_forward":
+        return time_walk_forward(gbm_ohlc(252 + 10 * 63, 2) if quick else synthetic, repeats)
+    raise SystemExit(f"unknown workload {name!r}; one of {', '.join(WORKLOADS)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--workload", choices=WORKLOADS, action="append",
+                        help="run only this workload (repeatable); default: all, the grid first")
+    parser.add_argument("--quick", action="store_true", help="small inputs, 1 repeat")
     args = parser.parse_args()
+    repeats = 1 if args.quick else args.repeats
     began = time.perf_counter()
-    synthetic = gbm_ohlc()
     # the grid first: the process's peak RSS then shows the grid, not the 1M-bar event data
-    summary = {"grid": time_grid(synthetic), "sma": time_sma_crossover(synthetic, args.repeats),
-               "sma_bundled_closes": time_sma_crossover({"close": sp500_closes()}, args.repeats, "sp500 closes"),
-               "event": time_event_engine(), "walk_forward": time_walk_forward(synthetic)}
-    print(f"SMA 10/50, 20 × 8,313 bars, next-open fills: fused {summary['sma']['fused_s'] * 1e3:.2f} ms, "
-          f"engine {summary['sma']['engine_s'] * 1e3:.2f} ms (goal <= 2 ms)")
-    print(f"grid: {summary['grid']['backtests']} backtests at {summary['grid']['backtests_per_s']:,.0f}/s "
-          f"(goal >= 30,000/s); traced peak {summary['grid']['traced_peak_mb']:.1f} MB, process peak RSS "
-          f"{summary['grid']['peak_rss_mb']:.0f} MB ({summary['grid']['peak_rss_before_mb']:.0f} MB before the grid; "
-          "goal < 300 MB)")
-    print(f"event engine: {summary['event']['compiled_bars_per_s'] / 1e6:.1f}M bars/s compiled (goal >= 5M), "
-          f"{summary['event']['hook_bars_per_s'] / 1e3:.0f}k bars/s with a Python on_bar hook")
-    print(f"walk-forward 10 folds × 174 pairs × 20 stocks: {summary['walk_forward']['seconds']:.3f} s (goal < 2 s)")
-    print(f"total benchmark time {time.perf_counter() - began:.1f} s")
+    for name in args.workload or WORKLOADS:
+        run_workload(name, repeats if name.startswith("sma") else min(repeats, 3), args.quick)
+    print(f"total benchmark time {time.perf_counter() - began:.1f} s", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@ The bundled stocks are closes only, so close is used as open, high and low (back
 OHLC); market orders fill at the next bar's "open", i.e. the next close. The synthetic workload
 runs ``SYNTHETIC_BARS`` (default 200,000) real OHLC bars and also reports the time scaled
 linearly to 1,000,000 bars (backtrader's loop is linear in bars; a full 1M run takes minutes).
-Run: .venv-peers/bin/python -m benchmarks.peers.backtrader_sma [n_synthetic_bars]
+Run: .venv-peers/bin/python -m benchmarks.peers.backtrader_sma [n_synthetic_bars] [--quick]
+(``--quick``: 2 stocks' last 500 days and 5,000 synthetic bars, 1 repeat.)
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 
 import backtrader as bt
 import pandas as pd
@@ -43,8 +44,10 @@ def run_one(frame: pd.DataFrame) -> float:
     return cerebro.broker.getvalue()
 
 
-def stock_frames() -> list[pd.DataFrame]:
+def stock_frames(quick: bool = False) -> list[pd.DataFrame]:
     closes = sp500_closes()
+    if quick:
+        closes = closes.iloc[-500:, :2]
     frames = []
     for symbol in closes.columns:
         c = closes[symbol]
@@ -53,19 +56,30 @@ def stock_frames() -> list[pd.DataFrame]:
 
 
 def main() -> None:
-    n_synthetic = int(sys.argv[1]) if len(sys.argv) > 1 else SYNTHETIC_BARS
-    frames = stock_frames()
-    values = [run_one(f) for f in frames]
-    assert all(v > 0 for v in values)
-    timing = median_seconds(lambda: [run_one(f) for f in frames], repeats=3, warmup=False)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n_synthetic_bars", nargs="?", type=int, default=None)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    n_synthetic = args.n_synthetic_bars or (5_000 if args.quick else SYNTHETIC_BARS)
+    repeats = 1 if args.quick else 3
+    frames = stock_frames(args.quick)
+    values: list[float] = []
+
+    def run_stocks() -> None:
+        values[:] = [run_one(f) for f in frames]
+
+    # no untimed warm-up: backtrader compiles nothing, and one run takes ~50 s on a loaded machine
+    timing = median_seconds(run_stocks, repeats=repeats, warmup=False)
+    assert len(values) == len(frames) and all(v > 0 for v in values)
     emit("sma_10_50_crossover_20_stocks", f"backtrader {bt.__version__}", timing,
-         bars=int(sum(len(f) for f in frames)), repeats=3, note="close used as open/high/low")  # fmt: skip
+         bars=int(sum(len(f) for f in frames)), symbols=len(frames), repeats=repeats,
+         fills="next bar's open (= next close)", note="close used as open/high/low")  # fmt: skip
     bars = synthetic_bars(n_synthetic, seed=1)
-    timing = median_seconds(lambda: run_one(bars), repeats=3, warmup=False)
+    timing = median_seconds(lambda: run_one(bars), repeats=repeats, warmup=False)
     scale = TARGET_BARS / n_synthetic
     emit("event_loop_sma_crossover_synthetic_bars", f"backtrader {bt.__version__}", timing, bars=n_synthetic,
-         seconds_scaled_to_1m_bars=round(timing[0] * scale, 3),
-         cpu_seconds_scaled_to_1m_bars=round(timing[1] * scale, 3), repeats=3)  # fmt: skip
+         seconds_scaled_to_1m_bars=round(timing[0] * scale, 3), bars_per_s=round(n_synthetic / timing[0]),
+         cpu_seconds_scaled_to_1m_bars=round(timing[1] * scale, 3), repeats=repeats)  # fmt: skip
 
 
 if __name__ == "__main__":

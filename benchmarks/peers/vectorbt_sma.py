@@ -1,10 +1,13 @@
 """vectorbt: SMA 10/50 crossover on the 20 bundled stocks, and the 174-pair × 20-stock grid.
 
 Signals and fills on close (vectorbt's from_signals executes at the close; no open needed).
-Run: .venv-peers/bin/python -m benchmarks.peers.vectorbt_sma
+Run: .venv-peers/bin/python -m benchmarks.peers.vectorbt_sma [--quick]
+(``--quick``: the last 500 days, 2 stocks, 1 repeat.)
 """
 
 from __future__ import annotations
+
+import argparse
 
 import vectorbt as vbt
 
@@ -34,16 +37,24 @@ def sma_grid(close):
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
     close = sp500_closes()
+    if args.quick:
+        close = close.iloc[-500:, :2]
+    sma_repeats, grid_repeats = (1, 1) if args.quick else (7, 3)
     returns = sma_crossover(close)
     assert returns.shape == (close.shape[1],)
     emit("sma_10_50_crossover_20_stocks", f"vectorbt {vbt.__version__}",
-         median_seconds(lambda: sma_crossover(close), repeats=7), bars=int(close.size), repeats=7)  # fmt: skip
+         median_seconds(lambda: sma_crossover(close), repeats=sma_repeats), bars=int(close.size),
+         symbols=int(close.shape[1]), repeats=sma_repeats, fills="same close")  # fmt: skip
     assert len(PAIRS) == 174
     grid = sma_grid(close)
     assert grid.shape == (174 * close.shape[1],)
     emit("sma_grid_174_pairs_x_20_stocks", f"vectorbt {vbt.__version__}",
-         median_seconds(lambda: sma_grid(close), repeats=3), backtests=int(grid.shape[0]), repeats=3)  # fmt: skip
+         median_seconds(lambda: sma_grid(close), repeats=grid_repeats), backtests=int(grid.shape[0]),
+         repeats=grid_repeats)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -15,9 +15,19 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+RESULTS = Path(__file__).resolve().parents[2] / "bench-results"
+INDICATOR_SEED = 2  # synthetic_bars seed of the indicator workload (ours and the peers')
+INDICATOR_QUICK_BARS = 20_000
+
+
+def talib_reference_path(n_bars: int) -> Path:
+    """Where TA-Lib's indicator values for ``synthetic_bars(n_bars, seed=INDICATOR_SEED)`` are stored."""
+    return RESULTS / f"talib_reference_{n_bars}_bars.npz"
 
 
 def sp500_closes() -> pd.DataFrame:

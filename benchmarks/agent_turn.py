@@ -1,0 +1,185 @@
+"""Agent turn overhead: quantpilot's graph vs a plain LangGraph graph of the same shape, one run.
+
+A turn is supervisor -> one agent -> one tool -> answer, with a scripted chat model (no network,
+no LLM; ``benchmarks/agent_graphs.py``). Variants: no checkpointer, in memory, and PostgresSaver
+on the embedded server (``memory.db.connect`` on a temporary QUANTPILOT_HOME). quantpilot is
+timed through ``graph.runner.run_turn`` (what every interface calls) and, to show what the runner
+itself costs, through ``graph.invoke``; without a checkpointer only ``invoke`` is possible (the
+runner reads the thread's state). Also the interrupt/resume pair (a tool asks for an approval;
+quantpilot stores it, through ``ApprovalStore`` + ``AuditLog`` on Postgres) and turn 200 vs turn 1
+of one long thread. Every turn but the long thread's is on a new thread. One JSON line per
+figure (p50/p95 wall ms, p50 CPU ms). Goals: quantpilot adds <= 50 % (ours/plain p50 <= 1.5);
+turn 200 <= 1.5 × turn 1.
+Run: `.venv/bin/python benchmarks/agent_turn.py [--turns 100] [--thread-turns 200] [--quick]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ["QUANTPILOT_HOME"] = tempfile.mkdtemp(prefix="quantpilot-bench-turn-")
+os.environ["QUANTPILOT_DB_KEEP_RUNNING"] = "false"
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("QUANTPILOT_DATABASE_URL", None)
+
+from langchain_core.messages import HumanMessage  # noqa: E402
+from langgraph.types import Command  # noqa: E402
+
+from benchmarks.agent_graphs import ASK_APPROVAL, InMemoryApprovals, plain_graph, quantpilot_graph  # noqa: E402
+from graph.approvals import ApprovalDecision  # noqa: E402
+from graph.context import GraphContext  # noqa: E402
+from graph.runner import resume_turn, run_turn  # noqa: E402
+from graph.state import new_budget  # noqa: E402
+
+USER = {"id": "bench", "role": "trader"}
+TEXT = "what is the last close of AAPL"
+
+
+def _thread() -> dict[str, Any]:
+    return {"configurable": {"thread_id": f"thr_{uuid.uuid4().hex[:16]}"}}
+
+
+def runner_payload(text: str) -> dict[str, Any]:
+    """The input ``graph.runner.stream_turn`` sends at each new turn (for the ``invoke`` timings)."""
+    return {"messages": [HumanMessage(content=text)], "user": USER, "budget": new_budget(), "hops": 0,
+            "next_agent": None, "stop_reason": None, "refusal": None, "ungrounded_numbers": [],
+            "untrusted_flags": None, "recollections": []}
+
+
+def sample(run: Callable[[], Any], n: int, warmup: int = 3) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of ``n`` calls after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        run()
+    wall, cpu = [], []
+    for _ in range(n):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        run()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return wall, cpu
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def emit_latency(workload: str, peer: str, wall: list[float], cpu: list[float], **extra: Any) -> dict:
+    record = {"workload": workload, "peer": peer, "seconds": round(statistics.median(wall), 6),
+              "cpu_seconds": round(statistics.median(cpu), 6), "p50_ms": round(pct(wall, 0.5) * 1e3, 2),
+              "p95_ms": round(pct(wall, 0.95) * 1e3, 2), "cpu_p50_ms": round(pct(cpu, 0.5) * 1e3, 2),
+              "n": len(wall), "load_avg_1m": round(os.getloadavg()[0], 2), **extra}
+    print(json.dumps(record), flush=True)
+    return record
+
+
+def time_turns(variant: str, checkpointer: Any, context: GraphContext, n: int) -> None:
+    ours, plain = quantpilot_graph(checkpointer), plain_graph(checkpointer)
+    workload = f"agent_turn_{variant}"
+    if checkpointer is not None:
+        emit_latency(workload, "quantpilot run_turn",
+                     *sample(lambda: run_turn(ours, _thread()["configurable"]["thread_id"], USER, TEXT,
+                                              context=context), n))
+    emit_latency(workload, "quantpilot graph.invoke",
+                 *sample(lambda: ours.invoke(runner_payload(TEXT), _thread(), context=context), n))
+    emit_latency(workload, "plain langgraph", *sample(lambda: plain.invoke({"messages": [HumanMessage(TEXT)]},
+                                                                            _thread()), n))
+
+
+def _decision(approval_id: str) -> dict[str, Any]:
+    return ApprovalDecision(approval_id=approval_id, verdict="approved", approver="approver", channel="cli",
+                            decided_at=datetime.now(UTC)).model_dump(mode="json")
+
+
+def time_interrupt_resume(variant: str, checkpointer: Any, context: GraphContext, n: int) -> None:
+    """The turn that stops at the approval interrupt, then the resume that answers it (each timed)."""
+    ours, plain = quantpilot_graph(checkpointer, ASK_APPROVAL), plain_graph(checkpointer, ASK_APPROVAL)
+    for peer, interrupt_once, resume_once in (
+        ("quantpilot run_turn/resume_turn",
+         lambda tid: run_turn(ours, tid, USER, TEXT, context=context).pending_approval,
+         lambda tid, pending: resume_turn(ours, tid, _decision(pending["id"]), context=context)),
+        ("plain langgraph",
+         lambda tid: plain.invoke({"messages": [HumanMessage(TEXT)]}, {"configurable": {"thread_id": tid}}),
+         lambda tid, _: plain.invoke(Command(resume={"verdict": "approved"}), {"configurable": {"thread_id": tid}})),
+    ):
+        walls: dict[str, list[float]] = {"interrupt": [], "resume": []}
+        cpus: dict[str, list[float]] = {"interrupt": [], "resume": []}
+        for i in range(n + 2):
+            tid = _thread()["configurable"]["thread_id"]
+            start, start_cpu = time.perf_counter(), time.process_time()
+            pending = interrupt_once(tid)
+            mid, mid_cpu = time.perf_counter(), time.process_time()
+            resume_once(tid, pending)
+            end, end_cpu = time.perf_counter(), time.process_time()
+            if i >= 2:  # two warm-up pairs
+                walls["interrupt"].append(mid - start)
+                cpus["interrupt"].append(mid_cpu - start_cpu)
+                walls["resume"].append(end - mid)
+                cpus["resume"].append(end_cpu - mid_cpu)
+        for step in ("interrupt", "resume"):
+            emit_latency(f"agent_{step}_{variant}", peer, walls[step], cpus[step])
+
+
+def time_long_thread(variant: str, checkpointer: Any, context: GraphContext, turns: int) -> None:
+    """One thread of ``turns`` turns: median of the first 10 turns vs the last 10 (first/last 5 if short)."""
+    k = 10 if turns >= 40 else 5
+    ours, plain = quantpilot_graph(checkpointer), plain_graph(checkpointer)
+    for peer, turn in (("quantpilot run_turn", lambda tid: run_turn(ours, tid, USER, TEXT, context=context)),
+                       ("plain langgraph", lambda tid: plain.invoke({"messages": [HumanMessage(TEXT)]},
+                                                                   {"configurable": {"thread_id": tid}}))):
+        tid = _thread()["configurable"]["thread_id"]
+        wall, cpu = sample(lambda: turn(tid), turns, warmup=0)  # noqa: B023
+        first, last = statistics.median(wall[:k]), statistics.median(wall[-k:])
+        record = {"workload": f"agent_long_thread_{variant}", "peer": peer, "turns": turns, "window": k,
+                  "first_turns_ms": round(first * 1e3, 2), "last_turns_ms": round(last * 1e3, 2),
+                  "first_turns_cpu_ms": round(statistics.median(cpu[:k]) * 1e3, 2),
+                  "last_turns_cpu_ms": round(statistics.median(cpu[-k:]) * 1e3, 2),
+                  "last_over_first": round(last / first, 3), "load_avg_1m": round(os.getloadavg()[0], 2)}
+        print(json.dumps(record), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=100, help="timed turns per variant")
+    parser.add_argument("--thread-turns", type=int, default=200, help="turns of the long thread")
+    parser.add_argument("--quick", action="store_true", help="5 turns, a 20-turn thread, in memory only")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgresSaver variant")
+    args = parser.parse_args()
+    turns, thread_turns = (5, 20) if args.quick else (args.turns, args.thread_turns)
+    from memory.checkpoint import in_memory_checkpointer
+
+    memory_context = GraphContext(approvals=InMemoryApprovals())
+    time_turns("no_checkpointer", None, memory_context, turns)
+    time_turns("in_memory", in_memory_checkpointer(), memory_context, turns)
+    time_interrupt_resume("in_memory", in_memory_checkpointer(), memory_context, turns)
+    time_long_thread("in_memory", in_memory_checkpointer(), memory_context, thread_turns)
+    if args.quick or args.no_postgres:
+        return
+    from config import Settings
+    from memory.audit import AuditLog
+    from memory.checkpoint import postgres_checkpointer
+    from memory.db import connect
+    from memory.ladder import ApprovalStore
+
+    database = connect(Settings())
+    saver = postgres_checkpointer(database)
+    pg_context = GraphContext(approvals=ApprovalStore(database), audit=AuditLog(database))
+    time_turns("postgres", saver, pg_context, turns)
+    time_interrupt_resume("postgres", saver, pg_context, turns)
+    time_long_thread("postgres", saver, pg_context, thread_turns)
+
+
+if __name__ == "__main__":
+    main()
