@@ -21,7 +21,8 @@ from graph.agent_spec import AGENT_NAMES
 Router = Callable[[str], str]
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
-    "data": ("price", "prices", "bar", "bars", "data", "quote", "load", "ohlc", "history", "symbols", "volume"),
+    "data": ("price", "prices", "bar", "bars", "data", "quote", "load", "ohlc", "history", "symbols", "volume", "news",
+             "headlines"),
     "strategy": ("strategy", "strategies", "backtest", "walk-forward", "signal", "optimi", "parameter",
                  "promote", "promotion", "sharpe", "indicator"),
     "risk": ("risk", "limit", "limits", "var", "exposure", "drawdown", "stress", "kill switch", "breaker"),

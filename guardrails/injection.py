@@ -101,7 +101,9 @@ def _visible(match: re.Match[str]) -> str:
     return f"[U+{ord(match.group()):04X}]"
 
 
-_MARKERS = re.compile(r"<\||\|>|<<|>>|\[/?\s*(?:inst|sys)\s*\]", re.IGNORECASE)
+_MARKERS = re.compile(
+    r"<\||\|>|<<|>>|\[/?\s*(?:inst|sys)\s*\]|</?\s*(?:system|instructions?|assistant|user)\s*>", re.IGNORECASE
+)
 # Angle brackets become single guillemets and square brackets parentheses: readable, but inert.
 _DEFANG = str.maketrans({"<": "\u2039", ">": "\u203a", "[": "(", "]": ")"})
 
