@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from prometheus_client import Counter, Histogram
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import ExpiringValue
@@ -28,6 +29,7 @@ from api.security import (
     SecurityHeadersMiddleware,
     UnexpectedErrorMiddleware,
 )
+from api.web import routes as web
 from config import Settings, get_settings
 from memory.db import Database
 from memory.users import UserStore
@@ -120,8 +122,9 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
     if database is not None:
         _attach_services(app, database, api_settings)
     install_error_handlers(app)
-    for module in (health, data, market_data, backtests, users):
+    for module in (health, data, market_data, backtests, users, web):
         app.include_router(module.router)
+    app.mount("/web/static", StaticFiles(directory=web.STATIC_DIR), name="web-static")
     # add_middleware puts the last one outermost: headers wrap everything, including 413 and 500 answers.
     app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=api_settings.max_body_bytes)

@@ -1,0 +1,127 @@
+"""State-changing forms of the web pages; each is a CSRF check, a role check, then one service call.
+
+Roles are the API's: approving or rejecting needs approver (and ``ApprovalService`` adds its own
+rules, e.g. a live promotion needs an approver other than the requester); the kill switch needs
+approver (as the ``set_kill_switch`` tool); proposing a limit change or asking to resume needs trader
+and takes effect only after its own approval. htmx requests get an HTML fragment; plain form posts
+are redirected back to the page they came from.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from api.web.chat import web_chat
+from api.web.rendering import WebRoute, render
+from api.web.session import SessionDep, WebError, check_csrf, role_required
+from memory.users import Role
+
+router = APIRouter(route_class=WebRoute)
+ApprovalId = Annotated[str, Path(pattern=r"^apr_[A-Za-z0-9_-]{1,60}$")]
+ProposalId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,80}$")]
+
+
+def _answer(request: Request, session, back: str, template: str, **context) -> Response:
+    if request.headers.get("HX-Request") == "true":
+        return render(request, template, session, **context)
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/approvals/{approval_id}/approve")
+async def approve(request: Request, session: SessionDep, approval_id: ApprovalId) -> Response:
+    form = await check_csrf(request, session)
+    role_required(session, Role.APPROVER, "approving")
+    chat = await run_in_threadpool(web_chat, request.app)
+    comment = str(form.get("comment") or "").strip() or None
+    outcome = await run_in_threadpool(chat.approval_service().approve, approval_id, session.user.name, "web",
+                                      comment)
+    return _answer(request, session, "/web/approvals", "_decision.html", outcome=outcome)
+
+
+@router.post("/approvals/{approval_id}/reject")
+async def reject(request: Request, session: SessionDep, approval_id: ApprovalId) -> Response:
+    form = await check_csrf(request, session)
+    role_required(session, Role.APPROVER, "rejecting")
+    comment = str(form.get("comment") or "").strip()
+    if not comment:
+        raise WebError(400, "say why you reject (the agent is told)")
+    chat = await run_in_threadpool(web_chat, request.app)
+    outcome = await run_in_threadpool(chat.approval_service().reject, approval_id, session.user.name, "web",
+                                      comment)
+    return _answer(request, session, "/web/approvals", "_decision.html", outcome=outcome)
+
+
+def _execution(request: Request):
+    from memory.execution_service import ExecutionService
+    from memory.paper_broker import PaperBroker
+
+    database = request.app.state.database
+    return ExecutionService(database, PaperBroker(database), channel="web")
+
+
+@router.post("/controls/kill-switch")
+async def kill_switch(request: Request, session: SessionDep) -> Response:
+    form = await check_csrf(request, session)
+    role_required(session, Role.APPROVER, "the kill switch")
+    reason = str(form.get("reason") or "").strip() or "kill switch from the web page"
+    service = await run_in_threadpool(_execution, request)
+    report = await run_in_threadpool(lambda: service.kill_switch_on(
+        actor=session.user.name, channel="web", reason=reason[:200], flatten=form.get("flatten") == "on"))
+    return _answer(request, session, "/web/controls", "_notice.html",
+                   message=f"trading is {report.state.status.value}; {len(report.canceled)} open orders canceled")
+
+
+@router.post("/controls/resume-request")
+async def resume_request(request: Request, session: SessionDep) -> Response:
+    form = await check_csrf(request, session)
+    role_required(session, Role.TRADER, "asking to resume trading")
+    reason = str(form.get("reason") or "").strip()
+    if not reason:
+        raise WebError(400, "say why trading should resume")
+    service = await run_in_threadpool(_execution, request)
+    approval_id = await run_in_threadpool(lambda: service.request_resume(
+        actor=session.user.name, channel="web", reason=reason[:200]))
+    return _answer(request, session, "/web/controls", "_notice.html",
+                   message=f"resume requested: approval {approval_id} waits on the Approvals page")
+
+
+@router.post("/controls/resume/{approval_id}")
+async def resume(request: Request, session: SessionDep, approval_id: ApprovalId) -> Response:
+    await check_csrf(request, session)
+    role_required(session, Role.TRADER, "resuming trading")
+    service = await run_in_threadpool(_execution, request)
+    state = await run_in_threadpool(lambda: service.resume(approval_id, actor=session.user.name, channel="web"))
+    return _answer(request, session, "/web/controls", "_notice.html",
+                   message=f"trading is {state.status.value} (approval {approval_id})")
+
+
+@router.post("/controls/limits")
+async def propose_limit(request: Request, session: SessionDep) -> Response:
+    from memory.trading_state import RiskLimitStore
+
+    form = await check_csrf(request, session)
+    role_required(session, Role.TRADER, "proposing a risk limit change")
+    name, value = str(form.get("limit") or ""), str(form.get("value") or "").strip()
+    if not name or not value:
+        raise WebError(400, "choose a limit and give its new value")
+    store = RiskLimitStore(request.app.state.database)
+    _, approval_id = await run_in_threadpool(lambda: store.propose(
+        {name: value}, requested_by=session.user.name, channel="web", reason=str(form.get("reason") or "")[:200]))
+    return _answer(request, session, "/web/controls", "_notice.html",
+                   message=f"proposed {name} = {value}: approval {approval_id} waits on the Approvals page")
+
+
+@router.post("/controls/limits/{proposal_id}/apply")
+async def apply_limit(request: Request, session: SessionDep, proposal_id: ProposalId) -> Response:
+    from memory.trading_state import RiskLimitStore
+
+    await check_csrf(request, session)
+    role_required(session, Role.TRADER, "applying an approved limit change")
+    store = RiskLimitStore(request.app.state.database)
+    limits = await run_in_threadpool(store.apply, proposal_id)
+    return _answer(request, session, "/web/controls", "_notice.html",
+                   message=f"limits in force now: {limits.model_dump(mode='json')}")

@@ -1,0 +1,127 @@
+"""The web chat's engine: one product graph per app, turns streamed as Server-Sent Events.
+
+``WebChat`` holds the compiled graph (Postgres checkpointer), its ``GraphContext`` (channel "web")
+and the thread index; ``ApprovalService`` decisions go through the same graph so a waiting thread
+resumes. A turn runs ``graph.runner.stream_turn`` on its own thread; its events cross to the
+event loop through an ``asyncio.Queue`` and leave as ``event: <kind>`` / ``data: <json>`` frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from errors import ApprovalError, QuantpilotError
+
+log = logging.getLogger("quantpilot.web")
+THREAD_ID = re.compile(r"^thr_[A-Za-z0-9_-]{4,60}$")
+_DONE = object()
+
+
+@dataclass(frozen=True)
+class WebChat:
+    """The graph, its run context and the thread index the web pages use."""
+
+    graph: Any  # langgraph CompiledStateGraph
+    context: Any  # graph.context.GraphContext
+    threads: Any  # memory.ladder.ThreadStore
+
+    @classmethod
+    def from_settings(cls, database) -> WebChat:
+        """The product graph on ``database`` with the configured agents (offline planner by default)."""
+        from config import get_settings
+        from graph.wiring import product_context, product_graph
+        from memory.ladder import ThreadStore
+
+        settings = get_settings()
+        return cls(product_graph(settings, database), product_context(settings, database, channel="web"),
+                   ThreadStore(database))
+
+    def approval_service(self):
+        from graph.approval_service import ApprovalService
+
+        return ApprovalService(self.context.approvals, self.graph, self.context)
+
+    def new_thread_id(self) -> str:
+        return f"thr_web_{uuid.uuid4().hex[:16]}"
+
+    def owns(self, thread_id: str, user_name: str) -> bool:
+        """Whether ``thread_id`` is new or was started by ``user_name`` (threads are private)."""
+        from errors import NotFoundError
+
+        try:
+            return self.threads.get(thread_id).user_id == user_name
+        except NotFoundError:
+            return True
+
+    def turn(self, thread_id: str, user_name: str, role: str, text: str) -> Iterator[Any]:
+        from graph.runner import stream_turn
+
+        return stream_turn(self.graph, thread_id, {"id": user_name, "role": role}, text, context=self.context,
+                           threads=self.threads)
+
+
+_lock = threading.Lock()
+
+
+def web_chat(app) -> WebChat:
+    """The app's ``WebChat`` (tests set ``app.state.web_chat``); built on first use otherwise."""
+    chat = getattr(app.state, "web_chat", None)
+    if chat is None:
+        with _lock:
+            chat = getattr(app.state, "web_chat", None)
+            if chat is None:
+                chat = app.state.web_chat = WebChat.from_settings(app.state.database)
+    return chat
+
+
+def sse(kind: str, data: dict[str, Any]) -> str:
+    """One SSE frame; JSON never contains a raw newline, so one ``data:`` line suffices."""
+    return f"event: {kind}\ndata: {json.dumps(data, default=str)}\n\n"
+
+
+async def stream_events(events: Callable[[], Iterator[Any]], render: Callable[[Any], tuple[str, dict]]
+                        ) -> AsyncIterator[str]:
+    """Run ``events()`` on a worker thread; yield each event as an SSE frame (``render`` -> kind, data).
+
+    A refusal (``QuantpilotError``, e.g. a thread waiting for an approval) becomes an ``error`` frame
+    with its message; anything else is logged and reported without details. ``done`` closes the stream.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+
+    def produce() -> None:
+        def put(item: Any) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        try:
+            for event in events():
+                put(event)
+        except ApprovalError as exc:
+            put(("error", {"message": str(exc), "code": exc.code if hasattr(exc, "code") else None}))
+        except QuantpilotError as exc:
+            put(("error", {"message": str(exc)}))
+        except Exception:  # noqa: BLE001 - the page gets a generic message; the log gets the traceback
+            log.exception("web chat turn failed")
+            put(("error", {"message": "internal error while running the turn; it has been logged"}))
+        finally:
+            put(_DONE)
+
+    threading.Thread(target=produce, name="web-chat-turn", daemon=True).start()
+    while True:
+        item = await queue.get()
+        if item is _DONE:
+            yield sse("done", {})
+            return
+        if isinstance(item, tuple):
+            yield sse(*item)
+            continue
+        kind, data = render(item)
+        yield sse(kind, data)

@@ -1,0 +1,142 @@
+"""What each dashboard page shows, read from the service layer (memory/, graph/) in one call per page.
+
+Every function takes the database (and what else it needs) and returns a plain dict for a template;
+nothing here renders HTML or knows about requests. The paper account is the book shown: the web
+pages never reach a live broker.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from memory.db import Database
+
+ROLE_ACTIONS = {"viewer": "read every page", "trader": "chat, propose limit changes, ask to resume",
+                "approver": "approve or reject, kill switch", "admin": "everything"}
+
+
+def _execution(database: Database, channel: str = "web"):
+    from memory.execution_service import ExecutionService
+    from memory.paper_broker import PaperBroker
+
+    return ExecutionService(database, PaperBroker(database), channel=channel)
+
+
+def overview(database: Database) -> dict[str, Any]:
+    """Equity, cash, P&L (realized/unrealized, dollars), gross exposure (% of equity), trading state, pending."""
+    from memory.execution_service import generate_daily_summary
+
+    service = _execution(database)
+    summary = generate_daily_summary(service).to_dict()
+    limits = service.limits.current()
+    return {"summary": summary, "risk": summary["risk"], "limits": limits.model_dump(mode="json"),
+            "transitions": service.states.transitions(5)}
+
+
+def strategies(database: Database) -> dict[str, Any]:
+    """Each strategy's stage, version and parameters; its transitions; the evidence of its latest approval."""
+    from memory.ladder import ApprovalStore, StrategyRegistry
+
+    registry, approvals = StrategyRegistry(database), ApprovalStore(database)
+    latest: dict[str, Any] = {}
+    for record in reversed(approvals.list()):  # oldest first, so the newest request wins
+        strategy_id = record.subject.get("strategy_id")
+        if strategy_id:
+            latest[strategy_id] = record
+    rows = []
+    for strategy in registry.list():
+        approval = latest.get(strategy.id)
+        rows.append({"strategy": strategy, "transitions": registry.transitions(strategy.id),
+                     "approval": approval, "evidence": _evidence(approval.evidence) if approval else {}})
+    return {"rows": rows}
+
+
+def _evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    """The ladder's evidence keys first (oos_sharpe, trades, max_drawdown_pct, paper_*), nested values as JSON."""
+    return {k: (json.dumps(v, default=str) if isinstance(v, dict | list) else v) for k, v in evidence.items()}
+
+
+def positions(database: Database) -> dict[str, Any]:
+    """Paper positions (quantity, average entry, mark, market value and unrealized P&L in dollars) and orders."""
+    from memory.orders import OrderRepository
+    from memory.paper_broker import PaperBroker
+
+    broker = PaperBroker(database)
+    rows = []
+    for p in broker.get_positions():
+        bar = broker.latest_bar(p.symbol)
+        mark = bar.close if bar is not None else p.avg_entry_price
+        rows.append({"symbol": p.symbol, "qty": p.qty, "avg_entry_usd": p.avg_entry_price, "mark_usd": mark,
+                     "value_usd": p.qty * mark, "unrealized_usd": p.qty * (mark - p.avg_entry_price)})
+    orders = OrderRepository(database).list(limit=50)
+    return {"positions": rows, "orders": orders, "ledger": broker.ledger()}
+
+
+def runs(database: Database) -> dict[str, Any]:
+    from memory.runs import RunStore
+
+    return {"runs": RunStore(database).list(limit=100)}
+
+
+def run_detail(database: Database, run_id: int) -> dict[str, Any]:
+    """One run with its metrics and a plotly figure (JSON) of its equity curve when stored."""
+    from memory.runs import RunStore
+
+    record = RunStore(database).get(run_id)
+    return {"run": record, "figure": equity_figure(record.artifacts, f"{record.strategy or record.kind} — run "
+                                                                     f"{record.id}"),
+            "has_report": report_path(record.artifacts) is not None}
+
+
+def equity_figure(artifacts: dict[str, Any], title: str) -> str | None:
+    """Plotly figure JSON of the stored equity parquet (one line per column, dollars), or None."""
+    path = artifacts.get("equity")
+    if not path or not Path(path).is_file():
+        return None
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    equity = pd.read_parquet(path)
+    frame = equity.to_frame() if isinstance(equity, pd.Series) else equity
+    fig = go.Figure([go.Scatter(x=frame.index, y=frame[c], mode="lines", name=str(c)) for c in frame.columns])
+    fig.update_layout(title=title, yaxis_title="equity, USD", margin={"l": 60, "r": 20, "t": 50, "b": 40},
+                      height=380, template="plotly_white")
+    return fig.to_json().replace("</", "<\\/")  # inert inside the page's <script type="application/json">
+
+
+def report_path(artifacts: dict[str, Any]) -> Path | None:
+    path = artifacts.get("report")
+    return Path(path) if path and Path(path).is_file() else None
+
+
+def approvals(database: Database) -> dict[str, Any]:
+    from graph.approval_service import ApprovalService
+    from memory.ladder import ApprovalStore
+
+    service = ApprovalService(ApprovalStore(database))
+    items = service.list()
+    return {"pending": [a for a in items if a.status == "pending"],
+            "decided": [a for a in items if a.status != "pending"][:50]}
+
+
+def controls(database: Database) -> dict[str, Any]:
+    """Trading state with its last transitions, the limits in force and the pending limit proposals."""
+    from guardrails.risk_policy import RiskLimits
+
+    service = _execution(database)
+    state = service.states.current()
+    limits = service.limits.current().model_dump(mode="json")
+    editable = {name: field.description or "" for name, field in RiskLimits.model_fields.items()
+                if name != "allowed_symbols"}
+    return {"state": state, "transitions": service.states.transitions(10), "limits": limits, "editable": editable,
+            "pending": service.limits.pending()}
+
+
+def health(database: Database) -> dict[str, Any]:
+    from memory.health import run_health_checks
+
+    report = run_health_checks(database, today=datetime.now(UTC).date())
+    return {"report": report.to_dict()}

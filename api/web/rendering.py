@@ -1,0 +1,79 @@
+"""Rendering for the web pages: the Jinja2 environment, the pages' CSP, and ``WebRoute``, which turns a
+``WebError`` or a ``QuantpilotError`` raised by a page into a readable answer instead of JSON.
+
+A page's CSP allows only this origin's scripts and styles (htmx and chat.js are static files; no
+inline script runs). The run page adds inline styles for plotly, which injects a stylesheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from api.errors import status_for
+from api.web.session import CSRF_FIELD, WebError, WebSession
+from errors import QuantpilotError
+
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+CHART_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+# A stored report is self-contained (plotly inlined): it may run its own scripts, sandboxed in an opaque
+# origin, so it can neither read the session cookie nor call this site.
+REPORT_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+              "img-src data:; font-src data:; frame-ancestors 'none'")
+
+templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+NAV = (("overview", "/web/", "Overview"), ("chat", "/web/chat", "Chat"), ("strategies", "/web/strategies",
+       "Strategies"), ("positions", "/web/positions", "Positions"), ("runs", "/web/runs", "Runs"),
+       ("approvals", "/web/approvals", "Approvals"), ("controls", "/web/controls", "Controls"),
+       ("health", "/web/health", "System health"))
+
+
+def render(request: Request, name: str, session: WebSession | None, *, status: int = 200, csp: str = PAGE_CSP,
+           **context: Any) -> Response:
+    """Render template ``name`` with the session (user, CSRF token) and the navigation."""
+    response = templates.TemplateResponse(request, name, {"session": session, "nav": NAV, "csrf_field": CSRF_FIELD,
+                                                          **context}, status_code=status)
+    response.headers["Content-Security-Policy"] = csp
+    return response
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    """401 sends a person to the log-in page (htmx: ``HX-Redirect``); other refusals render the message."""
+    if status == 401 and request.method == "GET" and not _is_htmx(request):
+        return RedirectResponse(f"/web/login?next={quote(request.url.path)}", status_code=303)
+    if _is_htmx(request) or request.headers.get("Accept", "").startswith("text/event-stream"):
+        response = render(request, "_error.html", None, status=status, message=message)
+        if status == 401:
+            response.headers["HX-Redirect"] = "/web/login"
+        return response
+    return render(request, "error.html", None, status=status, message=message)
+
+
+class WebRoute(APIRoute):
+    """An ``APIRoute`` whose refusals come back as pages or fragments, not JSON envelopes."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except WebError as exc:
+                return error_response(request, exc.status, exc.message)
+            except QuantpilotError as exc:
+                return error_response(request, status_for(exc), str(exc))
+
+        return handle
