@@ -1,0 +1,97 @@
+"""Each benchmark module imports and runs its smallest workload (``--quick``); no timing asserts.
+
+Scripts run as subprocesses, as ``benchmarks/run_all.py`` runs them, and their JSON lines are
+checked for the workloads they promise and for facts that do not depend on the machine's speed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
+
+
+def run_quick(*argv: str, python: str = sys.executable, timeout: int = 240) -> list[dict]:
+    done = subprocess.run([python, *argv, "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(Path.home()),
+                               "NUMBA_CACHE_DIR": str(ROOT / ".numba-cache")})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def by_workload(records: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in records:
+        out.setdefault(r["workload"], []).append(r)
+    return out
+
+
+@pytest.mark.parametrize("workload,expected", [
+    ("grid", "sma_grid_174_pairs_x_20_stocks"),
+    ("sma", "sma_10_50_crossover_20_stocks"),
+    ("event", "event_loop_sma_crossover_synthetic_bars"),
+    ("walk_forward", "walk_forward_10_folds_174_pairs_x_20_stocks"),
+])
+def test_each_backtest_workload_runs_quick_and_reports_wall_and_cpu_time(workload, expected):
+    records = run_quick("-W", "ignore::FutureWarning", "benchmarks/backtest_speed.py", "--workload", workload)
+
+    assert records and {r["workload"] for r in records} == {expected}
+    assert all(r["seconds"] > 0 and r["cpu_seconds"] >= 0 and "load_avg_1m" in r for r in records)
+
+
+def test_the_quick_grid_runs_every_valid_pair_on_both_symbols():
+    (grid,) = run_quick("benchmarks/backtest_speed.py", "--workload", "grid")
+
+    valid_pairs = sum(1 for f in range(5, 51, 5) for s in range(20, 201, 10) if f < s)
+    assert grid["backtests"] == valid_pairs * 2
+
+
+def test_our_indicators_run_quick_and_equal_the_reference_values():
+    records = by_workload(run_quick("benchmarks/indicators.py"))
+
+    assert {"indicator_rsi14", "indicator_macd_12_26_9", "indicator_bbands_20_2", "indicator_atr14",
+            "indicator_ema20", "indicators_all_five", "indicator_equality"} <= set(records)
+    (equality,) = records["indicator_equality"]
+    assert equality["equal"] is True
+    assert all(part["compared"] > 0 for part in equality["per_output"].values())
+
+
+def test_agent_turn_runs_quick_for_quantpilot_and_plain_langgraph():
+    records = by_workload(run_quick("benchmarks/agent_turn.py"))
+
+    assert {r["peer"] for r in records["agent_turn_in_memory"]} == {
+        "quantpilot run_turn", "quantpilot graph.invoke", "plain langgraph"}
+    assert {r["peer"] for r in records["agent_interrupt_in_memory"]} == {
+        "quantpilot run_turn/resume_turn", "plain langgraph"}
+    assert all(r["p95_ms"] >= r["p50_ms"] > 0 for rs in records.values() for r in rs if "p50_ms" in r)
+    assert len(records["agent_long_thread_in_memory"]) == 2
+
+
+@pytest.mark.slow
+def test_ingest_runs_quick_on_a_fresh_embedded_postgres():
+    records = by_workload(run_quick("benchmarks/ingest.py"))
+
+    first = records["ingest_bundled_stocks"]
+    assert {r["peer"] for r in first} == {"executemany insert", "pandas to sql", "plain copy",
+                                          "quantpilot BarStore.upsert"}
+    assert len({r["rows"] for r in first}) == 1 and first[0]["rows"] > 0
+    assert records["ingest_rerun_bundled_stocks"][0]["rows"] == first[0]["rows"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not PEERS_PYTHON.exists(), reason="no .venv-peers (make -f Makefile.bench bench-peers-venv)")
+@pytest.mark.parametrize("module,expected", [
+    ("benchmarks.peers.indicators", {"indicators_all_five", "indicator_rsi14"}),
+    ("benchmarks.peers.vectorbt_sma", {"sma_10_50_crossover_20_stocks", "sma_grid_174_pairs_x_20_stocks"}),
+    ("benchmarks.peers.backtrader_sma", {"sma_10_50_crossover_20_stocks", "event_loop_sma_crossover_synthetic_bars"}),
+])
+def test_each_peer_benchmark_runs_quick_in_the_peers_venv(module, expected):
+    records = run_quick("-W", "ignore", "-m", module, python=str(PEERS_PYTHON))
+
+    assert expected <= {r["workload"] for r in records}

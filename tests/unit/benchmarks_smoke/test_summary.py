@@ -1,0 +1,55 @@
+"""The run_all table: ratios are peer / ours for speed and ours / plain for the agent graph; goals
+are judged on wall time, with CPU time reported beside them."""
+
+from __future__ import annotations
+
+from benchmarks.summary import build_summary, render
+
+META = {"started": "s", "finished": "f", "cpus": 2, "python": "3.12", "load_avg_before": [4.0, 4.0, 4.0],
+        "load_avg_after": [4.0, 4.0, 4.0], "failed": []}
+
+
+def rec(workload, peer, seconds, cpu, **extra):
+    return {"workload": workload, "peer": peer, "seconds": seconds, "cpu_seconds": cpu, **extra}
+
+
+def test_speed_ratio_is_peer_over_ours_on_wall_and_on_cpu_time():
+    records = [rec("sma_10_50_crossover_20_stocks", "quantpilot fused kernel", 0.002, 0.001, data="sp500 closes"),
+               rec("sma_10_50_crossover_20_stocks", "vectorbt 1.0.0", 0.030, 0.020)]
+
+    row = build_summary(records, META)["comparisons"][0]
+
+    assert (row["ratio"], row["cpu_ratio"]) == (15.0, 20.0)
+
+
+def test_a_goal_missed_on_wall_time_but_met_on_cpu_time_is_reported_as_both():
+    records = [rec("walk_forward_10_folds_174_pairs_x_20_stocks", "quantpilot walk_forward_crossover", 2.5, 1.2)]
+
+    (goal,) = build_summary(records, META)["goals"]
+
+    assert goal["met"] is False and goal["met_on_cpu"] is True
+
+
+def test_event_engine_time_is_scaled_to_one_million_bars_like_backtraders():
+    records = [rec("event_loop_sma_crossover_synthetic_bars", "quantpilot event engine (compiled)", 0.01, 0.01,
+                   bars=100_000),
+               rec("event_loop_sma_crossover_synthetic_bars", "backtrader 1.9", 40.0, 30.0, bars=200_000,
+                   seconds_scaled_to_1m_bars=200.0, cpu_seconds_scaled_to_1m_bars=150.0)]
+
+    summary = build_summary(records, META)
+    row = next(r for r in summary["comparisons"] if r["workload"].startswith("event loop"))
+
+    assert row["ours_s"] == 0.1 and row["ratio"] == 2000.0
+    assert next(g for g in summary["goals"] if "bars/s" in g["goal"])["met"] is True  # 10M bars/s >= 5M
+
+
+def test_agent_overhead_is_ours_over_plain_and_judged_against_fifty_percent():
+    latency = {"p95_ms": 20.0, "cpu_p50_ms": 8.0}
+    records = [{"workload": "agent_turn_in_memory", "peer": "quantpilot run_turn", "p50_ms": 16.0, **latency},
+               {"workload": "agent_turn_in_memory", "peer": "plain langgraph", "p50_ms": 10.0, **latency}]
+
+    summary = build_summary(records, META)
+
+    assert summary["agent"][0]["ours_over_plain"] == 1.6
+    assert summary["goals"][0]["met"] is False
+    assert "| agent_turn_in_memory | quantpilot run_turn | 16.0/20.0 (8.0) |" in render({**summary, "meta": META})
