@@ -20,7 +20,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import ExpiringValue
 from api.errors import install_error_handlers
-from api.routers import backtests, data, health, market_data, users
+from api.routers import (
+    agent,
+    approvals,
+    backtests,
+    data,
+    health,
+    market_data,
+    openai_compat,
+    research,
+    strategies,
+    trading,
+    users,
+)
 from api.schemas.settings import ApiSettings
 from api.security import (
     Authenticator,
@@ -29,6 +41,7 @@ from api.security import (
     SecurityHeadersMiddleware,
     UnexpectedErrorMiddleware,
 )
+from api.slack import install_slack
 from api.web import routes as web
 from config import Settings, get_settings
 from memory.db import Database
@@ -122,9 +135,11 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
     if database is not None:
         _attach_services(app, database, api_settings)
     install_error_handlers(app)
-    for module in (health, data, market_data, backtests, users, web):
+    for module in (health, data, market_data, backtests, users, web, agent, approvals, strategies, research, trading,
+                   openai_compat):
         app.include_router(module.router)
     app.mount("/web/static", StaticFiles(directory=web.STATIC_DIR), name="web-static")
+    install_slack(app, settings)  # POST /slack/events; 503 until the Slack token and signing secret are set
     # add_middleware puts the last one outermost: headers wrap everything, including 413 and 500 answers.
     app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=api_settings.max_body_bytes)

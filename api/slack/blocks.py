@@ -1,0 +1,122 @@
+"""Block Kit for quantpilot's Slack messages: the approval card (open and decided), the comment modal,
+and the daily summary. Pure functions of stored records; every free text is masked and escaped."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from memory.ladder import ApprovalRecord
+from quant.monitoring.redaction import mask_text
+
+APPROVE, APPROVE_WITH_COMMENT, REJECT = "qp_approve", "qp_approve_comment", "qp_reject"
+DECISION_VIEW = "qp_decision"
+COMMENT_BLOCK, COMMENT_INPUT = "qp_comment", "comment"
+_VERDICT_MARK = {"approved": ":white_check_mark: Approved", "rejected": ":x: Rejected"}
+_STATUS_MARK = {"applied": ":rocket: applied", "expired": ":hourglass: expired", "invalid": ":no_entry: invalid",
+                "rejected": ":x: rejected", "approved": ":white_check_mark: approved"}
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn escaping (``&``, ``<``, ``>``) after masking secrets."""
+    return mask_text(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _subject_line(record: ApprovalRecord) -> str:
+    s = record.subject
+    what = s.get("strategy_id") or s.get("order_intent_hash") or s.get("limit_change_id") or "?"
+    if s.get("to_stage"):
+        what = f"{what} {s.get('from_stage')} → {s['to_stage']} (v{s.get('version')})"
+    return escape(str(what))
+
+
+def _facts(record: ApprovalRecord) -> list[dict[str, Any]]:
+    fields = [("Kind", record.kind), ("Subject", _subject_line(record)), ("Requested by", escape(record.requester)),
+              ("Expires (UTC)", record.expires_at.strftime("%Y-%m-%d %H:%M"))]
+    return [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields]
+
+
+def _evidence(record: ApprovalRecord) -> str:
+    items = list(record.evidence.items())[:6]
+    text = "\n".join(f"• {escape(k)}: {escape(json.dumps(v, default=str)[:120])}" for k, v in items)
+    return text or "(no evidence attached)"
+
+
+def card_text(record: ApprovalRecord) -> str:
+    """The notification text (shown where blocks are not)."""
+    return f"Approval {record.id} ({record.kind}): {mask_text(record.summary)[:200]} — {record.status}"
+
+
+def approval_card(record: ApprovalRecord) -> list[dict[str, Any]]:
+    """The card of a pending request: what, who asked, evidence, and Approve / Approve with comment / Reject."""
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Approval needed: {record.kind}"[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": escape(record.summary or record.id)[:2900]},
+         "fields": _facts(record)},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _evidence(record)[:2900]}},
+        {"type": "actions", "block_id": f"qp_approval:{record.id}", "elements": [
+            {"type": "button", "action_id": APPROVE, "style": "primary", "value": record.id,
+             "text": {"type": "plain_text", "text": "Approve"}},
+            {"type": "button", "action_id": APPROVE_WITH_COMMENT, "value": record.id,
+             "text": {"type": "plain_text", "text": "Approve with comment"}},
+            {"type": "button", "action_id": REJECT, "style": "danger", "value": record.id,
+             "text": {"type": "plain_text", "text": "Reject"}},
+        ]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"`{record.id}` · approvers only"}]},
+    ]
+
+
+def decision_line(record: ApprovalRecord) -> str:
+    """``:white_check_mark: Approved by alice via slack at 2024-… — comment`` (and the request's status)."""
+    d = record.decision
+    if d is None:
+        return f"Status: {_STATUS_MARK.get(record.status, record.status)}"
+    line = (f"{_VERDICT_MARK.get(d.verdict, d.verdict)} by *{escape(d.approver)}* via {escape(d.channel)} "
+            f"at {d.decided_at.strftime('%Y-%m-%d %H:%M UTC')}")
+    if d.comment:
+        line += f" — “{escape(d.comment)[:500]}”"
+    if record.status not in ("pending", d.verdict):
+        line += f"\nStatus: {_STATUS_MARK.get(record.status, record.status)}"
+    return line
+
+
+def decided_card(record: ApprovalRecord) -> list[dict[str, Any]]:
+    """The card once decided (or closed): the same facts, no buttons, and who decided."""
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Approval: {record.kind}"[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": escape(record.summary or record.id)[:2900]},
+         "fields": _facts(record)},
+        {"type": "section", "text": {"type": "mrkdwn", "text": decision_line(record)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"`{record.id}`"}]},
+    ]
+
+
+def card_for(record: ApprovalRecord) -> list[dict[str, Any]]:
+    return approval_card(record) if record.status == "pending" and record.decision is None else decided_card(record)
+
+
+def decision_modal(approval_id: str, verdict: str, channel: str | None, ts: str | None) -> dict[str, Any]:
+    """The comment modal; a rejection needs a comment, an approval may have one."""
+    title = "Reject request" if verdict == "rejected" else "Approve request"
+    return {
+        "type": "modal", "callback_id": DECISION_VIEW,
+        "private_metadata": json.dumps({"approval_id": approval_id, "verdict": verdict, "channel": channel,
+                                        "ts": ts}),
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": "Reject" if verdict == "rejected" else "Approve"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"Request `{escape(approval_id)}`"}},
+            {"type": "input", "block_id": COMMENT_BLOCK, "optional": verdict != "rejected",
+             "label": {"type": "plain_text", "text": "Why" if verdict == "rejected" else "Comment"},
+             "element": {"type": "plain_text_input", "action_id": COMMENT_INPUT, "multiline": True,
+                         "max_length": 2000}},
+        ],
+    }
+
+
+def summary_blocks(text: str) -> list[dict[str, Any]]:
+    """A daily summary (``DailySummary.render_text()``) as a header and a preformatted section."""
+    head, _, body = mask_text(text).partition("\n")
+    return [{"type": "header", "text": {"type": "plain_text", "text": head[:150] or "Daily summary"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"```{body[:2800]}```" if body else "(empty)"}}]

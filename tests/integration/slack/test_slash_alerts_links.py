@@ -1,0 +1,95 @@
+"""``/quantpilot`` (status, positions, kill switch on) by role; alerts and the daily summary in the alerts
+channel; Slack user links follow the API user's state."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.slack.conftest import command_form, post_signed
+
+
+def _state(database):
+    from memory.trading_state import TradingStateStore
+
+    return TradingStateStore(database).current().status.value
+
+
+def test_status_answers_the_trading_state_to_a_linked_user(client, people):
+    answer = post_signed(client, command_form("status", people["tom"]))
+
+    assert answer.status_code == 200
+    assert answer.json()["response_type"] == "ephemeral"
+    assert "*Trading state:* ACTIVE" in answer.json()["text"]
+
+
+def test_positions_lists_cash_and_equity(client, people):
+    answer = post_signed(client, command_form("positions", people["tom"]))
+
+    assert "*Positions* (cash" in answer.json()["text"]
+
+
+def test_kill_switch_on_from_an_approver_halts_trading_and_is_announced_in_channel(client, database, people):
+    answer = post_signed(client, command_form("kill switch on fat finger", people["alice"]))
+
+    assert answer.json()["response_type"] == "in_channel"
+    assert "HALTED by *alice*" in answer.json()["text"]
+    assert _state(database) == "halted"
+
+
+def test_kill_switch_on_from_a_trader_is_refused_and_trading_stays_active(client, database, people):
+    answer = post_signed(client, command_form("kill switch on", people["tom"]))
+
+    assert "needs the approver role" in answer.json()["text"]
+    assert _state(database) == "active"
+
+
+def test_unlinked_user_gets_the_link_command(client, people):
+    answer = post_signed(client, command_form("status", "UNOBODY02"))
+
+    assert "quantpilot users link-slack NAME UNOBODY02" in answer.json()["text"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", ("help", "")), ("kill switch on fat finger", ("kill", "fat finger")),
+    ("kill switch off", ("kill-usage", "")), ("STATUS", ("status", ""))])
+def test_slash_text_is_parsed_into_a_subcommand(text, expected):
+    from api.slack.slash import parse
+
+    assert parse(text) == expected
+
+
+def test_alert_and_daily_summary_are_posted_to_the_alerts_channel(runtime, fake_slack):
+    from api.slack.publisher import SlackPublisher
+    from memory.execution_service import generate_daily_summary
+    from quant.monitoring.alerts import Alert, Severity
+
+    publisher = SlackPublisher(runtime)
+    delivered = publisher.post_alert(Alert("breaker:daily_loss", "Daily loss limit hit", "down 3.1% today",
+                                           Severity.CRITICAL))
+    publisher.post_daily_summary(generate_daily_summary(runtime.execution()))
+
+    posts = fake_slack.of("chat.postMessage")
+    assert delivered.delivered
+    assert [p.args["channel"] for p in posts] == ["#alerts", "#alerts"]
+    assert "Daily loss limit hit" in posts[0].args["text"]
+    assert posts[1].args["text"].startswith("Daily summary")
+    assert "Trading state: ACTIVE" in posts[1].args["blocks"][1]["text"]["text"]
+
+
+def test_linking_needs_an_active_user_and_a_slack_member_id(database):
+    from errors import ConfigError, NotFoundError
+    from memory.slack_users import SlackUserLinks
+    from memory.users import Role, UserStore
+
+    links = SlackUserLinks(database)
+    with pytest.raises(NotFoundError):
+        links.link("ghost", "UGHOST001")
+    UserStore(database).add("carol", Role.VIEWER)
+    with pytest.raises(ConfigError):
+        links.link("carol", "not-an-id")
+    link = links.link("carol", "ucarol001")
+
+    assert link.slack_user_id == "UCAROL001"
+    assert links.resolve("UCAROL001").role is Role.VIEWER
+    links.unlink("UCAROL001")
+    assert links.resolve("UCAROL001") is None
