@@ -1,0 +1,202 @@
+"""The agent endpoint: ``/api/v1/threads`` — threads, turns (JSON or Server-Sent Events), interrupts.
+
+A thread belongs to the user who started it: only they run turns on it; approvers and admins may
+read any thread (they decide what threads wait for). Every turn goes through ``graph.runner``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import StreamingResponse
+from starlette.exceptions import HTTPException
+
+from api.deps import ApproverUser, TraderUser, ViewerUser
+from api.routers.runtime import CHANNEL, AgentRuntime, AgentRuntimeDep, events_from_thread, user_ref
+from api.schemas.agent import (
+    THREAD_ID,
+    InterruptAnswer,
+    RunRequest,
+    ThreadCreate,
+    ThreadHistoryPublic,
+    ThreadListPublic,
+    ThreadPublic,
+    ThreadStatePublic,
+    TurnPublic,
+)
+from api.schemas.approvals import ApprovalOutcomePublic
+from api.schemas.errors import error_responses
+from errors import ApprovalError, NotFoundError, QuantpilotError
+from memory.ladder import ThreadRecord
+from memory.users import ApiUser, Role
+
+log = logging.getLogger("quantpilot.api.agent")
+router = APIRouter(prefix="/api/v1", tags=["agent"], responses=error_responses(401, 403, 429))
+ThreadId = Annotated[str, Path(pattern=THREAD_ID, description="thread id, e.g. thr_4f1c2a9b0d3e5f67")]
+
+
+def new_thread_id() -> str:
+    return f"thr_{uuid.uuid4().hex[:16]}"
+
+
+def existing_thread(runtime: AgentRuntime, thread_id: str) -> ThreadRecord | None:
+    try:
+        return runtime.threads.get(thread_id)
+    except NotFoundError:
+        return None
+
+
+def readable_thread(runtime: AgentRuntime, thread_id: str, user: ApiUser) -> ThreadRecord:
+    """The thread if ``user`` owns it or decides approvals (404 if unknown, 403 if someone else's)."""
+    record = runtime.threads.get(thread_id)
+    if record.user_id != user.name and not user.role.allows(Role.APPROVER):
+        raise HTTPException(403, f"thread {thread_id} belongs to another user")
+    return record
+
+
+def own_thread(runtime: AgentRuntime, thread_id: str, user: ApiUser) -> None:
+    """403 when the thread exists and is someone else's (a new id is fine: the turn creates it)."""
+    record = existing_thread(runtime, thread_id)
+    if record is not None and record.user_id != user.name:
+        raise HTTPException(403, f"thread {thread_id} belongs to another user; start your own")
+
+
+def writable_thread(runtime: AgentRuntime, thread_id: str, user: ApiUser) -> None:
+    """403 when the thread is someone else's; 409 when it waits for a decision."""
+    from graph.runner import pending_interrupt
+
+    own_thread(runtime, thread_id, user)
+
+    waiting = pending_interrupt(runtime.graph, thread_id)
+    if waiting is not None:
+        raise ApprovalError(f"thread {thread_id} waits for a decision on approval {waiting[1]['id']} "
+                            f"({waiting[1]['kind']}); answer it at /api/v1/approvals/{waiting[1]['id']}",
+                            code="approval_pending", details={"approval_id": waiting[1]["id"]})
+
+
+def run_turn_for(runtime: AgentRuntime, thread_id: str, user: ApiUser, message: str, max_tool_calls: int = 12):
+    """One turn for ``user`` on ``thread_id`` (shared with the OpenAI-compatible endpoint)."""
+    from graph.runner import run_turn
+
+    writable_thread(runtime, thread_id, user)
+    return run_turn(runtime.graph, thread_id, user_ref(user), message, context=runtime.context,
+                    threads=runtime.threads, max_tool_calls=max_tool_calls)
+
+
+def stream_turn_for(runtime: AgentRuntime, thread_id: str, user: ApiUser, message: str, max_tool_calls: int = 12
+                    ) -> AsyncIterator[Any]:
+    """The turn's events (``graph.runner`` event dataclasses; an exception last if it failed)."""
+    from graph.runner import stream_turn
+
+    writable_thread(runtime, thread_id, user)
+    return events_from_thread(lambda: stream_turn(runtime.graph, thread_id, user_ref(user), message,
+                                                  context=runtime.context, threads=runtime.threads,
+                                                  max_tool_calls=max_tool_calls))
+
+
+def event_json(event: Any) -> tuple[str, dict[str, Any]]:
+    """(SSE event name, JSON payload) of a runner event or a failure."""
+    if isinstance(event, QuantpilotError):
+        return "error", {"code": event.code, "message": event.message}
+    if isinstance(event, Exception):
+        log.error("turn failed while streaming", exc_info=event)
+        return "error", {"code": "internal_error", "message": "internal error; it has been logged"}
+    if event.kind == "final":
+        return "final", event.result.to_dict()
+    data = asdict(event)
+    data.pop("kind", None)
+    return event.kind, data
+
+
+def sse(name: str, data: Any) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, default=str, allow_nan=False)}\n\n"
+
+
+async def sse_stream(events: AsyncIterator[Any]) -> AsyncIterator[str]:
+    async for event in events:
+        name, data = event_json(event)
+        yield sse(name, data)
+
+
+@router.post("/threads", response_model=ThreadPublic, status_code=201, responses=error_responses(409, 422),
+             summary="Start a thread (trader)")
+def create_thread(user: TraderUser, runtime: AgentRuntimeDep, body: ThreadCreate) -> ThreadPublic:
+    thread_id = body.thread_id or new_thread_id()
+    if existing_thread(runtime, thread_id) is not None:
+        raise ApprovalError(f"thread {thread_id} exists already", code="thread_exists")
+    runtime.threads.touch(thread_id, user.name, body.title)
+    return ThreadPublic.model_validate(asdict(runtime.threads.get(thread_id)))
+
+
+@router.get("/threads", response_model=ThreadListPublic, summary="Threads, most recently active first (viewer: own)")
+def list_threads(user: ViewerUser, runtime: AgentRuntimeDep,
+                 owner: Annotated[str | None, Query(alias="user", max_length=64,
+                                                    description="approver+: another user's threads")] = None,
+                 limit: Annotated[int, Query(ge=1, le=500)] = 50) -> ThreadListPublic:
+    who = owner if user.role.allows(Role.APPROVER) else user.name
+    records = runtime.threads.list(who, limit)
+    return ThreadListPublic(count=len(records), threads=[ThreadPublic.model_validate(asdict(r)) for r in records])
+
+
+@router.get("/threads/{thread_id}", response_model=ThreadStatePublic, responses=error_responses(404, 422),
+            summary="A thread's state: route, message count, the approval it waits for (viewer: own)")
+def get_thread(user: ViewerUser, runtime: AgentRuntimeDep, thread_id: ThreadId) -> ThreadStatePublic:
+    from graph.transcript import thread_transcript
+
+    record = readable_thread(runtime, thread_id, user)
+    data = thread_transcript(runtime.graph.checkpointer, thread_id)
+    return ThreadStatePublic(**asdict(record), message_count=len(data["messages"]), route=data["route"],
+                             pending_approval=data["pending_approval"], active_strategy=data["active_strategy"])
+
+
+@router.get("/threads/{thread_id}/history", response_model=ThreadHistoryPublic, responses=error_responses(404, 422),
+            summary="A thread's messages, oldest first (viewer: own)")
+def get_history(user: ViewerUser, runtime: AgentRuntimeDep, thread_id: ThreadId) -> ThreadHistoryPublic:
+    from graph.transcript import thread_transcript
+
+    readable_thread(runtime, thread_id, user)
+    messages = thread_transcript(runtime.graph.checkpointer, thread_id)["messages"]
+    return ThreadHistoryPublic(thread_id=thread_id, count=len(messages), messages=messages)
+
+
+@router.post("/threads/{thread_id}/runs", response_model=TurnPublic, responses=error_responses(404, 409, 422),
+             summary="Run one turn to its end: answer, tool calls, pending approval (trader)")
+def run(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: RunRequest) -> TurnPublic:
+    result = run_turn_for(runtime, thread_id, user, body.message, body.max_tool_calls)
+    return TurnPublic.model_validate(result.to_dict())
+
+
+@router.post("/threads/{thread_id}/runs/stream", responses={
+    200: {"content": {"text/event-stream": {"example": 'event: tool_call\ndata: {"agent": "strategy", ...}\n\n'}},
+          "description": "Server-Sent Events: step, tool_call, tool_result, token, interrupt, final (or error)"},
+    **error_responses(404, 409, 422)}, summary="Run one turn as Server-Sent Events (trader)")
+def run_stream(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: RunRequest
+               ) -> StreamingResponse:
+    events = stream_turn_for(runtime, thread_id, user, body.message, body.max_tool_calls)
+    return StreamingResponse(sse_stream(events), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.post("/threads/{thread_id}/interrupt", response_model=ApprovalOutcomePublic,
+             responses=error_responses(404, 409, 422),
+             summary="Answer the approval the thread waits for; the thread resumes (approver)")
+def answer_interrupt(user: ApproverUser, runtime: AgentRuntimeDep, thread_id: ThreadId,
+                     body: InterruptAnswer) -> ApprovalOutcomePublic:
+    from graph.runner import pending_interrupt
+
+    readable_thread(runtime, thread_id, user)
+    waiting = pending_interrupt(runtime.graph, thread_id)
+    if waiting is None:
+        raise ApprovalError(f"thread {thread_id} is not waiting for a decision", code="not_waiting")
+    service, approval_id = runtime.approvals(), waiting[1]["id"]
+    if body.verdict == "approve":
+        outcome = service.approve(approval_id, user.name, CHANNEL, body.comment)
+    else:
+        outcome = service.reject(approval_id, user.name, CHANNEL, body.comment or "")
+    return ApprovalOutcomePublic.model_validate(outcome.to_dict())

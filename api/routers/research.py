@@ -1,0 +1,143 @@
+"""Research as background jobs: backtests, grids, walk-forwards, Monte Carlo (202 + run id), plus
+portfolio optimisation and run comparison (answered at once) and a run's HTML report.
+
+A job's status is its run's: ``GET /api/v1/backtests/{run_id}`` (queued → running → done | failed).
+Requests are checked before they are queued (strategy, parameters, stored symbols, source run), so a
+bad request is a 4xx now rather than a failed job later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
+
+from api.deps import DatabaseDep, RunStoreDep, TraderUser, ViewerUser
+from api.jobs import ResearchJobs, ResearchJobsDep
+from api.routers.runtime import SettingsDep
+from api.schemas.errors import error_responses
+from api.schemas.research import (
+    BacktestRequest,
+    ComparePublic,
+    CompareRequest,
+    GridRequest,
+    JobAccepted,
+    MonteCarloRequest,
+    OptimizeRequest,
+    ResearchResultPublic,
+    WalkForwardRequest,
+)
+from errors import ConfigError, DataError, NotFoundError
+from memory.bars import BarStore
+from memory.db import Database
+from memory.research.service import ResearchService
+from memory.runs import RunStore
+from memory.users import ApiUser
+from quant.strategies.registry import validate_params
+
+router = APIRouter(prefix="/api/v1", tags=["research"], responses=error_responses(401, 403, 429))
+RunId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="research run id")]
+JOB_RESPONSES = error_responses(400, 404, 413, 422)
+# The report inlines plotly.js: inline scripts and styles may run, nothing may load from anywhere.
+REPORT_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+              "font-src data:; frame-ancestors 'none'")
+
+
+def check_request(database: Database, kind: str, request: BaseModel) -> None:
+    """4xx now for what would make the job fail at once: strategy, parameters, symbols, source run."""
+    if kind == "monte_carlo":
+        source = RunStore(database).get(request.source_run_id)
+        if source.kind not in ("backtest", "walkforward") or source.status != "done":
+            raise ConfigError(f"run {source.id} is a {source.status} {source.kind} run; give a finished backtest "
+                              "or walk-forward run", details={"field": "source_run_id"})
+        return
+    if kind == "backtest":
+        validate_params(request.strategy, request.params)
+    else:
+        validate_params(request.strategy, None)  # the grid's own values are checked by the job
+    wanted = {s.strip().upper() for s in request.symbols}
+    unknown = sorted(wanted - BarStore(database).known_symbols())
+    if unknown:
+        raise DataError(f"unknown symbol(s) {', '.join(unknown)}; load them first (POST /api/v1/data/load)",
+                        code="unknown_symbol", details={"symbols": unknown})
+
+
+def submit_job(jobs: ResearchJobs, database: Database, kind: str, request: BaseModel, user: ApiUser) -> JSONResponse:
+    """Check, queue and answer 202 with the run id, its status and where to look."""
+    check_request(database, kind, request)
+    record = jobs.submit(kind, request.model_dump(mode="json"), created_by=user.name)
+    status_url = f"/api/v1/backtests/{record.id}"
+    body = JobAccepted(run_id=record.id, kind=kind, status=record.status,
+                       links={"status": status_url, "report": f"{status_url}/report"})
+    return JSONResponse(body.model_dump(), status_code=202, headers={"Location": status_url})
+
+
+@router.post("/backtests", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
+             summary="Start a backtest as a background job (trader)")
+def start_backtest(user: TraderUser, database: DatabaseDep, jobs: ResearchJobsDep, body: BacktestRequest):
+    return submit_job(jobs, database, "backtest", body, user)
+
+
+@router.post("/backtest/run", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
+             summary="Seed 000 alias of POST /backtests (trader)")
+def run_backtest(user: TraderUser, database: DatabaseDep, jobs: ResearchJobsDep, body: BacktestRequest):
+    return submit_job(jobs, database, "backtest", body, user)
+
+
+@router.post("/research/grid", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
+             summary="Start a parameter grid as a background job (trader)")
+def start_grid(user: TraderUser, database: DatabaseDep, jobs: ResearchJobsDep, body: GridRequest):
+    return submit_job(jobs, database, "grid", body, user)
+
+
+@router.post("/research/walk-forward", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
+             summary="Start a walk-forward as a background job (trader)")
+def start_walk_forward(user: TraderUser, database: DatabaseDep, jobs: ResearchJobsDep, body: WalkForwardRequest):
+    return submit_job(jobs, database, "walk_forward", body, user)
+
+
+@router.post("/research/monte-carlo", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
+             summary="Start a Monte Carlo of a finished run as a background job (trader)")
+def start_monte_carlo(user: TraderUser, database: DatabaseDep, jobs: ResearchJobsDep, body: MonteCarloRequest):
+    return submit_job(jobs, database, "monte_carlo", body, user)
+
+
+@router.post("/portfolio/optimize", response_model=ResearchResultPublic, responses=error_responses(400, 422),
+             summary="Optimise portfolio weights on stored closes; recorded as a run (trader)")
+def optimize(user: TraderUser, database: DatabaseDep, body: OptimizeRequest) -> ResearchResultPublic:
+    options = body.model_dump(exclude={"method", "symbols"})
+    result = ResearchService(database).optimize(body.method, body.symbols, created_by=user.name, **options)
+    return ResearchResultPublic.model_validate(result)
+
+
+@router.post("/research/compare", response_model=ComparePublic, responses=error_responses(400, 404, 422),
+             summary="Headline metrics of runs side by side, and the best on each (viewer)")
+def compare(user: ViewerUser, database: DatabaseDep, body: CompareRequest) -> ComparePublic:
+    return ComparePublic.model_validate(ResearchService(database).compare(body.run_ids))
+
+
+@router.post("/backtest/{run_id}/compare", response_model=ComparePublic, responses=error_responses(400, 404, 422),
+             summary="Seed 000: compare this run with others (viewer)")
+def compare_with(user: ViewerUser, database: DatabaseDep, run_id: RunId, body: CompareRequest) -> ComparePublic:
+    return ComparePublic.model_validate(ResearchService(database).compare([run_id, *body.run_ids]))
+
+
+@router.get("/backtests/{run_id}/report", response_class=HTMLResponse, responses={
+    200: {"content": {"text/html": {}}, "description": "one self-contained page (plotly inlined, no network)"},
+    **error_responses(404, 422)}, summary="Download a run's HTML report (viewer)")
+def report(user: ViewerUser, runs: RunStoreDep, settings: SettingsDep, run_id: RunId) -> HTMLResponse:
+    record = runs.get(run_id)
+    stored = record.artifacts.get("report")
+    if not stored:
+        raise NotFoundError(f"run {run_id} ({record.kind}, {record.status}) has no HTML report",
+                            code="report_not_found")
+    path = Path(stored).resolve()
+    if not path.is_relative_to(Path(settings.artifacts_dir).resolve()) or not path.is_file():
+        raise NotFoundError(f"the report of run {run_id} is not in the artifacts directory", code="report_not_found")
+    return HTMLResponse(path.read_text(encoding="utf-8"), headers={
+        "Content-Security-Policy": REPORT_CSP,
+        "Content-Disposition": f'attachment; filename="quantpilot-run-{run_id}-report.html"'})
