@@ -119,9 +119,10 @@ def _run_headline(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_strategies(ctx: ToolContext, args: NoArgs) -> Summary:
-    rows = [{"name": s.name, "description": s.description, "defaults": s.defaults}
-            for s in registry.list_strategies()]
-    return _summary("list_strategies", {"strategies": rows})
+    specs = registry.list_strategies()
+    return _summary("list_strategies", {"strategies": [s.name for s in specs],
+                                        "descriptions": {s.name: s.description for s in specs},
+                                        "defaults": {s.name: s.defaults for s in specs}})
 
 
 def compute_features(ctx: ToolContext, args: FeaturesArgs) -> Summary:

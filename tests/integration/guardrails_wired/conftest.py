@@ -45,6 +45,7 @@ def product(database, broker):
         graph = build_graph(agents, checkpointer=postgres_checkpointer(database))
         context = database_context(database, clock=lambda: NOW, channel="cli",
                                    **({"criteria": criteria} if criteria else {}))
+        make.tool_context = ctx
         return graph, context
 
     return make

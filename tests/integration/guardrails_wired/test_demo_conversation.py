@@ -11,8 +11,11 @@ import pytest
 from graph.approval_service import ApprovalService
 from graph.ladder import LadderCriteria
 from graph.runner import ChatSession
+from memory.audit import AuditLog
 from memory.bars import BarStore
+from memory.embeddings import Embedder
 from memory.ladder import ApprovalStore, StrategyRegistry
+from memory.long_term import LongTermMemory
 from memory.runs import RunStore
 
 APPROVER = {"id": "alice", "role": "approver"}
@@ -67,8 +70,19 @@ def test_the_demo_conversation_makes_the_expected_calls_and_changes_the_stored_s
     stored = approvals.get(paper.pending_approval["id"])
     assert stored.status == "pending" and stored.subject["strategy_id"] == "sma_crossover_aapl_msft"
     assert stored.evidence["oos_sharpe"] == wf.metrics["sharpe"]  # out-of-sample: from the walk-forward run
-    ApprovalService(approvals, graph, context).reject(stored.id, "bob", "cli", "not yet")
+    ApprovalService(approvals, graph, context).reject(stored.id, "bob", "slack", "not yet")
     assert registry.get("sma_crossover_aapl_msft").stage == "backtested"
+
+    audit = AuditLog(database)
+    decided = [(e.actor, e.channel, e.payload["kind"], e.payload["status"])
+               for e in reversed(audit.recent(action="approval_decided"))]
+    assert decided == [("bob", "cli", "strategy", "applied"), ("bob", "slack", "paper", "rejected")]
+    (moved,) = audit.recent(action="stage_transition")
+    assert (moved.actor, moved.subject, moved.payload["to_stage"]) == ("bob", "strategy:sma_crossover_aapl_msft",
+                                                                       "backtested")
+    assert len(audit.recent(action="approval_requested")) == 2
+    kinds = {r.kind.value for r in LongTermMemory(database, Embedder()).recall("alice", "sma crossover", k=10)}
+    assert kinds == {"backtest_conclusion", "approval", "rejection"}  # runs and decisions are remembered
 
     exposure = session.send("what's my exposure?")
     assert _names(exposure) == ["compute_portfolio_exposure"]
@@ -80,3 +94,4 @@ def test_the_demo_conversation_makes_the_expected_calls_and_changes_the_stored_s
     kill = session.send("kill switch on")
     assert kill.tool_calls == [{"name": "set_kill_switch", "args": {"engaged": True, "reason": "kill switch on"}}]
     assert "halted" in kill.answer
+    assert product.tool_context.trading_state.current().status.value == "halted"

@@ -1,0 +1,94 @@
+"""Strategy tools on the real database with synthetic bars: real services, compact results, runs recorded."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pytest
+
+from config import Settings
+from memory.bars import BarStore
+from memory.embeddings import Embedder
+from memory.long_term import LongTermMemory
+from memory.market_data import MarketDataService
+from memory.runs import RunStore
+from tools import ToolContext, all_tools
+from tools.results import MAX_RESULT_CHARS
+
+NOW = datetime(2024, 7, 1, 21, 0, tzinfo=UTC)
+CONFIG = {"strategy": "sma_crossover", "symbols": ["AAPL", "MSFT"], "params": {"fast": 10, "slow": 50}}
+
+
+@pytest.fixture()
+def tools(database):
+    MarketDataService(database).load("synthetic", ["AAPL", "MSFT"], date(2022, 1, 3), date(2024, 6, 28))
+    ctx = ToolContext(settings=Settings(), database=database, clock=lambda: NOW, data_sources=("synthetic",),
+                      allow_network=False, user="alice", long_term_memory=LongTermMemory(database, Embedder()))
+    return all_tools(ctx)
+
+
+def _closes(database, symbol: str):
+    bars = BarStore(database).read([symbol], as_of=NOW)
+    return bars.set_index("ts")["close"]
+
+
+def test_backtest_records_a_run_returns_its_headline_and_remembers_the_conclusion(tools, database):
+    result = tools["backtest_strategy"].invoke({"strategy_config": CONFIG, "date_range": {"start": "2023-01-01"}})
+
+    assert result["status"] == "ok" and len(json.dumps(result)) <= MAX_RESULT_CHARS
+    summary = result["summary"]
+    stored = RunStore(database).get(summary["run_id"])
+    assert (stored.kind, stored.status, stored.symbols) == ("backtest", "done", ["AAPL", "MSFT"])
+    assert summary["metrics"]["sharpe"] == pytest.approx(stored.metrics["sharpe"])
+    assert summary["metrics"]["trades"] == stored.metrics["trades"]
+    (hit,) = LongTermMemory(database, Embedder()).recall("alice", "SMA backtest on AAPL", k=5)
+    assert hit.kind.value == "backtest_conclusion" and f"run {stored.id}" in hit.text
+
+
+def test_walk_forward_and_monte_carlo_chain_on_stored_runs(tools, database):
+    wf = tools["run_walk_forward"].invoke({"strategy_config": CONFIG, "in_sample_days": 252,
+                                           "out_of_sample_days": 63})["summary"]
+    assert wf["kind"] == "walkforward" and wf["out_of_sample"] is True and wf["n_folds"] >= 2
+    assert RunStore(database).get(wf["run_id"]).params == {"fast": [10], "slow": [50]}
+
+    backtest = tools["backtest_strategy"].invoke({"strategy_config": CONFIG})["summary"]
+    mc = tools["run_monte_carlo"].invoke({"run_id": backtest["run_id"], "n_paths": 200})
+    assert mc["status"] == "ok" and mc["summary"]["source_run"] == backtest["run_id"]
+    child = RunStore(database).get(mc["summary"]["run_id"])
+    assert child.kind == "montecarlo" and child.parent_id == backtest["run_id"]
+
+
+def test_signals_match_the_moving_averages_of_the_stored_closes(tools, database):
+    result = tools["generate_signals"].invoke({"strategy": "sma_crossover", "symbols": ["AAPL", "MSFT"],
+                                               "params": {"fast": 5, "slow": 20}})
+    assert result["status"] == "ok"
+    for symbol in ("AAPL", "MSFT"):
+        close = _closes(database, symbol)
+        long = close.rolling(5).mean().iloc[-1] > close.rolling(20).mean().iloc[-1]
+        assert result["summary"]["latest"][symbol] == (1.0 if long else 0.0)
+
+
+def test_features_last_row_holds_the_last_daily_return(tools, database):
+    result = tools["compute_features"].invoke({"symbol": "AAPL", "lookback": 60})
+    assert result["status"] == "ok" and result["summary"]["rows"] == 60
+    close = _closes(database, "AAPL")
+    assert result["summary"]["last_row"]["ret_1"] == pytest.approx(close.iloc[-1] / close.iloc[-2] - 1, abs=1e-6)
+    assert result["summary"]["last_row"]["log_ret_1"] == pytest.approx(np.log(close.iloc[-1] / close.iloc[-2]),
+                                                                       abs=1e-6)
+
+
+def test_list_strategies_names_each_with_its_defaults(tools):
+    from quant.strategies.crossover import SmaCrossover
+
+    summary = tools["list_strategies"].invoke({})["summary"]
+    assert "sma_crossover" in summary["strategies"] and "rsi_mean_reversion" in summary["strategies"]
+    assert summary["defaults"]["sma_crossover"] == SmaCrossover.Params().model_dump(mode="json")
+
+
+def test_a_backtest_on_a_misspelt_symbol_is_refused_with_the_close_match_and_records_nothing(tools, database):
+    result = tools["backtest_strategy"].invoke({"strategy_config": {**CONFIG, "symbols": ["APPL", "MSFT"]}})
+    assert result["status"] == "refused" and result["codes"] == ["unknown_symbol"]
+    assert result["details"]["unknown"] == {"APPL": ["AAPL"]}
+    assert RunStore(database).list() == []
