@@ -1,0 +1,183 @@
+"""quantpilot's tools over the Model Context Protocol (official ``mcp`` package, lowlevel ``Server``).
+
+An MCP client gets the same tools the agents have and the same guardrails the graph puts around them:
+each call is checked by ``authorize_tool_call`` as the tool's owning agent acting for the caller's role
+(so operator-only actions are never reachable), runs scoped to the caller, has secrets redacted and
+injected text neutralised, and order-placing calls are audited (channel ``mcp``). ``place_order`` goes
+through the paper ``ExecutionService``: without a stored approval it is refused, nothing is sent.
+
+The caller is an API user: ``QUANTPILOT_API_KEY`` for stdio (checked once at start), ``Authorization:
+Bearer KEY`` on every streamable-HTTP request (401 otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import mcp_types as types
+from mcp.server import Server
+
+from errors import ConfigError
+from graph.context import GraphContext
+from graph.tool_guard import audit_order_call, authorize, observe_refused, run_tool, shield
+from guardrails.authorization import POLICY
+from guardrails.redaction import redact_value
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+    from config import Settings
+    from memory.db import Database
+    from memory.users import UserStore
+
+CHANNEL = "mcp"
+API_KEY_ENV = "QUANTPILOT_API_KEY"
+CALLER_KEY = "quantpilot_mcp_caller"  # where the HTTP gate leaves the caller in the ASGI scope state
+
+
+@dataclass(frozen=True)
+class McpCaller:
+    """The API user behind an MCP connection (stdio) or request (HTTP)."""
+
+    name: str
+    role: str
+
+
+def caller_from_key(store: UserStore, api_key: str | None) -> McpCaller | None:
+    """The active user holding ``api_key``, or None."""
+    user = store.authenticate(api_key) if api_key else None
+    return None if user is None else McpCaller(user.name, user.role.value)
+
+
+class McpToolbox:
+    """Every distinct tool by name, its owning agent, and the guarded call path."""
+
+    def __init__(self, tools_by_agent: Mapping[str, list[BaseTool]], guard: GraphContext):
+        self.tools: dict[str, BaseTool] = {}
+        self.owner: dict[str, str] = {}
+        for agent, tools in tools_by_agent.items():
+            for tool in tools:
+                self.tools.setdefault(tool.name, tool)
+                self.owner.setdefault(tool.name, agent)
+        self.guard = guard
+
+    def visible(self, caller: McpCaller) -> list[BaseTool]:
+        """The tools ``caller``'s role may call, by name."""
+        return [t for name, t in sorted(self.tools.items())
+                if authorize(self.owner[name], name, caller.role, POLICY) is None]
+
+    def call(self, caller: McpCaller, name: str, args: dict[str, Any]) -> tuple[Any, bool]:
+        """``(payload, ok)``: refused payloads for unknown or unauthorised tools; approval_required is not ok."""
+        if name not in self.tools:
+            return {"status": "refused", "tool": name, "code": "unknown_tool",
+                    "message": f"no tool named {name!r}"}, False
+        agent = self.owner[name]
+        refused = authorize(agent, name, caller.role, POLICY)
+        if refused is not None:
+            observe_refused(name, self.guard)
+            audit_order_call(self.guard, POLICY, name, args, refused, caller.name, agent)
+            return refused, False
+        payload, ok = run_tool(self.tools[name], args, {"user": caller.name, "role": caller.role}, None, self.guard)
+        payload = redact_value(payload)
+        audit_order_call(self.guard, POLICY, name, args, payload, caller.name, agent)
+        if isinstance(payload, dict) and payload.get("status") == "approval_required":
+            payload = {**payload, "message": "a human approval is required before this order can be placed; "
+                                             "nothing was sent. Ask for it through the quantpilot chat."}
+            ok = False
+        elif isinstance(payload, dict) and payload.get("status") in ("refused", "error", "unavailable"):
+            ok = False
+        payload, _ = shield(name, payload)
+        return payload, ok
+
+
+def _tool_schema(tool: BaseTool) -> types.Tool:
+    schema = tool.args_schema.model_json_schema() if tool.args_schema is not None else {"type": "object"}
+    rule = POLICY.get(tool.name)
+    read_only = rule is not None and rule.min_role.name == "VIEWER" and not rule.places_orders
+    return types.Tool(name=tool.name, description=tool.description, input_schema=schema,
+                      annotations=types.ToolAnnotations(read_only_hint=read_only,
+                                                        destructive_hint=bool(rule and rule.places_orders)))
+
+
+def _caller_of(ctx: Any, fixed: McpCaller | None) -> McpCaller | None:
+    request = getattr(ctx, "request", None)
+    if request is not None:
+        return (getattr(request, "scope", None) or {}).get("state", {}).get(CALLER_KEY)
+    return fixed
+
+
+def build_mcp_server(toolbox: McpToolbox, caller: McpCaller | None = None) -> Server:
+    """The lowlevel MCP server. ``caller`` is the stdio/in-memory caller; over HTTP each request carries its own."""
+
+    async def list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
+        who = _caller_of(ctx, caller)
+        return types.ListToolsResult(tools=[_tool_schema(t) for t in toolbox.visible(who)] if who else [])
+
+    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        from starlette.concurrency import run_in_threadpool
+
+        who = _caller_of(ctx, caller)
+        if who is None:
+            payload, ok = {"status": "refused", "code": "unauthenticated", "message": "no API key"}, False
+        else:
+            payload, ok = await run_in_threadpool(toolbox.call, who, params.name, dict(params.arguments or {}))
+        text = json.dumps(payload, default=str)
+        return types.CallToolResult(content=[types.TextContent(text=text)],
+                                    structured_content=payload if isinstance(payload, dict) else None,
+                                    is_error=not ok)
+
+    return Server("quantpilot", version="1", instructions=(
+        "quantpilot's research, risk, execution and monitoring tools. Orders need a stored human approval; "
+        "a refused call says why (status, code, message)."), on_list_tools=list_tools, on_call_tool=call_tool)
+
+
+def product_toolbox(settings: Settings, database: Database) -> McpToolbox:
+    """The tools on the configured database, with the paper execution path behind ``place_order``."""
+    from memory.audit import AuditLog
+    from memory.execution_service import ExecutionService
+    from memory.paper_broker import PaperBroker
+    from tools import ToolContext, build_tools
+
+    broker = PaperBroker(database)
+    gateway = ExecutionService(database, broker, settings=settings, channel=CHANNEL)
+    ctx = ToolContext(settings=settings, database=database, broker=broker, order_gateway=gateway,
+                      user="mcp", role="viewer")
+    return McpToolbox(build_tools(ctx), GraphContext(audit=AuditLog(database), channel=CHANNEL))
+
+
+class BearerGate:
+    """ASGI: 401 unless ``Authorization: Bearer KEY`` names an active API user; the caller goes into scope state."""
+
+    def __init__(self, app: ASGIApp, authenticate: Callable[[str | None], McpCaller | None]):
+        self.app, self._authenticate = app, authenticate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from starlette.concurrency import run_in_threadpool
+
+        header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+        key = header[7:].strip() if header.lower().startswith("bearer ") else None
+        caller = await run_in_threadpool(self._authenticate, key) if key else None
+        if caller is None:
+            body = json.dumps({"error": {"code": "unauthorized", "message": "send Authorization: Bearer <API key>"}})
+            await send({"type": "http.response.start", "status": 401, "headers": [
+                (b"content-type", b"application/json"), (b"www-authenticate", b'Bearer realm="quantpilot"')]})
+            await send({"type": "http.response.body", "body": body.encode()})
+            return
+        await self.app({**scope, "state": {**(scope.get("state") or {}), CALLER_KEY: caller}}, receive, send)
+
+
+def stdio_caller(store: UserStore) -> McpCaller:
+    """The caller of a stdio server from ``QUANTPILOT_API_KEY``; ConfigError when missing or invalid."""
+    caller = caller_from_key(store, os.environ.get(API_KEY_ENV))
+    if caller is None:
+        raise ConfigError(f"{API_KEY_ENV} is missing, malformed or revoked: set it to a quantpilot API key "
+                          "(`quantpilot users add NAME --role ROLE`)", code="unauthenticated")
+    return caller
