@@ -7,7 +7,6 @@ pages never reach a live broker.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,8 +40,10 @@ def strategies(database: Database) -> dict[str, Any]:
     from memory.ladder import ApprovalStore, StrategyRegistry
 
     registry, approvals = StrategyRegistry(database), ApprovalStore(database)
+    ladder = {"backtested": 1, "paper": 2, "live": 3}
     latest: dict[str, Any] = {}
-    for record in reversed(approvals.list()):  # oldest first, so the newest request wins
+    # newest request per strategy; requests made at the same instant are ordered by how far up the ladder they go
+    for record in sorted(approvals.list(), key=lambda a: (a.created_at, ladder.get(a.subject.get("to_stage"), 0))):
         strategy_id = record.subject.get("strategy_id")
         if strategy_id:
             latest[strategy_id] = record
@@ -55,8 +56,17 @@ def strategies(database: Database) -> dict[str, Any]:
 
 
 def _evidence(evidence: dict[str, Any]) -> dict[str, Any]:
-    """The ladder's evidence keys first (oos_sharpe, trades, max_drawdown_pct, paper_*), nested values as JSON."""
-    return {k: (json.dumps(v, default=str) if isinstance(v, dict | list) else v) for k, v in evidence.items()}
+    """Evidence for display: floats to 4 decimals, nested mappings as ``key=value`` lists."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, float):
+            return round(value, 4)
+        if isinstance(value, dict):
+            return ", ".join(f"{k}={plain(v)}" for k, v in value.items())
+        if isinstance(value, list):
+            return ", ".join(str(plain(v)) for v in value)
+        return value
+
+    return {k: plain(v) for k, v in evidence.items()}
 
 
 def positions(database: Database) -> dict[str, Any]:
