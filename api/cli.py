@@ -15,6 +15,7 @@ from api.commands import (
     data_cmd,
     db_cmd,
     demo_cmd,
+    eval_cmd,
     orders_cmd,
     paper_cmd,
     research_cmd,
@@ -46,6 +47,7 @@ app.command("serve")(serve_cmd.serve)
 app.add_typer(risk_cmd.app, name="risk")
 app.add_typer(orders_cmd.app, name="orders")
 app.add_typer(paper_cmd.app, name="paper")
+app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(approvals_cmd.app, name="approvals")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(threads_cmd.app, name="threads")

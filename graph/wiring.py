@@ -26,7 +26,17 @@ def load_agents(settings: Settings, database: Database | None = None, *, user: s
         from tools import ToolContext
     except ImportError as exc:
         raise ConfigError(f"the agents are not available ({exc}); cannot run the agent graph") from exc
-    return build_agents(settings, ToolContext(settings=settings, database=database, user=user, role=role))
+    if database is None:
+        return build_agents(settings, ToolContext(settings=settings, database=None, user=user, role=role))
+    from memory.execution_path import execution_service
+    from memory.trading_state import RiskLimitStore, TradingStateStore
+
+    # orders from the agents go through the same execution path as every other interface
+    execution = execution_service(database, settings, channel="graph")
+    context = ToolContext(settings=settings, database=database, user=user, role=role, broker=execution.broker,
+                          order_gateway=execution, trading_state=TradingStateStore(database, channel="graph"),
+                          risk_limits=RiskLimitStore(database).current())
+    return build_agents(settings, context)
 
 
 def product_context(settings: Settings, database: Database, channel: str) -> GraphContext:

@@ -1,0 +1,39 @@
+"""The one way every interface gets the execution path: the broker the settings name, behind ExecutionService.
+
+Paper mode (the default) uses the paper broker on Postgres; live mode uses Alpaca live, which
+ExecutionService refuses unless ``QUANTPILOT_LIVE_TRADING=true`` (and each order still needs its
+live approval). Backtests never come here: they use the simulated broker inside quant/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from config import Settings, TradingMode, get_settings
+from errors import ApprovalError, ConfigError
+from memory.db import Database
+from memory.execution_service import ExecutionService
+from memory.paper_broker import PaperBroker
+
+
+def execution_service(database: Database, settings: Settings | None = None, *, channel: str = "system",
+                      clock: Callable[[], datetime] | None = None) -> ExecutionService:
+    """ExecutionService over the configured broker, for ``channel`` (cli, api, web, slack, mcp, graph)."""
+    settings = settings or get_settings()
+    extra = {"clock": clock} if clock else {}
+    if settings.trading_mode is TradingMode.LIVE:
+        if not (settings.alpaca_api_key and settings.alpaca_secret_key):
+            raise ConfigError("live trading needs QUANTPILOT_ALPACA_API_KEY and QUANTPILOT_ALPACA_SECRET_KEY")
+        from quant.execution.alpaca import AlpacaBroker
+
+        if not settings.live_trading:
+            raise ApprovalError("live mode refused: QUANTPILOT_LIVE_TRADING is not true", code="live_disabled")
+        # the broker-level lock opens only with live trading enabled; each order's live approval is
+        # checked by ExecutionService's gate before the broker is called
+        broker = AlpacaBroker(settings.alpaca_api_key.get_secret_value(),
+                              settings.alpaca_secret_key.get_secret_value(), paper=False,
+                              live_enabled=True, live_approval_token="execution-gate")
+    else:
+        broker = PaperBroker(database, **extra)
+    return ExecutionService(database, broker, settings=settings, channel=channel, **extra)
