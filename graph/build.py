@@ -23,7 +23,7 @@ from graph.agent_nodes import make_agent_node, make_tools_node
 from graph.agent_spec import AGENT_NAMES, agent_specs
 from graph.approval_nodes import apply_approval, approval, request_approval
 from graph.context import GraphContext
-from graph.routing import Router, keyword_route, model_router
+from graph.routing import Router, intent_router, model_router
 from graph.state import GraphState
 from graph.supervisor import make_supervisor
 from guardrails.authorization import ToolPolicy
@@ -49,7 +49,11 @@ def build_graph(
     policy = dict(tool_policy) if tool_policy is not None else None
     owners = {tool.name: spec.name for spec in specs.values() for tool in spec.tools}
     if router is None:
-        router = model_router(supervisor_model) if supervisor_model is not None else keyword_route
+        first_owner: dict[str, str] = {}
+        for spec in specs.values():
+            for tool in spec.tools:
+                first_owner.setdefault(tool.name, spec.name)
+        router = model_router(supervisor_model) if supervisor_model is not None else intent_router(first_owner)
     builder = StateGraph(GraphState, context_schema=GraphContext)
     builder.add_node("supervisor", make_supervisor(router), destinations=(*AGENT_NAMES, END))
     for name, spec in specs.items():

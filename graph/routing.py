@@ -53,6 +53,28 @@ def keyword_route(text: str) -> str:
     return best if scores[best] > 0 else DEFAULT_AGENT
 
 
+def intent_router(owners: dict[str, str], fallback: Router = keyword_route) -> Router:
+    """Route to the agent that owns the first tool the request's intent needs (the deterministic intent
+    rules the offline planner uses); ``@agent`` and anything unrecognised fall back to keywords.
+
+    Keywords alone mis-route requests whose words belong to another agent's vocabulary ("positions"
+    in "reconcile my positions", "max_open_positions" in a limit change)."""
+
+    def route(text: str) -> str:
+        if _FORCED.match(text):
+            return fallback(text)
+        from agents.planner_intents import Plan, plan_request
+
+        plan = plan_request(text)
+        if isinstance(plan, Plan):
+            for call in plan.calls:
+                if call.name in owners:
+                    return owners[call.name]
+        return fallback(text)
+
+    return route
+
+
 class RouteToArgs(BaseModel):
     agent: str = Field(description=f"one of {', '.join(AGENT_NAMES)}")
     request: str = Field(default="", description="what the agent should do (optional)")
