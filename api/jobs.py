@@ -104,10 +104,12 @@ class ResearchJobs:
         self.artifacts_dir = artifacts_dir
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="research-job")
         self._futures: dict[int, Future] = {}
+        self.claimed: list[int] = []  # ids of the jobs this runner claimed (and so ran), in order
         self._lock = threading.Lock()
 
-    def submit(self, kind: str, request: Mapping[str, Any], *, created_by: str) -> RunRecord:
-        """Store the job (status ``queued``) and schedule it; returns the stored row."""
+    def submit(self, kind: str, request: Mapping[str, Any], *, created_by: str, run_now: bool = True) -> RunRecord:
+        """Store the job (status ``queued``) and schedule it here unless ``run_now`` is False (then any
+        runner's ``recover`` picks it up); returns the stored row."""
         if kind not in RUNNERS:
             raise ConfigError(f"unknown job kind {kind!r}; one of {sorted(RUNNERS)}")
         with self.database.engine.begin() as conn:
@@ -118,7 +120,8 @@ class ResearchJobs:
                  "symbols": _json(list(request.get("symbols") or [])),
                  "config": _json({"job": {"kind": kind, "request": dict(request)}}), "by": created_by},
             ).scalar_one()
-        self._schedule(run_id)
+        if run_now:
+            self._schedule(run_id)
         return self.runs.get(run_id)
 
     def recover(self) -> list[int]:
@@ -167,6 +170,8 @@ class ResearchJobs:
         job = self._claim(run_id)
         if job is None:
             return
+        with self._lock:
+            self.claimed.append(run_id)
         service = ResearchService(self.database, self.artifacts_dir)
         service.runs = ClaimedRunStore(self.database, run_id)
         try:
