@@ -34,15 +34,16 @@ class WebChat:
     threads: Any  # memory.ladder.ThreadStore
 
     @classmethod
-    def from_settings(cls, database) -> WebChat:
-        """The product graph on ``database`` with the configured agents (offline planner by default)."""
+    def from_settings(cls, database, graph=None) -> WebChat:
+        """The product graph on ``database`` (``graph`` when the API already built one; the checkpointer is
+        shared either way) with a context whose channel is "web"."""
         from config import get_settings
         from graph.wiring import product_context, product_graph
         from memory.ladder import ThreadStore
 
         settings = get_settings()
-        return cls(product_graph(settings, database), product_context(settings, database, channel="web"),
-                   ThreadStore(database))
+        return cls(graph if graph is not None else product_graph(settings, database),
+                   product_context(settings, database, channel="web"), ThreadStore(database))
 
     def approval_service(self):
         from graph.approval_service import ApprovalService
@@ -72,13 +73,16 @@ _lock = threading.Lock()
 
 
 def web_chat(app) -> WebChat:
-    """The app's ``WebChat`` (tests set ``app.state.web_chat``); built on first use otherwise."""
+    """The app's ``WebChat`` (tests set ``app.state.web_chat``); built on first use otherwise, reusing the
+    graph of the API's agent runtime (``api.routers.runtime``) when that was built already."""
     chat = getattr(app.state, "web_chat", None)
     if chat is None:
         with _lock:
             chat = getattr(app.state, "web_chat", None)
             if chat is None:
-                chat = app.state.web_chat = WebChat.from_settings(app.state.database)
+                runtime = getattr(app.state, "agent_runtime", None)
+                chat = app.state.web_chat = WebChat.from_settings(app.state.database,
+                                                                  getattr(runtime, "graph", None))
     return chat
 
 

@@ -78,3 +78,13 @@ def test_static_files_and_plotly_are_served_from_this_origin(client):
     assert htmx.status_code == 200 and htmx.text.startswith("/*! htmx.org 2.0.11")
     assert "Zero-Clause BSD" in htmx.text[:400]
     assert plotly.status_code == 200 and plotly.headers["content-type"].startswith("text/javascript")
+
+
+def test_the_chat_page_builds_the_product_graph_on_first_use(client, keys, app):
+    del app.state.web_chat  # as in production: nothing injected
+    log_in(client, keys["trader"])
+
+    page = client.get("/web/chat")
+
+    assert page.status_code == 200 and 'id="chat-form"' in page.text
+    assert app.state.web_chat.context.channel == "web" and app.state.web_chat.graph is not None
