@@ -91,17 +91,18 @@ ApprovalServiceDep = Annotated[ApprovalService, Depends(get_approval_service)]
 
 
 def get_execution_service(request: Request, settings: SettingsDep, database: DatabaseDep) -> ExecutionService:
-    """The execution path on the paper broker (``app.state.broker`` overrides it; live is not served here)."""
+    """The execution path on the paper broker; ``app.state.broker``/``app.state.clock`` replace the broker and
+    the clock (tests, replays). Live trading is not served here."""
     from config import TradingMode
     from errors import ConfigError
     from memory.paper_broker import PaperBroker
 
+    clock = getattr(request.app.state, "clock", None)
     broker = getattr(request.app.state, "broker", None)
     if broker is None:
         if settings.trading_mode is TradingMode.LIVE:
             raise ConfigError("live trading through the API is not wired; use paper (QUANTPILOT_TRADING_MODE=paper)")
-        broker = PaperBroker(database)
-    clock = getattr(request.app.state, "clock", None)
+        broker = PaperBroker(database, **({"clock": clock} if clock else {}))
     return ExecutionService(database, broker, settings=settings, channel=CHANNEL,
                             **({"clock": clock} if clock else {}))
 
