@@ -16,6 +16,7 @@ from api.commands import (
     db_cmd,
     demo_cmd,
     eval_cmd,
+    mcp_cmd,
     orders_cmd,
     paper_cmd,
     research_cmd,
@@ -24,6 +25,7 @@ from api.commands import (
     threads_cmd,
     users_cmd,
 )
+from api.slack import commands as slack_cmd
 from errors import QuantpilotError
 
 app = typer.Typer(
@@ -48,6 +50,11 @@ app.add_typer(risk_cmd.app, name="risk")
 app.add_typer(orders_cmd.app, name="orders")
 app.add_typer(paper_cmd.app, name="paper")
 app.add_typer(eval_cmd.app, name="eval")
+app.command("mcp")(mcp_cmd.mcp)
+app.add_typer(slack_cmd.app, name="slack")
+users_cmd.app.command("link-slack")(slack_cmd.link_slack)
+users_cmd.app.command("unlink-slack")(slack_cmd.unlink_slack)
+users_cmd.app.command("slack-links")(slack_cmd.slack_links)
 app.add_typer(approvals_cmd.app, name="approvals")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(threads_cmd.app, name="threads")

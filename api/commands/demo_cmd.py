@@ -1,42 +1,129 @@
-"""``quantpilot demo``: the main job on the embedded defaults, offline."""
+"""``quantpilot demo``: the whole story on the embedded defaults, offline.
+
+Database → bundled real prices → a conversation with the agents (offline planner) that loads data,
+backtests an SMA crossover, walks it forward, asks for the strategy review and the paper approval
+(given explicitly by a demo approver) → paper trading over replayed 2022 history through the gated
+execution path → risk report, daily summary and the report path.
+"""
 
 from __future__ import annotations
 
 import typer
 
+TRADER = {"id": "dana", "role": "trader"}
+APPROVER = "avery"
+STRATEGY_ID = "sma_crossover_aapl_msft"
+STAGES = ("draft", "backtested", "paper", "live")
+
 
 def demo(as_json: bool = typer.Option(False, "--json", help="Print a JSON summary at the end.")) -> None:
-    """Start the embedded database, migrate, load the bundled real prices, show what is there."""
+    """Run the offline story end to end: data, agents, approvals, paper trading, reports."""
     import time
 
-    from api.output import console, print_json, print_table
+    from api.output import console, print_json
+    from config import get_settings
     from memory.db import connect
     from memory.market_data import MarketDataService
     from memory.status import database_status
 
     started = time.perf_counter()
-    console.rule("[bold]quantpilot demo[/] — offline, embedded defaults")
-    database = connect()
+    settings = get_settings()
+    console.rule("[bold]quantpilot demo[/] — offline planner, embedded Postgres, paper trading")
+    database = connect(settings)
     status = database_status()
-    console.print(
-        f"database: {status['server']} PostgreSQL {status['postgres_version']}, "
-        f"pgvector {status['pgvector_version']}, schema {status['migration']}"
-    )
-    service = MarketDataService(database)
-    with console.status("loading bundled real daily prices (skfolio S&P 500 stocks, arch indices)…"):
-        report = service.load("bundled")
-    console.print(
-        f"loaded {report.rows:,} bars for {len(report.symbols)} symbols: "
-        f"{report.inserted:,} new, {report.updated:,} revised, "
-        f"{report.rows - report.inserted - report.updated:,} already stored; {report.warnings} warnings"
-    )
-    summaries = service.list_symbols()
-    print_table(
-        "market data now stored",
-        ["symbol", "bars", "first", "last", "closes only"],
-        [(s.symbol, f"{s.bars:,}", s.first_ts.date(), s.last_ts.date(), s.closes_only) for s in summaries],
-    )
-    elapsed = time.perf_counter() - started
-    console.print(f"[green]done[/] in {elapsed:.1f}s. Next: `quantpilot data show AAPL --as-of 2020-03-20`.")
+    console.print(f"database: {status['server']} PostgreSQL {status['postgres_version']}, "
+                  f"pgvector {status['pgvector_version']}")
+    with console.status("loading the bundled real daily prices…"):
+        load = MarketDataService(database).load("bundled")
+    console.print(f"market data: {load.rows:,} bars for {len(load.symbols)} symbols "
+                  f"({load.inserted:,} new, {load.warnings} warnings)")
+    story = _conversation(settings, database, console)
+    story["elapsed_s"] = round(time.perf_counter() - started, 1)
+    console.rule(f"[green]demo complete[/] in {story['elapsed_s']}s")
+    console.print(f"HTML report of the backtest: {story['report']}")
+    console.print("Try: quantpilot chat · quantpilot approvals list · quantpilot orders list · quantpilot serve")
     if as_json:
-        print_json({"load": report.to_dict(), "symbols": len(summaries), "elapsed_s": round(elapsed, 2)})
+        print_json(story)
+
+
+def _say(console, session, text: str):
+    console.print(f"\n[bold cyan]dana>[/] {text}")
+    result = session.send(text)
+    calls = ", ".join(c["name"] for c in result.tool_calls) or "none"
+    console.print(f"[dim]route {' → '.join(result.route)} · tools: {calls}[/]")
+    console.print(result.answer, highlight=False, markup=False)
+    return result
+
+
+def _approve(console, service, pending: dict) -> None:
+    outcome = service.approve(pending["id"], APPROVER, "cli", "approved by the demo approver")
+    console.print(f"[bold green]{APPROVER} (approver) approved[/] {pending['kind']} request {pending['id']} → "
+                  f"{outcome.approval.status}")
+
+
+def _stage(registry) -> str:
+    record = registry.get(STRATEGY_ID)
+    return record.stage if record else "draft"
+
+
+def _conversation(settings, database, console) -> dict:
+    from graph.approval_service import ApprovalService
+    from graph.runner import ChatSession
+    from graph.wiring import product_context, product_graph
+    from memory.execution_path import execution_service
+    from memory.execution_service import generate_daily_summary
+    from memory.ladder import StrategyRegistry, ThreadStore
+    from memory.paper_loop import run_paper
+
+    context = product_context(settings, database, channel="cli")
+    graph = product_graph(settings, database, user=TRADER["id"])
+    session = ChatSession(graph, TRADER, context=context, threads=ThreadStore(database))
+    approvals, registry = ApprovalService(context.approvals, graph, context), StrategyRegistry(database)
+    console.rule("conversation")
+    _say(console, session, "load data for AAPL and MSFT")
+    backtest = _say(console, session, "backtest an SMA crossover on AAPL and MSFT since 2015")
+    _say(console, session, "run a walk-forward of it")
+    gated = []
+    for target in ("backtested", "paper"):
+        if STAGES.index(_stage(registry)) >= STAGES.index(target):
+            console.print(f"[dim]{STRATEGY_ID} is already at {_stage(registry)} (an earlier demo run)[/]")
+            continue
+        asked = _say(console, session, f"promote it to {target}")
+        if not asked.pending_approval:
+            raise_story_error(f"the {target} promotion was not offered for approval: {asked.answer[:200]}")
+        gated.append(asked.pending_approval["kind"])
+        _approve(console, approvals, asked.pending_approval)
+    console.print(f"strategy {STRATEGY_ID} is now at stage [bold]{_stage(registry)}[/]")
+    console.rule("paper trading over replayed 2022 history")
+    with console.status("replaying bars through the risk policy and the paper broker…"):
+        paper = run_paper(database, strategy=STRATEGY_ID, symbols=["AAPL", "MSFT"], start="2022-01-03",
+                          end="2022-12-28", settings=settings, requested_by=TRADER["id"])
+    result = paper.to_dict()
+    console.print(f"{result['bars']} bars replayed; orders {result['orders'] or 'none'}; refusals "
+                  f"{result['refusals'] or 'none'}; equity ${float(result['start_equity_usd']):,.0f} → "
+                  f"${float(result['end_equity_usd']):,.0f}")
+    if result["refusals"]:
+        console.print(f"[yellow]refused by the execution path:[/] {result['first_refusal']}", highlight=False)
+        console.print("[dim]a breaker or the kill switch halts trading; only an approved resume lifts it "
+                      "(quantpilot orders kill-switch request-off)[/]")
+    console.rule("risk and summary")
+    _say(console, session, "risk report")
+    _say(console, session, "daily summary")
+    summary = generate_daily_summary(execution_service(database, settings, channel="cli"))
+    console.print(summary.render_text(), highlight=False, markup=False)
+    report = _report_path(database, backtest)
+    return {"thread_id": session.thread_id, "approvals_gated": gated, "stage": _stage(registry),
+            "paper": result, "report": report}
+
+
+def _report_path(database, backtest) -> str | None:
+    from memory.research import ResearchService
+
+    runs = ResearchService(database).runs.list(kind="backtest", strategy="sma_crossover", limit=1)
+    return str(ResearchService(database).report(runs[0].id)) if runs else None
+
+
+def raise_story_error(message: str) -> None:
+    from errors import QuantpilotError
+
+    raise QuantpilotError(f"demo stopped: {message}", code="demo_failed")

@@ -245,6 +245,30 @@ class ResearchService:
 
         return optimize(self, method, symbols, **options)
 
+    def report(self, run_id: int) -> Path:
+        """The run's HTML report, rendered now from its stored equity and trades if it was run without one."""
+        from sqlalchemy import text
+
+        from quant.reports.html import render_backtest_report
+        from quant.reports.writer import write_report
+
+        record = self.runs.get(run_id)
+        if record.artifacts.get("report") and Path(record.artifacts["report"]).exists():
+            return Path(record.artifacts["report"])
+        if "equity" not in record.artifacts:
+            raise ConfigError(f"run {run_id} ({record.kind}) has no equity curve to report on")
+        equity = pd.read_parquet(record.artifacts["equity"])
+        trades = pd.read_parquet(record.artifacts["trades"]) if "trades" in record.artifacts else None
+        combined = self.combined_equity(equity, float(record.config.get("initial_capital", 100_000.0)))
+        html = render_backtest_report(combined, headline(record.metrics), title=f"{record.strategy} — run {run_id}",
+                                      trades=None if trades is None else trades.rename(columns={"quantity": "qty"}),
+                                      folds=record.summary.get("folds"))
+        path = write_report(self._run_dir(run_id) / "report.html", html)
+        with self.database.engine.begin() as conn:
+            conn.execute(text("UPDATE research_runs SET artifacts = artifacts || jsonb_build_object('report', "
+                              "CAST(:p AS text)) WHERE id = :id"), {"p": str(path), "id": run_id})
+        return path
+
     def get(self, run_id: int) -> dict:
         return self._public(self.runs.get(run_id))
 
