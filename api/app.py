@@ -41,7 +41,7 @@ from api.security import (
     SecurityHeadersMiddleware,
     UnexpectedErrorMiddleware,
 )
-from api.slack import install_slack
+from api.slack.routes import install_slack
 from api.web import routes as web
 from config import Settings, get_settings
 from memory.db import Database

@@ -4,8 +4,6 @@ the API app (``install_slack``), Socket Mode with ``quantpilot slack socket``.
 
 Every decision goes through ``graph.approval_service.ApprovalService`` (channel ``slack``) as the
 Slack user's linked quantpilot user (``quantpilot users link-slack NAME SLACK_USER_ID``).
+
+(The routes live in ``api.slack.routes``; nothing is imported here so that the CLI starts fast.)
 """
-
-from api.slack.routes import install_slack
-
-__all__ = ["install_slack"]

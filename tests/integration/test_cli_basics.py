@@ -40,3 +40,11 @@ def test_db_status_shows_a_real_postgres_with_pgvector(database):
     assert status["pgvector_version"]
     assert status["migration"] == status["migration_head"]
     assert "bars" in status["tables"]
+
+
+def test_the_cli_imports_no_heavy_library_before_a_command_needs_it():
+    probe = ("import sys, api.cli; heavy = ('pandas', 'numpy', 'langchain_core', 'langgraph', 'fastapi', "
+             "'sqlalchemy', 'numba', 'xgboost', 'slack_bolt'); print(','.join(m for m in heavy if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
