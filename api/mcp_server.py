@@ -139,13 +139,11 @@ def build_mcp_server(toolbox: McpToolbox, caller: McpCaller | None = None) -> Se
 def product_toolbox(settings: Settings, database: Database) -> McpToolbox:
     """The tools on the configured database, with the paper execution path behind ``place_order``."""
     from memory.audit import AuditLog
-    from memory.execution_service import ExecutionService
-    from memory.paper_broker import PaperBroker
+    from memory.execution_path import execution_service
     from tools import ToolContext, build_tools
 
-    broker = PaperBroker(database)
-    gateway = ExecutionService(database, broker, settings=settings, channel=CHANNEL)
-    ctx = ToolContext(settings=settings, database=database, broker=broker, order_gateway=gateway,
+    gateway = execution_service(database, settings, channel=CHANNEL)
+    ctx = ToolContext(settings=settings, database=database, broker=gateway.broker, order_gateway=gateway,
                       user="mcp", role="viewer")
     return McpToolbox(build_tools(ctx), GraphContext(audit=AuditLog(database), channel=CHANNEL))
 

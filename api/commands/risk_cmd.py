@@ -9,17 +9,12 @@ app = typer.Typer(help="Risk: trading state, limits, pre-trade checks.", no_args
 
 def execution_service(channel: str = "cli"):
     """The execution service on the configured database and broker (paper unless configured live)."""
-    from config import TradingMode, get_settings
-    from errors import ConfigError
+    from config import get_settings
     from memory.db import connect
-    from memory.execution_service import ExecutionService
-    from memory.paper_broker import PaperBroker
+    from memory.execution_path import execution_service as configured
 
     settings = get_settings()
-    database = connect(settings)
-    if settings.trading_mode is TradingMode.LIVE:
-        raise ConfigError("live trading from the CLI is not wired yet; use paper (QUANTPILOT_TRADING_MODE=paper)")
-    return ExecutionService(database, PaperBroker(database), settings=settings, channel=channel)
+    return configured(connect(settings), settings, channel=channel)
 
 
 @app.command("status")

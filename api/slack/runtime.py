@@ -110,12 +110,11 @@ def product_approval_service(settings: Settings, database: Database) -> Approval
 def paper_execution_service(settings: Settings, database: Database) -> ExecutionService:
     """The execution service on the paper broker (Slack never drives a live broker)."""
     from config import TradingMode
-    from memory.execution_service import ExecutionService
-    from memory.paper_broker import PaperBroker
+    from memory.execution_path import execution_service
 
     if settings.trading_mode is TradingMode.LIVE:
         raise ConfigError("live trading from Slack is not wired; use paper (QUANTPILOT_TRADING_MODE=paper)")
-    return ExecutionService(database, PaperBroker(database), settings=settings, channel=CHANNEL)
+    return execution_service(database, settings, channel=CHANNEL)
 
 
 def build_runtime(settings: Settings, database: Database, slack_settings: SlackSettings | None = None, *,

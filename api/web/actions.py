@@ -56,11 +56,9 @@ async def reject(request: Request, session: SessionDep, approval_id: ApprovalId)
 
 
 def _execution(request: Request):
-    from memory.execution_service import ExecutionService
-    from memory.paper_broker import PaperBroker
+    from memory.execution_path import execution_service
 
-    database = request.app.state.database
-    return ExecutionService(database, PaperBroker(database), channel="web")
+    return execution_service(request.app.state.database, channel="web")
 
 
 @router.post("/controls/kill-switch")

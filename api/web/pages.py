@@ -18,10 +18,9 @@ ROLE_ACTIONS = {"viewer": "read every page", "trader": "chat, propose limit chan
 
 
 def _execution(database: Database, channel: str = "web"):
-    from memory.execution_service import ExecutionService
-    from memory.paper_broker import PaperBroker
+    from memory.execution_path import execution_service
 
-    return ExecutionService(database, PaperBroker(database), channel=channel)
+    return execution_service(database, channel=channel)
 
 
 def overview(database: Database) -> dict[str, Any]:
