@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import StreamingResponse
 from starlette.exceptions import HTTPException
 
@@ -172,12 +172,15 @@ def run(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: R
     return TurnPublic.model_validate(result.to_dict())
 
 
-@router.post("/threads/{thread_id}/runs/stream", responses={
+@router.post("/threads/{thread_id}/runs/stream", response_model=TurnPublic, responses={
     200: {"content": {"text/event-stream": {"example": 'event: tool_call\ndata: {"agent": "strategy", ...}\n\n'}},
-          "description": "Server-Sent Events: step, tool_call, tool_result, token, interrupt, final (or error)"},
+          "description": "Server-Sent Events: step, tool_call, tool_result, token, interrupt, final (or error); "
+                         "with `Accept: application/json` only, the final turn as JSON"},
     **error_responses(404, 409, 422)}, summary="Run one turn as Server-Sent Events (trader)")
-def run_stream(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: RunRequest
-               ) -> StreamingResponse:
+def run_stream(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: RunRequest,
+               accept: Annotated[str | None, Header()] = None):
+    if accept and "application/json" in accept and "text/event-stream" not in accept:
+        return run(user, runtime, thread_id, body)
     events = stream_turn_for(runtime, thread_id, user, body.message, body.max_tool_calls)
     return StreamingResponse(sse_stream(events), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -8,10 +8,11 @@ bad request is a 4xx now rather than a failed job later.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
@@ -28,6 +29,7 @@ from api.schemas.research import (
     JobAccepted,
     MonteCarloRequest,
     OptimizeRequest,
+    ReportPublic,
     ResearchResultPublic,
     WalkForwardRequest,
 )
@@ -126,10 +128,12 @@ def compare_with(user: ViewerUser, database: DatabaseDep, run_id: RunId, body: C
     return ComparePublic.model_validate(ResearchService(database).compare([run_id, *body.run_ids]))
 
 
-@router.get("/backtests/{run_id}/report", response_class=HTMLResponse, responses={
-    200: {"content": {"text/html": {}}, "description": "one self-contained page (plotly inlined, no network)"},
+@router.get("/backtests/{run_id}/report", response_model=ReportPublic, responses={
+    200: {"content": {"text/html": {}}, "description": "one self-contained page (plotly inlined, no network); "
+                                                       "with `Accept: application/json` only, its description"},
     **error_responses(404, 422)}, summary="Download a run's HTML report (viewer)")
-def report(user: ViewerUser, runs: RunStoreDep, settings: SettingsDep, run_id: RunId) -> HTMLResponse:
+def report(user: ViewerUser, runs: RunStoreDep, settings: SettingsDep, run_id: RunId,
+           accept: Annotated[str | None, Header()] = None):
     record = runs.get(run_id)
     stored = record.artifacts.get("report")
     if not stored:
@@ -138,6 +142,11 @@ def report(user: ViewerUser, runs: RunStoreDep, settings: SettingsDep, run_id: R
     path = Path(stored).resolve()
     if not path.is_relative_to(Path(settings.artifacts_dir).resolve()) or not path.is_file():
         raise NotFoundError(f"the report of run {run_id} is not in the artifacts directory", code="report_not_found")
-    return HTMLResponse(path.read_text(encoding="utf-8"), headers={
+    html = path.read_text(encoding="utf-8")
+    filename = f"quantpilot-run-{run_id}-report.html"
+    if accept and "application/json" in accept and "text/html" not in accept:
+        return ReportPublic(run_id=run_id, filename=filename, size_bytes=len(html.encode()),
+                            sha256=hashlib.sha256(html.encode()).hexdigest())
+    return HTMLResponse(html, headers={
         "Content-Security-Policy": REPORT_CSP,
-        "Content-Disposition": f'attachment; filename="quantpilot-run-{run_id}-report.html"'})
+        "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -126,3 +126,15 @@ class ComparePublic(BaseModel):
 
     runs: list[dict[str, Any]]
     best: dict[str, int]
+
+
+class ReportPublic(BaseModel):
+    """What ``GET /backtests/{run_id}/report`` serves as HTML, described (``Accept: application/json``)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "run_id": 12, "filename": "quantpilot-run-12-report.html", "size_bytes": 3712345, "sha256": "5e88…"}]})
+
+    run_id: int
+    filename: str
+    size_bytes: int
+    sha256: str = Field(description="hex SHA-256 of the HTML")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from html.parser import HTMLParser
 
 from api.jobs import ResearchJobs
@@ -56,6 +57,8 @@ def test_a_backtest_job_is_accepted_at_once_then_finishes_and_its_report_downloa
     assert page.external == []
     csp = report.headers["content-security-policy"]
     assert "script-src 'unsafe-inline'" in csp and "http" not in csp
+    described = client.get(job["links"]["report"], headers={**headers[Role.VIEWER], "Accept": "application/json"})
+    assert described.json()["sha256"] == hashlib.sha256(report.content).hexdigest()
 
 
 def test_a_job_that_fails_is_stored_as_failed_with_its_reason(client, headers, loaded):
