@@ -70,7 +70,8 @@ def positions(as_json: bool = typer.Option(False, "--json")) -> None:
         print_json({"cash_usd": str(account.cash_usd), "equity_usd": str(account.equity_usd), "positions": rows})
         return
     print_table(f"positions (cash {account.cash_usd:.2f}, equity {account.equity_usd:.2f})",
-                ["symbol", "qty", "avg entry"], [[r["symbol"], r["qty"], r["avg_entry_price"]] for r in rows])
+                ["symbol", "qty", "avg entry $"],
+                [[p.symbol, f"{p.qty.normalize():f}", f"{p.avg_entry_price:.4f}"] for p in service.broker.get_positions()])
 
 
 @app.command("reconcile")
