@@ -71,7 +71,8 @@ def positions(as_json: bool = typer.Option(False, "--json")) -> None:
         return
     print_table(f"positions (cash {account.cash_usd:.2f}, equity {account.equity_usd:.2f})",
                 ["symbol", "qty", "avg entry $"],
-                [[p.symbol, f"{p.qty.normalize():f}", f"{p.avg_entry_price:.4f}"] for p in service.broker.get_positions()])
+                [[p.symbol, f"{p.qty.normalize():f}", f"{p.avg_entry_price:.4f}"]
+                 for p in service.broker.get_positions()])
 
 
 @app.command("reconcile")
