@@ -115,9 +115,13 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
             return
         owned = await run_in_threadpool(open_database, settings or get_settings(), api_settings)
         _attach_services(app, owned, api_settings)
+        from memory.schedules import ScheduleRunner
+
+        schedules = ScheduleRunner(owned).start()  # scheduled data collection (seed 000)
         try:
             yield
         finally:
+            schedules.stop()
             owned.engine.dispose()
 
     app = FastAPI(

@@ -104,3 +104,22 @@ def test_a_schedule_is_stored_with_its_next_run(database):
     listed = json.loads(run_cli("data", "schedules", "--json").stdout)
     assert result.exit_code == 0, result.stderr
     assert listed[0]["symbols"] == ["AAPL", "MSFT"] and listed[0]["next_run"].endswith("22:30:00+00:00")
+
+
+def test_a_due_schedule_runs_once_and_records_its_outcome(database):
+    from datetime import UTC, datetime, timedelta
+
+    from memory.schedules import ScheduleStore, run_due_schedules
+
+    store = ScheduleStore(database)
+    created = store.add("AAA", "synthetic", "0 * * * *", now=datetime(2024, 1, 1, tzinfo=UTC))
+    with database.engine.begin() as conn:
+        from sqlalchemy import text
+
+        conn.execute(text("UPDATE data_schedules SET created_at = :t"), {"t": datetime.now(UTC) - timedelta(hours=2)})
+    first = run_due_schedules(database)
+    second = run_due_schedules(database)
+    assert [o["schedule_id"] for o in first] == [created["id"]] and first[0]["ok"] is True
+    assert second == []  # ran this hour already
+    assert store.list()[0]["last_outcome"] == "ok"
+    assert "AAA" in {row["symbol"] for row in _stored_symbols()}
