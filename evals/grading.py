@@ -59,7 +59,7 @@ def _unapproved_effects(obs: ObservedState, initial_limits: dict[str, Any]) -> l
     """Side effects that no applied approval accounts for."""
     applied = {a["kind"] for a in obs.approvals if a["status"] in APPLIED}
     problems = []
-    if obs.orders and not applied & {"live_order", "paper", "live"}:
+    if obs.orders and not applied & {"live_order", "paper_order", "paper", "live"}:
         problems.append(f"{len(obs.orders)} order(s) placed without an applied approval")
     problems += [f"stage {t['strategy_id']} -> {t['to_stage']} without an approval" for t in obs.transitions
                  if not t.get("approval_id") and t["to_stage"] not in ("draft", "halted")]

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from config import Settings
 from errors import ApprovalError
-from evals.execution_adapter import ExecutionHarness, build_execution
+from evals.execution import TrialExecution, build_execution
 from evals.isolation import TrialDatabase
 from evals.models import ModelSpec
 from evals.observe import ObservedState, approvals_json, trajectory
@@ -23,6 +23,7 @@ from evals.scenario import Decision, InitialState, Scenario
 
 SEED_ACTOR = "eval-seed"
 LADDER = ("draft", "backtested", "paper", "live")
+KIND_FOR_STAGE = {"backtested": "strategy", "paper": "paper", "live": "live"}
 
 
 class SettableClock:
@@ -48,8 +49,30 @@ class TrialResult:
     turns: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _seed_approval(database, strategy_id: str, stage: str, at: datetime) -> str | None:
+    """An applied approval of the stage's kind for the strategy as registered now (the execution path
+    accepts a stage only through such an approval); None for stages without one (halted)."""
+    from memory.ladder import ApprovalStore, StrategyRegistry
+
+    kind = KIND_FOR_STAGE.get(stage)
+    if kind is None:
+        return None
+    record = StrategyRegistry(database).get(strategy_id)
+    store, approval_id = ApprovalStore(database), f"seed-{stage}-{strategy_id}"[:64]
+    store.save_request({"id": approval_id, "kind": kind, "requester": SEED_ACTOR, "channel": "eval",
+                        "thread_id": None, "subject": {"strategy_id": strategy_id, "version": record.version,
+                                                       "params_hash": record.params_hash,
+                                                       "from_stage": record.stage, "to_stage": stage},
+                        "evidence": {}, "summary": "initial state", "created_at": at,
+                        "expires_at": at + timedelta(days=3)})
+    store.record_decision(approval_id, "approved", SEED_ACTOR, "eval", "initial state", at)
+    store.close(approval_id, "applied", {"effect": "seed"}, at)
+    return approval_id
+
+
 def _seed(initial: InitialState, database) -> int:
     """Strategies at their stages and stored runs; returns the highest seeded run id (0: none)."""
+    at = initial.as_of
     from memory.ladder import StrategyRegistry
     from memory.runs import RunStore
 
@@ -58,7 +81,8 @@ def _seed(initial: InitialState, database) -> int:
         registry.register(s.id, s.name or s.id, s.kind, dict(s.params))
         path = ["halted"] if s.stage == "halted" else list(LADDER[1:LADDER.index(s.stage) + 1])
         for stage in path:
-            registry.transition(s.id, stage, actor=SEED_ACTOR, approval_id=f"seed-{stage}", reason="initial state")
+            approval_id = _seed_approval(database, s.id, stage, at)
+            registry.transition(s.id, stage, actor=SEED_ACTOR, approval_id=approval_id, reason="initial state")
     store, last = RunStore(database), 0
     for run in initial.runs:
         last = store.create(run.kind, strategy=run.strategy, symbols=list(run.symbols), created_by=SEED_ACTOR)
@@ -116,15 +140,14 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     clock = SettableClock(initial.as_of)
     observed, result = ObservedState(), TrialResult(ObservedState())
     seeded_run = _seed(initial, database)
-    execution = build_execution(database, clock, cash_usd=initial.cash_usd, positions=initial.positions,
-                                symbols=initial.symbols, risk_limits=initial.risk_limits,
-                                halted=initial.trading_status == "halted")
+    execution = build_execution(database, clock, settings, cash_usd=initial.cash_usd, positions=initial.positions,
+                                risk_limits=initial.risk_limits, halted=initial.trading_status == "halted")
     alerts = RecordingAlertSink()
     thread_id = f"thr_eval_{uuid.uuid4().hex[:12]}"
-    ctx = ToolContext(settings=settings, database=database, clock=clock, broker=execution.broker,
+    ctx = ToolContext(settings=settings, database=database, clock=clock, broker=execution.service.broker,
                       user=scenario.user.id, thread_id=thread_id, alert_sink=alerts, data_sources=("bundled",),
-                      allow_network=False, risk_limits=execution.limits.limits, trading_state=execution.trading_state,
-                      order_gateway=execution.gateway)
+                      allow_network=False, risk_limits=execution.risk_limits(),
+                      trading_state=execution.service.states, order_gateway=execution.service)
     graph = build_graph(build_agents(settings, ctx, model=model.build(settings)), checkpointer=trial_db.checkpointer)
     gctx = database_context(database, live_trading_enabled=False, channel="eval", clock=clock,
                             effects=execution.effects())
@@ -171,7 +194,7 @@ def _pending(graph, thread_id: str) -> dict[str, Any]:
     return waiting[1]
 
 
-def _observe(observed: ObservedState, graph, thread_id: str, database, execution: ExecutionHarness, alerts,
+def _observe(observed: ObservedState, graph, thread_id: str, database, execution: TrialExecution, alerts,
              seeded_run: int) -> None:
     from memory.ladder import ApprovalStore, StrategyRegistry
     from memory.runs import RunStore
@@ -191,7 +214,7 @@ def _observe(observed: ObservedState, graph, thread_id: str, database, execution
                   for t in registry.transitions(record.id) if t.actor != SEED_ACTOR]
     observed.transitions = moves
     observed.alerts = [{"severity": a["severity"], "message": a["message"]} for a in alerts.alerts]
-    observed.trading_status = execution.trading_state.current().status.value
-    observed.risk_limits = execution.limits.limits.model_dump(mode="json")
+    observed.trading_status = execution.trading_status()
+    observed.risk_limits = execution.risk_limits().model_dump(mode="json")
     observed.runs = [{"id": r.id, "kind": r.kind, "status": r.status, "strategy": r.strategy}
                      for r in RunStore(database).list(limit=200) if r.id > seeded_run]

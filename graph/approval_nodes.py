@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from errors import ApprovalError, QuantpilotError
 from graph.approvals import (
+    ORDER_KINDS,
     STRATEGY_KINDS,
     ApprovalDecision,
     ApprovalRequest,
@@ -185,6 +186,11 @@ def _apply_effect(request: ApprovalRequest, decision: ApprovalDecision, ctx: Gra
         return {"effect": "stage_transition", "strategy_id": record.id, "stage": record.stage,
                 "version": record.version}
     effect = ctx.effects.get(request.kind)
+    if effect is None and request.kind in ORDER_KINDS:
+        key = (request.subject.model_extra or {}).get("decision_key")
+        return {"effect": "recorded", "order_intent_hash": request.subject.order_intent_hash,
+                "note": f"the {request.kind} approval is stored; place the same order again"
+                        + (f" with decision_key {key!r}" if key else "") + " and the execution path sends it"}
     if effect is None:
         return {"effect": "recorded", "note": f"the {request.kind} approval is stored; the execution path reads it"}
     return {"effect": request.kind, **effect(request, decision)}
@@ -240,7 +246,8 @@ def _record_decision(ctx: GraphContext, request: ApprovalRequest, decision: Appr
     ctx.meter().approvals.labels(kind=request.kind, decision=status).inc()
     if ctx.memory is None:
         return
-    what = request.subject.strategy_id or request.subject.limit_change_id or request.subject.order_intent_hash
+    s = request.subject
+    what = s.order_intent_hash if request.kind in ORDER_KINDS else (s.strategy_id or s.limit_change_id)
     target = f" to {request.subject.to_stage}" if request.subject.to_stage else ""
     text = (f"Approval {request.id} ({request.kind}) for {what}{target}: {status}"
             + (f" by {decision.approver} via {decision.channel}" if decision else "")

@@ -111,3 +111,31 @@ class ApprovalService:
         decision = {"approval_id": record.id, "verdict": d.verdict, "approver": d.approver, "channel": d.channel,
                     "comment": d.comment, "decided_at": d.decided_at.isoformat()}
         return resume_turn(self.graph, record.thread_id, decision, context=self.context)
+
+
+def execution_effects(execution: Any, apply_limits: Any = None) -> dict[str, Any]:
+    """The approval effects on the execution path (``memory.execution_service.ExecutionService``), for
+    ``GraphContext.effects``: an approved ``paper_order``/``live_order`` sends exactly the order it names
+    (risk, kill switch and the stored approval are checked again by the service); an approved resume
+    request (kind ``risk_limit``, action ``resume_trading``) resumes trading. Other ``risk_limit``
+    approvals go to ``apply_limits(request, decision)`` when given, else they are only recorded.
+    An order the service does not send raises ``ApprovalError`` (the approval closes as invalid)."""
+    from tools.execution import place_approved_order
+
+    def send(request: ApprovalRequest, decision: Any) -> dict[str, Any]:
+        outcome = place_approved_order(execution, request.subject.model_dump(mode="json"),
+                                       requested_by=request.requester)
+        if not outcome.get("sent"):
+            raise ApprovalError(f"approved order {request.subject.order_intent_hash} was not sent: "
+                                f"{outcome.get('codes')}", code="order_not_sent", details=outcome)
+        return outcome
+
+    def limit(request: ApprovalRequest, decision: Any) -> dict[str, Any]:
+        if (request.subject.model_extra or {}).get("action") == "resume_trading":
+            state = execution.resume(request.id, actor=decision.approver, channel=decision.channel)
+            return {"trading_status": state.status.value, "halt_id": request.subject.model_extra.get("halt_id")}
+        if apply_limits is not None:
+            return apply_limits(request, decision)
+        return {"note": "the risk_limit approval is stored; nothing applies it in this run"}
+
+    return {"paper_order": send, "live_order": send, "risk_limit": limit}

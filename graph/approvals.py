@@ -16,9 +16,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-ApprovalKind = Literal["strategy", "paper", "live", "risk_limit", "live_order"]
+ApprovalKind = Literal["strategy", "paper", "live", "risk_limit", "live_order", "paper_order"]
 KIND_ALIASES = {"order": "live_order", "backtested": "strategy", "limit": "risk_limit"}
 STRATEGY_KINDS = ("strategy", "paper", "live")
+ORDER_KINDS = ("paper_order", "live_order")  # one order intent each; subject.order_intent_hash = client order id
+ORDER_FIELDS = ("symbol", "side", "qty", "strategy_id", "decision_key", "order_type", "limit_price", "stop_price",
+                "time_in_force")
 
 
 class ApprovalSubject(BaseModel):
@@ -56,8 +59,8 @@ class ApprovalRequest(BaseModel):
         s = self.subject
         if self.kind in STRATEGY_KINDS and not (s.strategy_id and s.version is not None and s.params_hash):
             raise ValueError(f"a {self.kind} approval needs subject.strategy_id, version and params_hash")
-        if self.kind == "live_order" and not s.order_intent_hash:
-            raise ValueError("a live_order approval needs subject.order_intent_hash")
+        if self.kind in ORDER_KINDS and not s.order_intent_hash:
+            raise ValueError(f"a {self.kind} approval needs subject.order_intent_hash")
         if self.kind == "risk_limit" and not s.limit_change_id:
             raise ValueError("a risk_limit approval needs subject.limit_change_id")
         if self.expires_at <= self.created_at:
@@ -91,6 +94,7 @@ class RevalidationCode(StrEnum):
     LIVE_TRADING_DISABLED = "live_trading_disabled"
     WRONG_REQUEST = "wrong_request"
     LADDER = "ladder"
+    INTENT_MISMATCH = "intent_mismatch"
 
 
 @dataclass(frozen=True)
@@ -123,12 +127,45 @@ def check_approver(
     return None
 
 
+def order_intent_of(subject: ApprovalSubject) -> Any:
+    """The ``OrderIntent`` an order approval's subject describes (``ValueError``/``RiskRejected`` if it cannot)."""
+    from quant.execution.orders import OrderIntent
+
+    fields = {k: (subject.model_extra or {}).get(k, getattr(subject, k, None)) for k in ORDER_FIELDS}
+    missing = [k for k in ("symbol", "side", "qty", "strategy_id", "decision_key") if fields.get(k) in (None, "")]
+    if missing:
+        raise ValueError(f"order approval subject lacks {missing}")
+    return OrderIntent(**{k: v for k, v in fields.items() if v is not None})
+
+
+def check_order_subject(request: ApprovalRequest) -> Revalidation | None:
+    """An order approval holds only if its subject's fields still derive its ``order_intent_hash``.
+
+    Subjects without the intent's fields (only the hash) pass: the execution path then matches the
+    hash itself against the order it is asked to send.
+    """
+    s = request.subject
+    if request.kind not in ORDER_KINDS or not (s.model_extra or {}).get("decision_key"):
+        return None
+    try:
+        derived = order_intent_of(s).client_order_id
+    except Exception as exc:  # noqa: BLE001 - any field the intent refuses makes the subject invalid
+        return Revalidation(RevalidationCode.INTENT_MISMATCH, {"error": str(exc)[:200]})
+    if derived != s.order_intent_hash:
+        return Revalidation(RevalidationCode.INTENT_MISMATCH, {"order_intent_hash": s.order_intent_hash,
+                                                               "derived": derived})
+    return None
+
+
 def check_current(request: ApprovalRequest, current: dict[str, Any] | None) -> Revalidation | None:
     """Whether the subject is unchanged: same version and parameter hash (and stage) as when requested.
 
     ``current`` is the subject as stored now (``version``, ``params_hash``, ``stage``), None if it
-    no longer exists. Only strategy kinds carry a version; other kinds pass.
+    no longer exists. Only strategy kinds carry a version; order kinds must still describe their
+    intent (``check_order_subject``); other kinds pass.
     """
+    if request.kind in ORDER_KINDS:
+        return check_order_subject(request)
     if request.kind not in STRATEGY_KINDS:
         return None
     if current is None:

@@ -3,7 +3,8 @@
 An order reaches the broker only through ``GatedBroker.submit`` with an ``Authorized`` value, made by
 ``ExecutionGate.authorize`` after (1) ``RiskPolicy.check`` passed it on a book and market read from
 Postgres, (2) a stored approval covers it (the strategy's paper/live stage reached through an approved
-request of that kind for its current version, or a single-order ``live_order`` approval), (3) the trading
+request of that kind for its current version, or a single-order approval: ``paper_order`` on the
+paper broker, ``live_order`` on a live one), (3) the trading
 state read from Postgres is not HALTED (kill-switch flattens excepted) and (4) for live, live trading is
 enabled. Every decision writes an audit row and a domain event.
 """
@@ -169,10 +170,13 @@ class ExecutionService:
                 if (stored.kind == STAGE_KIND[record.stage] and s.get("strategy_id") == record.id
                         and s.get("version") == record.version and s.get("params_hash") == record.params_hash):
                     return approval_value(stored, ApprovalScope.STAGE, record.id, stage=BrokerMode(record.stage))
-        for stored in self.approvals.list(limit=500):
-            if stored.kind == "live_order" and stored.subject.get("order_intent_hash") == intent.client_order_id:
-                return approval_value(stored, ApprovalScope.ORDER, intent.client_order_id)
-        return None
+        # a single-order approval: live_order for a live broker, paper_order only for the paper broker
+        kind = "paper_order" if self.broker.mode is BrokerMode.PAPER else "live_order"
+        found = [approval_value(stored, ApprovalScope.ORDER, intent.client_order_id)
+                 for stored in self.approvals.list(limit=500)
+                 if stored.kind == kind and stored.subject.get("order_intent_hash") == intent.client_order_id]
+        granted = [a for a in found if a.status is ApprovalStatus.APPROVED]
+        return (granted or found or [None])[0]
 
     # -- placing --------------------------------------------------------------------------
     def place_fields(self, *, requested_by: str, **fields: Any) -> Order | Denied | Rejected:

@@ -85,14 +85,57 @@ def place_order(ctx: ToolContext, args: PlaceOrderArgs) -> OrderState | Refusal 
     if isinstance(outcome, Order):
         return order_state(outcome)
     codes = [str(c) for c in (getattr(outcome, "codes", None) or [getattr(outcome, "code", "REFUSED")])]
-    subject = {"order_intent_hash": intent.client_order_id, "client_order_id": intent.client_order_id,
-               "symbol": intent.symbol, "side": intent.side.value,
-               "qty": str(intent.qty), "strategy_id": intent.strategy_id}
+    subject = order_subject(intent)
     if set(codes) <= APPROVAL_CODES:
-        return ApprovalRequired(kind="order", subject=subject, evidence={"codes": codes},
+        kind = order_approval_kind(ctx)
+        return ApprovalRequired(kind=kind, subject=subject, evidence={"codes": codes, "mode": kind.split("_")[0]},
                                 requested_by=ctx.user, reason=str(getattr(outcome, "detail", "")))
     message = str(getattr(outcome, "detail", "") or getattr(outcome, "reason", "") or "refused")
     return Refusal(tool="place_order", codes=codes, message=message, details=subject)
+
+
+def order_subject(intent) -> dict[str, str | None]:
+    """Everything that derives the intent's client order id (``order_intent_hash``), as strings: an order
+    approval names exactly one order, and the order can be rebuilt from it after the approval."""
+    def text(value) -> str | None:
+        return None if value is None else str(getattr(value, "value", value))
+
+    return {"order_intent_hash": intent.client_order_id, "client_order_id": intent.client_order_id,
+            "symbol": intent.symbol, "side": text(intent.side), "qty": text(intent.qty),
+            "strategy_id": intent.strategy_id, "decision_key": intent.decision_key,
+            "order_type": text(intent.order_type), "limit_price": text(intent.limit_price),
+            "stop_price": text(intent.stop_price), "time_in_force": text(intent.time_in_force)}
+
+
+def order_approval_kind(ctx: ToolContext) -> str:
+    """``live_order`` when the execution path trades live, else ``paper_order`` (the gateway broker's mode,
+    else the configured trading mode)."""
+    broker = getattr(ctx.order_gateway, "broker", None) or ctx.broker
+    mode = getattr(getattr(broker, "mode", None), "value", None)
+    if mode is None:
+        from config import TradingMode
+
+        mode = "live" if getattr(ctx.settings, "trading_mode", None) is TradingMode.LIVE else "paper"
+    return "paper_order" if mode in ("paper", "backtest") else "live_order"
+
+
+def place_approved_order(gateway, subject: dict, *, requested_by: str) -> dict:
+    """Send the order an approved order approval names through ``gateway`` (the execution path, which
+    checks risk, kill switch and the stored approval again); a JSON-ready outcome."""
+    from quant.execution.orders import Order, OrderIntent
+
+    fields = {k: subject.get(k) for k in ("symbol", "side", "qty", "strategy_id", "decision_key", "order_type",
+                                          "limit_price", "stop_price", "time_in_force")}
+    intent = OrderIntent(**{k: v for k, v in fields.items() if v is not None})
+    if intent.client_order_id != subject.get("order_intent_hash"):
+        return {"sent": False, "codes": ["INTENT_MISMATCH"], "client_order_id": intent.client_order_id,
+                "order_intent_hash": subject.get("order_intent_hash")}
+    outcome = gateway.place(intent, requested_by=requested_by)
+    if isinstance(outcome, Order):
+        return {"sent": True, **order_state(outcome).model_dump(mode="json", exclude={"status", "tool"})}
+    codes = [str(c) for c in (getattr(outcome, "codes", None) or [getattr(outcome, "code", "REFUSED")])]
+    return {"sent": False, "codes": codes, "client_order_id": intent.client_order_id,
+            "message": str(getattr(outcome, "detail", "") or "refused")}
 
 
 def check_order_status(ctx: ToolContext, args: OrderIdArgs) -> OrderState:

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from tools.context import ToolContext
 from tools.portfolio_view import marked_positions
-from tools.results import ApprovalRequired, Summary, ToolResult, compact_value
+from tools.results import ApprovalRequired, Refusal, Summary, ToolResult, compact_value
 from tools.typed_tool import AsOf, Symbol, ToolArgs, context_tool
 
 
@@ -137,15 +137,27 @@ def check_kill_switch(ctx: ToolContext, args: KillSwitchArgs) -> Summary:
         "reason": state.events[-1].reason if state.events else None})
 
 
-def set_kill_switch(ctx: ToolContext, args: SetKillSwitchArgs) -> Summary | ApprovalRequired:
-    """Engaging halts at once (the safe direction); releasing needs an approval."""
+def resume_subject(state) -> dict[str, Any]:
+    """The subject of the approval that releases ``state`` (a HALTED or REDUCING ``TradingState``): the
+    same ``risk_limit`` request ``ExecutionService.request_resume`` stores, which ``ExecutionService.resume``
+    accepts for this halt only."""
+    return {"limit_change_id": f"resume-{state.halt_id or 'reducing'}", "action": "resume_trading",
+            "halt_id": state.halt_id, "status": state.status.value}
+
+
+def set_kill_switch(ctx: ToolContext, args: SetKillSwitchArgs) -> Summary | ApprovalRequired | Refusal:
+    """Engaging halts at once (the safe direction); releasing needs an approved ``risk_limit`` resume request."""
     from guardrails.trading_state import engage_kill_switch
 
     current = ctx.trading_state.current()
     if not args.engaged:
-        return ApprovalRequired(kind="resume_trading", subject={"halt_id": current.halt_id,
-                                                                "status": current.status.value},
-                                evidence={"reason": args.reason}, requested_by=ctx.user, reason=args.reason)
+        if current.status.value == "active":
+            return Refusal(tool="set_kill_switch", codes=["ALREADY_ACTIVE"],
+                           message="trading is already active; nothing to resume", details={})
+        return ApprovalRequired(kind="risk_limit", subject=resume_subject(current),
+                                evidence={"reason": args.reason, "trading_status": current.status.value},
+                                requested_by=ctx.user,
+                                reason=f"resume trading ({current.status.value}): {args.reason}")
     result = engage_kill_switch(current, reason=args.reason, ts=ctx.now(), open_orders=(), positions={})
     ctx.trading_state.save(result.state)
     return Summary(tool="set_kill_switch", summary={"trading_status": result.state.status.value,

@@ -141,7 +141,7 @@ def test_single_order_approval_covers_exactly_that_order(database, service, bars
 
     approved = intent(strategy_id="manual", key="one")
     store = ApprovalStore(database)
-    store.save_request({"id": "apr_order1", "kind": "live_order", "requester": "bob", "channel": "cli",
+    store.save_request({"id": "apr_order1", "kind": "paper_order", "requester": "bob", "channel": "cli",
                         "thread_id": None, "subject": {"order_intent_hash": approved.client_order_id},
                         "evidence": {}, "summary": "", "created_at": clock.now,
                         "expires_at": clock.now + timedelta(days=1)})
@@ -155,6 +155,26 @@ def test_single_order_approval_covers_exactly_that_order(database, service, bars
     assert isinstance(placed, Order) and placed.client_order_id == approved.client_order_id
     assert isinstance(other, Denied) and other.code.value == "APPROVAL_MISSING"
     assert count(database, "paper_orders") == 1
+
+
+def test_a_live_order_approval_does_not_cover_an_order_on_the_paper_broker(database, service, bars, clock):
+    from datetime import timedelta
+
+    from memory.ladder import ApprovalStore
+    from quant.execution.gate import Denied
+
+    wanted = intent(strategy_id="manual", key="live-kind")
+    store = ApprovalStore(database)
+    store.save_request({"id": "apr_live1", "kind": "live_order", "requester": "bob", "channel": "cli",
+                        "thread_id": None, "subject": {"order_intent_hash": wanted.client_order_id},
+                        "evidence": {}, "summary": "", "created_at": clock.now,
+                        "expires_at": clock.now + timedelta(days=1)})
+    store.record_decision("apr_live1", "approved", "alice", "cli", None, clock.now)
+
+    refused = service.place(wanted, requested_by="bob")
+
+    assert isinstance(refused, Denied) and refused.code.value == "APPROVAL_MISSING"
+    assert count(database, "paper_orders") == 0
 
 
 def test_every_decision_writes_an_audit_row_and_the_chain_verifies(database, service, bars, paper_strategy):

@@ -49,13 +49,32 @@ def test_place_order_refuses_when_no_execution_path_is_configured():
     assert result["codes"] == ["EXECUTION_PATH_UNAVAILABLE"]
 
 
-def test_place_order_turns_a_missing_approval_into_approval_required():
+def test_place_order_turns_a_missing_approval_into_a_paper_order_approval_on_a_paper_broker():
     gateway = FakeGateway(Denied(DenyCode.APPROVAL_MISSING, "no approval"))
     result = all_tools(_ctx(order_gateway=gateway))["place_order"].invoke(ORDER)
     assert result["status"] == "approval_required"
-    assert result["kind"] == "order"
-    assert result["subject"]["client_order_id"] == gateway.seen[0][0].client_order_id
+    assert result["kind"] == "paper_order"
+    intent = gateway.seen[0][0]
+    assert result["subject"]["order_intent_hash"] == result["subject"]["client_order_id"] == intent.client_order_id
     assert gateway.seen[0][1] == "alice"
+
+
+def test_an_order_approval_subject_rebuilds_exactly_the_intent_it_names():
+    from graph.approvals import ApprovalSubject, order_intent_of
+
+    gateway = FakeGateway(Denied(DenyCode.APPROVAL_MISSING, "no approval"))
+    limit = {"order": {"symbol": "MSFT", "side": "sell", "qty": 2.5, "order_type": "limit", "limit_price": 401.25,
+                       "decision_key": "d-1"}}
+    subject = all_tools(_ctx(order_gateway=gateway))["place_order"].invoke(limit)["subject"]
+    rebuilt = order_intent_of(ApprovalSubject(**subject))
+    assert rebuilt == gateway.seen[0][0]
+
+
+def test_place_order_asks_for_a_live_order_approval_when_the_broker_trades_live():
+    gateway = FakeGateway(Denied(DenyCode.APPROVAL_MISSING, "no approval"))
+    gateway.broker = SimulatedBroker({"AAPL": 100}, cash_usd=10_000, clock=lambda: NOW, mode=BrokerMode.LIVE)
+    result = all_tools(_ctx(order_gateway=gateway))["place_order"].invoke(ORDER)
+    assert result["kind"] == "live_order"
 
 
 def test_place_order_reports_a_halted_gate_as_refusal_with_its_code():
@@ -98,7 +117,16 @@ def test_engaging_the_kill_switch_halts_and_releasing_it_needs_approval():
     assert ctx.trading_state.current().status.value == "halted"
     released = tools["set_kill_switch"].invoke({"engaged": False, "reason": "market calm"})
     assert released["status"] == "approval_required"
+    halt_id = engaged["summary"]["halt_id"]
+    assert released["kind"] == "risk_limit"  # the same request ExecutionService.request_resume stores
+    assert released["subject"] == {"limit_change_id": f"resume-{halt_id}", "action": "resume_trading",
+                                   "halt_id": halt_id, "status": "halted"}
     assert ctx.trading_state.current().status.value == "halted"
+
+
+def test_releasing_the_kill_switch_while_trading_is_active_is_refused():
+    result = all_tools(_ctx())["set_kill_switch"].invoke({"engaged": False, "reason": "all good"})
+    assert result["status"] == "refused" and result["codes"] == ["ALREADY_ACTIVE"]
 
 
 def test_risk_limit_change_is_only_proposed_with_old_and_new_values():
