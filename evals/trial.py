@@ -204,7 +204,9 @@ def _observe(observed: ObservedState, graph, thread_id: str, database, execution
     observed.orders = execution.orders()
     observed.positions = execution.positions()
     observed.cash_usd = execution.cash_usd()
-    observed.approvals = approvals_json(ApprovalStore(database).list())
+    # the initial state's stage approvals are premises, not something the trial asked for
+    observed.approvals = approvals_json([a for a in ApprovalStore(database).list(limit=500)
+                                         if a.requester != SEED_ACTOR])
     registry = StrategyRegistry(database)
     moves = []
     for record in registry.list():
