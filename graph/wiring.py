@@ -42,7 +42,12 @@ def load_agents(settings: Settings, database: Database | None = None, *, user: s
 def product_context(settings: Settings, database: Database, channel: str) -> GraphContext:
     """Repositories, audit log and long-term memory on ``database``; live trading exactly as configured
     (never from state or a prompt)."""
-    return database_context(database, live_trading_enabled=settings.live_trading, channel=channel)
+    from graph.approval_service import execution_effects
+    from memory.execution_path import execution_service
+
+    # an approved single order or resume request acts through the same execution path as everything else
+    effects = execution_effects(execution_service(database, settings, channel=channel))
+    return database_context(database, live_trading_enabled=settings.live_trading, channel=channel, effects=effects)
 
 
 def product_graph(settings: Settings, database: Database, agents: Mapping[str, Any] | None = None, *,

@@ -128,7 +128,8 @@ def stop_embedded(pgdata: Path) -> bool:
     except subprocess.CalledProcessError as exc:
         raise DatabaseError(f"pg_ctl stop failed for {pgdata}: {exc}", code="embedded_stop_failed") from exc
     (pgdata / _HANDLE_FILE).write_text("[]")
-    os.environ.pop(EMBEDDED_URL_ENV, None)
+    if str(pgdata) in os.environ.get(EMBEDDED_URL_ENV, "").replace("%2F", "/"):
+        os.environ.pop(EMBEDDED_URL_ENV, None)  # only forget the URL of the server just stopped
     return True
 
 
