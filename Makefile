@@ -13,6 +13,7 @@ export PYENV_VERSION ?= 3.12.1
 # optional fragments: peer benchmarks (Makefile.bench) and the browser for e2e tests (Makefile.browser)
 -include Makefile.bench
 -include Makefile.browser
+-include Makefile.reliability
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.12" >&2; exit 2; }
@@ -33,10 +34,11 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # pytest exits 5 when it collected nothing: not a failure of the code under test
-test: lint $(if $(wildcard Makefile.browser),browser)
+test: lint $(if $(wildcard Makefile.browser),browser) $(if $(wildcard Makefile.reliability),audit-deps)
 	$(BIN)/python -m pytest -q; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
 
 soak: $(STAMP)
+	# the long checks: state machines at >= 10,000 steps, the demo secrets scan, reliability suites
 	$(BIN)/python -m pytest -q -m soak --run-soak
 
 # re-resolve the dependency set and rewrite the lock (needs the package index)
