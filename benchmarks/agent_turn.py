@@ -20,7 +20,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -29,10 +28,6 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ["QUANTPILOT_HOME"] = tempfile.mkdtemp(prefix="quantpilot-bench-turn-")
-os.environ["QUANTPILOT_DB_KEEP_RUNNING"] = "false"
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("QUANTPILOT_DATABASE_URL", None)
 
 from langchain_core.messages import HumanMessage  # noqa: E402
 from langgraph.types import Command  # noqa: E402
@@ -151,6 +146,9 @@ def time_long_thread(variant: str, checkpointer: Any, context: GraphContext, tur
 
 
 def main() -> None:
+    from benchmarks.isolation import use_private_home
+
+    use_private_home("quantpilot-bench-turn-")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=100, help="timed turns per variant")
     parser.add_argument("--thread-turns", type=int, default=200, help="turns of the long thread")

@@ -31,10 +31,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 HOME = Path(tempfile.mkdtemp(prefix="quantpilot-api-load-"))
-os.environ["QUANTPILOT_HOME"] = str(HOME)
-os.environ["QUANTPILOT_DB_KEEP_RUNNING"] = "false"
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("QUANTPILOT_DATABASE_URL", None)
 
 SERVE = "import typer; from api.commands.serve_cmd import serve; typer.run(serve)"
 ROWS = 250
@@ -164,6 +160,9 @@ def print_text(result: dict) -> None:
 
 
 def main() -> None:
+    from benchmarks.isolation import use_private_home
+
+    use_private_home("quantpilot-api-load-", HOME)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=100)

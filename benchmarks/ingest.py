@@ -13,12 +13,10 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("QUANTPILOT_HOME", tempfile.mkdtemp(prefix="quantpilot-bench-"))
 
 from sqlalchemy import text  # noqa: E402
 
@@ -55,6 +53,10 @@ def _time(fn, repeat: int, setup=None) -> tuple[float, float]:
 
 
 def main() -> None:
+    from benchmarks.isolation import use_private_home
+
+    if "QUANTPILOT_HOME" not in os.environ:
+        use_private_home("quantpilot-bench-")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None, help="also write results here")

@@ -52,6 +52,14 @@ def pytest_addoption(parser):
     parser.addoption("--run-soak", action="store_true", default=False, help="run the long soak checks")
 
 
+def pytest_collection_finish(session):
+    """Importing test modules must not repoint the suite at another home or database."""
+    moved = {k: os.environ.get(k) for k in ("QUANTPILOT_HOME", "DATABASE_URL", "QUANTPILOT_DATABASE_URL")
+             if os.environ.get(k) != ({"QUANTPILOT_HOME": str(_SESSION_HOME)}.get(k))}
+    if moved and not os.environ.get("QUANTPILOT_TEST_DATABASE_URL"):
+        raise pytest.UsageError(f"a module changed the database settings at import time: {moved}")
+
+
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--run-soak"):
         return
