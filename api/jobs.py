@@ -27,6 +27,7 @@ from memory.research.service import ResearchService
 from memory.runs import RunRecord, RunStore
 
 log = logging.getLogger("quantpilot.api.jobs")
+_LEASE = 7_104_202  # advisory-lock class id of research job leases (object id = run id)
 
 # job kind (API word) -> the kind the research service records
 RUN_KIND = {"backtest": "backtest", "grid": "grid", "walk_forward": "walkforward", "monte_carlo": "montecarlo"}
@@ -125,8 +126,18 @@ class ResearchJobs:
         return self.runs.get(run_id)
 
     def recover(self) -> list[int]:
-        """Schedule every job still ``queued`` (accepted before a restart); returns their ids."""
+        """Schedule every job still ``queued`` (accepted before a restart), and every ``running`` job whose
+        runner died (nobody holds its lease: a session advisory lock that dies with its connection);
+        returns their ids."""
         with self.database.engine.connect() as conn:
+            running = conn.execute(text("SELECT id FROM research_runs WHERE status = 'running'")).scalars().all()
+            for run_id in running:
+                if conn.execute(text("SELECT pg_try_advisory_lock(:c, :id)"), {"c": _LEASE, "id": run_id}).scalar():
+                    conn.execute(text("UPDATE research_runs SET status = 'queued' WHERE id = :id"
+                                      " AND status = 'running'"), {"id": run_id})
+                    conn.commit()
+                    conn.execute(text("SELECT pg_advisory_unlock(:c, :id)"), {"c": _LEASE, "id": run_id})
+            conn.commit()
             ids = list(conn.execute(text("SELECT id FROM research_runs WHERE status = 'queued' ORDER BY id")).scalars())
         for run_id in ids:
             self._schedule(run_id)
@@ -157,19 +168,30 @@ class ResearchJobs:
             if future is not None and future.done():
                 del self._futures[run_id]
 
-    def _claim(self, run_id: int) -> dict[str, Any] | None:
-        """``queued`` → ``running`` for exactly one caller; the job's spec, or None if someone else has it."""
-        with self.database.engine.begin() as conn:
-            row = conn.execute(text("UPDATE research_runs SET status = 'running' WHERE id = :id AND status = 'queued'"
-                                    " RETURNING config, created_by"), {"id": run_id}).first()
+    def _claim(self, run_id: int, lease) -> dict[str, Any] | None:
+        """``queued`` → ``running`` for exactly one caller, under its lease (held on ``lease``, a connection kept
+        open for the whole run); the job's spec, or None if someone else has it."""
+        if not lease.execute(text("SELECT pg_try_advisory_lock(:c, :id)"), {"c": _LEASE, "id": run_id}).scalar():
+            lease.commit()
+            return None
+        row = lease.execute(text("UPDATE research_runs SET status = 'running' WHERE id = :id AND status = 'queued'"
+                                 " RETURNING config, created_by"), {"id": run_id}).first()
+        lease.commit()
         if row is None:
             return None
         return {**row.config["job"], "created_by": row.created_by}
 
     def _run(self, run_id: int) -> None:
-        job = self._claim(run_id)
-        if job is None:
-            return
+        with self.database.engine.connect() as lease:  # the process dying drops the connection and the lease
+            job = self._claim(run_id, lease)
+            try:
+                if job is not None:
+                    self._execute(run_id, job)
+            finally:  # the pooled connection outlives this run: give the lease back explicitly
+                lease.execute(text("SELECT pg_advisory_unlock_all()"))
+                lease.commit()
+
+    def _execute(self, run_id: int, job: dict[str, Any]) -> None:
         with self._lock:
             self.claimed.append(run_id)
         service = ResearchService(self.database, self.artifacts_dir)

@@ -79,8 +79,6 @@ def test_backtest_job_killed_while_queued_runs_exactly_once_after_restart(databa
     assert _count(database, "research_runs", "status = 'done'") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="api/jobs.py recover() re-schedules only 'queued' rows: a job killed while "
-                                       "'running' stays 'running' forever (lost). Needs a lease/heartbeat.")
 def test_backtest_job_killed_while_running_is_not_lost_after_restart(database, world):
     kill_child_at("job", point=None, env=world,
                   until=lambda: _count(database, "research_runs", "status = 'running'") == 1)

