@@ -70,8 +70,8 @@ def _conversation(settings, database, console) -> dict:
     from graph.approval_service import ApprovalService
     from graph.runner import ChatSession
     from graph.wiring import product_context, product_graph
+    from memory.daily_summary import generate_daily_summary
     from memory.execution_path import execution_service
-    from memory.execution_service import generate_daily_summary
     from memory.ladder import StrategyRegistry, ThreadStore
     from memory.paper_loop import run_paper
 

@@ -36,7 +36,7 @@ from api.schemas.trading import (
 )
 from errors import RiskRejected
 from memory.audit import AuditLog
-from memory.execution_service import generate_daily_summary
+from memory.daily_summary import generate_daily_summary
 from quant.execution.gate import Denied
 from quant.risk.decision import Rejected
 

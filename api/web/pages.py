@@ -25,7 +25,7 @@ def _execution(database: Database, channel: str = "web"):
 
 def overview(database: Database) -> dict[str, Any]:
     """Equity, cash, P&L (realized/unrealized, dollars), gross exposure (% of equity), trading state, pending."""
-    from memory.execution_service import generate_daily_summary
+    from memory.daily_summary import generate_daily_summary
 
     service = _execution(database)
     summary = generate_daily_summary(service).to_dict()

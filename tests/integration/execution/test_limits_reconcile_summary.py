@@ -64,7 +64,7 @@ def test_daily_summary_reports_pnl_positions_and_pending_approvals(database, ser
                                                                    paper_strategy):
     from datetime import timedelta
 
-    from memory.execution_service import generate_daily_summary
+    from memory.daily_summary import generate_daily_summary
 
     service.place(intent(qty=10), requested_by="bob")
     service.place(intent(qty=4, side="sell", key="s"), requested_by="bob")

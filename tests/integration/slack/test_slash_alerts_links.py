@@ -60,7 +60,7 @@ def test_slash_text_is_parsed_into_a_subcommand(text, expected):
 
 def test_alert_and_daily_summary_are_posted_to_the_alerts_channel(runtime, fake_slack):
     from api.slack.publisher import SlackPublisher
-    from memory.execution_service import generate_daily_summary
+    from memory.daily_summary import generate_daily_summary
     from quant.monitoring.alerts import Alert, Severity
 
     publisher = SlackPublisher(runtime)

@@ -1,0 +1,53 @@
+"""The daily summary (seed 004 ``generate_daily_summary``): P&L, positions, risk, pending approvals and
+alerts, read from the execution path every interface uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from guardrails.risk_policy import RiskLimits
+from memory.execution_service import market_snapshot
+from quant.monitoring.events import EventKind
+
+if TYPE_CHECKING:
+    from memory.execution_service import ExecutionService
+
+
+def generate_daily_summary(service: ExecutionService, *, alerts_since: datetime | None = None) -> Any:
+    """The day's ``quant.monitoring.summary.DailySummary``: P&L (realized from the paper ledger when the broker
+    has one, unrealized = marked positions minus cost), positions, risk, pending approvals and alerts."""
+    from quant.monitoring.summary import build_daily_summary
+
+    now = service.now()
+    account = service.broker.get_account()
+    positions, unrealized = [], Decimal(0)
+    for p in service.broker.get_positions():
+        value = p.qty * _mark(service, p.symbol, p.avg_entry_price)
+        pnl = value - p.qty * p.avg_entry_price
+        unrealized += pnl
+        positions.append({"symbol": p.symbol, "quantity": p.qty, "market_value": value, "unrealized_pnl": pnl})
+    ledger = service.broker.ledger() if hasattr(service.broker, "ledger") else {}
+    book = service.book()
+    state = service.trading_state(book)
+    limits: RiskLimits = service.limits.current()
+    drawdown = (book.peak_equity_usd - book.equity_usd) / book.peak_equity_usd * 100 if book.peak_equity_usd else 0
+    gross = sum((abs(Decimal(str(p["market_value"]))) for p in positions), Decimal(0))
+    risk = {"trading_state": state.status.value.upper(), "equity_usd": str(account.equity_usd),
+            "cash_usd": str(account.cash_usd), "drawdown_pct": round(float(drawdown), 4),
+            "gross_exposure_pct": round(float(gross / account.equity_usd * 100), 4) if account.equity_usd else None,
+            "max_drawdown_pct": limits.max_drawdown_pct, "fees_paid_usd": str(ledger.get("fees_paid_usd", "0"))}
+    pending = [{"id": a.id, "kind": a.kind, "summary": a.summary} for a in service.approvals.list("pending")]
+    since = alerts_since or now.replace(hour=0, minute=0, second=0, microsecond=0)
+    kinds = (EventKind.SYSTEM_ALERT, EventKind.PORTFOLIO_RISK_ALERT, EventKind.KILL_SWITCH_ACTIVATED,
+             EventKind.RISK_THRESHOLD_BREACHED, EventKind.TRADING_STATE_CHANGED)
+    alerts = [{"severity": getattr(e.payload, "severity", "warning"), "title": f"{e.kind.value}: {e.subject}"}
+              for e in service.events.store.recent(kinds, since=since, limit=200)]
+    return build_daily_summary({"realized": ledger.get("realized_pnl_usd", 0), "unrealized": unrealized},
+                               positions, risk, pending, alerts, as_of=now.date())
+
+
+def _mark(service: ExecutionService, symbol: str, fallback: Decimal) -> Decimal:
+    snapshot = market_snapshot(service.bars, [symbol], service.now())
+    return snapshot.last_price.get(symbol, fallback)
