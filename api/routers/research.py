@@ -136,6 +136,8 @@ def report(user: ViewerUser, runs: RunStoreDep, settings: SettingsDep, run_id: R
            accept: Annotated[str | None, Header()] = None):
     record = runs.get(run_id)
     stored = record.artifacts.get("report")
+    if not stored and "equity" in record.artifacts:  # a run made without one (the agents' tools): render it now
+        stored = str(ResearchService(runs.database, settings.artifacts_dir).report(run_id))
     if not stored:
         raise NotFoundError(f"run {run_id} ({record.kind}, {record.status}) has no HTML report",
                             code="report_not_found")

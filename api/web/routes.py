@@ -123,9 +123,14 @@ async def run_detail(request: Request, session: SessionDep, run_id: RunId) -> Re
 @pages_router.get("/runs/{run_id}/report")
 async def run_report(request: Request, session: SessionDep, run_id: RunId) -> Response:
     """The stored self-contained HTML report, sandboxed (its inline plotly runs in an opaque origin)."""
+    from memory.research import ResearchService
     from memory.runs import RunStore
 
-    record = await run_in_threadpool(RunStore(request.app.state.database).get, run_id)
+    database = request.app.state.database
+    record = await run_in_threadpool(RunStore(database).get, run_id)
+    if "report" not in record.artifacts and "equity" in record.artifacts:  # made without one: render it now
+        await run_in_threadpool(ResearchService(database).report, run_id)
+        record = await run_in_threadpool(RunStore(database).get, run_id)
     path = pages.report_path(record.artifacts)
     if path is None:
         raise NotFoundError(f"run {run_id} has no stored report")

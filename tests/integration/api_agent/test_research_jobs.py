@@ -139,3 +139,16 @@ def test_a_queued_job_is_run_exactly_once_when_two_runners_recover_it(loaded):
     assert sorted(first.claimed + second.claimed) == [record.id]
     (run,) = RunStore(loaded).list()
     assert (run.id, run.status, run.created_by) == (record.id, "done", "alice")
+
+
+def test_a_run_the_agents_made_without_a_report_gets_one_rendered_on_download(client, headers, loaded):
+    from memory.research import ResearchService
+
+    run = ResearchService(loaded).backtest("sma_crossover", BACKTEST["symbols"], {"fast": 10, "slow": 50},
+                                           report=False)
+    assert "report" not in run["artifacts"]
+
+    report = client.get(f"/api/v1/backtests/{run['run_id']}/report", headers=headers[Role.VIEWER])
+
+    assert report.status_code == 200 and f"run {run['run_id']}" in report.text
+    assert "report" in RunStore(loaded).get(run["run_id"]).artifacts
