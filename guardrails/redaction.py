@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from quant.monitoring.credential_patterns import CREDENTIAL_PATTERNS
+
 _SECRET_KEYS = (
     r"api[_-]?key|api[_-]?secret|secret[_-]?key|client[_-]?secret|secret|password|passwd|pwd|passphrase|"
     r"access[_-]?token|auth[_-]?token|refresh[_-]?token|token|private[_-]?key|signing[_-]?secret|"
@@ -30,12 +32,6 @@ def _phone(match: re.Match[str]) -> str:
 _RULES: tuple[tuple[str, re.Pattern[str], Any], ...] = tuple(
     (kind, re.compile(regex, flags), replacement)
     for kind, regex, flags, replacement in (
-        (
-            "private_key",
-            r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----",
-            re.DOTALL,
-            "[REDACTED:private_key]",
-        ),
         # scheme://user:password@host -> keep user and host
         ("url_password", r"(?<=://)([^/\s:@]+):([^/\s@]+)@", 0, r"\1:[REDACTED:password]@"),
         ("bearer", r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}", 0, r"\1 [REDACTED:bearer_token]"),
@@ -45,14 +41,6 @@ _RULES: tuple[tuple[str, re.Pattern[str], Any], ...] = tuple(
             0,
             r"\g<key>[REDACTED:secret]",
         ),
-        ("slack_webhook", r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+", 0, "[REDACTED:slack_webhook]"),
-        ("slack_token", r"\bxox[abposre]-[A-Za-z0-9-]{8,}", 0, "[REDACTED:slack_token]"),
-        ("openai_key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}", 0, "[REDACTED:api_key]"),
-        ("stripe_style_key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{12,}", 0, "[REDACTED:api_key]"),
-        ("aws_access_key", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b", 0, "[REDACTED:aws_key]"),
-        ("alpaca_key_id", r"\b(?:AK|PK|CK)[A-Z0-9]{14,30}\b", 0, "[REDACTED:alpaca_key]"),
-        ("github_token", r"\b(?:ghp|gho|ghu|ghs|ghr|github_pat)_[A-Za-z0-9_]{20,}", 0, "[REDACTED:github_token]"),
-        ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", 0, "[REDACTED:jwt]"),
         (
             "email",
             r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b",
@@ -64,6 +52,22 @@ _RULES: tuple[tuple[str, re.Pattern[str], Any], ...] = tuple(
         # (415) 555-0100, 415-555-0100, 415.555.0100
         ("phone", r"(?<![\w.-])(?:\(\d{3}\)\s?|\d{3}[.-])\d{3}[.-]\d{4}(?![\w-]|\.\d)", 0, _phone),
     )
+)
+
+_TOKEN_RULES = (
+    ("slack_token", re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{8,}"), "[REDACTED:slack_token]"),
+    ("openai_key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}"), "[REDACTED:api_key]"),
+)
+# the marker a person reads for each shared credential shape
+_MARKERS = {"stripe_style_key": "api_key", "aws_access_key": "aws_key", "alpaca_key_id": "alpaca_key"}
+_SHARED = {kind: (kind, pattern, f"[REDACTED:{_MARKERS.get(kind, kind)}]") for kind, pattern in CREDENTIAL_PATTERNS}
+_RULES = (
+    _SHARED["private_key"],  # before key=value, so "key = -----BEGIN" keeps the whole block masked
+    *_RULES[:3],  # url password, bearer, key=value
+    _SHARED["slack_webhook"],
+    *_TOKEN_RULES,
+    *(rule for kind, rule in _SHARED.items() if kind not in {"private_key", "slack_webhook"}),
+    *_RULES[3:],  # email, phone numbers
 )
 
 REDACTION_KINDS: tuple[str, ...] = tuple(dict.fromkeys(kind for kind, _, _ in _RULES))

@@ -4,7 +4,8 @@ Two rules, applied recursively to mappings and sequences:
 - the value of any key whose name contains ``key``, ``token``, ``secret`` or ``password``
   (case-insensitive) is replaced by ``MASK`` — whatever its type, a nested mapping included;
 - strings that look like credentials (``sk-…`` API keys, Slack ``xox?-…`` tokens,
-  ``Bearer …`` headers, passwords in ``scheme://user:password@host`` URLs) are masked in place.
+  ``Bearer …`` headers, passwords in ``scheme://user:password@host`` URLs, and every shape in
+  ``credential_patterns``: AWS, Alpaca, GitHub, JWT, private keys…) are masked in place.
 
 Masking too much is the safe failure; the few key names that match by accident but carry no
 secret (``idempotency_key``) are listed in ``NOT_SECRET_KEYS``.
@@ -16,6 +17,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from quant.monitoring.credential_patterns import CREDENTIAL_PATTERNS
+
 MASK = "***"
 SECRET_KEY_PARTS = ("key", "token", "secret", "password")
 NOT_SECRET_KEYS = frozenset({"idempotency_key"})
@@ -25,6 +28,7 @@ _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(xox[abposr])-[A-Za-z0-9\-]{6,}"), r"\1-" + MASK),
     (re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=\-]{6,}", re.IGNORECASE), r"\1 " + MASK),
     (re.compile(r"(://[^/\s:@]+):[^/\s@]+@"), r"\1:" + MASK + "@"),
+    *((pattern, MASK) for _kind, pattern in CREDENTIAL_PATTERNS),
 )
 
 

@@ -54,3 +54,26 @@ _secret_values = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ23456789", min_size=1
 def test_no_secret_value_survives_anywhere_in_a_nested_structure(tree, name, secret):
     data = {"outer": [tree, {name: secret}], name: {"inner": secret}}
     assert secret not in json.dumps(redact(data))
+
+
+CREDENTIAL_SAMPLES = {
+    "private_key": "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+    "slack_webhook": "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
+    "stripe_style_key": "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "aws_access_key": "AKIAIOSFODNN7EXAMPLE",
+    "alpaca_key_id": "PKZ7Q2M4N8R1T5V9X3",
+    "github_token": "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+}
+
+
+def test_every_shared_credential_shape_is_masked_by_both_redactors():
+    from guardrails.redaction import redact as redact_for_people
+    from quant.monitoring.credential_patterns import CREDENTIAL_PATTERNS
+
+    assert set(CREDENTIAL_SAMPLES) == {kind for kind, _ in CREDENTIAL_PATTERNS}
+    for kind, secret in CREDENTIAL_SAMPLES.items():
+        stored = json.dumps(redact({"note": f"order note: {secret} end"}))
+        shown = redact_for_people(f"order note: {secret} end")
+        assert secret not in stored, kind
+        assert secret not in shown and "[REDACTED:" in shown, kind
