@@ -1,10 +1,17 @@
 """Parameter grids: the fused crossover grid (``run_crossover_grid``) and a generic grid over any
 ``signal_fn(panels, params) -> positions frame`` (``run_grid``). Both return a ``GridResult``
-holding ``GRID_STATS`` per (parameter set, symbol), each symbol an independent backtest."""
+holding ``GRID_STATS`` per (parameter set, symbol), each symbol an independent backtest.
+
+With ``with_returns=True`` the result also holds each parameter set's daily returns (the summed
+per-symbol equity), which ``GridResult.overfitting`` needs for the deflated Sharpe ratio and the
+CSCV probability of backtest overfitting. It is off by default because the fused grid never
+materialises equity: the returns cost one extra vectorized run per parameter set (the research
+service and the CLI turn it on)."""
 
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,11 +22,19 @@ import pandas as pd
 
 from errors import ConfigError, DataError
 from quant.backtest.config import BacktestConfig
-from quant.backtest.executors import map_tasks, split_across_threads
-from quant.backtest.grid_kernels import GRID_STATS, N_GRID_STATS, crossover_grid_tasks, summarize_equity, window_sums
+from quant.backtest.executors import executor_session, map_tasks, split_across_threads
+from quant.backtest.grid_kernels import (
+    GRID_STATS,
+    N_GRID_STATS,
+    crossover_grid_tasks,
+    crossover_signal,
+    summarize_equity,
+    window_sums,
+)
 from quant.backtest.panels import Panels, aligned_targets, panel_arrays
 from quant.backtest.sizing import size_scale_rows
 from quant.backtest.vectorized import checked_window, fill_reference, run_vectorized
+from quant.metrics.overfitting import OverfittingReport, assess_overfitting
 
 SignalFn = Callable[[Panels, dict[str, Any]], pd.DataFrame]
 ParamGrid = Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]]
@@ -27,13 +42,16 @@ ParamGrid = Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]]
 
 @dataclass(frozen=True)
 class GridResult:
-    """``stats[p, s, k]``: summary ``GRID_STATS[k]`` of parameter set ``params[p]`` on ``symbols[s]``."""
+    """``stats[p, s, k]``: summary ``GRID_STATS[k]`` of parameter set ``params[p]`` on ``symbols[s]``;
+    ``returns[t, p]`` (when asked for): simple return of set ``p``'s equity summed over symbols on
+    bar ``t`` of the traded window (the first against the summed initial capital)."""
 
     params: tuple[dict[str, Any], ...]
     symbols: tuple[str, ...]
     stats: np.ndarray
     skipped: int = 0
     elapsed_s: float = 0.0
+    returns: np.ndarray | None = None
 
     @property
     def n_backtests(self) -> int:
@@ -58,6 +76,15 @@ class GridResult:
         order = np.argsort(-score, kind="stable")[:top]
         return [{"params": dict(self.params[p]), objective: float(score[p])} for p in order]
 
+    def overfitting(self, objective: str = "sharpe", *, min_trades: int = 0) -> OverfittingReport | None:
+        """Deflated Sharpe of the best set by ``objective`` (the first of ``best``) over
+        ``n_trials`` = every parameter set in the grid, and CSCV PBO over ``returns``; None when the
+        grid ran without ``with_returns`` or is empty."""
+        if self.returns is None or not self.params:
+            return None
+        selected = int(np.argmax(self.objective(objective, min_trades=min_trades)))
+        return assess_overfitting(self.returns, selected)
+
     def best_per_symbol(self, objective: str = "sharpe") -> dict[str, dict[str, Any]]:
         """For each symbol, the parameter set with the highest objective."""
         values = np.nan_to_num(self.stats[:, :, GRID_STATS.index(objective)], nan=-np.inf)
@@ -75,15 +102,50 @@ def crossover_pairs(fast_values: Sequence[int], slow_values: Sequence[int]) -> t
     return fast, slow, len(pairs) - len(valid)
 
 
+def summed_returns(equity: np.ndarray, cash0: np.ndarray) -> np.ndarray:
+    """(bars, p) simple returns of ``equity`` (bars, symbols, p) summed over symbols; the first bar
+    against the summed initial capital ``cash0`` (symbols,)."""
+    total = equity.sum(axis=1)
+    previous = np.vstack([np.full((1, total.shape[1]), float(np.sum(cash0))), total[:-1]])
+    return total / previous - 1.0
+
+
+_RETURN_SETS_PER_RUN = 64  # parameter sets per vectorized run: bounds the (bars × symbols × sets) arrays
+
+
+def crossover_returns(open_a: np.ndarray | None, close_a: np.ndarray, fast: np.ndarray, slow: np.ndarray,
+                      use_ema: bool, config: BacktestConfig, start: int, end: int, cash0: np.ndarray) -> np.ndarray:
+    """(end - start, P) daily ``summed_returns`` of each (fast, slow) crossover: the same trades as
+    the fused grid, replayed by the vectorized engine on the materialised signals."""
+    per_symbol = config.model_copy(update={"capital_mode": "per_symbol"})
+    n, n_sym = close_a.shape
+    rows = [np.ascontiguousarray(close_a[:, i]) for i in range(n_sym)]
+    out = np.empty((end - start, len(fast)))
+    for lo in range(0, len(fast), _RETURN_SETS_PER_RUN):
+        hi = min(lo + _RETURN_SETS_PER_RUN, len(fast))
+        targets = np.empty((n, n_sym, hi - lo))
+        signal = np.empty(n)
+        for j in range(lo, hi):
+            for i in range(n_sym):
+                crossover_signal(rows[i], int(fast[j]), int(slow[j]), use_ema, config.allow_short, signal)
+                targets[:, i, j - lo] = signal
+        run = run_vectorized(open_a, close_a, targets, per_symbol, start=start, end=end, initial_cash=cash0,
+                             record_trades=False)
+        out[:, lo:hi] = summed_returns(run.equity[start:end], cash0)
+    return out
+
+
 def run_crossover_grid(open_: np.ndarray | pd.DataFrame | None, close: np.ndarray | pd.DataFrame,
                        fast_values: Sequence[int], slow_values: Sequence[int], kind: str = "sma",
                        config: BacktestConfig | None = None, *, start: int = 0, end: int | None = None,
-                       initial_cash: np.ndarray | None = None) -> GridResult:
+                       initial_cash: np.ndarray | None = None, with_returns: bool = False) -> GridResult:
     """Moving-average crossover over every valid (fast, slow) pair × symbol in one fused kernel.
 
     Long (1) when MA_fast > MA_slow, short (-1) below when ``config.allow_short``, flat otherwise;
     ``kind`` is ``"sma"`` (NaN until ``window`` valid closes) or ``"ema"`` (``span``, seeded at the
     first close). Bars ``[start, end)`` are traded; earlier bars only warm the averages up.
+    ``with_returns`` adds each pair's daily returns (see ``crossover_returns``; costs about one
+    vectorized backtest per pair).
     """
     if kind not in ("sma", "ema"):
         raise ConfigError(f"kind must be 'sma' or 'ema', got {kind!r}", details={"field": "kind"})
@@ -114,9 +176,11 @@ def run_crossover_grid(open_: np.ndarray | pd.DataFrame | None, close: np.ndarra
                 config.slippage_bps, config.commission_per_order, config.commission_bps, config.allow_short,
                 float(config.periods_per_year), out)
         split_across_threads(lambda lo, hi: crossover_grid_tasks(lo, hi, *args), len(fast) * n_sym)
+    returns = crossover_returns(open_a, close_a, fast, slow, kind == "ema", config, start, end, cash0) \
+        if with_returns else None
     params = tuple({"fast": int(f), "slow": int(s)} for f, s in zip(fast, slow, strict=True))
     return GridResult(params=params, symbols=symbols, stats=out, skipped=skipped,
-                      elapsed_s=time.perf_counter() - began)
+                      elapsed_s=time.perf_counter() - began, returns=returns)
 
 
 def expand_grid(param_grid: ParamGrid) -> tuple[dict[str, Any], ...]:
@@ -128,47 +192,63 @@ def expand_grid(param_grid: ParamGrid) -> tuple[dict[str, Any], ...]:
 
 
 def grid_stats_for(signal_fn: SignalFn, panels: Panels, config: BacktestConfig, start: int, end: int | None,
-                   initial_cash: np.ndarray | None, params: dict[str, Any]) -> np.ndarray:
-    """``GRID_STATS`` (n_symbols, N_GRID_STATS) of one parameter set run by the vectorized engine."""
+                   initial_cash: np.ndarray | None, params: dict[str, Any],
+                   with_returns: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """``GRID_STATS`` (n_symbols, N_GRID_STATS) of one parameter set run by the vectorized engine,
+    and (``with_returns``) its (bars,) daily ``summed_returns`` over the traded window."""
     arrays = panel_arrays(panels)
     targets = aligned_targets(signal_fn(panels, params), arrays)
     run = run_vectorized(arrays.open, arrays.close, targets, config, start=start, end=end,
                          initial_cash=initial_cash, record_trades=False)
     out = np.empty((len(arrays.symbols), N_GRID_STATS))
+    cash0 = np.full(len(arrays.symbols), config.initial_capital) if initial_cash is None \
+        else np.asarray(initial_cash, float)
     for i in range(len(arrays.symbols)):
         s = run.stats[i, 0]
-        cash0 = config.initial_capital if initial_cash is None else float(initial_cash[i])
-        summarize_equity(run.equity[:, i, 0], run.start, run.end, cash0, s[0], s[1], s[3], s[2],
+        summarize_equity(run.equity[:, i, 0], run.start, run.end, float(cash0[i]), s[0], s[1], s[3], s[2],
                          float(config.periods_per_year), out[i])
-    return out
+    returns = summed_returns(run.equity[run.start:run.end], cash0)[:, 0] if with_returns else None
+    return out, returns
 
 
-def _stats_chunk(chunk: tuple[SignalFn, Panels, BacktestConfig, int, int | None, np.ndarray | None,
-                              list[dict[str, Any]]]) -> list[np.ndarray]:
-    signal_fn, panels, config, start, end, cash, params = chunk
-    return [grid_stats_for(signal_fn, panels, config, start, end, cash, p) for p in params]
+GridShared = tuple[SignalFn, Panels, BacktestConfig, int, int | None, np.ndarray | None, bool]
+
+
+def _stats_chunk(shared: GridShared, params: list[dict[str, Any]]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    signal_fn, panels, config, start, end, cash, with_returns = shared
+    return [grid_stats_for(signal_fn, panels, config, start, end, cash, p, with_returns) for p in params]
 
 
 def run_grid(signal_fn: SignalFn, panels: Panels, param_grid: ParamGrid, config: BacktestConfig | None = None,
              executor: str = "local", *, start: int = 0, end: int | None = None,
-             initial_cash: np.ndarray | None = None, max_workers: int | None = None) -> GridResult:
+             initial_cash: np.ndarray | None = None, max_workers: int | None = None, with_returns: bool = False,
+             ray_address: str | None = None) -> GridResult:
     """Any strategy over a parameter grid: ``signal_fn(panels, params)`` returns target fractions
     (index = ts, columns = symbols). ``executor`` is ``local``, ``process`` or ``ray`` (the
-    signal function must then be picklable, i.e. defined at module level)."""
+    signal function must then be picklable, i.e. defined at module level); the panels go to each
+    worker once. ``max_workers`` (default: the CPU count, 2 for ``process``) sets how many chunks the
+    grid is cut into; ``ray_address`` names a Ray cluster (default: a local one, see executors)."""
     config = config or BacktestConfig()
     params = expand_grid(param_grid)
     began = time.perf_counter()
-    workers = 1 if executor == "local" else max(max_workers or 2, 1)
+    default_workers = {"local": 1, "process": 2}.get(executor, os.cpu_count() or 1)
+    workers = 1 if executor == "local" else max(max_workers or default_workers, 1)
+    workers = min(workers, max(len(params), 1))
     chunks = [list(params[k::workers]) for k in range(workers)]
-    results = map_tasks(_stats_chunk, [(signal_fn, panels, config, start, end, initial_cash, c) for c in chunks],
-                        executor, max_workers=max_workers)
-    by_param: list[np.ndarray] = [np.empty(0)] * len(params)
+    shared: GridShared = (signal_fn, panels, config, start, end, initial_cash, with_returns)
+    with executor_session(executor, ray_address):
+        results = map_tasks(_stats_chunk, chunks, executor, max_workers=max_workers, shared=shared,
+                            ray_address=ray_address)
+    by_param: list[tuple[np.ndarray, np.ndarray | None]] = [(np.empty(0), None)] * len(params)
     for k, chunk_result in enumerate(results):
-        for m, stats in enumerate(chunk_result):
-            by_param[k + m * workers] = stats
+        for m, item in enumerate(chunk_result):
+            by_param[k + m * workers] = item
     symbols = panel_arrays(panels).symbols
-    stats = np.stack(by_param) if params else np.empty((0, len(symbols), N_GRID_STATS))
-    return GridResult(params=params, symbols=symbols, stats=stats, elapsed_s=time.perf_counter() - began)
+    stats = np.stack([b[0] for b in by_param]) if params else np.empty((0, len(symbols), N_GRID_STATS))
+    returns = np.column_stack([b[1] for b in by_param]) if with_returns and params else None
+    return GridResult(params=params, symbols=symbols, stats=stats, elapsed_s=time.perf_counter() - began,
+                      returns=returns)
 
 
-__all__ = ["GRID_STATS", "GridResult", "crossover_pairs", "expand_grid", "run_crossover_grid", "run_grid"]
+__all__ = ["GRID_STATS", "GridResult", "crossover_pairs", "crossover_returns", "expand_grid", "run_crossover_grid",
+           "run_grid", "summed_returns"]

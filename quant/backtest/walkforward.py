@@ -6,6 +6,11 @@ bar 0), out-of-sample ``[is_end, is_end + out_of_sample_days)``, advancing ``ste
 see only bars before each window's end (history before a window is warm-up); fills and equity
 count only the window's bars. Each OOS fold starts flat with the previous fold's closing equity
 (an open position is marked at the close, not sold) and each symbol is its own backtest.
+
+``overfitting=True`` adds an ``OverfittingReport`` of the same grid run once over all bars
+(deflated Sharpe of its best set, CSCV PBO over every set's daily returns) and the deflated
+Sharpe of the stitched out-of-sample returns against the same trials. Off by default (it costs
+one more full-length grid with returns); the research service and CLI turn it on.
 """
 
 from __future__ import annotations
@@ -22,11 +27,21 @@ from pydantic import Field
 from errors import ConfigError
 from quant.backtest.config import BacktestConfig, StrictModel
 from quant.backtest.engine import trades_frame
-from quant.backtest.grid import GridResult, ParamGrid, SignalFn, expand_grid, run_crossover_grid, run_grid
+from quant.backtest.executors import executor_session
+from quant.backtest.grid import (
+    GridResult,
+    ParamGrid,
+    SignalFn,
+    expand_grid,
+    run_crossover_grid,
+    run_grid,
+    summed_returns,
+)
 from quant.backtest.grid_kernels import crossover_signal
 from quant.backtest.panels import Panels, aligned_targets, panel_arrays
 from quant.backtest.stability import ParameterStability, parameter_stability
 from quant.backtest.vectorized import run_vectorized
+from quant.metrics.overfitting import OverfittingReport, deflated_sharpe_ratio
 from quant.metrics.performance import PerformanceMetrics, compute_metrics
 
 Progress = Callable[[int, int], None]
@@ -81,6 +96,16 @@ class WalkForwardResult:
     metrics: dict[str, PerformanceMetrics]
     parameter_stability: tuple[ParameterStability, ...]
     elapsed_s: float
+    overfitting: OverfittingReport | None = None
+    oos_deflated_sharpe: float | None = None
+
+    def overfitting_dict(self) -> dict[str, Any] | None:
+        """The overfitting block: the full-sample grid's report plus ``oos_deflated_sharpe``."""
+        if self.overfitting is None:
+            return None
+        oos = self.oos_deflated_sharpe
+        return {**self.overfitting.to_dict(), "basis": "every parameter set over all bars",
+                "oos_deflated_sharpe": oos if oos is not None and np.isfinite(oos) else None}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +120,7 @@ class WalkForwardResult:
             "oos_bars": len(self.equity),
             "trades": len(self.trades),
             "elapsed_s": self.elapsed_s,
+            "overfitting": self.overfitting_dict(),
         }
 
 
@@ -124,7 +150,8 @@ def _choose(grid: GridResult, wf: WalkForwardConfig) -> tuple[dict[str, Any], fl
 def _walk(arrays_open: np.ndarray | None, close: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...],
           folds: list[Fold], select: Callable[[Fold], tuple[dict[str, Any], float]],
           targets_for: Callable[[Fold, dict[str, Any]], np.ndarray], wf: WalkForwardConfig, config: BacktestConfig,
-          progress: Progress | None, began: float) -> WalkForwardResult:
+          progress: Progress | None, began: float,
+          full_grid: Callable[[], GridResult] | None = None) -> WalkForwardResult:
     if config.capital_mode != "per_symbol":
         raise ConfigError("walk-forward runs per_symbol capital only", details={"field": "capital_mode"})
     cash = np.full(len(symbols), config.initial_capital)
@@ -150,15 +177,30 @@ def _walk(arrays_open: np.ndarray | None, close: np.ndarray, index: pd.DatetimeI
     trades = pd.concat(trade_frames, ignore_index=True)
     metrics = {s: compute_metrics(equity[s], trades[trades.symbol == s], periods_per_year=config.periods_per_year,
                                   initial_capital=config.initial_capital) for s in symbols}
+    report, oos_dsr = _overfitting(full_grid(), equity, wf, config) if full_grid is not None else (None, None)
     return WalkForwardResult(config=wf, backtest_config=config, folds=tuple(results), equity=equity, trades=trades,
                              metrics=metrics, parameter_stability=parameter_stability([r.params for r in results]),
-                             elapsed_s=time.perf_counter() - began)
+                             elapsed_s=time.perf_counter() - began, overfitting=report, oos_deflated_sharpe=oos_dsr)
+
+
+def _overfitting(grid: GridResult, equity: pd.DataFrame, wf: WalkForwardConfig,
+                 config: BacktestConfig) -> tuple[OverfittingReport | None, float | None]:
+    report = grid.overfitting(wf.objective, min_trades=wf.min_trades_required)
+    if report is None:
+        return None, None
+    oos = summed_returns(equity.to_numpy()[:, :, None], np.full(equity.shape[1], config.initial_capital))[:, 0]
+    if len(oos) < 3:
+        return report, None
+    return report, deflated_sharpe_ratio(oos, n_trials=report.n_trials,
+                                         sharpe_variance=report.sharpe_variance).probability
 
 
 def walk_forward(signal_fn: SignalFn, panels: Panels, param_grid: ParamGrid, wf_config: WalkForwardConfig | None = None,
                  bt_config: BacktestConfig | None = None, *, progress: Progress | None = None,
-                 executor: str = "local") -> WalkForwardResult:
-    """Walk-forward of any ``signal_fn(panels, params) -> target fractions frame`` over ``param_grid``."""
+                 executor: str = "local", overfitting: bool = False,
+                 ray_address: str | None = None) -> WalkForwardResult:
+    """Walk-forward of any ``signal_fn(panels, params) -> target fractions frame`` over ``param_grid``;
+    every fold's grid runs on ``executor`` (one Ray cluster serves all folds)."""
     began = time.perf_counter()
     wf, config = wf_config or WalkForwardConfig(), bt_config or BacktestConfig()
     arrays = panel_arrays(panels)
@@ -170,7 +212,8 @@ def walk_forward(signal_fn: SignalFn, panels: Panels, param_grid: ParamGrid, wf_
         return {f: frame.loc[arrays.index[:end]] for f, frame in panels.items()}
 
     def select(fold: Fold) -> tuple[dict[str, Any], float]:
-        grid = run_grid(signal_fn, upto(fold.is_end), param_grid, config, executor, start=fold.is_start)
+        grid = run_grid(signal_fn, upto(fold.is_end), param_grid, config, executor, start=fold.is_start,
+                        ray_address=ray_address)
         return _choose(grid, wf)
 
     def targets_for(fold: Fold, params: dict[str, Any]) -> np.ndarray:
@@ -178,13 +221,18 @@ def walk_forward(signal_fn: SignalFn, panels: Panels, param_grid: ParamGrid, wf_
         targets = aligned_targets(signal_fn(visible, params), panel_arrays(visible))
         return np.vstack([targets, np.full((len(arrays.index) - fold.stitch_end, len(arrays.symbols)), np.nan)])
 
-    return _walk(arrays.open, arrays.close, arrays.index, arrays.symbols, folds, select, targets_for, wf, config,
-                 progress, began)
+    def full_grid() -> GridResult:
+        return run_grid(signal_fn, panels, param_grid, config, executor, with_returns=True, ray_address=ray_address)
+
+    with executor_session(executor, ray_address):
+        return _walk(arrays.open, arrays.close, arrays.index, arrays.symbols, folds, select, targets_for, wf, config,
+                     progress, began, full_grid if overfitting else None)
 
 
 def walk_forward_crossover(panels: Panels, fast_values: Sequence[int], slow_values: Sequence[int],
                            wf_config: WalkForwardConfig | None = None, bt_config: BacktestConfig | None = None, *,
-                           kind: str = "sma", progress: Progress | None = None) -> WalkForwardResult:
+                           kind: str = "sma", progress: Progress | None = None,
+                           overfitting: bool = False) -> WalkForwardResult:
     """Fast walk-forward of the moving-average crossover: in-sample grids run in the fused kernel."""
     began = time.perf_counter()
     wf, config = wf_config or WalkForwardConfig(), bt_config or BacktestConfig()
@@ -206,8 +254,11 @@ def walk_forward_crossover(panels: Panels, fast_values: Sequence[int], slow_valu
                              config.allow_short, out[:, i])
         return out
 
+    def full_grid() -> GridResult:
+        return run_crossover_grid(arrays.open, close, fast_values, slow_values, kind, config, with_returns=True)
+
     return _walk(arrays.open, arrays.close, arrays.index, arrays.symbols, folds, select, targets_for, wf, config,
-                 progress, began)
+                 progress, began, full_grid if overfitting else None)
 
 
 class WalkForwardEngine:

@@ -91,16 +91,23 @@ class OverfittingResult:
     n_splits: int
 
 
-def _sharpe_columns(block: np.ndarray) -> np.ndarray:
-    sd = block.std(axis=0, ddof=1)
+def _sharpe_from_sums(n: np.ndarray, total: np.ndarray, total_sq: np.ndarray) -> np.ndarray:
+    """Per-period Sharpe (ddof=1) of columns from their counts, sums and sums of squares; -inf
+    where the variance is zero (a strategy that never moved cannot be ranked above one that did)."""
+    mean = total / n
+    var = (total_sq - total * mean) / (n - 1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(sd > 0, block.mean(axis=0) / sd, -np.inf)
+        return np.where(var > 1e-30, mean / np.sqrt(np.maximum(var, 1e-300)), -np.inf)
+
+
+_SPLITS_PER_BATCH = 2048
 
 
 def probability_of_backtest_overfitting(returns: np.ndarray, n_blocks: int = 16) -> OverfittingResult:
     """CSCV over a (T × N) matrix of per-period strategy returns: rows cut into ``n_blocks`` (even)
     contiguous blocks; every choice of half the blocks is in-sample, the rest out-of-sample;
-    performance is the per-period Sharpe ratio."""
+    performance is the per-period Sharpe ratio. Ties: the first strategy wins in-sample and
+    out-of-sample ranks are averaged (``scipy.stats.rankdata``)."""
     m = np.asarray(returns, dtype=np.float64)
     if m.ndim != 2 or m.shape[1] < 2:
         raise ConfigError("returns must be a (T x N) matrix with N >= 2 strategies", details={"field": "returns"})
@@ -109,15 +116,107 @@ def probability_of_backtest_overfitting(returns: np.ndarray, n_blocks: int = 16)
     if m.shape[0] < 2 * n_blocks:
         raise ConfigError("too few rows for n_blocks", details={"field": "n_blocks", "rows": m.shape[0]})
     blocks = np.array_split(np.arange(m.shape[0]), n_blocks)
+    # per-block sums make each split's Sharpe ratios two matrix products instead of a pass over the rows
+    counts = np.array([len(b) for b in blocks], dtype=np.float64)
+    sums = np.stack([m[b].sum(axis=0) for b in blocks])
+    squares = np.stack([(m[b] ** 2).sum(axis=0) for b in blocks])
     n = m.shape[1]
-    logits = []
-    for train in itertools.combinations(range(n_blocks), n_blocks // 2):
-        test = [b for b in range(n_blocks) if b not in train]
-        is_perf = _sharpe_columns(m[np.concatenate([blocks[b] for b in train])])
-        oos_perf = _sharpe_columns(m[np.concatenate([blocks[b] for b in test])])
-        best = int(np.argmax(is_perf))
-        rank = stats.rankdata(oos_perf)[best]  # 1 = worst out of sample
+    splits = np.array(list(itertools.combinations(range(n_blocks), n_blocks // 2)), dtype=np.int64)
+    logits = np.empty(len(splits))
+    for lo in range(0, len(splits), _SPLITS_PER_BATCH):
+        chosen = splits[lo:lo + _SPLITS_PER_BATCH]
+        train = np.zeros((len(chosen), n_blocks))
+        np.put_along_axis(train, chosen, 1.0, axis=1)
+        test = 1.0 - train
+        is_perf = _sharpe_from_sums((train @ counts)[:, None], train @ sums, train @ squares)
+        oos_perf = _sharpe_from_sums((test @ counts)[:, None], test @ sums, test @ squares)
+        best = np.argmax(is_perf, axis=1)
+        best_oos = oos_perf[np.arange(len(chosen)), best][:, None]
+        rank = (oos_perf < best_oos).sum(axis=1) + ((oos_perf == best_oos).sum(axis=1) + 1) / 2.0  # 1 = worst
         omega = rank / (n + 1.0)
-        logits.append(math.log(omega / (1.0 - omega)))
-    logits_a = np.array(logits)
-    return OverfittingResult(pbo=float(np.mean(logits_a <= 0.0)), logits=logits_a, n_splits=len(logits))
+        logits[lo:lo + len(chosen)] = np.log(omega / (1.0 - omega))
+    return OverfittingResult(pbo=float(np.mean(logits <= 0.0)), logits=logits, n_splits=len(logits))
+
+
+MIN_ROWS_PER_BLOCK = 8
+
+
+def cscv_blocks(n_rows: int, max_blocks: int = 16) -> int:
+    """The CSCV block count for ``n_rows`` returns: ``max_blocks`` (even) when every block gets at
+    least ``MIN_ROWS_PER_BLOCK`` rows, else the largest even count that does; 0 if not even 2 fit."""
+    blocks = min(max_blocks, n_rows // MIN_ROWS_PER_BLOCK)
+    blocks -= blocks % 2
+    return blocks if blocks >= 2 else 0
+
+
+@dataclass(frozen=True)
+class OverfittingReport:
+    """"Is this result luck?" for a search over ``n_trials`` parameter sets.
+
+    ``deflated_sharpe``: probability that the selected set's true Sharpe exceeds the best of
+    ``n_trials`` unskilled trials (Bailey & López de Prado); ``sharpe`` / ``expected_max_sharpe`` /
+    ``sharpe_variance`` are per period (not annualised); ``pbo``: CSCV probability of backtest
+    overfitting over ``n_blocks`` blocks and ``n_splits`` splits (None with fewer than two sets or
+    too few rows, ``pbo_note`` says why)."""
+
+    n_trials: int
+    selected: int
+    n_obs: int
+    deflated_sharpe: float
+    sharpe: float
+    expected_max_sharpe: float
+    sharpe_variance: float
+    pbo: float | None
+    n_blocks: int
+    n_splits: int
+    pbo_note: str | None = None
+
+    def verdict(self) -> str:
+        """One line: ``PBO 0.31, deflated Sharpe p=0.87 over 174 trials``."""
+        pbo = "PBO n/a" if self.pbo is None else f"PBO {self.pbo:.2f}"
+        dsr = "n/a" if not math.isfinite(self.deflated_sharpe) else f"{self.deflated_sharpe:.2f}"
+        return f"{pbo}, deflated Sharpe p={dsr} over {self.n_trials} trials"
+
+    def to_dict(self) -> dict:
+        def clean(x: float | None) -> float | None:
+            return None if x is None or not math.isfinite(x) else float(x)
+
+        return {"deflated_sharpe": clean(self.deflated_sharpe), "pbo": clean(self.pbo), "n_trials": self.n_trials,
+                "selected": self.selected, "n_obs": self.n_obs, "sharpe_per_period": clean(self.sharpe),
+                "expected_max_sharpe_per_period": clean(self.expected_max_sharpe),
+                "sharpe_variance": clean(self.sharpe_variance), "n_blocks": self.n_blocks,
+                "n_splits": self.n_splits, "pbo_note": self.pbo_note, "verdict": self.verdict()}
+
+
+def assess_overfitting(returns: np.ndarray, selected: int, *, max_blocks: int = 16) -> OverfittingReport:
+    """Deflated Sharpe of column ``selected`` and CSCV PBO over a (T × N) matrix of per-period
+    returns, one column per trial (N = ``n_trials``); the trials' Sharpe variance is taken over
+    the columns with a finite Sharpe ratio (a set that never moves has none)."""
+    m = np.asarray(returns, dtype=np.float64)
+    if m.ndim != 2 or m.shape[1] < 1:
+        raise ConfigError("returns must be a (T x N) matrix", details={"field": "returns"})
+    if not 0 <= selected < m.shape[1]:
+        raise ConfigError(f"selected column {selected} is not in [0, {m.shape[1]})", details={"field": "selected"})
+    m = np.where(np.isfinite(m), m, 0.0)
+    n_trials = m.shape[1]
+    sd = m.std(axis=0, ddof=1) if m.shape[0] > 1 else np.zeros(n_trials)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        trial_sharpes = np.where(sd > 0, m.mean(axis=0) / sd, np.nan)
+    finite = trial_sharpes[np.isfinite(trial_sharpes)]
+    variance = float(np.var(finite, ddof=1)) if finite.size > 1 else 0.0
+    if m.shape[0] >= 3:
+        dsr = deflated_sharpe_ratio(m[:, selected], n_trials=n_trials, sharpe_variance=variance)
+        probability, sharpe, sr0 = dsr.probability, dsr.sharpe, dsr.expected_max_sharpe
+    else:
+        probability = sharpe = sr0 = math.nan
+    n_blocks, pbo, n_splits, note = cscv_blocks(m.shape[0], max_blocks), None, 0, None
+    if n_trials < 2:
+        note, n_blocks = "PBO needs at least two parameter sets", 0
+    elif n_blocks == 0:
+        note = f"PBO needs at least {2 * MIN_ROWS_PER_BLOCK} returns, got {m.shape[0]}"
+    else:
+        cscv = probability_of_backtest_overfitting(m, n_blocks)
+        pbo, n_splits = cscv.pbo, cscv.n_splits
+    return OverfittingReport(n_trials=n_trials, selected=int(selected), n_obs=int(m.shape[0]),
+                             deflated_sharpe=probability, sharpe=sharpe, expected_max_sharpe=sr0,
+                             sharpe_variance=variance, pbo=pbo, n_blocks=n_blocks, n_splits=n_splits, pbo_note=note)
