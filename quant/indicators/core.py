@@ -37,7 +37,8 @@ Interior NaNs: rolling functions return NaN while a NaN is in the window; recurs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -60,13 +61,29 @@ class MacdLines:
 
 @dataclass(frozen=True)
 class BollingerBands:
-    """Bollinger outputs, each shaped like the input; bandwidth in percent of mid."""
+    """Bollinger outputs, each shaped like the input. ``bandwidth`` (percent of mid) and ``percent``
+    (percent-b, a fraction) are derived from the bands on first access: most callers read only the
+    bands, and two more full-length outputs would cost as much as the bands themselves."""
 
     lower: ArrayOrFrame
     mid: ArrayOrFrame
     upper: ArrayOrFrame
-    bandwidth: ArrayOrFrame
-    percent: ArrayOrFrame
+    close: ArrayOrFrame = field(repr=False, compare=False)
+
+    @cached_property
+    def bandwidth(self) -> ArrayOrFrame:
+        """100 · (upper - lower) / mid."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = 100.0 * (_values(self.upper) - _values(self.lower)) / _values(self.mid)
+        return _like(self.mid, out)
+
+    @cached_property
+    def percent(self) -> ArrayOrFrame:
+        """(close - lower) / (upper - lower); NaN where the bands coincide."""
+        lower = _values(self.lower)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = (_values(self.close) - lower) / (_values(self.upper) - lower)
+        return _like(self.mid, out)
 
 
 def _check_length(name: str, value: int) -> int:
@@ -85,8 +102,17 @@ def _as_rows(values: ArrayOrFrame) -> np.ndarray:
     raise ConfigError(f"indicator input must be 1-D or 2-D, got {arr.ndim}-D")
 
 
+def _values(x: ArrayOrFrame) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64)
+
+
 def _wrap(template: ArrayOrFrame, rows: np.ndarray) -> ArrayOrFrame:
-    out = rows if rows.ndim == 1 else rows.T
+    """Kernel-layout ``rows`` as an object like ``template``."""
+    return _like(template, rows if rows.ndim == 1 else rows.T)
+
+
+def _like(template: ArrayOrFrame, out: np.ndarray) -> ArrayOrFrame:
+    """``out`` (laid out as ``template``) with ``template``'s index/columns or name."""
     if isinstance(template, pd.DataFrame):
         return pd.DataFrame(out, index=template.index, columns=template.columns)
     if isinstance(template, pd.Series):
@@ -146,9 +172,9 @@ def bollinger_bands(close: ArrayOrFrame, length: int = 20, std_mult: float = 2.0
     if std_mult <= 0:
         raise ConfigError(f"std_mult must be > 0, got {std_mult}", details={"field": "std_mult"})
     x = _as_rows(close)
-    parts = [_nan_like(x) for _ in range(5)]
-    (k.bbands_1d if x.ndim == 1 else k.bbands_rows)(x, length, float(std_mult), int(ddof), *parts)
-    return BollingerBands(*(_wrap(close, p) for p in parts))
+    bands = [_nan_like(x) for _ in range(3)]
+    (k.bbands_1d if x.ndim == 1 else k.bbands_rows)(x, length, float(std_mult), int(ddof), *bands)
+    return BollingerBands(*(_wrap(close, b) for b in bands), close=close)
 
 
 def atr(high: ArrayOrFrame, low: ArrayOrFrame, close: ArrayOrFrame, length: int = 14) -> ArrayOrFrame:

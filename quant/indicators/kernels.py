@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 _NAN = np.nan
+_CONTRACT = {"contract"}  # fused multiply-add in the recursions: ~1 ulp per step, far inside 1e-9
 
 
 @njit(cache=True, error_model="numpy")
@@ -52,6 +53,20 @@ def ewm_from(x, alpha, start, seed, out):
         else:
             old_wt *= factor
         out[i] = weighted
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _ewm_step(weighted, old_wt, cur, alpha, factor, unit):
+    """One ``ewm(adjust=False, ignore_na=False)`` update; returns (weighted, old_wt)."""
+    if cur == cur:
+        if weighted != cur:
+            if old_wt == 1.0 and unit:
+                weighted = factor * weighted + alpha * cur
+            else:
+                w = old_wt * factor
+                weighted = (w * weighted + alpha * cur) / (w + alpha)
+        return weighted, 1.0
+    return weighted, old_wt * factor
 
 
 @njit(cache=True, error_model="numpy")
@@ -157,29 +172,53 @@ def rsi_1d(close, length, out):
             out[i] = 100.0 * up / denom if denom != 0.0 else _NAN
 
 
-@njit(cache=True, error_model="numpy")
-def true_range_1d(high, low, close, out):
-    """max(high-low, |high-prev close|, |prev close-low|), NaN terms skipped as pandas does."""
-    n = close.shape[0]
-    for i in range(n):
-        best = abs(high[i] - low[i])
-        if i > 0:
-            pc = close[i - 1]
-            a = abs(high[i] - pc)
-            b = abs(pc - low[i])
-            if a == a and (best != best or a > best):
-                best = a
-            if b == b and (best != best or b > best):
-                best = b
-        out[i] = best
+@njit(cache=True, error_model="numpy", inline="always")
+def _true_range(high, low, close, i):
+    """max(high-low, |high-prev close|, |prev close-low|) at bar i, NaN terms skipped as pandas does."""
+    best = abs(high[i] - low[i])
+    if i > 0:
+        pc = close[i - 1]
+        a = abs(high[i] - pc)
+        b = abs(pc - low[i])
+        # a NaN term is skipped; a NaN best takes the other term (written so it compiles to selects)
+        best = a if (a > best or best != best) else best
+        best = b if (b > best or best != best) else best
+    return best
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=_CONTRACT)
 def atr_1d(high, low, close, length, out):
-    """pandas-ta ``atr``: RMA of true range, seeded at bar ``length-1`` by the SMA of the first
-    ``length`` true ranges (the first is high-low)."""
-    true_range_1d(high, low, close, out)
-    seeded_ewm(out, length, 1.0 / length, out)
+    """pandas-ta ``atr``: RMA of true range, seeded at bar s+length-1 (s = first valid true range)
+    by the SMA of the first ``length`` true ranges (the first is high-low). One pass: the true
+    ranges of the seed window are staged in ``out``, later ones feed the recursion directly."""
+    n = close.shape[0]
+    start = n
+    for i in range(n):
+        out[i] = _true_range(high, low, close, i)
+        if out[i] == out[i]:
+            start = i
+            break
+    seed_at = start + length - 1
+    if seed_at >= n:
+        fill_nan(out, n)
+        return
+    total = 0.0
+    count = 0
+    for i in range(start, seed_at + 1):
+        tr = _true_range(high, low, close, i)
+        if tr == tr:
+            total += tr
+            count += 1
+    fill_nan(out, seed_at)
+    alpha = 1.0 / length
+    factor = 1.0 - alpha
+    unit = factor + alpha == 1.0
+    weighted = total / count
+    old_wt = 1.0
+    out[seed_at] = weighted
+    for i in range(seed_at + 1, n):
+        weighted, old_wt = _ewm_step(weighted, old_wt, _true_range(high, low, close, i), alpha, factor, unit)
+        out[i] = weighted
 
 
 @njit(cache=True, error_model="numpy")
@@ -244,19 +283,58 @@ def rolling_mean_var_1d(x, length, ddof, mean_out, var_out):
             var_out[i] = _NAN
 
 
-@njit(cache=True, error_model="numpy")
-def bbands_1d(close, length, std_mult, ddof, lower, mid, upper, bandwidth, percent):
-    """Bollinger bands: SMA ± std_mult × rolling std(ddof); bandwidth in %, percent-b fraction."""
+@njit(cache=True, error_model="numpy", fastmath=_CONTRACT)
+def bbands_1d(close, length, std_mult, ddof, lower, mid, upper):
+    """Bollinger bands: SMA ± std_mult × rolling std(ddof), in one pass with the running sums of
+    ``rolling_mean_var_1d`` (same anchoring and recompute)."""
     n = close.shape[0]
-    rolling_mean_var_1d(close, length, ddof, mid, lower)
+    ref = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    nan_count = 0
+    same_run = 0
+    since_anchor = length
+    inv_len = 1.0 / length
+    inv_dof = 1.0 / (length - ddof)
     for i in range(n):
-        dev = std_mult * np.sqrt(lower[i])
-        lo = mid[i] - dev
-        hi = mid[i] + dev
-        lower[i] = lo
-        upper[i] = hi
-        bandwidth[i] = 100.0 * (hi - lo) / mid[i]
-        percent[i] = (close[i] - lo) / (hi - lo)
+        v = close[i]
+        since_anchor += 1
+        d = 0.0
+        d2 = 0.0
+        if v == v:
+            d = v - ref
+            d2 = d * d
+            same_run = same_run + 1 if i > 0 and v == close[i - 1] else 1
+        else:
+            nan_count += 1
+            same_run = 0
+            since_anchor = length
+        if i >= length:
+            old = close[i - length]
+            if old == old:
+                e = old - ref
+                d -= e
+                d2 -= e * e
+            else:
+                nan_count -= 1
+        s1 += d  # one add per sum on the loop-carried chain
+        s2 += d2
+        if i >= length - 1 and nan_count == 0:
+            if since_anchor >= length:
+                ref = v
+                s1, s2 = _window_sums(close, i - length + 1, i + 1, ref)
+                since_anchor = 0
+            m = ref + s1 * inv_len
+            dev = 0.0
+            if same_run < length:
+                dev = std_mult * np.sqrt(max((s2 - s1 * s1 * inv_len) * inv_dof, 0.0))
+            mid[i] = m
+            lower[i] = m - dev
+            upper[i] = m + dev
+        else:
+            mid[i] = _NAN
+            lower[i] = _NAN
+            upper[i] = _NAN
 
 
 @njit(cache=True, error_model="numpy")
@@ -274,20 +352,6 @@ def log_return_volatility_1d(close, length, ddof, out):
         out[i] = np.sqrt(out[i])
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _ewm_step(weighted, old_wt, cur, alpha, factor, unit):
-    """One ``ewm(adjust=False, ignore_na=False)`` update; returns (weighted, old_wt)."""
-    if cur == cur:
-        if weighted != cur:
-            if old_wt == 1.0 and unit:
-                weighted = factor * weighted + alpha * cur
-            else:
-                w = old_wt * factor
-                weighted = (w * weighted + alpha * cur) / (w + alpha)
-        return weighted, 1.0
-    return weighted, old_wt * factor
-
-
 @njit(cache=True, error_model="numpy")
 def _window_mean(x, lo, hi):
     total = 0.0
@@ -299,35 +363,56 @@ def _window_mean(x, lo, hi):
     return total / count
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath=_CONTRACT)
 def macd_1d(close, fast, slow, signal, macd, signal_line, histogram):
-    """pandas-ta ``macd``: EMA(fast) - EMA(slow) (both SMA-seeded, computed in one pass);
-    signal = EMA(signal) of MACD from its first value; histogram = macd - signal."""
+    """pandas-ta ``macd``: EMA(fast) - EMA(slow) (both SMA-seeded); signal = EMA(signal) of MACD
+    seeded by the mean of its first ``signal`` values; histogram = macd - signal. One pass: the
+    MACD line never has a NaN after its first value (the EMAs carry over missing closes)."""
     n = close.shape[0]
     start = first_valid(close)
     fast_at = start + fast - 1
     slow_at = start + slow - 1
+    sig_at = slow_at + signal - 1
     fill_nan(macd, min(slow_at, n))
-    if slow_at < n:
-        a_f = 2.0 / (fast + 1.0)
-        a_s = 2.0 / (slow + 1.0)
-        unit_f = (1.0 - a_f) + a_f == 1.0
-        unit_s = (1.0 - a_s) + a_s == 1.0
-        wf = _window_mean(close, start, fast_at + 1)
-        of = 1.0
-        for i in range(fast_at + 1, slow_at + 1):
-            wf, of = _ewm_step(wf, of, close[i], a_f, 1.0 - a_f, unit_f)
-        ws = _window_mean(close, start, slow_at + 1)
-        os_ = 1.0
-        macd[slow_at] = wf - ws
-        for i in range(slow_at + 1, n):
-            cur = close[i]
-            wf, of = _ewm_step(wf, of, cur, a_f, 1.0 - a_f, unit_f)
-            ws, os_ = _ewm_step(ws, os_, cur, a_s, 1.0 - a_s, unit_s)
-            macd[i] = wf - ws
-    ema_1d(macd, signal, signal_line)
-    for i in range(n):
-        histogram[i] = macd[i] - signal_line[i]
+    fill_nan(signal_line, min(sig_at, n))
+    fill_nan(histogram, min(sig_at, n))
+    if slow_at >= n:
+        return
+    a_f = 2.0 / (fast + 1.0)
+    a_s = 2.0 / (slow + 1.0)
+    a_g = 2.0 / (signal + 1.0)
+    unit_f = (1.0 - a_f) + a_f == 1.0
+    unit_s = (1.0 - a_s) + a_s == 1.0
+    unit_g = (1.0 - a_g) + a_g == 1.0
+    wf = _window_mean(close, start, fast_at + 1)
+    of = 1.0
+    for i in range(fast_at + 1, slow_at + 1):
+        wf, of = _ewm_step(wf, of, close[i], a_f, 1.0 - a_f, unit_f)
+    ws = _window_mean(close, start, slow_at + 1)
+    os_ = 1.0
+    m = wf - ws
+    macd[slow_at] = m
+    total = m
+    for i in range(slow_at + 1, min(sig_at + 1, n)):
+        wf, of = _ewm_step(wf, of, close[i], a_f, 1.0 - a_f, unit_f)
+        ws, os_ = _ewm_step(ws, os_, close[i], a_s, 1.0 - a_s, unit_s)
+        m = wf - ws
+        macd[i] = m
+        total += m
+    if sig_at >= n:
+        return
+    g = total / signal
+    signal_line[sig_at] = g
+    histogram[sig_at] = m - g
+    og = 1.0
+    for i in range(sig_at + 1, n):
+        wf, of = _ewm_step(wf, of, close[i], a_f, 1.0 - a_f, unit_f)
+        ws, os_ = _ewm_step(ws, os_, close[i], a_s, 1.0 - a_s, unit_s)
+        m = wf - ws
+        g, og = _ewm_step(g, og, m, a_g, 1.0 - a_g, unit_g)
+        macd[i] = m
+        signal_line[i] = g
+        histogram[i] = m - g
 
 
 # Row loops for (symbols × bars) C-contiguous panels (callers pass the transpose of a bars × symbols
@@ -366,9 +451,9 @@ def macd_rows(x, fast, slow, signal, macd, signal_line, histogram):
 
 
 @njit(cache=True, error_model="numpy")
-def bbands_rows(x, length, std_mult, ddof, lower, mid, upper, bandwidth, percent):
+def bbands_rows(x, length, std_mult, ddof, lower, mid, upper):
     for j in range(x.shape[0]):
-        bbands_1d(x[j], length, std_mult, ddof, lower[j], mid[j], upper[j], bandwidth[j], percent[j])
+        bbands_1d(x[j], length, std_mult, ddof, lower[j], mid[j], upper[j])
 
 
 @njit(cache=True, error_model="numpy")
