@@ -2,7 +2,9 @@
 
 Connection pools open in the lifespan, sized by ``ApiSettings.pool_limits()`` so that every worker
 together stays under Postgres' ``max_connections``. Workers join the embedded server their parent
-started (``QUANTPILOT_EMBEDDED_URL``); they never start one of their own while it runs.
+started (``QUANTPILOT_EMBEDDED_URL``); they never start one of their own while it runs. Each worker
+also holds one LISTEN connection (``memory.data_version.ChangeListener``) that invalidates its caches
+of bars, symbols and verified keys when any process writes bars or revokes a key.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import ExpiringValue
+from api.bars_reader import BarsReader
 from api.errors import install_error_handlers
 from api.routers import (
     agent,
@@ -44,7 +46,9 @@ from api.security import (
 from api.slack.routes import install_slack
 from api.web import routes as web
 from config import Settings, get_settings
+from memory.data_version import CacheVersions, ChangeListener, sqlalchemy_to_conninfo
 from memory.db import Database
+from memory.read_cache import VersionedCache
 from memory.users import UserStore
 from quant.monitoring.metrics import REGISTRY as QUANTPILOT_REGISTRY
 
@@ -100,7 +104,15 @@ def _attach_services(app: FastAPI, database: Database, api_settings: ApiSettings
     pepper = api_settings.key_pepper.get_secret_value().encode() if api_settings.key_pepper else b""
     app.state.database = database
     app.state.user_store = UserStore(database, pepper=pepper)
-    app.state.authenticator = Authenticator(app.state.user_store, cache_seconds=api_settings.auth_cache_seconds)
+    app.state.authenticator = Authenticator(app.state.user_store, cache_seconds=api_settings.auth_cache_seconds,
+                                            version=app.state.cache_versions.users)
+
+
+def _start_listener(app: FastAPI, database: Database) -> ChangeListener:
+    """LISTEN for bar and user changes from every process; until it connects, bar caches serve nothing."""
+    listener = ChangeListener(sqlalchemy_to_conninfo(database.url)).start()
+    app.state.cache_versions.listener = listener
+    return listener
 
 
 def create_app(api_settings: ApiSettings | None = None, *, database: Database | None = None,
@@ -111,10 +123,16 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if database is not None:
-            yield
+            listener = await run_in_threadpool(_start_listener, app, database)
+            try:
+                yield
+            finally:
+                app.state.cache_versions.listener = None
+                await run_in_threadpool(listener.stop)
             return
         owned = await run_in_threadpool(open_database, settings or get_settings(), api_settings)
         _attach_services(app, owned, api_settings)
+        listener = await run_in_threadpool(_start_listener, app, owned)
         from memory.schedules import ScheduleRunner
 
         schedules = ScheduleRunner(owned).start()  # scheduled data collection (seed 000)
@@ -122,6 +140,8 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
             yield
         finally:
             schedules.stop()
+            app.state.cache_versions.listener = None
+            await run_in_threadpool(listener.stop)
             owned.engine.dispose()
 
     app = FastAPI(
@@ -133,7 +153,10 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
         redoc_url="/redoc" if api_settings.docs else None,
     )
     app.state.api_settings = api_settings
-    app.state.symbols_cache = ExpiringValue(api_settings.symbols_cache_seconds)
+    app.state.cache_versions = versions = CacheVersions()
+    app.state.symbols_cache = VersionedCache(versions.bars, ttl_seconds=api_settings.symbols_cache_seconds,
+                                             max_entries=1)
+    app.state.bars_reader = BarsReader(versions.bars, ttl_seconds=api_settings.bars_cache_seconds)
     app.state.limiter = RequestLimiter(api_settings.rate_limit, api_settings.auth_failure_limit,
                                        api_settings.rate_limit_storage)
     if database is not None:

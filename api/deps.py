@@ -11,18 +11,17 @@ X-API-Key), apply the per-key rate limit and require at least that role (401, 42
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
+from api.bars_reader import BarsReader
 from api.schemas.settings import ApiSettings
 from memory.db import Database
 from memory.market_data import MarketDataService
+from memory.read_cache import VersionedCache
 from memory.runs import RunStore
 from memory.schedules import ScheduleStore
 from memory.users import ApiUser, Role, UserStore
@@ -111,33 +110,15 @@ ScheduleStoreDep = Annotated[ScheduleStore, Depends(get_schedule_store)]
 UserStoreDep = Annotated[UserStore, Depends(get_user_store)]
 
 
-class ExpiringValue:
-    """One computed value reused for ``seconds`` (0 = never reused); ``clear()`` after a write through the API."""
-
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
-        self._seconds, self._clock = seconds, clock
-        self._lock = threading.Lock()
-        self._value: Any = None
-        self._expires = float("-inf")
-
-    def get(self, compute: Callable[[], Any]) -> Any:
-        if self._seconds <= 0:
-            return compute()
-        with self._lock:
-            if self._clock() < self._expires:
-                return self._value
-        value = compute()
-        with self._lock:
-            self._value, self._expires = value, self._clock() + self._seconds
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._expires = float("-inf")
+async def get_bars_reader(request: Request) -> BarsReader:
+    return request.app.state.bars_reader
 
 
-async def get_symbols_cache(request: Request) -> ExpiringValue:
+BarsReaderDep = Annotated[BarsReader, Depends(get_bars_reader)]
+
+
+async def get_symbols_cache(request: Request) -> VersionedCache:
     return request.app.state.symbols_cache
 
 
-SymbolsCacheDep = Annotated[ExpiringValue, Depends(get_symbols_cache)]
+SymbolsCacheDep = Annotated[VersionedCache, Depends(get_symbols_cache)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from limits import parse
 from limits.storage import storage_from_string
@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body
+from memory.data_version import USERS_CHANNEL, local_version
 from memory.users import ApiUser, UserStore
 
 log = logging.getLogger("quantpilot.api")
@@ -34,25 +35,32 @@ DOCS_PATHS = ("/docs", "/redoc")
 class Authenticator:
     """Checks API keys against the user store; a verified key is trusted for ``cache_seconds``."""
 
-    def __init__(self, store: UserStore, *, cache_seconds: float = 5.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, store: UserStore, *, cache_seconds: float = 5.0, clock: Callable[[], float] = time.monotonic,
+                 version: Callable[[], Hashable] = lambda: local_version(USERS_CHANNEL)):
         self._store = store
         self._cache_seconds = cache_seconds
         self._clock = clock
-        self._cache: dict[bytes, tuple[ApiUser, float]] = {}
+        self._version = version
+        self._cache: dict[bytes, tuple[ApiUser, float, Hashable]] = {}
 
     async def authenticate(self, api_key: str) -> ApiUser | None:
-        token = hashlib.sha256(api_key.encode()).digest()  # never keep raw keys in memory longer than needed
+        """The active user holding ``api_key``, or None. A cached verification is reused only while it is
+        younger than ``cache_seconds`` and no key was revoked since (``version`` unchanged)."""
+        # Keyed by the key's SHA-256 digest: raw keys are not kept, and a lookup reveals nothing useful
+        # by its timing; the store's check itself stays a constant-time HMAC comparison.
+        token = hashlib.sha256(api_key.encode()).digest()
         hit = self._cache.get(token)
         now = self._clock()
-        if hit is not None and hit[1] > now:
+        if hit is not None and hit[1] > now and hit[2] == self._version():
             return hit[0]
+        version = self._version()  # before the lookup: a revocation racing it invalidates the entry
         user = await run_in_threadpool(self._store.authenticate, api_key)
         if user is None:
             self._cache.pop(token, None)
         elif self._cache_seconds > 0:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[token] = (user, now + self._cache_seconds)
+            self._cache[token] = (user, now + self._cache_seconds, version)
         return user
 
     def forget(self) -> None:

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from errors import ConfigError
+from memory.data_version import NOTIFY_BARS, note_bars_written
 from quant.data.schema import BAR_COLUMNS, DAILY, empty_bars, to_bar_frame
 
 if TYPE_CHECKING:
@@ -42,6 +43,23 @@ class UpsertResult:
     @property
     def unchanged(self) -> int:
         return self.rows - self.inserted - self.updated
+
+
+@dataclass(frozen=True)
+class BarRows:
+    """One symbol's bars as plain columns, oldest first: ``ts_us`` = microseconds since the epoch (UTC);
+    prices and volume as floats, None where unknown (closes-only series)."""
+
+    symbol: str
+    ts_us: tuple[int, ...]
+    open: tuple[float | None, ...]
+    high: tuple[float | None, ...]
+    low: tuple[float | None, ...]
+    close: tuple[float, ...]
+    volume: tuple[float | None, ...]
+
+    def __len__(self) -> int:
+        return len(self.ts_us)
 
 
 @dataclass(frozen=True)
@@ -85,13 +103,18 @@ class BarStore:
         if bars.empty:
             return UpsertResult(0, 0, 0)
         if connection is None:
-            with self._db.engine.begin() as conn:
-                return self._upsert(conn, bars, source, timeframe)
-        return self._upsert(connection, bars, source, timeframe)
+            try:
+                with self._db.engine.begin() as conn:
+                    return self._upsert(conn, bars, source, timeframe)
+            finally:
+                note_bars_written()
+        return self._upsert(connection, bars, source, timeframe)  # the caller notes the write after its commit
 
     def _upsert(self, conn: Connection, bars: pd.DataFrame, source: str, timeframe: str) -> UpsertResult:
         payload = self._csv_payload(bars, source, timeframe)
+        note_bars_written()  # before and after the commit: caches never keep a read that raced this write
         with conn.connection.driver_connection.cursor() as cur:
+            cur.execute(NOTIFY_BARS)  # delivered to every process's listener when this transaction commits
             cur.execute("DROP TABLE IF EXISTS bars_incoming")
             cur.execute("CREATE TEMP TABLE bars_incoming (LIKE bars INCLUDING DEFAULTS) ON COMMIT DROP")
             with cur.copy(f"COPY bars_incoming ({', '.join(_COPY_COLUMNS)}) FROM STDIN (FORMAT csv)") as cp:
@@ -184,6 +207,31 @@ class BarStore:
                                    "low": "float64", "close": "float64", "volume": "float64"})
         frame["ts"] = pd.to_datetime(frame["ts"], unit="us", utc=True).astype("datetime64[ns, UTC]")
         return frame
+
+    def read_rows(
+        self, symbol: str, start: date | datetime | str | None = None, end: date | datetime | str | None = None,
+        *, timeframe: str = DAILY,
+    ) -> BarRows:
+        """Bars of one symbol with ``start <= ts <= end`` as plain columns, without pandas (the API's hot path).
+
+        No ``as_of`` here on purpose: callers cut the rows at their point in time (``ts <= as_of``), which
+        lets one read serve every ``as_of``; ``read`` is the point-in-time frame for everyone else.
+        """
+        lower, upper = as_utc_timestamp(start), as_utc_timestamp(end)
+        sql = ("SELECT (extract(epoch FROM ts) * 1000000)::bigint, open, high, low, close, volume FROM bars"
+               " WHERE symbol = %s AND timeframe = %s AND ts >= %s AND ts <= %s ORDER BY ts")
+        low_bound = lower.to_pydatetime() if lower is not None else datetime(1, 1, 1, tzinfo=UTC)
+        high_bound = upper.to_pydatetime() if upper is not None else datetime(9999, 12, 31, tzinfo=UTC)
+        raw = self._db.engine.raw_connection()
+        try:
+            with raw.cursor() as cur:
+                cur.execute(sql, (symbol.upper(), timeframe, low_bound, high_bound))
+                rows = cur.fetchall()
+            raw.commit()
+        finally:
+            raw.close()
+        columns = tuple(zip(*rows, strict=True)) if rows else ((),) * 6
+        return BarRows(symbol.upper(), *columns)
 
     def symbols(self, timeframe: str = DAILY) -> list[SymbolSummary]:
         """What is stored, one summary per symbol."""

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from errors import ConfigError, DataError, NotFoundError
 from memory.bars import BarStore, SymbolSummary, UpsertResult, as_utc_timestamp
+from memory.data_version import note_bars_written
 from memory.db import Database
 
 Progress = Callable[[int, int, str], None]  # (done, total, current symbol)
@@ -111,10 +112,13 @@ class MarketDataService:
         if progress:
             progress(len(wanted), len(wanted), "storing")
         combined = pd.concat(frames, ignore_index=True)
-        with self.database.engine.begin() as conn:
-            result: UpsertResult = self.bars.upsert(combined, source, connection=conn)
-            for sym, frame, report in reports:
-                self._store_quality(conn, sym, source, frame, report)
+        try:
+            with self.database.engine.begin() as conn:
+                result: UpsertResult = self.bars.upsert(combined, source, connection=conn)
+                for sym, frame, report in reports:
+                    self._store_quality(conn, sym, source, frame, report)
+        finally:
+            note_bars_written()  # after the commit too: a read that raced the write is never served from a cache
         return LoadReport(
             source=source,
             symbols=tuple(wanted),

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from errors import ConfigError, NotFoundError
+from memory.data_version import NOTIFY_USERS, note_users_changed
 from memory.db import Database
 
 KEY_PREFIX = "qp_"
@@ -138,11 +139,16 @@ class UserStore:
 
     def revoke(self, name: str) -> ApiUser:
         """Revoke the active user ``name`` (their key stops working); NotFoundError if none."""
-        with self.database.engine.begin() as conn:
-            row = conn.execute(
-                text(f"UPDATE api_users SET revoked_at = now() WHERE name = :n AND revoked_at IS NULL"
-                     f" RETURNING {_COLUMNS}"), {"n": name},
-            ).first()
+        try:
+            with self.database.engine.begin() as conn:
+                row = conn.execute(
+                    text(f"UPDATE api_users SET revoked_at = now() WHERE name = :n AND revoked_at IS NULL"
+                         f" RETURNING {_COLUMNS}"), {"n": name},
+                ).first()
+                if row is not None:
+                    conn.execute(text(NOTIFY_USERS))  # every API worker drops its cached keys on commit
+        finally:
+            note_users_changed()
         if row is None:
             raise NotFoundError(f"no active user {name!r}")
         return _user(row)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
-from api.deps import MarketDataDep, ScheduleStoreDep, SymbolsCacheDep, TraderUser, ViewerUser
+from api.bars_reader import BarsReader, point_in_time
+from api.deps import BarsReaderDep, MarketDataDep, ScheduleStoreDep, SymbolsCacheDep, TraderUser, ViewerUser
 from api.schemas.data import (
     BarsPublic,
     CollectRequest,
@@ -18,11 +21,10 @@ from api.schemas.data import (
     ScheduleRequest,
     SymbolPublic,
     SymbolsPublic,
-    bars_payload,
 )
-from api.schemas.encoding import OrjsonResponse
 from api.schemas.errors import error_responses
 from memory.market_data import MarketDataService
+from memory.read_cache import VersionedCache
 
 router = APIRouter(prefix="/api/v1/data", tags=["data"], responses=error_responses(401, 403, 429))
 
@@ -32,41 +34,44 @@ EndQuery = Annotated[date | None, Query(description="last session date (inclusiv
 AsOfQuery = Annotated[datetime | None, Query(description="point in time; default now (UTC)")]
 
 
-def read_bars(service: MarketDataService, symbol: str, start: date | None, end: date | None,
-              as_of: datetime | None) -> dict:
-    """Bars of one symbol as known at ``as_of``, shaped as ``BarsPublic``; shared with the market-data router."""
-    cutoff = as_of or datetime.now(UTC)
-    if cutoff.tzinfo is None:
-        cutoff = cutoff.replace(tzinfo=UTC)
-    frame = service.show(symbol, as_of=cutoff, start=start, end=end)
-    return bars_payload(symbol.upper(), cutoff, frame)
+def _symbols_json(service: MarketDataService) -> bytes:
+    items = [SymbolPublic(**vars(s)) for s in service.list_symbols()]
+    return SymbolsPublic(count=len(items), symbols=items).model_dump_json().encode()
 
 
-def symbols_public(service: MarketDataService, cache: SymbolsCacheDep) -> SymbolsPublic:
-    """The stored-symbols summary; it scans every bar (~100 ms on 200k bars), so it is reused for a few seconds."""
-
-    def compute() -> SymbolsPublic:
-        items = [SymbolPublic(**vars(s)) for s in service.list_symbols()]
-        return SymbolsPublic(count=len(items), symbols=items)
-
-    return cache.get(compute)
+async def symbols_json(service: MarketDataService, cache: VersionedCache) -> bytes:
+    """The stored-symbols summary (a scan of every bar), reused until bars are written anywhere."""
+    hit, body = cache.peek("summary")
+    if hit:
+        return body
+    return await run_in_threadpool(cache.get, "summary", lambda: _symbols_json(service))
 
 
 @router.get("/symbols", response_model=SymbolsPublic, summary="Stored symbols with bar counts and ranges (viewer)")
-def list_symbols(user: ViewerUser, service: MarketDataDep, cache: SymbolsCacheDep) -> SymbolsPublic:
-    return symbols_public(service, cache)
+async def list_symbols(user: ViewerUser, service: MarketDataDep, cache: SymbolsCacheDep) -> Response:
+    return Response(await symbols_json(service, cache), media_type="application/json")
 
 
 @router.get("/status", response_model=SymbolsPublic, summary="Seed 000 alias of /symbols: collection status (viewer)")
-def collection_status(user: ViewerUser, service: MarketDataDep, cache: SymbolsCacheDep) -> SymbolsPublic:
-    return symbols_public(service, cache)
+async def collection_status(user: ViewerUser, service: MarketDataDep, cache: SymbolsCacheDep) -> Response:
+    return Response(await symbols_json(service, cache), media_type="application/json")
+
+
+async def bars_json(reader: BarsReader, service: MarketDataService, symbol: str, start: date | None,
+                    end: date | None, as_of: datetime | None) -> bytes:
+    """``BarsPublic`` JSON of one symbol: from the cache on the event loop, else read in a worker thread."""
+    cutoff = point_in_time(as_of)
+    cached = reader.cached_json(symbol, start, end, cutoff)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(reader.read_json, service, symbol, start, end, cutoff)
 
 
 @router.get("/bars/{symbol}", response_model=BarsPublic, responses=error_responses(400, 404, 422),
             summary="Bars of one symbol, point in time (viewer)")
-def get_bars(user: ViewerUser, service: MarketDataDep, symbol: SymbolPath, start: StartQuery = None,
-             end: EndQuery = None, as_of: AsOfQuery = None) -> OrjsonResponse:
-    return OrjsonResponse(read_bars(service, symbol, start, end, as_of))
+async def get_bars(user: ViewerUser, service: MarketDataDep, reader: BarsReaderDep, symbol: SymbolPath,
+                   start: StartQuery = None, end: EndQuery = None, as_of: AsOfQuery = None) -> Response:
+    return Response(await bars_json(reader, service, symbol, start, end, as_of), media_type="application/json")
 
 
 @router.get("/quality/{symbol}", response_model=QualityPublic, responses=error_responses(404, 422),

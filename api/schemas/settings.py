@@ -26,8 +26,10 @@ class ApiSettings(BaseSettings):
     reserved_db_connections: int = Field(default=20, ge=0, description="kept free for CLI, scheduler, migrations")
     db_pool_size: int | None = Field(default=None, ge=1, description="per worker; unset = derived from workers")
     db_max_overflow: int | None = Field(default=None, ge=0, description="per worker; unset = derived")
-    symbols_cache_seconds: float = Field(default=2.0, ge=0, description="reuse the stored-symbols summary "
-                                         "(a full scan of bars) this long; loads through the API clear it")
+    symbols_cache_seconds: float = Field(default=60.0, ge=0, description="reuse the stored-symbols summary "
+                                         "(a full scan of bars) at most this long; any bar write clears it")
+    bars_cache_seconds: float = Field(default=60.0, ge=0, description="reuse a read bar window at most this "
+                                      "long (0 = off); any bar write, in any process, clears it")
     docs: bool = Field(default=True, description="serve /docs and /redoc")
 
     def pool_limits(self) -> tuple[int, int]:

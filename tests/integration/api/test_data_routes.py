@@ -121,17 +121,21 @@ def test_schedule_stores_a_cron_job_and_rejects_a_bad_cron(client, keys, databas
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "config_error"
 
 
-def test_the_symbols_summary_is_reused_briefly_and_a_load_through_the_api_refreshes_it(database, keys, loaded):
+def test_the_symbols_summary_is_reused_until_bars_are_written_by_any_process_path(database, keys, loaded):
     from fastapi.testclient import TestClient
 
     from api.app import create_app
     from tests.integration.api.conftest import make_settings
 
-    with TestClient(create_app(make_settings(symbols_cache_seconds=300), database=database)) as client:
+    app = create_app(make_settings(symbols_cache_seconds=300), database=database)
+    with TestClient(app) as client:
         first = client.get("/api/v1/data/symbols", headers=auth(keys[Role.VIEWER])).json()["count"]
+        again = client.get("/api/v1/data/symbols", headers=auth(keys[Role.VIEWER])).json()["count"]
+        hits_before_write = app.state.symbols_cache.hits
         MarketDataService(database).load("synthetic", ["JNJ"], START, END)  # behind the API's back
-        cached = client.get("/api/v1/data/symbols", headers=auth(keys[Role.VIEWER])).json()["count"]
+        after_direct = client.get("/api/v1/data/symbols", headers=auth(keys[Role.VIEWER])).json()["count"]
         client.post("/api/v1/data/load", json={"source": "synthetic", "symbols": ["XOM"], "start": str(START),
                                                "end": str(END)}, headers=auth(keys[Role.TRADER]))
-        refreshed = client.get("/api/v1/data/symbols", headers=auth(keys[Role.VIEWER])).json()["count"]
-    assert (first, cached, refreshed) == (2, 2, 4)
+        after_api = client.get("/api/v1/data/symbols", headers=auth(keys[Role.VIEWER])).json()["count"]
+    assert (first, again, hits_before_write) == (2, 2, 1)
+    assert (after_direct, after_api) == (3, 4)
