@@ -116,6 +116,26 @@ def sma_signals(csum, last_nan, has_nan, fast, slow, allow_short, t0, end, out):
                 out[t] = 0.0
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _add_equity(eq, prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2):
+    """Fold one bar's equity into the running return sums and drawdown; flat bars with unchanged
+    equity add nothing (skips the division). Returns (prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2)."""
+    if eq != prev:
+        r = eq / prev - 1.0
+        sum_r += r
+        sum_r2 += r * r
+        neg = min(r, 0.0)
+        sum_neg2 += neg * neg
+        prev = eq
+        if eq > peak:
+            peak = eq
+            dd_floor = peak * (1.0 - max_dd)
+        elif eq < dd_floor:  # a deeper drawdown than any so far
+            max_dd = 1.0 - eq / peak
+            dd_floor = peak * (1.0 - max_dd)
+    return prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, start, end, cash0, slippage_bps,
                   commission_per_order, commission_bps, allow_short, periods_per_year, out, sig_buf):
@@ -162,11 +182,19 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
                 pend_scale = scale[t] if varying_scale else scale[0]
             t += 1
             continue
-        if position == 0.0 and not pending and not has_nan:
-            # flat, nothing to fill, no new decision: the bars add zero returns and move only the mark
+        if not pending and not has_nan:
+            # nothing to fill and no new decision until the signal changes: a tight loop over the run
+            # (flat: zero returns, only the mark moves; held: equity at each close, same arithmetic)
             u = t
-            while u < end and sig_buf[u] == decided:
-                u += 1
+            if position == 0.0:
+                while u < end and sig_buf[u] == decided:
+                    u += 1
+            else:
+                while u < end and sig_buf[u] == decided:
+                    prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2 = _add_equity(
+                        cash + position * close[u], prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2)
+                    u += 1
+                exposure += u - t
             if u > t:
                 n_ret += u - t
                 mark = close[u - 1]
@@ -189,19 +217,8 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
         if position != 0.0:
             eq += position * mark
             exposure += 1
-        if eq != prev:  # flat bars with unchanged cash add nothing to the sums: skip the divisions
-            r = eq / prev - 1.0
-            sum_r += r
-            sum_r2 += r * r
-            neg = min(r, 0.0)
-            sum_neg2 += neg * neg
-            prev = eq
-            if eq > peak:
-                peak = eq
-                dd_floor = peak * (1.0 - max_dd)
-            elif eq < dd_floor:  # a deeper drawdown than any so far
-                max_dd = 1.0 - eq / peak
-                dd_floor = peak * (1.0 - max_dd)
+        prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2 = _add_equity(
+            eq, prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2)
         if sig != decided:
             decided = sig
             pending = True
