@@ -183,6 +183,14 @@ def walk_forward_grid(strategy: str, params: dict[str, Any]) -> dict[str, list[A
     return {k: [defaults[k]] for k in keys}
 
 
+def overfitting_headline(block: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The "is this luck?" fields of a grid's or walk-forward's overfitting block, without internals."""
+    if not block:
+        return None
+    keys = ("verdict", "deflated_sharpe", "oos_deflated_sharpe", "pbo", "n_trials")
+    return {k: block[k] for k in keys if k in block}
+
+
 def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
     cfg, rng = args.strategy_config, args.date_range
     symbols = grounded(ctx, cfg.symbols)
@@ -195,7 +203,8 @@ def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
     result.update(out_of_sample=True, n_folds=len(folds),
                   start=folds[0]["oos_start"] if folds else None, end=folds[-1]["oos_end"] if folds else None,
                   folds=[{"fold": f["fold"], "params": f["params"], "oos_sharpe": f["metrics"].get("sharpe")}
-                         for f in folds[:MAX_FOLDS_SHOWN]])
+                         for f in folds[:MAX_FOLDS_SHOWN]],
+                  overfitting=overfitting_headline((run.get("summary") or {}).get("overfitting")))
     remember_run(ctx, result)
     return _summary("run_walk_forward", result)
 

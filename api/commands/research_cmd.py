@@ -11,6 +11,13 @@ strategies_app = typer.Typer(help="Strategies available to backtest and trade.",
 indicators_app = typer.Typer(help="Technical indicators (pandas-ta catalogue + fast core).", no_args_is_help=True)
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
+EXECUTOR = typer.Option("local", "--executor", help="local, process or ray (generic grids; the fused crossover grid "
+                                                    "always runs in-process).")
+RAY_ADDRESS = typer.Option(None, "--ray-address", help="Ray cluster address for --executor ray (default: start a "
+                                                        "local cluster for this command and stop it after).")
+OVERFITTING = typer.Option(True, "--overfitting/--no-overfitting",
+                           help="Deflated Sharpe and CSCV probability of backtest overfitting (costs one more "
+                                "backtest per parameter set).")
 
 
 def _service():
@@ -134,7 +141,7 @@ def backtest_grid(
     grid: list[str] = typer.Option(..., "--grid", help="name=start:stop:step, inclusive (repeatable)."),
     start: str | None = typer.Option(None, "--start"), end: str | None = typer.Option(None, "--end"),
     objective: str = typer.Option("sharpe", "--objective"),
-    executor: str = typer.Option("local", "--executor", help="local, process or ray."),
+    executor: str = EXECUTOR, ray_address: str | None = RAY_ADDRESS, overfitting: bool = OVERFITTING,
     as_json: bool = JSON,
 ) -> None:
     """Backtest every valid parameter set on every symbol (invalid sets such as slow <= fast are skipped)."""
@@ -142,7 +149,7 @@ def backtest_grid(
 
     with console.status(f"running the {strategy} grid…"):
         result = _service().grid(strategy, _symbols(symbols), _grid(grid), start, end, objective=objective,
-                                 executor=executor)
+                                 executor=executor, ray_address=ray_address, overfitting=overfitting)
     if as_json:
         print_json(result)
         return
@@ -150,6 +157,21 @@ def backtest_grid(
                   f"({result['skipped']} invalid combinations skipped); run {result['run_id']}")
     print_table(f"best by {objective}", ["params", objective],
                 [(b["params"], b[objective]) for b in result["best"]])
+    _print_overfitting(result.get("overfitting"))
+
+
+def _print_overfitting(block: dict | None) -> None:
+    """One line: "is this luck?" (PBO, deflated Sharpe p over n trials)."""
+    from api.output import console
+
+    if not block:
+        return
+    line = f"overfitting: {block['verdict']}"
+    if block.get("oos_deflated_sharpe") is not None:
+        line += f"; out-of-sample deflated Sharpe p={block['oos_deflated_sharpe']:.2f}"
+    if block.get("pbo_note"):
+        line += f" ({block['pbo_note']})"
+    console.print(line, highlight=False)
 
 
 @backtest_app.command("compare")
@@ -174,6 +196,7 @@ def walkforward(
     in_sample_days: int = typer.Option(252, "--in-sample-days"),
     out_of_sample_days: int = typer.Option(63, "--out-of-sample-days"),
     objective: str = typer.Option("sharpe", "--objective"),
+    executor: str = EXECUTOR, ray_address: str | None = RAY_ADDRESS, overfitting: bool = OVERFITTING,
     as_json: bool = JSON,
 ) -> None:
     """Walk-forward optimisation: choose parameters in-sample, trade them out-of-sample, stitch the OOS."""
@@ -185,13 +208,14 @@ def walkforward(
         task = bar.add_task("walk-forward folds", total=None)
         result = _service().walk_forward(
             strategy, _symbols(symbols), _grid(grid), start, end, window=window, in_sample_days=in_sample_days,
-            out_of_sample_days=out_of_sample_days, objective=objective,
-            progress=lambda done, total: bar.update(task, completed=done, total=total))
+            out_of_sample_days=out_of_sample_days, objective=objective, executor=executor, ray_address=ray_address,
+            overfitting=overfitting, progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
         print_json(result)
         return
     _metrics_table(f"walk-forward run {result['run_id']} — {len(result['summary']['folds'])} folds, out-of-sample",
                    result["metrics"])
+    _print_overfitting(result["summary"].get("overfitting"))
     console.print(f"report: {result['artifacts'].get('report')}")
 
 

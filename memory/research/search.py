@@ -11,6 +11,7 @@ import numpy as np
 from errors import ConfigError
 from memory.research.service import CROSSOVERS, _clean, code_version, headline
 from memory.research.signals import StrategySignals
+from quant.backtest.executors import check_executor
 
 if TYPE_CHECKING:
     from memory.research.service import Progress, ResearchService
@@ -47,10 +48,15 @@ def _valid_grid(strategy: str, grid: Mapping[str, Sequence[Any]]) -> tuple[dict[
 def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_spec: Mapping[str, Sequence[Any]],
          start=None, end=None, *, as_of=None, objective: str = "sharpe", top: int = 5,
          config: Mapping[str, Any] | None = None, executor: str = "local", created_by: str = "system",
-         progress: Progress | None = None) -> dict:
-    """Every valid parameter set × symbol; returns n_backtests, skipped, elapsed_s and the best sets."""
+         progress: Progress | None = None, overfitting: bool = True, ray_address: str | None = None) -> dict:
+    """Every valid parameter set × symbol; returns n_backtests, skipped, elapsed_s, the best sets and
+    (``overfitting``, on by default) the overfitting block: deflated Sharpe of the best set over
+    every valid set and CSCV PBO over the sets' daily returns. ``executor`` (local, process, ray)
+    applies to the generic grid; the fused crossover grid always runs in-process on threads.
+    ``ray_address``: a Ray cluster to use (default: a local one started and stopped for this call)."""
     from quant.backtest.grid import run_crossover_grid, run_grid
 
+    check_executor(executor)
     valid, skipped = _valid_grid(strategy, grid_spec)
     bt = service._config(start, end, config)
     panels = service.panels(symbols, end, as_of)
@@ -58,9 +64,12 @@ def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_s
     began = time.perf_counter()
     if strategy in CROSSOVERS and set(grid_spec) == {"fast", "slow"}:
         result = run_crossover_grid(panels.get("open"), panels["close"], list(grid_spec["fast"]),
-                                    list(grid_spec["slow"]), CROSSOVERS[strategy], bt, start=lo, end=hi)
+                                    list(grid_spec["slow"]), CROSSOVERS[strategy], bt, start=lo, end=hi,
+                                    with_returns=overfitting)
     else:
-        result = run_grid(StrategySignals(strategy), panels, valid, bt, executor, start=lo, end=hi)
+        result = run_grid(StrategySignals(strategy), panels, valid, bt, executor, start=lo, end=hi,
+                          with_returns=overfitting, ray_address=ray_address)
+    report = result.overfitting(objective)
     elapsed = time.perf_counter() - began
     if progress:
         progress(1, 1)
@@ -68,7 +77,8 @@ def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_s
     summary = {"n_backtests": int(result.n_backtests), "skipped": skipped,
                "elapsed_s": round(elapsed, 4), "objective": objective,
                "best": [{"params": b["params"], objective: _clean(b[objective])} for b in best],
-               "best_per_symbol": result.best_per_symbol(objective)}
+               "best_per_symbol": result.best_per_symbol(objective),
+               "overfitting": None if report is None else report.to_dict()}
     run_id = service.runs.create("grid", strategy=strategy, symbols=list(panels["close"].columns),
                                  params={k: list(v) for k, v in grid_spec.items()}, config=bt.model_dump(mode="json"),
                                  code_version=code_version(), created_by=created_by)
@@ -82,11 +92,15 @@ def walk_forward(service: ResearchService, strategy: str, symbols: Sequence[str]
                  window: str = "rolling", in_sample_days: int = 252, out_of_sample_days: int = 63,
                  objective: str = "sharpe", min_trades: int = 0, config: Mapping[str, Any] | None = None,
                  executor: str = "local", report: bool = True, created_by: str = "system",
-                 progress: Progress | None = None) -> dict:
-    """Rolling or anchored walk-forward; out-of-sample results stitched across folds and stored."""
+                 progress: Progress | None = None, overfitting: bool = True, ray_address: str | None = None) -> dict:
+    """Rolling or anchored walk-forward; out-of-sample results stitched across folds and stored. The
+    summary's ``overfitting`` block (on by default) judges the same grid run over all bars and adds
+    the deflated Sharpe of the stitched out-of-sample returns. ``executor``/``ray_address`` as in
+    ``grid`` (one Ray cluster serves every fold)."""
     from quant.backtest.walkforward import WalkForwardConfig, walk_forward_crossover
     from quant.backtest.walkforward import walk_forward as run_walk_forward
 
+    check_executor(executor)
     valid, skipped = _valid_grid(strategy, grid_spec)
     wf = WalkForwardConfig(in_sample_days=in_sample_days, out_of_sample_days=out_of_sample_days, window=window,
                            objective=objective, min_trades_required=min_trades)
@@ -99,10 +113,10 @@ def walk_forward(service: ResearchService, strategy: str, symbols: Sequence[str]
     callback = (lambda done, total: progress(done, total)) if progress else None
     if strategy in CROSSOVERS and set(grid_spec) == {"fast", "slow"}:
         result = walk_forward_crossover(panels, list(grid_spec["fast"]), list(grid_spec["slow"]), wf, bt,
-                                        kind=CROSSOVERS[strategy], progress=callback)
+                                        kind=CROSSOVERS[strategy], progress=callback, overfitting=overfitting)
     else:
         result = run_walk_forward(StrategySignals(strategy), panels, valid, wf, bt, progress=callback,
-                                  executor=executor)
+                                  executor=executor, overfitting=overfitting, ray_address=ray_address)
     data = result.to_dict()
     combined = service.combined_equity(result.equity, bt.initial_capital)
     from quant.metrics.performance import compute_metrics
@@ -117,7 +131,8 @@ def walk_forward(service: ResearchService, strategy: str, symbols: Sequence[str]
     summary = {"folds": folds, "parameter_stability": data["parameter_stability"], "oos_bars": data["oos_bars"],
                "skipped": skipped, "elapsed_s": round(result.elapsed_s, 4),
                "equity_final": _clean(float(combined.iloc[-1])) if len(combined) else None,
-               "per_symbol": {s: headline(m) for s, m in data["metrics"].items()}}
+               "per_symbol": {s: headline(m) for s, m in data["metrics"].items()},
+               "overfitting": data["overfitting"]}
     run_id = service.runs.create("walkforward", strategy=strategy, symbols=list(panels["close"].columns),
                                  params={k: list(v) for k, v in grid_spec.items()},
                                  config={"walk_forward": wf.model_dump(mode="json"),
@@ -131,7 +146,7 @@ def walk_forward(service: ResearchService, strategy: str, symbols: Sequence[str]
         directory = service._run_dir(run_id)
         result.equity.to_parquet(directory / "equity.parquet")
         html = render_backtest_report(combined, headline(metrics), title=f"{strategy} walk-forward — run {run_id}",
-                                      folds=folds)
+                                      folds=folds, overfitting=data["overfitting"])
         artifacts = {"equity": str(directory / "equity.parquet"),
                      "report": str(write_report(directory / "report.html", html))}
     service.runs.finish(run_id, metrics=metrics, summary=summary, artifacts=artifacts)

@@ -262,7 +262,7 @@ class ResearchService:
         combined = self.combined_equity(equity, float(record.config.get("initial_capital", 100_000.0)))
         html = render_backtest_report(combined, headline(record.metrics), title=f"{record.strategy} — run {run_id}",
                                       trades=None if trades is None else trades.rename(columns={"quantity": "qty"}),
-                                      folds=record.summary.get("folds"))
+                                      folds=record.summary.get("folds"), overfitting=record.summary.get("overfitting"))
         path = write_report(self._run_dir(run_id) / "report.html", html)
         with self.database.engine.begin() as conn:
             conn.execute(text("UPDATE research_runs SET artifacts = artifacts || jsonb_build_object('report', "

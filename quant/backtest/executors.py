@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -83,12 +84,14 @@ def ensure_ray(ray_address: str | None = None) -> Any:
     ray = _import_ray()
     if ray.is_initialized():
         return ray
-    if ray_address:
-        ray.init(address=ray_address, log_to_driver=False)
-    else:
-        # loopback only: a local cluster needs no other interface (and tests block every other one)
-        ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
-                 _node_ip_address="127.0.0.1")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module="ray")  # a GPU env-var tip, no GPUs here
+        if ray_address:
+            ray.init(address=ray_address, log_to_driver=False)
+        else:
+            # loopback only: a local cluster needs no other interface (and tests block every other one)
+            ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
+                     _node_ip_address="127.0.0.1")
     if not _RAY_OWNED:
         atexit.register(shutdown_ray)
     _RAY_OWNED = True

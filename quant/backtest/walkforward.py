@@ -174,7 +174,8 @@ def _walk(arrays_open: np.ndarray | None, close: np.ndarray, index: pd.DatetimeI
         if progress is not None:
             progress(k + 1, len(folds))
     equity = pd.concat(pieces)
-    trades = pd.concat(trade_frames, ignore_index=True)
+    # all-empty frames would decide the dtypes otherwise (a pandas deprecation)
+    trades = pd.concat([t for t in trade_frames if len(t)] or trade_frames[:1], ignore_index=True)
     metrics = {s: compute_metrics(equity[s], trades[trades.symbol == s], periods_per_year=config.periods_per_year,
                                   initial_capital=config.initial_capital) for s in symbols}
     report, oos_dsr = _overfitting(full_grid(), equity, wf, config) if full_grid is not None else (None, None)

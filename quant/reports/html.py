@@ -55,6 +55,10 @@ def _fold_rows(folds: Sequence[Mapping]) -> tuple[list[str], list[dict]]:
     return keys, rows
 
 
+_OVERFITTING_KEYS = ("deflated_sharpe", "oos_deflated_sharpe", "pbo", "n_trials", "n_obs", "n_blocks", "n_splits",
+                    "pbo_note")
+
+
 def render_backtest_report(
     equity: pd.Series,
     metrics: Mapping[str, object],
@@ -63,6 +67,7 @@ def render_backtest_report(
     trades: pd.DataFrame | None = None,
     prices: pd.DataFrame | None = None,
     folds: Sequence[Mapping] | None = None,
+    overfitting: Mapping | None = None,
     monte_carlo=None,
     optimization=None,
     frontier: Sequence | None = None,
@@ -73,7 +78,9 @@ def render_backtest_report(
     ``equity``: account value (currency) over a DatetimeIndex; ``metrics``: name → value;
     ``trades``: columns entry_ts, exit_ts, symbol, qty, entry_price, exit_price, pnl, fees;
     ``prices``: wide closes (columns = symbols) drawn under the trades; ``folds``: dicts with
-    oos_start, oos_end and a ``metrics`` dict; ``monte_carlo``: MonteCarloResult or its dict;
+    oos_start, oos_end and a ``metrics`` dict; ``overfitting``: a grid's or walk-forward's overfitting
+    block (``OverfittingReport.to_dict()``: verdict, deflated_sharpe, pbo, n_trials, …);
+    ``monte_carlo``: MonteCarloResult or its dict;
     ``optimization``: OptimizationResult or its dict; ``frontier``: FrontierPoints or dicts.
     """
     equity = check_equity(equity)
@@ -96,6 +103,9 @@ def render_backtest_report(
         ] if len(trades) else [],  # fmt: skip
         "folds": fold_rows,
         "fold_keys": fold_keys,
+        "overfitting_verdict": (overfitting or {}).get("verdict"),
+        "overfitting_rows": [(k, format_value(overfitting.get(k))) for k in _OVERFITTING_KEYS if k in overfitting]
+        if overfitting else [],
         "montecarlo_html": _html(charts.montecarlo_fan_chart(mc), "montecarlo-fan") if mc else None,
         "montecarlo_rows": [
             (label, [format_value(mc[key][p]) for p in ("p5", "p25", "p50", "p75", "p95")]) for label, key in _STATS

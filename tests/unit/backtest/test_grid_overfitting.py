@@ -80,3 +80,12 @@ def test_generic_and_fused_walk_forward_report_the_same_overfitting(panels):
 def test_walk_forward_without_overfitting_has_none(panels):
     result = walk_forward_crossover(panels, FAST, SLOW, WF)
     assert result.overfitting is None and result.to_dict()["overfitting"] is None
+
+
+@pytest.mark.slow
+def test_process_executor_ships_the_panels_once_and_gives_the_same_returns_as_local(panels):
+    local = run_grid(sma_crossover, panels, {"fast": [5, 10], "slow": [20, 40]}, with_returns=True)
+    pooled = run_grid(sma_crossover, panels, {"fast": [5, 10], "slow": [20, 40]}, executor="process",
+                      max_workers=2, with_returns=True)
+    assert np.array_equal(local.stats, pooled.stats, equal_nan=True)
+    assert np.array_equal(local.returns, pooled.returns)
