@@ -138,10 +138,12 @@ def _add_equity(eq, prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, start, end, cash0, slippage_bps,
-                  commission_per_order, commission_bps, allow_short, periods_per_year, out, sig_buf):
+                  commission_per_order, commission_bps, allow_short, periods_per_year, out, sig_buf,
+                  signals_ready=False):
     """One (fast, slow) crossover backtest on one symbol: target 1 when MA_fast > MA_slow, -1
     when below and shorting is allowed, else 0 (0 while either MA is undefined). ``scale`` holds
-    one value per bar, or a single value. ``sig_buf`` (n,) is scratch space for the SMA signals."""
+    one value per bar, or a single value. ``sig_buf`` (n,) is scratch space for the signals, or
+    holds them already when ``signals_ready`` (from ``t0`` = 0 for EMA, max(start-1, 0) for SMA)."""
     cur = np.zeros(CUR_SIZE)
     cash = cash0
     position = 0.0
@@ -168,7 +170,9 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
     has_nan = last_nan[end - 1] >= 0 if end > 0 else False
     varying_scale = scale.shape[0] > 1  # a single value when sizing does not vary by bar
     t0 = 0 if use_ema else max(start - 1, 0)  # an SMA needs no history beyond the window sums
-    if use_ema:
+    if signals_ready:
+        pass
+    elif use_ema:
         ema_signals(close, fast, slow, allow_short, end, sig_buf)
     else:
         sma_signals(csum, last_nan, has_nan, fast, slow, allow_short, t0, end, sig_buf)
@@ -247,21 +251,70 @@ def window_sums(close, row_lo, row_hi, csum, last_nan):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def sma_signals_from_sums(sum_fast, sum_slow, last_nan, has_nan, fast, slow, allow_short, t0, end, out):
+    """``sma_signals`` from window sums computed once per window (``sum_w[t]`` = the sum of the ``w``
+    closes ending at bar t): the same products and comparisons, so the same targets."""
+    lo = max(t0, slow - 1)
+    for t in range(t0, min(lo, end)):
+        out[t] = 0.0
+    short = 1.0 if allow_short else 0.0
+    for t in range(lo, end):
+        ms = sum_slow[t] * fast
+        mf = sum_fast[t] * slow
+        out[t] = (1.0 if mf > ms else 0.0) - short * (1.0 if mf < ms else 0.0)
+    if has_nan:
+        for t in range(lo, end):
+            if last_nan[t] > t - slow:
+                out[t] = 0.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def crossover_grid_tasks(task_lo, task_hi, fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, start, end,
                          cash0, slippage_bps, commission_per_order, commission_bps, allow_short, periods_per_year,
                          out):
     """Runs tasks ``[task_lo, task_hi)`` of the (pair-major) pair × symbol grid on the calling thread
     (releases the GIL, so Python threads can split a grid): fill_ref/close (s, n); scale (s, n) or
-    (s, 1); fast/slow
-    (P,) int64; cash0 (s,); out (P, s, N_GRID_STATS)."""
-    n_sym = close.shape[0]
-    sig_buf = np.empty(close.shape[1])  # one scratch signal row per thread, reused by every task
-    for k in range(task_lo, task_hi):
-        j = k // n_sym
-        i = k % n_sym
-        crossover_run(fill_ref[i], close[i], csum[i], last_nan[i], scale[i], fast[j], slow[j], use_ema, start, end,
-                      cash0[i], slippage_bps, commission_per_order, commission_bps, allow_short, periods_per_year,
-                      out[j, i], sig_buf)
+    (s, 1); fast/slow (P,) int64; cash0 (s,); out (P, s, N_GRID_STATS). For SMA the tasks run symbol
+    by symbol, each distinct window's rolling sum computed once per symbol and shared by its pairs."""
+    n_sym, n = close.shape
+    sig_buf = np.empty(n)  # one scratch signal row per thread, reused by every task
+    if task_hi <= task_lo:
+        return
+    if use_ema:
+        for k in range(task_lo, task_hi):
+            j = k // n_sym
+            i = k % n_sym
+            crossover_run(fill_ref[i], close[i], csum[i], last_nan[i], scale[i], fast[j], slow[j], use_ema, start,
+                          end, cash0[i], slippage_bps, commission_per_order, commission_bps, allow_short,
+                          periods_per_year, out[j, i], sig_buf)
+        return
+    j_lo = task_lo // n_sym
+    j_hi = (task_hi - 1) // n_sym + 1
+    slot = np.full(max(fast[j_lo:j_hi].max(), slow[j_lo:j_hi].max()) + 1, -1, dtype=np.int64)
+    n_windows = 0
+    for j in range(j_lo, j_hi):
+        for w in (fast[j], slow[j]):
+            if slot[w] < 0:
+                slot[w] = n_windows
+                n_windows += 1
+    sums = np.empty((n_windows, n))
+    t0 = max(start - 1, 0)
+    for i in range(n_sym):
+        for w in range(slot.shape[0]):
+            if slot[w] >= 0:
+                row = sums[slot[w]]
+                for t in range(max(t0, w - 1), end):
+                    row[t] = csum[i, t + 1] - csum[i, t + 1 - w]
+        has_nan = last_nan[i, end - 1] >= 0 if end > 0 else False
+        for j in range(j_lo, j_hi):
+            k = j * n_sym + i
+            if k < task_lo or k >= task_hi:
+                continue
+            sma_signals_from_sums(sums[slot[fast[j]]], sums[slot[slow[j]]], last_nan[i], has_nan, fast[j], slow[j],
+                                  allow_short, t0, end, sig_buf)
+            crossover_run(fill_ref[i], close[i], csum[i], last_nan[i], scale[i], fast[j], slow[j], use_ema, start,
+                          end, cash0[i], slippage_bps, commission_per_order, commission_bps, allow_short,
+                          periods_per_year, out[j, i], sig_buf, True)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
