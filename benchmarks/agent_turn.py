@@ -66,6 +66,24 @@ def sample(run: Callable[[], Any], n: int, warmup: int = 3) -> tuple[list[float]
     return wall, cpu
 
 
+def sample_interleaved(runs: dict[str, Callable[[], Any]], n: int, warmup: int = 3
+                       ) -> dict[str, tuple[list[float], list[float]]]:
+    """Wall and CPU seconds of ``n`` calls of each of ``runs``, taken in turn (the order rotating each round), so
+    load from other processes on a shared machine falls on every peer alike."""
+    for run in runs.values():
+        for _ in range(warmup):
+            run()
+    times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in runs}
+    names = list(runs)
+    for i in range(n):
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            runs[name]()
+            times[name][0].append(time.perf_counter() - start)
+            times[name][1].append(time.process_time() - start_cpu)
+    return times
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -82,15 +100,19 @@ def emit_latency(workload: str, peer: str, wall: list[float], cpu: list[float], 
 
 def time_turns(variant: str, checkpointer: Any, context: GraphContext, n: int) -> None:
     ours, plain = quantpilot_graph(checkpointer), plain_graph(checkpointer)
-    workload = f"agent_turn_{variant}"
+    runs: dict[str, Callable[[], Any]] = {}
     if checkpointer is not None:
-        emit_latency(workload, "quantpilot run_turn",
-                     *sample(lambda: run_turn(ours, _thread()["configurable"]["thread_id"], USER, TEXT,
-                                              context=context), n))
-    emit_latency(workload, "quantpilot graph.invoke",
-                 *sample(lambda: ours.invoke(runner_payload(TEXT), _thread(), context=context), n))
-    emit_latency(workload, "plain langgraph", *sample(lambda: plain.invoke({"messages": [HumanMessage(TEXT)]},
-                                                                            _thread()), n))
+        runs["quantpilot run_turn"] = lambda: run_turn(ours, _thread()["configurable"]["thread_id"], USER, TEXT,
+                                                       context=context)
+    runs["quantpilot graph.invoke"] = lambda: ours.invoke(runner_payload(TEXT), _thread(), context=context)
+    runs["plain langgraph"] = lambda: plain.invoke({"messages": [HumanMessage(TEXT)]}, _thread())
+    times = sample_interleaved(runs, n)
+    plain_wall, plain_cpu = times["plain langgraph"]
+    for peer, (wall, cpu) in times.items():
+        ratio = {} if peer == "plain langgraph" else {
+            "over_plain_p50": round(statistics.median(wall) / statistics.median(plain_wall), 3),
+            "over_plain_cpu_p50": round(statistics.median(cpu) / statistics.median(plain_cpu), 3)}
+        emit_latency(f"agent_turn_{variant}", peer, wall, cpu, **ratio)
 
 
 def _decision(approval_id: str) -> dict[str, Any]:
@@ -128,7 +150,8 @@ def time_interrupt_resume(variant: str, checkpointer: Any, context: GraphContext
 
 
 def time_long_thread(variant: str, checkpointer: Any, context: GraphContext, turns: int) -> None:
-    """One thread of ``turns`` turns: median of the first 10 turns vs the last 10 (first/last 5 if short)."""
+    """One thread of ``turns`` turns: median (and mean, which carries the archiving quantpilot does every few
+    turns) of the first 10 turns vs the last 10 (first/last 5 if short); and how many messages the state holds."""
     k = 10 if turns >= 40 else 5
     ours, plain = quantpilot_graph(checkpointer), plain_graph(checkpointer)
     for peer, turn in (("quantpilot run_turn", lambda tid: run_turn(ours, tid, USER, TEXT, context=context)),
@@ -137,8 +160,11 @@ def time_long_thread(variant: str, checkpointer: Any, context: GraphContext, tur
         tid = _thread()["configurable"]["thread_id"]
         wall, cpu = sample(lambda: turn(tid), turns, warmup=0)  # noqa: B023
         first, last = statistics.median(wall[:k]), statistics.median(wall[-k:])
+        state = (ours if peer.startswith("quantpilot") else plain).get_state({"configurable": {"thread_id": tid}})
         record = {"workload": f"agent_long_thread_{variant}", "peer": peer, "turns": turns, "window": k,
                   "first_turns_ms": round(first * 1e3, 2), "last_turns_ms": round(last * 1e3, 2),
+                  "last_over_first_mean": round(statistics.mean(wall[-k:]) / statistics.mean(wall[:k]), 3),
+                  "state_messages_at_end": len(state.values.get("messages", [])),
                   "first_turns_cpu_ms": round(statistics.median(cpu[:k]) * 1e3, 2),
                   "last_turns_cpu_ms": round(statistics.median(cpu[-k:]) * 1e3, 2),
                   "last_over_first": round(last / first, 3), "load_avg_1m": round(os.getloadavg()[0], 2)}

@@ -1,24 +1,59 @@
-"""What a model call sees of a long thread: its system prompt, one thread note, recent turns, this turn.
+"""What a model call sees of a long thread, and how much of the thread its checkpointed state holds.
 
-The state keeps every message (the checkpoint is the record); the model gets a bounded window.
-The thread note holds the thread context (the last research run, so "run a walk-forward of it"
-can be resolved), the user's recollections from long-term memory, and one summary line for the
-turns not shown. Note plus earlier turns are capped at ``HistoryPolicy.share`` of the prompt plus
-the current turn (characters), so turn 200 costs at most ``1 + share`` times turn 1.
+The model sees its system prompt, one thread note, recent turns and this turn. The thread note
+holds the thread context (the last research run, so "run a walk-forward of it" can be resolved),
+the user's recollections from long-term memory, and one summary line for the turns not shown.
+Note plus earlier turns are capped at ``HistoryPolicy.share`` of the prompt plus the current turn
+(characters), so a model call at turn 200 costs at most ``1 + share`` times one at turn 1.
+
+The state holds a bounded tail of the thread too (``StateWindow``): when a new turn starts with
+more than ``max_turns`` earlier turns in the state, all but the last ``keep_turns`` move to the
+thread's transcript store (``graph.runner`` writes them) and one summary message (a
+``SystemMessage`` with id ``SUMMARY_ID``, first in the state) counts them and keeps their latest
+questions. Only whole turns move, so a tool call never leaves without its results.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agents.specs import CONTEXT_PREFIX
 from graph.context import HistoryPolicy
 
 RECOLLECTION_TEXT_CHARS = 160
+SUMMARY_ID = "thread-history-summary"  # the id of the state's summary message (add_messages merges by id)
+SUMMARY_KEY = "archived_history"  # its additional_kwargs entry: {turns, messages, asked}
+ASKED_KEPT = 3  # latest archived questions the summary keeps
+
+
+@dataclass(frozen=True)
+class StateWindow:
+    """How many turns a thread's checkpointed state holds: after more than ``max_turns`` earlier turns, all but
+    the last ``keep_turns`` are archived (so the state holds between ``keep_turns`` and ``max_turns`` of them,
+    and the cost of archiving is paid once every ``max_turns - keep_turns`` turns)."""
+
+    keep_turns: int = 4
+    max_turns: int = 8
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.keep_turns <= self.max_turns:
+            raise ValueError(f"StateWindow needs 1 <= keep_turns <= max_turns, got {self.keep_turns}/{self.max_turns}")
+
+
+@dataclass(frozen=True)
+class Compaction:
+    """A new start for the state: ``summary`` then ``kept``; ``archived`` goes to the transcript store at
+    thread positions ``first_position`` onwards."""
+
+    archived: list[BaseMessage]
+    kept: list[BaseMessage]
+    summary: SystemMessage
+    first_position: int
 
 
 def size(message: BaseMessage) -> int:
@@ -39,13 +74,57 @@ def _turns(messages: Sequence[BaseMessage]) -> list[list[BaseMessage]]:
     return turns
 
 
-def summary_line(dropped: list[list[BaseMessage]], limit: int) -> str:
-    if not dropped:
+def _asked(turns: list[list[BaseMessage]]) -> list[str]:
+    return [str(t[0].content)[:60] for t in turns if isinstance(t[0], HumanMessage)]
+
+
+def archived_summary(messages: Sequence[BaseMessage]) -> dict[str, Any]:
+    """``{turns, messages, asked}`` of the turns already archived out of this state (zeros when none were)."""
+    for message in messages[:1]:
+        if message.id == SUMMARY_ID and isinstance(message.additional_kwargs.get(SUMMARY_KEY), dict):
+            return dict(message.additional_kwargs[SUMMARY_KEY])
+    return {"turns": 0, "messages": 0, "asked": []}
+
+
+def summary_line(dropped: list[list[BaseMessage]], limit: int, archived: dict[str, Any] | None = None) -> str:
+    """One line for the turns the model does not see: ``dropped`` from the state plus those ``archived``."""
+    archived = archived or {}
+    count = int(archived.get("turns", 0)) + len(dropped)
+    if not count:
         return ""
-    asked = [str(t[0].content)[:60] for t in dropped if isinstance(t[0], HumanMessage)][-3:]
-    text = f"{len(dropped)} earlier turn(s) of this thread are not shown; the latest asked: " + \
+    asked = [*archived.get("asked", []), *_asked(dropped)][-ASKED_KEPT:]
+    text = f"{count} earlier turn(s) of this thread are not shown; the latest asked: " + \
         "; ".join(f'"{a}"' for a in asked)
     return text[:limit]
+
+
+def _open_calls(messages: Sequence[BaseMessage]) -> set[str]:
+    """Tool-call ids among ``messages`` that no ToolMessage among them answers."""
+    called = {c["id"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls}
+    return called - {m.tool_call_id for m in messages if isinstance(m, ToolMessage)}
+
+
+def compact(messages: Sequence[BaseMessage], window: StateWindow) -> Compaction | None:
+    """How to shrink a state holding ``messages`` before a new turn starts; None while it is within ``window``.
+
+    Whole turns only, and never a turn with a tool call answered in a later turn (the cut moves back)."""
+    archived = archived_summary(messages)
+    body = list(messages[1:]) if archived["turns"] else list(messages)
+    turns = _turns(body)
+    if len(turns) <= window.max_turns:
+        return None
+    cut = len(turns) - window.keep_turns
+    while cut > 0 and _open_calls([m for t in turns[:cut] for m in t]):
+        cut -= 1
+    if cut == 0:
+        return None
+    moved = [m for t in turns[:cut] for m in t]
+    summary = {"turns": archived["turns"] + cut, "messages": archived["messages"] + len(moved),
+               "asked": [*archived["asked"], *_asked(turns[:cut])][-ASKED_KEPT:]}
+    text = summary_line([], 10_000, summary).replace("are not shown", "are archived")
+    return Compaction(moved, [m for t in turns[cut:] for m in t],
+                      SystemMessage(content=text, id=SUMMARY_ID, additional_kwargs={SUMMARY_KEY: summary}),
+                      archived["messages"])
 
 
 def thread_note(thread_context: dict[str, Any] | None, recollections: list[dict[str, Any]] | None) -> str:
@@ -63,10 +142,13 @@ def thread_note(thread_context: dict[str, Any] | None, recollections: list[dict[
 def model_input(prompt: SystemMessage, messages: Sequence[BaseMessage], note: str,
                 policy: HistoryPolicy) -> list[BaseMessage]:
     """``[prompt, note?, recent earlier turns..., current turn...]`` within the policy's share."""
+    archived = archived_summary(messages)
+    if archived["turns"]:
+        messages = messages[1:]
     last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=0)
     current, earlier = list(messages[last_human:]), _turns(messages[:last_human])
     allowance = int(policy.share * (size(prompt) + sum(size(m) for m in current)))
-    room = allowance - len(note) - (policy.summary_chars + 1 if earlier else 0)
+    room = allowance - len(note) - (policy.summary_chars + 1 if earlier or archived["turns"] else 0)
     kept: list[list[BaseMessage]] = []
     for turn in reversed(earlier):
         turn_size = sum(size(m) for m in turn)
@@ -75,6 +157,7 @@ def model_input(prompt: SystemMessage, messages: Sequence[BaseMessage], note: st
         kept.insert(0, turn)
         room -= turn_size
     dropped = earlier[: len(earlier) - len(kept)]
-    text = "\n".join(part for part in (note, summary_line(dropped, policy.summary_chars)) if part)[:max(allowance, 0)]
+    line = summary_line(dropped, policy.summary_chars, archived)
+    text = "\n".join(part for part in (note, line) if part)[:max(allowance, 0)]
     head: list[BaseMessage] = [prompt, SystemMessage(content=text)] if text else [prompt]
     return [*head, *(m for turn in kept for m in turn), *current]

@@ -12,14 +12,19 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, RemoveMessage
+from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
+from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from errors import ApprovalError
 from graph.context import GraphContext
+from graph.history import Compaction, StateWindow, compact
 from graph.state import UserRef, new_budget
+from graph.transcript import archive_records
 from guardrails.redaction import redact
+from memory.checkpoint import transcripts_for
 
 if TYPE_CHECKING:
     from memory.ladder import ThreadStore
@@ -89,26 +94,62 @@ class FinalEvent:
 TurnEvent = StepEvent | ToolCallEvent | ToolResultEvent | TokenEvent | InterruptEvent | FinalEvent
 
 
+INTERRUPT = "__interrupt__"  # the channel LangGraph writes a pending interrupt to (and the updates key)
+# run_turn needs the steps and the final values; stream_turn adds tool events and model tokens
+_RESULT_MODES = ("updates", "values")
+_EVENT_MODES = ("updates", "values", "custom", "messages")
+STATE_WINDOW = StateWindow()  # how many turns a thread's checkpointed state holds (graph.history)
+
+
 def _config(thread_id: str) -> dict[str, Any]:
     return {"configurable": {"thread_id": thread_id}}
 
 
-def pending_interrupt(graph: CompiledStateGraph, thread_id: str) -> tuple[str, dict[str, Any]] | None:
-    """(interrupt id, approval request JSON) when the thread waits for a decision, else None."""
-    for item in graph.get_state(_config(thread_id)).interrupts:
+def _approval(interrupts: Any) -> tuple[str, dict[str, Any]] | None:
+    """(interrupt id, approval request JSON) of the first approval among ``interrupts``."""
+    for item in interrupts or ():
         if isinstance(item.value, dict) and "kind" in item.value:
             return item.id, item.value
     return None
 
 
-def _run(graph: CompiledStateGraph, payload: Any, thread_id: str, context: GraphContext) -> Iterator[TurnEvent]:
+def _saved(graph: CompiledStateGraph, config: dict[str, Any]) -> CheckpointTuple | None:
+    """The thread's latest checkpoint (one read); raises like ``get_state`` when the graph has no checkpointer."""
+    if not isinstance(graph.checkpointer, BaseCheckpointSaver):
+        raise ValueError("running a turn needs a graph compiled with a checkpointer")
+    return graph.checkpointer.get_tuple(config)
+
+
+def _waiting(graph: CompiledStateGraph, config: dict[str, Any], saved: CheckpointTuple | None
+             ) -> tuple[str, dict[str, Any]] | None:
+    """The pending approval of a saved checkpoint. Only a checkpoint holding an interrupt write is looked at
+    closely (``get_state`` decides which interrupts are still open); any other answers None at no cost."""
+    if saved is None or not any(write[1] == INTERRUPT for write in saved.pending_writes or ()):
+        return None
+    return _approval(graph.get_state(config).interrupts)
+
+
+def pending_interrupt(graph: CompiledStateGraph, thread_id: str) -> tuple[str, dict[str, Any]] | None:
+    """(interrupt id, approval request JSON) when the thread waits for a decision, else None."""
     config = _config(thread_id)
-    before = len(graph.get_state(config).values.get("messages", []))
+    return _waiting(graph, config, _saved(graph, config))
+
+
+def _run(graph: CompiledStateGraph, payload: Any, thread_id: str, context: GraphContext, before: int,
+         modes: tuple[str, ...]) -> Iterator[TurnEvent]:
+    """Stream one run; ``before`` is how many messages of the final state are older than this turn."""
+    config = _config(thread_id)
     route: list[str] = []
-    for mode, chunk in graph.stream(payload, config, context=context, stream_mode=["updates", "custom", "messages"]):
-        if mode == "updates":
-            for node in chunk:
-                if node != "__interrupt__":
+    values: dict[str, Any] | None = None
+    waiting: tuple[str, dict[str, Any]] | None = None
+    for mode, chunk in graph.stream(payload, config, context=context, stream_mode=list(modes)):
+        if mode == "values":
+            values = chunk
+        elif mode == "updates":
+            for node, update in chunk.items():
+                if node == INTERRUPT:
+                    waiting = waiting or _approval(update)
+                else:
                     route.append(node)
                     yield StepEvent(node)
         elif mode == "custom" and isinstance(chunk, dict):
@@ -120,11 +161,11 @@ def _run(graph: CompiledStateGraph, payload: Any, thread_id: str, context: Graph
             message, meta = chunk
             if isinstance(message, AIMessageChunk) and isinstance(message.content, str) and message.content:
                 yield TokenEvent(str(meta.get("langgraph_node", "")), message.content)
-    state = graph.get_state(config)
-    waiting = pending_interrupt(graph, thread_id)
+    if values is None:  # nothing ran (no step finished): the saved state is the answer
+        values = graph.get_state(config).values
     if waiting is not None:
         yield InterruptEvent(waiting[1])
-    yield FinalEvent(_result(thread_id, state.values, before, route, waiting))
+    yield FinalEvent(_result(thread_id, values, before, route, waiting))
 
 
 def _result(thread_id: str, values: dict[str, Any], before: int, route: list[str],
@@ -160,13 +201,23 @@ def stream_turn(
     threads: ThreadStore | None = None,
     max_tool_calls: int = 12,
     max_usd: float = 0.50,
+    window: StateWindow | None = STATE_WINDOW,
 ) -> Iterator[TurnEvent]:
     """Run one user message on ``thread_id``; events as they happen, ``FinalEvent`` last.
 
     Refused (ApprovalError) while the thread waits for an approval: answer it first
-    (``ApprovalService``), so a decision can never land on a thread that moved on.
+    (``ApprovalService``), so a decision can never land on a thread that moved on. Older turns beyond
+    ``window`` leave the state for the thread's transcript store first (None: the state keeps them all).
     """
-    waiting = pending_interrupt(graph, thread_id)
+    return _turn(graph, thread_id, user, text, context, threads, max_tool_calls, max_usd, window, _EVENT_MODES)
+
+
+def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, context: GraphContext | None,
+          threads: ThreadStore | None, max_tool_calls: int, max_usd: float, window: StateWindow | None,
+          modes: tuple[str, ...]) -> Iterator[TurnEvent]:
+    config = _config(thread_id)
+    saved = _saved(graph, config)  # the only read before the run: is it waiting, and what does it hold
+    waiting = _waiting(graph, config, saved)
     if waiting is not None:
         raise ApprovalError(
             f"thread {thread_id} waits for a decision on approval {waiting[1]['id']} ({waiting[1]['kind']}); "
@@ -175,26 +226,52 @@ def stream_turn(
     text = redact(text)  # secrets never reach the checkpoint, the thread index or a model
     if threads is not None:
         threads.touch(thread_id, user["id"], text)
+    history = list((saved.checkpoint.get("channel_values") or {}).get("messages", [])) if saved else []
+    messages: list[BaseMessage] = [HumanMessage(content=text)]
+    compaction = _compact(graph, thread_id, history, window)
+    if compaction is not None:  # the state starts again from summary + kept turns (one write, in the input)
+        history = [compaction.summary, *compaction.kept]
+        messages = [RemoveMessage(id=REMOVE_ALL_MESSAGES), *history, *messages]
     payload = {
-        "messages": [HumanMessage(content=text)], "user": user, "budget": new_budget(max_tool_calls, max_usd),
+        "messages": messages, "user": user, "budget": new_budget(max_tool_calls, max_usd),
         "hops": 0, "next_agent": None, "stop_reason": None, "refusal": None, "ungrounded_numbers": [],
         "untrusted_flags": None, "recollections": [],
     }
-    yield from _run(graph, payload, thread_id, context or GraphContext())
+    yield from _run(graph, payload, thread_id, context or GraphContext(), len(history), modes)
 
 
-def run_turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, **kwargs: Any) -> TurnResult:
-    """``stream_turn`` to its end; returns the ``TurnResult``."""
-    return _final(stream_turn(graph, thread_id, user, text, **kwargs))
+def _compact(graph: CompiledStateGraph, thread_id: str, history: list[BaseMessage], window: StateWindow | None
+             ) -> Compaction | None:
+    """Archive the turns the state should no longer hold (stored before the state forgets them; a retry stores
+    nothing twice), or None when the state is within ``window`` or its checkpointer has no transcript store."""
+    store = transcripts_for(graph.checkpointer) if window is not None else None
+    compaction = compact(history, window) if store is not None and window is not None else None
+    if compaction is not None and store is not None:
+        store.append(thread_id, compaction.first_position, archive_records(compaction.archived))
+    return compaction
+
+
+def run_turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, *,
+             context: GraphContext | None = None, threads: ThreadStore | None = None, max_tool_calls: int = 12,
+             max_usd: float = 0.50, window: StateWindow | None = STATE_WINDOW) -> TurnResult:
+    """One user message run to its end (as ``stream_turn``, without token and tool events); the ``TurnResult``."""
+    return _final(_turn(graph, thread_id, user, text, context, threads, max_tool_calls, max_usd, window,
+                        _RESULT_MODES))
 
 
 def resume_turn(graph: CompiledStateGraph, thread_id: str, decision: dict[str, Any], *,
                 context: GraphContext | None = None) -> TurnResult:
     """Answer the thread's pending interrupt with ``decision`` and run the turn on to its end."""
-    waiting = pending_interrupt(graph, thread_id)
+    config = _config(thread_id)
+    if not isinstance(graph.checkpointer, BaseCheckpointSaver):
+        raise ValueError("running a turn needs a graph compiled with a checkpointer")
+    snapshot = graph.get_state(config)  # the only read: which interrupt, and how many messages came before
+    waiting = _approval(snapshot.interrupts)
     if waiting is None:
         raise ApprovalError(f"thread {thread_id} is not waiting for a decision", code="not_waiting")
-    return _final(_run(graph, Command(resume={waiting[0]: decision}), thread_id, context or GraphContext()))
+    before = len(snapshot.values.get("messages", []))
+    return _final(_run(graph, Command(resume={waiting[0]: decision}), thread_id, context or GraphContext(), before,
+                       _RESULT_MODES))
 
 
 def _final(events: Iterator[TurnEvent]) -> TurnResult:
@@ -219,7 +296,8 @@ class ChatSession:
                            **kwargs)
 
     def send(self, text: str, **kwargs: Any) -> TurnResult:
-        return _final(self.stream(text, **kwargs))
+        return run_turn(self.graph, self.thread_id, self.user, text, context=self.context, threads=self.threads,
+                        **kwargs)
 
     def pending_approval(self) -> dict[str, Any] | None:
         waiting = pending_interrupt(self.graph, self.thread_id)

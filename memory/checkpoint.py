@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+import weakref
 
 import psycopg
 from langgraph.checkpoint.memory import InMemorySaver
@@ -17,11 +18,14 @@ from psycopg_pool import ConnectionPool
 
 from memory.db import Database
 from memory.server import libpq_url
+from memory.thread_transcripts import InMemoryTranscripts, ThreadTranscripts, TranscriptStore
 
 _SETUP_LOCK_KEY = 7_104_202_612  # advisory lock: one process runs the saver's migrations at a time
 
 _lock = threading.Lock()
 _savers: dict[str, PostgresSaver] = {}
+_transcripts: dict[int, ThreadTranscripts] = {}  # id(saver) of a pooled saver -> the store on its database
+_memory_transcripts: weakref.WeakKeyDictionary[InMemorySaver, InMemoryTranscripts] = weakref.WeakKeyDictionary()
 
 
 def _setup_once(saver: PostgresSaver, url: str) -> None:
@@ -53,6 +57,7 @@ def postgres_checkpointer(database: Database, *, max_connections: int = 4) -> Po
         saver = PostgresSaver(pool)  # type: ignore[arg-type]
         _setup_once(saver, url)
         _savers[url] = saver
+        _transcripts[id(saver)] = ThreadTranscripts(database)
         return saver
 
 
@@ -61,9 +66,20 @@ def in_memory_checkpointer() -> InMemorySaver:
     return InMemorySaver()
 
 
+def transcripts_for(checkpointer: object) -> TranscriptStore | None:
+    """Where messages archived out of ``checkpointer``'s threads are kept: the ``thread_transcript_messages``
+    table for a saver from ``postgres_checkpointer``, a store beside an in-memory saver, else None (a saver
+    made elsewhere: its threads are never compacted)."""
+    with _lock:
+        if isinstance(checkpointer, InMemorySaver):
+            return _memory_transcripts.setdefault(checkpointer, InMemoryTranscripts())
+        return _transcripts.get(id(checkpointer)) if checkpointer in _savers.values() else None
+
+
 def forget_checkpointers() -> None:
     """Close every pooled saver of this process (between tests, after ``db stop``)."""
     with _lock:
         for saver in _savers.values():
             saver.conn.close()  # type: ignore[union-attr]
         _savers.clear()
+        _transcripts.clear()

@@ -8,7 +8,8 @@ from agents.data_agent import SYSTEM_PROMPT
 from graph.agent_spec import AGENT_NAMES, AgentSpec
 from graph.context import HistoryPolicy
 from graph.history import model_input, size
-from graph.runner import ChatSession
+from graph.runner import STATE_WINDOW, ChatSession
+from graph.transcript import thread_messages
 from memory.checkpoint import in_memory_checkpointer
 from tests.unit.graph.scripted import ScriptedChatModel, call, echo_tool, scripted_graph, turn_messages
 
@@ -41,7 +42,8 @@ def test_turn_200_of_a_thread_costs_at_most_one_and_a_half_times_turn_1():
 
     session.send("load the price data for AAPL, request number 200")
 
-    assert len(session.graph.get_state(config).values["messages"]) == 800
+    assert len(thread_messages(session.graph.checkpointer, session.thread_id)) == 800  # the whole thread is kept
+    assert len(session.graph.get_state(config).values["messages"]) <= 1 + (STATE_WINDOW.max_turns + 1) * 4
     turn_200 = sum(seen[before:])
     assert turn_200 <= 1.5 * first_turn
     assert turn_200 > first_turn  # recent history and the summary line are still there, only bounded
