@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -70,6 +71,7 @@ def _import_ray() -> Any:
 
 _RAY_OWNED = False  # True while this process holds a cluster or connection it opened itself
 _SESSION_DEPTH = 0
+_SESSION_LOCK = threading.Lock()
 
 
 def ray_started_here() -> bool:
@@ -118,15 +120,17 @@ def executor_session(executor: str, ray_address: str | None = None) -> Iterator[
     if executor != "ray":
         yield
         return
-    owned_before = _RAY_OWNED
-    ensure_ray(ray_address)
-    _SESSION_DEPTH += 1
+    with _SESSION_LOCK:  # research jobs may run on several threads of one process
+        owned_before = _RAY_OWNED and _SESSION_DEPTH == 0
+        ensure_ray(ray_address)
+        _SESSION_DEPTH += 1
     try:
         yield
     finally:
-        _SESSION_DEPTH -= 1
-        if _SESSION_DEPTH == 0 and not owned_before:
-            shutdown_ray()
+        with _SESSION_LOCK:
+            _SESSION_DEPTH -= 1
+            if _SESSION_DEPTH == 0 and not owned_before:
+                shutdown_ray()
 
 
 def _run_ray(fn: Callable[..., Any], tasks: Sequence[Any], shared: Any, max_workers: int | None,

@@ -123,14 +123,14 @@ def crossover_returns(open_a: np.ndarray | None, close_a: np.ndarray, fast: np.n
     out = np.empty((end - start, len(fast)))
     for lo in range(0, len(fast), _RETURN_SETS_PER_RUN):
         hi = min(lo + _RETURN_SETS_PER_RUN, len(fast))
-        targets = np.empty((n, n_sym, hi - lo))
-        signal = np.empty(n)
+        # built in the engine's own (symbol, set, bar) layout: contiguous writes, and no copy when it is passed
+        # on as the (bar, symbol, set) view
+        targets = np.empty((n_sym, hi - lo, n))
         for j in range(lo, hi):
             for i in range(n_sym):
-                crossover_signal(rows[i], int(fast[j]), int(slow[j]), use_ema, config.allow_short, signal)
-                targets[:, i, j - lo] = signal
-        run = run_vectorized(open_a, close_a, targets, per_symbol, start=start, end=end, initial_cash=cash0,
-                             record_trades=False)
+                crossover_signal(rows[i], int(fast[j]), int(slow[j]), use_ema, config.allow_short, targets[i, j - lo])
+        run = run_vectorized(open_a, close_a, targets.transpose(2, 0, 1), per_symbol, start=start, end=end,
+                             initial_cash=cash0, record_trades=False)
         out[:, lo:hi] = summed_returns(run.equity[start:end], cash0)
     return out
 
