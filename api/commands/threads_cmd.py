@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Conversation threads: list, show.", no_args_is_help=True)
+app = typer.Typer(help="Conversation threads: list, show, recover.", no_args_is_help=True)
 
 
 @app.command("list")
@@ -53,3 +53,27 @@ def show(thread_id: str = typer.Argument(...), as_json: bool = typer.Option(Fals
         console.print(f"{who}: {message['content']}{calls}", highlight=False, markup=False)
     if data["pending_approval"]:
         console.print(f"waiting for approval {data['pending_approval']['id']}", highlight=False)
+
+
+@app.command("recover")
+def recover(
+    min_idle_s: float = typer.Option(0.0, "--min-idle", min=0.0,
+                                     help="Skip threads whose last step is younger than this (seconds)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Continue threads whose process died mid-step (not those waiting for an approval)."""
+    from api.output import console, print_json
+    from config import get_settings
+    from graph.recovery import resume_product_threads
+    from memory.db import connect
+
+    settings = get_settings()
+    resumed = resume_product_threads(settings, connect(settings), channel="cli", min_idle_s=min_idle_s)
+    if as_json:
+        print_json([r.to_dict() for r in resumed])
+        return
+    if not resumed:
+        console.print("no thread was left mid-step", highlight=False)
+    for r in resumed:
+        tail = f": {r.error}" if r.error else ""
+        console.print(f"{r.thread_id}: continued at {', '.join(r.due_nodes)} -> {r.outcome}{tail}", highlight=False)

@@ -25,12 +25,42 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_child(*args: str, env: dict[str, str], timeout_s: float = 120) -> dict:
-    """Run the child to its end; its last stdout line parsed as JSON (asserts a zero exit)."""
+def run_child(*args: str, env: dict[str, str], timeout_s: float = 120, exit_code: int = 0) -> dict:
+    """Run the child to its end; its last stdout line parsed as JSON (asserts the exit code)."""
     proc = subprocess.run([sys.executable, "-m", "tests.reliability.crash_child", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=timeout_s)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == exit_code, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def pause_child_at(*args: str, point: str, env: dict[str, str], during: Callable[[], object],
+                   timeout_s: float = 120) -> tuple[int, dict, str]:
+    """Start the child paused at ``point`` (``QP_PAUSE_AT``), call ``during()`` while it waits there, let it
+    go on, and return (exit code, its last stdout line as JSON or ``{"last_line": …}``, its stderr)."""
+    import tempfile
+
+    go = Path(tempfile.mkdtemp(prefix="qp-go-")) / "go"
+    proc = subprocess.Popen([sys.executable, "-m", "tests.reliability.crash_child", *args], cwd=REPO,
+                            env={**env, "QP_PAUSE_AT": point, "QP_GO_FILE": str(go)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        deadline = time.monotonic() + timeout_s
+        for line in proc.stdout:
+            if line.strip() == f"AT:{point}":
+                break
+            assert time.monotonic() < deadline, f"pause point {point!r} not reached"
+        else:
+            raise AssertionError(f"child ended before {point!r}: {proc.stderr.read()[-3000:]}")
+        during()
+        go.touch()
+        out, err = proc.communicate(timeout=timeout_s)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    last = (out.strip().splitlines() or [""])[-1]
+    return proc.returncode, (json.loads(last) if last.startswith("{") else {"last_line": last}), err
 
 
 def kill_child_at(*args: str, point: str | None, env: dict[str, str], until: Callable[[], bool] | None = None,

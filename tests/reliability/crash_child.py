@@ -11,9 +11,14 @@ Commands (argv):
       what a restarted process does: ``ExecutionService.recover()``, answer the stored decision again
       through ApprovalService (or approve it if it was never decided), and continue the thread from its
       checkpoint if a step is still pending
+  recover THREAD [--twice]
+      a restarted process that only runs start-up recovery: ``ExecutionService.recover()`` then
+      ``graph.recovery.resume_unfinished_threads`` (twice with ``--twice``, to show the second does nothing)
   job [--hold running]            submit one backtest job and run it
   job-restart                     a fresh job runner: ``recover()`` then wait for every job
-The clock is ``QP_CLOCK`` (ISO time after the last stored bar).
+The clock is ``QP_CLOCK`` (ISO time after the last stored bar). With ``QP_PAUSE_AT=<point>`` the child waits
+at that point until the file ``QP_GO_FILE`` exists, then goes on. A ``QuantpilotError`` ends the child with
+exit 2 and one JSON line ``{"error": class, "code", "message"}`` (what the CLI shows as one line).
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ def hold_at(point: str, wanted: str | None) -> None:
     print(f"AT:{point}", flush=True)
     if point == wanted:
         time.sleep(600)  # the parent kills us here
+    if point == os.environ.get("QP_PAUSE_AT"):  # the parent does something to the database, then lets us go on
+        go = os.environ["QP_GO_FILE"]
+        deadline = time.monotonic() + 120
+        while not os.path.exists(go) and time.monotonic() < deadline:
+            time.sleep(0.02)
 
 
 class SignallingBroker:
@@ -137,6 +147,25 @@ def _restart(thread_id: str) -> dict[str, Any]:
                                                                "refreshed", "still_unknown")}}
 
 
+def _recover(thread_id: str, twice: bool) -> dict[str, Any]:
+    from graph.context import database_context
+    from graph.recovery import resume_unfinished_threads
+    from graph.runner import pending_interrupt
+    from memory.db import connect
+
+    database = connect()
+    context = database_context(database, channel="system")
+    execution = _execution(database, None)
+    report = execution.recover(actor="restart")
+    graph = _graph(database, execution)
+    rounds = [[r.to_dict() for r in resume_unfinished_threads(database, graph, context)]
+              for _ in range(2 if twice else 1)]
+    waiting = pending_interrupt(graph, thread_id)
+    return {"rounds": rounds, "next": list(graph.get_state({"configurable": {"thread_id": thread_id}}).next),
+            "waiting": None if waiting is None else waiting[1]["id"],
+            "found_at_broker": list(report.found_at_broker)}
+
+
 def _job(hold: str | None) -> dict[str, Any]:
     from api.jobs import ResearchJobs
     from memory.db import connect
@@ -162,16 +191,27 @@ def _job_restart() -> dict[str, Any]:
 
 def main(argv: list[str]) -> None:
     hold = argv[argv.index("--hold") + 1] if "--hold" in argv else None
-    command = argv[0]
-    if command == "turn":
-        result = _turn(argv[1], hold)
-    elif command == "restart":
-        result = _restart(argv[1])
-    elif command == "job":
-        result = _job(hold)
-    else:
-        result = _job_restart()
+    from errors import QuantpilotError
+
+    try:
+        result = _dispatch(argv[0], argv, hold)
+    except QuantpilotError as exc:
+        print(json.dumps({"error": exc.__class__.__name__, "code": exc.code, "message": str(exc).splitlines()[0]}),
+              flush=True)
+        sys.exit(2)
     print(json.dumps(result, default=str), flush=True)
+
+
+def _dispatch(command: str, argv: list[str], hold: str | None) -> dict[str, Any]:
+    if command == "turn":
+        return _turn(argv[1], hold)
+    if command == "restart":
+        return _restart(argv[1])
+    if command == "recover":
+        return _recover(argv[1], "--twice" in argv)
+    if command == "job":
+        return _job(hold)
+    return _job_restart()
 
 
 if __name__ == "__main__":
