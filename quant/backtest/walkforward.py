@@ -265,11 +265,13 @@ def walk_forward_crossover(panels: Panels, fast_values: Sequence[int], slow_valu
 class WalkForwardEngine:
     """The seed's ``WalkForwardEngine`` interface over ``walk_forward``: holds where the grids run."""
 
-    def __init__(self, executor: str = "local"):
+    def __init__(self, executor: str = "local", *, overfitting: bool = False, ray_address: str | None = None):
         self.executor = executor
+        self.overfitting = overfitting
+        self.ray_address = ray_address
 
     def run(self, signal_fn: SignalFn, panels: Panels, param_grid: ParamGrid,
             wf_config: WalkForwardConfig | None = None, backtest_config: BacktestConfig | None = None, *,
             progress: Progress | None = None) -> WalkForwardResult:
         return walk_forward(signal_fn, panels, param_grid, wf_config, backtest_config, progress=progress,
-                            executor=self.executor)
+                            executor=self.executor, overfitting=self.overfitting, ray_address=self.ray_address)

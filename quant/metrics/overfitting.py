@@ -7,7 +7,11 @@
 - ``probability_of_backtest_overfitting``: Bailey, Borwein, López de Prado & Zhu (2015), CSCV:
   the share of combinatorial in-sample/out-of-sample splits in which the in-sample best strategy
   ranks at or below the out-of-sample median.
-Sharpe ratios here are per period (not annualised), as in the papers.
+- ``assess_overfitting``: both for a parameter search, as an ``OverfittingReport`` (what grid and
+  walk-forward results carry): the selected set's deflated Sharpe over all N trials and the PBO
+  of the (T × N) per-period return matrix, with a one-line ``verdict()``.
+Sharpe ratios here are per period (not annualised), as in the papers. CSCV is computed from
+per-block sums, so C(16, 8) = 12,870 splits of a 2,500 × 174 matrix take well under a second.
 """
 
 from __future__ import annotations

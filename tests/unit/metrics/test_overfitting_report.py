@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from errors import ConfigError
@@ -107,3 +109,19 @@ def test_batched_cscv_equals_the_split_by_split_definition(seed):
     m[:, 4] = 0.0  # never moves: ranked last in every split
     m[:, 6] = m[:, 5]  # an exact tie
     assert probability_of_backtest_overfitting(m, 10).pbo == _pbo_by_definition(m, 10)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), scale=st.floats(0.01, 100.0), n_sets=st.integers(2, 12))
+def test_overfitting_does_not_depend_on_return_units_or_on_the_order_trials_are_listed(seed, scale, n_sets):
+    rng = np.random.default_rng(seed)
+    m = rng.normal(0.0002, 0.01, (160, n_sets))
+    selected = _best_column(m)
+    base = assess_overfitting(m, selected)
+    scaled = assess_overfitting(m * scale, selected)
+    order = rng.permutation(n_sets)
+    shuffled = assess_overfitting(m[:, order], int(np.flatnonzero(order == selected)[0]))
+    assert 0.0 <= base.pbo <= 1.0 and 0.0 <= base.deflated_sharpe <= 1.0
+    for other in (scaled, shuffled):
+        assert other.pbo == pytest.approx(base.pbo)
+        assert other.deflated_sharpe == pytest.approx(base.deflated_sharpe, abs=1e-9)
