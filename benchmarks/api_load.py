@@ -122,6 +122,17 @@ class RawClient:
         self._writer: asyncio.StreamWriter | None = None
 
     async def get(self, target: str) -> tuple[int, bytes]:
+        """``(status, body)``. Like any HTTP client, a GET whose reused keep-alive connection turns out
+        closed by the server (idle timeout) before any answer byte is retried once on a new connection."""
+        reused = self._writer is not None
+        try:
+            return await self._get(target)
+        except (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError) as exc:
+            if not reused or getattr(exc, "partial", b""):
+                raise
+            return await self._get(target)
+
+    async def _get(self, target: str) -> tuple[int, bytes]:
         if self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
         request = (f"GET {target} HTTP/1.1\r\nHost: {self._host}\r\nX-API-Key: {self._key}\r\n"
@@ -189,7 +200,8 @@ async def run_load(base: str, key: str, windows: dict[str, tuple[str, str]], cli
             else:
                 samples.append((name, elapsed_ms, status))
             if think_seconds:
-                await asyncio.sleep(min(rng.expovariate(1 / think_seconds), 10 * think_seconds))
+                pause = min(rng.expovariate(1 / think_seconds), 10 * think_seconds)
+                await asyncio.sleep(min(pause, max(0.0, deadline - time.perf_counter())))
         await client.close()
 
     started = time.perf_counter()
