@@ -9,8 +9,8 @@ Note plus earlier turns are capped at ``HistoryPolicy.share`` of the prompt plus
 The state holds a bounded tail of the thread too (``StateWindow``): when a new turn starts with
 more than ``max_turns`` earlier turns in the state, all but the last ``keep_turns`` move to the
 thread's transcript store (``graph.runner`` writes them) and one summary message (a
-``SystemMessage`` with id ``SUMMARY_ID``, first in the state) counts them and keeps their latest
-questions. Only whole turns move, so a tool call never leaves without its results.
+``SystemMessage`` with id ``SUMMARY_ID``, wherever it sits in the state; readers skip it) counts them
+and keeps their latest questions. Only whole turns move, so a tool call never leaves without its results.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ class StateWindow:
 
 @dataclass(frozen=True)
 class Compaction:
-    """A new start for the state: ``summary`` then ``kept``; ``archived`` goes to the transcript store at
-    thread positions ``first_position`` onwards."""
+    """The state's next messages: ``archived`` leave it (for the transcript store, at thread positions
+    ``first_position`` onwards), ``kept`` stay, ``summary`` replaces the summary message (or is added)."""
 
     archived: list[BaseMessage]
     kept: list[BaseMessage]
@@ -78,12 +78,17 @@ def _asked(turns: list[list[BaseMessage]]) -> list[str]:
     return [str(t[0].content)[:60] for t in turns if isinstance(t[0], HumanMessage)]
 
 
-def archived_summary(messages: Sequence[BaseMessage]) -> dict[str, Any]:
-    """``{turns, messages, asked}`` of the turns already archived out of this state (zeros when none were)."""
-    for message in messages[:1]:
+def split_summary(messages: Sequence[BaseMessage]) -> tuple[dict[str, Any], list[BaseMessage]]:
+    """(``{turns, messages, asked}`` of the turns already archived out of this state, zeros when none were;
+    the state's other messages, in order)."""
+    archived: dict[str, Any] = {"turns": 0, "messages": 0, "asked": []}
+    body = []
+    for message in messages:
         if message.id == SUMMARY_ID and isinstance(message.additional_kwargs.get(SUMMARY_KEY), dict):
-            return dict(message.additional_kwargs[SUMMARY_KEY])
-    return {"turns": 0, "messages": 0, "asked": []}
+            archived = dict(message.additional_kwargs[SUMMARY_KEY])
+        else:
+            body.append(message)
+    return archived, body
 
 
 def summary_line(dropped: list[list[BaseMessage]], limit: int, archived: dict[str, Any] | None = None) -> str:
@@ -108,8 +113,7 @@ def compact(messages: Sequence[BaseMessage], window: StateWindow) -> Compaction 
     """How to shrink a state holding ``messages`` before a new turn starts; None while it is within ``window``.
 
     Whole turns only, and never a turn with a tool call answered in a later turn (the cut moves back)."""
-    archived = archived_summary(messages)
-    body = list(messages[1:]) if archived["turns"] else list(messages)
+    archived, body = split_summary(messages)
     turns = _turns(body)
     if len(turns) <= window.max_turns:
         return None
@@ -142,9 +146,7 @@ def thread_note(thread_context: dict[str, Any] | None, recollections: list[dict[
 def model_input(prompt: SystemMessage, messages: Sequence[BaseMessage], note: str,
                 policy: HistoryPolicy) -> list[BaseMessage]:
     """``[prompt, note?, recent earlier turns..., current turn...]`` within the policy's share."""
-    archived = archived_summary(messages)
-    if archived["turns"]:
-        messages = messages[1:]
+    archived, messages = split_summary(messages)
     last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=0)
     current, earlier = list(messages[last_human:]), _turns(messages[:last_human])
     allowance = int(policy.share * (size(prompt) + sum(size(m) for m in current)))

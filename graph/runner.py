@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, RemoveMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
-from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from errors import ApprovalError
 from graph.context import GraphContext
-from graph.history import Compaction, StateWindow, compact
+from graph.history import SUMMARY_ID, Compaction, StateWindow, compact
 from graph.state import UserRef, new_budget
 from graph.transcript import archive_records
 from guardrails.redaction import redact
@@ -228,16 +227,17 @@ def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, c
         threads.touch(thread_id, user["id"], text)
     history = list((saved.checkpoint.get("channel_values") or {}).get("messages", [])) if saved else []
     messages: list[BaseMessage] = [HumanMessage(content=text)]
+    before = len(history)
     compaction = _compact(graph, thread_id, history, window)
-    if compaction is not None:  # the state starts again from summary + kept turns (one write, in the input)
-        history = [compaction.summary, *compaction.kept]
-        messages = [RemoveMessage(id=REMOVE_ALL_MESSAGES), *history, *messages]
+    if compaction is not None:  # older turns leave the state in this turn's input write (no extra checkpoint)
+        messages = [*(RemoveMessage(id=str(m.id)) for m in compaction.archived), compaction.summary, *messages]
+        before += 1 - len(compaction.archived) - sum(m.id == SUMMARY_ID for m in history)
     payload = {
         "messages": messages, "user": user, "budget": new_budget(max_tool_calls, max_usd),
         "hops": 0, "next_agent": None, "stop_reason": None, "refusal": None, "ungrounded_numbers": [],
         "untrusted_flags": None, "recollections": [],
     }
-    yield from _run(graph, payload, thread_id, context or GraphContext(), len(history), modes)
+    yield from _run(graph, payload, thread_id, context or GraphContext(), before, modes)
 
 
 def _compact(graph: CompiledStateGraph, thread_id: str, history: list[BaseMessage], window: StateWindow | None
