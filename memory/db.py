@@ -1,19 +1,106 @@
-"""Connections: one SQLAlchemy engine per process, on the external or the embedded server."""
+"""Connections: one SQLAlchemy engine per process, on the external or the embedded server.
+
+A lost connection (the server restarted, an administrator terminated the backend, the network dropped)
+surfaces as ``DatabaseError`` with code ``database_connection_lost`` from every engine made here, so each
+interface shows one clear line (CLI) or a 503 (API) instead of a driver traceback. Idle pooled connections
+that died are replaced transparently (``pool_pre_ping``); work that can be repeated safely is retried a few
+times with backoff through ``Database.transaction`` / ``Database.read`` / ``retry_on_connection_loss``.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import wraps
 
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+import psycopg
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from config import Settings, get_settings
 from errors import DatabaseError
 from memory.server import redact_url, resolve_database_url
+
+log = logging.getLogger("quantpilot.memory.db")
+
+CONNECTION_LOST = "database_connection_lost"
+UNREACHABLE = "database_unreachable"
+COMMIT_UNKNOWN = "database_commit_unknown"
+# SQLSTATE class 08 (connection exception) and the server going away: admin_shutdown, crash_shutdown,
+# cannot_connect_now. Anything else (constraint violations, serialization failures) is not a lost connection.
+_SERVER_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})
+RETRY_ATTEMPTS = 3
+RETRY_BASE_DELAY_S = 0.2
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """True when ``exc`` means the connection to the server was lost or refused (so the work may be repeated
+    on a new connection), not that the statement itself was wrong."""
+    if isinstance(exc, DatabaseError):
+        return exc.code in (CONNECTION_LOST, UNREACHABLE)
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    orig = getattr(exc, "orig", None) or exc
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith("08") or sqlstate in _SERVER_GOING_AWAY
+    # libpq reports a closed socket or a refused connect without any SQLSTATE
+    return isinstance(orig, psycopg.OperationalError)
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text_ = str(orig).strip().splitlines()
+    state = getattr(orig, "sqlstate", None)
+    return (text_[0] if text_ else orig.__class__.__name__) + (f" (SQLSTATE {state})" if state else "")
+
+
+def _as_database_error(context: ExceptionContext) -> DatabaseError | None:
+    """``handle_error`` hook: a lost or refused connection becomes a ``DatabaseError`` naming the server.
+    Pre-ping failures are left alone: the pool reconnects on those by itself."""
+    if context.is_pre_ping or not (context.is_disconnect or connection_lost(context.original_exception)):
+        return None
+    where = redact_url(context.engine.url.render_as_string(hide_password=True)) if context.engine else "?"
+    if context.connection is None:
+        return DatabaseError(f"cannot reach the database at {where}: {_first_line(context.original_exception)}",
+                             code=UNREACHABLE)
+    return DatabaseError(f"lost the connection to the database at {where}: "
+                         f"{_first_line(context.original_exception)}; the transaction was not committed",
+                         code=CONNECTION_LOST)
+
+
+def make_engine(url: str, **pool: int | float | bool) -> Engine:
+    """An engine on ``url`` with pre-ping and lost connections translated to ``DatabaseError`` (pool sizes as
+    keyword arguments, e.g. ``pool_size=5, max_overflow=5``)."""
+    engine = create_engine(url, pool_pre_ping=True, **pool)
+    event.listen(engine, "handle_error", _as_database_error)
+    return engine
+
+
+def retrying(attempts: int = RETRY_ATTEMPTS, base_delay_s: float = RETRY_BASE_DELAY_S) -> Retrying:
+    """The retry policy for lost connections: ``attempts`` tries in all, exponential backoff from
+    ``base_delay_s`` (at most 2 s apart); any other error, and the last loss, propagate unchanged."""
+    return Retrying(stop=stop_after_attempt(attempts), wait=wait_exponential(multiplier=base_delay_s, max=2.0),
+                    retry=retry_if_exception(connection_lost), reraise=True,
+                    before_sleep=lambda state: log.info("database unavailable (attempt %d), retrying: %s",
+                                                        state.attempt_number, state.outcome.exception()))
+
+
+def retry_on_connection_loss[**P, T](fn: Callable[P, T]) -> Callable[P, T]:
+    """Decorator for idempotent work that opens its own connection (a read, an upsert keyed by its natural
+    key): repeated on a lost connection under ``retrying()``. Never for work that is not safe to repeat."""
+
+    @wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return retrying()(fn, *args, **kwargs)
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -38,6 +125,35 @@ class Database:
         with self.sessions.begin() as session:
             yield session
 
+    def transaction[T](self, work: Callable[[Session], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
+        """``work(session)`` in one transaction, run again from the start when the connection is lost before
+        COMMIT (the server rolled everything back, so nothing is half-written). A loss *during* COMMIT leaves
+        the outcome unknown: ``DatabaseError`` code ``database_commit_unknown``, never retried."""
+        return retrying(attempts)(self._once, work)
+
+    def read[T](self, work: Callable[[Session], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
+        """``work(session)`` that only reads, retried on a lost connection; rolled back, never committed."""
+
+        def once() -> T:
+            with self.sessions() as session:
+                return work(session)
+
+        return retrying(attempts)(once)
+
+    def _once[T](self, work: Callable[[Session], T]) -> T:
+        with self.sessions() as session:  # closing the session rolls back whatever was not committed
+            session.begin()
+            result = work(session)
+            session.flush()
+            try:
+                session.commit()
+            except DatabaseError as exc:
+                if exc.code != CONNECTION_LOST:
+                    raise
+                raise DatabaseError(f"{exc.message.split(';')[0]} during COMMIT; whether the transaction was "
+                                    "stored is unknown", code=COMMIT_UNKNOWN) from exc
+            return result
+
 
 _lock = threading.Lock()
 _databases: dict[str, Database] = {}
@@ -52,14 +168,13 @@ def connect(settings: Settings | None = None, *, migrate: bool = True) -> Databa
         if key in _databases:
             return _databases[key]
         url, origin = resolve_database_url(raw, settings.pgdata, keep_running=settings.db_keep_running)
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
-        try:
+        engine = make_engine(url, pool_size=5, max_overflow=5)
+
+        def probe() -> None:
             with engine.connect() as conn:
                 conn.execute(text("select 1"))
-        except OperationalError as exc:
-            raise DatabaseError(
-                f"cannot reach the database at {redact_url(url)}: {exc.orig}", code="database_unreachable"
-            ) from exc
+
+        retrying()(probe)  # DatabaseError (database_unreachable) after the last attempt
         database = Database(engine, sessionmaker(engine, expire_on_commit=False), origin)
         if migrate:
             from memory.migrate import upgrade
