@@ -91,8 +91,9 @@ def ensure_ray(ray_address: str | None = None) -> Any:
         if ray_address:
             ray.init(address=ray_address, log_to_driver=False)
         else:
-            # loopback only: a local cluster needs no other interface (and tests block every other one)
-            ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
+            # "local": a new cluster of our own, never one found via RAY_ADDRESS or `ray start` on this machine;
+            # loopback only: it needs no other interface (and tests block every other one)
+            ray.init(address="local", num_cpus=os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
                      _node_ip_address="127.0.0.1")
     if not _RAY_OWNED:
         atexit.register(shutdown_ray)
@@ -136,11 +137,15 @@ def executor_session(executor: str, ray_address: str | None = None) -> Iterator[
 def _run_ray(fn: Callable[..., Any], tasks: Sequence[Any], shared: Any, max_workers: int | None,
              ray_address: str | None) -> list[Any]:
     ray = ensure_ray(ray_address)
-    remote = ray.remote(fn)
+    remote = ray.remote(_apply)  # a trampoline: ``fn`` may be any picklable callable, builtins included
     if shared is _NO_SHARED:
-        return ray.get([remote.remote(task) for task in tasks])
+        return ray.get([remote.remote(fn, task) for task in tasks])
     shared_ref = ray.put(shared)  # stored once in the object store; a top-level ref arrives as its value
-    return ray.get([remote.remote(shared_ref, task) for task in tasks])
+    return ray.get([remote.remote(fn, shared_ref, task) for task in tasks])
+
+
+def _apply(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
 
 
 _EXECUTORS: dict[str, Callable[[Callable[..., Any], Sequence[Any], Any, int | None, str | None], list[Any]]] = {

@@ -28,6 +28,7 @@ def test_ray_grid_and_walk_forward_equal_local_and_the_cluster_is_shut_down_afte
     with executor_session("ray"):
         assert ray.is_initialized() and ray_started_here()
         assert map_tasks(_double, [1, 2, 3], "ray", shared={"factor": 2}) == [2, 4, 6]
+        assert map_tasks(abs, [-1, -2], "ray") == [1, 2]  # builtins run too (Ray cannot wrap them directly)
         ray_grid = run_grid(sma_crossover, panels, GRID, executor="ray", with_returns=True)
         ray_wf = walk_forward(sma_crossover, panels, GRID, WF, executor="ray", overfitting=True)
         assert ray.is_initialized()  # inner sessions reuse the cluster instead of restarting it
