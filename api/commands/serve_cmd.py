@@ -29,8 +29,8 @@ def serve(
     os.environ["QUANTPILOT_API_MAX_DB_CONNECTIONS"] = str(max_connections)
     api_settings = ApiSettings()
     size, overflow = api_settings.pool_limits()
-    if workers * (size + overflow) > max_connections - api_settings.reserved_db_connections:
-        raise ConfigError(f"{workers} workers x {size + overflow} connections exceed Postgres' max_connections "
+    if workers * (size + overflow + 1) > max_connections - api_settings.reserved_db_connections:  # +1: LISTEN
+        raise ConfigError(f"{workers} workers x {size + overflow + 1} connections exceed Postgres' max_connections "
                           f"{max_connections} minus {api_settings.reserved_db_connections} reserved; "
                           "use fewer workers or set QUANTPILOT_API_DB_POOL_SIZE")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level,

@@ -33,10 +33,10 @@ class ApiSettings(BaseSettings):
     docs: bool = Field(default=True, description="serve /docs and /redoc")
 
     def pool_limits(self) -> tuple[int, int]:
-        """``(pool_size, max_overflow)`` per worker so that workers x (size + overflow) stays within
-        ``max_db_connections - reserved_db_connections``."""
+        """``(pool_size, max_overflow)`` per worker so that workers x (size + overflow + 1 LISTEN connection
+        for cache invalidation) stays within ``max_db_connections - reserved_db_connections``."""
         budget = max(self.workers, self.max_db_connections - self.reserved_db_connections)
-        per_worker = max(1, min(20, budget // self.workers))
+        per_worker = max(1, min(20, budget // self.workers - 1))
         size = self.db_pool_size or max(1, per_worker // 2)
         overflow = self.db_max_overflow if self.db_max_overflow is not None else max(0, per_worker - size)
         return size, overflow
