@@ -67,6 +67,10 @@ class Settings(BaseSettings):
         description="leave the embedded server running when the process exits (the CLI's default; "
         "`quantpilot db stop` stops it)",
     )
+    ray_address: str | None = Field(
+        default=None,
+        description="Ray cluster for `--executor ray` (e.g. ray://head:10001); unset = a local cluster per run",
+    )
     stale_after_days: int = Field(default=5, ge=1, description="bars older than this are stale")
     log_level: str = "INFO"
 

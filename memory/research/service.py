@@ -66,6 +66,15 @@ def headline(metrics: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _clean(metrics.get(k)) for k in HEADLINE}
 
 
+def _with_ray_address(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with the configured Ray cluster (``QUANTPILOT_RAY_ADDRESS``) when none was given."""
+    if options.get("executor") == "ray" and not options.get("ray_address"):
+        from config import get_settings
+
+        return {**options, "ray_address": get_settings().ray_address}
+    return options
+
+
 class ResearchService:
     """Runs research on point-in-time bars and records every run (config hash, data hash, code version)."""
 
@@ -227,13 +236,13 @@ class ResearchService:
              end=None, **options) -> dict:
         from memory.research.search import grid
 
-        return grid(self, strategy, symbols, grid_spec, start, end, **options)
+        return grid(self, strategy, symbols, grid_spec, start, end, **_with_ray_address(options))
 
     def walk_forward(self, strategy: str, symbols: Sequence[str], grid_spec: Mapping[str, Sequence[Any]],
                      start=None, end=None, **options) -> dict:
         from memory.research.search import walk_forward
 
-        return walk_forward(self, strategy, symbols, grid_spec, start, end, **options)
+        return walk_forward(self, strategy, symbols, grid_spec, start, end, **_with_ray_address(options))
 
     def monte_carlo(self, run_id: int, **options) -> dict:
         from memory.research.analysis import monte_carlo
