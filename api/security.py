@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body
+from api.rate_windows import SlidingWindows
 from memory.data_version import USERS_CHANNEL, local_version
 from memory.users import ApiUser, UserStore
 
@@ -72,7 +73,9 @@ class RequestLimiter:
     """Sliding-window limits (``limits``): one per API key, one for failed authentications per address."""
 
     def __init__(self, per_key: str, per_failure: str, storage_uri: str = "memory://"):
-        self._limiter = SlidingWindowCounterRateLimiter(storage_from_string(storage_uri))
+        # This process's own counters for memory:// (no expiry thread); limits' storage for shared ones.
+        self._local = SlidingWindows() if storage_uri.startswith("memory://") else None
+        self._limiter = None if self._local else SlidingWindowCounterRateLimiter(storage_from_string(storage_uri))
         self._per_key = parse(per_key)
         self._per_failure = parse(per_failure)
 
@@ -85,10 +88,15 @@ class RequestLimiter:
         self._hit(self._per_failure, "auth-failure", address)
 
     def _hit(self, item, kind: str, identity: str) -> None:
-        if self._limiter.hit(item, kind, identity):
-            return
-        reset_at = self._limiter.get_window_stats(item, kind, identity).reset_time
-        retry = max(1, int(reset_at - time.time() + 0.999))
+        if self._local is not None:
+            allowed, retry = self._local.hit(item.key_for(kind, identity), item.amount, item.get_expiry())
+            if allowed:
+                return
+        else:
+            if self._limiter.hit(item, kind, identity):
+                return
+            reset_at = self._limiter.get_window_stats(item, kind, identity).reset_time
+            retry = max(1, int(reset_at - time.time() + 0.999))
         raise HTTPException(429, f"rate limit of {item} exceeded; retry in {retry} s",
                             headers={"Retry-After": str(retry)})
 
