@@ -171,6 +171,7 @@ def test_api_with_the_database_gone_answers_503_json():
     assert "Traceback" not in answer.text and "secret" not in answer.text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["before_submit", "after_submit"])
 def test_connections_dropped_mid_turn_leave_no_half_written_order_and_the_thread_completes_once(
         database, world, point):
@@ -189,6 +190,7 @@ def test_connections_dropped_mid_turn_leave_no_half_written_order_and_the_thread
     one_order_and_the_thread_finished(database, thread_id)
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="memory/checkpoint.py's psycopg pool neither checks idle connections nor "
                    "translates a lost one: the turn dies with psycopg.OperationalError, not DatabaseError")
 def test_a_turn_whose_checkpointer_connection_is_cut_fails_with_a_database_error(database, world):

@@ -19,6 +19,7 @@ def _audited_continuations(database, thread_id: str) -> int:
                                  "AND subject = :t"), {"t": thread_id}).scalar_one()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["before_submit", "after_submit"])
 def test_thread_killed_mid_step_is_continued_by_startup_recovery_to_exactly_one_order(database, world, point):
     thread_id = f"thr_{uuid.uuid4().hex[:12]}"
@@ -36,6 +37,7 @@ def test_thread_killed_mid_step_is_continued_by_startup_recovery_to_exactly_one_
     assert _audited_continuations(database, thread_id) == 1
 
 
+@pytest.mark.slow
 def test_thread_waiting_for_an_approval_is_left_for_its_human(database, world):
     thread_id = f"thr_{uuid.uuid4().hex[:12]}"
     kill_child_at("turn", thread_id, "--hold", "interrupted", point="interrupted", env=world)
@@ -49,6 +51,7 @@ def test_thread_waiting_for_an_approval_is_left_for_its_human(database, world):
     assert _audited_continuations(database, thread_id) == 0
 
 
+@pytest.mark.slow
 def test_thread_locked_by_another_process_is_not_continued_twice(database, world):
     from graph.recovery import thread_lock
 
