@@ -11,6 +11,7 @@ X-API-Key), apply the per-key rate limit and require at least that role (401, 42
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -110,11 +111,22 @@ ScheduleStoreDep = Annotated[ScheduleStore, Depends(get_schedule_store)]
 UserStoreDep = Annotated[UserStore, Depends(get_user_store)]
 
 
-async def get_bars_reader(request: Request) -> BarsReader:
-    return request.app.state.bars_reader
+@dataclass(frozen=True)
+class MarketReads:
+    """What the hot market-data reads need, as one dependency (each extra FastAPI dependency costs
+    ~15 µs a request): the service, the cached bar reader and the cached symbols summary."""
+
+    service: MarketDataService
+    bars: BarsReader
+    symbols: VersionedCache
 
 
-BarsReaderDep = Annotated[BarsReader, Depends(get_bars_reader)]
+async def get_market_reads(request: Request) -> MarketReads:
+    state = request.app.state
+    return MarketReads(MarketDataService(state.database), state.bars_reader, state.symbols_cache)
+
+
+MarketReadsDep = Annotated[MarketReads, Depends(get_market_reads)]
 
 
 async def get_symbols_cache(request: Request) -> VersionedCache:

@@ -9,8 +9,16 @@ from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.bars_reader import BarsReader, point_in_time
-from api.deps import BarsReaderDep, MarketDataDep, ScheduleStoreDep, SymbolsCacheDep, TraderUser, ViewerUser
+from api.bars_reader import point_in_time
+from api.deps import (
+    MarketDataDep,
+    MarketReads,
+    MarketReadsDep,
+    ScheduleStoreDep,
+    SymbolsCacheDep,
+    TraderUser,
+    ViewerUser,
+)
 from api.schemas.data import (
     BarsPublic,
     CollectRequest,
@@ -48,30 +56,30 @@ async def symbols_json(service: MarketDataService, cache: VersionedCache) -> byt
 
 
 @router.get("/symbols", response_model=SymbolsPublic, summary="Stored symbols with bar counts and ranges (viewer)")
-async def list_symbols(user: ViewerUser, service: MarketDataDep, cache: SymbolsCacheDep) -> Response:
-    return Response(await symbols_json(service, cache), media_type="application/json")
+async def list_symbols(user: ViewerUser, reads: MarketReadsDep) -> Response:
+    return Response(await symbols_json(reads.service, reads.symbols), media_type="application/json")
 
 
 @router.get("/status", response_model=SymbolsPublic, summary="Seed 000 alias of /symbols: collection status (viewer)")
-async def collection_status(user: ViewerUser, service: MarketDataDep, cache: SymbolsCacheDep) -> Response:
-    return Response(await symbols_json(service, cache), media_type="application/json")
+async def collection_status(user: ViewerUser, reads: MarketReadsDep) -> Response:
+    return Response(await symbols_json(reads.service, reads.symbols), media_type="application/json")
 
 
-async def bars_json(reader: BarsReader, service: MarketDataService, symbol: str, start: date | None,
-                    end: date | None, as_of: datetime | None) -> bytes:
+async def bars_json(reads: MarketReads, symbol: str, start: date | None, end: date | None,
+                    as_of: datetime | None) -> bytes:
     """``BarsPublic`` JSON of one symbol: from the cache on the event loop, else read in a worker thread."""
     cutoff = point_in_time(as_of)
-    cached = reader.cached_json(symbol, start, end, cutoff)
+    cached = reads.bars.cached_json(symbol, start, end, cutoff)
     if cached is not None:
         return cached
-    return await run_in_threadpool(reader.read_json, service, symbol, start, end, cutoff)
+    return await run_in_threadpool(reads.bars.read_json, reads.service, symbol, start, end, cutoff)
 
 
 @router.get("/bars/{symbol}", response_model=BarsPublic, responses=error_responses(400, 404, 422),
             summary="Bars of one symbol, point in time (viewer)")
-async def get_bars(user: ViewerUser, service: MarketDataDep, reader: BarsReaderDep, symbol: SymbolPath,
-                   start: StartQuery = None, end: EndQuery = None, as_of: AsOfQuery = None) -> Response:
-    return Response(await bars_json(reader, service, symbol, start, end, as_of), media_type="application/json")
+async def get_bars(user: ViewerUser, reads: MarketReadsDep, symbol: SymbolPath, start: StartQuery = None,
+                   end: EndQuery = None, as_of: AsOfQuery = None) -> Response:
+    return Response(await bars_json(reads, symbol, start, end, as_of), media_type="application/json")
 
 
 @router.get("/quality/{symbol}", response_model=QualityPublic, responses=error_responses(404, 422),
