@@ -7,8 +7,11 @@ timed through ``graph.runner.run_turn`` (what every interface calls) and, to sho
 itself costs, through ``graph.invoke``; without a checkpointer only ``invoke`` is possible (the
 runner reads the thread's state). Also the interrupt/resume pair (a tool asks for an approval;
 quantpilot stores it, through ``ApprovalStore`` + ``AuditLog`` on Postgres) and turn 200 vs turn 1
-of one long thread. Every turn but the long thread's is on a new thread. One JSON line per
-figure (p50/p95 wall ms, p50 CPU ms). Goals: quantpilot adds <= 50 % (ours/plain p50 <= 1.5);
+of one long thread. Every turn but the long thread's is on a new thread. The turn variants are
+sampled interleaved (one call of each peer per round, order rotating), so load from other
+processes on a shared machine falls on all peers alike. Both graphs use the same checkpointer
+(on Postgres ``memory.checkpoint.postgres_checkpointer``). One JSON line per figure (p50/p95 wall
+ms, p50 CPU ms, ``over_plain_*`` ratios). Goals: quantpilot adds <= 50 % (ours/plain p50 <= 1.5);
 turn 200 <= 1.5 × turn 1.
 Run: `.venv/bin/python benchmarks/agent_turn.py [--turns 100] [--thread-turns 200] [--quick]`.
 """
@@ -123,17 +126,18 @@ def _decision(approval_id: str) -> dict[str, Any]:
 def time_interrupt_resume(variant: str, checkpointer: Any, context: GraphContext, n: int) -> None:
     """The turn that stops at the approval interrupt, then the resume that answers it (each timed)."""
     ours, plain = quantpilot_graph(checkpointer, ASK_APPROVAL), plain_graph(checkpointer, ASK_APPROVAL)
-    for peer, interrupt_once, resume_once in (
+    peers = (
         ("quantpilot run_turn/resume_turn",
          lambda tid: run_turn(ours, tid, USER, TEXT, context=context).pending_approval,
          lambda tid, pending: resume_turn(ours, tid, _decision(pending["id"]), context=context)),
         ("plain langgraph",
          lambda tid: plain.invoke({"messages": [HumanMessage(TEXT)]}, {"configurable": {"thread_id": tid}}),
          lambda tid, _: plain.invoke(Command(resume={"verdict": "approved"}), {"configurable": {"thread_id": tid}})),
-    ):
-        walls: dict[str, list[float]] = {"interrupt": [], "resume": []}
-        cpus: dict[str, list[float]] = {"interrupt": [], "resume": []}
-        for i in range(n + 2):
+    )
+    results = {peer: ({"interrupt": [], "resume": []}, {"interrupt": [], "resume": []}) for peer, _, _ in peers}
+    for i in range(n + 2):  # one pair of each peer per round, the order alternating
+        for peer, interrupt_once, resume_once in (peers if i % 2 else peers[::-1]):
+            walls, cpus = results[peer]
             tid = _thread()["configurable"]["thread_id"]
             start, start_cpu = time.perf_counter(), time.process_time()
             pending = interrupt_once(tid)
@@ -145,25 +149,43 @@ def time_interrupt_resume(variant: str, checkpointer: Any, context: GraphContext
                 cpus["interrupt"].append(mid_cpu - start_cpu)
                 walls["resume"].append(end - mid)
                 cpus["resume"].append(end_cpu - mid_cpu)
-        for step in ("interrupt", "resume"):
-            emit_latency(f"agent_{step}_{variant}", peer, walls[step], cpus[step])
+    ours_peer = "quantpilot run_turn/resume_turn"
+    for step in ("interrupt", "resume"):
+        for peer, (walls, cpus) in results.items():
+            plain_walls, plain_cpus = results["plain langgraph"][0][step], results["plain langgraph"][1][step]
+            ratio = {} if peer != ours_peer else {
+                "over_plain_p50": round(statistics.median(walls[step]) / statistics.median(plain_walls), 3),
+                "over_plain_cpu_p50": round(statistics.median(cpus[step]) / statistics.median(plain_cpus), 3)}
+            emit_latency(f"agent_{step}_{variant}", peer, walls[step], cpus[step], **ratio)
 
 
 def time_long_thread(variant: str, checkpointer: Any, context: GraphContext, turns: int) -> None:
     """One thread of ``turns`` turns: median (and mean, which carries the archiving quantpilot does every few
-    turns) of the first 10 turns vs the last 10 (first/last 5 if short); and how many messages the state holds."""
+    turns) of the first 10 turns vs the last 10 (first/last 5 if short); and how many messages the state holds.
+
+    Load on a shared machine drifts between the first and the last turns, so the last ``k`` turns are also
+    interleaved with ``k`` first turns of new threads: ``last_over_turn1_interleaved`` compares the two
+    measured side by side."""
     k = 10 if turns >= 40 else 5
     ours, plain = quantpilot_graph(checkpointer), plain_graph(checkpointer)
     for peer, turn in (("quantpilot run_turn", lambda tid: run_turn(ours, tid, USER, TEXT, context=context)),
                        ("plain langgraph", lambda tid: plain.invoke({"messages": [HumanMessage(TEXT)]},
                                                                    {"configurable": {"thread_id": tid}}))):
         tid = _thread()["configurable"]["thread_id"]
-        wall, cpu = sample(lambda: turn(tid), turns, warmup=0)  # noqa: B023
+        wall, cpu = sample(lambda: turn(tid), turns - k, warmup=0)  # noqa: B023
+        times = sample_interleaved({"long": lambda: turn(tid),  # noqa: B023
+                                    "new": lambda: turn(_thread()["configurable"]["thread_id"])}, k,  # noqa: B023
+                                   warmup=0)
+        wall, cpu = wall + times["long"][0], cpu + times["long"][1]
         first, last = statistics.median(wall[:k]), statistics.median(wall[-k:])
         state = (ours if peer.startswith("quantpilot") else plain).get_state({"configurable": {"thread_id": tid}})
         record = {"workload": f"agent_long_thread_{variant}", "peer": peer, "turns": turns, "window": k,
                   "first_turns_ms": round(first * 1e3, 2), "last_turns_ms": round(last * 1e3, 2),
                   "last_over_first_mean": round(statistics.mean(wall[-k:]) / statistics.mean(wall[:k]), 3),
+                  "turn1_interleaved_ms": round(statistics.median(times["new"][0]) * 1e3, 2),
+                  "last_over_turn1_interleaved": round(last / statistics.median(times["new"][0]), 3),
+                  "last_over_turn1_interleaved_cpu": round(statistics.median(cpu[-k:])
+                                                           / statistics.median(times["new"][1]), 3),
                   "state_messages_at_end": len(state.values.get("messages", [])),
                   "first_turns_cpu_ms": round(statistics.median(cpu[:k]) * 1e3, 2),
                   "last_turns_cpu_ms": round(statistics.median(cpu[-k:]) * 1e3, 2),

@@ -37,8 +37,8 @@ class StateWindow:
     the last ``keep_turns`` are archived (so the state holds between ``keep_turns`` and ``max_turns`` of them,
     and the cost of archiving is paid once every ``max_turns - keep_turns`` turns)."""
 
-    keep_turns: int = 4
-    max_turns: int = 8
+    keep_turns: int = 3
+    max_turns: int = 6
 
     def __post_init__(self) -> None:
         if not 1 <= self.keep_turns <= self.max_turns:
