@@ -247,7 +247,8 @@ def print_text(result: dict) -> None:
           f"{result['cpus']} CPUs (load average before: {result['load_before']})")
     cpu = result["cpu_seconds"]
     print(f"CPU seconds: server {cpu['server']}, load generator {cpu['load_generator']}, "
-          f"whole machine {cpu['machine_busy']} (of {result['cpus'] * result['seconds']:.0f} available)")
+          f"whole machine {cpu['machine_busy']} (/proc/stat, approximate in a VM; "
+          f"of {result['cpus'] * result['seconds']:.0f} available)")
     print(f"requests {result['requests']}  rps {result['rps']}  errors {result['errors']} {result['error_kinds']}")
     print(f"{'endpoint':<10} {'n':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for name, row in result["endpoints"].items():

@@ -140,15 +140,3 @@ class SchedulePublic(BaseModel):
     source: str
     cron: str
     next_run: datetime | None
-
-
-
-def bars_payload(symbol: str, as_of: datetime, frame: Any) -> dict[str, Any]:
-    """A canonical bar frame (one symbol) as a ``BarsPublic``-shaped dict; NaN prices stay NaN (-> null)."""
-    from api.schemas.encoding import utc_datetimes
-
-    columns = [frame[c].to_numpy().tolist() for c in ("open", "high", "low", "close", "volume")]
-    stamps = utc_datetimes(frame["ts"].array.asi8.tolist()) if len(frame) else []
-    rows = [{"ts": ts, "open": o, "high": h, "low": lo, "close": c, "volume": v}
-            for ts, o, h, lo, c, v in zip(stamps, *columns, strict=True)]
-    return {"symbol": symbol, "as_of": as_of, "count": len(rows), "bars": rows}
