@@ -47,10 +47,10 @@ def _history(chat, thread_id: str) -> tuple[list[dict[str, Any]], dict | None]:
     from langchain_core.messages import AIMessage, HumanMessage
 
     from graph.runner import pending_interrupt
+    from graph.transcript import thread_messages
 
-    values = chat.graph.get_state({"configurable": {"thread_id": thread_id}}).values
     shown = []
-    for message in values.get("messages", []):
+    for message in thread_messages(chat.graph.checkpointer, thread_id):  # archived turns too
         if isinstance(message, HumanMessage):
             shown.append({"who": "you", "text": str(message.content)})
         elif isinstance(message, AIMessage) and message.content and not message.tool_calls:

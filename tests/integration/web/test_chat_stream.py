@@ -66,3 +66,27 @@ def test_another_users_thread_cannot_be_continued(client, keys, database):
                                                    "thread_id": "thr_web_someoneelse01"})
 
     assert answer.status_code == 403 and "another user" in answer.text
+
+
+@pytest.mark.slow
+def test_a_long_threads_page_still_shows_its_first_question_after_old_turns_are_archived(client, keys, database,
+                                                                                          app):
+    from graph.transcript import thread_messages
+
+    app.state.web_chat = offline_web_chat(database)
+    csrf = log_in(client, keys["trader"])
+    first = client.post("/web/chat/stream", data={"csrf_token": csrf, "message": "what can you do?"})
+    thread_id = dict(frames(first.text))["thread"]["thread_id"]
+    for n in range(8):  # more turns than the state window keeps
+        client.post("/web/chat/stream", data={"csrf_token": csrf, "message": f"risk report please {n}",
+                                              "thread_id": thread_id})
+
+    graph = app.state.web_chat.graph
+    in_state = graph.get_state({"configurable": {"thread_id": thread_id}}).values["messages"]
+    assert not any(m.content == "what can you do?" for m in in_state)  # archived out of the state...
+    assert any(m.content == "what can you do?" for m in thread_messages(graph.checkpointer, thread_id))
+
+    page = client.get(f"/web/chat?thread={thread_id}")
+
+    assert page.status_code == 200
+    assert "what can you do?" in page.text and "risk report please 7" in page.text  # ...but still on the page
