@@ -137,6 +137,11 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
         from memory.schedules import ScheduleRunner
 
         schedules = ScheduleRunner(owned).start()  # scheduled data collection (seed 000)
+        if api_settings.recover_threads:
+            from api.startup_recovery import start_thread_recovery
+
+            app.state.thread_recovery = start_thread_recovery(settings or get_settings(), owned,
+                                                              api_settings.recover_after_idle_s)
         # The ~400k objects of the imported libraries never die: keep them out of the collector's full
         # passes, which otherwise stall every in-flight request for tens of milliseconds.
         gc.freeze()

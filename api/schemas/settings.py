@@ -30,6 +30,10 @@ class ApiSettings(BaseSettings):
                                          "(a full scan of bars) at most this long; any bar write clears it")
     bars_cache_seconds: float = Field(default=60.0, ge=0, description="reuse a read bar window at most this "
                                       "long (0 = off); any bar write, in any process, clears it")
+    recover_threads: bool = Field(default=True, description="at start, continue agent turns a killed "
+                                  "process left half-done (`quantpilot threads recover` does it by hand)")
+    recover_after_idle_s: float = Field(default=60.0, ge=0, description="only threads idle this long are "
+                                        "continued (a turn still running elsewhere looks the same until then)")
     docs: bool = Field(default=True, description="serve /docs and /redoc")
 
     def pool_limits(self) -> tuple[int, int]:
