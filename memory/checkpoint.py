@@ -9,6 +9,9 @@ from __future__ import annotations
 import atexit
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 from langgraph.checkpoint.memory import InMemorySaver
@@ -17,7 +20,8 @@ from langgraph.checkpoint.postgres.base import SELECT_SQL
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from memory.db import Database
+from errors import DatabaseError
+from memory.db import CONNECTION_LOST, Database, connection_lost
 from memory.server import libpq_url
 from memory.thread_transcripts import InMemoryTranscripts, ThreadTranscripts, TranscriptStore
 
@@ -48,9 +52,23 @@ if _BLOB_JOIN not in SELECT_SQL:  # the saver's query changed: fail at import, n
 
 
 class IndexedPostgresSaver(PostgresSaver):
-    """``PostgresSaver`` whose checkpoint load reads each channel's blob by primary key (see ``_BLOB_LOOKUP``)."""
+    """``PostgresSaver`` whose checkpoint load reads each channel's blob by primary key (see ``_BLOB_LOOKUP``)
+    and whose lost connections surface as ``DatabaseError`` (a clear one-line error / 503, like every other
+    database access), not as a raw ``psycopg.OperationalError``."""
 
     SELECT_SQL = SELECT_SQL.replace(_BLOB_JOIN, _BLOB_LOOKUP)
+
+    @contextmanager
+    def _cursor(self, *, pipeline: bool = False) -> Iterator[Any]:
+        try:
+            with super()._cursor(pipeline=pipeline) as cur:
+                yield cur
+        except psycopg.OperationalError as exc:
+            if not connection_lost(exc):
+                raise
+            raise DatabaseError(f"lost the connection to the database while saving or loading the agent's "
+                                f"checkpoint: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}; "
+                                "the thread resumes from its last saved step", code=CONNECTION_LOST) from exc
 
 
 _lock = threading.Lock()
@@ -82,6 +100,7 @@ def postgres_checkpointer(database: Database, *, max_connections: int = 4) -> In
             return saver
         pool = ConnectionPool(
             url, min_size=1, max_size=max_connections, open=True,
+            check=ConnectionPool.check_connection,  # a connection the server dropped while idle is replaced
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
         )
         atexit.register(pool.close)
