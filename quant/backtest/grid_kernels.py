@@ -67,21 +67,9 @@ def summarize_equity(equity, start, end, cash0, trades, fees, exposure, unfilled
     sum_neg2 = 0.0
     dd_floor = first
     for t in range(start, end):
-        eq = equity[t]
         n_ret += 1
-        if eq != prev:
-            r = eq / prev - 1.0
-            sum_r += r
-            sum_r2 += r * r
-            neg = min(r, 0.0)
-            sum_neg2 += neg * neg
-            prev = eq
-            if eq > peak:
-                peak = eq
-                dd_floor = peak * (1.0 - max_dd)
-            elif eq < dd_floor:
-                max_dd = 1.0 - eq / peak
-                dd_floor = peak * (1.0 - max_dd)
+        prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2 = _add_equity(
+            equity[t], prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2)
     finalize_stats(first, prev, n_ret, sum_r, sum_r2, sum_neg2, max_dd, trades, fees, exposure, unfilled,
                    periods_per_year, out)
 
