@@ -37,9 +37,16 @@ lint: $(STAMP)
 test: lint $(if $(wildcard Makefile.browser),browser) $(if $(wildcard Makefile.reliability),audit-deps)
 	$(BIN)/python -m pytest -q; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
 
+# the long checks, ~25 min on 2 cores (make test runs short versions of each): the execution state machine at
+# >= 10,000 steps, the demo secrets scan, crash/restart and database-loss recovery, schemathesis with 100 cases
+# per operation, then 100 API clients for 10 minutes (2 workers) failing on errors or memory growth > 50 MB
+SOAK_FUZZ_EXAMPLES ?= 100
 soak: $(STAMP)
-	# the long checks: state machines at >= 10,000 steps, the demo secrets scan, reliability suites
-	$(BIN)/python -m pytest -q -m soak --run-soak
+	@mkdir -p soak-results
+	QUANTPILOT_FUZZ_EXAMPLES=$(SOAK_FUZZ_EXAMPLES) $(BIN)/python -m pytest -q --run-soak -p no:cacheprovider \
+	  tests/reliability tests/unit/execution tests/integration/api/test_openapi.py --durations=8
+	$(BIN)/python benchmarks/api_load.py --seconds 600 --clients 100 --workers 2 --max-growth-mb 50 \
+	  --json soak-results/api_load.json
 
 # re-resolve the dependency set and rewrite the lock (needs the package index)
 lock: $(BIN)/python

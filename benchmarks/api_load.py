@@ -226,6 +226,42 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory (MB) of ``pid`` and its children (uvicorn workers), 0.0 without psutil."""
+    try:
+        import psutil
+
+        root = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 2**20
+    except (ImportError, Exception):  # noqa: BLE001 - a worker that just exited: count what is left
+        return 0.0
+
+
+async def with_memory_samples(load, pid: int, every_s: float) -> dict:
+    """Run ``load`` while sampling the server's RSS every ``every_s`` seconds; adds ``memory``: the first
+    sample after one interval (warm caches), the last, the peak and the growth in MB per 10 minutes."""
+    samples: list[tuple[float, float]] = []
+    began = time.perf_counter()
+
+    async def sample() -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            samples.append((time.perf_counter() - began, rss_mb(pid)))
+
+    sampler = asyncio.create_task(sample())
+    try:
+        result = await load
+    finally:
+        sampler.cancel()
+    samples.append((time.perf_counter() - began, rss_mb(pid)))
+    (t0, first), (t1, last) = samples[0], samples[-1]
+    growth = (last - first) / (t1 - t0) * 600 if t1 > t0 else 0.0
+    result["memory"] = {"rss_mb_first": round(first, 1), "rss_mb_last": round(last, 1),
+                        "rss_mb_peak": round(max(m for _, m in samples), 1), "first_at_s": round(t0, 1),
+                        "growth_mb_per_10_min": round(growth, 1), "samples": len(samples)}
+    return result
+
+
 def _own_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -249,6 +285,10 @@ def print_text(result: dict) -> None:
     print(f"CPU seconds: server {cpu['server']}, load generator {cpu['load_generator']}, "
           f"whole machine {cpu['machine_busy']} (/proc/stat, approximate in a VM; "
           f"of {result['cpus'] * result['seconds']:.0f} available)")
+    mem = result.get("memory")
+    if mem:
+        print(f"server memory: {mem['rss_mb_first']} MB at {mem['first_at_s']} s -> {mem['rss_mb_last']} MB at the "
+              f"end (peak {mem['rss_mb_peak']}), growth {mem['growth_mb_per_10_min']} MB per 10 min")
     print(f"requests {result['requests']}  rps {result['rps']}  errors {result['errors']} {result['error_kinds']}")
     print(f"{'endpoint':<10} {'n':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for name, row in result["endpoints"].items():
@@ -266,10 +306,13 @@ def main() -> None:
     parser.add_argument("--symbols-share", type=float, default=0.2, help="fraction of requests to /symbols")
     parser.add_argument("--think-seconds", type=float, default=0.0,
                         help="mean pause between a client's requests (0 = closed loop, saturation)")
+    parser.add_argument("--max-growth-mb", type=float, default=None,
+                        help="exit 1 when server memory grows faster than this many MB per 10 minutes (soak)")
     parser.add_argument("--json", type=Path, default=None, help="also write the JSON result here")
     args = parser.parse_args()
 
     server = None
+    exit_code = 0
     try:
         key, windows = prepare()
         port = _free_port()
@@ -278,8 +321,8 @@ def main() -> None:
         asyncio.run(wait_ready(base, server))
         load_before = os.getloadavg()[0]
         server_cpu, own_cpu, machine = cpu_seconds(server.pid), _own_cpu_seconds(), _machine_busy_seconds()
-        result = asyncio.run(run_load(base, key, windows, args.clients, args.seconds, args.symbols_share,
-                                      args.think_seconds))
+        load = run_load(base, key, windows, args.clients, args.seconds, args.symbols_share, args.think_seconds)
+        result = asyncio.run(with_memory_samples(load, server.pid, min(30.0, max(args.seconds / 10, 1.0))))
         result.update(
             mode=(f"user-like: mean think time {args.think_seconds} s" if args.think_seconds
                   else "closed loop: no think time (saturation)"),
@@ -292,6 +335,11 @@ def main() -> None:
         print(json.dumps(result))
         if args.json:
             args.json.write_text(json.dumps(result, indent=2))
+        growth = result["memory"]["growth_mb_per_10_min"]
+        if args.max_growth_mb is not None and (growth > args.max_growth_mb or result["errors"]):
+            print(f"api_load: FAILED - memory growth {growth} MB per 10 min (limit {args.max_growth_mb}) "
+                  f"or {result['errors']} errors", file=sys.stderr)
+            exit_code = 1
     finally:
         if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)  # the server's own process group (start_new_session)
@@ -305,6 +353,7 @@ def main() -> None:
         forget_connections()
         stop_embedded(HOME / "pgdata")
         shutil.rmtree(HOME, ignore_errors=True)
+    sys.exit(exit_code)
 
 
 if __name__ == "__main__":

@@ -95,3 +95,21 @@ def test_each_peer_benchmark_runs_quick_in_the_peers_venv(module, expected):
     records = run_quick("-W", "ignore", "-m", module, python=str(PEERS_PYTHON))
 
     assert expected <= {r["workload"] for r in records}
+
+
+@pytest.mark.slow
+def test_api_load_short_run_serves_every_request_and_reports_memory(tmp_path):
+    """The short version of the soak's 10-minute API load: a real `quantpilot serve` on its own embedded
+    server, 10 clients for 3 s; no errors, every request answered, memory sampled (no timing asserts)."""
+    out = tmp_path / "api_load.json"
+    done = subprocess.run([sys.executable, "benchmarks/api_load.py", "--seconds", "3", "--clients", "10",
+                           "--max-growth-mb", "100000", "--json", str(out)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=240,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(Path.home()),
+                               "NUMBA_CACHE_DIR": str(ROOT / ".numba-cache")})
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["errors"] == 0 and result["requests"] > 10
+    assert result["endpoints"]["bars_250"]["n"] > 0 and result["rows_per_bars_response"] == 250
+    assert result["memory"]["rss_mb_last"] > 0 and result["memory"]["samples"] >= 2
