@@ -39,7 +39,7 @@ def _rows_containing(database, needle: str) -> dict[str, int]:
     return found
 
 
-@pytest.mark.soak  # ~40 s: the whole demo in a subprocess
+@pytest.mark.slow  # ~35 s: the whole demo in a subprocess (in make test and make soak)
 def test_demo_with_secret_env_values_leaks_none_of_them(database, test_home):
     home = Path(test_home)  # the session's home: the child joins the session's database and writes here
     env = child_env(**SECRETS)
