@@ -21,11 +21,17 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from errors import ConfigError
 
 EULER_GAMMA = 0.5772156649015329
+
+
+def _stats():
+    """scipy.stats, imported on first use: it costs ~0.8 s and ~60 MB, and every grid imports this module."""
+    from scipy import stats
+
+    return stats
 
 
 def probabilistic_sharpe_ratio(sharpe: float, benchmark_sharpe: float, n_obs: int, skew: float = 0.0,
@@ -35,7 +41,7 @@ def probabilistic_sharpe_ratio(sharpe: float, benchmark_sharpe: float, n_obs: in
     denom = 1.0 - skew * sharpe + (kurtosis - 1.0) / 4.0 * sharpe**2
     if n_obs < 2 or denom <= 0:
         return math.nan
-    return float(stats.norm.cdf((sharpe - benchmark_sharpe) * math.sqrt(n_obs - 1) / math.sqrt(denom)))
+    return float(_stats().norm.cdf((sharpe - benchmark_sharpe) * math.sqrt(n_obs - 1) / math.sqrt(denom)))
 
 
 def expected_max_sharpe(sharpe_variance: float, n_trials: int) -> float:
@@ -44,8 +50,8 @@ def expected_max_sharpe(sharpe_variance: float, n_trials: int) -> float:
         raise ConfigError("n_trials must be >= 1", details={"field": "n_trials"})
     if n_trials == 1:
         return 0.0
-    z1 = stats.norm.ppf(1.0 - 1.0 / n_trials)
-    z2 = stats.norm.ppf(1.0 - 1.0 / (n_trials * math.e))
+    z1 = _stats().norm.ppf(1.0 - 1.0 / n_trials)
+    z2 = _stats().norm.ppf(1.0 - 1.0 / (n_trials * math.e))
     return float(math.sqrt(sharpe_variance) * ((1.0 - EULER_GAMMA) * z1 + EULER_GAMMA * z2))
 
 
@@ -78,8 +84,8 @@ def deflated_sharpe_ratio(returns: np.ndarray, *, n_trials: int, trial_sharpes: 
         sharpe_variance = float(np.var(np.asarray(trial_sharpes, dtype=np.float64), ddof=1))
     sd = r.std(ddof=1)
     sharpe = float(r.mean() / sd) if sd > 0 else math.nan
-    skew = float(stats.skew(r))
-    kurt = float(stats.kurtosis(r, fisher=False))
+    skew = float(_stats().skew(r))
+    kurt = float(_stats().kurtosis(r, fisher=False))
     sr0 = expected_max_sharpe(sharpe_variance, n_trials)
     return DeflatedSharpe(probability=probabilistic_sharpe_ratio(sharpe, sr0, r.size, skew, kurt), sharpe=sharpe,
                           expected_max_sharpe=sr0, n_trials=n_trials, n_obs=int(r.size), skew=skew, kurtosis=kurt)
