@@ -46,6 +46,7 @@ import pandas as pd
 
 from errors import ConfigError
 from quant.indicators import kernels as k
+from quant.indicators import rolling_kernels as rk
 
 ArrayOrFrame = Any  # np.ndarray (1-D or 2-D) | pd.Series | pd.DataFrame
 
@@ -173,7 +174,7 @@ def bollinger_bands(close: ArrayOrFrame, length: int = 20, std_mult: float = 2.0
         raise ConfigError(f"std_mult must be > 0, got {std_mult}", details={"field": "std_mult"})
     x = _as_rows(close)
     bands = [_nan_like(x) for _ in range(3)]
-    (k.bbands_1d if x.ndim == 1 else k.bbands_rows)(x, length, float(std_mult), int(ddof), *bands)
+    (rk.bbands_1d if x.ndim == 1 else rk.bbands_rows)(x, length, float(std_mult), int(ddof), *bands)
     return BollingerBands(*(_wrap(close, b) for b in bands), close=close)
 
 
@@ -195,5 +196,5 @@ def rolling_volatility(close: ArrayOrFrame, length: int = 20, ddof: int = 1) -> 
         raise ConfigError(f"ddof must be in [0, length), got {ddof}", details={"field": "ddof"})
     x = _as_rows(close)
     out = _nan_like(x)
-    (k.log_return_volatility_1d if x.ndim == 1 else k.volatility_rows)(x, length, int(ddof), out)
+    (rk.log_return_volatility_1d if x.ndim == 1 else rk.volatility_rows)(x, length, int(ddof), out)
     return _wrap(close, out)
