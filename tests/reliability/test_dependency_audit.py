@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from benchmarks.soak_dependency_audit import Locked, Lookup, applies, assess, main
+from tests.support.loopback_http import serving
 
 GHSA_A, PYSEC_A = "GHSA-aaaa-bbbb-cccc", "PYSEC-2026-101"
 GHSA_B = "GHSA-dddd-eeee-ffff"
@@ -65,13 +65,8 @@ class _Index(BaseHTTPRequestHandler):
 @pytest.fixture()
 def index() -> Iterator[str]:
     _Index.hits = {}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Index)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/pypi"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Index) as url:
+        yield f"{url}/pypi"
 
 
 def _files(tmp_path: Path, lock: list[str], known: str = "") -> tuple[str, str]:

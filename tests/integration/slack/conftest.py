@@ -13,11 +13,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from fastapi.testclient import TestClient
+
+from tests.support.loopback_http import serving
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
@@ -76,14 +78,9 @@ def fake_slack() -> Iterator[FakeSlack]:
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}/api/"
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as url:
+        state.base_url = f"{url}/api/"
+        yield state
 
 
 def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> dict[str, str]:
