@@ -9,11 +9,14 @@ from __future__ import annotations
 import atexit
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import psycopg
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata, CheckpointTuple
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.postgres.base import SELECT_SQL
@@ -21,7 +24,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from errors import DatabaseError
-from memory.db import CONNECTION_LOST, Database, connection_lost
+from memory.db import CONNECTION_LOST, Database, connection_lost, retrying
 from memory.server import libpq_url
 from memory.thread_transcripts import InMemoryTranscripts, ThreadTranscripts, TranscriptStore
 
@@ -54,9 +57,32 @@ if _BLOB_JOIN not in SELECT_SQL:  # the saver's query changed: fail at import, n
 class IndexedPostgresSaver(PostgresSaver):
     """``PostgresSaver`` whose checkpoint load reads each channel's blob by primary key (see ``_BLOB_LOOKUP``)
     and whose lost connections surface as ``DatabaseError`` (a clear one-line error / 503, like every other
-    database access), not as a raw ``psycopg.OperationalError``."""
+    database access), not as a raw ``psycopg.OperationalError``.
+
+    A pooled connection the server dropped (restart, terminated backend) is found out by using it, not by a
+    ping before every use (a round trip per call, ~2 ms of every turn): each call here is a read or an
+    upsert keyed by its natural key, so a call whose connection was lost, even during COMMIT, is repeated on
+    another one, up to ``attempts`` tries in all (one more than the pool has connections)."""
 
     SELECT_SQL = SELECT_SQL.replace(_BLOB_JOIN, _BLOB_LOOKUP)
+
+    def __init__(self, conn: Any, *, attempts: int = 1, **kwargs: Any) -> None:
+        super().__init__(conn, **kwargs)
+        self.attempts = attempts
+
+    def _again[T](self, work: Callable[[], T]) -> T:
+        return retrying(self.attempts, base_delay_s=0.0)(work)
+
+    def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        return self._again(partial(super().get_tuple, config))
+
+    def put(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
+            new_versions: ChannelVersions) -> RunnableConfig:
+        return self._again(partial(super().put, config, checkpoint, metadata, new_versions))
+
+    def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
+                   task_path: str = "") -> None:
+        self._again(partial(super().put_writes, config, writes, task_id, task_path))
 
     @contextmanager
     def _cursor(self, *, pipeline: bool = False) -> Iterator[Any]:
@@ -100,11 +126,11 @@ def postgres_checkpointer(database: Database, *, max_connections: int = 4) -> In
             return saver
         pool = ConnectionPool(
             url, min_size=1, max_size=max_connections, open=True,
-            check=ConnectionPool.check_connection,  # a connection the server dropped while idle is replaced
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
         )
         atexit.register(pool.close)
-        saver = IndexedPostgresSaver(pool)  # type: ignore[arg-type]
+        # every pooled connection may have been dropped at once: one more try than there are connections
+        saver = IndexedPostgresSaver(pool, attempts=max_connections + 1)  # type: ignore[arg-type]
         _setup_once(saver, url)
         _savers[url] = saver
         _transcripts[id(saver)] = ThreadTranscripts(database)

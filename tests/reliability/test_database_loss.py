@@ -210,3 +210,42 @@ def test_a_checkpointer_connection_lost_mid_call_is_a_database_error_naming_the_
 
     assert raised.value.code == CONNECTION_LOST
     assert "checkpoint" in str(raised.value) and "resumes from its last saved step" in str(raised.value)
+
+
+def test_a_checkpointer_whose_every_pooled_connection_was_cut_saves_and_loads_on_fresh_ones(database):
+    """No ping before each use: a dead connection is found by using it, and the saver call (a read or an upsert)
+    is repeated on the next one; with every pooled connection cut, a whole interrupt/resume pair still runs."""
+    from psycopg.rows import dict_row
+    from psycopg_pool import ConnectionPool
+
+    from benchmarks.agent_graphs import ASK_APPROVAL, InMemoryApprovals, quantpilot_graph
+    from graph.context import GraphContext
+    from graph.runner import resume_turn, run_turn
+    from memory.checkpoint import IndexedPostgresSaver
+    from memory.server import libpq_url
+
+    app_name = f"qp-saver-{uuid.uuid4().hex[:8]}"
+    size = 3
+    with ConnectionPool(libpq_url(database.url), min_size=size, max_size=size, open=True,
+                        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row,
+                                "application_name": app_name}) as pool:
+        pool.wait()
+        saver = IndexedPostgresSaver(pool, attempts=size + 1)
+        saver.setup()
+        graph, context = quantpilot_graph(saver, ASK_APPROVAL), GraphContext(approvals=InMemoryApprovals())
+        thread_id = f"thr_{uuid.uuid4().hex[:12]}"
+
+        cut_before_turn = _terminate_app(database, app_name)
+        stopped = run_turn(graph, thread_id, {"id": "alice", "role": "trader"}, "raise it", context=context)
+        cut_before_resume = _terminate_app(database, app_name)
+        decision = {"approval_id": stopped.pending_approval["id"], "verdict": "approved", "approver": "bob",
+                    "channel": "cli", "decided_at": "2026-01-01T00:00:00+00:00"}
+        resumed = resume_turn(graph, thread_id, decision, context=context)
+        saved = saver.get_tuple({"configurable": {"thread_id": thread_id}})
+
+    assert cut_before_turn == size and cut_before_resume >= 1
+    assert stopped.pending_approval is not None and resumed.pending_approval is None
+    assert resumed.route[:2] == ["approval", "apply_approval"] and resumed.answer.startswith("answer:")
+    assert context.approvals.requests[stopped.pending_approval["id"]]["status"] == "applied"
+    messages = saved.checkpoint["channel_values"]["messages"]
+    assert [type(m).__name__ for m in messages] == ["HumanMessage", "AIMessage", "ToolMessage", "AIMessage"]
