@@ -31,7 +31,7 @@ from memory.models.audit import AUDIT_CHANNELS
 from quant.monitoring.redaction import redact
 
 GENESIS_HASH = "0" * 64
-_APPEND_LOCK_KEY = 7_104_202_613  # advisory lock: one audit append at a time, across processes
+_APPEND_LOCK_KEY = 7_104_202_613  # advisory lock: the first append of all (no head row to lock yet)
 
 
 
@@ -137,6 +137,12 @@ def entry_hash(
 
 
 _COLUMNS = "seq, ts, actor, channel, action, subject, payload, prev_hash, hash"
+_LOCK_HEAD = text("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+_INSERT_AND_MOVE_HEAD = text(
+    f"WITH new_row AS (INSERT INTO audit_log ({_COLUMNS}) VALUES (:seq, :ts, :actor, :channel, :action, :subject, "
+    "CAST(:payload AS jsonb), :prev_hash, :hash) RETURNING seq, hash) "
+    "INSERT INTO audit_head (id, seq, hash) SELECT 1, seq, hash FROM new_row ON CONFLICT (id) DO UPDATE "
+    "SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, updated_at = now()")
 
 
 def _entry(row: Any) -> AuditEntry:
@@ -180,8 +186,17 @@ class AuditLog:
 
     def _append(self, conn: Connection, actor: str, channel: str, action: str, subject: str,
                 payload: dict[str, Any]) -> AuditEntry:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK_KEY})
-        head = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
+        """Three round trips: lock the head row, then the row and the head's move in one statement.
+
+        Appends serialise on the head row (``FOR UPDATE`` waits for the writer before and then reads the head
+        it left). Only the very first append finds no head row to lock; it serialises on an advisory lock
+        and reads again, so two first appends cannot both take seq 1. The head's trigger still checks the
+        row it moves onto: a trigger function sees the rows its own statement inserted before it.
+        """
+        head = conn.execute(_LOCK_HEAD).first()
+        if head is None:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK_KEY})
+            head = conn.execute(_LOCK_HEAD).first()
         if head is None:
             rows = conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one()
             if rows:
@@ -192,17 +207,9 @@ class AuditLog:
             seq, prev_hash = int(head.seq) + 1, head.hash
         ts = self._clock().astimezone(UTC)
         digest = entry_hash(seq, ts, actor, channel, action, subject, payload, prev_hash)
-        conn.execute(
-            text(f"INSERT INTO audit_log ({_COLUMNS}) VALUES "
-                 "(:seq, :ts, :actor, :channel, :action, :subject, CAST(:payload AS jsonb), :prev_hash, :hash)"),
-            {"seq": seq, "ts": ts, "actor": actor, "channel": channel, "action": action, "subject": subject,
-             "payload": canonical_json(payload), "prev_hash": prev_hash, "hash": digest},
-        )
-        conn.execute(
-            text("INSERT INTO audit_head (id, seq, hash) VALUES (1, :seq, :hash) ON CONFLICT (id) DO UPDATE "
-                 "SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, updated_at = now()"),
-            {"seq": seq, "hash": digest},
-        )
+        conn.execute(_INSERT_AND_MOVE_HEAD, {
+            "seq": seq, "ts": ts, "actor": actor, "channel": channel, "action": action, "subject": subject,
+            "payload": canonical_json(payload), "prev_hash": prev_hash, "hash": digest})
         return AuditEntry(seq, ts, actor, channel, action, subject, payload, prev_hash, digest)
 
     def recent(self, limit: int = 50, *, action: str | None = None) -> list[AuditEntry]:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -245,3 +246,25 @@ def test_concurrent_appends_from_threads_keep_one_valid_chain(database):
     assert errors == []
     assert result.ok and result.rows_checked == n_threads * per_thread
     assert result.head_seq == n_threads * per_thread
+
+
+@pytest.mark.parametrize("rows_before", [0, 2], ids=["first_append_of_all", "head_row_exists"])
+def test_an_append_waits_for_an_open_append_and_then_links_to_it(database, rows_before):
+    """The second writer blocks until the first commits (on the head row, or with no head row yet on the
+    advisory lock), then reads the head that writer left: one chain, no seq taken twice."""
+    log = AuditLog(database)
+    for i in range(rows_before):
+        log.append("alice", "cli", "before", f"s{i}", {})
+    second: list[Any] = []
+    with database.engine.begin() as conn:
+        first = log.append("alice", "cli", "first", "open", {}, connection=conn)
+        writer = threading.Thread(target=lambda: second.append(log.append("bob", "cli", "second", "waits", {})))
+        writer.start()
+        writer.join(timeout=0.5)
+        blocked = writer.is_alive()
+    writer.join(timeout=10)
+
+    assert blocked, "the second append did not wait for the open one"
+    assert first.seq == rows_before + 1 and second[0].seq == rows_before + 2
+    assert second[0].prev_hash == first.hash
+    assert log.verify().ok
