@@ -6,6 +6,8 @@
 - plain LangGraph, the same shape: ``supervisor`` (a routing function) -> ``agent`` (one model
   node) -> ``tools`` (``ToolNode``) -> ``agent`` -> END; an ``approval`` node calling
   ``interrupt()`` when a tool asks for one, whose answer goes back to the agent as the tool result.
+  With ``same_nodes=True`` it also has the steps quantpilot's design adds, each empty (store the request,
+  apply the decision, answer back to the supervisor): what those steps cost in LangGraph alone.
 The scripted model calls one tool per turn, then answers with the tool's result; no network.
 """
 
@@ -84,16 +86,23 @@ def quantpilot_graph(checkpointer: Any, tool_name: str = LOOKUP):
     return build_graph(agents, checkpointer=checkpointer, router=lambda text: "data", tool_policy=BENCH_POLICY)
 
 
-def plain_graph(checkpointer: Any, tool_name: str = LOOKUP):
-    """A plain LangGraph graph of the same shape (supervisor -> agent <-> tools, approval interrupt)."""
+def plain_graph(checkpointer: Any, tool_name: str = LOOKUP, *, same_nodes: bool = False):
+    """A plain LangGraph graph of the same shape (supervisor -> agent <-> tools, approval interrupt).
+
+    ``same_nodes``: also the steps quantpilot's design requires, each doing nothing: a node that stores the
+    request before the interrupt, one that applies the decision after it (side effects never sit in the
+    interrupted node, which re-runs on resume), and the agent's answer going back to the supervisor. It is
+    what those steps cost in LangGraph itself, apart from anything quantpilot does in them."""
     model = ScriptedChatModel(tool_name=tool_name)
 
     def supervisor(state: MessagesState) -> Command:
-        return Command(goto="agent")
+        answered = same_nodes and isinstance(state["messages"][-1], AIMessage)
+        return Command(goto=END if answered else "agent")
 
     def agent(state: MessagesState) -> Command:
         reply = model.invoke(state["messages"])
-        return Command(goto="tools" if reply.tool_calls else END, update={"messages": [reply]})
+        return Command(goto="tools" if reply.tool_calls else ("supervisor" if same_nodes else END),
+                       update={"messages": [reply]})
 
     def after_tools(state: MessagesState) -> str:
         last = state["messages"][-1]
@@ -101,7 +110,9 @@ def plain_graph(checkpointer: Any, tool_name: str = LOOKUP):
             payload = json.loads(last.content) if isinstance(last.content, str) else None
         except json.JSONDecodeError:
             payload = None
-        return "approval" if isinstance(payload, dict) and payload.get("status") == "approval_required" else "agent"
+        if isinstance(payload, dict) and payload.get("status") == "approval_required":
+            return "request" if same_nodes else "approval"
+        return "agent"
 
     def approval(state: MessagesState) -> dict:
         last = state["messages"][-1]
@@ -110,13 +121,21 @@ def plain_graph(checkpointer: Any, tool_name: str = LOOKUP):
                                          id=last.id, name=last.name)]}
 
     builder = StateGraph(MessagesState)
-    builder.add_node("supervisor", supervisor, destinations=("agent",))
-    builder.add_node("agent", agent, destinations=("tools", END))
+    builder.add_node("supervisor", supervisor, destinations=("agent", END))
+    builder.add_node("agent", agent, destinations=("tools", "supervisor", END))
     builder.add_node("tools", ToolNode([lookup_tool(), approval_tool()]))
     builder.add_node("approval", approval)
     builder.add_edge(START, "supervisor")
-    builder.add_conditional_edges("tools", after_tools, ["approval", "agent"])
-    builder.add_edge("approval", "agent")
+    if same_nodes:
+        builder.add_node("request", lambda state: {})
+        builder.add_node("apply", lambda state: {})
+        builder.add_edge("request", "approval")
+        builder.add_edge("approval", "apply")
+        builder.add_edge("apply", "agent")
+        builder.add_conditional_edges("tools", after_tools, ["request", "agent"])
+    else:
+        builder.add_edge("approval", "agent")
+        builder.add_conditional_edges("tools", after_tools, ["approval", "agent"])
     return builder.compile(checkpointer=checkpointer, name="plain")
 
 
@@ -127,8 +146,19 @@ class InMemoryApprovals:
     def __init__(self) -> None:
         self.requests: dict[str, dict[str, Any]] = {}
 
-    def save_request(self, request: dict[str, Any]) -> None:
-        self.requests.setdefault(request["id"], {**request, "status": "pending"})
+    def save_request(self, request: dict[str, Any], *, then: Any = None) -> bool:
+        if request["id"] in self.requests:
+            return False
+        self.requests[request["id"]] = {**request, "status": "pending"}
+        if then is not None:
+            then(None)
+        return True
 
-    def close(self, approval_id: str, status: str, outcome: dict[str, Any], closed_at: Any) -> None:
+    def close(self, approval_id: str, status: str, outcome: dict[str, Any], closed_at: Any, *,
+              then: Any = None) -> bool:
+        if self.requests[approval_id].get("closed_at") is not None:
+            return False
         self.requests[approval_id].update(status=status, outcome=outcome, closed_at=closed_at)
+        if then is not None:
+            then(None)
+        return True

@@ -120,12 +120,17 @@ def request_approval(state: GraphState, runtime: Runtime[GraphContext]) -> Comma
     ctx = runtime.context or GraphContext()
     pending = state["pending_approval"] or {}
     request = _request(pending)
-    if ctx.approvals is not None:
-        ctx.approvals.save_request(request.model_dump())
-    audit(ctx, request.requester, "approval_requested", f"approval:{request.id}",
-          {"kind": request.kind, "subject": request.subject.model_dump(mode="json", exclude_none=True),
-           "thread_id": request.thread_id, "agent": pending.get("agent"), "tool": pending.get("tool")},
-          channel=request.channel)
+    details = {"kind": request.kind, "subject": request.subject.model_dump(mode="json", exclude_none=True),
+               "thread_id": request.thread_id, "agent": pending.get("agent"), "tool": pending.get("tool")}
+
+    def audit_request(connection: Any) -> None:
+        audit(ctx, request.requester, "approval_requested", f"approval:{request.id}", details,
+              channel=request.channel, connection=connection)
+
+    if ctx.approvals is not None:  # the request and its audit row in one transaction, once even if this re-runs
+        ctx.approvals.save_request(request.model_dump(), then=audit_request)
+    else:
+        audit_request(None)
     return Command(goto="approval", update={"route": ["request_approval"]})
 
 
@@ -221,28 +226,47 @@ def apply_approval(state: GraphState, runtime: Runtime[GraphContext]) -> Command
         status = "expired" if result.get("code") == RevalidationCode.EXPIRED.value else "invalid"
         content = {"status": "approval_invalid", "approval_id": request.id, "code": result.get("code"),
                    "details": result.get("details", {})}
-    if ctx.approvals is not None:
-        ctx.approvals.close(request.id, status, content, ctx.now())
-    _record_decision(ctx, request, decision, status, content)
+    _close(ctx, request, decision, status, content)
     message = ToolMessage(content=json.dumps(content, default=str), tool_call_id=pending["tool_call_id"],
                           name=pending.get("tool", "approval"), status="success" if status == "applied" else "error")
     return Command(goto=pending["agent"], update={**update, "messages": [message]})
 
 
-def _record_decision(ctx: GraphContext, request: ApprovalRequest, decision: ApprovalDecision | None, status: str,
-                     content: dict[str, Any]) -> None:
-    """Audit the decision (and the stage transition it made), count it, and remember it for the requester."""
+def _close(ctx: GraphContext, request: ApprovalRequest, decision: ApprovalDecision | None, status: str,
+           content: dict[str, Any]) -> None:
+    """Close the request with its audit rows in one transaction, then count it and remember it. A re-run of
+    this step (after a crash) finds the request closed and writes, counts and remembers nothing again."""
+
+    def audit_decision(connection: Any) -> None:
+        _audit_decision(ctx, request, decision, status, content, connection)
+
+    if ctx.approvals is not None:
+        if not ctx.approvals.close(request.id, status, content, ctx.now(), then=audit_decision):
+            return
+    else:
+        audit_decision(None)
+    _count_and_remember(ctx, request, decision, status)
+
+
+def _audit_decision(ctx: GraphContext, request: ApprovalRequest, decision: ApprovalDecision | None, status: str,
+                    content: dict[str, Any], connection: Any) -> None:
+    """The decision's audit row (and the stage transition it made), in ``connection``'s transaction."""
     actor = decision.approver if decision is not None else "system"
     channel = decision.channel if decision is not None else ctx.channel
     verdict = decision.verdict.value if decision is not None else None
-    subject = f"approval:{request.id}"
-    audit(ctx, actor, "approval_decided", subject, {"kind": request.kind, "verdict": verdict, "status": status,
-                                                   "comment": decision.comment if decision else None,
-                                                   "code": content.get("code")}, channel=channel)
+    audit(ctx, actor, "approval_decided", f"approval:{request.id}",
+          {"kind": request.kind, "verdict": verdict, "status": status,
+           "comment": decision.comment if decision else None, "code": content.get("code")},
+          channel=channel, connection=connection)
     if content.get("effect") == "stage_transition":
         audit(ctx, actor, "stage_transition", f"strategy:{content['strategy_id']}",
               {"from_stage": request.subject.from_stage, "to_stage": content["stage"], "approval_id": request.id,
-               "version": content.get("version")}, channel=channel)
+               "version": content.get("version")}, channel=channel, connection=connection)
+
+
+def _count_and_remember(ctx: GraphContext, request: ApprovalRequest, decision: ApprovalDecision | None,
+                        status: str) -> None:
+    """Count the decision in Prometheus and remember it, redacted, in the requester's long-term memory."""
     ctx.meter().approvals.labels(kind=request.kind, decision=status).inc()
     if ctx.memory is None:
         return

@@ -123,10 +123,12 @@ def audit_channel(channel: str | None) -> str:
 
 
 def audit(ctx: GraphContext, actor: str, action: str, subject: str, payload: dict[str, Any],
-          channel: str | None = None) -> None:
-    """Append to the audit log when the run has one (``AuditLog.append`` redacts the payload itself)."""
+          channel: str | None = None, connection: Any = None) -> None:
+    """Append to the audit log when the run has one (``AuditLog.append`` redacts the payload itself); with
+    ``connection``, inside that transaction."""
     if ctx.audit is not None:
-        ctx.audit.append(actor or "anonymous", audit_channel(channel or ctx.channel), action, subject, payload)
+        ctx.audit.append(actor or "anonymous", audit_channel(channel or ctx.channel), action, subject, payload,
+                         connection=connection)
 
 
 def audit_order_call(ctx: GraphContext, policy: Mapping[str, ToolPolicy] | None, tool_name: str, args: dict,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
@@ -178,18 +179,27 @@ def _decision(row: ApprovalDecisionRow | None) -> DecisionRecord | None:
     return DecisionRecord(row.approval_id, row.verdict, row.approver, row.channel, row.comment, row.decided_at)
 
 
+AlsoWrite = Callable[[Connection | None], None]  # more writes for the same transaction (e.g. audit rows)
+
+
 class ApprovalStore:
     """Approval requests and decisions. One decision per request, enforced by a unique constraint."""
 
     def __init__(self, database: Database):
         self._db = database
 
-    def save_request(self, request: dict[str, Any]) -> None:
-        """Store a new pending request; saving the same id again changes nothing (node re-runs are safe)."""
+    def save_request(self, request: dict[str, Any], *, then: AlsoWrite | None = None) -> bool:
+        """Store a new pending request; True when this call stored it. Saving the same id again changes nothing
+        (node re-runs are safe). ``then(connection)`` runs in the same transaction, only when the request is new:
+        what it writes (the request's audit row) is stored exactly once, together with the request."""
         values = {k: request[k] for k in ("id", "kind", "subject", "evidence", "summary", "requester", "channel",
                                           "thread_id", "created_at", "expires_at")}
         with self._db.session() as s:
-            s.execute(insert(ApprovalRequestRow).values(status="pending", **values).on_conflict_do_nothing())
+            stored = s.execute(insert(ApprovalRequestRow).values(status="pending", **values).on_conflict_do_nothing()
+                               .returning(ApprovalRequestRow.id)).first() is not None
+            if stored and then is not None:
+                then(s.connection())
+            return stored
 
     def get(self, approval_id: str) -> ApprovalRecord:
         with self._db.session() as s:
@@ -235,11 +245,19 @@ class ApprovalStore:
         except IntegrityError:  # a concurrent decider won the race
             return self.get(approval_id).decision, False  # type: ignore[return-value]
 
-    def close(self, approval_id: str, status: str, outcome: dict[str, Any], closed_at: datetime) -> None:
-        """Record what the graph did with the decision (applied, rejected, expired, invalid)."""
+    def close(self, approval_id: str, status: str, outcome: dict[str, Any], closed_at: datetime, *,
+              then: AlsoWrite | None = None) -> bool:
+        """Record what the graph did with the decision (applied, rejected, expired, invalid); True when this call
+        closed the request. A closed request stays as it was closed (a re-run of the graph's apply step changes
+        nothing). ``then(connection)`` runs in the same transaction, only when this call closed it."""
         with self._db.session() as s:
-            s.execute(update(ApprovalRequestRow).where(ApprovalRequestRow.id == approval_id)
-                      .values(status=status, outcome=outcome, closed_at=closed_at))
+            closed = s.execute(update(ApprovalRequestRow)
+                               .where(ApprovalRequestRow.id == approval_id, ApprovalRequestRow.closed_at.is_(None))
+                               .values(status=status, outcome=outcome, closed_at=closed_at)
+                               .returning(ApprovalRequestRow.id)).first() is not None
+            if closed and then is not None:
+                then(s.connection())
+            return closed
 
     @staticmethod
     def _record(row: ApprovalRequestRow, decision: ApprovalDecisionRow | None) -> ApprovalRecord:
