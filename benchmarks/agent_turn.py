@@ -9,10 +9,14 @@ runner reads the thread's state). Also the interrupt/resume pair (a tool asks fo
 quantpilot stores it, through ``ApprovalStore`` + ``AuditLog`` on Postgres) and turn 200 vs turn 1
 of one long thread. Every turn but the long thread's is on a new thread. The turn variants are
 sampled interleaved (one call of each peer per round, order rotating), so load from other
-processes on a shared machine falls on all peers alike. Both graphs use the same checkpointer
-(on Postgres ``memory.checkpoint.postgres_checkpointer``). One JSON line per figure (p50/p95 wall
-ms, p50 CPU ms, ``over_plain_*`` ratios). Goals: quantpilot adds <= 50 % (ours/plain p50 <= 1.5);
-turn 200 <= 1.5 × turn 1.
+processes on a shared machine falls on all peers alike. On Postgres quantpilot uses its saver
+(``memory.checkpoint.postgres_checkpointer``) and plain LangGraph uses LangGraph's own ``PostgresSaver``
+on the same server, as the issue measured it. Two plain peers: the minimal shape (``plain langgraph``)
+and the same graph with the empty steps quantpilot's design requires (``plain langgraph, quantpilot's
+nodes``: request and apply nodes around the interrupt, the answer back through the supervisor), so the
+ratios separate what those LangGraph steps cost from what quantpilot does in them. One JSON line per
+figure (p50/p95 wall ms, p50 CPU ms, ``over_plain_*`` and ``over_same_nodes_*`` ratios). Goals:
+quantpilot adds <= 50 % (ours/plain p50 <= 1.5); turn 200 <= 1.5 × turn 1.
 Run: `.venv/bin/python benchmarks/agent_turn.py [--turns 100] [--thread-turns 200] [--quick]`.
 """
 
@@ -101,21 +105,35 @@ def emit_latency(workload: str, peer: str, wall: list[float], cpu: list[float], 
     return record
 
 
-def time_turns(variant: str, checkpointer: Any, context: GraphContext, n: int) -> None:
-    ours, plain = quantpilot_graph(checkpointer), plain_graph(checkpointer)
+def _ratios(walls: list[float], cpus: list[float], baselines: dict[str, tuple[list[float], list[float]]]
+            ) -> dict[str, float]:
+    """``over_<name>_p50`` (wall) and ``over_<name>_cpu_p50`` against each baseline peer's medians."""
+    out: dict[str, float] = {}
+    for name, (base_wall, base_cpu) in baselines.items():
+        out[f"over_{name}_p50"] = round(statistics.median(walls) / statistics.median(base_wall), 3)
+        out[f"over_{name}_cpu_p50"] = round(statistics.median(cpus) / statistics.median(base_cpu), 3)
+    return out
+
+
+PLAIN, SAME_NODES = "plain langgraph", "plain langgraph, quantpilot's nodes"
+BASELINES = {PLAIN: "plain", SAME_NODES: "same_nodes"}  # peer -> its key in the ratio names
+
+
+def time_turns(variant: str, checkpointer: Any, context: GraphContext, n: int, plain_checkpointer: Any = None) -> None:
+    ours = quantpilot_graph(checkpointer)
+    plain_saver = checkpointer if plain_checkpointer is None else plain_checkpointer
+    plain, same = plain_graph(plain_saver), plain_graph(plain_saver, same_nodes=True)
     runs: dict[str, Callable[[], Any]] = {}
     if checkpointer is not None:
         runs["quantpilot run_turn"] = lambda: run_turn(ours, _thread()["configurable"]["thread_id"], USER, TEXT,
                                                        context=context)
     runs["quantpilot graph.invoke"] = lambda: ours.invoke(runner_payload(TEXT), _thread(), context=context)
-    runs["plain langgraph"] = lambda: plain.invoke({"messages": [HumanMessage(TEXT)]}, _thread())
+    runs[PLAIN] = lambda: plain.invoke({"messages": [HumanMessage(TEXT)]}, _thread())
+    runs[SAME_NODES] = lambda: same.invoke({"messages": [HumanMessage(TEXT)]}, _thread())
     times = sample_interleaved(runs, n)
-    plain_wall, plain_cpu = times["plain langgraph"]
     for peer, (wall, cpu) in times.items():
-        ratio = {} if peer == "plain langgraph" else {
-            "over_plain_p50": round(statistics.median(wall) / statistics.median(plain_wall), 3),
-            "over_plain_cpu_p50": round(statistics.median(cpu) / statistics.median(plain_cpu), 3)}
-        emit_latency(f"agent_turn_{variant}", peer, wall, cpu, **ratio)
+        baselines = {key: times[name] for name, key in BASELINES.items() if name != peer and peer != PLAIN}
+        emit_latency(f"agent_turn_{variant}", peer, wall, cpu, **_ratios(wall, cpu, baselines))
 
 
 def _decision(approval_id: str) -> dict[str, Any]:
@@ -123,20 +141,28 @@ def _decision(approval_id: str) -> dict[str, Any]:
                             decided_at=datetime.now(UTC)).model_dump(mode="json")
 
 
-def time_interrupt_resume(variant: str, checkpointer: Any, context: GraphContext, n: int) -> None:
+def time_interrupt_resume(variant: str, checkpointer: Any, context: GraphContext, n: int,
+                          plain_checkpointer: Any = None) -> None:
     """The turn that stops at the approval interrupt, then the resume that answers it (each timed)."""
-    ours, plain = quantpilot_graph(checkpointer, ASK_APPROVAL), plain_graph(checkpointer, ASK_APPROVAL)
+    ours = quantpilot_graph(checkpointer, ASK_APPROVAL)
+    plain_saver = checkpointer if plain_checkpointer is None else plain_checkpointer
+
+    def plain_peer(graph: Any) -> tuple[Callable[[str], Any], Callable[[str, Any], Any]]:
+        return (lambda tid: graph.invoke({"messages": [HumanMessage(TEXT)]}, {"configurable": {"thread_id": tid}}),
+                lambda tid, _: graph.invoke(Command(resume={"verdict": "approved"}),
+                                            {"configurable": {"thread_id": tid}}))
+
+    ours_peer = "quantpilot run_turn/resume_turn"
     peers = (
-        ("quantpilot run_turn/resume_turn",
+        (ours_peer,
          lambda tid: run_turn(ours, tid, USER, TEXT, context=context).pending_approval,
          lambda tid, pending: resume_turn(ours, tid, _decision(pending["id"]), context=context)),
-        ("plain langgraph",
-         lambda tid: plain.invoke({"messages": [HumanMessage(TEXT)]}, {"configurable": {"thread_id": tid}}),
-         lambda tid, _: plain.invoke(Command(resume={"verdict": "approved"}), {"configurable": {"thread_id": tid}})),
+        (PLAIN, *plain_peer(plain_graph(plain_saver, ASK_APPROVAL))),
+        (SAME_NODES, *plain_peer(plain_graph(plain_saver, ASK_APPROVAL, same_nodes=True))),
     )
     results = {peer: ({"interrupt": [], "resume": []}, {"interrupt": [], "resume": []}) for peer, _, _ in peers}
-    for i in range(n + 2):  # one pair of each peer per round, the order alternating
-        for peer, interrupt_once, resume_once in (peers if i % 2 else peers[::-1]):
+    for i in range(n + 2):  # one pair of each peer per round, the order rotating
+        for peer, interrupt_once, resume_once in peers[i % 3:] + peers[:i % 3]:
             walls, cpus = results[peer]
             tid = _thread()["configurable"]["thread_id"]
             start, start_cpu = time.perf_counter(), time.process_time()
@@ -144,19 +170,18 @@ def time_interrupt_resume(variant: str, checkpointer: Any, context: GraphContext
             mid, mid_cpu = time.perf_counter(), time.process_time()
             resume_once(tid, pending)
             end, end_cpu = time.perf_counter(), time.process_time()
-            if i >= 2:  # two warm-up pairs
+            if i >= 2:  # two warm-up rounds
                 walls["interrupt"].append(mid - start)
                 cpus["interrupt"].append(mid_cpu - start_cpu)
                 walls["resume"].append(end - mid)
                 cpus["resume"].append(end_cpu - mid_cpu)
-    ours_peer = "quantpilot run_turn/resume_turn"
     for step in ("interrupt", "resume"):
         for peer, (walls, cpus) in results.items():
-            plain_walls, plain_cpus = results["plain langgraph"][0][step], results["plain langgraph"][1][step]
-            ratio = {} if peer != ours_peer else {
-                "over_plain_p50": round(statistics.median(walls[step]) / statistics.median(plain_walls), 3),
-                "over_plain_cpu_p50": round(statistics.median(cpus[step]) / statistics.median(plain_cpus), 3)}
-            emit_latency(f"agent_{step}_{variant}", peer, walls[step], cpus[step], **ratio)
+            baselines = {} if peer == PLAIN else {
+                key: (results[name][0][step], results[name][1][step]) for name, key in BASELINES.items()
+                if name != peer}
+            emit_latency(f"agent_{step}_{variant}", peer, walls[step], cpus[step],
+                         **_ratios(walls[step], cpus[step], baselines))
 
 
 def time_long_thread(variant: str, checkpointer: Any, context: GraphContext, turns: int) -> None:
@@ -193,6 +218,22 @@ def time_long_thread(variant: str, checkpointer: Any, context: GraphContext, tur
         print(json.dumps(record), flush=True)
 
 
+def stock_postgres_saver(database: Any) -> Any:
+    """LangGraph's own ``PostgresSaver`` on the same server (what a plain LangGraph app uses), on a pool
+    like quantpilot's (autocommit, no prepared statements, dict rows, 4 connections)."""
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import ConnectionPool
+
+    from memory.server import libpq_url
+
+    pool = ConnectionPool(libpq_url(database.url), min_size=1, max_size=4, open=True,
+                          kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})
+    saver = PostgresSaver(pool)  # type: ignore[arg-type]
+    saver.setup()
+    return saver
+
+
 def main() -> None:
     from benchmarks.isolation import use_private_home
 
@@ -221,9 +262,10 @@ def main() -> None:
 
     database = connect(Settings())
     saver = postgres_checkpointer(database)
+    stock = stock_postgres_saver(database)
     pg_context = GraphContext(approvals=ApprovalStore(database), audit=AuditLog(database))
-    time_turns("postgres", saver, pg_context, turns)
-    time_interrupt_resume("postgres", saver, pg_context, turns)
+    time_turns("postgres", saver, pg_context, turns, stock)
+    time_interrupt_resume("postgres", saver, pg_context, turns, stock)
     time_long_thread("postgres", saver, pg_context, thread_turns)
 
 

@@ -81,6 +81,7 @@ def agent_rows(records: list[Record]) -> list[Record]:
         for variant in ("no_checkpointer", "in_memory", "postgres"):
             workload = f"agent_{kind}_{variant}"
             plain = _find(records, workload, "plain langgraph")
+            same = _find(records, workload, "plain langgraph, quantpilot's nodes")
             for ours_label in ("quantpilot run_turn", "quantpilot graph.invoke"):
                 ours = _find(records, workload, ours_label)
                 if ours and plain:
@@ -89,7 +90,9 @@ def agent_rows(records: list[Record]) -> list[Record]:
                                  "plain_p50_ms": plain["p50_ms"], "plain_p95_ms": plain["p95_ms"],
                                  "plain_cpu_p50_ms": plain["cpu_p50_ms"],
                                  "ours_over_plain": _ratio(ours["p50_ms"], plain["p50_ms"]),
-                                 "cpu_ours_over_plain": _ratio(ours["cpu_p50_ms"], plain["cpu_p50_ms"])})
+                                 "cpu_ours_over_plain": _ratio(ours["cpu_p50_ms"], plain["cpu_p50_ms"]),
+                                 "same_nodes_p50_ms": same["p50_ms"] if same else None,
+                                 "ours_over_same_nodes": _ratio(ours["p50_ms"], same["p50_ms"]) if same else None})
     return rows
 
 
@@ -174,11 +177,13 @@ def render(summary: dict[str, Any]) -> str:
                      f"{r['peer'] or '—'} | {_t(r['peer_s'])} ({_t(r['peer_cpu_s'])}) | {r['ratio'] or '—'} | "
                      f"{r['cpu_ratio'] or '—'} |")
     lines += ["", "| agent workload | ours | ours p50/p95 ms (CPU p50) | plain LangGraph p50/p95 ms (CPU p50) | "
-              "ours/plain p50 | ours/plain CPU |", "|---|---|---:|---:|---:|---:|"]
+              "ours/plain p50 | ours/plain CPU | plain with quantpilot's nodes p50 ms | ours/that p50 |",
+              "|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in summary["agent"]:
         lines.append(f"| {r['workload']} | {r['ours']} | {r['ours_p50_ms']}/{r['ours_p95_ms']} "
                      f"({r['ours_cpu_p50_ms']}) | {r['plain_p50_ms']}/{r['plain_p95_ms']} ({r['plain_cpu_p50_ms']}) | "
-                     f"{r['ours_over_plain']} | {r['cpu_ours_over_plain']} |")
+                     f"{r['ours_over_plain']} | {r['cpu_ours_over_plain']} | {r.get('same_nodes_p50_ms') or '—'} | "
+                     f"{r.get('ours_over_same_nodes') or '—'} |")
     lines += ["", "| long thread | graph | first turns ms (CPU) | last turns ms (CPU) | last/first |",
               "|---|---|---:|---:|---:|"]
     for r in summary["long_threads"]:

@@ -65,10 +65,13 @@ def test_our_indicators_run_quick_and_equal_the_reference_values():
 def test_agent_turn_runs_quick_for_quantpilot_and_plain_langgraph():
     records = by_workload(run_quick("benchmarks/agent_turn.py"))
 
+    same_nodes = "plain langgraph, quantpilot's nodes"
     assert {r["peer"] for r in records["agent_turn_in_memory"]} == {
-        "quantpilot run_turn", "quantpilot graph.invoke", "plain langgraph"}
+        "quantpilot run_turn", "quantpilot graph.invoke", "plain langgraph", same_nodes}
     assert {r["peer"] for r in records["agent_interrupt_in_memory"]} == {
-        "quantpilot run_turn/resume_turn", "plain langgraph"}
+        "quantpilot run_turn/resume_turn", "plain langgraph", same_nodes}
+    ours = next(r for r in records["agent_resume_in_memory"] if r["peer"] == "quantpilot run_turn/resume_turn")
+    assert ours["over_plain_p50"] > 0 and ours["over_same_nodes_p50"] > 0
     assert all(r["p95_ms"] >= r["p50_ms"] > 0 for rs in records.values() for r in rs if "p50_ms" in r)
     assert len(records["agent_long_thread_in_memory"]) == 2
 
