@@ -141,7 +141,8 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
             from api.startup_recovery import start_thread_recovery
 
             app.state.thread_recovery = start_thread_recovery(settings or get_settings(), owned,
-                                                              api_settings.recover_after_idle_s)
+                                                              api_settings.recover_after_idle_s,
+                                                              api_settings.recover_max_age_s or None)
         # The ~400k objects of the imported libraries never die: keep them out of the collector's full
         # passes, which otherwise stall every in-flight request for tens of milliseconds.
         gc.freeze()

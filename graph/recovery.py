@@ -19,7 +19,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -39,9 +39,17 @@ if TYPE_CHECKING:
 log = logging.getLogger("quantpilot.graph.recovery")
 
 THREAD_LOCK_CLASS = 710_420  # first key of pg_advisory_lock(int, int); the second is hashtext(thread_id)
+# Each thread's latest root checkpoint (checkpoint ids are time-ordered UUIDs) and when it was written, kept
+# only when that time lies in [:newer_than, :older_than] (a NULL bound is open): finished threads of long
+# ago are never loaded one by one at start-up.
 _LATEST_ROOT_THREADS = text(
-    "SELECT thread_id, max(checkpoint_id) AS latest FROM checkpoints WHERE checkpoint_ns = '' "
-    "GROUP BY thread_id ORDER BY latest"
+    "SELECT thread_id, latest FROM ("
+    " SELECT DISTINCT ON (thread_id) thread_id, checkpoint_id AS latest,"
+    "  (checkpoint ->> 'ts')::timestamptz AS written_at"
+    " FROM checkpoints WHERE checkpoint_ns = '' ORDER BY thread_id, checkpoint_id DESC) AS latest_per_thread "
+    "WHERE (CAST(:newer_than AS timestamptz) IS NULL OR written_at >= :newer_than) "
+    "AND (CAST(:older_than AS timestamptz) IS NULL OR written_at <= :older_than) "
+    "ORDER BY latest"
 )
 
 
@@ -67,14 +75,17 @@ def unfinished(snapshot: StateSnapshot) -> bool:
     return not any(task.interrupts or task.error is not None for task in snapshot.tasks)
 
 
-def checkpointed_threads(database: Database) -> list[str]:
-    """Every thread id with a root checkpoint, oldest latest-checkpoint first (LangGraph's ``checkpoints``
-    table; empty when the checkpointer was never set up)."""
+def checkpointed_threads(database: Database, *, newer_than: datetime | None = None,
+                         older_than: datetime | None = None) -> list[str]:
+    """Thread ids with a root checkpoint whose latest one was written within [``newer_than``, ``older_than``]
+    (None: no bound), oldest latest-checkpoint first (LangGraph's ``checkpoints`` table; empty when the
+    checkpointer was never set up)."""
     with database.engine.connect() as conn:
         exists = conn.execute(text("SELECT to_regclass('checkpoints') IS NOT NULL")).scalar_one()
         if not exists:
             return []
-        return [row.thread_id for row in conn.execute(_LATEST_ROOT_THREADS)]
+        rows = conn.execute(_LATEST_ROOT_THREADS, {"newer_than": newer_than, "older_than": older_than})
+        return [row.thread_id for row in rows]
 
 
 @contextmanager
@@ -113,16 +124,23 @@ def _continue(graph: CompiledStateGraph, context: GraphContext, thread_id: str, 
 
 
 def resume_unfinished_threads(database: Database, graph: CompiledStateGraph, context: GraphContext, *,
-                              actor: str = "recovery", min_idle_s: float = 0.0) -> list[ResumedThread]:
+                              actor: str = "recovery", min_idle_s: float = 0.0,
+                              max_age_s: float | None = None) -> list[ResumedThread]:
     """Continue every thread left mid-step; returns the threads continued (a second call returns []).
 
     ``min_idle_s``: skip threads whose latest checkpoint is younger than this many seconds — a turn still
     running in another live process looks exactly like a killed one, so a server that starts beside running
-    workers should pass the longest step it expects. Audit rows go to ``context.audit`` on
-    ``context.channel``.
+    workers should pass the longest step it expects. ``max_age_s``: skip threads whose latest checkpoint is
+    older than this (None: no limit) — a turn cut off days ago acted on what was true then, so it is not
+    continued by itself (``quantpilot threads recover --max-age-hours 0`` continues it on purpose), and a
+    start-up never loads every finished thread of the past one by one. Both are decided in SQL on the
+    checkpoint's own time. Audit rows go to ``context.audit`` on ``context.channel``.
     """
+    now = context.now()
+    newer_than = None if max_age_s is None else now - timedelta(seconds=max_age_s)
+    older_than = now - timedelta(seconds=min_idle_s) if min_idle_s > 0 else None
     resumed: list[ResumedThread] = []
-    for thread_id in checkpointed_threads(database):
+    for thread_id in checkpointed_threads(database, newer_than=newer_than, older_than=older_than):
         config = {"configurable": {"thread_id": thread_id}}
         snapshot = graph.get_state(config)
         if not unfinished(snapshot) or _idle_s(snapshot, context.now()) < min_idle_s:
@@ -144,11 +162,11 @@ def resume_unfinished_threads(database: Database, graph: CompiledStateGraph, con
 
 
 def resume_product_threads(settings: Settings, database: Database, *, channel: str = "system",
-                           min_idle_s: float = 0.0) -> list[ResumedThread]:
+                           min_idle_s: float = 0.0, max_age_s: float | None = None) -> list[ResumedThread]:
     """``resume_unfinished_threads`` on the product graph and context (``graph.wiring``): what the CLI
     ``threads recover`` and the API start-up run."""
     from graph.wiring import product_context, product_graph
 
     context = product_context(settings, database, channel)
     return resume_unfinished_threads(database, product_graph(settings, database), context, actor="recovery",
-                                     min_idle_s=min_idle_s)
+                                     min_idle_s=min_idle_s, max_age_s=max_age_s)

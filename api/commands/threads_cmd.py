@@ -59,6 +59,9 @@ def show(thread_id: str = typer.Argument(...), as_json: bool = typer.Option(Fals
 def recover(
     min_idle_s: float = typer.Option(0.0, "--min-idle", min=0.0,
                                      help="Skip threads whose last step is younger than this (seconds)."),
+    max_age_h: float = typer.Option(24.0, "--max-age-hours", min=0.0,
+                                    help="Skip threads whose last step is older than this (hours; 0 = no limit): "
+                                         "a turn cut off long ago acted on what was true then."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Continue threads whose process died mid-step (not those waiting for an approval)."""
@@ -68,7 +71,8 @@ def recover(
     from memory.db import connect
 
     settings = get_settings()
-    resumed = resume_product_threads(settings, connect(settings), channel="cli", min_idle_s=min_idle_s)
+    resumed = resume_product_threads(settings, connect(settings), channel="cli", min_idle_s=min_idle_s,
+                                     max_age_s=max_age_h * 3600 or None)
     if as_json:
         print_json([r.to_dict() for r in resumed])
         return

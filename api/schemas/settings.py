@@ -34,6 +34,9 @@ class ApiSettings(BaseSettings):
                                   "process left half-done (`quantpilot threads recover` does it by hand)")
     recover_after_idle_s: float = Field(default=60.0, ge=0, description="only threads idle this long are "
                                         "continued (a turn still running elsewhere looks the same until then)")
+    recover_max_age_s: float = Field(default=86_400.0, ge=0, description="threads whose last step is older "
+                                     "than this are not continued by themselves (they acted on what was true "
+                                     "then); 0 = no limit")
     docs: bool = Field(default=True, description="serve /docs and /redoc")
 
     def pool_limits(self) -> tuple[int, int]:
