@@ -30,6 +30,28 @@ def _money(value: Any, name: str) -> Decimal:
     return amount
 
 
+def _plain(value: Decimal) -> str:
+    """A quantity as people write it: no trailing zeros, never an exponent (``146``, ``0.5``, ``0``)."""
+    text = format(value.normalize(), "f")
+    return "0" if value.is_zero() else text
+
+
+def _risk_value(key: str, value: Any) -> str:
+    """A risk figure for the text summary: ``*_usd`` to the cent with thousands separators, ``*_pct`` to two
+    decimals with a percent sign, other numbers as plain numbers, anything else as it is."""
+    try:
+        number = Decimal(str(value)) if not isinstance(value, bool) else None
+    except ArithmeticError:
+        number = None
+    if number is None or not number.is_finite():
+        return str(value)
+    if key.endswith("_usd"):
+        return f"{number.quantize(CENT):,}"
+    if key.endswith("_pct"):
+        return f"{number.quantize(CENT)} %"
+    return _plain(number)
+
+
 @dataclass(frozen=True)
 class PositionLine:
     symbol: str
@@ -89,9 +111,9 @@ class DailySummary:
                  f"unrealized {cents(self.unrealized_pnl)})",
                  f"Trading state: {self.trading_state}",
                  f"Positions: {len(self.positions)} (gross {self.gross_market_value.quantize(CENT):,})"]
-        lines += [f"  {p.symbol}: {p.quantity} worth {p.market_value.quantize(CENT):,}, "
+        lines += [f"  {p.symbol}: {_plain(p.quantity)} worth {p.market_value.quantize(CENT):,}, "
                   f"unrealized {cents(p.unrealized_pnl)}" for p in self.positions]
-        lines += [f"Risk: {k} = {v}" for k, v in sorted(self.risk.items()) if k != "trading_state"]
+        lines += [f"Risk: {k} = {_risk_value(k, v)}" for k, v in sorted(self.risk.items()) if k != "trading_state"]
         lines.append(f"Pending approvals: {len(self.pending_approvals)}")
         lines += [f"  {a.id} ({a.kind}): {a.summary}" for a in self.pending_approvals]
         counts = ", ".join(f"{n} {s}" for s, n in self.alerts_by_severity.items() if n) or "none"

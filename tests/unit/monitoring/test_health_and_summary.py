@@ -72,3 +72,20 @@ def test_summary_dict_and_text_carry_the_same_facts():
 def test_a_non_numeric_amount_is_refused_with_its_field():
     with pytest.raises(ConfigError, match="pnl.realized"):
         build_daily_summary({"realized": "lots"}, [], {}, [], [])
+
+
+def test_the_text_summary_writes_amounts_to_the_cent_and_quantities_without_trailing_zeros():
+    summary = build_daily_summary(
+        {"realized": "0", "unrealized": "0"},
+        [{"symbol": "AAPL", "quantity": "146.0000000000", "market_value": "21564.1500", "unrealized_pnl": "0"}],
+        {"cash_usd": "48042.6755000000", "fees_paid_usd": "0E-10", "drawdown_pct": 13.300215,
+         "open_orders": "3.000", "trading_state": "HALTED", "note": "manual halt"},
+        [], [])
+    lines = summary.render_text().splitlines()
+
+    assert "  AAPL: 146 worth 21,564.15, unrealized +0.00" in lines
+    assert "Risk: cash_usd = 48,042.68" in lines  # 48042.6755 to the cent
+    assert "Risk: fees_paid_usd = 0.00" in lines
+    assert "Risk: drawdown_pct = 13.30 %" in lines
+    assert "Risk: open_orders = 3" in lines and "Risk: note = manual halt" in lines
+    assert not any("E-" in line or "0000" in line for line in lines)
