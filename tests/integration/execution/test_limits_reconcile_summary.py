@@ -83,3 +83,24 @@ def test_daily_summary_reports_pnl_positions_and_pending_approvals(database, ser
     assert summary.trading_state == "HALTED"
     assert len(summary.pending_approvals) == 1
     assert summary.alerts_by_severity["warning"] >= 1
+
+
+def test_daily_summary_marks_positions_like_the_account_when_the_last_bar_is_months_old(
+        database, service, broker, clock, bars, paper_strategy):
+    """A replay or a holiday leaves the newest bar far behind the clock: the summary still marks positions at
+    the broker's price (the one its equity uses), so its P&L and the account's equity tell the same story."""
+    from datetime import timedelta
+
+    from memory.daily_summary import generate_daily_summary
+
+    service.place(intent(qty=10), requested_by="bob")
+    clock.now += timedelta(days=90)
+
+    summary = generate_daily_summary(service)
+
+    ledger, account = broker.ledger(), broker.get_account()
+    assert abs(summary.total_pnl - ledger["fees_paid_usd"]
+               - (account.equity_usd - ledger["starting_cash_usd"])) < Decimal("0.000001")
+    (position,) = summary.positions
+    assert position.market_value == position.quantity * broker.mark("AAA")
+    assert summary.unrealized_pnl != 0, "bought with slippage above the close: marked below cost"
