@@ -12,7 +12,9 @@ from tools.context import ToolContext
 def marked_positions(ctx: ToolContext, as_of=None) -> tuple[dict[str, Decimal], dict[str, Decimal], Decimal]:
     """(shares per symbol, last price per symbol in dollars, cash in dollars) from the run's broker.
 
-    A symbol without a stored close at ``as_of`` is marked at its average entry price.
+    Each symbol is marked at its last stored close at or before ``as_of``, however old (as the paper broker
+    marks its equity: an old price still shows a loss, the entry price would hide it); only a symbol with no
+    close at all is marked at its average entry price.
     """
     broker = require(ctx.broker, "broker")
     positions = {p.symbol: p for p in broker.get_positions() if p.qty != 0}
@@ -20,10 +22,14 @@ def marked_positions(ctx: ToolContext, as_of=None) -> tuple[dict[str, Decimal], 
     if positions and ctx.database is not None:
         from memory.bars import BarStore
 
-        stamp = ctx.as_of(as_of)
-        bars = BarStore(ctx.database).read(sorted(positions), stamp - _LOOKBACK, as_of=stamp)
-        for symbol, close in bars.groupby("symbol")["close"].last().items():
+        stamp, store = ctx.as_of(as_of), BarStore(ctx.database)
+        recent = store.read(sorted(positions), stamp - _LOOKBACK, as_of=stamp)
+        for symbol, close in recent.groupby("symbol")["close"].last().items():
             prices[symbol] = Decimal(str(close))
+        older = sorted(set(positions) - set(recent["symbol"].unique()))
+        if older:  # no close in the last month: the last one ever stored
+            for symbol, close in store.read(older, as_of=stamp).groupby("symbol")["close"].last().items():
+                prices[symbol] = Decimal(str(close))
     return {s: p.qty for s, p in positions.items()}, prices, broker.get_account().cash_usd
 
 

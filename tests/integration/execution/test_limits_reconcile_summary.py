@@ -104,3 +104,21 @@ def test_daily_summary_marks_positions_like_the_account_when_the_last_bar_is_mon
     (position,) = summary.positions
     assert position.market_value == position.quantity * broker.mark("AAA")
     assert summary.unrealized_pnl != 0, "bought with slippage above the close: marked below cost"
+
+
+def test_exposure_marks_at_the_last_close_however_old_like_the_account(database, service, broker, clock, bars,
+                                                                      settings, paper_strategy):
+    """With the newest bar months behind ``as_of`` the exposure tool used to fall back to the entry price,
+    hiding the position's loss; it now marks at the last stored close, as the paper broker's equity does."""
+    from datetime import timedelta
+
+    from tools import ToolContext, all_tools
+
+    service.place(intent(qty=10), requested_by="bob")
+    clock.now += timedelta(days=90)
+    ctx = ToolContext(settings=settings, database=database, clock=clock, broker=broker)
+
+    exposure = all_tools(ctx)["compute_portfolio_exposure"].invoke({})["summary"]
+
+    assert exposure["equity_usd"] == pytest.approx(float(broker.get_account().equity_usd))
+    assert exposure["gross_exposure_usd"] == pytest.approx(float(10 * broker.mark("AAA")))
