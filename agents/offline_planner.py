@@ -22,7 +22,12 @@ from agents.planner_intents import EXAMPLES, Plan, PlanRefusal, plan_request
 from agents.specs import CONTEXT_PREFIX
 
 NAME = "offline planner"
-MAX_FACTS_PER_RESULT = 8
+MAX_FACTS_PER_RESULT = 12
+MAX_INLINE_ITEMS = 6  # a list of up to this many plain values is written out ("[AAPL, MSFT]")
+# Sections whose numbers answer the question (a run's metrics, the book's exposure, the overfitting
+# verdict): their facts come first, after the ids that name what was run.
+_HEADLINE_SECTIONS = frozenset({"metrics", "exposure", "overfitting", "oos_metrics", "aggregate"})
+_ID_KEYS = frozenset({"run_id", "approval_id", "order_id", "client_order_id", "strategy_id", "verdict"})
 
 
 class OfflinePlanner(BaseChatModel):
@@ -110,7 +115,7 @@ def _answer(results: Sequence[ToolMessage]) -> str:
             lines.append(f"- {name}: {str(data)[:300]}")
             continue
         status = data.get("status", "ok")
-        facts = ", ".join(f"{k}={v}" for k, v in _facts(data)[:MAX_FACTS_PER_RESULT])
+        facts = ", ".join(f"{k}={_shown(v)}" for k, v in _ranked(_facts(data))[:MAX_FACTS_PER_RESULT])
         lines.append(f"- {name}: {status}" + (f"; {facts}" if facts else ""))
     return "\n".join(lines)
 
@@ -126,8 +131,30 @@ def _facts(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
         elif isinstance(value, str | int | float | bool) or value is None:
             out.append((f"{prefix}{key}", value))
         elif isinstance(value, list):
-            out.append((f"{prefix}{key}", f"[{len(value)} items]"))
+            plain = all(isinstance(v, str | int | float | bool) for v in value) and len(value) <= MAX_INLINE_ITEMS
+            out.append((f"{prefix}{key}", "[" + ", ".join(_shown(v) for v in value) + "]" if plain
+                        else f"[{len(value)} items]"))
     return out
+
+
+def _ranked(facts: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Ids first, then the headline sections' figures, then the rest, each group in the result's order."""
+    def rank(fact: tuple[str, Any]) -> int:
+        path = fact[0].split(".")
+        return 0 if path[-1] in _ID_KEYS else 1 if _HEADLINE_SECTIONS.intersection(path[:-1]) else 2
+
+    return sorted(facts, key=rank)
+
+
+def _shown(value: Any) -> str:
+    """A value as written in the answer: floats to 4 decimals (4 significant digits below 1), trailing zeros
+    dropped, so each figure is still the tool's own number rounded (what the output check accepts)."""
+    if isinstance(value, bool) or not isinstance(value, float):
+        return str(value)
+    if value != value or value in (float("inf"), float("-inf")) or value == 0 or abs(value) < 1e-4:
+        return repr(value)
+    text = f"{value:.4f}" if abs(value) >= 1 else f"{value:.4g}"
+    return text.rstrip("0").rstrip(".") if "." in text and "e" not in text else text
 
 
 def _parse(content: Any) -> Any:

@@ -137,3 +137,24 @@ def test_planner_never_claims_to_be_an_llm(planner):
     message = planner.invoke([HumanMessage("who are you?")])
     assert isinstance(message, AIMessage)
     assert message.content.startswith("offline planner")
+
+
+def test_a_backtest_answer_leads_with_the_run_and_its_metrics_rounded_as_the_output_check_accepts(planner):
+    from guardrails.output_check import check_numbers
+
+    call = planner.invoke([HumanMessage("backtest an SMA crossover on AAPL and MSFT since 2015")])
+    result = {"status": "ok", "tool": "backtest_strategy", "summary": {
+        "run_id": 7, "kind": "backtest", "status": "done", "strategy": "sma_crossover", "symbols": ["AAPL", "MSFT"],
+        "params": {"fast": 10, "slow": 50, "allow_short": False}, "start": "2015-01-02", "end": "2022-12-28",
+        "equity_final": 284575.4290675006,
+        "metrics": {"total_return": 1.8457542906750057, "sharpe": 0.8528521868765256,
+                    "max_drawdown": 0.2411268349135136, "trade_count": 51}}}
+    message = ToolMessage(json.dumps(result), tool_call_id=call.tool_calls[0]["id"], name="backtest_strategy")
+
+    answer = planner.invoke([HumanMessage("backtest an SMA crossover on AAPL and MSFT since 2015"), call, message])
+
+    facts = answer.content.split("; ", 1)[1]
+    assert facts.startswith("summary.run_id=7, summary.metrics.total_return=1.8458, summary.metrics.sharpe=0.8529, "
+                            "summary.metrics.max_drawdown=0.2411, summary.metrics.trade_count=51")
+    assert "summary.symbols=[AAPL, MSFT]" in facts and "0.852852" not in facts
+    assert check_numbers(answer.content, [result]) == []
