@@ -84,7 +84,10 @@ class RiskPolicy:
         if status is TradingStatus.HALTED:
             flatten = isinstance(state, TradingState) and state.allows_flatten(cid)
             if not (flatten and reduces):
-                found[R.TRADING_HALTED] = _detail(1, 0, "state", status=status.value)
+                found[R.TRADING_HALTED] = {"observed": None, "threshold": None, "unit": "state",
+                                           "status": status.value,
+                                           "message": "trading is halted (a breaker or the kill switch); only an "
+                                                      "approved flatten may reduce a position"}
         elif status is TradingStatus.REDUCING and not reduces:
             found[R.REDUCING_ONLY] = _detail(abs(base + intent.signed_qty), abs(base), "shares",
                                              status=status.value)
@@ -171,7 +174,8 @@ class RiskPolicy:
         first = codes[0]
         d = found[first]
         more = f" (and {len(codes) - 1} more: {', '.join(codes[1:])})" if len(codes) > 1 else ""
-        observed = "" if d.get("observed") is None else f": observed {d['observed']} {d['unit']}"
+        observed = f": {d['message']}" if d.get("observed") is None and d.get("message") else \
+            "" if d.get("observed") is None else f": observed {d['observed']} {d['unit']}"
         limit = "" if d.get("threshold") is None else f" vs limit {d['threshold']}"
         reason = f"order {cid or '(invalid)'} refused by {first.value}{observed}{limit}{more}."
         return Rejected(client_order_id=cid, codes=codes, details=dict(found), reason=reason)

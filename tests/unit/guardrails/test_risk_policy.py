@@ -106,7 +106,9 @@ def test_unknown_and_disallowed_symbols_are_refused():
 
 
 def test_order_in_halted_state_is_refused():
-    assert check(buy(), state=TradingStatus.HALTED).codes == (RejectCode.TRADING_HALTED,)
+    refused = check(buy(), state=TradingStatus.HALTED)
+    assert refused.codes == (RejectCode.TRADING_HALTED,)
+    assert "refused by TRADING_HALTED: trading is halted" in refused.reason and "observed" not in refused.reason
     held = book(positions={"AAPL": 10}, cash=99_000)
     assert RejectCode.TRADING_HALTED in check(buy(side="sell"), held, state=TradingState(TradingStatus.HALTED)).codes
 
