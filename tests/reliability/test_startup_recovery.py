@@ -67,8 +67,8 @@ def _age(database, thread_id: str, hours: float) -> None:
     """Move every checkpoint of ``thread_id`` ``hours`` into the past (as if it had been cut off back then)."""
     with database.engine.begin() as conn:
         conn.execute(text("UPDATE checkpoints SET checkpoint = jsonb_set(checkpoint, '{ts}', to_jsonb(to_char("
-                          "((checkpoint ->> 'ts')::timestamptz - make_interval(secs => CAST(:s AS float8))) AT TIME ZONE 'UTC', "
-                          "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'))) WHERE thread_id = :t"),
+                          "((checkpoint ->> 'ts')::timestamptz - make_interval(secs => CAST(:s AS float8))) "
+                          "AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'))) WHERE thread_id = :t"),
                      {"s": hours * 3600, "t": thread_id})
 
 
