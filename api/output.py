@@ -41,16 +41,39 @@ def print_json(payload: Any) -> None:
     sys.stdout.write(to_json(payload) + "\n")
 
 
+_TABLE_DECIMALS = 4  # a table shows at most this many decimals; --json keeps every digit
+
+
 def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "—"
+    if isinstance(value, Decimal | str) and not isinstance(value, bool):
+        return _short_decimal(value)
     return str(value)
+
+
+def _short_decimal(value: Decimal | str) -> str:
+    """A decimal amount as people read it: ``2.0000000000`` -> ``2``, ``147.69971234`` -> ``147.6997``; any
+    other text unchanged."""
+    text = str(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return text
+        number = value
+    elif "." not in text or not text.replace(".", "", 1).lstrip("+-").isdigit():
+        return text
+    else:
+        number = Decimal(text)
+    rounded = number.quantize(Decimal(1).scaleb(-_TABLE_DECIMALS)) if -number.as_tuple().exponent > \
+        _TABLE_DECIMALS else number
+    shown = format(rounded.normalize(), "f")
+    return "0" if rounded.is_zero() else shown
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     table = Table(title=title, header_style="bold")
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # a narrow terminal folds an id, never cuts it
     for row in rows:
         table.add_row(*(_cell(v) for v in row))
     console.print(table)
