@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 console = Console()
@@ -77,6 +78,13 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     for row in rows:
         table.add_row(*(_cell(v) for v in row))
     console.print(table)
+
+
+def print_fields(data: Mapping[str, Any]) -> None:
+    """One ``key: value`` line per field, the values printed as text (a model's summary or a broker's
+    reason is never read as Rich markup: ``[link=…]`` in it stays visible text)."""
+    for key, value in data.items():
+        console.print(f"[bold]{escape(str(key))}[/]: {escape(str(value))}", highlight=False)
 
 
 def print_error(message: str) -> None:

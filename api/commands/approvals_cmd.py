@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 app = typer.Typer(help="Human approvals: list, show, approve, reject.", no_args_is_help=True)
 
@@ -54,15 +55,14 @@ def list_(
 @app.command("show")
 def show(approval_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """One request with its evidence and decision."""
-    from api.output import console, print_json
+    from api.output import print_fields, print_json
     from graph.approval_service import approval_json
 
     data = approval_json(approval_service(with_graph=False).show(approval_id))
     if as_json:
         print_json(data)
         return
-    for key, value in data.items():
-        console.print(f"[bold]{key}[/]: {value}", highlight=False)
+    print_fields(data)
 
 
 def decide(approval_id: str, verdict: str, approver: str, comment: str | None, as_json: bool,
@@ -74,7 +74,8 @@ def decide(approval_id: str, verdict: str, approver: str, comment: str | None, a
     try:
         service = approval_service(with_graph=True, agents=agents, user=approver)
     except ConfigError as exc:  # no agents yet: the decision is still recorded; re-run to resume the thread
-        console.print(f"[yellow]warning:[/] {exc}; the decision is recorded, the thread resumes on a repeat call")
+        console.print(f"[yellow]warning:[/] {escape(str(exc))}; the decision is recorded, the thread resumes on a "
+                      "repeat call")
         service = approval_service(with_graph=False)
     if verdict == "approved":
         outcome = service.approve(approval_id, approver, "cli", comment)
@@ -87,9 +88,9 @@ def decide(approval_id: str, verdict: str, approver: str, comment: str | None, a
         console.print(f"approval {record.id} ({record.kind}): [bold]{record.status}[/]"
                       + (" (already decided; nothing new recorded)" if outcome.repeated else ""), highlight=False)
         if record.outcome:
-            console.print(f"outcome: {record.outcome}", highlight=False)
+            console.print(f"outcome: {record.outcome}", highlight=False, markup=False)
         if outcome.turn is not None and outcome.turn.answer:
-            console.print(outcome.turn.answer, highlight=False)
+            console.print(outcome.turn.answer, highlight=False, markup=False)
     if verdict == "approved" and outcome.approval.status in ("expired", "invalid"):
         raise typer.Exit(2)
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 
 def _default_user() -> str:
@@ -32,7 +33,6 @@ def chat(
 
 def _render(events: Iterable[Any], console, *, quiet: bool):
     """Print steps, tool calls and results as they stream; returns the final TurnResult and any approval."""
-    from rich.markup import escape
 
     from graph.runner import FinalEvent, InterruptEvent, StepEvent, ToolCallEvent, ToolResultEvent
 
@@ -57,9 +57,10 @@ def _render(events: Iterable[Any], console, *, quiet: bool):
 
 def _show_approval(console, approval: Mapping[str, Any]) -> None:
     subject = {k: v for k, v in approval.get("subject", {}).items() if v is not None}
-    console.print(f"[bold yellow]approval needed[/] {approval['id']} ({approval['kind']}): {approval.get('summary')}\n"
-                  f"  subject: {subject}\n  evidence: {approval.get('evidence')}\n"
-                  f"  expires: {approval.get('expires_at')}", highlight=False)
+    console.print(f"[bold yellow]approval needed[/] {escape(str(approval['id']))} ({escape(str(approval['kind']))}): "
+                  f"{escape(str(approval.get('summary')))}\n  subject: {escape(str(subject))}\n"
+                  f"  evidence: {escape(str(approval.get('evidence')))}\n"
+                  f"  expires: {escape(str(approval.get('expires_at')))}", highlight=False)
 
 
 def _answer_inline(service, approval, user: str, ask: Callable[[str], str], console) -> Any:
@@ -77,7 +78,7 @@ def _answer_inline(service, approval, user: str, ask: Callable[[str], str], cons
         else:
             outcome = service.reject(approval["id"], approver, "cli", ask("reason: ").strip() or "rejected in chat")
     except ApprovalError as exc:
-        console.print(f"[red]refused:[/] {exc}", highlight=False)
+        console.print(f"[red]refused:[/] {escape(str(exc))}", highlight=False)
         return None
     console.print(f"approval {approval['id']}: [bold]{outcome.approval.status}[/]", highlight=False)
     return outcome.turn
@@ -108,7 +109,7 @@ def run_chat(once: str | None, thread_id: str | None, user: str, as_json: bool, 
             return
         if approval:
             _show_approval(console, approval)
-        console.print(result.answer, highlight=False)
+        console.print(result.answer, highlight=False, markup=False)  # model text: never Rich markup
         return
     service = ApprovalService(context.approvals, graph, context)
     console.print(f"quantpilot chat — thread {session.thread_id} (type 'exit' to leave)", highlight=False)
@@ -124,7 +125,7 @@ def run_chat(once: str | None, thread_id: str | None, user: str, as_json: bool, 
         try:
             result, approval = _render(session.stream(text), console, quiet=False)
         except ApprovalError as exc:
-            console.print(f"[red]{exc}[/]", highlight=False)
+            console.print(f"[red]{escape(str(exc))}[/]", highlight=False)
             continue
         while approval is not None:
             _show_approval(console, approval)
@@ -133,4 +134,4 @@ def run_chat(once: str | None, thread_id: str | None, user: str, as_json: bool, 
                 break
             result, approval = turn, (session.pending_approval() if turn.pending_approval else None)
         if result is not None and result.answer:
-            console.print(f"[bold]quantpilot[/]: {result.answer}", highlight=False)
+            console.print(f"[bold]quantpilot[/]: {escape(result.answer)}", highlight=False)

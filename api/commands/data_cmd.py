@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 app = typer.Typer(help="Market data: load, list, show, quality, schedules.", no_args_is_help=True)
 
@@ -136,7 +137,8 @@ def quality(
           report["last_ts"].date())],
     )
     for issue in report["issues"][:20]:
-        console.print(f"  [yellow]{issue.get('rule')}[/] {issue.get('ts')}: {issue.get('detail')}")
+        console.print(f"  [yellow]{escape(str(issue.get('rule')))}[/] {issue.get('ts')}: "
+                      f"{escape(str(issue.get('detail')))}", highlight=False)
 
 
 @app.command("schedule")

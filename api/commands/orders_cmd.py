@@ -31,7 +31,7 @@ def list_(status: str | None = typer.Option(None, "--status", help="an order sta
 @app.command("show")
 def show(order_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """One order with its recorded events."""
-    from api.output import console, print_json
+    from api.output import print_fields, print_json
 
     service = execution_service()
     data = service.orders.get(order_id).to_dict()
@@ -40,8 +40,7 @@ def show(order_id: str = typer.Argument(...), as_json: bool = typer.Option(False
     if as_json:
         print_json(data)
         return
-    for key, value in data.items():
-        console.print(f"[bold]{key}[/]: {value}", highlight=False)
+    print_fields(data)
 
 
 @app.command("cancel")

@@ -64,3 +64,22 @@ def test_interactive_chat_approves_inline_and_prints_the_answer(database, strate
     assert "approval needed" in out and "request_promotion" in out
     assert strategies.get("sma_aapl").stage == "paper"
     assert "applied" in out
+
+
+def test_model_and_tool_text_is_printed_as_text_never_as_terminal_markup(database, strategy_at, capsys):
+    """A model's answer or a request's summary holding Rich markup (``[link=…]``, ``[bold]``) is shown as typed:
+    the terminal never turns untrusted text into a hidden link or styling."""
+    strategy_at("backtested")
+    markup = "[link=http://evil.example]click[/link] [bold]now[/bold]"
+    tool = approval_tool("request_promotion", "paper", {"strategy_id": "sma_aapl", "to_stage": "paper"},
+                         PAPER_EVIDENCE)
+    agents = agents_with({"strategy": calls_then_answer([call("request_promotion", note=markup)])},
+                         {"strategy": [tool]})
+
+    run_chat("promote sma_aapl to paper", None, "alice", False, agents=agents)
+    chat_out = capsys.readouterr().out
+    pending = json.loads(CliRunner().invoke(approvals_cmd.app, ["list", "--json"]).stdout)[0]["id"]
+    shown = CliRunner().invoke(approvals_cmd.app, ["show", pending])
+
+    assert "[link=http://evil.example]click[/link]" in chat_out
+    assert shown.exit_code == 0 and "[bold]now[/bold]" in shown.stdout
