@@ -28,6 +28,9 @@ MAX_INLINE_ITEMS = 6  # a list of up to this many plain values is written out ("
 # verdict): their facts come first, after the ids that name what was run.
 _HEADLINE_SECTIONS = frozenset({"metrics", "exposure", "overfitting", "oos_metrics", "aggregate"})
 _ID_KEYS = frozenset({"run_id", "approval_id", "order_id", "client_order_id", "strategy_id", "verdict"})
+# Figures people look for first, in this order, wherever they sit (a compare lists each run's Sharpe first).
+_METRICS = ("sharpe", "total_return", "max_drawdown", "cagr", "sortino", "win_rate", "trade_count", "profit_factor",
+            "oos_sharpe", "pbo", "deflated_sharpe_p", "expected_annual_return", "annual_volatility")
 
 
 class OfflinePlanner(BaseChatModel):
@@ -130,6 +133,9 @@ def _facts(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
             out.extend(_facts(value, f"{prefix}{key}."))
         elif isinstance(value, str | int | float | bool) or value is None:
             out.append((f"{prefix}{key}", value))
+        elif isinstance(value, list) and len(value) <= MAX_INLINE_ITEMS and all(isinstance(v, dict) for v in value):
+            for i, item in enumerate(value):  # a few records (runs of a compare): each one's facts
+                out.extend(_facts(item, f"{prefix}{key}[{i}]."))
         elif isinstance(value, list):
             plain = all(isinstance(v, str | int | float | bool) for v in value) and len(value) <= MAX_INLINE_ITEMS
             out.append((f"{prefix}{key}", "[" + ", ".join(_shown(v) for v in value) + "]" if plain
@@ -138,10 +144,16 @@ def _facts(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def _ranked(facts: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    """Ids first, then the headline sections' figures, then the rest, each group in the result's order."""
-    def rank(fact: tuple[str, Any]) -> int:
+    """Ids first; then the well-known metrics (in ``_METRICS`` order) and the rest of the headline sections;
+    then everything else. Ties keep the result's own order."""
+    def rank(fact: tuple[str, Any]) -> tuple[int, int]:
         path = fact[0].split(".")
-        return 0 if path[-1] in _ID_KEYS else 1 if _HEADLINE_SECTIONS.intersection(path[:-1]) else 2
+        name, sections = path[-1], {p.split("[")[0] for p in path[:-1]}
+        if name in _ID_KEYS:
+            return 0, 0
+        if name in _METRICS:
+            return 1, _METRICS.index(name)
+        return (1, len(_METRICS)) if _HEADLINE_SECTIONS & sections else (2, 0)
 
     return sorted(facts, key=rank)
 

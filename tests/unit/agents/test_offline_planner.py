@@ -154,7 +154,22 @@ def test_a_backtest_answer_leads_with_the_run_and_its_metrics_rounded_as_the_out
     answer = planner.invoke([HumanMessage("backtest an SMA crossover on AAPL and MSFT since 2015"), call, message])
 
     facts = answer.content.split("; ", 1)[1]
-    assert facts.startswith("summary.run_id=7, summary.metrics.total_return=1.8458, summary.metrics.sharpe=0.8529, "
+    assert facts.startswith("summary.run_id=7, summary.metrics.sharpe=0.8529, summary.metrics.total_return=1.8458, "
                             "summary.metrics.max_drawdown=0.2411, summary.metrics.trade_count=51")
     assert "summary.symbols=[AAPL, MSFT]" in facts and "0.852852" not in facts
     assert check_numbers(answer.content, [result]) == []
+
+
+def test_a_compare_answer_puts_each_runs_sharpe_side_by_side(planner):
+    call = planner.invoke([HumanMessage("compare runs 1 and 2")])
+    runs = [{"run_id": i, "kind": "backtest", "params": {"keys": 3}, "total_return": 1.5 + i / 10,
+             "sharpe": 0.8 + i / 10, "max_drawdown": 0.2} for i in (1, 2)]
+    result = {"status": "ok", "tool": "compare_runs", "summary": {"runs": runs, "best": {"sharpe": 2}}}
+    message = ToolMessage(json.dumps(result), tool_call_id=call.tool_calls[0]["id"], name="compare_runs")
+
+    answer = planner.invoke([HumanMessage("compare runs 1 and 2"), call, message]).content
+
+    facts = answer.split("; ", 1)[1].split(", ")
+    assert facts[:4] == ["summary.runs[0].run_id=1", "summary.runs[1].run_id=2", "summary.runs[0].sharpe=0.9",
+                         "summary.runs[1].sharpe=1"]
+    assert facts.index("summary.runs[1].total_return=1.7") < facts.index("summary.runs[0].kind=backtest")
