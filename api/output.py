@@ -49,11 +49,11 @@ def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "—"
     if isinstance(value, Decimal | str) and not isinstance(value, bool):
-        return _short_decimal(value)
+        return short_decimal(value)
     return str(value)
 
 
-def _short_decimal(value: Decimal | str) -> str:
+def short_decimal(value: Decimal | str) -> str:
     """A decimal amount as people read it: ``2.0000000000`` -> ``2``, ``147.69971234`` -> ``147.6997``; any
     other text unchanged."""
     text = str(value)

@@ -17,7 +17,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from errors import ApprovalError
+from errors import ApprovalError, ConfigError
 from graph.context import GraphContext
 from graph.history import SUMMARY_ID, Compaction, StateWindow, compact
 from graph.state import UserRef, new_budget
@@ -97,6 +97,7 @@ INTERRUPT = "__interrupt__"  # the channel LangGraph writes a pending interrupt 
 # run_turn needs the steps and the final values; stream_turn adds tool events and model tokens
 _RESULT_MODES = ("updates", "values")
 _EVENT_MODES = ("updates", "values", "custom", "messages")
+MAX_MESSAGE_CHARS = 8000  # one user message; the API's request schema has the same bound
 STATE_WINDOW = StateWindow()  # how many turns a thread's checkpointed state holds (graph.history)
 
 
@@ -214,6 +215,7 @@ def stream_turn(
 def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, context: GraphContext | None,
           threads: ThreadStore | None, max_tool_calls: int, max_usd: float, window: StateWindow | None,
           modes: tuple[str, ...]) -> Iterator[TurnEvent]:
+    _check_message(text)
     config = _config(thread_id)
     saved = _saved(graph, config)  # the only read before the run: is it waiting, and what does it hold
     waiting = _waiting(graph, config, saved)
@@ -238,6 +240,16 @@ def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, c
         "untrusted_flags": None, "recollections": [],
     }
     yield from _run(graph, payload, thread_id, context or GraphContext(), before, modes)
+
+
+def _check_message(text: str) -> None:
+    """Refuse, before anything is stored, a message with no text or longer than ``MAX_MESSAGE_CHARS``."""
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError("the message is empty: write a request, e.g. \"backtest an SMA crossover on AAPL\"",
+                          details={"field": "message"})
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ConfigError(f"the message has {len(text):,} characters; at most {MAX_MESSAGE_CHARS:,} are accepted",
+                          details={"field": "message", "length": len(text)})
 
 
 def _compact(graph: CompiledStateGraph, thread_id: str, history: list[BaseMessage], window: StateWindow | None

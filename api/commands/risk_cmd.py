@@ -20,8 +20,12 @@ def execution_service(channel: str = "cli"):
 @app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Trading state (ACTIVE/REDUCING/HALTED), equity, drawdown and daily loss against the limits."""
-    from api.output import console, print_json
+    from decimal import Decimal
+
+    from api.output import console, print_fields, print_json, short_decimal
     from guardrails.trading_state import daily_loss_pct, drawdown_pct
+
+    CENT = Decimal("0.01")  # noqa: N806
 
     service = execution_service()
     book = service.book()
@@ -36,8 +40,17 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     if as_json:
         print_json(data)
         return
-    for key, value in data.items():
-        console.print(f"[bold]{key}[/]: {value}", highlight=False)
+    print_fields({"trading state": state.status.value.upper() + (f" ({state.halt_id})" if state.halt_id else ""),
+                  "equity $": f"{book.equity_usd.quantize(CENT):,}", "cash $": f"{book.cash_usd.quantize(CENT):,}",
+                  "positions": ", ".join(f"{s} {short_decimal(q)}" for s, q in sorted(book.positions.items()))
+                  or "none",
+                  "drawdown": f"{data['drawdown_pct']:.2f} % (limit {limits.max_drawdown_pct:g} %)",
+                  "daily loss": f"{data['daily_loss_pct']:.2f} % (limit {limits.daily_loss_limit_pct:g} %)"})
+    if data["last_transitions"]:
+        console.print("[bold]last transitions[/]:", highlight=False)
+    for t in data["last_transitions"]:
+        console.print(f"  {t['ts']:%Y-%m-%d %H:%M} UTC → {t['to']} by {t['actor']}: {t['reason']}",
+                      highlight=False, markup=False)
 
 
 @app.command("limits")

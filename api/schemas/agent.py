@@ -73,7 +73,8 @@ class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"message": "backtest an SMA crossover on AAPL since 2024"}]})
 
-    message: str = Field(min_length=1, max_length=8000, description="the user's message for this turn")
+    message: str = Field(min_length=1, max_length=8000, pattern=r"\S", description="the user's message for this "
+                         "turn (some text besides spaces)")
     max_tool_calls: int = Field(default=12, ge=1, le=50)
 
 

@@ -86,6 +86,7 @@ def test_bad_input_is_a_4xx_envelope_never_a_500(client, headers):
         client.get("/api/v1/threads/thr_unknown", headers=trader),
         client.post("/api/v1/threads/thr_unknown/interrupt", json={"verdict": "maybe"}, headers=headers[Role.ADMIN]),
         client.post("/api/v1/threads", json={"title": "x" * 500}, headers=trader),
+        client.post("/api/v1/threads/thr_x/runs", json={"message": "  \n "}, headers=trader),
     ]
-    assert [c.status_code for c in cases] == [422, 422, 422, 404, 422, 422]
+    assert [c.status_code for c in cases] == [422, 422, 422, 404, 422, 422, 422]
     assert all(set(c.json()["error"]) >= {"code", "message"} for c in cases)

@@ -47,10 +47,13 @@ def test_paper_run_then_orders_positions_and_kill_switch_from_the_cli(cli, datab
     reconcile = cli("orders", "reconcile", "--json")
     killed = json.loads(cli("orders", "kill-switch", "on", "--as", "carol", "--json").stdout)
     status = json.loads(cli("risk", "status", "--json").stdout)
+    status_text = cli("risk", "status")
     limits = json.loads(cli("risk", "limits", "--json").stdout)
 
     assert len(orders) == placed == count(database, "paper_orders")
     assert shown["events"][0]["to"] == "recorded"
     assert reconcile.exit_code == 0 and json.loads(reconcile.stdout)["matched"] is True
     assert killed["trading_state"] == "halted" and status["trading_state"] == "halted"
+    assert status_text.exit_code == 0 and "trading state: HALTED (" in status_text.stdout
+    assert "→ halted by carol" in status_text.stdout and "datetime" not in status_text.stdout
     assert limits["limits"]["max_drawdown_pct"] == 10.0
