@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -80,11 +81,29 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     console.print(table)
 
 
+def plain_text(value: Any) -> str:
+    """A value as a person reads it: times to the second, decimals shortened, ``k=v`` pairs for a mapping."""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M:%S %Z}".strip()
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={plain_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(plain_text(v) for v in value) + "]"
+    if isinstance(value, float) and math.isfinite(value):
+        return short_decimal(repr(value))
+    return _cell(value)
+
+
 def print_fields(data: Mapping[str, Any]) -> None:
-    """One ``key: value`` line per field, the values printed as text (a model's summary or a broker's
-    reason is never read as Rich markup: ``[link=…]`` in it stays visible text)."""
+    """One ``key: value`` line per field (a list of records: one indented line each), printed as text: a model's
+    summary or a broker's reason is never read as Rich markup (``[link=…]`` in it stays visible text)."""
     for key, value in data.items():
-        console.print(f"[bold]{escape(str(key))}[/]: {escape(str(value))}", highlight=False)
+        if isinstance(value, list | tuple) and value and all(isinstance(v, Mapping) for v in value):
+            console.print(f"[bold]{escape(str(key))}[/]:", highlight=False)
+            for item in value:
+                console.print(f"  {plain_text(item)}", highlight=False, markup=False)
+            continue
+        console.print(f"[bold]{escape(str(key))}[/]: {escape(plain_text(value))}", highlight=False)
 
 
 def print_error(message: str) -> None:

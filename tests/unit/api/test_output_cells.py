@@ -33,3 +33,18 @@ def test_a_narrow_table_folds_a_long_id_instead_of_cutting_it(monkeypatch):
     text = narrow.export_text()
     id_cells = [line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│")]
     assert "".join(id_cells) == order_id and "…" not in text
+
+
+def test_fields_print_records_one_per_line_with_readable_times_and_numbers(monkeypatch):
+    from datetime import UTC, datetime
+
+    wide = Console(width=200, record=True)
+    monkeypatch.setattr(output, "console", wide)
+
+    output.print_fields({"qty": "2.0000000000", "evidence": {"oos_sharpe": 0.9259366628820438, "trades": 63},
+                         "events": [{"ts": datetime(2026, 11, 23, 17, 44, 48, 196846, tzinfo=UTC), "to": "filled"},
+                                    {"ts": datetime(2026, 11, 23, 17, 44, 49, tzinfo=UTC), "to": "[b]x[/b]"}]})
+
+    assert wide.export_text().splitlines() == [
+        "qty: 2", "evidence: oos_sharpe=0.9259, trades=63", "events:",
+        "  ts=2026-11-23 17:44:48 UTC, to=filled", "  ts=2026-11-23 17:44:49 UTC, to=[b]x[/b]"]
