@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+_FALLING = r"\b(crash|crashes|drop|drops|fall|falls|decline|declines|down|sell-?off|plunge|plunges|slump)\b"
+
 _STOPWORD_TEXT = ("A I AN AND ARE AS AT BE BY DO FOR FROM HOW IN IS IT ME MY OF ON OR OFF OUT SO THE TO UP US VS WE "
                   "WITH SMA EMA RSI MACD ATR HRP OOS PNL ETF CSV API ID RUN USD OK")
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
@@ -226,8 +228,11 @@ def _risk(t: str, low: str, last_run: dict[str, Any] | None = None) -> Plan | No
     if re.search(r"exposure", low):
         return _one("compute_portfolio_exposure")
     if re.search(r"stress", low):
-        shock = re.search(r"(-?\d+(?:\.\d+)?)\s*%", t)
-        return _one("stress_test", shock_pct=float(shock.group(1)) if shock else -20.0)
+        shock = re.search(r"([-+]?\d+(?:\.\d+)?)\s*%", t)
+        pct = float(shock.group(1)) if shock else -20.0
+        if pct > 0 and not shock.group(1).startswith("+") and re.search(_FALLING, low):
+            pct = -pct  # "a 20% crash" is a fall of 20 %
+        return _one("stress_test", shock_pct=pct)
     if m := re.search(r"\b(?:set|raise|lower|change|increase|decrease)\s+(?:the\s+)?([a-z_]+)\s+to\s+(\d+(?:\.\d+)?)",
                       low):
         reason = re.search(r"\b(?:because|reason:?)\s+(.+)$", t, re.I)

@@ -154,6 +154,8 @@ def check_data_freshness(ctx: ToolContext, args: FreshnessArgs) -> Freshness:
     (symbol,) = grounded(ctx, [args.symbol])
     as_of = ctx.as_of(args.as_of)
     recent = service.bars.read([symbol], as_of - timedelta(days=FRESHNESS_WINDOW_DAYS), as_of=as_of)
+    if recent.empty:  # nothing in the window: the last bar ever stored, so the answer says how old it is
+        recent = service.bars.read([symbol], as_of=as_of)
     limit = ctx.settings.stale_after_days
     if recent.empty:
         return Freshness(symbol=args.symbol, as_of=as_of.to_pydatetime(), last_bar_ts=None, sessions_behind=None,

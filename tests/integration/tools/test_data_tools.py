@@ -65,6 +65,15 @@ def test_freshness_counts_sessions_since_the_last_bar(loaded):
     assert stale["stale"] is True
 
 
+def test_freshness_of_data_months_old_names_its_last_bar(loaded):
+    from quant.data.calendar import sessions_between
+
+    old = _tools(loaded)["check_data_freshness"].invoke({"symbol": "AAPL"})  # the clock: 2024-12-31
+
+    assert pd.Timestamp(old["last_bar_ts"]).date() == date(2024, 6, 28)
+    assert old["sessions_behind"] == sessions_between(date(2024, 6, 28), NOW) and old["stale"] is True
+
+
 def test_quality_report_of_a_loaded_symbol(loaded):
     result = _tools(loaded)["validate_data_quality"].invoke({"symbol": "AAPL"})
     assert result["status"] == "ok"

@@ -38,6 +38,8 @@ PHRASINGS = [
     ("set max_open_positions to 12 because more names", "propose_risk_limit_change",
      {"changes": {"max_open_positions": 12}, "reason": "more names"}),
     ("stress test -30%", "stress_test", {"shock_pct": -30.0}),
+    ("stress test a 20% crash", "stress_test", {"shock_pct": -20.0}),
+    ("stress test a 15% rally", "stress_test", {"shock_pct": 15.0}),
     ("risk report", "generate_risk_report", {}),
     ("list strategies", "list_strategies", {}),
     ("news for TSLA", "fetch_news", {"symbol": "TSLA"}),
