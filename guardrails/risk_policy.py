@@ -77,7 +77,9 @@ class RiskPolicy:
         last = market.last_price.get(intent.symbol)
         if last is None:
             found[R.UNKNOWN_SYMBOL] = {"symbol": intent.symbol, "observed": None, "threshold": None,
-                                       "unit": "symbol", "message": "no last price for this symbol"}
+                                       "unit": "symbol",
+                                       "message": f"no current price for {intent.symbol} at the decision time (no bar "
+                                                  "stored, or only old ones: load current data before trading)"}
             return self._reject(cid, found)
         base = book.committed_qty(intent.symbol)
         reduces = _reduces(base, intent.signed_qty)

@@ -100,7 +100,9 @@ def test_limit_price_far_from_last_is_refused_as_fat_finger():
 
 
 def test_unknown_and_disallowed_symbols_are_refused():
-    assert check(buy(symbol="ZZZZ")).codes == (RejectCode.UNKNOWN_SYMBOL,)
+    unpriced = check(buy(symbol="ZZZZ"))
+    assert unpriced.codes == (RejectCode.UNKNOWN_SYMBOL,)
+    assert "refused by UNKNOWN_SYMBOL: no current price for ZZZZ at the decision time" in unpriced.reason
     limits = RiskLimits(allowed_symbols=frozenset({"MSFT"}))
     assert check(buy(), limits=limits).codes == (RejectCode.SYMBOL_NOT_ALLOWED,)
 
