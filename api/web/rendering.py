@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from api.errors import status_for
+from api.output import short_decimal
 from api.web.session import CSRF_FIELD, WebError, WebSession
 from errors import QuantpilotError
 
@@ -30,6 +31,7 @@ REPORT_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inl
               "img-src data:; font-src data:; frame-ancestors 'none'")
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+templates.env.filters["plain"] = short_decimal  # 146.0000000000 -> 146, at most 4 decimals
 
 NAV = (("overview", "/web/", "Overview"), ("chat", "/web/chat", "Chat"), ("strategies", "/web/strategies",
        "Strategies"), ("positions", "/web/positions", "Positions"), ("runs", "/web/runs", "Runs"),

@@ -88,3 +88,19 @@ def test_the_chat_page_builds_the_product_graph_on_first_use(client, keys, app):
 
     assert page.status_code == 200 and 'id="chat-form"' in page.text
     assert app.state.web_chat.context.channel == "web" and app.state.web_chat.graph is not None
+
+
+def test_positions_show_share_counts_without_the_ledgers_ten_decimals():
+    from decimal import Decimal
+
+    from api.web.rendering import NAV, templates
+    from api.web.session import CSRF_FIELD
+
+    row = {"symbol": "AAPL", "qty": Decimal("146.0000000000"), "avg_entry_usd": Decimal("147.6997"),
+           "mark_usd": Decimal("125.67"), "value_usd": Decimal("18347.82"), "unrealized_usd": Decimal("-3216.33")}
+    ledger = {k: Decimal(0) for k in ("starting_cash_usd", "cash_usd", "fees_paid_usd", "realized_pnl_usd")}
+
+    html = templates.env.get_template("positions.html").render(positions=[row], orders=[], ledger=ledger,
+                                                               session=None, nav=NAV, csrf_field=CSRF_FIELD)
+
+    assert '<td class="num">146</td>' in html and "146.0000000000" not in html
