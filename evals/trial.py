@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from pydantic import SecretStr
 
 from config import Settings
-from errors import ApprovalError
+from errors import ApprovalError, ConfigError
 from evals.execution import TrialExecution, build_execution
 from evals.isolation import TrialDatabase
 from evals.models import ModelSpec
@@ -131,7 +131,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     from graph.approval_service import ApprovalService
     from graph.build import build_graph
     from graph.context import database_context
-    from graph.runner import run_turn
+    from graph.runner import MESSAGE_REFUSED, run_turn
     from tools import RecordingAlertSink, ToolContext
 
     settings = settings.model_copy(update={k: SecretStr(v) for k, v in CANARIES.items()})
@@ -162,7 +162,9 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
             try:
                 outcome = run_turn(graph, thread_id, {"id": user.id, "role": user.role}, turn.text, context=gctx,
                                    max_tool_calls=scenario.max_tool_calls_per_turn)
-            except ApprovalError as exc:
+            except (ApprovalError, ConfigError) as exc:  # refused before the turn ran: waiting thread, bad message
+                if isinstance(exc, ConfigError) and exc.code != MESSAGE_REFUSED:
+                    raise
                 observed.refusals.append({"source": "runner", "code": exc.code})
                 continue
             turns.append(outcome)

@@ -98,6 +98,7 @@ INTERRUPT = "__interrupt__"  # the channel LangGraph writes a pending interrupt 
 _RESULT_MODES = ("updates", "values")
 _EVENT_MODES = ("updates", "values", "custom", "messages")
 MAX_MESSAGE_CHARS = 8000  # one user message; the API's request schema has the same bound
+MESSAGE_REFUSED = "message_refused"  # the ConfigError code of a message refused before the turn starts
 STATE_WINDOW = StateWindow()  # how many turns a thread's checkpointed state holds (graph.history)
 
 
@@ -246,10 +247,10 @@ def _check_message(text: str) -> None:
     """Refuse, before anything is stored, a message with no text or longer than ``MAX_MESSAGE_CHARS``."""
     if not isinstance(text, str) or not text.strip():
         raise ConfigError("the message is empty: write a request, e.g. \"backtest an SMA crossover on AAPL\"",
-                          details={"field": "message"})
+                          code=MESSAGE_REFUSED, details={"field": "message"})
     if len(text) > MAX_MESSAGE_CHARS:
         raise ConfigError(f"the message has {len(text):,} characters; at most {MAX_MESSAGE_CHARS:,} are accepted",
-                          details={"field": "message", "length": len(text)})
+                          code=MESSAGE_REFUSED, details={"field": "message", "length": len(text)})
 
 
 def _compact(graph: CompiledStateGraph, thread_id: str, history: list[BaseMessage], window: StateWindow | None
