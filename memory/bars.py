@@ -31,6 +31,14 @@ WHERE (b.open, b.high, b.low, b.close, b.volume, b.source)
 RETURNING (xmax = 0) AS inserted
 """
 
+# The last bar per symbol by a backward scan of the primary key (symbol, timeframe, ts): one row each.
+_LATEST_PER_SYMBOL = text(
+    "SELECT b.symbol, b.ts, b.open, b.high, b.low, b.close, b.volume "
+    "FROM unnest(CAST(:symbols AS text[])) AS s(symbol) CROSS JOIN LATERAL ("
+    " SELECT symbol, ts, open, high, low, close, volume FROM bars"
+    " WHERE bars.symbol = s.symbol AND timeframe = :tf AND ts <= :upper ORDER BY ts DESC LIMIT 1) AS b"
+)
+
 
 @dataclass(frozen=True)
 class UpsertResult:
@@ -207,6 +215,19 @@ class BarStore:
                                    "low": "float64", "close": "float64", "volume": "float64"})
         frame["ts"] = pd.to_datetime(frame["ts"], unit="us", utc=True).astype("datetime64[ns, UTC]")
         return frame
+
+    def latest(self, symbols: list[str] | tuple[str, ...], *, as_of: date | datetime | str | pd.Timestamp,
+               timeframe: str = DAILY) -> pd.DataFrame:
+        """The newest bar of each of ``symbols`` at or before ``as_of``, however old, as a canonical bar frame (a
+        symbol without any bar is absent). One index lookup per symbol: what marks a position or says how stale
+        a symbol is."""
+        cutoff = as_utc_timestamp(as_of)
+        with self._db.engine.connect() as conn:
+            rows = conn.execute(_LATEST_PER_SYMBOL, {"symbols": [s.upper() for s in symbols], "tf": timeframe,
+                                                     "upper": cutoff}).all()
+        if not rows:
+            return empty_bars()
+        return to_bar_frame(pd.DataFrame([tuple(r) for r in rows], columns=list(BAR_COLUMNS)))
 
     def read_rows(
         self, symbol: str, start: date | datetime | str | None = None, end: date | datetime | str | None = None,

@@ -7,9 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from errors import NotFoundError
 from guardrails.risk_policy import RiskLimits
-from memory.execution_service import market_snapshot
 from quant.monitoring.events import EventKind
 
 if TYPE_CHECKING:
@@ -50,14 +48,7 @@ def generate_daily_summary(service: ExecutionService, *, alerts_since: datetime 
 
 
 def _mark(service: ExecutionService, symbol: str, fallback: Decimal) -> Decimal:
-    """The price the broker marks ``symbol`` at when it has one (the paper broker: the latest bar at the clock's
-    now, however old, the same price its equity uses, so P&L and equity agree), else the last close of the
-    recent bars, else ``fallback`` (the entry price: no unrealized P&L claimed without a price)."""
-    broker_mark = getattr(service.broker, "mark", None)
-    if callable(broker_mark):
-        try:
-            return Decimal(broker_mark(symbol))
-        except NotFoundError:
-            pass
-    snapshot = market_snapshot(service.bars, [symbol], service.now())
-    return snapshot.last_price.get(symbol, fallback)
+    """The last close at or before the clock's now, however old (what the paper broker marks its equity at, so
+    P&L and equity agree), else ``fallback`` (the entry price: no unrealized P&L claimed without a price)."""
+    latest = service.bars.latest([symbol], as_of=service.now())
+    return Decimal(repr(float(latest["close"].iloc[-1]))) if not latest.empty else fallback

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -32,7 +32,6 @@ from quant.execution.orders import Fill, Order, OrderIntent, OrderStatus, OrderT
 BPS = Decimal(10_000)
 CENT = Decimal("0.01")
 PRICE_TICK = Decimal("0.0001")
-LOOKBACK = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -158,12 +157,9 @@ class PaperBroker:
         return bar.close
 
     def latest_bar(self, symbol: str) -> LatestBar | None:
-        now = pd.Timestamp(self._now())
-        frame = self._bars.read([symbol], start=now - LOOKBACK, as_of=now)
+        frame = self._bars.latest([symbol], as_of=self._now())
         if frame.empty:
-            frame = self._bars.read([symbol], as_of=now)
-            if frame.empty:
-                return None
+            return None
         last = frame.iloc[-1]
         close = Decimal(repr(float(last["close"])))
         low = close if pd.isna(last["low"]) else Decimal(repr(float(last["low"])))

@@ -4,7 +4,7 @@ and fetch news headlines (external, untrusted text)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from langchain_core.tools import BaseTool
@@ -19,7 +19,6 @@ from tools.results import ToolResult, Unavailable
 from tools.typed_tool import AsOf, Symbol, ToolArgs, context_tool
 from tools.untrusted import untrusted_text
 
-FRESHNESS_WINDOW_DAYS = 45  # calendar days read back from as_of to find the last bar
 MAX_HEADLINES = 5
 
 
@@ -153,9 +152,7 @@ def check_data_freshness(ctx: ToolContext, args: FreshnessArgs) -> Freshness:
     service = _service(ctx)
     (symbol,) = grounded(ctx, [args.symbol])
     as_of = ctx.as_of(args.as_of)
-    recent = service.bars.read([symbol], as_of - timedelta(days=FRESHNESS_WINDOW_DAYS), as_of=as_of)
-    if recent.empty:  # nothing in the window: the last bar ever stored, so the answer says how old it is
-        recent = service.bars.read([symbol], as_of=as_of)
+    recent = service.bars.latest([symbol], as_of=as_of)  # however old: the answer says how stale it is
     limit = ctx.settings.stale_after_days
     if recent.empty:
         return Freshness(symbol=args.symbol, as_of=as_of.to_pydatetime(), last_bar_ts=None, sessions_behind=None,

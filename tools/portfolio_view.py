@@ -22,21 +22,8 @@ def marked_positions(ctx: ToolContext, as_of=None) -> tuple[dict[str, Decimal], 
     if positions and ctx.database is not None:
         from memory.bars import BarStore
 
-        stamp, store = ctx.as_of(as_of), BarStore(ctx.database)
-        recent = store.read(sorted(positions), stamp - _LOOKBACK, as_of=stamp)
-        for symbol, close in recent.groupby("symbol")["close"].last().items():
+        latest = BarStore(ctx.database).latest(sorted(positions), as_of=ctx.as_of(as_of))
+        for symbol, close in zip(latest["symbol"], latest["close"], strict=True):
             prices[symbol] = Decimal(str(close))
-        older = sorted(set(positions) - set(recent["symbol"].unique()))
-        if older:  # no close in the last month: the last one ever stored
-            for symbol, close in store.read(older, as_of=stamp).groupby("symbol")["close"].last().items():
-                prices[symbol] = Decimal(str(close))
     return {s: p.qty for s, p in positions.items()}, prices, broker.get_account().cash_usd
 
-
-def _lookback():
-    import pandas as pd
-
-    return pd.Timedelta(days=30)
-
-
-_LOOKBACK = _lookback()

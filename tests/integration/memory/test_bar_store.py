@@ -114,3 +114,18 @@ def test_a_failed_transaction_leaves_the_store_unchanged(database):
         store.upsert(_bars("BBB", seed=2), "synthetic", connection=conn)
         raise RuntimeError("crash after the upsert, before commit")
     assert {s.symbol for s in store.symbols()} == {"AAA"}
+
+
+def test_latest_is_the_last_bar_at_or_before_as_of_however_old_and_equals_read(database):
+    store = BarStore(database)
+    store.upsert(pd.concat([_bars("AAA", start="2020-01-01"), _bars("BBB", start="2021-06-01", seed=1)]),
+                 source="test")
+    as_of = pd.Timestamp("2021-06-15", tz="UTC")  # AAA's last bar is over a year older
+
+    latest = store.latest(["aaa", "BBB", "ZZZ"], as_of=as_of)
+    everything = store.read(["AAA", "BBB"], as_of=as_of)
+
+    expected = everything.groupby("symbol").tail(1).reset_index(drop=True)
+    pd.testing.assert_frame_equal(latest, expected)
+    assert latest["ts"].max() <= as_of and list(latest["symbol"]) == ["AAA", "BBB"]
+    assert store.latest(["AAA"], as_of="2019-12-31").empty
