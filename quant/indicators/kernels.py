@@ -41,17 +41,7 @@ def ewm_from(x, alpha, start, seed, out):
     old_wt = 1.0
     out[start] = weighted
     for i in range(start + 1, n):
-        cur = x[i]
-        if cur == cur:
-            if weighted != cur:
-                if old_wt == 1.0 and unit:
-                    weighted = factor * weighted + alpha * cur
-                else:
-                    w = old_wt * factor
-                    weighted = (w * weighted + alpha * cur) / (w + alpha)
-            old_wt = 1.0
-        else:
-            old_wt *= factor
+        weighted, old_wt = _ewm_step(weighted, old_wt, x[i], alpha, factor, unit)
         out[i] = weighted
 
 
