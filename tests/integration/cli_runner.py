@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -34,3 +36,16 @@ def run_cli(*args: str) -> CliResult:
         output.console.file = None
         output.err_console.file = None
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def run_cli_json(*args: str) -> Any:
+    """``run_cli(*args, "--json")``, which must succeed; its parsed stdout."""
+    result = run_cli(*args, "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def load_synthetic(symbols: str, start: str = "2018-01-01", end: str = "2022-12-31") -> None:
+    """``quantpilot data load --source synthetic`` for ``symbols`` (comma-separated), which must succeed."""
+    result = run_cli("data", "load", "--source", "synthetic", "--symbols", symbols, "--start", start, "--end", end)
+    assert result.exit_code == 0, result.stderr

@@ -3,13 +3,12 @@ a one-line verdict in the table output, and the walk-forward report's section.""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.integration.cli_runner import run_cli
+from tests.integration.cli_runner import load_synthetic, run_cli, run_cli_json
 
 SYMBOLS = "AAA,BBB"
 GRID = ("--grid", "fast=5:20:5", "--grid", "slow=20:60:10")  # 4 × 5 pairs, (20, 20) is not a crossover
@@ -17,20 +16,12 @@ GRID = ("--grid", "fast=5:20:5", "--grid", "slow=20:60:10")  # 4 × 5 pairs, (20
 
 @pytest.fixture()
 def synthetic(database):
-    result = run_cli("data", "load", "--source", "synthetic", "--symbols", SYMBOLS, "--start", "2018-01-01",
-                     "--end", "2022-12-31")
-    assert result.exit_code == 0, result.stderr
+    load_synthetic(SYMBOLS)
     return database
 
 
-def _json(*args: str) -> dict:
-    result = run_cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def test_grid_json_has_the_overfitting_block_over_every_valid_parameter_set(synthetic):
-    grid = _json("backtest", "grid", "--strategy", "sma_crossover", "--symbols", SYMBOLS, *GRID)
+    grid = run_cli_json("backtest", "grid", "--strategy", "sma_crossover", "--symbols", SYMBOLS, *GRID)
     block = grid["overfitting"]
     assert grid["skipped"] == 1 and grid["n_backtests"] == 19 * 2
     assert block["n_trials"] == 19
@@ -45,11 +36,11 @@ def test_grid_table_output_prints_the_verdict_line_and_no_overfitting_turns_it_o
     shown = run_cli(*args)
     assert shown.exit_code == 0, shown.stderr
     assert re.search(r"overfitting: PBO \d\.\d\d, deflated Sharpe p=\d\.\d\d over 19 trials", shown.stdout)
-    assert _json(*args, "--no-overfitting")["overfitting"] is None
+    assert run_cli_json(*args, "--no-overfitting")["overfitting"] is None
 
 
 def test_walkforward_json_and_report_carry_the_overfitting_block(synthetic):
-    run = _json("walkforward", "--strategy", "sma_crossover", "--symbols", SYMBOLS, *GRID)
+    run = run_cli_json("walkforward", "--strategy", "sma_crossover", "--symbols", SYMBOLS, *GRID)
     block = run["summary"]["overfitting"]
     assert block["n_trials"] == 19 and 0.0 <= block["pbo"] <= 1.0
     assert 0.0 <= block["oos_deflated_sharpe"] <= 1.0
@@ -69,14 +60,14 @@ def test_grid_and_walkforward_on_a_local_ray_cluster_equal_local(synthetic):
     ray = pytest.importorskip("ray")
     args = ("--strategy", "rsi_mean_reversion", "--symbols", SYMBOLS, "--grid", "length=10:20:10",
             "--grid", "lower=20:30:10")
-    local = _json("backtest", "grid", *args)
-    remote = _json("backtest", "grid", *args, "--executor", "ray")
+    local = run_cli_json("backtest", "grid", *args)
+    remote = run_cli_json("backtest", "grid", *args, "--executor", "ray")
     assert not ray.is_initialized()  # the cluster the command started is stopped again
     for key in ("best", "best_per_symbol", "overfitting"):
         assert remote[key] == local[key]
     wf_args = (*args, "--in-sample-days", "252", "--out-of-sample-days", "252")
-    wf_local = _json("walkforward", *wf_args)
-    wf_remote = _json("walkforward", *wf_args, "--executor", "ray")
+    wf_local = run_cli_json("walkforward", *wf_args)
+    wf_remote = run_cli_json("walkforward", *wf_args, "--executor", "ray")
     assert not ray.is_initialized()
     assert wf_remote["metrics"] == wf_local["metrics"]
     assert wf_remote["summary"]["overfitting"] == wf_local["summary"]["overfitting"]

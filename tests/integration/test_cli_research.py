@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.integration.cli_runner import run_cli
+from tests.integration.cli_runner import load_synthetic, run_cli, run_cli_json
 
 SYMBOLS = "AAA,BBB"
 
 
 @pytest.fixture()
 def synthetic(database):
-    result = run_cli("data", "load", "--source", "synthetic", "--symbols", SYMBOLS + ",CCC,DDD", "--start",
-                     "2018-01-01", "--end", "2022-12-31")
-    assert result.exit_code == 0, result.stderr
+    load_synthetic(SYMBOLS + ",CCC,DDD")
     return database
 
 
@@ -36,14 +33,8 @@ def _external_sources(html: str) -> list[str]:
     return found
 
 
-def _json(*args: str) -> dict:
-    result = run_cli(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def test_backtest_run_json_has_the_promised_keys_and_a_self_contained_report(synthetic):
-    run = _json("backtest", "run", "--strategy", "sma_crossover", "--symbols", SYMBOLS, "--start", "2019-01-01",
+    run = run_cli_json("backtest", "run", "--strategy", "sma_crossover", "--symbols", SYMBOLS, "--start", "2019-01-01",
                 "--param", "fast=10", "--param", "slow=50")
     assert {"run_id", "config", "metrics", "equity_final"} <= set(run)
     assert {"total_return", "sharpe", "max_drawdown", "trades"} <= set(run["metrics"])
@@ -55,7 +46,7 @@ def test_backtest_run_json_has_the_promised_keys_and_a_self_contained_report(syn
 
 def test_the_same_inputs_give_identical_results_and_hashes(synthetic):
     args = ("backtest", "run", "--strategy", "ema_crossover", "--symbols", SYMBOLS, "--start", "2019-06-01")
-    first, second = _json(*args), _json(*args)
+    first, second = run_cli_json(*args), run_cli_json(*args)
     assert first["run_id"] != second["run_id"]
     assert (first["metrics"], first["config_hash"], first["data_hash"]) == (
         second["metrics"], second["config_hash"], second["data_hash"])
@@ -63,7 +54,7 @@ def test_the_same_inputs_give_identical_results_and_hashes(synthetic):
 
 def test_the_event_engine_agrees_with_the_vectorized_engine(synthetic):
     args = ("backtest", "run", "--strategy", "sma_crossover", "--symbols", SYMBOLS, "--start", "2019-01-01")
-    vectorized, event = _json(*args), _json(*args, "--engine", "event")
+    vectorized, event = run_cli_json(*args), run_cli_json(*args, "--engine", "event")
     assert event["equity_final"] == pytest.approx(vectorized["equity_final"], rel=1e-9)
     assert event["metrics"]["trades"] == vectorized["metrics"]["trades"]
 
@@ -86,8 +77,8 @@ def test_bad_backtest_requests_get_a_clear_error(synthetic, args, expected):
 
 
 def test_grid_skips_and_counts_invalid_pairs(synthetic):
-    grid = _json("backtest", "grid", "--strategy", "sma_crossover", "--symbols", SYMBOLS, "--grid", "fast=10:30:10",
-                 "--grid", "slow=20:40:10")
+    grid = run_cli_json("backtest", "grid", "--strategy", "sma_crossover", "--symbols", SYMBOLS,
+                        "--grid", "fast=10:30:10", "--grid", "slow=20:40:10")
     valid_pairs = [(f, s) for f in (10, 20, 30) for s in (20, 30, 40) if s > f]
     assert grid["n_backtests"] == len(valid_pairs) * 2
     assert grid["skipped"] == 9 - len(valid_pairs)
@@ -95,7 +86,7 @@ def test_grid_skips_and_counts_invalid_pairs(synthetic):
 
 
 def test_walkforward_stitches_out_of_sample_folds(synthetic):
-    wf = _json("walkforward", "--strategy", "sma_crossover", "--symbols", SYMBOLS, "--grid", "fast=5:15:5",
+    wf = run_cli_json("walkforward", "--strategy", "sma_crossover", "--symbols", SYMBOLS, "--grid", "fast=5:15:5",
                "--grid", "slow=20:40:20", "--in-sample-days", "252", "--out-of-sample-days", "126")
     folds = wf["summary"]["folds"]
     assert len(folds) >= 4
@@ -110,8 +101,8 @@ def test_a_window_longer_than_the_data_is_refused(synthetic):
 
 
 def test_montecarlo_of_a_backtest_gives_ordered_percentiles(synthetic):
-    run = _json("backtest", "run", "--strategy", "sma_crossover", "--symbols", SYMBOLS)
-    mc = _json("montecarlo", str(run["run_id"]), "--paths", "500")
+    run = run_cli_json("backtest", "run", "--strategy", "sma_crossover", "--symbols", SYMBOLS)
+    mc = run_cli_json("montecarlo", str(run["run_id"]), "--paths", "500")
     final = mc["final_equity"]
     assert final["p5"] <= final["p25"] <= final["p50"] <= final["p75"] <= final["p95"]
     assert 0.0 <= mc["probability_of_loss"] <= 1.0
@@ -119,22 +110,22 @@ def test_montecarlo_of_a_backtest_gives_ordered_percentiles(synthetic):
 
 def test_optimize_weights_sum_to_one_within_bounds(synthetic):
     for method in ("max_sharpe", "min_volatility", "hrp"):
-        result = _json("optimize", "--method", method, "--symbols", "AAA,BBB,CCC,DDD", "--as-of", "2022-06-30")
+        result = run_cli_json("optimize", "--method", method, "--symbols", "AAA,BBB,CCC,DDD", "--as-of", "2022-06-30")
         weights = result["weights"]
         assert sum(weights.values()) == pytest.approx(1.0, abs=1e-6)
         assert all(-1e-9 <= w <= 1 + 1e-9 for w in weights.values())
 
 
 def test_compare_names_the_best_run(synthetic):
-    a = _json("backtest", "run", "--strategy", "sma_crossover", "--symbols", SYMBOLS)
-    b = _json("backtest", "run", "--strategy", "rsi_mean_reversion", "--symbols", SYMBOLS)
-    compared = _json("backtest", "compare", str(a["run_id"]), str(b["run_id"]))
+    a = run_cli_json("backtest", "run", "--strategy", "sma_crossover", "--symbols", SYMBOLS)
+    b = run_cli_json("backtest", "run", "--strategy", "rsi_mean_reversion", "--symbols", SYMBOLS)
+    compared = run_cli_json("backtest", "compare", str(a["run_id"]), str(b["run_id"]))
     best = max((a, b), key=lambda r: r["metrics"]["sharpe"])
     assert compared["best"]["sharpe"] == best["run_id"]
 
 
 def test_strategies_and_indicators_are_listed(synthetic):
-    strategies = {s["name"] for s in _json("strategies", "list")}
-    indicators = _json("indicators", "list")
+    strategies = {s["name"] for s in run_cli_json("strategies", "list")}
+    indicators = run_cli_json("indicators", "list")
     assert {"sma_crossover", "ema_crossover", "rsi_mean_reversion", "xs_momentum", "xgboost_model"} <= strategies
     assert len(indicators) >= 50
