@@ -43,13 +43,13 @@ def print_json(payload: Any) -> None:
     sys.stdout.write(to_json(payload) + "\n")
 
 
-_TABLE_DECIMALS = 4  # a table shows at most this many decimals; --json keeps every digit
+_TABLE_STEP = Decimal("0.0001")  # a table shows at most 4 decimals; --json keeps every digit
 
 
 def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "—"
-    if isinstance(value, Decimal | str) and not isinstance(value, bool):
+    if isinstance(value, Decimal | str):
         return short_decimal(value)
     return str(value)
 
@@ -66,8 +66,7 @@ def short_decimal(value: Decimal | str) -> str:
         return text
     else:
         number = Decimal(text)
-    rounded = number.quantize(Decimal(1).scaleb(-_TABLE_DECIMALS)) if -number.as_tuple().exponent > \
-        _TABLE_DECIMALS else number
+    rounded = number.quantize(_TABLE_STEP) if number.as_tuple().exponent < _TABLE_STEP.as_tuple().exponent else number
     shown = format(rounded.normalize(), "f")
     return "0" if rounded.is_zero() else shown
 

@@ -20,12 +20,9 @@ def execution_service(channel: str = "cli"):
 @app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Trading state (ACTIVE/REDUCING/HALTED), equity, drawdown and daily loss against the limits."""
-    from decimal import Decimal
-
     from api.output import console, print_fields, print_json, short_decimal
     from guardrails.trading_state import daily_loss_pct, drawdown_pct
-
-    CENT = Decimal("0.01")  # noqa: N806
+    from quant.monitoring.summary import CENT
 
     service = execution_service()
     book = service.book()
