@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
 
-from config import Settings
 from memory.bars import BarStore
 from memory.embeddings import Embedder
 from memory.long_term import LongTermMemory
-from memory.market_data import MarketDataService
 from memory.runs import RunStore
-from tools import ToolContext, all_tools
+from tests.integration.tools.conftest import RESEARCH_NOW
 from tools.results import MAX_RESULT_CHARS
 
-NOW = datetime(2024, 7, 1, 21, 0, tzinfo=UTC)
 CONFIG = {"strategy": "sma_crossover", "symbols": ["AAPL", "MSFT"], "params": {"fast": 10, "slow": 50}}
 
 
-@pytest.fixture()
-def tools(database):
-    MarketDataService(database).load("synthetic", ["AAPL", "MSFT"], date(2022, 1, 3), date(2024, 6, 28))
-    ctx = ToolContext(settings=Settings(), database=database, clock=lambda: NOW, data_sources=("synthetic",),
-                      allow_network=False, user="alice", long_term_memory=LongTermMemory(database, Embedder()))
-    return all_tools(ctx)
-
-
 def _closes(database, symbol: str):
-    bars = BarStore(database).read([symbol], as_of=NOW)
+    bars = BarStore(database).read([symbol], as_of=RESEARCH_NOW)
     return bars.set_index("ts")["close"]
 
 

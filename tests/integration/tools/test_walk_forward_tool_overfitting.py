@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
 
 import pytest
 
-from config import Settings
-from memory.embeddings import Embedder
-from memory.long_term import LongTermMemory
-from memory.market_data import MarketDataService
 from memory.runs import RunStore
-from tools import ToolContext, all_tools
 from tools.results import MAX_RESULT_CHARS
-
-NOW = datetime(2024, 7, 1, 21, 0, tzinfo=UTC)
-
-
-@pytest.fixture()
-def tools(database):
-    MarketDataService(database).load("synthetic", ["AAPL", "MSFT"], date(2022, 1, 3), date(2024, 6, 28))
-    ctx = ToolContext(settings=Settings(), database=database, clock=lambda: NOW, data_sources=("synthetic",),
-                      allow_network=False, user="alice", long_term_memory=LongTermMemory(database, Embedder()))
-    return all_tools(ctx)
 
 
 def test_walk_forward_summary_says_how_likely_the_searched_result_is_luck(tools, database):
