@@ -1,0 +1,26 @@
+"""Numbers and names for people: one formatting layer behind the CLI, chat answers, web, Slack and reports.
+
+``numbers`` turns values into text (percentages, money, counts, quantities, dates, ids); ``metrics``
+knows each metric's label and unit, so the same metric reads the same on every interface. Machine
+outputs (``--json``, API bodies) never go through here: they keep every digit.
+"""
+
+from quant.display.metrics import MetricFormat, format_metric, metric_label, metric_lines
+from quant.display.numbers import (
+    DASH,
+    count,
+    day,
+    money,
+    number,
+    percent,
+    percent_points,
+    quantity,
+    short_id,
+    signed_money,
+    timestamp,
+)
+
+__all__ = [
+    "DASH", "MetricFormat", "count", "day", "format_metric", "metric_label", "metric_lines", "money", "number",
+    "percent", "percent_points", "quantity", "short_id", "signed_money", "timestamp",
+]
