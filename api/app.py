@@ -134,7 +134,7 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
         owned = await run_in_threadpool(open_database, settings or get_settings(), api_settings)
         _attach_services(app, owned, api_settings)
         listener = await run_in_threadpool(_start_listener, app, owned)
-        from memory.schedules import ScheduleRunner
+        from services.schedules import ScheduleRunner
 
         schedules = ScheduleRunner(owned).start()  # scheduled data collection (seed 000)
         if api_settings.recover_threads:

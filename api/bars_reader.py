@@ -18,8 +18,8 @@ import orjson
 
 from errors import ConfigError
 from memory.bars import BarRows
-from memory.market_data import MarketDataService
 from memory.read_cache import VersionedCache
+from services.market_data import MarketDataService
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)

@@ -21,11 +21,11 @@ from starlette.exceptions import HTTPException
 from api.bars_reader import BarsReader
 from api.schemas.settings import ApiSettings
 from memory.db import Database
-from memory.market_data import MarketDataService
 from memory.read_cache import VersionedCache
 from memory.runs import RunStore
 from memory.schedules import ScheduleStore
 from memory.users import ApiUser, Role, UserStore
+from services.market_data import MarketDataService
 
 _bearer = HTTPBearer(auto_error=False, scheme_name="BearerKey", description="Authorization: Bearer <API key>")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="ApiKeyHeader",

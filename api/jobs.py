@@ -23,8 +23,8 @@ from sqlalchemy import text
 
 from errors import ConfigError, QuantpilotError
 from memory.db import Database
-from memory.research.service import ResearchService
 from memory.runs import RunRecord, RunStore
+from services.research.service import ResearchService
 
 log = logging.getLogger("quantpilot.api.jobs")
 _LEASE = 7_104_202  # advisory-lock class id of research job leases (object id = run id)

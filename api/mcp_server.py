@@ -139,7 +139,7 @@ def build_mcp_server(toolbox: McpToolbox, caller: McpCaller | None = None) -> Se
 def product_toolbox(settings: Settings, database: Database) -> McpToolbox:
     """The tools on the configured database, with the paper execution path behind ``place_order``."""
     from memory.audit import AuditLog
-    from memory.execution_path import execution_service
+    from services.execution_path import execution_service
     from tools import ToolContext, build_tools
 
     gateway = execution_service(database, settings, channel=CHANNEL)

@@ -40,10 +40,10 @@ from langchain_core.messages import HumanMessage  # noqa: E402
 from langgraph.types import Command  # noqa: E402
 
 from benchmarks.agent_graphs import ASK_APPROVAL, InMemoryApprovals, plain_graph, quantpilot_graph  # noqa: E402
-from graph.approvals import ApprovalDecision  # noqa: E402
 from graph.context import GraphContext  # noqa: E402
 from graph.runner import resume_turn, run_turn  # noqa: E402
 from graph.state import new_budget  # noqa: E402
+from guardrails.approvals import ApprovalDecision  # noqa: E402
 
 USER = {"id": "bench", "role": "trader"}
 TEXT = "what is the last close of AAPL"

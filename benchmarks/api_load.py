@@ -50,8 +50,8 @@ def prepare() -> tuple[str, dict[str, tuple[str, str]]]:
     """Start the embedded server, load bundled bars, issue a viewer key; windows of ROWS bars per symbol."""
     from config import Settings
     from memory.db import connect
-    from memory.market_data import MarketDataService
     from memory.users import Role, UserStore
+    from services.market_data import MarketDataService
 
     database = connect(Settings())
     service = MarketDataService(database)

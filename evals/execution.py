@@ -1,10 +1,10 @@
-"""The execution path a trial runs against: the product's own ``memory.execution_path.execution_service``
+"""The execution path a trial runs against: the product's own ``services.execution_path.execution_service``
 (``ExecutionService`` over the Postgres ``PaperBroker``) on the trial's database, with the trial's clock.
 
 Only the initial state is written directly (it is the scenario's premise, not an action under test):
 the paper account's cash, positions bought at the last stored close, the risk limits in force and,
 for a halted start, the kill switch engaged through the service. Everything the agents do afterwards
-goes through ``ExecutionService`` and the graph's approval effects (``graph.approval_service
+goes through ``ExecutionService`` and the graph's approval effects (``services.approvals
 .execution_effects``); grading reads back orders, positions, cash, trading status and limits.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 from config import Settings, TradingMode
 from guardrails.risk_policy import RiskLimits
 from memory.db import Database
-from memory.execution_service import ExecutionService
 from memory.orders import OrderRepository
+from services.execution import ExecutionService
 
 SEED_ACTOR = "eval-seed"
 ACCOUNT_ID = "paper"  # the account execution_service's PaperBroker books to
@@ -86,7 +86,7 @@ class TrialExecution:
 
     def effects(self) -> dict[str, Any]:
         """The product's approval effects on this service; a limit change is applied by ``_apply_limits``."""
-        from graph.approval_service import execution_effects
+        from services.approval_effects import execution_effects
 
         return execution_effects(self.service, apply_limits=self._apply_limits)
 
@@ -108,7 +108,7 @@ class TrialExecution:
 def build_execution(database: Database, clock: Any, settings: Settings, *, cash_usd: float,
                     positions: dict[str, float], risk_limits: dict[str, Any], halted: bool) -> TrialExecution:
     """``execution_service`` in paper mode on the trial's database and clock, seeded with the initial state."""
-    from memory.execution_path import execution_service
+    from services.execution_path import execution_service
 
     paper = settings.model_copy(update={"trading_mode": TradingMode.PAPER, "live_trading": False})
     service = execution_service(database, paper, channel="graph", clock=clock)  # as the product graph

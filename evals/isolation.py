@@ -82,9 +82,9 @@ def _fill_template(template: Database, symbols: Sequence[str]) -> None:
     from langgraph.checkpoint.postgres import PostgresSaver
     from psycopg.rows import dict_row
 
-    from memory.market_data import MarketDataService
     from memory.migrate import upgrade
     from memory.server import libpq_url
+    from services.market_data import MarketDataService
 
     upgrade(template)
     if symbols:

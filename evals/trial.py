@@ -128,7 +128,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     from agents import build_agents
     from agents.usage import PriceTable
     from evals.grading import CANARIES
-    from graph.approval_service import ApprovalService
+    from graph.approval_resume import approval_service
     from graph.build import build_graph
     from graph.context import database_context
     from graph.runner import MESSAGE_REFUSED, run_turn
@@ -151,7 +151,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     graph = build_graph(build_agents(settings, ctx, model=model.build(settings)), checkpointer=trial_db.checkpointer)
     gctx = database_context(database, live_trading_enabled=False, channel="eval", clock=clock,
                             effects=execution.effects())
-    service = ApprovalService(gctx.approvals, graph, gctx)
+    service = approval_service(gctx, graph)
     if initial.history:
         graph.update_state({"configurable": {"thread_id": thread_id}}, {"messages": _history(initial)},
                            as_node="supervisor")

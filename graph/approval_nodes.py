@@ -22,7 +22,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from errors import ApprovalError, QuantpilotError
-from graph.approvals import (
+from graph.context import GraphContext
+from graph.state import GraphState
+from graph.tool_guard import audit
+from guardrails.approvals import (
     ORDER_KINDS,
     STRATEGY_KINDS,
     ApprovalDecision,
@@ -33,10 +36,7 @@ from graph.approvals import (
     normalise_kind,
     revalidate,
 )
-from graph.context import GraphContext
-from graph.ladder import APPROVAL_KIND_FOR_STAGE, Stage, check_promotion, parse_stage
-from graph.state import GraphState
-from graph.tool_guard import audit
+from guardrails.ladder import APPROVAL_KIND_FOR_STAGE, Stage, check_promotion, parse_stage
 from guardrails.redaction import RedactingFilter, redact
 
 _ROUTING_KEYS = ("agent", "tool_call_id", "tool")

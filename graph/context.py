@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from graph.ladder import LadderCriteria
+from guardrails.ladder import LadderCriteria
 
 if TYPE_CHECKING:
-    from graph.approvals import ApprovalDecision, ApprovalRequest
+    from guardrails.approvals import ApprovalDecision, ApprovalRequest
     from memory.audit import AuditLog
     from memory.ladder import ApprovalStore, StrategyRegistry
     from memory.long_term import Recollection

@@ -28,8 +28,8 @@ def load_agents(settings: Settings, database: Database | None = None, *, user: s
         raise ConfigError(f"the agents are not available ({exc}); cannot run the agent graph") from exc
     if database is None:
         return build_agents(settings, ToolContext(settings=settings, database=None, user=user, role=role))
-    from memory.execution_path import execution_service
     from memory.trading_state import RiskLimitStore, TradingStateStore
+    from services.execution_path import execution_service
 
     # orders from the agents go through the same execution path as every other interface
     execution = execution_service(database, settings, channel="graph")
@@ -42,8 +42,8 @@ def load_agents(settings: Settings, database: Database | None = None, *, user: s
 def product_context(settings: Settings, database: Database, channel: str) -> GraphContext:
     """Repositories, audit log and long-term memory on ``database``; live trading exactly as configured
     (never from state or a prompt)."""
-    from graph.approval_service import execution_effects
-    from memory.execution_path import execution_service
+    from services.approval_effects import execution_effects
+    from services.execution_path import execution_service
 
     # an approved single order or resume request acts through the same execution path as everything else
     effects = execution_effects(execution_service(database, settings, channel=channel))

@@ -1,7 +1,7 @@
 """Repositories for the promotion ladder: strategies (stage, version, params hash), stage transitions,
 approval requests and decisions, and the chat-thread index.
 
-The ladder's rules live in ``graph/ladder.py``; these repositories only store, and refuse a write
+The ladder's rules live in ``guardrails/ladder.py``; these repositories only store, and refuse a write
 whose expectations (stage, version, params hash) no longer hold, so a stale approval cannot move
 a strategy whose parameters changed since.
 """
@@ -168,7 +168,7 @@ class ApprovalRecord:
     decision: DecisionRecord | None
 
     def request_fields(self) -> dict[str, Any]:
-        """The fields of the original request (what ``graph.approvals.ApprovalRequest`` validates)."""
+        """The fields of the original request (what ``guardrails.approvals.ApprovalRequest`` validates)."""
         return {k: getattr(self, k) for k in ("id", "kind", "subject", "evidence", "summary", "requester",
                                                "channel", "thread_id", "created_at", "expires_at")}
 

@@ -91,7 +91,7 @@ class News(ToolResult):
 
 
 def _service(ctx: ToolContext):
-    from memory.market_data import MarketDataService
+    from services.market_data import MarketDataService
 
     return MarketDataService(require(ctx.database, "database"))
 

@@ -119,25 +119,6 @@ def order_approval_kind(ctx: ToolContext) -> str:
     return "paper_order" if mode in ("paper", "backtest") else "live_order"
 
 
-def place_approved_order(gateway, subject: dict, *, requested_by: str) -> dict:
-    """Send the order an approved order approval names through ``gateway`` (the execution path, which
-    checks risk, kill switch and the stored approval again); a JSON-ready outcome."""
-    from quant.execution.orders import Order, OrderIntent
-
-    fields = {k: subject.get(k) for k in ("symbol", "side", "qty", "strategy_id", "decision_key", "order_type",
-                                          "limit_price", "stop_price", "time_in_force")}
-    intent = OrderIntent(**{k: v for k, v in fields.items() if v is not None})
-    if intent.client_order_id != subject.get("order_intent_hash"):
-        return {"sent": False, "codes": ["INTENT_MISMATCH"], "client_order_id": intent.client_order_id,
-                "order_intent_hash": subject.get("order_intent_hash")}
-    outcome = gateway.place(intent, requested_by=requested_by)
-    if isinstance(outcome, Order):
-        return {"sent": True, **order_state(outcome).model_dump(mode="json", exclude={"status", "tool"})}
-    codes = [str(c) for c in (getattr(outcome, "codes", None) or [getattr(outcome, "code", "REFUSED")])]
-    return {"sent": False, "codes": codes, "client_order_id": intent.client_order_id,
-            "message": str(getattr(outcome, "detail", "") or "refused")}
-
-
 def check_order_status(ctx: ToolContext, args: OrderIdArgs) -> OrderState:
     order = require(ctx.broker, "broker").get_order_by_client_id(args.order_id)
     if order is None:

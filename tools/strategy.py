@@ -12,9 +12,9 @@ from langchain_core.tools import BaseTool
 from pydantic import Field, field_validator
 
 from errors import DataError
-from memory.research import ResearchService
-from memory.research.service import CROSSOVERS, headline
 from quant.strategies import registry
+from services.research import ResearchService
+from services.research.service import CROSSOVERS, headline
 from tools.collaborators import require
 from tools.context import ToolContext
 from tools.grounding import grounded

@@ -14,7 +14,7 @@ app = typer.Typer(help="Human approvals: list, show, approve, reject.", no_args_
 def approval_service(*, with_graph: bool, agents: Mapping[str, Any] | None = None, user: str = "system"):
     """The service on the configured database; with the graph (to resume threads) for decisions."""
     from config import get_settings
-    from graph.approval_service import ApprovalService
+    from graph.approval_resume import approval_service as graph_approval_service
     from graph.wiring import product_context, product_graph
     from memory.db import connect
 
@@ -22,7 +22,7 @@ def approval_service(*, with_graph: bool, agents: Mapping[str, Any] | None = Non
     database = connect(settings)
     context = product_context(settings, database, channel="cli")
     graph = product_graph(settings, database, agents, user=user) if with_graph else None
-    return ApprovalService(context.approvals, graph, context)
+    return graph_approval_service(context, graph)
 
 
 def _row(record) -> list[Any]:
@@ -42,7 +42,7 @@ def list_(
 ) -> None:
     """Approval requests, newest first."""
     from api.output import print_json, print_table
-    from graph.approval_service import approval_json
+    from services.approvals import approval_json
 
     records = approval_service(with_graph=False).list(status)
     if as_json:
@@ -56,7 +56,7 @@ def list_(
 def show(approval_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """One request with its evidence and decision."""
     from api.output import print_fields, print_json
-    from graph.approval_service import approval_json
+    from services.approvals import approval_json
 
     data = approval_json(approval_service(with_graph=False).show(approval_id))
     if as_json:

@@ -90,7 +90,7 @@ def run_chat(once: str | None, thread_id: str | None, user: str, as_json: bool, 
     from api.output import console, print_json
     from config import get_settings
     from errors import ApprovalError
-    from graph.approval_service import ApprovalService
+    from graph.approval_resume import approval_service
     from graph.runner import ChatSession
     from graph.wiring import product_context, product_graph
     from memory.db import connect
@@ -111,7 +111,7 @@ def run_chat(once: str | None, thread_id: str | None, user: str, as_json: bool, 
             _show_approval(console, approval)
         console.print(result.answer, highlight=False, markup=False)  # model text: never Rich markup
         return
-    service = ApprovalService(context.approvals, graph, context)
+    service = approval_service(context, graph)
     console.print(f"quantpilot chat — thread {session.thread_id} (type 'exit' to leave)", highlight=False)
     while True:
         try:

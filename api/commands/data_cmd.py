@@ -14,7 +14,7 @@ SOURCES = "bundled|synthetic|csv|parquet|yfinance|alpaca"
 
 def _service():
     from memory.db import connect
-    from memory.market_data import MarketDataService
+    from services.market_data import MarketDataService
 
     return MarketDataService(connect())
 

@@ -23,8 +23,8 @@ def demo(as_json: bool = typer.Option(False, "--json", help="Print a JSON summar
     from api.output import console, print_json
     from config import get_settings
     from memory.db import connect
-    from memory.market_data import MarketDataService
     from memory.status import database_status
+    from services.market_data import MarketDataService
 
     started = time.perf_counter()
     settings = get_settings()
@@ -67,18 +67,18 @@ def _stage(registry) -> str:
 
 
 def _conversation(settings, database, console) -> dict:
-    from graph.approval_service import ApprovalService
+    from graph.approval_resume import approval_service
     from graph.runner import ChatSession
     from graph.wiring import product_context, product_graph
-    from memory.daily_summary import generate_daily_summary
-    from memory.execution_path import execution_service
     from memory.ladder import StrategyRegistry, ThreadStore
-    from memory.paper_loop import run_paper
+    from services.daily_summary import generate_daily_summary
+    from services.execution_path import execution_service
+    from services.paper_loop import run_paper
 
     context = product_context(settings, database, channel="cli")
     graph = product_graph(settings, database, user=TRADER["id"])
     session = ChatSession(graph, TRADER, context=context, threads=ThreadStore(database))
-    approvals, registry = ApprovalService(context.approvals, graph, context), StrategyRegistry(database)
+    approvals, registry = approval_service(context, graph), StrategyRegistry(database)
     console.rule("conversation")
     _say(console, session, "load data for AAPL and MSFT")
     backtest = _say(console, session, "backtest an SMA crossover on AAPL and MSFT since 2015")
@@ -117,7 +117,7 @@ def _conversation(settings, database, console) -> dict:
 
 
 def _report_path(database, backtest) -> str | None:
-    from memory.research import ResearchService
+    from services.research import ResearchService
 
     runs = ResearchService(database).runs.list(kind="backtest", strategy="sma_crossover", limit=1)
     return str(ResearchService(database).report(runs[0].id)) if runs else None

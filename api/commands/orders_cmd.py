@@ -93,7 +93,7 @@ def reconcile(as_json: bool = typer.Option(False, "--json")) -> None:
 def summary(as_json: bool = typer.Option(False, "--json")) -> None:
     """The daily summary: P&L, positions, risk, pending approvals, alerts."""
     from api.output import console, print_json
-    from memory.daily_summary import generate_daily_summary
+    from services.daily_summary import generate_daily_summary
 
     result = generate_daily_summary(execution_service())
     if as_json:

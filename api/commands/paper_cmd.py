@@ -25,7 +25,7 @@ def run(
     from config import get_settings
     from errors import ConfigError
     from memory.db import connect
-    from memory.paper_loop import run_paper
+    from services.paper_loop import run_paper
 
     try:
         parsed = json.loads(params) if params else None

@@ -22,7 +22,7 @@ OVERFITTING = typer.Option(True, "--overfitting/--no-overfitting",
 
 def _service():
     from memory.db import connect
-    from memory.research import ResearchService
+    from services.research import ResearchService
 
     return ResearchService(connect())
 
@@ -46,7 +46,7 @@ def _params(pairs: list[str]) -> dict:
 
 def _grid(pairs: list[str]) -> dict:
     from errors import ConfigError
-    from memory.research import parse_range
+    from services.research import parse_range
 
     grid = {}
     for pair in pairs:

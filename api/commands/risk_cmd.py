@@ -11,7 +11,7 @@ def execution_service(channel: str = "cli"):
     """The execution service on the configured database and broker (paper unless configured live)."""
     from config import get_settings
     from memory.db import connect
-    from memory.execution_path import execution_service as configured
+    from services.execution_path import execution_service as configured
 
     settings = get_settings()
     return configured(connect(settings), settings, channel=channel)

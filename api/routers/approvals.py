@@ -14,7 +14,7 @@ from api.deps import ApproverUser, ViewerUser
 from api.routers.runtime import CHANNEL, ApprovalReaderDep, ApprovalServiceDep
 from api.schemas.approvals import ApprovalListPublic, ApprovalOutcomePublic, ApprovalPublic, DecisionRequest
 from api.schemas.errors import error_responses
-from graph.approval_service import approval_json
+from services.approvals import approval_json
 
 router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"], responses=error_responses(401, 403, 429))
 ApprovalId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_\-]{1,64}$", description="e.g. apr_1a2b3c4d5e6f")]

@@ -31,8 +31,8 @@ from api.schemas.data import (
     SymbolsPublic,
 )
 from api.schemas.errors import error_responses
-from memory.market_data import MarketDataService
 from memory.read_cache import VersionedCache
+from services.market_data import MarketDataService
 
 router = APIRouter(prefix="/api/v1/data", tags=["data"], responses=error_responses(401, 403, 429))
 

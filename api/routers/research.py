@@ -36,10 +36,10 @@ from api.schemas.research import (
 from errors import ConfigError, DataError, NotFoundError
 from memory.bars import BarStore
 from memory.db import Database
-from memory.research.service import ResearchService
 from memory.runs import RunStore
 from memory.users import ApiUser
 from quant.strategies.registry import validate_params
+from services.research.service import ResearchService
 
 router = APIRouter(prefix="/api/v1", tags=["research"], responses=error_responses(401, 403, 429))
 RunId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="research run id")]

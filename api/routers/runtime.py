@@ -19,10 +19,11 @@ from fastapi import Depends, Request
 
 from api.deps import DatabaseDep
 from config import Settings, get_settings
-from graph.approval_service import ApprovalService
+from graph.approval_resume import approval_service
 from memory.db import Database
-from memory.execution_service import ExecutionService
 from memory.users import ApiUser
+from services.approvals import ApprovalService
+from services.execution import ExecutionService
 
 if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
@@ -44,7 +45,7 @@ class AgentRuntime:
 
     def approvals(self) -> ApprovalService:
         assert self.context.approvals is not None
-        return ApprovalService(self.context.approvals, self.graph, self.context)
+        return approval_service(self.context, self.graph)
 
     @classmethod
     def build(cls, settings: Settings, database: Database) -> AgentRuntime:

@@ -36,9 +36,9 @@ from api.schemas.trading import (
 )
 from errors import RiskRejected
 from memory.audit import AuditLog
-from memory.daily_summary import generate_daily_summary
 from quant.execution.gate import Denied
 from quant.risk.decision import Rejected
+from services.daily_summary import generate_daily_summary
 
 router = APIRouter(prefix="/api/v1", tags=["trading"], responses=error_responses(401, 403, 429))
 OrderId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$", description="client order id, e.g. qp-3fa9…")]

@@ -1,4 +1,4 @@
-"""Human approvals as ``graph.approval_service.approval_json`` shapes them."""
+"""Human approvals as ``services.approvals.approval_json`` shapes them."""
 
 from __future__ import annotations
 

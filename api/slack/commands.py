@@ -92,7 +92,7 @@ def summary(as_json: bool = typer.Option(False, "--json")) -> None:
     """Post today's daily summary to the alerts channel."""
     from api.output import console, print_json
     from api.slack.publisher import SlackPublisher
-    from memory.daily_summary import generate_daily_summary
+    from services.daily_summary import generate_daily_summary
 
     runtime = _runtime()
     ts = SlackPublisher(runtime).post_daily_summary(generate_daily_summary(runtime.execution()))

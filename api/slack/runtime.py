@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
     from api.slack.settings import SlackSettings
     from config import Settings
-    from graph.approval_service import ApprovalService
+    from graph.approval_resume import approval_service
     from memory.db import Database
-    from memory.execution_service import ExecutionService
+    from services.approvals import ApprovalService
+    from services.execution import ExecutionService
 
 CHANNEL = "slack"  # the approval/audit channel name of everything decided here
 LINK_HINT = "ask an admin to run `quantpilot users link-slack NAME {slack_user_id}`"
@@ -96,7 +97,6 @@ class SlackRuntime:
 def product_approval_service(settings: Settings, database: Database) -> ApprovalService:
     """The ApprovalService on the product graph (to resume waiting threads), or read/record-only when the
     agents cannot load (the decision is stored; a repeat call resumes the thread)."""
-    from graph.approval_service import ApprovalService
     from graph.wiring import product_context, product_graph
 
     context = product_context(settings, database, channel=CHANNEL)
@@ -104,13 +104,13 @@ def product_approval_service(settings: Settings, database: Database) -> Approval
         graph = product_graph(settings, database)
     except ConfigError:
         graph = None
-    return ApprovalService(context.approvals, graph, context)
+    return approval_service(context, graph)
 
 
 def paper_execution_service(settings: Settings, database: Database) -> ExecutionService:
     """The execution service on the paper broker (Slack never drives a live broker)."""
     from config import TradingMode
-    from memory.execution_path import execution_service
+    from services.execution_path import execution_service
 
     if settings.trading_mode is TradingMode.LIVE:
         raise ConfigError("live trading from Slack is not wired; use paper (QUANTPILOT_TRADING_MODE=paper)")

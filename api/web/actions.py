@@ -56,7 +56,7 @@ async def reject(request: Request, session: SessionDep, approval_id: ApprovalId)
 
 
 def _execution(request: Request):
-    from memory.execution_path import execution_service
+    from services.execution_path import execution_service
 
     return execution_service(request.app.state.database, channel="web")
 

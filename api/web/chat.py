@@ -46,9 +46,9 @@ class WebChat:
                    product_context(settings, database, channel="web"), ThreadStore(database))
 
     def approval_service(self):
-        from graph.approval_service import ApprovalService
+        from graph.approval_resume import approval_service
 
-        return ApprovalService(self.context.approvals, self.graph, self.context)
+        return approval_service(self.context, self.graph)
 
     def new_thread_id(self) -> str:
         return f"thr_web_{uuid.uuid4().hex[:16]}"

@@ -18,14 +18,14 @@ ROLE_ACTIONS = {"viewer": "read every page", "trader": "chat, propose limit chan
 
 
 def _execution(database: Database, channel: str = "web"):
-    from memory.execution_path import execution_service
+    from services.execution_path import execution_service
 
     return execution_service(database, channel=channel)
 
 
 def overview(database: Database) -> dict[str, Any]:
     """Equity, cash, P&L (realized/unrealized, dollars), gross exposure (% of equity), trading state, pending."""
-    from memory.daily_summary import generate_daily_summary
+    from services.daily_summary import generate_daily_summary
 
     service = _execution(database)
     summary = generate_daily_summary(service).to_dict()
@@ -122,8 +122,8 @@ def report_path(artifacts: dict[str, Any]) -> Path | None:
 
 
 def approvals(database: Database) -> dict[str, Any]:
-    from graph.approval_service import ApprovalService
     from memory.ladder import ApprovalStore
+    from services.approvals import ApprovalService
 
     service = ApprovalService(ApprovalStore(database))
     items = service.list()
@@ -145,7 +145,7 @@ def controls(database: Database) -> dict[str, Any]:
 
 
 def health(database: Database) -> dict[str, Any]:
-    from memory.health import run_health_checks
+    from services.health import run_health_checks
 
     report = run_health_checks(database, today=datetime.now(UTC).date())
     return {"report": report.to_dict()}

@@ -123,8 +123,8 @@ async def run_detail(request: Request, session: SessionDep, run_id: RunId) -> Re
 @pages_router.get("/runs/{run_id}/report")
 async def run_report(request: Request, session: SessionDep, run_id: RunId) -> Response:
     """The stored self-contained HTML report, sandboxed (its inline plotly runs in an opaque origin)."""
-    from memory.research import ResearchService
     from memory.runs import RunStore
+    from services.research import ResearchService
 
     database = request.app.state.database
     record = await run_in_threadpool(RunStore(database).get, run_id)

@@ -1,4 +1,4 @@
-"""Health-check results and their roll-up; the checks that need I/O live in ``memory.health``."""
+"""Health-check results and their roll-up; the checks that need I/O live in ``services.health``."""
 
 from __future__ import annotations
 

@@ -97,7 +97,7 @@ def test_chat_backtest_then_paper_promotion_approved_on_the_approvals_page(live_
 
 
 def test_runs_page_links_the_report_and_draws_the_equity_chart(live_app, chromium, shot, tmp_path):
-    from memory.research.service import ResearchService
+    from services.research.service import ResearchService
 
     summary = ResearchService(live_app.database, artifacts_dir=tmp_path).backtest(
         "sma_crossover", ["AAPL", "MSFT"], start="2015-01-01", report=True, created_by="tina")

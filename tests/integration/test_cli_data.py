@@ -109,7 +109,8 @@ def test_a_schedule_is_stored_with_its_next_run(database):
 def test_a_due_schedule_runs_once_and_records_its_outcome(database):
     from datetime import UTC, datetime, timedelta
 
-    from memory.schedules import ScheduleStore, run_due_schedules
+    from memory.schedules import ScheduleStore
+    from services.schedules import run_due_schedules
 
     store = ScheduleStore(database)
     created = store.add("AAA", "synthetic", "0 * * * *", now=datetime(2024, 1, 1, tzinfo=UTC))

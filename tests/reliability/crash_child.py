@@ -69,8 +69,8 @@ def _clock() -> datetime:
 
 def _execution(database, hold: str | None):
     from config import Settings
-    from memory.execution_service import ExecutionService
     from memory.paper_broker import PaperBroker
+    from services.execution import ExecutionService
 
     broker = SignallingBroker(PaperBroker(database, clock=_clock), hold)
     return ExecutionService(database, broker, settings=Settings(), clock=_clock, channel="graph")
@@ -105,7 +105,7 @@ def _graph(database, execution):
 
 
 def _turn(thread_id: str, hold: str | None) -> dict[str, Any]:
-    from graph.approval_service import ApprovalService
+    from graph.approval_resume import approval_service
     from graph.context import database_context
     from graph.runner import run_turn
     from memory.db import connect
@@ -116,12 +116,12 @@ def _turn(thread_id: str, hold: str | None) -> dict[str, Any]:
     first = run_turn(graph, thread_id, {"id": "alice", "role": "trader"}, "promote sma_aapl to paper and buy",
                      context=context)
     hold_at("interrupted", hold)
-    outcome = ApprovalService(context.approvals, graph, context).approve(first.pending_approval["id"], "bob", "cli")
+    outcome = approval_service(context, graph).approve(first.pending_approval["id"], "bob", "cli")
     return {"approval": outcome.approval.status, "answer": outcome.turn.answer if outcome.turn else None}
 
 
 def _restart(thread_id: str) -> dict[str, Any]:
-    from graph.approval_service import ApprovalService
+    from graph.approval_resume import approval_service
     from graph.context import database_context
     from graph.runner import pending_interrupt
     from memory.db import connect
@@ -139,7 +139,7 @@ def _restart(thread_id: str) -> dict[str, Any]:
         records = [r for r in context.approvals.list() if r.thread_id == thread_id]
         approval_id = records[0].id if records else None
     if approval_id is not None:
-        ApprovalService(context.approvals, graph, context).approve(approval_id, "bob", "cli")
+        approval_service(context, graph).approve(approval_id, "bob", "cli")
     if graph.get_state(config).next:  # killed between steps: continue from the last checkpoint
         graph.invoke(None, config, context=context)
     return {"resumed_from": resumed_from, "next": list(graph.get_state(config).next),

@@ -100,7 +100,7 @@ FILE_CASES = {
 @pytest.mark.parametrize("name", sorted(FILE_CASES))
 def test_corrupt_or_invalid_bar_file_is_refused_and_changes_no_table(database, loaded, tmp_path, name):  # noqa: F811
     from errors import QuantpilotError
-    from memory.market_data import MarketDataService
+    from services.market_data import MarketDataService
 
     source, write = FILE_CASES[name]
     path = tmp_path / f"bars.{source}"
@@ -121,7 +121,7 @@ def test_corrupt_or_invalid_bar_file_is_refused_and_changes_no_table(database, l
 ], ids=["unknown_symbol", "start_after_end", "dates_before_any_data"])
 def test_bad_symbol_or_date_range_is_refused_and_changes_no_table(database, loaded, symbols, start, end):  # noqa: F811
     from errors import QuantpilotError
-    from memory.market_data import MarketDataService
+    from services.market_data import MarketDataService
 
     before = table_digests(database)
 

@@ -81,8 +81,8 @@ ORDER = [Role.VIEWER, Role.TRADER, Role.APPROVER, Role.ADMIN]
 @pytest.fixture(scope="module")
 def matrix(_database_session):
     """One emptied database with bars and a key per role, shared by the 64 role-matrix cases."""
-    from memory.market_data import MarketDataService
     from memory.models import Base
+    from services.market_data import MarketDataService
     from tests.integration.api.conftest import END, START
 
     tables = ", ".join(f'"{t}"' for t in Base.metadata.tables)

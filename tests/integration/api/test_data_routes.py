@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from api.schemas.data import BarsPublic, BatchBarsPublic, LoadReportPublic, QualityPublic, SymbolsPublic
-from memory.market_data import MarketDataService
 from memory.users import Role
+from services.market_data import MarketDataService
 from tests.integration.api.conftest import END, START, auth
 
 

@@ -18,8 +18,8 @@ from api.app import create_app
 from api.schemas.data import BarsPublic
 from memory.bars import BarStore
 from memory.data_version import NOTIFY_BARS, NOTIFY_USERS, sqlalchemy_to_conninfo
-from memory.market_data import MarketDataService
 from memory.users import Role, UserStore
+from services.market_data import MarketDataService
 from tests.integration.api.conftest import END, START, auth, make_settings
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from config import Settings
 from memory.ladder import ApprovalStore, StrategyRegistry
-from memory.research.service import ResearchService
 from memory.users import Role
+from services.research.service import ResearchService
 
 
 @pytest.fixture()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from memory.research.service import ResearchService
 from memory.users import Role
+from services.research.service import ResearchService
 
 BACKTEST = "backtest an SMA crossover on AAPL since 2024"
 

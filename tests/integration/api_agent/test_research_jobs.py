@@ -142,7 +142,7 @@ def test_a_queued_job_is_run_exactly_once_when_two_runners_recover_it(loaded):
 
 
 def test_a_run_the_agents_made_without_a_report_gets_one_rendered_on_download(client, headers, loaded):
-    from memory.research import ResearchService
+    from services.research import ResearchService
 
     run = ResearchService(loaded).backtest("sma_crossover", BACKTEST["symbols"], {"fast": 10, "slow": 50},
                                            report=False)

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 
 from memory.bars import BarStore
-from memory.health import check_broker, check_data_freshness, check_database, run_health_checks
 from quant.monitoring.health import HealthStatus
+from services.health import check_broker, check_data_freshness, check_database, run_health_checks
 
 
 def _store_bars(database, symbol: str, last_day: str, n: int = 5) -> None:
@@ -58,7 +58,7 @@ def test_a_broker_that_raises_makes_the_report_unhealthy(database):
 
 def test_checkpointer_tables_are_found_once_the_saver_has_set_them_up(database):
     from memory.checkpoint import postgres_checkpointer
-    from memory.health import check_checkpointer_tables
+    from services.health import check_checkpointer_tables
 
     postgres_checkpointer(database)
     assert check_checkpointer_tables(database).ok

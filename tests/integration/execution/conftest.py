@@ -95,7 +95,7 @@ def broker(database, clock):
 
 @pytest.fixture()
 def service(database, broker, clock, settings):
-    from memory.execution_service import ExecutionService
+    from services.execution import ExecutionService
 
     return ExecutionService(database, broker, settings=settings, clock=clock, channel="cli")
 

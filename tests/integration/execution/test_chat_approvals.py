@@ -10,11 +10,12 @@ from datetime import timedelta
 
 import pytest
 
-from graph.approval_service import ApprovalService, execution_effects
+from graph.approval_resume import approval_service
 from graph.context import GraphContext
 from graph.runner import run_turn
 from quant.execution.gate import Denied, DenyCode
 from quant.execution.orders import OrderIntent
+from services.approval_effects import execution_effects
 from tests.integration.execution.conftest import count
 from tests.unit.graph.scripted import agents_with, call, calls_then_answer, scripted_graph, tool_payloads
 
@@ -63,7 +64,7 @@ def test_a_chat_paper_order_waits_for_its_approval_then_is_sent_exactly_once(dat
     intent = OrderIntent(symbol="AAA", side="buy", qty="10", strategy_id="manual", decision_key="chat-1")
     assert ctx.approvals.get(pending["id"]).subject["order_intent_hash"] == intent.client_order_id
 
-    service_ = ApprovalService(ctx.approvals, graph, ctx)
+    service_ = approval_service(ctx, graph)
     outcome = service_.approve(pending["id"], "alice", "cli", "paper is fine")  # paper: the requester may approve
     again = service_.approve(pending["id"], "alice", "cli", "paper is fine")
 
@@ -81,7 +82,7 @@ def test_an_approved_paper_order_covers_only_that_order(database, bars, service,
     make_graph, make_context = chat
     graph, ctx = make_graph("execution", call("place_order", order=ORDER)), make_context(effects=False)
     turn = run_turn(graph, _thread(), TRADER, "buy 10 AAA", context=ctx)
-    ApprovalService(ctx.approvals, graph, ctx).approve(turn.pending_approval["id"], "bob", "cli")
+    approval_service(ctx, graph).approve(turn.pending_approval["id"], "bob", "cli")
     assert count(database, "paper_orders") == 0  # no effect registered: only recorded
 
     other = OrderIntent(symbol="AAA", side="buy", qty="11", strategy_id="manual", decision_key="chat-1")
@@ -97,7 +98,7 @@ def test_a_rejected_paper_order_sends_nothing(database, bars, service, chat):
     make_graph, make_context = chat
     graph, ctx = make_graph("execution", call("place_order", order=ORDER)), make_context()
     turn = run_turn(graph, _thread(), TRADER, "buy 10 AAA", context=ctx)
-    outcome = ApprovalService(ctx.approvals, graph, ctx).reject(turn.pending_approval["id"], "bob", "cli", "no")
+    outcome = approval_service(ctx, graph).reject(turn.pending_approval["id"], "bob", "cli", "no")
     assert outcome.approval.status == "rejected"
     same = OrderIntent(symbol="AAA", side="buy", qty="10", strategy_id="manual", decision_key="chat-1")
     assert isinstance(service.place(same, requested_by="alice"), Denied)
@@ -118,7 +119,7 @@ def test_releasing_the_kill_switch_from_the_chat_resumes_trading_after_approval(
     assert subject["limit_change_id"] == f"resume-{halted.halt_id}" and subject["action"] == "resume_trading"
     assert service.states.current().status.value == "halted"
 
-    outcome = ApprovalService(ctx.approvals, graph, ctx).approve(pending["id"], "bob", "cli", "ok")
+    outcome = approval_service(ctx, graph).approve(pending["id"], "bob", "cli", "ok")
 
     assert outcome.approval.status == "applied"
     assert service.states.current().status.value == "active"
@@ -134,7 +135,7 @@ def test_a_resume_approval_for_an_older_halt_does_not_resume_a_new_one(database,
     second = service.kill_switch_on(actor="alice", channel="cli", reason="second halt").state.halt_id
     assert second != first
 
-    outcome = ApprovalService(ctx.approvals, graph, ctx).approve(turn.pending_approval["id"], "bob", "cli")
+    outcome = approval_service(ctx, graph).approve(turn.pending_approval["id"], "bob", "cli")
 
     assert outcome.approval.status == "invalid"
     assert outcome.approval.outcome["details"]["expected"] == f"resume-{second}"

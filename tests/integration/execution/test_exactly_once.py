@@ -32,8 +32,8 @@ class CrashingOutbox:
 
 
 def crashing_service(database, broker, clock, settings, crash_at):
-    from memory.execution_service import ExecutionService
     from memory.outbox import PostgresOrderOutbox
+    from services.execution import ExecutionService
 
     return ExecutionService(database, broker, settings=settings, clock=clock, channel="cli",
                             outbox_factory=lambda **kw: CrashingOutbox(PostgresOrderOutbox(database, **kw), crash_at))
@@ -41,8 +41,8 @@ def crashing_service(database, broker, clock, settings, crash_at):
 
 def restarted(database, clock, settings):
     """A fresh broker and service on the same database: nothing survives but Postgres."""
-    from memory.execution_service import ExecutionService
     from memory.paper_broker import PaperBroker
+    from services.execution import ExecutionService
 
     broker = PaperBroker(database, clock=clock, slippage_bps=5, commission_usd=1)
     return ExecutionService(database, broker, settings=settings, clock=clock, channel="cli"), broker

@@ -101,9 +101,9 @@ def test_order_in_halted_state_is_refused_and_changes_nothing(database, service,
 
 def test_live_broker_is_refused_when_live_trading_is_disabled(database, clock, settings):
     from errors import ApprovalError
-    from memory.execution_service import ExecutionService
     from quant.execution.broker import BrokerMode
     from quant.execution.simulated import SimulatedBroker
+    from services.execution import ExecutionService
 
     live = SimulatedBroker({"AAA": 100}, mode=BrokerMode.LIVE)  # stands in for AlpacaBroker(live)
 
@@ -114,10 +114,10 @@ def test_live_broker_is_refused_when_live_trading_is_disabled(database, clock, s
 def test_live_order_needs_a_live_stage_approval_even_with_live_trading_enabled(database, clock, test_home, bars,
                                                                                paper_strategy):
     from config import Settings
-    from memory.execution_service import ExecutionService
     from quant.execution.broker import BrokerMode
     from quant.execution.gate import Denied, DenyCode
     from quant.execution.simulated import SimulatedBroker
+    from services.execution import ExecutionService
     from tests.integration.execution.conftest import approve_stage
 
     live = SimulatedBroker({"AAA": 100, "BBB": 150}, mode=BrokerMode.LIVE, clock=clock)

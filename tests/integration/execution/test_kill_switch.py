@@ -32,9 +32,9 @@ def test_kill_switch_cancels_open_orders_flattens_and_halts(database, service, b
 
 
 def test_kill_switch_survives_a_restart(database, service, clock, settings, bars, paper_strategy):
-    from memory.execution_service import ExecutionService
     from memory.paper_broker import PaperBroker
     from quant.risk.decision import RejectCode, TradingStatus
+    from services.execution import ExecutionService
 
     service.kill_switch_on(actor="carol", channel="cli", reason="incident")
 
@@ -48,10 +48,10 @@ def test_kill_switch_survives_a_restart(database, service, clock, settings, bars
 
 def test_resume_needs_an_approved_request_for_the_current_halt(database, service, bars, paper_strategy):
     from errors import ApprovalError
-    from graph.approval_service import ApprovalService
     from memory.ladder import ApprovalStore
     from quant.execution.orders import Order
     from quant.risk.decision import TradingStatus
+    from services.approvals import ApprovalService
 
     service.kill_switch_on(actor="carol", channel="cli", reason="incident")
     approval_id = service.request_resume(actor="carol", channel="cli", reason="fixed")
@@ -69,8 +69,8 @@ def test_resume_needs_an_approved_request_for_the_current_halt(database, service
 
 def test_an_old_resume_approval_does_not_lift_a_new_halt(database, service, bars, paper_strategy):
     from errors import ApprovalError
-    from graph.approval_service import ApprovalService
     from memory.ladder import ApprovalStore
+    from services.approvals import ApprovalService
 
     service.kill_switch_on(actor="carol", channel="cli", reason="first")
     first = service.request_resume(actor="carol", channel="cli", reason="ok")

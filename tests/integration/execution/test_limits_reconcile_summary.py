@@ -12,9 +12,9 @@ from tests.integration.execution.conftest import count, intent
 
 def test_risk_limit_change_applies_only_after_another_person_approves(database):
     from errors import ApprovalError
-    from graph.approval_service import ApprovalService
     from memory.ladder import ApprovalStore
     from memory.trading_state import RiskLimitStore
+    from services.approvals import ApprovalService
 
     limits = RiskLimitStore(database)
     proposal, approval_id = limits.propose({"max_open_positions": 7}, requested_by="bob", channel="cli")
@@ -64,7 +64,7 @@ def test_daily_summary_reports_pnl_positions_and_pending_approvals(database, ser
                                                                    paper_strategy):
     from datetime import timedelta
 
-    from memory.daily_summary import generate_daily_summary
+    from services.daily_summary import generate_daily_summary
 
     service.place(intent(qty=10), requested_by="bob")
     service.place(intent(qty=4, side="sell", key="s"), requested_by="bob")
@@ -91,7 +91,7 @@ def test_daily_summary_marks_positions_like_the_account_when_the_last_bar_is_mon
     the broker's price (the one its equity uses), so its P&L and the account's equity tell the same story."""
     from datetime import timedelta
 
-    from memory.daily_summary import generate_daily_summary
+    from services.daily_summary import generate_daily_summary
 
     service.place(intent(qty=10), requested_by="bob")
     clock.now += timedelta(days=90)

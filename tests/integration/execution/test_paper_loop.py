@@ -7,7 +7,7 @@ from tests.integration.execution.conftest import count
 
 def test_paper_run_of_an_approved_strategy_trades_and_every_order_passed_the_gate(database, bars, settings,
                                                                                   paper_strategy):
-    from memory.paper_loop import run_paper
+    from services.paper_loop import run_paper
 
     days = sorted(bars["ts"].unique())
     report = run_paper(database, strategy=paper_strategy, symbols=["AAA", "BBB"], start=days[25].date(),
@@ -21,7 +21,7 @@ def test_paper_run_of_an_approved_strategy_trades_and_every_order_passed_the_gat
 
 
 def test_paper_run_of_an_unapproved_strategy_refuses_every_order_with_the_reason(database, bars, settings):
-    from memory.paper_loop import run_paper
+    from services.paper_loop import run_paper
 
     days = sorted(bars["ts"].unique())
     report = run_paper(database, strategy="sma_crossover", symbols=["AAA"], start=days[25].date(),

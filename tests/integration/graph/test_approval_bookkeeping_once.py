@@ -10,7 +10,7 @@ import pytest
 from langgraph.runtime import Runtime
 
 from graph.approval_nodes import apply_approval
-from graph.approval_service import ApprovalService
+from graph.approval_resume import approval_service
 from graph.runner import run_turn
 from memory.audit import AuditLog
 from tests.integration.graph.conftest import PAPER_EVIDENCE
@@ -37,7 +37,7 @@ def test_re_running_the_apply_step_after_a_crash_audits_and_counts_the_decision_
     strategy_at("backtested")
     graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
     turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper trading", context=ctx)
-    ApprovalService(approvals, graph, ctx).approve(turn.pending_approval["id"], "bob", "cli", "ok")
+    approval_service(ctx, graph).approve(turn.pending_approval["id"], "bob", "cli", "ok")
     before_apply = next(s for s in graph.get_state_history({"configurable": {"thread_id": thread_id}})
                         if s.next == ("apply_approval",))
     closed = approvals.get(turn.pending_approval["id"])

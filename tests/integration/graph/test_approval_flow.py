@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from errors import ApprovalError
-from graph.approval_service import ApprovalService
+from graph.approval_resume import approval_service
 from graph.runner import run_turn
 from tests.integration.graph.conftest import LIVE_EVIDENCE, PAPER_EVIDENCE
 from tests.unit.graph.scripted import (
@@ -43,7 +43,7 @@ def test_paper_promotion_waits_for_approval_then_moves_the_strategy(checkpointer
     assert stored.status == "pending" and stored.requester == "alice" and stored.thread_id == thread_id
     assert stored.subject["params_hash"] == strategies.get("sma_aapl").params_hash
 
-    outcome = ApprovalService(approvals, graph, context).approve(turn.pending_approval["id"], "bob", "cli", "ok")
+    outcome = approval_service(context, graph).approve(turn.pending_approval["id"], "bob", "cli", "ok")
 
     assert strategies.get("sma_aapl").stage == "paper"
     assert outcome.approval.status == "applied"
@@ -65,7 +65,7 @@ def test_rejection_returns_the_reason_to_the_agent_and_leaves_the_stage(checkpoi
     graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
     turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
 
-    outcome = ApprovalService(approvals, graph, context).reject(turn.pending_approval["id"], "bob", "slack",
+    outcome = approval_service(context, graph).reject(turn.pending_approval["id"], "bob", "slack",
                                                                 "drawdown too deep for my taste")
 
     assert strategies.get("sma_aapl").stage == "backtested"
@@ -83,7 +83,7 @@ def test_approval_after_expiry_is_refused_by_the_graph_and_marked_expired(checkp
     turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
 
     clock.advance(context.approval_ttl + timedelta(seconds=1))
-    outcome = ApprovalService(approvals, graph, context).approve(turn.pending_approval["id"], "bob", "cli")
+    outcome = approval_service(context, graph).approve(turn.pending_approval["id"], "bob", "cli")
 
     assert outcome.approval.status == "expired"
     assert strategies.get("sma_aapl").stage == "backtested"
@@ -99,7 +99,7 @@ def test_approval_is_invalid_when_the_parameters_changed_since_the_request(check
     requested_hash = approvals.get(turn.pending_approval["id"]).subject["params_hash"]
 
     strategies.register("sma_aapl", "SMA cross AAPL", "sma_cross", {"fast": 5, "slow": 50})  # new params
-    outcome = ApprovalService(approvals, graph, context).approve(turn.pending_approval["id"], "bob", "cli")
+    outcome = approval_service(context, graph).approve(turn.pending_approval["id"], "bob", "cli")
 
     assert outcome.approval.status == "invalid"
     changed = _agent_saw(graph, thread_id)[-1]["details"]["changed"]
@@ -117,7 +117,7 @@ def test_live_approval_by_the_requester_is_refused_and_stays_pending(checkpointe
     live_context = replace(context, live_trading_enabled=True)
     graph = promotion_graph(checkpointer, "live", LIVE_EVIDENCE)
     turn = run_turn(graph, thread_id, USER, "promote sma_aapl to live", context=live_context)
-    service = ApprovalService(approvals, graph, live_context)
+    service = approval_service(live_context, graph)
 
     with pytest.raises(ApprovalError) as refused:
         service.approve(turn.pending_approval["id"], "alice", "cli")
@@ -137,7 +137,7 @@ def test_live_approval_is_refused_while_live_trading_is_disabled(checkpointer, c
     turn = run_turn(graph, thread_id, USER, "promote sma_aapl to live", context=context)  # live off by default
 
     with pytest.raises(ApprovalError) as refused:
-        ApprovalService(approvals, graph, context).approve(turn.pending_approval["id"], "carol", "cli")
+        approval_service(context, graph).approve(turn.pending_approval["id"], "carol", "cli")
 
     assert refused.value.code == "live_trading_disabled"
     assert strategies.get("sma_aapl").stage == "paper"
@@ -168,7 +168,7 @@ def test_repeating_the_same_approval_is_idempotent_and_a_contrary_one_is_refused
     strategy_at("backtested")
     graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
     turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
-    service = ApprovalService(approvals, graph, context)
+    service = approval_service(context, graph)
     first = service.approve(turn.pending_approval["id"], "bob", "cli")
 
     again = service.approve(turn.pending_approval["id"], "bob", "cli")
@@ -240,7 +240,7 @@ def test_a_risk_limit_change_is_applied_by_its_registered_effect_only_after_appr
     turn = run_turn(graph, thread_id, USER, "raise my position risk limit to 15%", context=ctx)
     assert turn.pending_approval["kind"] == "risk_limit" and applied == []
 
-    outcome = ApprovalService(approvals, graph, ctx).approve(turn.pending_approval["id"], "alice", "web")
+    outcome = approval_service(ctx, graph).approve(turn.pending_approval["id"], "alice", "web")
 
     assert applied == [("lc_1", "alice")]  # not a live kind: the requester may approve their own limit change
     assert outcome.approval.status == "applied" and outcome.approval.outcome["now"] == 15.0

@@ -33,9 +33,9 @@ def main(argv: list[str]) -> None:
                           context=context)
         print(json.dumps(result.to_dict()))
     else:
-        from graph.approval_service import ApprovalService
+        from graph.approval_resume import approval_service
 
-        outcome = ApprovalService(context.approvals, graph, context).approve(argv[1], argv[2], "cli", "from B")
+        outcome = approval_service(context, graph).approve(argv[1], argv[2], "cli", "from B")
         print(json.dumps(outcome.to_dict(), default=str))
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from config import Settings
-from graph.ladder import LadderCriteria
+from guardrails.ladder import LadderCriteria
 
 NOW = datetime(2023, 6, 30, 21, 0, tzinfo=UTC)  # after the bundled data's last bar (2022-12-28)
 

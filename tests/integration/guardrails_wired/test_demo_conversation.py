@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from graph.approval_service import ApprovalService
-from graph.ladder import LadderCriteria
+from graph.approval_resume import approval_service
 from graph.runner import ChatSession
+from guardrails.ladder import LadderCriteria
 from memory.audit import AuditLog
 from memory.bars import BarStore
 from memory.embeddings import Embedder
@@ -61,7 +61,7 @@ def test_the_demo_conversation_makes_the_expected_calls_and_changes_the_stored_s
     assert review.tool_calls == [{"name": "request_promotion", "args": {"run_id": wf.id, "to_stage": "backtested"}}]
     assert review.pending_approval["kind"] == "strategy"
     assert registry.get("sma_crossover_aapl_msft").stage == "draft"
-    ApprovalService(approvals, graph, context).approve(review.pending_approval["id"], "bob", "cli", "reviewed")
+    approval_service(context, graph).approve(review.pending_approval["id"], "bob", "cli", "reviewed")
     assert registry.get("sma_crossover_aapl_msft").stage == "backtested"
 
     paper = session.send("promote it to paper")
@@ -70,7 +70,7 @@ def test_the_demo_conversation_makes_the_expected_calls_and_changes_the_stored_s
     stored = approvals.get(paper.pending_approval["id"])
     assert stored.status == "pending" and stored.subject["strategy_id"] == "sma_crossover_aapl_msft"
     assert stored.evidence["oos_sharpe"] == wf.metrics["sharpe"]  # out-of-sample: from the walk-forward run
-    ApprovalService(approvals, graph, context).reject(stored.id, "bob", "slack", "not yet")
+    approval_service(context, graph).reject(stored.id, "bob", "slack", "not yet")
     assert registry.get("sma_crossover_aapl_msft").stage == "backtested"
 
     audit = AuditLog(database)

@@ -145,12 +145,11 @@ def settings(slack_env):
 def runtime(database, settings):
     """The Slack runtime the app builds, with an ApprovalService that records decisions (no agent graph)."""
     from api.slack.runtime import build_runtime
-    from graph.approval_service import ApprovalService
-    from graph.context import GraphContext
     from memory.ladder import ApprovalStore
+    from services.approvals import ApprovalService
 
     store = ApprovalStore(database)
-    service = ApprovalService(store, None, GraphContext(approvals=store, channel="slack"))
+    service = ApprovalService(store)
     return build_runtime(settings, database, approvals=lambda: service)
 
 

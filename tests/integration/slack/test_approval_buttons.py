@@ -17,8 +17,8 @@ def _decisions(database, approval_id: str) -> int:
 
 
 def _service(database):
-    from graph.approval_service import ApprovalService
     from memory.ladder import ApprovalStore
+    from services.approvals import ApprovalService
 
     return ApprovalService(ApprovalStore(database))
 

@@ -60,8 +60,8 @@ def test_slash_text_is_parsed_into_a_subcommand(text, expected):
 
 def test_alert_and_daily_summary_are_posted_to_the_alerts_channel(runtime, fake_slack):
     from api.slack.publisher import SlackPublisher
-    from memory.daily_summary import generate_daily_summary
     from quant.monitoring.alerts import Alert, Severity
+    from services.daily_summary import generate_daily_summary
 
     publisher = SlackPublisher(runtime)
     delivered = publisher.post_alert(Alert("breaker:daily_loss", "Daily loss limit hit", "down 3.1% today",

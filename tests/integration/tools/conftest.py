@@ -9,7 +9,7 @@ import pytest
 from config import Settings
 from memory.embeddings import Embedder
 from memory.long_term import LongTermMemory
-from memory.market_data import MarketDataService
+from services.market_data import MarketDataService
 from tools import ToolContext, all_tools
 
 RESEARCH_NOW = datetime(2024, 7, 1, 21, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from config import Settings
-from memory.market_data import MarketDataService
+from services.market_data import MarketDataService
 from tools import ToolContext, all_tools
 
 NOW = datetime(2024, 12, 31, 21, 0, tzinfo=UTC)

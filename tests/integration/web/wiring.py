@@ -14,7 +14,7 @@ def offline_web_chat(database, *, open_bar: bool = True, **context_overrides):
     from config import Settings
     from graph.build import build_graph
     from graph.context import database_context
-    from graph.ladder import LadderCriteria
+    from guardrails.ladder import LadderCriteria
     from memory.checkpoint import postgres_checkpointer
     from memory.ladder import ThreadStore
     from tools import ToolContext

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.ladder import (
+from guardrails.ladder import (
     LADDER,
     LadderCriteria,
     LadderRefusalCode,

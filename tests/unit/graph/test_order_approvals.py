@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph.approvals import ApprovalDecision, ApprovalRequest, RevalidationCode, Verdict, check_approver, revalidate
+from guardrails.approvals import (
+    ApprovalDecision,
+    ApprovalRequest,
+    RevalidationCode,
+    Verdict,
+    check_approver,
+    revalidate,
+)
 from quant.execution.orders import OrderIntent
 
 NOW = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from graph.approvals import ApprovalDecision, ApprovalRequest, RevalidationCode, check_current, revalidate
 from graph.state import append_route, merge_by_id
+from guardrails.approvals import ApprovalDecision, ApprovalRequest, RevalidationCode, check_current, revalidate
 
 T0 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
 

@@ -11,11 +11,11 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langgraph.checkpoint.memory import InMemorySaver
 
 from benchmarks.agent_graphs import ASK_APPROVAL, LOOKUP, InMemoryApprovals, quantpilot_graph
-from graph.approvals import ApprovalDecision
 from graph.context import GraphContext, HistoryPolicy
 from graph.history import SUMMARY_ID, StateWindow, compact, model_input
 from graph.runner import resume_turn, run_turn
 from graph.transcript import thread_messages, thread_transcript
+from guardrails.approvals import ApprovalDecision
 from memory.checkpoint import in_memory_checkpointer, transcripts_for
 from memory.thread_transcripts import InMemoryTranscripts
 

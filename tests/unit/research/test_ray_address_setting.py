@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config import get_settings
-from memory.research.service import _with_ray_address
+from services.research.service import _with_ray_address
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ def test_place_order_turns_a_missing_approval_into_a_paper_order_approval_on_a_p
 
 
 def test_an_order_approval_subject_rebuilds_exactly_the_intent_it_names():
-    from graph.approvals import ApprovalSubject, order_intent_of
+    from guardrails.approvals import ApprovalSubject, order_intent_of
 
     gateway = FakeGateway(Denied(DenyCode.APPROVAL_MISSING, "no approval"))
     limit = {"order": {"symbol": "MSFT", "side": "sell", "qty": 2.5, "order_type": "limit", "limit_price": 401.25,

@@ -11,7 +11,7 @@ from guardrails.risk_policy import RiskLimits
 from quant.monitoring.events import EventKind
 
 if TYPE_CHECKING:
-    from memory.execution_service import ExecutionService
+    from services.execution import ExecutionService
 
 
 def generate_daily_summary(service: ExecutionService, *, alerts_since: datetime | None = None) -> Any:

@@ -13,8 +13,8 @@ from datetime import datetime
 from config import Settings, TradingMode, get_settings
 from errors import ApprovalError, ConfigError
 from memory.db import Database
-from memory.execution_service import ExecutionService
 from memory.paper_broker import PaperBroker
+from services.execution import ExecutionService
 
 
 def execution_service(database: Database, settings: Settings | None = None, *, channel: str = "system",

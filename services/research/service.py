@@ -234,23 +234,23 @@ class ResearchService:
 
     def grid(self, strategy: str, symbols: Sequence[str], grid_spec: Mapping[str, Sequence[Any]], start=None,
              end=None, **options) -> dict:
-        from memory.research.search import grid
+        from services.research.search import grid
 
         return grid(self, strategy, symbols, grid_spec, start, end, **_with_ray_address(options))
 
     def walk_forward(self, strategy: str, symbols: Sequence[str], grid_spec: Mapping[str, Sequence[Any]],
                      start=None, end=None, **options) -> dict:
-        from memory.research.search import walk_forward
+        from services.research.search import walk_forward
 
         return walk_forward(self, strategy, symbols, grid_spec, start, end, **_with_ray_address(options))
 
     def monte_carlo(self, run_id: int, **options) -> dict:
-        from memory.research.analysis import monte_carlo
+        from services.research.analysis import monte_carlo
 
         return monte_carlo(self, run_id, **options)
 
     def optimize(self, method: str, symbols: Sequence[str], **options) -> dict:
-        from memory.research.analysis import optimize
+        from services.research.analysis import optimize
 
         return optimize(self, method, symbols, **options)
 

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from errors import ConfigError, DataError
-from memory.research.service import code_version
+from services.research.service import code_version
 
 if TYPE_CHECKING:
-    from memory.research.service import ResearchService
+    from services.research.service import ResearchService
 
 
 def monte_carlo(service: ResearchService, run_id: int, *, method: str = "returns", n_paths: int = 10_000,

@@ -26,13 +26,13 @@ from config import Settings
 from errors import ConfigError, DataError
 from memory.bars import BarStore, as_utc_timestamp
 from memory.db import Database
-from memory.execution_service import ExecutionService, market_snapshot
 from memory.ladder import StrategyRegistry
 from memory.paper_broker import PaperBroker
 from quant.backtest.panels import panels_from_bars
 from quant.execution.gate import Denied
 from quant.execution.orders import Order, OrderIntent, Side
 from quant.strategies.registry import get_strategy, validate_params
+from services.execution import ExecutionService, market_snapshot
 
 WARM_UP = timedelta(days=400)
 

@@ -1,26 +1,33 @@
-"""``ApprovalService``: the one way to answer an approval, behind the CLI, web, Slack and API alike.
+"""``ApprovalService``: the one way to answer an approval, behind the CLI, web, Slack, API and MCP alike.
 
-``approve``/``reject`` record the decision in Postgres (who, when, channel, comment), then resume
-the interrupted thread with ``Command(resume=decision)`` on the checkpointer-backed graph, so the
-answer may come days later from another process. The graph then re-validates the approval and
-performs its side effect; the request's final status (applied, rejected, expired, invalid) is
-what the graph concluded.
+``approve``/``reject`` record the decision in Postgres (who, when, channel, comment), then hand it to
+the thread that waits for it through a ``ThreadResumer`` (the graph layer supplies one), so the answer
+may come days later from another process. The graph then re-validates the approval and performs its
+side effect; the request's final status (applied, rejected, expired, invalid) is what it concluded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from langgraph.graph.state import CompiledStateGraph
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from errors import ApprovalError, ConfigError
-from graph.approvals import ApprovalRequest, Verdict, check_approver
-from graph.context import GraphContext
-from graph.runner import TurnResult, pending_interrupt, resume_turn
+from guardrails.approvals import ApprovalRequest, Verdict, check_approver
 from memory.ladder import ApprovalRecord, ApprovalStore
 
 STATUSES = ("pending", "approved", "rejected", "applied", "expired", "invalid")
+
+
+class ThreadResumer(Protocol):
+    """Continues a conversation thread that waits for a decision (``graph.approval_resume.GraphResumer``)."""
+
+    def waiting_approval(self, thread_id: str) -> str | None:
+        """The id of the approval ``thread_id`` waits for, or None."""
+
+    def resume(self, thread_id: str, decision: dict[str, Any]) -> Any:
+        """Resume the thread with ``decision``; returns the resumed turn (JSON-ready via ``to_dict``)."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +35,7 @@ class ApprovalOutcome:
     """The request as stored after the decision, and the resumed turn (None if the thread was not waiting)."""
 
     approval: ApprovalRecord
-    turn: TurnResult | None
+    turn: Any
     repeated: bool  # the same decision had been recorded before; nothing new was stored
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,14 +52,25 @@ def approval_json(record: ApprovalRecord) -> dict[str, Any]:
     return data
 
 
-class ApprovalService:
-    """List, show and decide approvals. ``graph`` may be None for read-only use (list/show)."""
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
-    def __init__(self, store: ApprovalStore, graph: CompiledStateGraph | None = None,
-                 context: GraphContext | None = None):
+
+class ApprovalService:
+    """List, show and decide approvals. Without a ``resumer`` decisions are stored and no thread is resumed."""
+
+    def __init__(self, store: ApprovalStore, resumer: ThreadResumer | None = None, *,
+                 clock: Callable[[], datetime] = _utc_now, live_trading_enabled: bool = False,
+                 distinct_live_approver: bool = True):
         self.store = store
-        self.graph = graph
-        self.context = context or GraphContext(approvals=store)
+        self.resumer = resumer
+        self.clock = clock
+        self.live_trading_enabled = live_trading_enabled
+        self.distinct_live_approver = distinct_live_approver
+
+    def now(self) -> datetime:
+        value = self.clock()
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     def list(self, status: str | None = None) -> list[ApprovalRecord]:
         if status is not None and status not in STATUSES:
@@ -84,15 +102,14 @@ class ApprovalService:
             raise ApprovalError(f"approval {id} is {record.status}; it can no longer be decided", code="closed")
         if verdict == Verdict.APPROVED and existing is None:
             request = ApprovalRequest.model_validate(record.request_fields())
-            problem = check_approver(request, approver, live_trading_enabled=self.context.live_trading_enabled,
-                                     distinct_live_approver=self.context.distinct_live_approver)
+            problem = check_approver(request, approver, live_trading_enabled=self.live_trading_enabled,
+                                     distinct_live_approver=self.distinct_live_approver)
             if problem is not None:  # nothing stored: another approver (or a later config) may still approve
                 raise ApprovalError(f"{approver} may not approve {id}: {problem.message}", code=problem.code.value,
                                     details=problem.details)
         repeated = existing is not None
         if existing is None:
-            decision, stored = self.store.record_decision(id, verdict.value, approver, channel, comment,
-                                                          self.context.now())
+            decision, stored = self.store.record_decision(id, verdict.value, approver, channel, comment, self.now())
             if not stored and (decision.verdict, decision.approver) != (verdict.value, approver):
                 raise ApprovalError(f"approval {id} was decided concurrently ({decision.verdict} by "
                                     f"{decision.approver})", code="already_decided")
@@ -100,42 +117,13 @@ class ApprovalService:
         turn = self._resume(self.store.get(id))
         return ApprovalOutcome(self.store.get(id), turn, repeated)
 
-    def _resume(self, record: ApprovalRecord) -> TurnResult | None:
+    def _resume(self, record: ApprovalRecord) -> Any:
         """Resume the thread if it still waits for this approval (repeat calls after a crash land here too)."""
-        if self.graph is None or record.thread_id is None or record.decision is None:
+        if self.resumer is None or record.thread_id is None or record.decision is None:
             return None
-        waiting = pending_interrupt(self.graph, record.thread_id)
-        if waiting is None or waiting[1].get("id") != record.id:
+        if self.resumer.waiting_approval(record.thread_id) != record.id:
             return None
         d = record.decision
         decision = {"approval_id": record.id, "verdict": d.verdict, "approver": d.approver, "channel": d.channel,
                     "comment": d.comment, "decided_at": d.decided_at.isoformat()}
-        return resume_turn(self.graph, record.thread_id, decision, context=self.context)
-
-
-def execution_effects(execution: Any, apply_limits: Any = None) -> dict[str, Any]:
-    """The approval effects on the execution path (``memory.execution_service.ExecutionService``), for
-    ``GraphContext.effects``: an approved ``paper_order``/``live_order`` sends exactly the order it names
-    (risk, kill switch and the stored approval are checked again by the service); an approved resume
-    request (kind ``risk_limit``, action ``resume_trading``) resumes trading. Other ``risk_limit``
-    approvals go to ``apply_limits(request, decision)`` when given, else they are only recorded.
-    An order the service does not send raises ``ApprovalError`` (the approval closes as invalid)."""
-    from tools.execution import place_approved_order
-
-    def send(request: ApprovalRequest, decision: Any) -> dict[str, Any]:
-        outcome = place_approved_order(execution, request.subject.model_dump(mode="json"),
-                                       requested_by=request.requester)
-        if not outcome.get("sent"):
-            raise ApprovalError(f"approved order {request.subject.order_intent_hash} was not sent: "
-                                f"{outcome.get('codes')}", code="order_not_sent", details=outcome)
-        return outcome
-
-    def limit(request: ApprovalRequest, decision: Any) -> dict[str, Any]:
-        if (request.subject.model_extra or {}).get("action") == "resume_trading":
-            state = execution.resume(request.id, actor=decision.approver, channel=decision.channel)
-            return {"trading_status": state.status.value, "halt_id": request.subject.model_extra.get("halt_id")}
-        if apply_limits is not None:
-            return apply_limits(request, decision)
-        return {"note": "the risk_limit approval is stored; nothing applies it in this run"}
-
-    return {"paper_order": send, "live_order": send, "risk_limit": limit}
+        return self.resumer.resume(record.thread_id, decision)

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from errors import ConfigError
-from memory.research.service import CROSSOVERS, _clean, code_version, headline
-from memory.research.signals import StrategySignals
 from quant.backtest.executors import check_executor
+from services.research.service import CROSSOVERS, _clean, code_version, headline
+from services.research.signals import StrategySignals
 
 if TYPE_CHECKING:
-    from memory.research.service import Progress, ResearchService
+    from services.research.service import Progress, ResearchService
 
 
 def _index_of(panels, when) -> int:

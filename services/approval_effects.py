@@ -1,0 +1,61 @@
+"""What an approved request does on the execution path, for the graph's apply step (``GraphContext.effects``).
+
+An approved ``paper_order``/``live_order`` sends exactly the order it names (risk, kill switch and the
+stored approval are checked again by ``ExecutionService``); an approved resume request (kind
+``risk_limit``, action ``resume_trading``) resumes trading. Other ``risk_limit`` approvals go to
+``apply_limits(request, decision)`` when given, else they are only recorded. An order the service does
+not send raises ``ApprovalError`` (the approval closes as invalid).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from errors import ApprovalError
+from guardrails.approvals import ApprovalRequest, order_intent_of
+from quant.execution.orders import Order
+
+Effect = Callable[[ApprovalRequest, Any], dict[str, Any]]
+
+
+def place_approved_order(execution: Any, request: ApprovalRequest) -> dict[str, Any]:
+    """Send the order ``request`` names through ``execution`` (``services.execution.ExecutionService``);
+    a JSON-ready outcome with ``sent`` true or false and the refusal codes."""
+    subject = request.subject
+    intent = order_intent_of(subject)
+    if intent.client_order_id != subject.order_intent_hash:
+        return {"sent": False, "codes": ["INTENT_MISMATCH"], "client_order_id": intent.client_order_id,
+                "order_intent_hash": subject.order_intent_hash}
+    outcome = execution.place(intent, requested_by=request.requester)
+    if isinstance(outcome, Order):
+        return {"sent": True, "client_order_id": outcome.client_order_id, "symbol": intent.symbol,
+                "side": intent.side.value, "qty": float(intent.qty), "order_status": outcome.status.value,
+                "filled_qty": float(outcome.filled_qty),
+                "avg_fill_price": None if outcome.avg_fill_price is None else float(outcome.avg_fill_price),
+                "broker_order_id": outcome.broker_order_id}
+    codes = [str(c) for c in (getattr(outcome, "codes", None) or [getattr(outcome, "code", "REFUSED")])]
+    return {"sent": False, "codes": codes, "client_order_id": intent.client_order_id,
+            "message": str(getattr(outcome, "detail", "") or getattr(outcome, "reason", "") or "refused")}
+
+
+def execution_effects(execution: Any, apply_limits: Effect | None = None) -> dict[str, Effect]:
+    """The effects of approved orders and resume requests on ``execution`` (see the module docstring)."""
+
+    def send(request: ApprovalRequest, decision: Any) -> dict[str, Any]:
+        outcome = place_approved_order(execution, request)
+        if not outcome.get("sent"):
+            raise ApprovalError(f"approved order {request.subject.order_intent_hash} was not sent: "
+                                f"{outcome.get('codes')}", code="order_not_sent", details=outcome)
+        return outcome
+
+    def limit(request: ApprovalRequest, decision: Any) -> dict[str, Any]:
+        extra = request.subject.model_extra or {}
+        if extra.get("action") == "resume_trading":
+            state = execution.resume(request.id, actor=decision.approver, channel=decision.channel)
+            return {"trading_status": state.status.value, "halt_id": extra.get("halt_id")}
+        if apply_limits is not None:
+            return apply_limits(request, decision)
+        return {"note": "the risk_limit approval is stored; nothing applies it in this run"}
+
+    return {"paper_order": send, "live_order": send, "risk_limit": limit}
