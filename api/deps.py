@@ -20,11 +20,12 @@ from starlette.exceptions import HTTPException
 
 from api.bars_reader import BarsReader
 from api.schemas.settings import ApiSettings
+from guardrails.policy import Role
 from memory.db import Database
 from memory.read_cache import VersionedCache
 from memory.runs import RunStore
 from memory.schedules import ScheduleStore
-from memory.users import ApiUser, Role, UserStore
+from memory.users import ApiUser, UserStore
 from services.market_data import MarketDataService
 
 _bearer = HTTPBearer(auto_error=False, scheme_name="BearerKey", description="Authorization: Bearer <API key>")

@@ -77,7 +77,7 @@ class SlackUserLinks:
                 {"s": slack_user_id}).first()
         if row is None:
             return None
-        from memory.users import Role
+        from guardrails.policy import Role
 
         return ApiUser(row.id, row.name, Role(row.role), row.key_id, row.created_at, row.revoked_at)
 

@@ -24,9 +24,9 @@ def add(
 ) -> None:
     """Create a user and print their API key. The key is shown this once and cannot be recovered."""
     from api.output import console, print_json
-    from memory.users import parse_role
+    from guardrails.policy import Role
 
-    issued = _store().add(name, parse_role(role))
+    issued = _store().add(name, Role.parse(role))
     if as_json:
         print_json({"user": issued.user.to_dict(), "api_key": issued.api_key})
         return

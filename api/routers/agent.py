@@ -33,8 +33,9 @@ from api.schemas.agent import (
 from api.schemas.approvals import ApprovalOutcomePublic
 from api.schemas.errors import error_responses
 from errors import ApprovalError, NotFoundError, QuantpilotError
+from guardrails.policy import Role
 from memory.ladder import ThreadRecord
-from memory.users import ApiUser, Role
+from memory.users import ApiUser
 
 log = logging.getLogger("quantpilot.api.agent")
 router = APIRouter(prefix="/api/v1", tags=["agent"], responses=error_responses(401, 403, 429))

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from api.web.chat import web_chat
 from api.web.rendering import WebRoute, render
 from api.web.session import SessionDep, WebError, check_csrf, role_required
-from memory.users import Role
+from guardrails.policy import Role
 
 router = APIRouter(route_class=WebRoute)
 ApprovalId = Annotated[str, Path(pattern=r"^apr_[A-Za-z0-9_-]{1,60}$")]

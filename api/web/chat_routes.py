@@ -22,7 +22,7 @@ from starlette.responses import Response, StreamingResponse
 from api.web.chat import THREAD_ID, stream_events, web_chat
 from api.web.rendering import WebRoute, render, templates
 from api.web.session import SessionDep, WebError, check_csrf, role_required
-from memory.users import Role
+from guardrails.policy import Role
 
 router = APIRouter(route_class=WebRoute)
 MAX_MESSAGE_CHARS = 4000

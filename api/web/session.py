@@ -30,7 +30,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from errors import NotFoundError
-from memory.users import ApiUser, Role
+from guardrails.policy import Role
+from memory.users import ApiUser
 
 log = logging.getLogger("quantpilot.web")
 

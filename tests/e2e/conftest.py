@@ -43,7 +43,8 @@ def live_app(database) -> Iterator[LiveApp]:
     import uvicorn
 
     from api.app import create_app
-    from memory.users import Role, UserStore
+    from guardrails.policy import Role
+    from memory.users import UserStore
     from services.market_data import MarketDataService
     from tests.integration.api.conftest import make_settings
     from tests.integration.web.wiring import offline_web_chat

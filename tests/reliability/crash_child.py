@@ -79,7 +79,8 @@ def _execution(database, hold: str | None):
 def _graph(database, execution):
     from langchain_core.tools import StructuredTool
 
-    from guardrails.authorization import Role, ToolPolicy
+    from guardrails.authorization import ToolPolicy
+    from guardrails.policy import Operation
     from memory.checkpoint import postgres_checkpointer
     from quant.execution.orders import Order, OrderIntent
     from tests.unit.graph.scripted import SCRIPTED_POLICY, agents_with, approval_tool, call, calls_then_answer
@@ -97,7 +98,7 @@ def _graph(database, execution):
     promote = approval_tool("request_promotion", "paper", {"strategy_id": STRATEGY, "to_stage": "paper"},
                             PAPER_EVIDENCE)
     model = calls_then_answer([call("request_promotion", note="to paper")], [call("submit_paper_order")])
-    policy = {**SCRIPTED_POLICY, "submit_paper_order": ToolPolicy(Role.TRADER, frozenset({"strategy"}), True)}
+    policy = {**SCRIPTED_POLICY, "submit_paper_order": ToolPolicy(Operation.PLACE_ORDER, frozenset({"strategy"}), True)}
     from tests.unit.graph.scripted import scripted_graph
 
     return scripted_graph(agents_with({"strategy": model}, {"strategy": [promote, order_tool]}),

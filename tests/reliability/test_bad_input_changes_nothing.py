@@ -50,7 +50,7 @@ CASES = [  # (id, role or None, method, path, raw body, extra headers, expected 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_bad_api_request_is_a_clear_4xx_and_changes_no_table(database, loaded, keys, client, case):  # noqa: F811
-    from memory.users import Role
+    from guardrails.policy import Role
 
     _, role, method, path, body, headers, status = case
     who = {} if role is None else auth("qp_000000000000_forged" if role == "forged" else keys[Role(role)])
@@ -132,7 +132,7 @@ def test_bad_symbol_or_date_range_is_refused_and_changes_no_table(database, load
 
 
 def test_digest_sees_the_change_a_valid_request_makes(database, keys, client):  # noqa: F811
-    from memory.users import Role
+    from guardrails.policy import Role
 
     before = table_digests(database)
 

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.schemas.settings import ApiSettings
-from memory.users import Role, UserStore
+from guardrails.policy import Role
+from memory.users import UserStore
 from services.market_data import MarketDataService
 
 START, END = date(2024, 1, 2), date(2024, 3, 28)

@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from api.app import create_app
-from memory.users import Role, UserStore
+from guardrails.policy import Role
+from memory.users import UserStore
 from tests.integration.api.conftest import auth, make_settings
 
 # Every route under /api/v1 and the lowest role that may call it (written from the issue, not read from the app).

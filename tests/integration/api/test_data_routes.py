@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from api.schemas.data import BarsPublic, BatchBarsPublic, LoadReportPublic, QualityPublic, SymbolsPublic
-from memory.users import Role
+from guardrails.policy import Role
 from services.market_data import MarketDataService
 from tests.integration.api.conftest import END, START, auth
 

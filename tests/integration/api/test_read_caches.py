@@ -16,9 +16,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.schemas.data import BarsPublic
+from guardrails.policy import Role
 from memory.bars import BarStore
 from memory.data_version import NOTIFY_BARS, NOTIFY_USERS, sqlalchemy_to_conninfo
-from memory.users import Role, UserStore
+from memory.users import UserStore
 from services.market_data import MarketDataService
 from tests.integration.api.conftest import END, START, auth, make_settings
 

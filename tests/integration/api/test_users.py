@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 from api.commands import users_cmd
 from api.schemas.users import UserIssued, UsersPublic
-from memory.users import Role, UserStore
+from guardrails.policy import Role
+from memory.users import UserStore
 from tests.integration.api.conftest import auth
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from config import Settings
+from guardrails.policy import Role
 from memory.ladder import ApprovalStore, StrategyRegistry
-from memory.users import Role
 from services.research.service import ResearchService
 
 

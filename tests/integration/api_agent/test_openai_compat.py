@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from memory.users import Role
+from guardrails.policy import Role
 from services.research.service import ResearchService
 
 BACKTEST = "backtest an SMA crossover on AAPL since 2024"

@@ -6,8 +6,8 @@ import hashlib
 from html.parser import HTMLParser
 
 from api.jobs import ResearchJobs
+from guardrails.policy import Role
 from memory.runs import RunStore
-from memory.users import Role
 from tests.integration.api_agent.conftest import wait_for_run
 
 BACKTEST = {"strategy": "sma_crossover", "symbols": ["AAPL", "MSFT"], "params": {"fast": 5, "slow": 20}}

@@ -167,8 +167,9 @@ def client(database, settings, runtime) -> Iterator[TestClient]:
 @pytest.fixture()
 def people(database) -> dict[str, str]:
     """Slack ids linked to an approver (alice), a second approver (bob) and a trader (tom)."""
+    from guardrails.policy import Role
     from memory.slack_users import SlackUserLinks
-    from memory.users import Role, UserStore
+    from memory.users import UserStore
 
     users, links = UserStore(database), SlackUserLinks(database)
     ids = {}

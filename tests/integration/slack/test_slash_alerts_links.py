@@ -78,8 +78,9 @@ def test_alert_and_daily_summary_are_posted_to_the_alerts_channel(runtime, fake_
 
 def test_linking_needs_an_active_user_and_a_slack_member_id(database):
     from errors import ConfigError, NotFoundError
+    from guardrails.policy import Role
     from memory.slack_users import SlackUserLinks
-    from memory.users import Role, UserStore
+    from memory.users import UserStore
 
     links = SlackUserLinks(database)
     with pytest.raises(NotFoundError):

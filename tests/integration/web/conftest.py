@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.web.chat import WebChat
-from memory.users import Role, UserStore
+from guardrails.policy import Role
+from memory.users import UserStore
 from tests.integration.api.conftest import make_settings
 
 CSRF_IN_PAGE = re.compile(r'name="csrf_token" value="([^"]+)"')
