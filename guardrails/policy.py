@@ -130,10 +130,13 @@ class Operation(StrEnum):
 
 @dataclass(frozen=True)
 class Rule:
-    """The minimum role of one operation, and whether it changes stored state (then it writes an audit row)."""
+    """The minimum role of one operation, and whether it changes governed state (users, links, strategies and
+    their stages, approvals, limits, the trading state, orders): then it writes an audit row in the same
+    transaction as the change. Research runs, data loads, chat turns, memories and alerts are recorded in
+    their own tables instead."""
 
     min_role: Role
-    mutates: bool
+    audited: bool
 
 
 _V, _T, _A, _ADM = Role.VIEWER, Role.TRADER, Role.APPROVER, Role.ADMIN
@@ -147,21 +150,21 @@ POLICY: dict[Operation, Rule] = {
     _O.READ_APPROVALS: Rule(_V, False),
     _O.READ_TRADING: Rule(_V, False),
     _O.CHAT: Rule(_V, False),  # each tool call inside a turn is checked on its own
-    _O.LOAD_DATA: Rule(_T, True),
-    _O.RUN_RESEARCH: Rule(_T, True),
+    _O.LOAD_DATA: Rule(_T, False),
+    _O.RUN_RESEARCH: Rule(_T, False),
     _O.MANAGE_STRATEGY: Rule(_T, True),  # and only the strategy's owner or an approver (services.strategies)
     _O.REQUEST_PROMOTION: Rule(_T, True),
     _O.PLACE_ORDER: Rule(_T, True),  # and the risk policy, a stored approval, the kill switch (execution path)
     _O.CANCEL_ORDER: Rule(_T, True),
     _O.RECONCILE: Rule(_T, True),
-    _O.RUN_PAPER: Rule(_T, True),
+    _O.RUN_PAPER: Rule(_T, False),
     _O.PROPOSE_LIMIT_CHANGE: Rule(_T, True),
     _O.APPLY_LIMIT_CHANGE: Rule(_T, True),  # only with the change approved by someone else
     _O.ENGAGE_KILL_SWITCH: Rule(_T, True),  # the safe direction
     _O.REQUEST_RESUME: Rule(_T, True),
     _O.RESUME_TRADING: Rule(_T, True),  # only with an approved resume request
-    _O.SEND_ALERT: Rule(_T, True),
-    _O.REMEMBER: Rule(_T, True),
+    _O.SEND_ALERT: Rule(_T, False),
+    _O.REMEMBER: Rule(_T, False),
     _O.DECIDE_APPROVAL: Rule(_A, True),  # and never one's own request (segregation of duties)
     _O.FLATTEN_POSITIONS: Rule(_A, True),
     _O.MANAGE_USERS: Rule(_ADM, True),

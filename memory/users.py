@@ -84,7 +84,7 @@ class UserStore:
         role = Role.parse(role)
         key_id, secret, salt = secrets.token_hex(_KEY_ID_HEX // 2), secrets.token_urlsafe(32), secrets.token_hex(16)
         try:
-            with self.database.engine.begin() as conn:
+            with self.database.begin() as conn:
                 row = conn.execute(
                     text(f"INSERT INTO api_users (name, role, key_id, key_salt, key_hash) VALUES (:n, :r, :k, :s, :h)"
                          f" RETURNING {_COLUMNS}"),
@@ -112,7 +112,7 @@ class UserStore:
     def revoke(self, name: str) -> ApiUser:
         """Revoke the active user ``name`` (their key stops working); NotFoundError if none."""
         try:
-            with self.database.engine.begin() as conn:
+            with self.database.begin() as conn:
                 row = conn.execute(
                     text(f"UPDATE api_users SET revoked_at = now() WHERE name = :n AND revoked_at IS NULL"
                          f" RETURNING {_COLUMNS}"), {"n": name},
@@ -124,6 +124,36 @@ class UserStore:
         if row is None:
             raise NotFoundError(f"no active user {name!r}")
         return _user(row)
+
+    def set_role(self, name: str, role: Role | str) -> ApiUser:
+        """Give the active user ``name`` another role (at once on every interface); NotFoundError if none."""
+        role = Role.parse(role)
+        try:
+            with self.database.begin() as conn:
+                row = conn.execute(
+                    text(f"UPDATE api_users SET role = :r WHERE name = :n AND revoked_at IS NULL RETURNING {_COLUMNS}"),
+                    {"r": role.value, "n": name}).first()
+                if row is not None:
+                    conn.execute(text(NOTIFY_USERS))
+        finally:
+            note_users_changed()
+        if row is None:
+            raise NotFoundError(f"no active user {name!r}")
+        return _user(row)
+
+    def count_active(self, role: Role | None = None) -> int:
+        """How many active users there are (of ``role``, if given)."""
+        where = "revoked_at IS NULL" + (" AND role = :r" if role else "")
+        with self.database.engine.connect() as conn:
+            return int(conn.execute(text(f"SELECT count(*) FROM api_users WHERE {where}"),
+                                    {"r": role.value if role else None}).scalar_one())
+
+    def get_by_id(self, user_id: int) -> ApiUser | None:
+        """The active user with ``user_id``, or None."""
+        with self.database.engine.connect() as conn:
+            row = conn.execute(text(f"SELECT {_COLUMNS} FROM api_users WHERE id = :i AND revoked_at IS NULL"),
+                               {"i": user_id}).first()
+        return None if row is None else _user(row)
 
     def authenticate(self, api_key: str) -> ApiUser | None:
         """The active user holding ``api_key``, or None (unknown, malformed, revoked or wrong secret)."""

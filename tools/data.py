@@ -93,7 +93,7 @@ class News(ToolResult):
 def _service(ctx: ToolContext):
     from services.market_data import MarketDataService
 
-    return MarketDataService(require(ctx.database, "database"))
+    return MarketDataService(require(ctx.database, "database"), actor=ctx.actor())
 
 
 def fetch_historical_data(ctx: ToolContext, args: FetchHistoricalDataArgs) -> BarsSummary:

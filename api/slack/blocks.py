@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from memory.ladder import ApprovalRecord
+from memory.approvals import ApprovalRecord
 from quant.monitoring.redaction import mask_text
 
 APPROVE, APPROVE_WITH_COMMENT, REJECT = "qp_approve", "qp_approve_comment", "qp_reject"

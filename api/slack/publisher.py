@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from api.slack.blocks import card_for, card_text, summary_blocks
 from api.slack.runtime import SlackRuntime
-from memory.ladder import ApprovalRecord, ApprovalStore
+from memory.approvals import ApprovalRecord, ApprovalStore
 from quant.monitoring.alerts import Alert, DeliveryResult, Severity, SlackChannel
 from services.approvals import ApprovalService
 

@@ -62,11 +62,12 @@ class WebChat:
         except NotFoundError:
             return True
 
-    def turn(self, thread_id: str, user_name: str, role: str, text: str) -> Iterator[Any]:
+    def turn(self, thread_id: str, user_name: str, role: str, text: str, user_id: int | None = None
+             ) -> Iterator[Any]:
         from graph.runner import stream_turn
 
-        return stream_turn(self.graph, thread_id, {"id": user_name, "role": role}, text, context=self.context,
-                           threads=self.threads)
+        person = {"id": user_name, "role": role, "user_id": user_id}
+        return stream_turn(self.graph, thread_id, person, text, context=self.context, threads=self.threads)
 
 
 _lock = threading.Lock()

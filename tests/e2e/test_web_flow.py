@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from memory.ladder import ApprovalStore, StrategyRegistry
+from memory.approvals import ApprovalStore
 from memory.runs import RunStore
+from memory.strategies import StrategyRegistry
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 STRATEGY = "sma_crossover_aapl_msft"

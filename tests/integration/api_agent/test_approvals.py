@@ -8,7 +8,8 @@ import pytest
 
 from config import Settings
 from guardrails.policy import Role
-from memory.ladder import ApprovalStore, StrategyRegistry
+from memory.approvals import ApprovalStore
+from memory.strategies import StrategyRegistry
 from services.research.service import ResearchService
 
 

@@ -26,8 +26,9 @@ ORDER = {"symbol": "AAA", "side": "buy", "qty": 10, "decision_key": "chat-1"}
 @pytest.fixture()
 def chat(database, service, settings, clock):
     """(graph factory, context factory): agents get the real tools on ``service``; the graph is on Postgres."""
+    from memory.approvals import ApprovalStore
     from memory.checkpoint import postgres_checkpointer
-    from memory.ladder import ApprovalStore, StrategyRegistry
+    from memory.strategies import StrategyRegistry
     from tools import ToolContext, all_tools
 
     tool_ctx = ToolContext(settings=settings, database=database, clock=clock, broker=service.broker, user="alice",

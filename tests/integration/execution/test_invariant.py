@@ -26,7 +26,7 @@ def test_order_of_a_paper_stage_strategy_fills_at_the_latest_close_plus_slippage
 
 
 def test_order_is_refused_when_the_strategy_has_no_paper_approval(database, service, bars):
-    from memory.ladder import StrategyRegistry
+    from memory.strategies import StrategyRegistry
     from quant.execution.gate import Denied, DenyCode
 
     StrategyRegistry(database).register("draft1", "d", "sma_crossover", {})
@@ -135,7 +135,7 @@ def test_live_order_needs_a_live_stage_approval_even_with_live_trading_enabled(d
 def test_single_order_approval_covers_exactly_that_order(database, service, bars, clock):
     from datetime import timedelta
 
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
     from quant.execution.gate import Denied
     from quant.execution.orders import Order
 
@@ -160,7 +160,7 @@ def test_single_order_approval_covers_exactly_that_order(database, service, bars
 def test_a_live_order_approval_does_not_cover_an_order_on_the_paper_broker(database, service, bars, clock):
     from datetime import timedelta
 
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
     from quant.execution.gate import Denied
 
     wanted = intent(strategy_id="manual", key="live-kind")

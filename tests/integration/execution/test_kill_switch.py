@@ -48,7 +48,7 @@ def test_kill_switch_survives_a_restart(database, service, clock, settings, bars
 
 def test_resume_needs_an_approved_request_for_the_current_halt(database, service, bars, paper_strategy):
     from errors import ApprovalError
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
     from quant.execution.orders import Order
     from quant.risk.decision import TradingStatus
     from services.approvals import ApprovalService
@@ -69,7 +69,7 @@ def test_resume_needs_an_approved_request_for_the_current_halt(database, service
 
 def test_an_old_resume_approval_does_not_lift_a_new_halt(database, service, bars, paper_strategy):
     from errors import ApprovalError
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
     from services.approvals import ApprovalService
 
     service.kill_switch_on(actor="carol", channel="cli", reason="first")

@@ -12,7 +12,7 @@ from tests.integration.execution.conftest import count, intent
 
 def test_risk_limit_change_applies_only_after_another_person_approves(database):
     from errors import ApprovalError
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
     from memory.trading_state import RiskLimitStore
     from services.approvals import ApprovalService
 

@@ -11,12 +11,13 @@ import pytest
 from graph.approval_resume import approval_service
 from graph.runner import ChatSession
 from guardrails.ladder import LadderCriteria
+from memory.approvals import ApprovalStore
 from memory.audit import AuditLog
 from memory.bars import BarStore
 from memory.embeddings import Embedder
-from memory.ladder import ApprovalStore, StrategyRegistry
 from memory.long_term import LongTermMemory
 from memory.runs import RunStore
+from memory.strategies import StrategyRegistry
 
 APPROVER = {"id": "alice", "role": "approver"}
 # The paper bar is configuration; the demo checks the flow, so any walk-forward result may pass it.

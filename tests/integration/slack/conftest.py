@@ -145,7 +145,7 @@ def settings(slack_env):
 def runtime(database, settings):
     """The Slack runtime the app builds, with an ApprovalService that records decisions (no agent graph)."""
     from api.slack.runtime import build_runtime
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
     from services.approvals import ApprovalService
 
     store = ApprovalStore(database)
@@ -184,7 +184,7 @@ def people(database) -> dict[str, str]:
 @pytest.fixture()
 def pending(database) -> str:
     """A pending risk-limit approval requested by tom; its id."""
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
 
     now = datetime.now(UTC)
     request = {"id": "apr_slack00001", "kind": "risk_limit", "requester": "tom", "channel": "cli", "thread_id": None,

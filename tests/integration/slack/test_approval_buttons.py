@@ -17,7 +17,7 @@ def _decisions(database, approval_id: str) -> int:
 
 
 def _service(database):
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
     from services.approvals import ApprovalService
 
     return ApprovalService(ApprovalStore(database))

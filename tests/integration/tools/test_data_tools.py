@@ -113,8 +113,8 @@ def test_portfolio_optimisation_on_stored_prices(loaded):
 
 
 def test_promotion_of_a_walk_forward_run_registers_its_configuration_with_ladder_evidence(database):
-    from memory.ladder import StrategyRegistry
     from memory.runs import RunStore
+    from memory.strategies import StrategyRegistry
 
     store = RunStore(database)
     run_id = store.create("walkforward", strategy="sma_crossover", symbols=["AAPL"],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from memory.ladder import ApprovalStore, StrategyRegistry
+from memory.approvals import ApprovalStore
+from memory.strategies import StrategyRegistry
 from memory.trading_state import TradingStateStore
 from tests.integration.web.conftest import graphless_chat, log_in, pending_request
 
