@@ -39,7 +39,6 @@ from guardrails.approvals import (
 )
 from guardrails.ladder import APPROVAL_KIND_FOR_STAGE, Stage, check_promotion, parse_stage
 from guardrails.redaction import RedactingFilter, redact
-from memory.audit import AuditLog
 from services.approvals import store_request
 
 _ROUTING_KEYS = ("agent", "tool_call_id", "tool")
@@ -125,8 +124,7 @@ def request_approval(state: GraphState, runtime: Runtime[GraphContext]) -> Comma
     pending = state["pending_approval"] or {}
     request = _request(pending)
     if ctx.approvals is not None:  # the request and its audit row in one transaction, once even if this re-runs
-        store_request(ctx.approvals, AuditLog(ctx.approvals.database, clock=ctx.now), thread_actor(state, ctx),
-                      request)
+        store_request(ctx.approvals, ctx.audit, thread_actor(state, ctx), request)
     else:
         audit(ctx, request.requester, "approval_requested", f"approval:{request.id}",
               {"kind": request.kind, "thread_id": request.thread_id}, channel=request.channel)

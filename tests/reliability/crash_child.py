@@ -31,6 +31,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from tests.support.people import ALICE, BOB
+
 STRATEGY = "sma_aapl"
 DECISION_KEY = "crash-turn-1"
 PAPER_EVIDENCE = {"oos_sharpe": 1.2, "trades": 40, "max_drawdown_pct": 12.0}
@@ -88,7 +90,7 @@ def _graph(database, execution):
     def submit_paper_order() -> dict[str, Any]:
         intent = OrderIntent(symbol="AAA", side="buy", qty=Decimal(5), strategy_id=STRATEGY,
                              decision_key=DECISION_KEY)
-        outcome = execution.place(intent, requested_by="alice")
+        outcome = execution.place(ALICE, intent)
         if isinstance(outcome, Order):
             return {"status": "ok", "client_order_id": outcome.client_order_id, "order": outcome.status.value}
         return {"status": "refused", "detail": str(outcome)}
@@ -117,7 +119,7 @@ def _turn(thread_id: str, hold: str | None) -> dict[str, Any]:
     first = run_turn(graph, thread_id, {"id": "alice", "role": "trader"}, "promote sma_aapl to paper and buy",
                      context=context)
     hold_at("interrupted", hold)
-    outcome = approval_service(context, graph).approve(first.pending_approval["id"], "bob", "cli")
+    outcome = approval_service(context, graph).approve(BOB, first.pending_approval["id"])
     return {"approval": outcome.approval.status, "answer": outcome.turn.answer if outcome.turn else None}
 
 
@@ -140,7 +142,7 @@ def _restart(thread_id: str) -> dict[str, Any]:
         records = [r for r in context.approvals.list() if r.thread_id == thread_id]
         approval_id = records[0].id if records else None
     if approval_id is not None:
-        approval_service(context, graph).approve(approval_id, "bob", "cli")
+        approval_service(context, graph).approve(BOB, approval_id)
     if graph.get_state(config).next:  # killed between steps: continue from the last checkpoint
         graph.invoke(None, config, context=context)
     return {"resumed_from": resumed_from, "next": list(graph.get_state(config).next),

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.integration.api.conftest import auth, keys, loaded, make_settings  # noqa: F401
 from tests.reliability.table_digest import changed_tables, table_digests
+from tests.support.people import SYSTEM
 
 
 @pytest.fixture()
@@ -108,7 +109,7 @@ def test_corrupt_or_invalid_bar_file_is_refused_and_changes_no_table(database, l
     before = table_digests(database)
 
     with pytest.raises(QuantpilotError) as refused:
-        MarketDataService(database).load(source, path=path, symbol="TEST")
+        MarketDataService(database, actor=SYSTEM).load(source, path=path, symbol="TEST")
 
     assert str(refused.value), "the error says what is wrong"
     assert changed_tables(before, table_digests(database)) == []
@@ -126,7 +127,7 @@ def test_bad_symbol_or_date_range_is_refused_and_changes_no_table(database, load
     before = table_digests(database)
 
     with pytest.raises(QuantpilotError):
-        MarketDataService(database).load("bundled", symbols, start, end)
+        MarketDataService(database, actor=SYSTEM).load("bundled", symbols, start, end)
 
     assert changed_tables(before, table_digests(database)) == []
 

@@ -12,6 +12,7 @@ from api.app import create_app
 from guardrails.policy import Role
 from memory.users import UserStore
 from tests.integration.api.conftest import auth, make_settings
+from tests.support.people import SYSTEM
 
 # Every route under /api/v1 and the lowest role that may call it (written from the issue, not read from the app).
 ROUTES: list[tuple[str, str, dict | None, Role]] = [
@@ -89,7 +90,7 @@ def matrix(_database_session):
     tables = ", ".join(f'"{t}"' for t in Base.metadata.tables)
     with _database_session.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    MarketDataService(_database_session).load("synthetic", ["AAPL", "MSFT"], START, END)
+    MarketDataService(_database_session, actor=SYSTEM).load("synthetic", ["AAPL", "MSFT"], START, END)
     store = UserStore(_database_session)
     keys = {role: store.add(f"{role.value}-user", role).api_key for role in Role}
     with TestClient(create_app(make_settings(), database=_database_session), raise_server_exceptions=False) as client:

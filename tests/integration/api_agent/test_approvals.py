@@ -11,11 +11,12 @@ from guardrails.policy import Role
 from memory.approvals import ApprovalStore
 from memory.strategies import StrategyRegistry
 from services.research.service import ResearchService
+from tests.support.people import SYSTEM
 
 
 @pytest.fixture()
 def backtest_run(loaded) -> int:
-    return ResearchService(loaded).backtest("sma_crossover", ["AAPL"], {"fast": 5, "slow": 20},
+    return ResearchService(loaded, actor=SYSTEM).backtest("sma_crossover", ["AAPL"], {"fast": 5, "slow": 20},
                                             created_by="trader-user")["run_id"]
 
 

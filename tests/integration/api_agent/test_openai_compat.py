@@ -6,6 +6,7 @@ import json
 
 from guardrails.policy import Role
 from services.research.service import ResearchService
+from tests.support.people import SYSTEM
 
 BACKTEST = "backtest an SMA crossover on AAPL since 2024"
 
@@ -63,7 +64,8 @@ def test_a_streamed_completion_sends_chunks_and_ends_with_done(client, headers, 
 
 
 def test_a_pending_approval_comes_back_as_a_message_saying_what_and_where_to_answer(client, headers, loaded):
-    run_id = ResearchService(loaded).backtest("sma_crossover", ["AAPL"], created_by="trader-user")["run_id"]
+    run_id = ResearchService(loaded, actor=SYSTEM).backtest("sma_crossover", ["AAPL"],
+                                                            created_by="trader-user")["run_id"]
     trader = headers[Role.TRADER]
 
     asked = client.post("/v1/chat/completions", json=chat(f"promote run {run_id} to backtested", user="desk-9"),

@@ -35,7 +35,9 @@ def main(argv: list[str]) -> None:
     else:
         from graph.approval_resume import approval_service
 
-        outcome = approval_service(context, graph).approve(argv[1], argv[2], "cli", "from B")
+        from tests.support.people import BY_NAME
+
+        outcome = approval_service(context, graph).approve(BY_NAME[argv[2]], argv[1], "from B")
         print(json.dumps(outcome.to_dict(), default=str))
 
 

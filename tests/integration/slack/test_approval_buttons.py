@@ -8,6 +8,7 @@ import json
 from sqlalchemy import text
 
 from tests.integration.slack.conftest import CHANNEL_ID, action_form, post_signed, view_form
+from tests.support.people import BOB
 
 
 def _decisions(database, approval_id: str) -> int:
@@ -132,7 +133,7 @@ def test_a_decision_made_elsewhere_updates_the_card_on_the_next_sync(runtime, da
                                                                      fake_slack):
     from api.slack.publisher import SlackPublisher
 
-    _service(database).approve(pending, "bob", "cli", "looks fine")
+    _service(database).approve(BOB, pending, "looks fine")
     report = SlackPublisher(runtime).sync()
     again = SlackPublisher(runtime).sync()
 

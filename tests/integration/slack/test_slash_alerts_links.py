@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.slack.conftest import command_form, post_signed
+from tests.support.people import SYSTEM
 
 
 def _state(database):
@@ -66,7 +67,7 @@ def test_alert_and_daily_summary_are_posted_to_the_alerts_channel(runtime, fake_
     publisher = SlackPublisher(runtime)
     delivered = publisher.post_alert(Alert("breaker:daily_loss", "Daily loss limit hit", "down 3.1% today",
                                            Severity.CRITICAL))
-    publisher.post_daily_summary(generate_daily_summary(runtime.execution()))
+    publisher.post_daily_summary(generate_daily_summary(runtime.execution(), SYSTEM))
 
     posts = fake_slack.of("chat.postMessage")
     assert delivered.delivered
