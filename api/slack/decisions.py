@@ -70,7 +70,10 @@ def decide(runtime: SlackRuntime, approval_id: str, verdict: str, slack_user_id:
             outcome = service.approve(actor, approval_id, comment or None)
         else:
             outcome = service.reject(actor, approval_id, comment or "")
-    except (ApprovalError, NotFoundError, PermissionDenied) as exc:
+    except PermissionDenied as exc:  # this person may not decide it: the card stays as it is for the others
+        say_in_thread(runtime, where, f":no_entry: <@{slack_user_id}> {exc.message}")
+        return SlackDecision("refused", approval_id, exc.code, exc.message)
+    except (ApprovalError, NotFoundError) as exc:
         say_in_thread(runtime, where, f":no_entry: <@{slack_user_id}> {exc.message}")
         _refresh(runtime, approval_id, where)
         return SlackDecision("refused", approval_id, exc.code, exc.message)

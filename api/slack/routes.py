@@ -57,7 +57,8 @@ def _refuse_replay(app: FastAPI, headers, body: bytes) -> Response | None:
 
     runtime, _ = _slack(app, None)
     timestamp, signature = headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
-    if not SignatureVerifier(runtime.signing_secret).is_valid(body, timestamp, signature):
+    if not (timestamp.isdigit() and signature) or not SignatureVerifier(runtime.signing_secret).is_valid(
+            body, timestamp, signature):
         return Response(error_body("invalid_signature", "the Slack request signature is missing, wrong or too old"),
                         status_code=401, media_type="application/json")
     digest = hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()

@@ -103,7 +103,7 @@ def action_form(action_id: str, approval_id: str, slack_user_id: str, ts: str) -
                                                             "channel_id": CHANNEL_ID},
                "message": {"ts": ts, "text": "card"}, "response_url": "https://hooks.slack.invalid/x",
                "actions": [{"action_id": action_id, "block_id": f"qp_approval:{approval_id}", "value": approval_id,
-                            "type": "button", "action_ts": "1700000001.000"}]}
+                            "type": "button", "action_ts": f"{time.time_ns() / 1e9:.6f}"}]}  # each press its own
     return {"payload": json.dumps(payload)}
 
 
@@ -166,7 +166,7 @@ def client(database, settings, runtime) -> Iterator[TestClient]:
 
 @pytest.fixture()
 def people(database) -> dict[str, str]:
-    """Slack ids linked to an approver (alice), a second approver (bob) and a trader (tom)."""
+    """Slack ids linked to an approver (alice), a second approver (bob), a trader (tom) and a viewer (vic)."""
     from guardrails.policy import Role
     from memory.slack_users import SlackUserLinks
     from memory.users import UserStore
@@ -174,7 +174,7 @@ def people(database) -> dict[str, str]:
     users, links = UserStore(database), SlackUserLinks(database)
     ids = {}
     for name, role, slack_id in (("alice", Role.APPROVER, "UALICE01"), ("bob", Role.APPROVER, "UBOB0001"),
-                                 ("tom", Role.TRADER, "UTOM0001")):
+                                 ("tom", Role.TRADER, "UTOM0001"), ("vic", Role.VIEWER, "UVIC0001")):
         users.add(name, role)
         links.link(name, slack_id)
         ids[name] = slack_id

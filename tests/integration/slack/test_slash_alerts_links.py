@@ -37,11 +37,18 @@ def test_kill_switch_on_from_an_approver_halts_trading_and_is_announced_in_chann
     assert _state(database) == "halted"
 
 
-def test_kill_switch_on_from_a_trader_is_refused_and_trading_stays_active(client, database, people):
-    answer = post_signed(client, command_form("kill switch on", people["tom"]))
+def test_kill_switch_on_from_a_viewer_is_refused_and_trading_stays_active(client, database, people):
+    answer = post_signed(client, command_form("kill switch on", people["vic"]))
 
-    assert "needs the approver role" in answer.json()["text"]
+    assert "needs the trader role" in answer.json()["text"]
     assert _state(database) == "active"
+
+
+def test_a_trader_may_engage_the_kill_switch_from_slack_as_everywhere_else(client, database, people):
+    answer = post_signed(client, command_form("kill switch on fat finger", people["tom"]))
+
+    assert "HALTED by *tom*" in answer.json()["text"]
+    assert _state(database) == "halted"
 
 
 def test_unlinked_user_gets_the_link_command(client, people):

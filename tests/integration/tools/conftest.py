@@ -21,6 +21,6 @@ def tools(database):
     """Every tool on a context with the synthetic bars loaded, user alice and her long-term memory."""
     MarketDataService(database, actor=SYSTEM).load("synthetic", ["AAPL", "MSFT"], date(2022, 1, 3), date(2024, 6, 28))
     ctx = ToolContext(settings=Settings(), database=database, clock=lambda: RESEARCH_NOW,
-                      data_sources=("synthetic",), allow_network=False, user="alice",
+                      data_sources=("synthetic",), allow_network=False, user="alice", role="trader",
                       long_term_memory=LongTermMemory(database, Embedder()))
     return all_tools(ctx)

@@ -24,7 +24,7 @@ def loaded(database):
 
 def _tools(database, **extra):
     ctx = ToolContext(settings=Settings(), database=database, clock=lambda: NOW, data_sources=("synthetic",),
-                      allow_network=False, **extra)
+                      allow_network=False, **{"user": "tina", "role": "trader", **extra})
     return all_tools(ctx)
 
 
@@ -92,7 +92,7 @@ def test_a_misspelt_symbol_is_refused_naming_the_stored_close_match(loaded):
 
 def test_a_symbol_no_source_can_load_is_refused_as_unknown_with_the_failures(loaded):
     ctx = ToolContext(settings=Settings(), database=loaded, clock=lambda: NOW, data_sources=("bundled",),
-                      allow_network=False)
+                      allow_network=False, user="tina", role="trader")
     result = all_tools(ctx)["fetch_historical_data"].invoke({"symbol": "MSFTT"})
     assert result["status"] == "refused" and result["codes"] == ["unknown_symbol"]
     assert result["details"]["unknown"] == {"MSFTT": ["MSFT"]}
