@@ -106,7 +106,7 @@ def test_a_live_approval_cannot_be_decided_by_its_requester_but_by_another_appro
     stored = client.get("/api/v1/approvals/apr_live_0001", headers=headers[Role.VIEWER]).json()
     other = client.post("/api/v1/approvals/apr_live_0001/approve", headers=headers[Role.ADMIN])
 
-    assert self_approved.status_code == 409
+    assert self_approved.status_code == 403
     assert self_approved.json()["error"]["code"] == "self_approval"
     assert stored["status"] == "pending" and stored["decision"] is None
     assert other.status_code == 200, other.text

@@ -9,7 +9,7 @@ from api.jobs import ResearchJobs
 from guardrails.policy import Role
 from memory.runs import RunStore
 from tests.integration.api_agent.conftest import wait_for_run
-from tests.support.people import SYSTEM
+from tests.support.people import SYSTEM, person
 
 BACKTEST = {"strategy": "sma_crossover", "symbols": ["AAPL", "MSFT"], "params": {"fast": 5, "slow": 20}}
 
@@ -127,7 +127,7 @@ def test_bad_research_requests_are_refused_before_anything_is_queued(client, hea
 
 def test_a_queued_job_is_run_exactly_once_when_two_runners_recover_it(loaded):
     accepting = ResearchJobs(loaded, workers=1)
-    record = accepting.submit("backtest", BACKTEST, created_by="alice", run_now=False)
+    record = accepting.submit(person("alice"), "backtest", BACKTEST, run_now=False)
     assert record.status == "queued"
     first, second = ResearchJobs(loaded, workers=2), ResearchJobs(loaded, workers=2)
 

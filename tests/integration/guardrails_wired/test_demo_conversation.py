@@ -79,7 +79,8 @@ def test_the_demo_conversation_makes_the_expected_calls_and_changes_the_stored_s
     decided = [(e.actor, e.channel, e.payload["kind"], e.payload["verdict"])
                for e in reversed(audit.recent(action="approval_decided"))]
     assert decided == [("bob", "cli", "strategy", "approved"), ("bob", "slack", "paper", "rejected")]
-    closed = [(e.actor, e.payload["kind"], e.payload["status"]) for e in reversed(audit.recent(action="approval_closed"))]
+    closed = [(e.actor, e.payload["kind"], e.payload["status"])
+              for e in reversed(audit.recent(action="approval_closed"))]
     assert closed == [("bob", "strategy", "applied"), ("bob", "paper", "rejected")]
     (moved,) = audit.recent(action="stage_transition")
     assert (moved.actor, moved.subject, moved.payload["to_stage"]) == ("bob", "strategy:sma_crossover_aapl_msft",
