@@ -67,7 +67,6 @@ POLICY: dict[str, ToolPolicy] = {
     "set_kill_switch": _p(_O.ENGAGE_KILL_SWITCH, "risk"),  # releasing only asks for the resume approval
     # execution
     "place_order": _p(_O.PLACE_ORDER, "execution", places_orders=True),
-    "cancel_order": _p(_O.CANCEL_ORDER, "execution", places_orders=True),
     "check_order_status": _p(_O.READ_TRADING, "execution", "monitoring"),
     "get_positions": _p(_O.READ_TRADING, "execution", "risk", "monitoring"),
     "reconcile_positions": _p(_O.RECONCILE, "execution"),
@@ -79,7 +78,6 @@ POLICY: dict[str, ToolPolicy] = {
     # ladder and memory
     "request_promotion": _p(_O.REQUEST_PROMOTION, "strategy", "execution"),
     "recall": _p(_O.CHAT, *AGENTS),
-    "remember": _p(_O.REMEMBER, *AGENTS),
     # operator actions: never an agent's
     "approve_request": ToolPolicy(_O.DECIDE_APPROVAL, HUMAN_ONLY),
     "reject_request": ToolPolicy(_O.DECIDE_APPROVAL, HUMAN_ONLY),

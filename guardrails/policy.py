@@ -119,9 +119,9 @@ class Operation(StrEnum):
     REQUEST_RESUME = "request_resume"
     RESUME_TRADING = "resume_trading"
     SEND_ALERT = "send_alert"
-    REMEMBER = "remember"
     DECIDE_APPROVAL = "decide_approval"
     FLATTEN_POSITIONS = "flatten_positions"
+    READ_USERS = "read_users"
     MANAGE_USERS = "manage_users"
     LINK_SLACK = "link_slack"
     READ_AUDIT = "read_audit"
@@ -164,9 +164,9 @@ POLICY: dict[Operation, Rule] = {
     _O.REQUEST_RESUME: Rule(_T, True),
     _O.RESUME_TRADING: Rule(_T, True),  # only with an approved resume request
     _O.SEND_ALERT: Rule(_T, False),
-    _O.REMEMBER: Rule(_T, False),
     _O.DECIDE_APPROVAL: Rule(_A, True),  # and never one's own request (segregation of duties)
     _O.FLATTEN_POSITIONS: Rule(_A, True),
+    _O.READ_USERS: Rule(_ADM, False),
     _O.MANAGE_USERS: Rule(_ADM, True),
     _O.LINK_SLACK: Rule(_ADM, True),
     _O.READ_AUDIT: Rule(_ADM, False),

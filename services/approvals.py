@@ -28,6 +28,7 @@ from guardrails.approvals import (
 from guardrails.policy import Actor, Operation, require
 from memory.approvals import ApprovalRecord, ApprovalStore
 from memory.audit import AuditLog
+from services.operations import operation
 
 STATUSES = ("pending", "approved", "rejected", "applied", "expired", "invalid")
 
@@ -101,30 +102,31 @@ class ApprovalService:
         value = self.clock()
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    @operation(Operation.READ_APPROVALS, one_transaction=False)
     def list(self, actor: Actor, status: str | None = None) -> list[ApprovalRecord]:
-        require(actor, Operation.READ_APPROVALS)
         if status is not None and status not in STATUSES:
             raise ConfigError(f"unknown approval status {status!r}; one of {list(STATUSES)}")
         return self.store.list(status)
 
+    @operation(Operation.READ_APPROVALS, one_transaction=False)
     def show(self, actor: Actor, id: str) -> ApprovalRecord:
-        require(actor, Operation.READ_APPROVALS)
         return self.store.get(id)
 
     def request(self, actor: Actor, request: ApprovalRequest) -> bool:
         """Store a request asked by ``actor`` (see ``store_request``)."""
         return store_request(self.store, self.audit, actor, request)
 
+    @operation(Operation.DECIDE_APPROVAL, one_transaction=False)
     def approve(self, actor: Actor, id: str, comment: str | None = None) -> ApprovalOutcome:
         return self._decide(actor, id, Verdict.APPROVED, comment)
 
+    @operation(Operation.DECIDE_APPROVAL, one_transaction=False)
     def reject(self, actor: Actor, id: str, comment: str) -> ApprovalOutcome:
         if not comment or not comment.strip():
             raise ApprovalError(f"rejecting {id} needs a comment saying why", code="comment_required")
         return self._decide(actor, id, Verdict.REJECTED, comment)
 
     def _decide(self, actor: Actor, id: str, verdict: Verdict, comment: str | None) -> ApprovalOutcome:
-        require(actor, Operation.DECIDE_APPROVAL)
         if not actor.is_person:
             raise PermissionDenied(f"deciding {id} needs a person: sign in with your API key", code="not_a_person")
         record = self.store.get(id)

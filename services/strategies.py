@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from errors import NotFoundError, PermissionDenied
-from guardrails.policy import Actor, Operation, Role
+from guardrails.policy import Actor, Operation, Role, require
 from memory.audit import AuditLog
 from memory.db import Database
 from memory.strategies import StrategyRecord, StrategyRegistry, TransitionRecord, VersionRecord
@@ -43,9 +43,10 @@ class StrategyService:
         """Every version of the strategy and every move on the ladder, oldest first."""
         return self.registry.versions(strategy_id), self.registry.transitions(strategy_id)
 
-    @operation(Operation.REQUEST_PROMOTION, one_transaction=False)
     def promotable(self, actor: Actor, strategy_id: str) -> StrategyRecord:
-        """The strategy a promotion request names (asking needs the trader role; another person decides)."""
+        """The strategy a promotion request names (asking needs the trader role; another person decides; the
+        request itself is stored, and audited, by the graph's approval node)."""
+        require(actor, Operation.REQUEST_PROMOTION)
         record = self.registry.get(strategy_id)
         if record is None:
             raise NotFoundError(f"strategy {strategy_id!r} does not exist", code="strategy_not_found")

@@ -101,7 +101,7 @@ class UserService:
         key_file.write_text(issued.api_key, encoding="utf-8")
         return actor_of(issued.user, Channel.CLI)
 
-    @operation(Operation.MANAGE_USERS)
+    @operation(Operation.READ_USERS, one_transaction=False)
     def list(self, actor: Actor, *, include_revoked: bool = True) -> list[ApiUser]:
         return self.store.list(include_revoked=include_revoked)
 
@@ -133,7 +133,7 @@ class UserService:
                           {"slack_user_id": link.slack_user_id})
         return link
 
-    @operation(Operation.LINK_SLACK)
+    @operation(Operation.READ_USERS, one_transaction=False)
     def slack_links(self, actor: Actor) -> list[SlackLink]:
         return self.links.list()
 

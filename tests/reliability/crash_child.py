@@ -31,6 +31,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from guardrails.policy import Actor
 from tests.support.people import ALICE, BOB
 
 STRATEGY = "sma_aapl"
@@ -132,7 +133,7 @@ def _restart(thread_id: str) -> dict[str, Any]:
     database = connect()
     context = database_context(database)
     execution = _execution(database, None)
-    report = execution.recover(actor="restart")
+    report = execution.recover(Actor.system("restart"))
     graph = _graph(database, execution)
     config = {"configurable": {"thread_id": thread_id}}
     waiting = pending_interrupt(graph, thread_id)
@@ -159,7 +160,7 @@ def _recover(thread_id: str, twice: bool) -> dict[str, Any]:
     database = connect()
     context = database_context(database, channel="system")
     execution = _execution(database, None)
-    report = execution.recover(actor="restart")
+    report = execution.recover(Actor.system("restart"))
     graph = _graph(database, execution)
     rounds = [[r.to_dict() for r in resume_unfinished_threads(database, graph, context)]
               for _ in range(2 if twice else 1)]
@@ -175,7 +176,7 @@ def _job(hold: str | None) -> dict[str, Any]:
 
     jobs = ResearchJobs(connect(), workers=1)
     request = {"strategy": "sma_crossover", "symbols": ["AAA"], "params": {"fast": 5, "slow": 20}}
-    record = jobs.submit("backtest", request, created_by="alice", run_now=hold != "queued")
+    record = jobs.submit(ALICE, "backtest", request, run_now=hold != "queued")
     hold_at("queued", hold)
     jobs.wait(record.id, timeout_s=120)
     return {"job": record.id, "status": jobs.runs.get(record.id).status}

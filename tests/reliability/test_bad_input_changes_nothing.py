@@ -41,7 +41,7 @@ CASES = [  # (id, role or None, method, path, raw body, extra headers, expected 
     ("no_api_key", None, "POST", "/api/v1/data/load", b'{"source": "synthetic"}', JSON, 401),
     ("bad_api_key", "forged", "POST", "/api/v1/data/load", b'{"source": "synthetic"}', JSON, 401),
     ("viewer_places_order", "viewer", "POST", "/api/v1/orders",
-     b'{"symbol": "AAPL", "side": "buy", "qty": 1, "strategy_id": "s"}', JSON, 403),
+     b'{"symbol": "AAPL", "side": "buy", "qty": 1, "strategy_id": "s", "decision_key": "k"}', JSON, 403),
     ("viewer_loads_data", "viewer", "POST", "/api/v1/data/load", b'{"source": "synthetic"}', JSON, 403),
     ("unknown_symbol_bars", "viewer", "GET", "/api/v1/data/bars/ZZZZ", b"", {}, 404),
     ("dates_reversed", "viewer", "GET", "/api/v1/data/bars/AAPL?start=2024-03-01&end=2024-01-01", b"", {}, 400),

@@ -26,7 +26,8 @@ BOB = person("bob", "approver", user_id=2)
 CAROL = person("carol", "approver", user_id=3)
 DANA = person("dana", "trader", user_id=4)
 EVE = person("eve", "viewer", user_id=5)
-BY_NAME = {a.name: a for a in (ALICE, BOB, CAROL, DANA, EVE)}
+ADA = person("ada", "admin", user_id=6)
+BY_NAME = {a.name: a for a in (ALICE, BOB, CAROL, DANA, EVE, ADA)}
 
 
 def via(actor: Actor, channel: str) -> Actor:
