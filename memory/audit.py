@@ -26,9 +26,9 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from errors import ConfigError, DatabaseError
+from guardrails.redaction import redact_value
 from memory.db import Database
 from memory.models.audit import AUDIT_CHANNELS
-from quant.monitoring.redaction import redact
 
 GENESIS_HASH = "0" * 64
 _APPEND_LOCK_KEY = 7_104_202_613  # advisory lock: the first append of all (no head row to lock yet)
@@ -178,7 +178,7 @@ class AuditLog:
                               details={"channel": channel})
         if not actor or not action:
             raise ConfigError("an audit entry needs an actor and an action", details={"actor": actor, "action": action})
-        clean = _canonical(redact(dict(payload or {})))
+        clean = _canonical(redact_value(dict(payload or {})))
         if connection is None:
             with self._db.engine.begin() as conn:
                 return self._append(conn, actor, channel, action, subject, clean)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from guardrails.redaction import redact
 from memory.ladder import ApprovalRecord
-from quant.monitoring.redaction import mask_text
 
 APPROVE, APPROVE_WITH_COMMENT, REJECT = "qp_approve", "qp_approve_comment", "qp_reject"
 DECISION_VIEW = "qp_decision"
@@ -19,7 +19,7 @@ _STATUS_MARK = {"applied": ":rocket: applied", "expired": ":hourglass: expired",
 
 def escape(text: str) -> str:
     """Slack mrkdwn escaping (``&``, ``<``, ``>``) after masking secrets."""
-    return mask_text(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return redact(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _subject_line(record: ApprovalRecord) -> str:
@@ -44,7 +44,7 @@ def _evidence(record: ApprovalRecord) -> str:
 
 def card_text(record: ApprovalRecord) -> str:
     """The notification text (shown where blocks are not)."""
-    return f"Approval {record.id} ({record.kind}): {mask_text(record.summary)[:200]} — {record.status}"
+    return f"Approval {record.id} ({record.kind}): {redact(record.summary)[:200]} — {record.status}"
 
 
 def approval_card(record: ApprovalRecord) -> list[dict[str, Any]]:
@@ -117,6 +117,6 @@ def decision_modal(approval_id: str, verdict: str, channel: str | None, ts: str 
 
 def summary_blocks(text: str) -> list[dict[str, Any]]:
     """A daily summary (``DailySummary.render_text()``) as a header and a preformatted section."""
-    head, _, body = mask_text(text).partition("\n")
+    head, _, body = redact(text).partition("\n")
     return [{"type": "header", "text": {"type": "plain_text", "text": head[:150] or "Daily summary"}},
             {"type": "section", "text": {"type": "mrkdwn", "text": f"```{body[:2800]}```" if body else "(empty)"}}]

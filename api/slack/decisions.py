@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from api.slack.publisher import SlackPublisher
 from api.slack.runtime import CHANNEL, SlackRefusal, SlackRuntime, permit
 from errors import ApprovalError, NotFoundError
-from quant.monitoring.redaction import mask_text
+from guardrails.redaction import redact
 
 log = logging.getLogger("quantpilot.slack")
 
@@ -47,7 +47,7 @@ def say_in_thread(runtime: SlackRuntime, where: Where, text: str) -> None:
     if not where.channel:
         return
     try:
-        runtime.client.chat_postMessage(channel=where.channel, thread_ts=where.ts, text=mask_text(text))
+        runtime.client.chat_postMessage(channel=where.channel, thread_ts=where.ts, text=redact(text))
     except SlackApiError as exc:
         log.warning("could not reply in thread: %s", exc.response.get("error"))
 

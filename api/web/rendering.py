@@ -21,6 +21,7 @@ from api.errors import status_for
 from api.output import short_decimal
 from api.web.session import CSRF_FIELD, WebError, WebSession
 from errors import QuantpilotError
+from guardrails.redaction import redact
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
@@ -53,7 +54,9 @@ def _is_htmx(request: Request) -> bool:
 
 
 def error_response(request: Request, status: int, message: str) -> Response:
-    """401 sends a person to the log-in page (htmx: ``HX-Redirect``); other refusals render the message."""
+    """401 sends a person to the log-in page (htmx: ``HX-Redirect``); other refusals render the message (secrets
+    masked: a refusal may echo what was typed)."""
+    message = redact(message)
     if status == 401 and request.method == "GET" and not _is_htmx(request):
         return RedirectResponse(f"/web/login?next={quote(request.url.path)}", status_code=303)
     if _is_htmx(request) or request.headers.get("Accept", "").startswith("text/event-stream"):
