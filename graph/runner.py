@@ -2,7 +2,8 @@
 
 A turn is one user message (or one resumed approval) run to its end: an answer, a clean stop,
 or an interrupt waiting for a human decision. Every interface (CLI chat, API, Slack, evals)
-runs turns through here; threads are indexed in Postgres when a ``ThreadStore`` is given.
+runs turns through here; threads are indexed in Postgres when a ``memory.threads.ThreadIndex`` is given (the
+``ThreadStore`` for a local thread, a user's ``OwnedThread`` for theirs).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from guardrails.redaction import redact
 from memory.checkpoint import transcripts_for
 
 if TYPE_CHECKING:
-    from memory.ladder import ThreadStore
+    from memory.threads import ThreadIndex
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def stream_turn(
     text: str,
     *,
     context: GraphContext | None = None,
-    threads: ThreadStore | None = None,
+    threads: ThreadIndex | None = None,
     max_tool_calls: int = 12,
     max_usd: float = 0.50,
     window: StateWindow | None = STATE_WINDOW,
@@ -214,7 +215,7 @@ def stream_turn(
 
 
 def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, context: GraphContext | None,
-          threads: ThreadStore | None, max_tool_calls: int, max_usd: float, window: StateWindow | None,
+          threads: ThreadIndex | None, max_tool_calls: int, max_usd: float, window: StateWindow | None,
           modes: tuple[str, ...]) -> Iterator[TurnEvent]:
     _check_message(text)
     config = _config(thread_id)
@@ -265,7 +266,7 @@ def _compact(graph: CompiledStateGraph, thread_id: str, history: list[BaseMessag
 
 
 def run_turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, *,
-             context: GraphContext | None = None, threads: ThreadStore | None = None, max_tool_calls: int = 12,
+             context: GraphContext | None = None, threads: ThreadIndex | None = None, max_tool_calls: int = 12,
              max_usd: float = 0.50, window: StateWindow | None = STATE_WINDOW) -> TurnResult:
     """One user message run to its end (as ``stream_turn``, without token and tool events); the ``TurnResult``."""
     return _final(_turn(graph, thread_id, user, text, context, threads, max_tool_calls, max_usd, window,
@@ -300,7 +301,7 @@ class ChatSession:
     """One user's conversation on one thread (a new thread id unless given)."""
 
     def __init__(self, graph: CompiledStateGraph, user: UserRef, *, thread_id: str | None = None,
-                 context: GraphContext | None = None, threads: ThreadStore | None = None):
+                 context: GraphContext | None = None, threads: ThreadIndex | None = None):
         self.graph, self.user, self.context, self.threads = graph, user, context or GraphContext(), threads
         self.thread_id = thread_id or f"thr_{uuid.uuid4().hex[:16]}"
 

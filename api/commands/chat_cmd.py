@@ -94,7 +94,7 @@ def run_chat(once: str | None, thread_id: str | None, user: str, as_json: bool, 
     from graph.runner import ChatSession
     from graph.wiring import product_context, product_graph
     from memory.db import connect
-    from memory.ladder import ThreadStore
+    from memory.threads import ThreadStore
 
     settings = get_settings()
     database = connect(settings)
