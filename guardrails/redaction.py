@@ -31,37 +31,47 @@ def _phone(match: re.Match[str]) -> str:
     return "[REDACTED:phone]" if 8 <= digits <= 15 else match.group()
 
 
-# (kind, pattern, flags, replacement), applied in this order: a private key block first (so "key = -----BEGIN"
+# (kind, pattern, flags, replacement, hints), applied in this order: a private key block first (so "key = -----BEGIN"
 # keeps the whole block masked), quantpilot's own keys next (so "Bearer qp_…" says which key it was), then
 # structured forms (URLs, key=value) before the bare token shapes, so a key name is kept and only its value
-# is masked; personal data last.
-_RULE_TABLE: tuple[tuple[str, str, int, Any], ...] = (
+# is masked; personal data last. ``hints`` (for ``may_hold_credential``): literals one of which every match holds,
+# and where a match starts relative to it (None: within 64 characters before it); None for shapes without one.
+Hints = tuple[tuple[str, ...], int | None]
+_RULE_TABLE: tuple[tuple[str, str, int, Any, Hints | None], ...] = (
     ("private_key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL,
-     "[REDACTED:private_key]"),
+     "[REDACTED:private_key]", (("PRIVATE KEY-----",), None)),
     # memory.users: qp_<key id, 12 hex>_<secret, token_urlsafe>; no left boundary, "_" is a word character
-    ("quantpilot_key", r"qp_[0-9A-Fa-f]{12}_[A-Za-z0-9_-]{8,}", 0, "[REDACTED:quantpilot_key]"),
+    ("quantpilot_key", r"qp_[0-9A-Fa-f]{12}_[A-Za-z0-9_-]{8,}", 0, "[REDACTED:quantpilot_key]", (("qp_",), 0)),
     # scheme://user:password@host -> keep user and host
-    ("url_password", r"(?<=://)([^/\s:@]+):([^/\s@]+)@", 0, r"\1:[REDACTED:password]@"),
-    ("bearer", r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}", 0, r"\1 [REDACTED:bearer_token]"),
+    ("url_password", r"(?<=://)([^/\s:@]+):([^/\s@]+)@", 0, r"\1:[REDACTED:password]@", (("://",), 3)),
+    ("bearer", r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}", 0, r"\1 [REDACTED:bearer_token]",
+     (("Bearer", "bearer", "BEARER"), 0)),
     ("key_value",
      rf"(?i)(?P<key>\b(?:{_SECRET_KEYS})\b[\"']?\s*(?:[:=]|\bis\b)\s*[\"']?)(?P<value>(?!\[REDACTED|bearer\b)"
-     r"[^\s\"'&,;)}\]]{4,})", 0, r"\g<key>[REDACTED:secret]"),
-    ("slack_webhook", r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+", 0, "[REDACTED:slack_webhook]"),
-    ("slack_token", r"\bxox[abposre]-[A-Za-z0-9-]{8,}", 0, "[REDACTED:slack_token]"),
-    ("openai_key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}", 0, "[REDACTED:api_key]"),
-    ("stripe_style_key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{12,}", 0, "[REDACTED:api_key]"),
-    ("aws_access_key", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b", 0, "[REDACTED:aws_key]"),
-    ("alpaca_key_id", r"\b(?:AK|PK|CK)[A-Z0-9]{14,30}\b", 0, "[REDACTED:alpaca_key]"),
-    ("github_token", r"\b(?:ghp|gho|ghu|ghs|ghr|github_pat)_[A-Za-z0-9_]{20,}", 0, "[REDACTED:github_token]"),
-    ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", 0, "[REDACTED:jwt]"),
-    ("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", 0, "[REDACTED:email]"),
+     r"[^\s\"'&,;)}\]]{4,})", 0, r"\g<key>[REDACTED:secret]", None),
+    ("slack_webhook", r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+", 0, "[REDACTED:slack_webhook]",
+     (("hooks.slack.com",), -8)),
+    ("slack_token", r"\bxox[abposre]-[A-Za-z0-9-]{8,}", 0, "[REDACTED:slack_token]", (("xox",), 0)),
+    ("openai_key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}", 0, "[REDACTED:api_key]", (("sk-",), 0)),
+    ("stripe_style_key", r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{12,}", 0, "[REDACTED:api_key]",
+     (("_live_", "_test_"), -2)),
+    ("aws_access_key", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b", 0, "[REDACTED:aws_key]",
+     (("AKIA", "ASIA"), 0)),  # access keys; the other prefixes name principals, not secrets
+    ("alpaca_key_id", r"\b(?:AK|PK|CK)[A-Z0-9]{14,30}\b", 0, "[REDACTED:alpaca_key]", None),
+    ("github_token", r"\b(?:ghp|gho|ghu|ghs|ghr|github_pat)_[A-Za-z0-9_]{20,}", 0, "[REDACTED:github_token]",
+     (("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), 0)),
+    ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", 0, "[REDACTED:jwt]", (("eyJ",), 0)),
+    ("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", 0, "[REDACTED:email]", None),
     # +44 20 7946 0958, +1-415-555-0100, +14155550100
-    ("phone", r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?!\w|\.\d)", 0, _phone),
+    ("phone", r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?!\w|\.\d)", 0, _phone, None),
     # (415) 555-0100, 415-555-0100, 415.555.0100
-    ("phone", r"(?<![\w.-])(?:\(\d{3}\)\s?|\d{3}[.-])\d{3}[.-]\d{4}(?![\w-]|\.\d)", 0, _phone),
+    ("phone", r"(?<![\w.-])(?:\(\d{3}\)\s?|\d{3}[.-])\d{3}[.-]\d{4}(?![\w-]|\.\d)", 0, _phone, None),
 )
 _RULES: tuple[tuple[str, re.Pattern[str], Any], ...] = tuple(
-    (kind, re.compile(regex, flags), replacement) for kind, regex, flags, replacement in _RULE_TABLE)
+    (kind, re.compile(regex, flags), replacement) for kind, regex, flags, replacement, _ in _RULE_TABLE)
+_HINTED: tuple[tuple[tuple[str, ...], int | None, re.Pattern[str]], ...] = tuple(
+    (hints[0], hints[1], re.compile(regex, flags)) for _, regex, flags, _, hints in _RULE_TABLE if hints)
+_BEFORE_HINT = 64  # "-----BEGIN ENCRYPTED PRIVATE KEY-----": how far before its literal a private key starts
 
 REDACTION_KINDS: tuple[str, ...] = tuple(dict.fromkeys(kind for kind, _, _ in _RULES))
 
@@ -75,9 +85,23 @@ def redact(text: str) -> str:
     return text
 
 
-def may_hold_secret(text: str) -> bool:
-    """Whether any rule matches somewhere in ``text`` (a cheap first look: ``redact`` decides)."""
-    return bool(text) and any(pattern.search(text) for _kind, pattern, _ in _RULES)
+def may_hold_credential(text: str) -> bool:
+    """Whether ``text`` holds a credential of a distinctive shape (quantpilot, OpenAI, Slack, GitHub, AWS, Stripe
+    keys, JWTs, bearer tokens, URL passwords, private keys) — a look cheap enough for every checkpoint write
+    (literals first, a pattern only where its literal occurs). ``key=value`` secrets and personal data have no
+    such literal: the writers' ``redact`` finds those."""
+    if not text:
+        return False
+    for literals, offset, pattern in _HINTED:
+        for literal in literals:
+            at = text.find(literal)
+            while at != -1:
+                found = (pattern.search(text, max(0, at - _BEFORE_HINT)) if offset is None
+                         else at + offset >= 0 and pattern.match(text, at + offset))
+                if found:
+                    return True
+                at = text.find(literal, at + 1)
+    return False
 
 
 # The words that make a field name a secret's (``slack_bot_token``, ``accessToken``, ``x-api-key``,

@@ -1,9 +1,10 @@
 """The LangGraph checkpointer: Postgres (same server as ``memory.db.connect()``) or in memory for unit tests.
 
 Graph state saved here outlives the process, so a thread interrupted for an approval in one
-process is resumed by another (web worker, Slack handler, CLI) minutes or days later. Nothing is
-saved with a secret in it: the Postgres saver's serializer (``RedactingSerializer``) and its inline
-values pass through ``guardrails.redaction`` whatever node, tool or resume value wrote them.
+process is resumed by another (web worker, Slack handler, CLI) minutes or days later. No credential
+is saved in it, whatever node, tool or resume value wrote it: the Postgres saver's serializer
+(``RedactingSerializer``) and its inline values pass through ``guardrails.redaction`` (the nodes and the
+runner redact what they write with the full rules; this is the net below them).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from errors import DatabaseError
-from guardrails.redaction import may_hold_secret, redact, redact_value
+from guardrails.redaction import may_hold_credential, redact, redact_value
 from memory.db import CONNECTION_LOST, Database, connection_lost, retrying
 from memory.server import libpq_url
 from memory.thread_transcripts import InMemoryTranscripts, ThreadTranscripts, TranscriptStore
@@ -59,13 +60,14 @@ if _BLOB_JOIN not in SELECT_SQL:  # the saver's query changed: fail at import, n
 
 
 class RedactingSerializer(JsonPlusSerializer):
-    """LangGraph's serializer, with secrets masked in whatever it writes (state channels, pending writes,
-    resume values). The serialized bytes are looked at first (msgpack keeps strings as they are): only a
-    value that may hold a secret is redacted (``guardrails.redaction.redact_value``) and serialized again."""
+    """LangGraph's serializer, with credentials masked in whatever it writes (state channels, pending writes,
+    resume values). The serialized bytes are looked at first (msgpack keeps strings as they are;
+    ``may_hold_credential`` costs microseconds): only a value that may hold one is redacted with the full rules
+    (``guardrails.redaction.redact_value``) and serialized again."""
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
         kind, data = super().dumps_typed(obj)
-        if kind in ("msgpack", "json") and data and may_hold_secret(data.decode("latin-1")):
+        if kind in ("msgpack", "json") and data and may_hold_credential(data.decode("latin-1")):
             kind, data = super().dumps_typed(redact_value(obj))
         return kind, data
 
@@ -73,7 +75,7 @@ class RedactingSerializer(JsonPlusSerializer):
 def _inline_redacted(checkpoint: Checkpoint) -> Checkpoint:
     """The checkpoint with its string channel values redacted: the saver stores those inline, not as blobs."""
     values = checkpoint["channel_values"]
-    if not any(isinstance(v, str) and may_hold_secret(v) for v in values.values()):
+    if not any(isinstance(v, str) and may_hold_credential(v) for v in values.values()):
         return checkpoint
     return {**checkpoint, "channel_values": {k: redact(v) if isinstance(v, str) else v for k, v in values.items()}}
 

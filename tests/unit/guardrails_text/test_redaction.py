@@ -18,7 +18,7 @@ from guardrails.redaction import (
     RedactingFilter,
     install_log_redaction,
     is_secret_key,
-    may_hold_secret,
+    may_hold_credential,
     redact,
     redact_event,
     redact_value,
@@ -172,8 +172,20 @@ def test_a_chat_message_is_copied_with_its_text_and_tool_arguments_redacted():
     assert QP_KEY in message.content  # the original is left as it was
 
 
-def test_may_hold_secret_finds_what_redact_would_change():
-    assert may_hold_secret(f"x{QP_KEY}y") and not may_hold_secret("Sharpe 1.2 on AAPL")
+_DISTINCTIVE = {"openai", "openai_legacy", "slack_bot", "slack_user", "slack_webhook", "bearer", "url_password",
+                "aws_access_key", "github", "private_key", "quantpilot_key", "quantpilot_key_bearer",
+                "quantpilot_key_glued", "stripe_style_key", "jwt"}
+
+
+@pytest.mark.parametrize(("kind", "secret", "template", "marker"), SECRETS, ids=[s[0] for s in SECRETS])
+def test_the_cheap_look_finds_every_credential_of_a_distinctive_shape(kind, secret, template, marker):
+    assert may_hold_credential(template.format(secret)) is (kind in _DISTINCTIVE)
+
+
+@pytest.mark.parametrize("text", ["Sharpe 1.2 on AAPL, risk-free 4.5%", "a [REDACTED:quantpilot_key] here",
+                                  "https://example.com/docs and Bearer"])
+def test_the_cheap_look_passes_ordinary_and_already_masked_text(text):
+    assert not may_hold_credential(text)
 
 
 @pytest.fixture()
