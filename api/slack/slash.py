@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from api.slack.runtime import CHANNEL, SlackRefusal, SlackRuntime, permit
 from errors import QuantpilotError
+from guardrails.redaction import redact
 
 HELP = ("`/quantpilot status` — trading state, equity, drawdown and daily loss against the limits\n"
         "`/quantpilot positions` — positions, cash and equity (paper broker)\n"
@@ -25,7 +26,7 @@ class SlashReply:
     in_channel: bool = False
 
     def ack_kwargs(self) -> dict:
-        return {"text": self.text, "response_type": "in_channel" if self.in_channel else "ephemeral"}
+        return {"text": redact(self.text), "response_type": "in_channel" if self.in_channel else "ephemeral"}
 
 
 def parse(text: str) -> tuple[str, str]:
