@@ -8,26 +8,13 @@ import logging
 
 import pytest
 from langchain_core.messages import HumanMessage
-from sqlalchemy import text
 
 from memory.users import Role, UserStore
 from services.research.service import ResearchService
 from tests.integration.web.conftest import log_in
-from tests.reliability.table_digest import table_digests
+from tests.reliability.table_digest import rows_containing
 
 ARCHIVING_TURNS = 8  # more than graph.history's state window keeps: older turns move to the transcript table
-
-
-def _rows_containing(database, needle: str) -> dict[str, int]:
-    found = {}
-    with database.engine.connect() as conn:
-        for name in table_digests(database):
-            schema, table = name.split(".", 1)
-            n = conn.execute(text(f'SELECT count(*) FROM "{schema}"."{table}" t WHERE strpos(t::text, :s) > 0'),
-                             {"s": needle}).scalar_one()
-            if n:
-                found[name] = n
-    return found
 
 
 def _needles(key: str) -> list[str]:
@@ -82,10 +69,10 @@ def test_a_pasted_key_is_stored_shown_and_logged_only_masked(client, headers, lo
     assert len(alert_args) == ARCHIVING_TURNS and "[REDACTED:quantpilot_key]" in alert_args[0]["message"]
     for needle in _needles(pasted):
         assert not [a.request.url for a in answers if needle in a.text], "an answer shows the key"
-        assert _rows_containing(loaded, needle) == {}, "the database holds the key"
+        assert rows_containing(loaded, needle) == {}, "the database holds the key"
         assert not [r.name for r in caplog.records if needle in r.getMessage() + (r.exc_text or "")], "logged"
     marker = "[REDACTED:quantpilot_key]"
-    masked = {**_rows_containing(loaded, marker), **_rows_containing(loaded, marker.encode().hex())}
+    masked = {**rows_containing(loaded, marker), **rows_containing(loaded, marker.encode().hex())}
     assert masked.keys() >= {"public.chat_threads", "public.checkpoint_blobs", "public.checkpoint_writes",
                              "public.thread_transcript_messages", "public.approval_decisions"}, \
         "the scan looked where the key went"
@@ -105,4 +92,4 @@ def test_state_written_past_the_runner_is_still_saved_masked(app, client, header
     assert saved["messages"][-1].content == "raw [REDACTED:quantpilot_key]"
     assert saved["stop_reason"] == "stopped by [REDACTED:quantpilot_key]"
     for needle in _needles(pasted):
-        assert _rows_containing(loaded, needle) == {}
+        assert rows_containing(loaded, needle) == {}
