@@ -85,6 +85,19 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_url(url: str) -> str:
+    """A connection URL with its password masked (``postgresql://u:[REDACTED:password]@h/db``), however many
+    ``@`` or ``/`` the password holds; the rest of the URL as it is."""
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    if ":" in creds:
+        user, password = creds.split(":", 1)
+        creds = f"{user}:[REDACTED:password]" if password else f"{user}:"
+    return f"{scheme}://{creds}@{host}"
+
+
 def may_hold_credential(text: str) -> bool:
     """Whether ``text`` holds a credential of a distinctive shape (quantpilot, OpenAI, Slack, GitHub, AWS, Stripe
     keys, JWTs, bearer tokens, URL passwords, private keys) — a look cheap enough for every checkpoint write

@@ -21,6 +21,7 @@ from guardrails.redaction import (
     may_hold_credential,
     redact,
     redact_event,
+    redact_url,
     redact_value,
 )
 
@@ -239,3 +240,12 @@ def test_the_record_factory_keeps_arguments_a_formatter_reads_itself(factory_ins
         log.removeHandler(handler)
     assert stream.getvalue().splitlines() == ["127.0.0.1 /web/login?k=[REDACTED:quantpilot_key] 200",
                                               "127.0.0.1 /api/v1/health 200"]
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://quant:p@ss/w0rd@db.internal:5432/qp", "postgresql://quant:[REDACTED:password]@db.internal:5432/qp"),
+    ("postgresql+psycopg://quant@localhost/qp", "postgresql+psycopg://quant@localhost/qp"),
+    ("postgresql://localhost/qp", "postgresql://localhost/qp"),
+])
+def test_a_connection_url_keeps_everything_but_its_password(url, shown):
+    assert redact_url(url) == shown
