@@ -9,7 +9,7 @@ from typing import Any
 
 from agents.answers.approvals import approval_card
 from agents.answers.outcome import ToolOutcome
-from agents.answers.phrasing import clause, fields_line, sentence, tool_words
+from agents.answers.phrasing import clause, fields_line, tool_words
 from quant.display import money, quantity
 
 # pydantic's "[type=…, input_value=…]" and "For further information visit …" are for programmers
@@ -71,13 +71,13 @@ def _effect(payload: Mapping[str, Any]) -> str:
 def write_approved(outcome: ToolOutcome) -> str:
     p = outcome.payload
     comment = f' ("{p["comment"]}")' if p.get("comment") else ""
-    return f"Approved by {p.get('approver')}{comment} (approval {p.get('approval_id')}): {sentence(_effect(p))}"
+    return f"Approved by {p.get('approver')}{comment} (approval {p.get('approval_id')}): {clause(_effect(p))}"
 
 
 def write_rejected(outcome: ToolOutcome) -> str:
     p = outcome.payload
     return (f"Rejected by {p.get('approver')} (approval {p.get('approval_id')}): "
-            f"{sentence(str(p.get('reason') or 'no reason given'))} Nothing was changed.")
+            f"{clause(str(p.get('reason') or 'no reason given'))} Nothing was changed.")
 
 
 def write_invalid(outcome: ToolOutcome) -> str:

@@ -17,8 +17,11 @@ from agents.understanding.conversation import bypass, follow_up, help_request
 from agents.understanding.plans import Plan, PlannedCall, PlanRefusal, Reply
 from agents.understanding.request import Request
 
-RULES = (risk.kill_switch, *ladder.RULES, *research.RULES, *(r for r in risk.RULES if r is not risk.kill_switch),
-         *trading.RULES, *data.RULES, *operations.RULES, follow_up)
+# first match wins: the kill switch and promotions before research; questions about the past before new runs
+_FIRST = (risk.kill_switch, trading.reconcile, operations.recall)
+RULES = (risk.kill_switch, *ladder.RULES, trading.reconcile, operations.recall, *research.RULES,
+         *(r for group in (risk.RULES, trading.RULES) for r in group if r not in _FIRST), *data.RULES,
+         *(r for r in operations.RULES if r not in _FIRST), follow_up)
 
 
 def plan_request(text: str, context: dict[str, Any] | None = None) -> Plan | PlanRefusal | Reply | None:

@@ -15,7 +15,7 @@ _BYPASS: tuple[tuple[str, str], ...] = (
     (r"\b(silently|quietly|secretly|behind)\b", "unrecorded_change_requested"),
     (r"\bno (approval|review|risk check)", "approval_bypass_requested"),
 )
-_HELP = (r"^\W*(help|menu|commands|options|\?+)\W*$|what (else )?can (you|i) (do|ask|say)|what do you do|"
+_HELP = (r"^\W*(help( me| please)?|menu|commands|options|\?+)\W*$|what (else )?can (you|i) (do|ask|say)|what do you do|"
          r"how do (i|you) (use|work)|what are you|who are you|capabilit|what can quantpilot|"
          r"^\W*(hi|hello|hey|yo|good (morning|afternoon|evening))\b\W*$|what (kind of )?(things|questions|requests)")
 _FOLLOW_UP = (r"^\W*(and|what about|how about|same|now|also|then|ok|okay)\b|\b(the same|same thing|same for|again|"

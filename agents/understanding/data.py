@@ -14,13 +14,14 @@ def _per_symbol(name: str, r: Request, **extra: str) -> Plan | Reply:
 
 def freshness(r: Request) -> Plan | Reply | None:
     if r.has(r"\bfresh\w*|\bstale\b|up[- ]to[- ]date|last bar|\bcurrent\b.*\bdata\b|how old is|latest (bar|price|data)"
-             r"|when was .* (updated|last)"):
+             r"|when was .* (updated|last)|\bdata\b.{0,20}\brecent\b|\brecent enough"):
         return _per_symbol("check_data_freshness", r)
     return None
 
 
 def quality(r: Request) -> Plan | Reply | None:
-    if r.has(r"quality|validat\w*|\bgaps?\b|missing (bars|data|days)|bad (bars|data|ticks)|\bclean\b|data issues"):
+    if r.has(r"quality|validat\w*|\bgaps?\b|missing (bars|data|days)|bad (bars|data|ticks)|\bclean\b|data issues|"
+             r"(wrong|problems?|issues?|errors?) (with|in) (the |my )?(\w+ )?(data|bars|prices)"):
         return _per_symbol("validate_data_quality", r)
     return None
 

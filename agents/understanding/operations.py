@@ -49,6 +49,8 @@ def recall(r: Request) -> Plan | None:
     m = re.search(r"\b(?:recall|remember|what did (?:we|i)|what have we|did we (?:ever )?|have we (?:ever )?|"
                   r"what was (?:the result|our conclusion)|look up|search (?:my )?(?:memory|notes) for)\b\s*(.+)$",
                   r.text, re.I)
+    if m and r.has(r"^\s*how did (we|i) do\b"):  # "how did we do today?" is the daily summary
+        return None
     if not m:
         return None
     query = m.group(1).strip(" ?.") or r.text

@@ -73,7 +73,9 @@ class Request:
 
     def run_ids(self) -> list[int]:
         """Run ids written in the text ("run 12", "runs 3 and 4", "#7", "3 vs 4")."""
-        if not self.has(r"\bruns?\b|#\d|\bvs\b|\bversus\b|\bagainst\b"):
+        if not self.has(r"\bruns?\b|#\d|\bvs\b|\bversus\b"):
             return []
-        return [int(n) for n in re.findall(r"(?<![\d.\-/])#?(\d{1,7})(?![\d.%\-/])", self.low)
-                if not 1900 <= int(n) <= 2100]
+        named = re.findall(r"\b(?:runs?|#)\s*#?(\d{1,7})\b", self.low)  # "run 12", "#12" first
+        found = re.findall(r"(?<![\d.\-/])#?(\d{1,7})(?![\d.%\-/])(?!\s*(?:paths|simulations|scenarios|trials))",
+                           self.low)
+        return list(dict.fromkeys(int(n) for n in [*named, *found] if not 1900 <= int(n) <= 2100))

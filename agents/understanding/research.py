@@ -10,26 +10,27 @@ from typing import Any
 from agents.understanding.plans import Plan, PlannedCall, Reply, one
 from agents.understanding.request import Request
 from agents.understanding.vocabulary import indicators_in, method_in, strategies_in
+from errors import ConfigError
+from quant.strategies.registry import get_strategy
 
 DEFAULT_STRATEGY = "sma_crossover"
-_BACKTEST = (r"\bback[- ]?test\w*|\bhow (would|did|does)\b.*\b(have )?(done|do|perform\w*)|\btest (a|an|the|my)?\s*\w+"
-             r"( \w+)? (strategy|crossover|reversion|momentum|breakout)\b|\bsimulate (a|an)\b|\bhistorical (test|perf)")
+_BACKTEST = (r"\bback[- ]?test\w*|\btest (a|an|the|my)?\s*\w+( \w+)? (strategy|crossover|reversion|momentum|"
+             r"breakout)\b|\bsimulate (a|an)\b|\bhistorical (test|perf)")
+_HOW_WOULD = r"\bhow (would|did|does|do)\b.*\b(have )?(done|do|perform\w*|fare)"  # with a strategy named
 _WALK = r"walk[- ]?forward|out[- ]of[- ]sample|\boos\b"
 _MONTE = r"monte[- ]?carlo|bootstrap|resampl\w*|\bsimulat\w* (\d+ )?(paths|runs)\b|\brobust\w*\b"
 _WHICH_SYMBOLS = 'Which symbols? For example: "backtest an SMA crossover on AAPL and MSFT since 2015".'
-
-
-def strategy_defaults() -> dict[str, dict[str, Any]]:
-    from quant.strategies.registry import list_strategies
-
-    return {s.name: s.defaults for s in list_strategies()}
 
 
 def strategy_params(name: str, r: Request) -> dict[str, Any]:
     """Parameters of ``name`` written in the request: ``fast 20`` / ``fast=20``, and the usual shorthands
     (``20/100`` for a crossover, ``RSI(7)``, ``top 5``, ``2.5 std``)."""
     low, params = r.low, {}
-    for field in strategy_defaults().get(name, {}):
+    try:
+        fields = list(get_strategy(name).Params.model_fields)
+    except ConfigError:  # a name from an old thread context that is no longer registered
+        fields = []
+    for field in fields:
         spoken = field.replace("_", r"[ _-]?")
         if m := re.search(rf"\b{spoken}\s*(?:=|:|of|to|at)?\s*(\d+(?:\.\d+)?)\b", low):
             params[field] = float(m.group(1)) if "." in m.group(1) else int(m.group(1))
@@ -98,12 +99,13 @@ def monte_carlo(r: Request) -> Plan | Reply | None:
     if run_id is None:
         return Reply("clarify", 'Which run? Give its id ("monte carlo of run 12") or run a backtest first.',
                      "run_monte_carlo")
-    paths = r.find(r"\b(\d{2,6})\s*(?:paths|simulations|runs|scenarios|trials)\b")
+    paths = r.find(r"\b(\d{2,6})\s*(?:monte[- ]?carlo\s*)?(?:paths|simulations|scenarios|trials)\b")
     return one("run_monte_carlo", run_id=run_id, **({"n_paths": int(paths.group(1))} if paths else {}))
 
 
 def compare(r: Request) -> Plan | Reply | None:
-    if not r.has(r"\bcompar\w*|\bvs\.?\b|\bversus\b|side by side|which (is|was|one is) better|\bagainst\b"):
+    if not r.has(r"\bcompar\w*|\bvs\.?\b|\bversus\b|side by side|which (is|was|one is|\w+ did) better|"
+                 r"\bruns? \d+ against\b"):
         return None
     named = strategies_in(r.low)
     if len(named) >= 2 and (r.symbols or r.last_run):  # two strategies: backtest both on the same data
@@ -127,7 +129,9 @@ def compare(r: Request) -> Plan | Reply | None:
 
 
 def backtest(r: Request) -> Plan | Reply | None:
-    if not (r.has(_BACKTEST) or (strategies_in(r.low) and r.has(r"\b(run|try|test)\b") and not r.has(r"\bsignals?\b"))):
+    named = strategies_in(r.low)
+    if not (r.has(_BACKTEST) or (named and r.has(_HOW_WOULD)) or (
+            named and r.has(r"\b(run|try|test)\b") and not r.has(r"\bsignals?\b"))):
         return None
     reuse = r.last_run is not None and r.refers_back
     config = _config(r, reuse=reuse)
@@ -174,10 +178,10 @@ def model(r: Request) -> Plan | None:
 
 
 def list_strategies(r: Request) -> Plan | None:
-    if r.has(r"\b(list|which|what|show|available|have|support|know|offer)\b.*\bstrateg|\bstrateg\w* (do|can) you\b|"
-             r"^strategies\??$"):
+    if not r.symbols and r.has(r"\b(list|which|what|show|available|have|support|know|offer)\b.*\bstrateg|"
+                               r"\bstrateg\w* (do|can) you\b|^strategies\??$"):
         return one("list_strategies")
     return None
 
 
-RULES = (walk_forward, monte_carlo, compare, backtest, optimise, signals, features, model, list_strategies)
+RULES = (walk_forward, monte_carlo, compare, list_strategies, backtest, optimise, signals, features, model)

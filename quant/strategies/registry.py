@@ -87,6 +87,11 @@ def synonyms() -> dict[str, str]:
     return dict(sorted(found.items(), key=lambda item: (-len(item[0]), item[0])))
 
 
+def parameter_names() -> set[str]:
+    """Every registered strategy's parameter names (``fast``, ``lookback``, ``top_k`` …)."""
+    return {name for cls in _STRATEGIES.values() for name in cls.Params.model_fields}
+
+
 def list_strategies() -> list[StrategySpec]:
     """Every registered strategy, sorted by name."""
     return [
