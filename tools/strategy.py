@@ -126,9 +126,8 @@ def list_strategies(ctx: ToolContext, args: NoArgs) -> Summary:
 
 
 def compute_features(ctx: ToolContext, args: FeaturesArgs) -> Summary:
-    from quant.features.features import FeaturePipeline
-
     from memory.bars import BarStore
+    from quant.features.features import FeaturePipeline
 
     (symbol,) = grounded(ctx, [args.symbol])
     as_of = ctx.as_of(args.as_of)

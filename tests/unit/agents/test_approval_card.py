@@ -33,8 +33,9 @@ def test_a_promotion_card_says_what_moves_who_asked_the_evidence_and_how_to_deci
         "trades": "41", "max drawdown": "27.71%",
         "results": "total return +271.29%, CAGR +14.05%, Sharpe 0.77, win rate 51.2%"}
     text = card.text()
-    assert text.startswith("Approval needed: Paper trading: move sma_crossover_aapl_msft from backtested to paper\n"
-                           "Asked by dana: promote to paper (approval apr_0123456789ab, expires 2026-12-09 12:00:00 UTC).")
+    assert text.startswith(
+        "Approval needed: Paper trading: move sma_crossover_aapl_msft from backtested to paper\n"
+        "Asked by dana: promote to paper (approval apr_0123456789ab, expires 2026-12-09 12:00:00 UTC).")
     assert "an approver other than dana answers it" in text
     assert "quantpilot approvals approve apr_0123456789ab --as NAME" in text
     assert "POST /api/v1/approvals/apr_0123456789ab/approve" in text
