@@ -1,5 +1,5 @@
 """People read every channel: the smoke suite's requests (and a few follow-ups) through the terminal chat, the web
-chat, the OpenAI-compatible endpoint and the Slack approval cards never show a ``key=value`` dump, a Python
+chat, the OpenAI-compatible endpoint, the Slack approval cards and ``approvals show`` never show a ``key=value`` dump, a Python
 dict repr, ``None`` or a float with more than 4 decimals."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 import pytest
 
 from evals.scenario import load_suite
+from memory.ladder import ApprovalStore
 from memory.users import Role
 from services.market_data import MarketDataService
 from tests.integration.api_agent.conftest import auth, parse_sse
@@ -77,7 +78,6 @@ def _web(client, key: str, texts: list[str]) -> str:
 
 def _slack(database) -> str:
     from api.slack.blocks import card_for, card_text
-    from memory.ladder import ApprovalStore
 
     texts: list[str] = []
 
@@ -108,6 +108,8 @@ def test_no_channel_shows_a_key_value_dump_a_repr_none_or_a_long_float(client, k
     outputs = {"cli": _cli(texts), "openai": _openai(client, keys[Role.TRADER], texts),
                "web": _web(client, keys[Role.TRADER], texts)}
     outputs["slack"] = _slack(database)
+    outputs["cli"] += "\n".join(run_cli("approvals", "show", record.id).stdout
+                                for record in ApprovalStore(database).list(limit=100))
 
     found = [dump for channel, text in outputs.items() for dump in dumps_in(channel, text)]
 
