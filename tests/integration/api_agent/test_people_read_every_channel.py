@@ -1,6 +1,6 @@
 """People read every channel: the smoke suite's requests (and a few follow-ups) through the terminal chat, the web
-chat, the OpenAI-compatible endpoint, the Slack approval cards and ``approvals show`` never show a ``key=value`` dump, a Python
-dict repr, ``None`` or a float with more than 4 decimals."""
+chat, the OpenAI-compatible endpoint, the Slack approval cards and ``approvals show`` never show a
+``key=value`` dump, a Python dict repr, ``None`` or a float with more than 4 decimals."""
 
 from __future__ import annotations
 
