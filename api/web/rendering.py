@@ -17,6 +17,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from agents.answers import ToolOutcome, approval_card, decision_text, describe_call, write_one
+from agents.answers.outcome import parse_content
 from api.errors import status_for
 from api.output import short_decimal
 from api.web.session import CSRF_FIELD, WebError, WebSession
@@ -33,6 +35,11 @@ REPORT_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inl
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 templates.env.filters["plain"] = short_decimal  # 146.0000000000 -> 146, at most 4 decimals
+# people read approval cards, tool calls and results through the answer writer (agents.answers), never as dicts
+templates.env.filters["approval_card"] = approval_card
+templates.env.filters["decision_text"] = decision_text
+templates.env.globals["describe_call"] = describe_call
+templates.env.globals["result_text"] = lambda name, content: write_one(ToolOutcome(name, parse_content(content)))
 
 NAV = (("overview", "/web/", "Overview"), ("chat", "/web/chat", "Chat"), ("strategies", "/web/strategies",
        "Strategies"), ("positions", "/web/positions", "Positions"), ("runs", "/web/runs", "Runs"),

@@ -60,9 +60,10 @@ def test_chat_backtest_then_paper_promotion_approved_on_the_approvals_page(live_
     backtest = say(trader, "backtest an SMA crossover on AAPL and MSFT since 2015")
     (run,) = runs.list()
     assert (run.kind, run.status, run.symbols) == ("backtest", "done", ["AAPL", "MSFT"])
-    assert "backtest_strategy" in backtest.locator(".tool.call").first.inner_text()  # the streamed tool call
+    assert "backtest strategy: sma_crossover on AAPL and MSFT" in backtest.locator(".tool.call").first.inner_text()
     answer = backtest.locator("[data-testid=answer]").inner_text()
-    assert "backtest_strategy: ok" in answer and f"run_id={run.id}" in answer
+    assert answer.startswith(f"Backtest run {run.id}: sma_crossover (fast 10, slow 50) on AAPL and MSFT") and \
+        "=" not in answer
     shot(trader, "chat-backtest")
 
     say(trader, "run a walk-forward of it")

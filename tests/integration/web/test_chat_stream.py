@@ -33,10 +33,11 @@ def test_a_turn_streams_thread_steps_tool_calls_and_the_final_answer(client, key
     assert kinds[0] == "thread" and kinds[-2:] == ["final", "done"]
     assert kinds.index("tool_call") < kinds.index("tool_result") < kinds.index("final")
     call = next(d for k, d in events if k == "tool_call")
-    assert "fetch_historical_data" in call["html"]
+    assert "fetch historical data: symbol AAPL" in call["html"]
     assert "AAPL" in BarStore(database).known_symbols()  # the tool really ran
     final = dict(events)["final"]
-    assert "fetch_historical_data" in final["answer"] and final["pending_approval"] is None
+    assert final["answer"].startswith("AAPL: ") and "daily bars from" in final["answer"]
+    assert final["pending_approval"] is None
     thread_id = dict(events)["thread"]["thread_id"]
     trader = UserStore(database).get("trader")
     assert app.state.web_chat.threads.find(trader.id, thread_id).user_id == "trader"
