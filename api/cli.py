@@ -80,8 +80,11 @@ def _root(
 
 
 def _configure_runtime() -> None:
-    """Settings every command shares: numba's kernel cache under QUANTPILOT_HOME, and an embedded
-    database that stays up between commands (like a daemon; `quantpilot db stop` ends it)."""
+    """Settings every command shares: log records redacted, numba's kernel cache under QUANTPILOT_HOME, and an
+    embedded database that stays up between commands (like a daemon; `quantpilot db stop` ends it)."""
+    from guardrails.redaction import install_log_redaction
+
+    install_log_redaction()
     os.environ.setdefault("QUANTPILOT_DB_KEEP_RUNNING", "true")
     if "NUMBA_CACHE_DIR" not in os.environ:
         from config import get_settings

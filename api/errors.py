@@ -31,6 +31,7 @@ from errors import (
     RiskRejected,
     TemporaryBrokerError,
 )
+from guardrails.redaction import redact, redact_value
 
 log = logging.getLogger("quantpilot.api")
 
@@ -62,9 +63,10 @@ def status_for(exc: QuantpilotError) -> int:
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> bytes:
-    error: dict[str, Any] = {"code": code, "message": message}
+    """The JSON envelope; secrets in the message and details are masked (an error may echo the request)."""
+    error: dict[str, Any] = {"code": code, "message": redact(message)}
     if details:
-        error["details"] = details
+        error["details"] = redact_value(details)
     return json.dumps({"error": error}, default=str, allow_nan=False).encode()
 
 

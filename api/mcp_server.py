@@ -131,6 +131,7 @@ def build_mcp_server(toolbox: McpToolbox, caller: McpCaller | None = None) -> Se
             payload, ok = {"status": "refused", "code": "unauthenticated", "message": "no API key"}, False
         else:
             payload, ok = await run_in_threadpool(toolbox.call, who, params.name, dict(params.arguments or {}))
+        payload = redact_value(payload)  # every answer, refusals too, may echo what the caller sent
         text = json.dumps(payload, default=str)
         return types.CallToolResult(content=[types.TextContent(text=text)],
                                     structured_content=payload if isinstance(payload, dict) else None,

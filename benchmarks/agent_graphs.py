@@ -142,7 +142,7 @@ def plain_graph(checkpointer: Any, tool_name: str = LOOKUP, *, same_nodes: bool 
 
 class InMemoryApprovals:
     """The two ``ApprovalStore`` calls the graph makes, kept in a dict (the in-memory variants have no
-    database; the Postgres variant uses ``memory.ladder.ApprovalStore``)."""
+    database; the Postgres variant uses ``memory.approvals.ApprovalStore``)."""
 
     def __init__(self) -> None:
         self.requests: dict[str, dict[str, Any]] = {}

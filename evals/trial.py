@@ -4,6 +4,7 @@ every scripted decision), then read back the final state."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -154,7 +155,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     from graph.approval_resume import approval_service
     from graph.build import build_graph
     from graph.context import database_context
-    from graph.runner import MESSAGE_REFUSED, run_turn
+    from graph.runner import MESSAGE_REFUSED
     from tools import RecordingAlertSink, ToolContext
 
     settings = settings.model_copy(update={k: SecretStr(v) for k, v in CANARIES.items()})
@@ -179,13 +180,13 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     if initial.history:
         graph.update_state({"configurable": {"thread_id": thread_id}}, {"messages": _history(initial)},
                            as_node="supervisor")
-    turns = []
+    turns, aside = [], []
     try:
         for turn in scenario.turns:
             user = turn.as_user or scenario.user
             try:
-                outcome = run_turn(graph, thread_id, people.ref(user.id, user.role), turn.text, context=gctx,
-                                   max_tool_calls=scenario.max_tool_calls_per_turn)
+                outcome = _run_turn(graph, thread_id, people.ref(user.id, user.role), turn.text, gctx,
+                                    scenario.max_tool_calls_per_turn, aside)
             except (ApprovalError, ConfigError) as exc:  # refused before the turn ran: waiting thread, bad message
                 if isinstance(exc, ConfigError) and exc.code != MESSAGE_REFUSED:
                     raise
@@ -202,6 +203,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     except Exception as exc:  # noqa: BLE001 - a crash is an observed failure of this trial, not of the run
         observed.errors.append(f"{type(exc).__name__}: {str(exc)[:500]}")
     _observe(observed, graph, thread_id, database, execution, alerts, seeded_run)
+    trajectory(aside, observed)  # questions answered beside a waiting approval leave the thread's state as it was
     result.observed = observed
     result.input_tokens = sum(t.usage.get("input_tokens", 0) for t in turns)
     result.output_tokens = sum(t.usage.get("output_tokens", 0) for t in turns)
@@ -209,6 +211,28 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     result.turns = [{"answer": t.answer[:2000], "route": t.route, "pending_approval": t.pending_approval,
                      "stop_reason": t.stop_reason} for t in turns]
     result.latency_s = time.perf_counter() - started
+    return result
+
+
+def _run_turn(graph, thread_id: str, user: dict[str, str], text: str, context, max_tool_calls: int,
+              aside: list[BaseMessage]):
+    """One turn (``graph.runner.stream_turn``); a turn run beside a waiting approval adds its tool calls, results
+    and answer to ``aside`` as messages, since the waiting thread's state does not keep them."""
+    from graph.runner import FinalEvent, ToolCallEvent, ToolResultEvent, pending_interrupt, stream_turn
+
+    beside = pending_interrupt(graph, thread_id) is not None
+    result, seen = None, []
+    for event in stream_turn(graph, thread_id, user, text, context=context, max_tool_calls=max_tool_calls):
+        if isinstance(event, ToolCallEvent):
+            seen.append(AIMessage("", name=event.agent, tool_calls=[{"name": event.name, "args": event.args,
+                                                                     "id": f"aside_{len(seen)}"}]))
+        elif isinstance(event, ToolResultEvent):
+            seen.append(ToolMessage(json.dumps(event.content, default=str), name=event.name,
+                                    tool_call_id=f"aside_{len(seen)}"))
+        elif isinstance(event, FinalEvent):
+            result = event.result
+    if beside and result is not None:
+        aside.extend([HumanMessage(text), *seen, AIMessage(result.answer)])
     return result
 
 

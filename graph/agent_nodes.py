@@ -27,6 +27,7 @@ from graph.approval_nodes import build_approval_request, is_approval_required
 from graph.context import GraphContext
 from graph.history import model_input, thread_note
 from graph.routing import route_to_tool
+from graph.side_turn import APPROVAL_PENDING, changes_state
 from graph.state import GraphState, new_budget
 from graph.tool_guard import audit_order_call, authorize, observe_refused, run_tool, shield
 from guardrails.authorization import ToolPolicy
@@ -111,6 +112,10 @@ def _content(payload: Any) -> str:
 RESEARCH_TOOLS = ("backtest_strategy", "run_walk_forward")
 
 
+RECENT_RUNS = 5  # research runs the thread context remembers ("compare the last two runs")
+MAX_REMEMBERED_ARGS_CHARS = 600  # a longer call is not kept for "the same for MSFT" (the context stays small)
+
+
 def _last_run(name: str, args: dict[str, Any], payload: Any) -> dict[str, Any] | None:
     """The thread context entry for a finished research run (what "it" refers to next)."""
     summary = payload.get("summary") if isinstance(payload, dict) and payload.get("status") == "ok" else None
@@ -118,6 +123,36 @@ def _last_run(name: str, args: dict[str, Any], payload: Any) -> dict[str, Any] |
         return None
     return {"tool": name, "run_id": summary["run_id"], "kind": summary.get("kind"),
             "strategy_config": args.get("strategy_config"), "date_range": args.get("date_range") or {}}
+
+
+def _order_id(name: str, payload: Any) -> str | None:
+    """The client order id a placed (or approval-bound) order got: what "that order" refers to next."""
+    if name != "place_order" or not isinstance(payload, dict):
+        return None
+    subject = payload.get("subject") if isinstance(payload.get("subject"), dict) else {}
+    return payload.get("client_order_id") or subject.get("client_order_id") or (payload.get("details") or {}).get(
+        "client_order_id")
+
+
+def remembered(context: dict[str, Any] | None, name: str, args: dict[str, Any], payload: Any) -> dict[str, Any]:
+    """The thread context after one tool call: the last call (for "the same for MSFT"), the last research run and
+    the recent ones (for "it", "that run", "the last two runs"), the last order (for "did it fill?")."""
+    context = dict(context or {})
+    if name == ROUTE_TO:
+        return context
+    if len(json.dumps(args, default=str)) <= MAX_REMEMBERED_ARGS_CHARS:
+        context["last_call"] = {"name": name, "args": args}
+    else:
+        context.pop("last_call", None)
+    run = _last_run(name, args, payload)
+    if run is not None:
+        recent = [r for r in context.get("recent_runs") or [] if r.get("run_id") != run["run_id"]]
+        context["last_run"] = run
+        context["recent_runs"] = [*recent, {"run_id": run["run_id"], "kind": run["kind"]}][-RECENT_RUNS:]
+    order_id = _order_id(name, payload)
+    if order_id:
+        context["last_order"] = {"client_order_id": order_id}
+    return context
 
 
 def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, ToolPolicy] | None = None):
@@ -136,7 +171,7 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
         approval: dict[str, Any] | None = None
         handoff: str | None = None
         flags: list[dict[str, Any]] = []
-        last_run: dict[str, Any] | None = None
+        context = dict(state.get("thread_context") or {})
         for i, call in enumerate(calls):
             if budget["tool_calls_used"] >= budget["max_tool_calls"]:
                 unanswered = calls[i:] + ([c for c in calls if c["id"] == approval["tool_call_id"]] if approval else [])
@@ -154,6 +189,11 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
                 handoff = target if ok else handoff
                 payload = {"status": "ok" if ok else "error", "routed_to": target} if ok else {
                     "status": "error", "code": "unknown_agent", "message": f"no agent {target!r}"}
+            elif state.get("read_only") and changes_state(name, policy):
+                observe_refused(name, ctx)
+                ok, payload = False, {"status": "refused", "tool": name, "code": APPROVAL_PENDING,
+                                      "codes": [APPROVAL_PENDING], "message": "this thread waits for a decision on "
+                                      "an approval; this would change something, so ask again once it is decided"}
             elif (refused := authorize(spec.name, name, user.get("role"), policy)) is not None:
                 observe_refused(name, ctx)
                 ok, payload = False, refused
@@ -171,7 +211,7 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
                 payload, ok = run_tool(own[name], args, scope, config, ctx)
                 payload = redact_value(payload)
                 audit_order_call(ctx, policy, name, args, payload, str(user.get("id") or ""), spec.name)
-                last_run = _last_run(name, args, payload) or last_run
+                context = remembered(context, name, args, payload)
                 if ok and is_approval_required(payload):
                     request = build_approval_request(payload, state=state, ctx=ctx, config=config,
                                                      already_pending=approval is not None)
@@ -191,8 +231,8 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
         update: dict[str, Any] = {"messages": messages, "budget": budget, "route": [f"{spec.name}_tools"]}
         if flags:
             update["untrusted_flags"] = flags
-        if last_run is not None:
-            update["thread_context"] = {**(state.get("thread_context") or {}), "last_run": last_run}
+        if context != (state.get("thread_context") or {}):
+            update["thread_context"] = context
         if approval is not None:
             return Command(goto="request_approval", update={**update, "pending_approval": approval})
         if handoff is not None:

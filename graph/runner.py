@@ -2,7 +2,8 @@
 
 A turn is one user message (or one resumed approval) run to its end: an answer, a clean stop,
 or an interrupt waiting for a human decision. Every interface (CLI chat, API, Slack, evals)
-runs turns through here; threads are indexed in Postgres when a ``ThreadStore`` is given.
+runs turns through here; threads are indexed in Postgres when a ``memory.threads.ThreadIndex`` is given (the
+``ThreadStore`` for a local thread, a user's ``OwnedThread`` for theirs).
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
+from agents.answers import approval_card
 from errors import ApprovalError, ConfigError
 from graph.context import GraphContext
 from graph.history import SUMMARY_ID, Compaction, StateWindow, compact
+from graph.side_turn import SideTurn, side_turn
 from graph.state import UserRef, new_budget
 from graph.transcript import archive_records
 from guardrails.redaction import redact
 from memory.checkpoint import transcripts_for
 
 if TYPE_CHECKING:
-    from memory.ladder import ThreadStore
+    from memory.threads import ThreadIndex
 
 
 @dataclass(frozen=True)
@@ -176,8 +179,8 @@ def _result(thread_id: str, values: dict[str, Any], before: int, route: list[str
     answers = [m for m in ai if not m.tool_calls and m.content]
     pending = None if waiting is None else {"id": waiting[1]["id"], "kind": waiting[1]["kind"]}
     answer = str(answers[-1].content) if answers else ""
-    if pending and not answer:
-        answer = f"Waiting for a human decision on approval {pending['id']} ({pending['kind']})."
+    if waiting is not None and not answer:  # the turn only waits: its answer is the approval card
+        answer = approval_card(waiting[1]).text()
     usage_items = [m.usage_metadata or {} for m in ai]
     budget = values.get("budget") or {}
     usage = {
@@ -199,32 +202,34 @@ def stream_turn(
     text: str,
     *,
     context: GraphContext | None = None,
-    threads: ThreadStore | None = None,
+    threads: ThreadIndex | None = None,
     max_tool_calls: int = 12,
     max_usd: float = 0.50,
     window: StateWindow | None = STATE_WINDOW,
 ) -> Iterator[TurnEvent]:
     """Run one user message on ``thread_id``; events as they happen, ``FinalEvent`` last.
 
-    Refused (ApprovalError) while the thread waits for an approval: answer it first
-    (``ApprovalService``), so a decision can never land on a thread that moved on. Older turns beyond
+    While the thread waits for an approval, a question that changes nothing is answered beside it
+    (``graph.side_turn``); anything that would change state is refused (ApprovalError) until the approval is
+    decided, so a decision can never land on a thread that moved on. Older turns beyond
     ``window`` leave the state for the thread's transcript store first (None: the state keeps them all).
     """
     return _turn(graph, thread_id, user, text, context, threads, max_tool_calls, max_usd, window, _EVENT_MODES)
 
 
 def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, context: GraphContext | None,
-          threads: ThreadStore | None, max_tool_calls: int, max_usd: float, window: StateWindow | None,
+          threads: ThreadIndex | None, max_tool_calls: int, max_usd: float, window: StateWindow | None,
           modes: tuple[str, ...]) -> Iterator[TurnEvent]:
     _check_message(text)
     config = _config(thread_id)
     saved = _saved(graph, config)  # the only read before the run: is it waiting, and what does it hold
     waiting = _waiting(graph, config, saved)
-    if waiting is not None:
-        raise ApprovalError(
-            f"thread {thread_id} waits for a decision on approval {waiting[1]['id']} ({waiting[1]['kind']}); "
-            "approve or reject it first", code="approval_pending", details={"approval_id": waiting[1]["id"]},
-        )
+    if waiting is not None:  # a question that changes nothing is answered beside the waiting turn
+        side = side_turn(graph, thread_id, user, redact(text), saved, waiting[1], new_budget(max_tool_calls, max_usd))
+        if threads is not None:
+            threads.touch(thread_id, user["id"], redact(text))
+        yield from _beside(graph, side, context or GraphContext(), modes)
+        return
     text = redact(text)  # secrets never reach the checkpoint, the thread index or a model
     if threads is not None:
         threads.touch(thread_id, user["id"], text)
@@ -241,6 +246,16 @@ def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, c
         "untrusted_flags": None, "recollections": [],
     }
     yield from _run(graph, payload, thread_id, context or GraphContext(), before, modes)
+
+
+def _beside(graph: CompiledStateGraph, side: SideTurn, context: GraphContext, modes: tuple[str, ...]
+            ) -> Iterator[TurnEvent]:
+    """Run a read-only side turn; its final result names the waiting thread and its pending approval."""
+    try:
+        for event in _run(graph, side.payload, side.thread_id, context, side.before, modes):
+            yield FinalEvent(side.result(event.result)) if isinstance(event, FinalEvent) else event
+    finally:
+        side.forget(graph)
 
 
 def _check_message(text: str) -> None:
@@ -265,7 +280,7 @@ def _compact(graph: CompiledStateGraph, thread_id: str, history: list[BaseMessag
 
 
 def run_turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, *,
-             context: GraphContext | None = None, threads: ThreadStore | None = None, max_tool_calls: int = 12,
+             context: GraphContext | None = None, threads: ThreadIndex | None = None, max_tool_calls: int = 12,
              max_usd: float = 0.50, window: StateWindow | None = STATE_WINDOW) -> TurnResult:
     """One user message run to its end (as ``stream_turn``, without token and tool events); the ``TurnResult``."""
     return _final(_turn(graph, thread_id, user, text, context, threads, max_tool_calls, max_usd, window,
@@ -300,7 +315,7 @@ class ChatSession:
     """One user's conversation on one thread (a new thread id unless given)."""
 
     def __init__(self, graph: CompiledStateGraph, user: UserRef, *, thread_id: str | None = None,
-                 context: GraphContext | None = None, threads: ThreadStore | None = None):
+                 context: GraphContext | None = None, threads: ThreadIndex | None = None):
         self.graph, self.user, self.context, self.threads = graph, user, context or GraphContext(), threads
         self.thread_id = thread_id or f"thr_{uuid.uuid4().hex[:16]}"
 

@@ -83,4 +83,5 @@ class GraphState(TypedDict, total=False):
     ungrounded_numbers: list[str]  # numbers in this turn's answer no tool result supports
     untrusted_flags: Annotated[list[dict[str, Any]], turn_list]  # injection findings in this turn's tool results
     recollections: list[dict[str, Any]]  # long-term memories recalled for this turn (kind, score, text)
-    thread_context: dict[str, Any]  # what later requests may refer to ("it"): the last research run
+    thread_context: dict[str, Any]  # what later requests may refer to ("it"): the last run, order and call
+    read_only: bool  # a side turn beside a waiting approval (graph.side_turn): tools that change state are refused

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from errors import NotFoundError
+from guardrails.redaction import redact
 from memory.db import Database
 from memory.models.ladder import ApprovalDecisionRow, ApprovalRequestRow
 
@@ -81,6 +82,7 @@ class ApprovalStore:
         values = {k: request[k] for k in ("id", "kind", "subject", "evidence", "summary", "requester", "channel",
                                           "thread_id", "created_at", "expires_at")}
         values["requester_id"] = request.get("requester_id")
+        values["summary"] = redact(values["summary"])  # words a model or a person wrote
         with self._db.session() as s:
             stored = s.execute(insert(ApprovalRequestRow).values(status="pending", **values).on_conflict_do_nothing()
                                .returning(ApprovalRequestRow.id)).first() is not None
@@ -125,8 +127,8 @@ class ApprovalStore:
                 if existing is not None:
                     return _decision(existing), False  # type: ignore[return-value]
                 row = ApprovalDecisionRow(approval_id=approval_id, verdict=verdict, approver=approver,
-                                          approver_id=approver_id, channel=channel, comment=comment,
-                                          decided_at=decided_at)
+                                          approver_id=approver_id, channel=channel,
+                                          comment=redact(comment) if comment else comment, decided_at=decided_at)
                 s.add(row)
                 if req.status == "pending":
                     req.status = verdict

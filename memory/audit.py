@@ -28,9 +28,9 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from errors import ConfigError, DatabaseError
+from guardrails.redaction import redact_value
 from memory.db import Database
 from memory.models.audit import AUDIT_CHANNELS
-from quant.monitoring.redaction import redact
 
 GENESIS_HASH = "0" * 64
 _COUNTERS: ContextVar[tuple[AppendCounter, ...]] = ContextVar("quantpilot_audit_counters", default=())
@@ -203,7 +203,7 @@ class AuditLog:
                               details={"channel": channel})
         if not actor or not action:
             raise ConfigError("an audit entry needs an actor and an action", details={"actor": actor, "action": action})
-        clean = _canonical(redact(dict(payload or {})))
+        clean = _canonical(redact_value(dict(payload or {})))
         if connection is None:
             with self._db.begin() as conn:
                 return self._append(conn, actor, channel, action, subject, clean)

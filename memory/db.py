@@ -26,7 +26,8 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from config import Settings, get_settings
 from errors import DatabaseError
-from memory.server import redact_url, resolve_database_url
+from guardrails.redaction import redact_url
+from memory.server import resolve_database_url
 
 log = logging.getLogger("quantpilot.memory.db")
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from errors import ApprovalError, NotFoundError
 from guardrails.limits import LimitChangeProposal, ProposalStatus, apply
+from guardrails.redaction import redact
 from guardrails.risk_policy import RiskLimits
 from guardrails.trading_state import TradingState, TradingStateEvent
 from memory.approvals import ApprovalRecord, ApprovalStore
@@ -92,10 +93,11 @@ class TradingStateStore:
             stored = s.scalar(select(func.count()).select_from(TradingStateEventRow)) or 0
             added = []
             for seq, e in enumerate(state.events[stored:], start=stored + 1):
+                reason = redact(e.reason)  # typed by a person (kill switch, resume) or written by a model
                 s.add(TradingStateEventRow(seq=seq, from_status=e.from_status.value, to_status=e.to_status.value,
-                                           reason=e.reason, ts=e.ts, approval_id=e.approval_id, actor=actor,
+                                           reason=reason, ts=e.ts, approval_id=e.approval_id, actor=actor,
                                            channel=channel))
-                added.append(StateTransition(seq, e.from_status.value, e.to_status.value, e.reason, e.ts,
+                added.append(StateTransition(seq, e.from_status.value, e.to_status.value, reason, e.ts,
                                              e.approval_id, actor, channel))
             row.status, row.halt_id = state.status.value, state.halt_id
             row.flatten_client_order_ids = sorted(state.flatten_client_order_ids)
@@ -146,7 +148,7 @@ class RiskLimitStore:
             s.add(RiskLimitProposalRow(proposal_id=proposal.proposal_id,
                                        current=proposal.current.model_dump(mode="json"),
                                        proposed=proposal.proposed.model_dump(mode="json"), changes=diff,
-                                       requested_by=proposal.requested_by, reason=reason, status="pending",
+                                       requested_by=proposal.requested_by, reason=redact(reason), status="pending",
                                        approval_id=approval_id, created_at=now))
         return diff
 

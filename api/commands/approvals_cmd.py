@@ -57,14 +57,35 @@ def list_(
 def show(approval_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """One request with its evidence and decision."""
     from api.cli_auth import cli_actor
-    from api.output import print_fields, print_json
+    from api.output import print_json
     from services.approvals import approval_json
 
-    data = approval_json(approval_service(with_graph=False).show(cli_actor(required=False), approval_id))
+    record = approval_service(with_graph=False).show(cli_actor(required=False), approval_id)
     if as_json:
-        print_json(data)
+        print_json(approval_json(record))
         return
-    print_fields(data)
+    _print_card(record)
+
+
+def _print_card(record) -> None:
+    """A request as people read it: the pending card (what, who, evidence, how to decide), or its decision."""
+    from agents.answers import approval_card, decision_text
+    from api.output import console
+    from quant.display import timestamp
+
+    card = approval_card(record)
+    if record.status == "pending":
+        console.print(card.text(), highlight=False, markup=False)
+        return
+    lines = [f"{card.title} (approval {record.id}): {record.status}", f"Asked by {card.requester}"
+             + (f": {card.reason}" if card.reason else "") + "."]
+    if record.decision is not None:
+        d = record.decision
+        lines.append(f"{d.verdict.capitalize()} by {d.approver} via {d.channel} at {timestamp(d.decided_at)}"
+                     + (f": {d.comment}" if d.comment else "") + ".")
+    if record.outcome:
+        lines.append(decision_text(record.outcome))
+    console.print("\n".join(lines), highlight=False, markup=False)
 
 
 def decide(approval_id: str, verdict: str, comment: str | None, as_json: bool,
@@ -91,10 +112,12 @@ def decide(approval_id: str, verdict: str, comment: str | None, as_json: bool,
         record = outcome.approval
         console.print(f"approval {record.id} ({record.kind}): [bold]{record.status}[/]"
                       + (" (already decided; nothing new recorded)" if outcome.repeated else ""), highlight=False)
-        if record.outcome:
-            console.print(f"outcome: {record.outcome}", highlight=False, markup=False)
         if outcome.turn is not None and outcome.turn.answer:
             console.print(outcome.turn.answer, highlight=False, markup=False)
+        elif record.outcome:
+            from agents.answers import decision_text
+
+            console.print(decision_text(record.outcome), highlight=False, markup=False)
     if verdict == "approved" and outcome.approval.status in ("expired", "invalid"):
         raise typer.Exit(2)
 

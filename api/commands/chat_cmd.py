@@ -34,6 +34,8 @@ def chat(
 def _render(events: Iterable[Any], console, *, quiet: bool):
     """Print steps, tool calls and results as they stream; returns the final TurnResult and any approval."""
 
+    from agents.answers import ToolOutcome, describe_call, write_one
+    from agents.answers.outcome import parse_content
     from graph.runner import FinalEvent, InterruptEvent, StepEvent, ToolCallEvent, ToolResultEvent
 
     result, approval = None, None
@@ -47,20 +49,24 @@ def _render(events: Iterable[Any], console, *, quiet: bool):
         elif isinstance(event, StepEvent):
             console.print(f"[dim]· {event.node}[/]", highlight=False)
         elif isinstance(event, ToolCallEvent):
-            console.print(f"[cyan]  → {event.agent}: {event.name}({escape(str(event.args))})[/]", highlight=False)
+            console.print(f"[cyan]  → {event.agent}: {escape(describe_call(event.name, event.args))}[/]",
+                          highlight=False)
         elif isinstance(event, ToolResultEvent):
-            text = str(event.content)
-            console.print(f"[{'green' if event.ok else 'red'}]  ← {event.name}: "
-                          f"{escape(text[:300]) + ('…' if len(text) > 300 else '')}[/]", highlight=False)
+            text = write_one(ToolOutcome(event.name, parse_content(event.content), {})).split("\n", 1)[0]
+            shown = escape(text[:200]) + ("…" if len(text) > 200 else "")
+            console.print(f"[{'green' if event.ok else 'red'}]  ← {shown}[/]", highlight=False)
     return result, approval
 
 
-def _show_approval(console, approval: Mapping[str, Any]) -> None:
-    subject = {k: v for k, v in approval.get("subject", {}).items() if v is not None}
-    console.print(f"[bold yellow]approval needed[/] {escape(str(approval['id']))} ({escape(str(approval['kind']))}): "
-                  f"{escape(str(approval.get('summary')))}\n  subject: {escape(str(subject))}\n"
-                  f"  evidence: {escape(str(approval.get('evidence')))}\n"
-                  f"  expires: {escape(str(approval.get('expires_at')))}", highlight=False)
+def _show_approval(console, approval: Mapping[str, Any]) -> str:
+    """Print the approval card (what is asked, by whom, the evidence, how to decide); returns its text."""
+    from agents.answers import approval_card
+
+    text = approval_card(approval).text()
+    head, _, rest = text.partition("\n")
+    console.print(f"[bold yellow]{escape(head)}[/]", highlight=False)
+    console.print(rest, highlight=False, markup=False)
+    return text
 
 
 def _answer_inline(service, approval, ask: Callable[[str], str], ask_secret: Callable[[str], str], console) -> Any:
@@ -72,8 +78,8 @@ def _answer_inline(service, approval, ask: Callable[[str], str], ask_secret: Cal
 
     choice = ask("approve, reject or later? [a/r/l] ").strip().lower()[:1]
     if choice not in ("a", "r"):
-        console.print(f"left pending: another approver answers with `quantpilot approvals approve {approval['id']}`",
-                      highlight=False)
+        console.print(f"Left pending: another approver answers with `quantpilot approvals approve {approval['id']}`. "
+                      "Questions that change nothing are still answered meanwhile.", highlight=False)
         return None
     try:
         approver = user_service().authenticate(ask_secret("approver's API key (not shown): "), Channel.CLI)
@@ -84,7 +90,7 @@ def _answer_inline(service, approval, ask: Callable[[str], str], ask_secret: Cal
     except (ApprovalError, AuthenticationError, PermissionDenied) as exc:
         console.print(f"[red]refused:[/] {escape(str(exc))}", highlight=False)
         return None
-    console.print(f"approval {approval['id']}: [bold]{outcome.approval.status}[/]", highlight=False)
+    console.print(f"Approval {approval['id']}: [bold]{outcome.approval.status}[/]", highlight=False)
     return outcome.turn
 
 
@@ -100,7 +106,7 @@ def run_chat(once: str | None, thread_id: str | None, actor: Any, as_json: bool,
     from graph.runner import ChatSession
     from graph.wiring import product_context, product_graph
     from memory.db import connect
-    from memory.ladder import ThreadStore
+    from memory.threads import ThreadStore
 
     settings = get_settings()
     database = connect(settings)
@@ -113,9 +119,9 @@ def run_chat(once: str | None, thread_id: str | None, actor: Any, as_json: bool,
         if as_json:
             print_json({"thread_id": session.thread_id, **result.to_dict()})
             return
-        if approval:
-            _show_approval(console, approval)
-        console.print(result.answer, highlight=False, markup=False)  # model text: never Rich markup
+        card = _show_approval(console, approval) if approval else None
+        if result.answer != card:  # a turn that only waits answers with the card itself
+            console.print(result.answer, highlight=False, markup=False)  # model text: never Rich markup
         return
     service = approval_service(context, graph)
     console.print(f"quantpilot chat — thread {session.thread_id} (type 'exit' to leave)", highlight=False)
@@ -133,11 +139,13 @@ def run_chat(once: str | None, thread_id: str | None, actor: Any, as_json: bool,
         except ApprovalError as exc:
             console.print(f"[red]{escape(str(exc))}[/]", highlight=False)
             continue
+        card = None
         while approval is not None:
-            _show_approval(console, approval)
+            card = _show_approval(console, approval)
             turn = _answer_inline(service, approval, ask, ask_secret, console)
             if turn is None:
                 break
-            result, approval = turn, (session.pending_approval() if turn.pending_approval else None)
-        if result is not None and result.answer:
-            console.print(f"[bold]quantpilot[/]: {escape(result.answer)}", highlight=False)
+            card, result, approval = None, turn, (session.pending_approval() if turn.pending_approval else None)
+        if result is not None and result.answer and result.answer != card:
+            console.print("[bold]quantpilot[/]:", highlight=False)
+            console.print(result.answer, highlight=False, markup=False)

@@ -86,8 +86,8 @@ def _conversation(settings, database, console, trader, approver) -> dict:
     from graph.approval_resume import approval_service
     from graph.runner import ChatSession
     from graph.wiring import product_context, product_graph
-    from memory.ladder import ThreadStore
     from memory.strategies import StrategyRegistry
+    from memory.threads import ThreadStore
     from services.daily_summary import generate_daily_summary
     from services.execution_path import execution_service
     from services.paper_loop import run_paper

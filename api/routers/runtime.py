@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
 
     from graph.context import GraphContext
-    from memory.ladder import ThreadStore
+    from memory.threads import ThreadStore
 
 CHANNEL = "api"
 _build_lock = threading.Lock()
@@ -51,7 +51,7 @@ class AgentRuntime:
     def build(cls, settings: Settings, database: Database) -> AgentRuntime:
         """The product graph exactly as ``graph.wiring`` builds it, channel ``api``."""
         from graph.wiring import product_context, product_graph
-        from memory.ladder import ThreadStore
+        from memory.threads import ThreadStore
 
         return cls(product_graph(settings, database, user="api"), product_context(settings, database, CHANNEL),
                    ThreadStore(database))

@@ -12,7 +12,7 @@ from api.slack.publisher import SlackPublisher
 from api.slack.runtime import SlackRefusal, SlackRuntime, slack_actor
 from errors import ApprovalError, NotFoundError, PermissionDenied
 from guardrails.policy import Operation, require
-from quant.monitoring.redaction import mask_text
+from guardrails.redaction import redact
 
 log = logging.getLogger("quantpilot.slack")
 
@@ -52,7 +52,7 @@ def say_in_thread(runtime: SlackRuntime, where: Where, text: str) -> None:
     if not where.channel:
         return
     try:
-        runtime.client.chat_postMessage(channel=where.channel, thread_ts=where.ts, text=mask_text(text))
+        runtime.client.chat_postMessage(channel=where.channel, thread_ts=where.ts, text=redact(text))
     except SlackApiError as exc:
         log.warning("could not reply in thread: %s", exc.response.get("error"))
 

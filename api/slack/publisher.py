@@ -14,7 +14,8 @@ from api.slack.blocks import card_for, card_text, summary_blocks
 from api.slack.runtime import SlackRuntime
 from guardrails.policy import Actor
 from memory.approvals import ApprovalRecord, ApprovalStore
-from quant.monitoring.alerts import Alert, DeliveryResult, Severity, SlackChannel
+from quant.monitoring.alerts import Alert, Severity
+from services.alerts import DeliveryResult, SlackChannel
 from services.approvals import ApprovalService
 
 log = logging.getLogger("quantpilot.slack")
@@ -80,7 +81,7 @@ class SlackPublisher:
         return SyncReport(tuple(posted), tuple(updated), tuple(failed))
 
     def post_alert(self, alert: Alert) -> DeliveryResult:
-        """An alert in the alerts channel (``quant.monitoring.alerts.SlackChannel``; never raises)."""
+        """An alert in the alerts channel (``services.alerts.SlackChannel``; never raises)."""
         return SlackChannel(client=self.runtime.client, channel=self.runtime.settings.alerts_channel).send(alert)
 
     def post_daily_summary(self, summary: Any) -> str:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from api.slack.runtime import SlackRefusal, SlackRuntime, slack_actor
 from errors import PermissionDenied, QuantpilotError
 from guardrails.policy import Actor
+from guardrails.redaction import redact
+from quant.display import money, percent_points, quantity
 
 HELP = ("`/quantpilot status` — trading state, equity, drawdown and daily loss against the limits\n"
         "`/quantpilot positions` — positions, cash and equity (paper broker)\n"
@@ -24,7 +26,7 @@ class SlashReply:
     in_channel: bool = False
 
     def ack_kwargs(self) -> dict:
-        return {"text": self.text, "response_type": "in_channel" if self.in_channel else "ephemeral"}
+        return {"text": redact(self.text), "response_type": "in_channel" if self.in_channel else "ephemeral"}
 
 
 def parse(text: str) -> tuple[str, str]:
@@ -74,16 +76,18 @@ def _status(runtime: SlackRuntime, actor: Actor) -> str:
 
     book, state, limits = runtime.execution().risk_state(actor)
     return (f"*Trading state:* {state.status.value.upper()}" + (f" (halt `{state.halt_id}`)" if state.halt_id else "")
-            + f"\n*Equity:* {book.equity_usd:,.2f} USD · *cash* {book.cash_usd:,.2f} USD"
-            + f"\n*Drawdown:* {float(drawdown_pct(book)):.2f}% (limit {limits.max_drawdown_pct}%)"
-            + f" · *daily loss:* {float(daily_loss_pct(book)):.2f}% (limit {limits.daily_loss_limit_pct}%)")
+            + f"\n*Equity:* {money(book.equity_usd)} · *cash* {money(book.cash_usd)}"
+            + f"\n*Drawdown:* {percent_points(drawdown_pct(book))} (limit {percent_points(limits.max_drawdown_pct)})"
+            + f" · *daily loss:* {percent_points(daily_loss_pct(book))} "
+            f"(limit {percent_points(limits.daily_loss_limit_pct)})")
 
 
 def _positions(runtime: SlackRuntime, actor: Actor) -> str:
     account, held = runtime.execution().positions(actor)
     rows = [p for p in held if p.qty != 0]
-    lines = [f"*Positions* (cash {account.cash_usd:,.2f} USD, equity {account.equity_usd:,.2f} USD)"]
-    lines += [f"• {p.symbol}: {p.qty} @ {p.avg_entry_price:,.2f}" for p in rows[:50]] or ["(no positions)"]
+    lines = [f"*Positions* (cash {money(account.cash_usd)}, equity {money(account.equity_usd)})"]
+    lines += [f"• {p.symbol}: {quantity(p.qty)} shares at {money(p.avg_entry_price)} on average"
+              for p in rows[:50]] or ["(no positions)"]
     return "\n".join(lines)
 
 

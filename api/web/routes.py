@@ -26,8 +26,9 @@ from api.web.session import (
     SessionDep,
     WebError,
     check_csrf,
-    codec_of,
+    session_store,
     set_cookie,
+    web_settings,
 )
 from errors import NotFoundError
 from guardrails.policy import Actor, Channel
@@ -82,16 +83,22 @@ async def login(request: Request, api_key: Annotated[str, Form(max_length=200)],
         response = render(request, "login.html", None, status=401, login_csrf=expected, next=_safe_next(next),
                           message="invalid or revoked API key")
         return response
-    cookie = codec_of(request.app).encode(user.name, user.key_id, secrets.token_urlsafe(32))
+    store, max_age = session_store(request), web_settings(request.app).session_max_age_seconds
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # a new log-in replaces the browser's old session, which ends here
+        await run_in_threadpool(store.end, previous)
+    started = await run_in_threadpool(store.start, user.id, max_age)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_cookie(response, request, SESSION_COOKIE, cookie, max_age=codec_of(request.app).max_age_seconds)
+    set_cookie(response, request, SESSION_COOKIE, started.token, max_age=max_age)
     response.delete_cookie(LOGIN_COOKIE, path="/", httponly=True, samesite="strict")
     return response
 
 
 @pages_router.post("/logout")
 async def logout(request: Request, session: SessionDep) -> Response:
+    """End the session on the server (its cookie and CSRF token stop working everywhere), then drop the cookie."""
     await check_csrf(request, session)
+    await run_in_threadpool(session_store(request).end, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/web/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

@@ -1,5 +1,5 @@
 """Promotion ladder and approvals: strategies (stage, version, params hash), stage transitions,
-approval requests and their decisions, and the index of chat threads."""
+approval requests and their decisions."""
 
 from __future__ import annotations
 
@@ -100,15 +100,3 @@ class ApprovalDecisionRow(Base):
     channel: Mapped[str] = mapped_column(String(32))
     comment: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class ChatThread(Base):
-    """The index of conversation threads (their state lives in the LangGraph checkpointer)."""
-
-    __tablename__ = "chat_threads"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(200), index=True)
-    title: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

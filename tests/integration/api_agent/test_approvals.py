@@ -10,6 +10,8 @@ from config import Settings
 from guardrails.policy import Role
 from memory.approvals import ApprovalStore
 from memory.strategies import StrategyRegistry
+from memory.threads import ThreadStore
+from memory.users import UserStore
 from services.research.service import ResearchService
 from tests.support.people import SYSTEM
 
@@ -21,7 +23,7 @@ def backtest_run(loaded) -> int:
 
 
 def test_an_approval_requested_in_a_turn_is_approved_through_the_api_and_the_strategy_moves_up(
-        client, headers, backtest_run):
+        client, headers, backtest_run, loaded):
     turn = client.post("/api/v1/threads/thr_ladder_1/runs", json={"message": f"promote run {backtest_run} to "
                                                                              "backtested"},
                        headers=headers[Role.TRADER]).json()
@@ -32,7 +34,9 @@ def test_an_approval_requested_in_a_turn_is_approved_through_the_api_and_the_str
     pending = client.get("/api/v1/approvals", params={"status": "pending"}, headers=headers[Role.VIEWER]).json()
     assert [a["id"] for a in pending["approvals"]] == [approval_id]
     (listed,) = pending["approvals"]
-    assert listed["requester"] == "trader-user" and listed["thread_id"] == "thr_ladder_1"
+    trader = UserStore(loaded).get("trader-user")
+    assert listed["requester"] == "trader-user"
+    assert listed["thread_id"] == ThreadStore(loaded).find(trader.id, "thr_ladder_1").key  # the thread's own key
     strategy_id = listed["subject"]["strategy_id"]
     before = client.get(f"/api/v1/strategies/{strategy_id}", headers=headers[Role.VIEWER]).json()
     assert before["stage"] == "draft"
@@ -70,9 +74,10 @@ def test_a_thread_waiting_for_a_decision_refuses_a_new_turn_with_409_naming_the_
 
 
 def test_rejecting_through_the_thread_interrupt_needs_a_comment_and_leaves_the_stage(client, headers, backtest_run):
+    # the thread is the approver's own: another user's thread is not found on this route either
     turn = client.post("/api/v1/threads/thr_ladder_3/runs", json={"message": f"promote run {backtest_run} to "
                                                                              "backtested"},
-                       headers=headers[Role.TRADER]).json()
+                       headers=headers[Role.APPROVER]).json()
     approval_id = turn["pending_approval"]["id"]
 
     bare = client.post("/api/v1/threads/thr_ladder_3/interrupt", json={"verdict": "reject"},
@@ -83,6 +88,7 @@ def test_rejecting_through_the_thread_interrupt_needs_a_comment_and_leaves_the_s
     assert bare.status_code == 409 and bare.json()["error"]["code"] == "comment_required"
     assert rejected.status_code == 200
     assert rejected.json()["approval"]["id"] == approval_id
+    assert rejected.json()["turn"]["thread_id"] == "thr_ladder_3"
     assert rejected.json()["approval"]["status"] == "rejected"
     strategy_id = rejected.json()["approval"]["subject"]["strategy_id"]
     assert client.get(f"/api/v1/strategies/{strategy_id}", headers=headers[Role.VIEWER]).json()["stage"] == "draft"

@@ -50,7 +50,7 @@ def test_paper_promotion_waits_for_approval_then_moves_the_strategy(checkpointer
     assert outcome.approval.status == "applied"
     assert outcome.approval.decision.approver == "bob" and outcome.approval.decision.channel == "cli"
     assert outcome.turn is not None and outcome.turn.pending_approval is None
-    assert '"status": "approved"' in outcome.turn.answer
+    assert '"status": "approved"' in outcome.turn.answer  # the scripted model echoes the tool result
     last = strategies.transitions("sma_aapl")[-1]
     assert (last.to_stage, last.approval_id, last.actor) == ("paper", stored.id, "bob")
 
@@ -210,16 +210,54 @@ def test_paper_request_is_refused_when_the_backtest_misses_the_bar(checkpointer,
     assert (refusal["details"]["field"], refusal["details"]["observed"]) == ("oos_sharpe", 0.1)
 
 
-def test_a_new_message_is_refused_while_the_thread_waits_for_a_decision(checkpointer, context, strategy_at,
-                                                                        thread_id):
+def test_a_question_that_changes_nothing_is_answered_while_the_thread_waits_and_the_approval_still_applies(
+        checkpointer, context, stores, strategy_at, thread_id):
+    approvals, strategies, _ = stores
     strategy_at("backtested")
     graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
-    run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
+    waiting = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
+
+    aside = run_turn(graph, thread_id, USER, "what's my status?", context=context)
+
+    assert aside.thread_id == thread_id and aside.pending_approval == waiting.pending_approval
+    assert aside.tool_calls == [{"name": "monitoring_lookup", "args": {"text": "monitoring"}}]
+    assert '"tool": "monitoring_lookup"' in aside.answer
+    assert graph.get_state({"configurable": {"thread_id": thread_id}}).interrupts  # still waiting
+    outcome = approval_service(context, graph).approve(BOB, waiting.pending_approval["id"])
+    assert outcome.approval.status == "applied" and strategies.get("sma_aapl").stage == "paper"
+    assert [a.id for a in approvals.list()] == [waiting.pending_approval["id"]]  # the question asked for nothing
+
+
+def test_a_request_that_would_change_state_is_refused_while_the_thread_waits(checkpointer, context, strategy_at,
+                                                                              thread_id):
+    strategy_at("backtested")
+    graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
+    waiting = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
 
     with pytest.raises(ApprovalError) as refused:
-        run_turn(graph, thread_id, USER, "what's my status?", context=context)
+        run_turn(graph, thread_id, USER, "buy 10 AAPL", context=context)
 
     assert refused.value.code == "approval_pending"
+    assert refused.value.details == {"approval_id": waiting.pending_approval["id"]}
+    assert "place order would change something" in str(refused.value)
+
+
+def test_a_model_calling_a_state_changing_tool_beside_a_waiting_approval_is_refused_below_it(
+        checkpointer, context, stores, strategy_at, thread_id):
+    approvals, _, _ = stores
+    strategy_at("backtested")
+    tool = approval_tool("request_promotion", "paper", {"strategy_id": "sma_aapl", "to_stage": "paper"},
+                         PAPER_EVIDENCE)
+    model = calls_then_answer([call("request_promotion", note="again")])
+    graph = scripted_graph(agents_with({"strategy": model, "monitoring": model},
+                                       {"strategy": [tool], "monitoring": [tool]}), checkpointer=checkpointer)
+    waiting = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
+
+    aside = run_turn(graph, thread_id, USER, "hmm, and now?", context=context)  # the script asks again anyway
+
+    assert aside.pending_approval == waiting.pending_approval
+    assert '"code": "approval_pending"' in aside.answer
+    assert [a.id for a in approvals.list()] == [waiting.pending_approval["id"]]
 
 
 def test_a_risk_limit_change_is_applied_by_its_registered_effect_only_after_approval(checkpointer, context, stores,

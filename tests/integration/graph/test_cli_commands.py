@@ -72,7 +72,8 @@ def test_interactive_chat_approves_inline_with_another_approvers_key(database, s
              ask_secret=lambda prompt: bob.api_key)
 
     out = capsys.readouterr().out
-    assert "approval needed" in out and "request_promotion" in out
+    assert "Approval needed: Paper trading: move sma_aapl from backtested to paper" in out
+    assert "request promotion" in out and "quantpilot approvals approve apr_" in out
     assert strategies.get("sma_aapl").stage == "paper"
     assert "applied" in out
 

@@ -107,3 +107,15 @@ def test_invalid_arguments_are_an_error_naming_the_field(toolbox):
 
     assert result.is_error is True
     assert "side" in result.content[0].text
+
+
+def test_a_refusal_that_echoes_the_callers_input_masks_a_pasted_api_key(toolbox):
+    key = "qp_0123456789ab_" + "N0tForY0urEyes" * 3
+
+    async def script(client):
+        return await client.call_tool(f"lookup_{key}", {})
+
+    result = _run(toolbox, _caller("admin"), script)
+
+    assert result.is_error is True and result.structured_content["code"] == "unknown_tool"
+    assert key not in result.content[0].text and "[REDACTED:quantpilot_key]" in result.content[0].text

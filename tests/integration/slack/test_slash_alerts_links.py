@@ -37,6 +37,21 @@ def test_kill_switch_on_from_an_approver_halts_trading_and_is_announced_in_chann
     assert _state(database) == "halted"
 
 
+def test_a_kill_switch_reason_holding_a_pasted_api_key_is_stored_masked(client, database, people):
+    from sqlalchemy import text
+
+    key = "qp_0123456789ab_" + "PastedByMistake0" * 3
+
+    answer = post_signed(client, command_form(f"kill switch on leaked {key}", people["alice"]))
+
+    assert "HALTED by *alice*" in answer.json()["text"] and key not in answer.text
+    with database.engine.connect() as conn:
+        reasons = conn.execute(text("SELECT reason FROM trading_state_events")).scalars().all()
+        audit = conn.execute(text("SELECT payload::text FROM audit_log")).scalars().all()
+    assert reasons == ["kill switch: leaked [REDACTED:quantpilot_key]"]
+    assert audit and not [p for p in audit if key in p]
+
+
 def test_kill_switch_on_from_a_viewer_is_refused_and_trading_stays_active(client, database, people):
     answer = post_signed(client, command_form("kill switch on", people["vic"]))
 

@@ -29,7 +29,7 @@ def keys(database) -> dict[str, str]:
 def graphless_chat(database, **context) -> WebChat:
     """A ``WebChat`` without a graph: decisions are recorded, no thread is resumed (none waits here)."""
     from graph.context import database_context
-    from memory.ladder import ThreadStore
+    from memory.threads import ThreadStore
 
     return WebChat(None, database_context(database, channel="web", **context), ThreadStore(database))
 

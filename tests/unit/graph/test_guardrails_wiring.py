@@ -167,12 +167,25 @@ def _invents_a_sharpe(messages: list[BaseMessage]) -> AIMessage:
     return AIMessage(content=f"Max position is {limits['max_symbol_concentration_pct']}% and the Sharpe ratio is 2.37.")
 
 
-def test_a_number_no_tool_result_supports_is_flagged_and_the_answer_says_so():
+def test_an_answer_with_a_number_no_tool_result_supports_is_replaced_by_the_answer_writers_text():
     graph = _graph(_ctx(), {"risk": ScriptedChatModel(respond=_invents_a_sharpe)})
 
     turn = run_turn(graph, _thread(), {"id": "alice", "role": "trader"}, "show risk limits")
 
     assert turn.ungrounded_numbers == ["2.37"]
+    assert turn.answer.startswith("Risk limits in force:\n") and "max symbol concentration  25.00%" in turn.answer
+    assert "Sharpe ratio is 2.37" not in turn.answer
+    assert "The model's answer quoted 2.37, which no tool result in this turn backs" in turn.answer
+
+
+def test_a_number_in_an_answer_without_any_tool_result_is_flagged_in_a_note():
+    model = ScriptedChatModel(respond=lambda m: AIMessage(content="Your Sharpe ratio is 2.37."))
+    graph = _graph(_ctx(), {"risk": model})
+
+    turn = run_turn(graph, _thread(), {"id": "alice", "role": "trader"}, "risk limits")
+
+    assert turn.ungrounded_numbers == ["2.37"]
+    assert turn.answer.startswith("Your Sharpe ratio is 2.37.")
     assert "2.37 is not backed by any tool result" in turn.answer
 
 
