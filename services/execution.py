@@ -188,16 +188,17 @@ class ExecutionService:
         if state.allows_flatten(intent.client_order_id) and state.halt_id:
             return Approval(f"kill-{state.halt_id}", ApprovalScope.KILL_SWITCH, state.halt_id,
                             ApprovalStatus.APPROVED, approver="kill-switch")
-        record = self.strategies.get(intent.strategy_id)
-        if record is not None and record.stage in STAGE_KIND:
-            done = [t for t in self.strategies.transitions(record.id)
-                    if t.to_stage == record.stage and t.approval_id and t.version == record.version]
+        running = self.strategies.running(intent.strategy_id)  # the version that trades, not a newer draft
+        if running is not None and running.stage in STAGE_KIND:
+            done = [t for t in self.strategies.transitions(running.strategy_id)
+                    if t.to_stage == running.stage and t.approval_id and t.version == running.version]
             if done:
                 stored = self.approvals.get(done[-1].approval_id)
                 s = stored.subject
-                if (stored.kind == STAGE_KIND[record.stage] and s.get("strategy_id") == record.id
-                        and s.get("version") == record.version and s.get("params_hash") == record.params_hash):
-                    return approval_value(stored, ApprovalScope.STAGE, record.id, stage=BrokerMode(record.stage))
+                if (stored.kind == STAGE_KIND[running.stage] and s.get("strategy_id") == running.strategy_id
+                        and s.get("version") == running.version and s.get("params_hash") == running.params_hash):
+                    return approval_value(stored, ApprovalScope.STAGE, running.strategy_id,
+                                          stage=BrokerMode(running.stage))
         # a single-order approval: live_order for a live broker, paper_order only for the paper broker
         kind = "paper_order" if self.broker.mode is BrokerMode.PAPER else "live_order"
         found = [approval_value(stored, ApprovalScope.ORDER, intent.client_order_id)

@@ -69,9 +69,12 @@ class PaperRunReport:
 
 def _strategy(database: Database, strategy: str, params: dict[str, Any] | None) -> tuple[str, str, Any]:
     """(strategy id, quant strategy name, validated params): a registered id, else a quant strategy name."""
-    record = StrategyRegistry(database).get(strategy)
-    if record is not None:
-        return record.id, record.kind, validate_params(record.kind, {**record.params, **(params or {})})
+    registry = StrategyRegistry(database)
+    record = registry.get(strategy)
+    if record is not None:  # the version that trades, when a newer draft waits for its approvals
+        running = registry.running(record.id)
+        kind, stored = (running.kind, running.params) if running is not None else (record.kind, record.params)
+        return record.id, kind, validate_params(kind, {**stored, **(params or {})})
     return strategy, strategy, validate_params(strategy, params)
 
 

@@ -54,10 +54,10 @@ def test_a_pasted_key_is_stored_shown_and_logged_only_masked(client, headers, lo
 
     run_id = ResearchService(loaded, actor=SYSTEM).backtest("sma_crossover", ["AAPL"],
                                                             created_by="approver-user")["run_id"]
-    client.post("/api/v1/threads/thr_review/runs", json={"message": f"promote run {run_id} to backtested"},
-                headers=approver)
-    answers.append(client.post("/api/v1/threads/thr_review/interrupt", headers=approver,
-                               json={"verdict": "reject", "comment": f"never paste {pasted}"}))
+    review = client.post("/api/v1/threads/thr_review/runs", json={"message": f"promote run {run_id} to backtested"},
+                         headers=trader).json()
+    answers.append(client.post(f"/api/v1/approvals/{review['pending_approval']['id']}/reject", headers=approver,
+                               json={"comment": f"never paste {pasted}"}))
     csrf = log_in(client, pasted)
     answers.append(client.post("/web/chat/stream", data={"csrf_token": csrf, "message": f"alert: web {pasted}"}))
     answers.append(client.get("/web/chat"))

@@ -43,9 +43,9 @@ def dumps_in(channel: str, text: str) -> list[str]:
 
 
 def _cli(texts: list[str]) -> str:
-    out = [run_cli("chat", "--once", text, "--as", "alice").stdout for text in texts]
+    out = [run_cli("chat", "--once", text).stdout for text in texts]  # as the signed-in trader
     thread = f"thr_cli_{abs(hash(FOLLOW_UPS)) % 10**8}"
-    out += [run_cli("chat", "--once", text, "--as", "alice", "--thread", thread).stdout for text in FOLLOW_UPS]
+    out += [run_cli("chat", "--once", text, "--thread", thread).stdout for text in FOLLOW_UPS]
     return "\n".join(out)
 
 
@@ -102,8 +102,9 @@ def _slack(database) -> str:
 
 
 @pytest.mark.slow
-def test_no_channel_shows_a_key_value_dump_a_repr_none_or_a_long_float(client, keys, database, app):
+def test_no_channel_shows_a_key_value_dump_a_repr_none_or_a_long_float(client, keys, database, app, monkeypatch):
     MarketDataService(database, actor=SYSTEM).load("bundled", ["AAPL", "MSFT"])
+    monkeypatch.setenv("QUANTPILOT_API_KEY", keys[Role.TRADER])
     app.state.web_chat = offline_web_chat(database)
     texts = [*smoke_requests(), *ALONE]
     outputs = {"cli": _cli(texts), "openai": _openai(client, keys[Role.TRADER], texts),

@@ -27,7 +27,6 @@ MATRIX = [
     ("compare_runs", "strategy", "viewer"),
     ("recall", "monitoring", "viewer"),
     ("place_order", "execution", "trader"),
-    ("cancel_order", "execution", "trader"),
     ("request_promotion", "strategy", "trader"),
     ("propose_risk_limit_change", "risk", "trader"),
     ("set_kill_switch", "risk", "trader"),
