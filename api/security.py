@@ -25,12 +25,10 @@ from memory.users import ApiUser, UserStore
 log = logging.getLogger("quantpilot.api")
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-# Swagger UI and ReDoc load their bundles from jsDelivr and start with an inline script.
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "img-src 'self' data: https://fastapi.tiangolo.com; "
-            "worker-src 'self' blob:; frame-ancestors 'none'")
-DOCS_PATHS = ("/docs", "/redoc")
+# Swagger UI is served from this origin (api.docs_offline) and starts with an inline script.
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'")
+DOCS_PATHS = ("/docs",)
 
 
 class Authenticator:

@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_SYMBOL = r"^[A-Za-z0-9.\-^=]{1,16}$"
-Symbols = list[str]
+from quant.data.symbols import Symbol
+
+Symbols = list[Symbol]  # the one symbol type (quant.data.symbols)
 
 
 class _Research(BaseModel):

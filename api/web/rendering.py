@@ -22,7 +22,7 @@ from agents.answers.outcome import parse_content
 from api.errors import status_for
 from api.output import short_decimal
 from api.web.session import CSRF_FIELD, WebError, WebSession
-from errors import QuantpilotError
+from errors import QuantpilotError, QuotaExceeded
 from guardrails.redaction import redact
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -86,6 +86,9 @@ class WebRoute(APIRoute):
             except WebError as exc:
                 return error_response(request, exc.status, exc.message)
             except QuantpilotError as exc:
-                return error_response(request, status_for(exc), str(exc))
+                response = error_response(request, status_for(exc), str(exc))
+                if isinstance(exc, QuotaExceeded):
+                    response.headers["Retry-After"] = str(exc.retry_after_s)
+                return response
 
         return handle
