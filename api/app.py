@@ -132,6 +132,9 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
             try:
                 yield
             finally:
+                jobs = getattr(app.state, "research_jobs", None)
+                if jobs is not None:  # a given database (tests, embedding): jobs it was asked to run finish
+                    await run_in_threadpool(jobs.shutdown, True)
                 app.state.cache_versions.listener = None
                 await run_in_threadpool(listener.stop)
             return

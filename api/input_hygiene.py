@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body
@@ -72,7 +73,12 @@ class InputHygieneMiddleware:
             return
         found = first_unsafe(_pairs(scope.get("query_string", b""), "query"))
         if found is None and scope.get("method") in _BODY_METHODS:
-            body, receive = await _buffered(receive)
+            try:
+                body, receive = await _buffered(receive)
+            except HTTPException as refused:  # the body limit outside cut the body off (413)
+                await _answer(send, refused.status_code, "payload_too_large" if refused.status_code == 413
+                              else "bad_request", str(refused.detail), None)
+                return
             headers = dict(scope.get("headers") or [])
             content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
             found = first_unsafe(_body_fields(content_type, body))
@@ -80,11 +86,15 @@ class InputHygieneMiddleware:
             await self.app(scope, receive, send)
             return
         where, codepoint = found
-        payload = error_body("invalid_characters", f"{where} holds {describe(codepoint)} ({codepoint}); remove it "
-                             "and send the request again", {"field": where, "character": codepoint})
-        await send({"type": "http.response.start", "status": 422, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
-        await send({"type": "http.response.body", "body": payload})
+        await _answer(send, 422, "invalid_characters", f"{where} holds {describe(codepoint)} ({codepoint}); "
+                      "remove it and send the request again", {"field": where, "character": codepoint})
+
+
+async def _answer(send: Send, status: int, code: str, message: str, details: dict | None) -> None:
+    payload = error_body(code, message, details)
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})
 
 
 async def _buffered(receive: Receive) -> tuple[bytes, Receive]:

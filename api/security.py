@@ -81,6 +81,11 @@ class RequestLimiter:
         """Count one request of ``key_id``; 429 when over the limit."""
         self._hit(self._per_key, "key", key_id)
 
+    def hit_user(self, user: int | str) -> None:
+        """Count one request of ``user`` (a user id), whichever key, session or interface it came through; 429
+        when over the limit."""
+        self._hit(self._per_key, "user", str(user))
+
     def hit_failure(self, address: str) -> None:
         """Count one failed authentication from ``address``; 429 when over the limit."""
         self._hit(self._per_failure, "auth-failure", address)
