@@ -10,6 +10,7 @@ times with backoff through ``Database.transaction`` / ``Database.read`` / ``retr
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ COMMIT_UNKNOWN = "database_commit_unknown"
 # cannot_connect_now. Anything else (constraint violations, serialization failures) is not a lost connection.
 _SERVER_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})
 RETRY_ATTEMPTS = 3
+_QUOTED = re.compile(r'"[^"]*"')
 RETRY_BASE_DELAY_S = 0.2
 
 
@@ -70,7 +72,8 @@ def _as_data_error(exc: BaseException) -> DataError | None:
     sqlstate = getattr(orig, "sqlstate", None) or ""
     if not (isinstance(orig, psycopg.DataError) or sqlstate.startswith("22")):
         return None
-    return DataError(f"a value was refused by the database: {_first_line(exc)}", code="invalid_value",
+    reason = _QUOTED.sub('"…"', _first_line(exc))  # the server quotes the refused value: never repeat it
+    return DataError(f"a value was refused by the database: {reason}", code="invalid_value",
                      details={"sqlstate": sqlstate or None})
 
 
