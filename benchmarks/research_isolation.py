@@ -6,7 +6,7 @@ A fresh QUANTPILOT_HOME, the bundled prices (20 stocks, 8,313 sessions), one tra
 posted to ``POST /api/v1/research/grid`` while one client asks ``GET /health`` every ``--health-every`` seconds
 and the API process's and the job worker's resident memory are sampled. Grids:
 
-- ``max_one_symbol``: AAPL, fast 2..61 x slow 20..218 step 2 (5,400 pairs x 1 x 8,313 = 44.9M cells, under the
+- ``max_one_symbol``: AAPL, fast 2..61 x slow 20..218 step 2 (5,538 pairs x 1 x 8,313 = 46.0M cells, under the
   50M default budget): the most memory per cell the budget allows (one returns row per pair and bar);
 - ``bench_20_stocks``: the RESULTS.md grid through the API, 174 pairs x 20 stocks x 8,313 bars = 28.9M cells;
 - ``refused``: 100 x 100 values on all 20 stocks, refused at once (400) by the budget.

@@ -46,7 +46,7 @@ def test_a_job_over_its_memory_limit_ends_failed_while_the_api_keeps_answering(l
     app = create_app(make_settings(), database=long_history)
     api_process = psutil.Process()
     grid = {"strategy": "sma_crossover", "symbols": ["AAPL"],
-            "grid": {"fast": list(range(2, 62)), "slow": list(range(20, 220, 2))}}  # ~5,400 pairs: ~2 GB
+            "grid": {"fast": list(range(2, 62)), "slow": list(range(20, 220, 2))}}  # 5,538 pairs: ~2 GB
     with serving_app(app) as base, httpx.Client(base_url=base, timeout=10) as client:
         rss_before = api_process.memory_info().rss
         accepted = client.post("/api/v1/research/grid", json=grid, headers=auth(keys[Role.TRADER]))
