@@ -100,3 +100,25 @@ def test_the_mcp_http_gate_limits_failed_keys_per_address_and_requests_per_user(
     assert [g.status_code for g in good] == [200, 200, 429]
     assert int(good[2].headers["retry-after"]) >= 1
     assert good[2].json()["error"]["code"] == "rate_limited"
+
+
+def test_slack_actions_count_against_the_same_per_user_request_limit_as_the_users_api_key(database, keys):
+    from api.security import RequestLimiter
+    from api.slack.runtime import SlackRefusal, slack_actor
+    from memory.slack_users import SlackUserLinks
+    from memory.users import UserStore
+
+    links = SlackUserLinks(database)
+    links.link("trader-user", "U0TRADER")
+    limiter = RequestLimiter("2/minute", "30/minute")
+    limiter.hit_user(UserStore(database).authenticate(keys[Role.TRADER]).id)  # one API request of the trader
+
+    def count(actor):
+        limiter.hit_user(actor.user_id)
+
+    first = slack_actor(links, "U0TRADER", count)
+    second = slack_actor(links, "U0TRADER", count)
+
+    assert not isinstance(first, SlackRefusal) and first.name == "trader-user"
+    assert isinstance(second, SlackRefusal) and second.code == "rate_limited"
+    assert "Slack together" in second.message and int(second.details["Retry-After"]) >= 1
