@@ -71,7 +71,9 @@ class InputHygieneMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        found = first_unsafe(_pairs(scope.get("query_string", b""), "query"))
+        query = scope.get("query_string", b"")
+        # a query without escapes is plain printable ASCII (HTTP forbids raw controls): nothing to decode
+        found = first_unsafe(_pairs(query, "query")) if b"%" in query or not query.isascii() else None
         if found is None and scope.get("method") in _BODY_METHODS:
             try:
                 body, receive = await _buffered(receive)

@@ -195,3 +195,13 @@ def test_a_refused_database_value_is_a_typed_error_without_its_parameters(databa
     assert refused.value.code == "invalid_value"
     assert "hunter2" not in str(refused.value) and "xoxb" not in str(refused.value)
     assert all("hunter2" not in r.getMessage() for r in caplog.records)
+
+
+def test_a_control_character_in_a_query_string_is_refused_naming_the_parameter(database, keys):
+    with TestClient(_app(database), raise_server_exceptions=False) as client:
+        answer = client.get("/api/v1/backtests?strategy=sma%00x", headers=auth(keys[Role.VIEWER]))
+        plain = client.get("/api/v1/backtests?strategy=sma_crossover", headers=auth(keys[Role.VIEWER]))
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["details"] == {"field": "query.strategy", "character": "U+0000"}
+    assert plain.status_code == 200
