@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_body
+from api.security import send_error
 from guardrails.input_text import describe, unsafe_character
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -78,7 +78,7 @@ class InputHygieneMiddleware:
             try:
                 body, receive = await _buffered(receive)
             except HTTPException as refused:  # the body limit outside cut the body off (413)
-                await _answer(send, refused.status_code, "payload_too_large" if refused.status_code == 413
+                await send_error(send, refused.status_code, "payload_too_large" if refused.status_code == 413
                               else "bad_request", str(refused.detail), None)
                 return
             headers = dict(scope.get("headers") or [])
@@ -88,15 +88,8 @@ class InputHygieneMiddleware:
             await self.app(scope, receive, send)
             return
         where, codepoint = found
-        await _answer(send, 422, "invalid_characters", f"{where} holds {describe(codepoint)} ({codepoint}); "
+        await send_error(send, 422, "invalid_characters", f"{where} holds {describe(codepoint)} ({codepoint}); "
                       "remove it and send the request again", {"field": where, "character": codepoint})
-
-
-async def _answer(send: Send, status: int, code: str, message: str, details: dict | None) -> None:
-    payload = error_body(code, message, details)
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
-    await send({"type": "http.response.body", "body": payload})
 
 
 async def _buffered(receive: Receive) -> tuple[bytes, Receive]:

@@ -148,7 +148,7 @@ class BodySizeLimitMiddleware:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit() or int(value) > self.max_bytes:
-                    await _send_error(send, 413, "payload_too_large",
+                    await send_error(send, 413, "payload_too_large",
                                       f"request body larger than {self.max_bytes} bytes")
                     return
                 break
@@ -188,11 +188,12 @@ class UnexpectedErrorMiddleware:
         except Exception:  # noqa: BLE001 - clients get a generic 500; the log gets the traceback
             log.exception("unexpected error in %s %s", scope.get("method"), scope.get("path"))
             if not started:
-                await _send_error(send, 500, "internal_error", "internal error; it has been logged")
+                await send_error(send, 500, "internal_error", "internal error; it has been logged")
 
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    body = error_body(code, message)
+async def send_error(send: Send, status: int, code: str, message: str, details: dict | None = None) -> None:
+    """An error envelope as a whole ASGI response (for middlewares, which answer outside the routes)."""
+    body = error_body(code, message, details)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
