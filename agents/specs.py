@@ -12,6 +12,9 @@ from langchain_core.tools import BaseTool
 # The graph puts one line starting with this, then JSON, in a system note before every model call
 # (``graph.history``): what "it" refers to in the thread. Defined here so the planner can read it.
 CONTEXT_PREFIX = "Thread context: "
+# A reply's ``response_metadata`` entry listing tool calls whose arguments were not one complete JSON object
+# ([{id, name, args, error}]): set by the OpenAI-compatible provider, read by the graph, which never runs them.
+MALFORMED_TOOL_CALLS_KEY = "malformed_tool_calls"
 
 COMMON_RULES = """Rules that hold for every agent:
 - Call tools for every fact and number; never compute or invent figures yourself.

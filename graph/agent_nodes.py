@@ -7,6 +7,13 @@ goes through ``graph.tool_guard``: the authorisation policy for this agent and t
 agent's own, results are redacted, screened for injected instructions and timed, and order calls
 are audited. Each call counts against the per-turn budget; when the budget is spent the turn stops
 with a message instead of running more calls.
+
+Each model call goes through ``graph.model_call``: it is put on the usage ledger, and the turn's
+dollar and token caps are checked against the ledger before and after it. A model-server failure
+ends the turn with its one line (``model_error``; the runner raises it after the state is stored,
+so the thread stays usable). A tool call whose arguments are not complete JSON, or fail the tool's
+schema, is never run: the model is told what was wrong, at most ``limits.corrections`` times per
+turn, then the turn stops and says so. An empty reply becomes an answer saying the model gave none.
 """
 
 from __future__ import annotations
@@ -22,10 +29,12 @@ from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from errors import ModelServerError
 from graph.agent_spec import AgentSpec
 from graph.approval_nodes import build_approval_request, is_approval_required
 from graph.context import GraphContext
 from graph.history import model_input, thread_note
+from graph.model_call import CallScope, ModelFailure, call_model
 from graph.routing import route_to_tool
 from graph.state import GraphState, new_budget
 from graph.tool_guard import audit_order_call, authorize, observe_refused, run_tool, shield
@@ -36,7 +45,7 @@ ROUTE_TO = "route_to"
 
 
 def _budget(state: GraphState) -> dict[str, Any]:
-    return dict(state.get("budget") or new_budget())
+    return {**new_budget(), **(state.get("budget") or {})}
 
 
 def stop_turn(reason: str, text: str, unanswered: list[dict[str, Any]] | None = None,
@@ -51,11 +60,6 @@ def stop_turn(reason: str, text: str, unanswered: list[dict[str, Any]] | None = 
     return Command(goto=END, update={"messages": messages, "stop_reason": reason, **(extra or {})})
 
 
-def _cost_usd(message: AIMessage, spec: AgentSpec) -> float:
-    usage = message.usage_metadata or {}
-    return float(usage.get("total_tokens", 0)) * spec.usd_per_1k_tokens / 1000.0
-
-
 def redacted_reply(reply: AIMessage) -> AIMessage:
     """The model's message with secrets masked in its text and its tool-call arguments."""
     update: dict[str, Any] = {}
@@ -68,8 +72,53 @@ def redacted_reply(reply: AIMessage) -> AIMessage:
     return reply.model_copy(update=update) if update else reply
 
 
+def _spent(budget: dict[str, Any], ctx: GraphContext, turn_id: str | None) -> dict[str, Any]:
+    """The budget with this turn's model spend as the usage ledger has it."""
+    if turn_id is None:
+        return budget
+    sums = ctx.usage.turn(turn_id)
+    return {**budget, "usd_used": round(float(sums.cost_usd), 6), "model_calls": sums.calls,
+            "tokens_used": sums.input_tokens + sums.output_tokens}
+
+
+def _over(budget: dict[str, Any]) -> tuple[str, str] | None:
+    """(stop reason, the sentence for the user) when the turn's model spend reached a cap, else None."""
+    if budget["max_usd"] > 0 and budget["usd_used"] >= budget["max_usd"]:
+        return "budget_usd", (f"the model budget of ${budget['max_usd']:,.2f} per turn is spent "
+                              f"(${budget['usd_used']:,.4f} used)")
+    if budget.get("max_tokens", 0) > 0 and budget["tokens_used"] >= budget["max_tokens"]:
+        return "budget_tokens", (f"the model budget of {budget['max_tokens']:,} tokens per turn is spent "
+                                 f"({budget['tokens_used']:,} used)")
+    return None
+
+
+def _malformed_answers(reply: AIMessage, malformed: list[dict[str, Any]]) -> list[ToolMessage]:
+    """One "not run" answer per call of a reply that had a malformed call: the model learns what was wrong."""
+    errors = {str(m.get("id")): m for m in malformed}
+    answers = []
+    for call in reply.tool_calls:
+        bad = errors.get(call["id"])
+        why = (f"{bad.get('error')}; nothing was run. Call {call['name']} again with its arguments as one "
+               "complete JSON object matching its schema." if bad else
+               "not run: another tool call in the same reply was malformed; send the calls again.")
+        answers.append(ToolMessage(content=json.dumps({"status": "not_run", "code": "malformed_tool_call",
+                                                       "message": why}), tool_call_id=call["id"],
+                                   name=call["name"], status="error"))
+    return answers
+
+
+def _model_failed(error: ModelServerError, budget: dict[str, Any], name: str) -> Command:
+    return stop_turn("model_error", f"The model could not answer: {error.message}",
+                     extra={"budget": budget, "route": [name],
+                            "model_error": {"code": error.code, "message": error.message,
+                                            "details": dict(error.details), "type": type(error).__name__}})
+
+
 def make_agent_node(spec: AgentSpec):
-    """The node that calls ``spec.model`` on a window of the thread and routes to its tools or back."""
+    """The node that calls ``spec.model`` on a window of the thread and routes to its tools or back.
+
+    After tool calls planned without a model (``preplanned``), the model only writes the answer: it is
+    called without tools."""
     tools: list[BaseTool] = [*spec.tools, route_to_tool()]
     try:
         model = spec.model.bind_tools(tools)
@@ -77,25 +126,37 @@ def make_agent_node(spec: AgentSpec):
         model = spec.model
     prompt = SystemMessage(content=spec.system_prompt)
 
-    def agent(state: GraphState, runtime: Runtime[GraphContext]) -> Command:
+    def agent(state: GraphState, runtime: Runtime[GraphContext], config: RunnableConfig) -> Command:
         ctx = runtime.context or GraphContext()
-        budget = _budget(state)
-        if budget["usd_used"] >= budget["max_usd"] > 0:
-            return stop_turn("budget_usd", f"I stopped this turn: the model budget of ${budget['max_usd']:.2f} "
-                                           f"per turn is spent (${budget['usd_used']:.4f} used).")
+        user = state.get("user") or {}
+        turn_id = state.get("turn_id")
+        budget = _spent(_budget(state), ctx, turn_id)
+        if (over := _over(budget)) is not None:
+            return stop_turn(over[0], f"I stopped this turn: {over[1]}.", extra={"budget": budget})
         note = thread_note(state.get("thread_context"), state.get("recollections"))
-        reply = model.invoke(model_input(prompt, state.get("messages", []), note, ctx.history))
-        if not isinstance(reply, AIMessage):
-            reply = AIMessage(content=str(getattr(reply, "content", reply)))
-        reply = redacted_reply(reply)
+        scope = CallScope(spec.name, turn_id, (config.get("configurable") or {}).get("thread_id"), user.get("id"))
+        chosen = spec.model if state.get("preplanned") else model
+        outcome = call_model(chosen, model_input(prompt, state.get("messages", []), note, ctx.history), scope, ctx)
+        budget = _spent(budget, ctx, turn_id)
+        if isinstance(outcome, ModelFailure):
+            return _model_failed(outcome.error, budget, spec.name)
+        reply = redacted_reply(outcome.message)
         if not reply.name:
             reply = reply.model_copy(update={"name": spec.name})
-        budget["usd_used"] = round(budget["usd_used"] + _cost_usd(reply, spec), 6)
         update = {"messages": [reply], "budget": budget, "route": [spec.name]}
+        if outcome.malformed:
+            budget["corrections_used"] = budget.get("corrections_used", 0) + 1
+            if budget["corrections_used"] > ctx.limits.corrections:
+                return stop_turn("malformed_tool_calls", _gave_up(outcome.malformed), list(reply.tool_calls),
+                                 {"budget": budget, "route": [spec.name]}, before=[reply])
+            return Command(goto=spec.name, update={**update, "messages": [reply, *_malformed_answers(
+                reply, outcome.malformed)]})
+        if outcome.empty:
+            return Command(goto="supervisor", update={**update, "stop_reason": "empty_reply", "messages": [
+                reply.model_copy(update={"content": EMPTY_REPLY})]})
         if reply.tool_calls:
-            if budget["max_usd"] > 0 and budget["usd_used"] > budget["max_usd"]:
-                return stop_turn("budget_usd", f"I stopped this turn: the model budget of ${budget['max_usd']:.2f} "
-                                               "per turn is spent; the requested tool calls were not run.",
+            if (over := _over(budget)) is not None:
+                return stop_turn(over[0], f"I stopped this turn: {over[1]}; the requested tool calls were not run.",
                                  list(reply.tool_calls), {"budget": budget, "route": [spec.name]}, before=[reply])
             return Command(goto=f"{spec.name}_tools", update=update)
         return Command(goto="supervisor", update=update)
@@ -104,11 +165,21 @@ def make_agent_node(spec: AgentSpec):
     return agent
 
 
+EMPTY_REPLY = "The model gave no answer to this request (its reply was empty). Try asking again, more plainly."
+
+
+def _gave_up(malformed: list[dict[str, Any]]) -> str:
+    last = malformed[-1]
+    return (f"I stopped this turn: the model kept sending malformed tool calls (last: {last.get('name')}: "
+            f"{last.get('error')}); nothing it asked for was run.")
+
+
 def _content(payload: Any) -> str:
     return payload if isinstance(payload, str) else json.dumps(payload, default=str)
 
 
 RESEARCH_TOOLS = ("backtest_strategy", "run_walk_forward")
+INVALID_ARGUMENT_CODES = ("ValidationError", "ToolException", "TypeError")  # run_tool's codes for bad arguments
 
 
 def _last_run(name: str, args: dict[str, Any], payload: Any) -> dict[str, Any] | None:
@@ -137,6 +208,7 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
         handoff: str | None = None
         flags: list[dict[str, Any]] = []
         last_run: dict[str, Any] | None = None
+        invalid_args = False
         for i, call in enumerate(calls):
             if budget["tool_calls_used"] >= budget["max_tool_calls"]:
                 unanswered = calls[i:] + ([c for c in calls if c["id"] == approval["tool_call_id"]] if approval else [])
@@ -181,6 +253,8 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
                                "content": payload, "id": call_id})
                         continue  # answered after the decision, by the apply node
                     ok, payload = False, request
+            if not ok and isinstance(payload, dict) and payload.get("code") in INVALID_ARGUMENT_CODES:
+                invalid_args = True
             payload, flag = shield(name, payload)
             if flag is not None:
                 flags.append(flag)
@@ -189,6 +263,12 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
             messages.append(ToolMessage(content=_content(payload), tool_call_id=call_id, name=name,
                                         status="success" if ok else "error"))
         update: dict[str, Any] = {"messages": messages, "budget": budget, "route": [f"{spec.name}_tools"]}
+        if invalid_args:  # the model was told what was wrong in the results; only so many times per turn
+            budget["corrections_used"] = budget.get("corrections_used", 0) + 1
+            if budget["corrections_used"] > ctx.limits.corrections:
+                return stop_turn("invalid_tool_arguments", "I stopped this turn: the model kept calling tools with "
+                                 "arguments that fail their schema; the last errors are in the tool results.",
+                                 extra={"budget": budget, "route": [f"{spec.name}_tools"]}, before=messages)
         if flags:
             update["untrusted_flags"] = flags
         if last_run is not None:

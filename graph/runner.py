@@ -17,7 +17,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from errors import ApprovalError, ConfigError
+from errors import ApprovalError, ConfigError, ModelServerError, ModelTimeoutError
 from graph.context import GraphContext
 from graph.history import SUMMARY_ID, Compaction, StateWindow, compact
 from graph.state import UserRef, new_budget
@@ -164,13 +164,41 @@ def _run(graph: CompiledStateGraph, payload: Any, thread_id: str, context: Graph
                 yield TokenEvent(str(meta.get("langgraph_node", "")), message.content)
     if values is None:  # nothing ran (no step finished): the saved state is the answer
         values = graph.get_state(config).values
+    failure = values.get("model_error")
+    if failure and values.get("stop_reason") == "model_error":  # stored as a finished turn: the thread goes on
+        raise model_error(failure)
     if waiting is not None:
         yield InterruptEvent(waiting[1])
-    yield FinalEvent(_result(thread_id, values, before, route, waiting))
+    yield FinalEvent(_result(thread_id, values, before, route, waiting, context))
+
+
+def model_error(failure: dict[str, Any]) -> ModelServerError:
+    """The ``ModelServerError`` a turn ended with, rebuilt from the state (its type, code and one line)."""
+    kind = ModelTimeoutError if failure.get("type") == ModelTimeoutError.__name__ else ModelServerError
+    return kind(str(failure.get("message") or "the model server failed"), code=failure.get("code"),
+                details=dict(failure.get("details") or {}))
+
+
+def turn_usage(values: dict[str, Any], context: GraphContext) -> dict[str, Any]:
+    """The turn's figures: tool calls from the state's budget, model calls, tokens, dollars and model latency
+    from the usage ledger (a resumed approval adds to the turn it belongs to)."""
+    budget = values.get("budget") or {}
+    turn_id = values.get("turn_id")
+    sums = context.usage.turn(turn_id) if turn_id else None
+    return {
+        "turn_id": turn_id,
+        "tool_calls": budget.get("tool_calls_used", 0),
+        "model_calls": sums.calls if sums else 0,
+        "input_tokens": sums.input_tokens if sums else 0,
+        "output_tokens": sums.output_tokens if sums else 0,
+        "usd": float(sums.cost_usd) if sums else 0.0,
+        "priced": not (sums and sums.unpriced_calls),
+        "model_latency_ms": sums.latency_ms if sums else 0,
+    }
 
 
 def _result(thread_id: str, values: dict[str, Any], before: int, route: list[str],
-            waiting: tuple[str, dict[str, Any]] | None) -> TurnResult:
+            waiting: tuple[str, dict[str, Any]] | None, context: GraphContext) -> TurnResult:
     new = values.get("messages", [])[before:]
     ai = [m for m in new if isinstance(m, AIMessage)]
     answers = [m for m in ai if not m.tool_calls and m.content]
@@ -178,14 +206,7 @@ def _result(thread_id: str, values: dict[str, Any], before: int, route: list[str
     answer = str(answers[-1].content) if answers else ""
     if pending and not answer:
         answer = f"Waiting for a human decision on approval {pending['id']} ({pending['kind']})."
-    usage_items = [m.usage_metadata or {} for m in ai]
-    budget = values.get("budget") or {}
-    usage = {
-        "tool_calls": budget.get("tool_calls_used", 0),
-        "usd": budget.get("usd_used", 0.0),
-        "input_tokens": sum(u.get("input_tokens", 0) for u in usage_items),
-        "output_tokens": sum(u.get("output_tokens", 0) for u in usage_items),
-    }
+    usage = turn_usage(values, context)
     calls = [{"name": c["name"], "args": c["args"]} for m in ai for c in m.tool_calls]
     return TurnResult(thread_id, answer, calls, route, pending, usage, values.get("stop_reason"),
                       values.get("refusal"), list(values.get("ungrounded_numbers") or []),
@@ -200,8 +221,8 @@ def stream_turn(
     *,
     context: GraphContext | None = None,
     threads: ThreadStore | None = None,
-    max_tool_calls: int = 12,
-    max_usd: float = 0.50,
+    max_tool_calls: int | None = None,
+    max_usd: float | None = None,
     window: StateWindow | None = STATE_WINDOW,
 ) -> Iterator[TurnEvent]:
     """Run one user message on ``thread_id``; events as they happen, ``FinalEvent`` last.
@@ -209,14 +230,18 @@ def stream_turn(
     Refused (ApprovalError) while the thread waits for an approval: answer it first
     (``ApprovalService``), so a decision can never land on a thread that moved on. Older turns beyond
     ``window`` leave the state for the thread's transcript store first (None: the state keeps them all).
+    ``max_tool_calls`` / ``max_usd`` default to the context's ``limits`` (the token cap always comes from there).
+    A model-server failure is raised as ``ModelServerError`` once the turn's state is stored.
     """
     return _turn(graph, thread_id, user, text, context, threads, max_tool_calls, max_usd, window, _EVENT_MODES)
 
 
 def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, context: GraphContext | None,
-          threads: ThreadStore | None, max_tool_calls: int, max_usd: float, window: StateWindow | None,
+          threads: ThreadStore | None, max_tool_calls: int | None, max_usd: float | None, window: StateWindow | None,
           modes: tuple[str, ...]) -> Iterator[TurnEvent]:
     _check_message(text)
+    context = context or GraphContext()
+    limits = context.limits
     config = _config(thread_id)
     saved = _saved(graph, config)  # the only read before the run: is it waiting, and what does it hold
     waiting = _waiting(graph, config, saved)
@@ -235,12 +260,14 @@ def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, c
     if compaction is not None:  # older turns leave the state in this turn's input write (no extra checkpoint)
         messages = [*(RemoveMessage(id=str(m.id)) for m in compaction.archived), compaction.summary, *messages]
         before += 1 - len(compaction.archived) - sum(m.id == SUMMARY_ID for m in history)
+    budget = new_budget(limits.max_tool_calls if max_tool_calls is None else max_tool_calls,
+                        limits.max_usd if max_usd is None else max_usd, limits.max_tokens)
     payload = {
-        "messages": messages, "user": user, "budget": new_budget(max_tool_calls, max_usd),
+        "messages": messages, "user": user, "budget": budget, "turn_id": f"turn_{uuid.uuid4().hex[:20]}",
         "hops": 0, "next_agent": None, "stop_reason": None, "refusal": None, "ungrounded_numbers": [],
-        "untrusted_flags": None, "recollections": [],
+        "untrusted_flags": None, "recollections": [], "preplanned": False, "model_error": None,
     }
-    yield from _run(graph, payload, thread_id, context or GraphContext(), before, modes)
+    yield from _run(graph, payload, thread_id, context, before, modes)
 
 
 def _check_message(text: str) -> None:
@@ -265,8 +292,9 @@ def _compact(graph: CompiledStateGraph, thread_id: str, history: list[BaseMessag
 
 
 def run_turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, *,
-             context: GraphContext | None = None, threads: ThreadStore | None = None, max_tool_calls: int = 12,
-             max_usd: float = 0.50, window: StateWindow | None = STATE_WINDOW) -> TurnResult:
+             context: GraphContext | None = None, threads: ThreadStore | None = None,
+             max_tool_calls: int | None = None, max_usd: float | None = None,
+             window: StateWindow | None = STATE_WINDOW) -> TurnResult:
     """One user message run to its end (as ``stream_turn``, without token and tool events); the ``TurnResult``."""
     return _final(_turn(graph, thread_id, user, text, context, threads, max_tool_calls, max_usd, window,
                         _RESULT_MODES))
