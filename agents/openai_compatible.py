@@ -4,13 +4,15 @@ What it changes, and why (each was seen against llama.cpp / llama-cpp-python and
 and vLLM too):
 - ``tool_choice="auto"`` goes with every request that carries tools (without it llama-cpp-python
   drops the tools) and parallel tool calls are not asked for;
-- ``max_tokens``, a request timeout and bounded retries come from settings, never the client's
-  600 s and 2 retries;
+- ``max_tokens`` (so named for every server but OpenAI's own, which reads ``max_completion_tokens``),
+  a request timeout and bounded retries come from settings, never the client's 600 s and 2 retries;
 - usage is requested on streams (``stream_options.include_usage``), so a streamed turn has tokens;
 - an assistant message with tool calls is sent with ``content: ""``, never ``null`` (a 500 on
   llama-cpp-python);
 - a server that refuses to stream tool calls (an HTTP error before the first chunk) is asked again
   without streaming, and from then on this model does not stream requests with tools;
+- a server that sends no usage on a stream (llama-cpp-python ignores ``include_usage``) is asked
+  without streaming from then on, and that one call is flagged ``response_metadata[USAGE_MISSING_KEY]``;
 - a streamed tool call whose arguments are not one complete JSON object (cut off, garbage) is
   reported in ``response_metadata[MALFORMED_KEY]`` (the client library would otherwise "complete"
   the partial JSON); without streaming the library already lists it in ``invalid_tool_calls``;
@@ -31,6 +33,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import PrivateAttr
 
 from agents.specs import MALFORMED_TOOL_CALLS_KEY as MALFORMED_KEY
+from agents.specs import USAGE_MISSING_KEY
 from errors import ModelServerError, ModelTimeoutError
 
 _OVERFLOW_HINTS = ("context_length_exceeded", "exceed context window", "exceeds the available context",
@@ -91,6 +94,7 @@ class OpenAICompatibleChat(ChatOpenAI):
     """``ChatOpenAI`` for OpenAI and local OpenAI-compatible servers (see the module docstring)."""
 
     _tools_stream_refused: bool = PrivateAttr(default=False)
+    _stream_usage_missing: bool = PrivateAttr(default=False)
 
     @property
     def server(self) -> str:
@@ -102,12 +106,14 @@ class OpenAICompatibleChat(ChatOpenAI):
                                   parallel_tool_calls=parallel_tool_calls, **kwargs)
 
     def _streaming_disabled(self, **kwargs: Any) -> bool:
-        if kwargs.get("tools") and self._tools_stream_refused:
+        if self._stream_usage_missing or (kwargs.get("tools") and self._tools_stream_refused):
             return True
         return super()._streaming_disabled(**kwargs)
 
     def _get_request_payload(self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any) -> dict:
         payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        if self.openai_api_base and "max_completion_tokens" in payload:  # the name local servers read
+            payload["max_tokens"] = payload.pop("max_completion_tokens")
         for message in payload.get("messages") or []:
             if message.get("role") == "assistant" and message.get("content") is None:
                 message["content"] = ""
@@ -115,6 +121,8 @@ class OpenAICompatibleChat(ChatOpenAI):
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        # a whole reply: a caller's stream=True must not reach the request (streaming was decided before)
+        kwargs = {k: v for k, v in kwargs.items() if k not in ("stream", "stream_options")}
         try:
             return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
         except openai.APIError as exc:
@@ -123,10 +131,11 @@ class OpenAICompatibleChat(ChatOpenAI):
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         raw: dict[int, dict[str, Any]] = {}
-        started = False
+        started = usage = False
         try:
             for chunk in super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
                 started = True
+                usage = usage or bool(getattr(chunk.message, "usage_metadata", None))
                 if isinstance(chunk.message, AIMessageChunk):
                     for part in chunk.message.tool_call_chunks:
                         entry = raw.setdefault(part.get("index") or 0, {"id": None, "name": "", "args": ""})
@@ -152,8 +161,12 @@ class OpenAICompatibleChat(ChatOpenAI):
             return
         malformed = [{"id": e["id"], "name": e["name"], "args": e["args"], "error": error}
                      for e in raw.values() if (error := strict_arguments(e["args"])) is not None]
-        if malformed:
-            yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata={MALFORMED_KEY: malformed}))
+        flags: dict[str, Any] = {MALFORMED_KEY: malformed} if malformed else {}
+        if not usage:  # the server ignores stream_options.include_usage: from now on ask without streaming
+            self._stream_usage_missing = True
+            flags[USAGE_MISSING_KEY] = True
+        if flags:
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=flags))
 
 
 def _invalid(message: Any) -> list[dict[str, Any]]:

@@ -15,6 +15,8 @@ CONTEXT_PREFIX = "Thread context: "
 # A reply's ``response_metadata`` entry listing tool calls whose arguments were not one complete JSON object
 # ([{id, name, args, error}]): set by the OpenAI-compatible provider, read by the graph, which never runs them.
 MALFORMED_TOOL_CALLS_KEY = "malformed_tool_calls"
+# ... and the entry saying a streamed reply came without token usage (the ledger marks that call).
+USAGE_MISSING_KEY = "usage_missing"
 
 COMMON_RULES = """Rules that hold for every agent:
 - Call tools for every fact and number; never compute or invent figures yourself.

@@ -17,6 +17,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage
 
 from agents.specs import MALFORMED_TOOL_CALLS_KEY as MALFORMED_KEY
+from agents.specs import USAGE_MISSING_KEY
 from errors import ModelServerError
 from graph.context import GraphContext
 from services.usage_ledger import ModelCallUsage
@@ -90,7 +91,8 @@ def call_model(model: Any, messages: list[BaseMessage], scope: CallScope, ctx: G
         return ModelFailure(exc)
     if not isinstance(reply, AIMessage):
         reply = AIMessage(content=str(getattr(reply, "content", reply)))
-    _record(ctx, scope, name, reply, started, "ok")
+    _record(ctx, scope, name, reply, started,
+            "usage_missing" if (reply.response_metadata or {}).get(USAGE_MISSING_KEY) else "ok")
     malformed = _malformed(reply)
     if malformed:
         reply = _without_malformed(reply, malformed)

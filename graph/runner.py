@@ -97,6 +97,7 @@ INTERRUPT = "__interrupt__"  # the channel LangGraph writes a pending interrupt 
 # run_turn needs the steps and the final values; stream_turn adds tool events and model tokens
 _RESULT_MODES = ("updates", "values")
 _EVENT_MODES = ("updates", "values", "custom", "messages")
+_STEP_MODES = ("updates", "values", "custom")
 MAX_MESSAGE_CHARS = 8000  # one user message; the API's request schema has the same bound
 MESSAGE_REFUSED = "message_refused"  # the ConfigError code of a message refused before the turn starts
 STATE_WINDOW = StateWindow()  # how many turns a thread's checkpointed state holds (graph.history)
@@ -224,8 +225,10 @@ def stream_turn(
     max_tool_calls: int | None = None,
     max_usd: float | None = None,
     window: StateWindow | None = STATE_WINDOW,
+    tokens: bool = True,
 ) -> Iterator[TurnEvent]:
-    """Run one user message on ``thread_id``; events as they happen, ``FinalEvent`` last.
+    """Run one user message on ``thread_id``; events as they happen, ``FinalEvent`` last (``tokens=False``: no
+    ``TokenEvent``, and the model is asked for whole replies rather than streams).
 
     Refused (ApprovalError) while the thread waits for an approval: answer it first
     (``ApprovalService``), so a decision can never land on a thread that moved on. Older turns beyond
@@ -233,7 +236,8 @@ def stream_turn(
     ``max_tool_calls`` / ``max_usd`` default to the context's ``limits`` (the token cap always comes from there).
     A model-server failure is raised as ``ModelServerError`` once the turn's state is stored.
     """
-    return _turn(graph, thread_id, user, text, context, threads, max_tool_calls, max_usd, window, _EVENT_MODES)
+    return _turn(graph, thread_id, user, text, context, threads, max_tool_calls, max_usd, window,
+                 _EVENT_MODES if tokens else _STEP_MODES)
 
 
 def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, context: GraphContext | None,

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from memory.db import Database
 from memory.models.model_calls import ModelCall
 
+ANSWERED = ("ok", "usage_missing")  # outcomes of calls the server answered (usage_missing: it sent no token counts)
+
 
 @dataclass(frozen=True)
 class ModelCallRow:
@@ -52,7 +54,7 @@ class UsageSums:
     cost_usd: Decimal
     latency_ms: int
     unpriced_calls: int
-    failed_calls: int
+    failed_calls: int  # calls the server did not answer (down, HTTP error, timeout, context overflow)
 
 
 def _where(query, chosen: UsageFilter):
@@ -69,7 +71,7 @@ _SUMS = (func.count(ModelCall.id), func.coalesce(func.sum(ModelCall.input_tokens
          func.coalesce(func.sum(ModelCall.output_tokens), 0), func.coalesce(func.sum(ModelCall.cost_usd), 0),
          func.coalesce(func.sum(ModelCall.latency_ms), 0),
          func.count(ModelCall.id).filter(ModelCall.priced.is_(False)),
-         func.count(ModelCall.id).filter(ModelCall.outcome != "ok"))
+         func.count(ModelCall.id).filter(ModelCall.outcome.not_in(ANSWERED)))
 
 
 def _sums(model: str | None, row) -> UsageSums:

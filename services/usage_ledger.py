@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from memory.model_calls import ModelCallRow, UsageFilter, UsageSums
+from memory.model_calls import ANSWERED, ModelCallRow, UsageFilter, UsageSums
 from services.model_prices import PriceTable
 
 
@@ -53,7 +53,7 @@ def _chosen(row: ModelCallRow, f: UsageFilter) -> bool:
 def _sum(model: str | None, rows: list[ModelCallRow]) -> UsageSums:
     return UsageSums(model, len(rows), sum(r.input_tokens for r in rows), sum(r.output_tokens for r in rows),
                      sum((r.cost_usd for r in rows), Decimal(0)), sum(r.latency_ms for r in rows),
-                     sum(not r.priced for r in rows), sum(r.outcome != "ok" for r in rows))
+                     sum(not r.priced for r in rows), sum(r.outcome not in ANSWERED for r in rows))
 
 
 @dataclass
