@@ -8,6 +8,7 @@ behind the endpoint is scripted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -85,7 +86,8 @@ def _chunks(reply: Reply, model: str, include_usage: bool) -> Iterator[dict[str,
     yield {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
     if reply.content:
         for i in range(0, len(reply.content), 8):
-            yield {**base, "choices": [{"index": 0, "delta": {"content": reply.content[i:i + 8]}, "finish_reason": None}]}
+            delta = {"content": reply.content[i:i + 8]}
+            yield {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
     for index, (name, arguments) in enumerate(reply.tool_calls):
         yield {**base, "choices": [{"index": 0, "delta": {"tool_calls": [{"index": index, "id": f"call_{index}",
                "type": "function", "function": {"name": name, "arguments": ""}}]}, "finish_reason": None}]}
@@ -109,10 +111,8 @@ def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout)
                 self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (a timeout test)
-                pass
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             length = int(self.headers.get("Content-Length") or 0)
