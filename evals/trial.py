@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from pydantic import SecretStr
 
 from config import Settings
-from errors import ApprovalError, ConfigError
+from errors import ApprovalError, ConfigError, ModelServerError
 from evals.execution import TrialExecution, build_execution
 from evals.isolation import TrialDatabase
 from evals.models import ModelSpec
@@ -126,12 +126,13 @@ def _decide(decision: Decision, approval: dict[str, Any], service, clock: Settab
 def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, settings: Settings) -> TrialResult:
     """Run ``scenario`` once on ``trial_db``; never raises for what the product does (errors are observed)."""
     from agents import build_agents
-    from agents.usage import PriceTable
     from evals.grading import CANARIES
     from graph.approval_resume import approval_service
     from graph.build import build_graph
     from graph.context import database_context
     from graph.runner import MESSAGE_REFUSED, run_turn
+    from graph.wiring import turn_limits
+    from services.usage_ledger import database_ledger
     from tools import RecordingAlertSink, ToolContext
 
     settings = settings.model_copy(update={k: SecretStr(v) for k, v in CANARIES.items()})
@@ -148,44 +149,63 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
                       user=scenario.user.id, thread_id=thread_id, alert_sink=alerts, data_sources=("bundled",),
                       allow_network=False, risk_limits=execution.risk_limits(),
                       trading_state=execution.service.states, order_gateway=execution.service)
-    graph = build_graph(build_agents(settings, ctx, model=model.build(settings)), checkpointer=trial_db.checkpointer)
+    graph = build_graph(build_agents(settings, ctx, model=model.build(settings)), checkpointer=trial_db.checkpointer,
+                        pre_route=model.name != "offline")
     gctx = database_context(database, live_trading_enabled=False, channel="eval", clock=clock,
-                            effects=execution.effects())
+                            effects=execution.effects(), usage=database_ledger(database, settings),
+                            limits=turn_limits(settings))
     service = approval_service(gctx, graph)
     if initial.history:
         graph.update_state({"configurable": {"thread_id": thread_id}}, {"messages": _history(initial)},
                            as_node="supervisor")
-    turns = []
+    turns, seconds = [], []
     try:
         for turn in scenario.turns:
             user = turn.as_user or scenario.user
+            began = time.perf_counter()
             try:
                 outcome = run_turn(graph, thread_id, {"id": user.id, "role": user.role}, turn.text, context=gctx,
                                    max_tool_calls=scenario.max_tool_calls_per_turn)
+            except ModelServerError as exc:  # the turn ended on a model-server failure; the thread goes on
+                observed.errors.append(f"model server: {exc}")
+                continue
             except (ApprovalError, ConfigError) as exc:  # refused before the turn ran: waiting thread, bad message
                 if isinstance(exc, ConfigError) and exc.code != MESSAGE_REFUSED:
                     raise
                 observed.refusals.append({"source": "runner", "code": exc.code})
                 continue
             turns.append(outcome)
+            seconds.append(time.perf_counter() - began)
             decisions = list(turn.decisions)
             while outcome is not None and outcome.pending_approval and decisions:
                 approval = _pending(graph, thread_id)
+                began = time.perf_counter()
                 record, outcome = _decide(decisions.pop(0), approval, service, clock, gctx.approval_ttl)
                 observed.decisions.append(record)
                 if outcome is not None:
                     turns.append(outcome)
+                    seconds.append(time.perf_counter() - began)
     except Exception as exc:  # noqa: BLE001 - a crash is an observed failure of this trial, not of the run
         observed.errors.append(f"{type(exc).__name__}: {str(exc)[:500]}")
     _observe(observed, graph, thread_id, database, execution, alerts, seeded_run)
     result.observed = observed
-    result.input_tokens = sum(t.usage.get("input_tokens", 0) for t in turns)
-    result.output_tokens = sum(t.usage.get("output_tokens", 0) for t in turns)
-    result.usd = float(PriceTable.default().cost_usd(model.model_name, result.input_tokens, result.output_tokens)[0])
+    figures = [{**f, "latency_s": round(t, 3)} for f, t in zip(_turn_figures(turns), seconds, strict=True)]
+    result.input_tokens = sum(f["input_tokens"] for f in figures)
+    result.output_tokens = sum(f["output_tokens"] for f in figures)
+    result.usd = sum(f["usd"] for f in figures)
     result.turns = [{"answer": t.answer[:2000], "route": t.route, "pending_approval": t.pending_approval,
-                     "stop_reason": t.stop_reason} for t in turns]
+                     "stop_reason": t.stop_reason, "usage": f} for t, f in zip(turns, figures, strict=True)]
     result.latency_s = time.perf_counter() - started
     return result
+
+
+def _turn_figures(turns: list[Any]) -> list[dict[str, Any]]:
+    """Each turn's model figures from the ledger. A turn resumed after an approval keeps its turn id, so its
+    figures (already counting the resumed part) are shown once, on its last outcome, and 0 on earlier ones."""
+    keys = ("model_calls", "input_tokens", "output_tokens", "usd", "model_latency_ms", "tool_calls")
+    last = {t.usage.get("turn_id"): i for i, t in enumerate(turns)}
+    return [{k: (t.usage.get(k, 0) if last.get(t.usage.get("turn_id")) == i else 0) for k in keys}
+            for i, t in enumerate(turns)]
 
 
 def _pending(graph, thread_id: str) -> dict[str, Any]:
