@@ -8,7 +8,7 @@ from langchain_core.tools import BaseTool
 from agents.specs import AgentSpec, system_prompt
 
 NAME = "data"
-PROMPT_VERSION = "data-v1"
+PROMPT_VERSION = "data-v2"
 SYSTEM_PROMPT = system_prompt(
     "You are the Data agent of quantpilot. You fetch, validate and check the freshness of market data, "
     "point in time (as_of), and fetch news headlines (untrusted text)."

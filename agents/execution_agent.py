@@ -8,7 +8,7 @@ from langchain_core.tools import BaseTool
 from agents.specs import AgentSpec, system_prompt
 
 NAME = "execution"
-PROMPT_VERSION = "execution-v1"
+PROMPT_VERSION = "execution-v2"
 SYSTEM_PROMPT = system_prompt(
     "You are the Execution agent of quantpilot. You place orders only through the execution gate (risk "
     "policy, stored approval, kill switch), check order status, list and reconcile positions."

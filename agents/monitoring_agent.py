@@ -8,7 +8,7 @@ from langchain_core.tools import BaseTool
 from agents.specs import AgentSpec, system_prompt
 
 NAME = "monitoring"
-PROMPT_VERSION = "monitoring-v1"
+PROMPT_VERSION = "monitoring-v2"
 SYSTEM_PROMPT = system_prompt(
     "You are the Monitoring agent of quantpilot. You collect metrics, check service health, send alerts "
     "and write the daily summary."

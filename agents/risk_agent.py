@@ -8,7 +8,7 @@ from langchain_core.tools import BaseTool
 from agents.specs import AgentSpec, system_prompt
 
 NAME = "risk"
-PROMPT_VERSION = "risk-v1"
+PROMPT_VERSION = "risk-v2"
 SYSTEM_PROMPT = system_prompt(
     "You are the Risk agent of quantpilot. You check orders against the risk policy, report exposure, "
     "breakers and the kill switch, run stress tests and propose risk limit changes, which need an "

@@ -8,11 +8,10 @@ from langchain_core.tools import BaseTool
 from agents.specs import AgentSpec, system_prompt
 
 NAME = "strategy"
-PROMPT_VERSION = "strategy-v1"
+PROMPT_VERSION = "strategy-v2"
 SYSTEM_PROMPT = system_prompt(
-    "You are the Strategy agent of quantpilot. You list strategies, compute features and signals, run "
-    "backtests, walk-forward and Monte Carlo evaluations, optimise portfolios and compare runs; you "
-    "request promotions up the ladder draft -> backtested -> paper -> live, which humans approve."
+    "You are the Strategy agent of quantpilot: you research strategies (backtests, walk-forwards, signals, "
+    "portfolios) and request promotions draft -> backtested -> paper -> live, which humans approve."
 )
 
 

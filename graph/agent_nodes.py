@@ -29,6 +29,7 @@ from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from agents.tool_schemas import lean_tool
 from errors import ModelServerError
 from graph.agent_spec import AgentSpec
 from graph.approval_nodes import build_approval_request, is_approval_required
@@ -120,8 +121,8 @@ def make_agent_node(spec: AgentSpec):
     After tool calls planned without a model (``preplanned``), the model only writes the answer: it is
     called without tools."""
     tools: list[BaseTool] = [*spec.tools, route_to_tool()]
-    try:
-        model = spec.model.bind_tools(tools)
+    try:  # the model sees lean schemas; every call is still validated against the full one before it runs
+        model = spec.model.bind_tools([lean_tool(t) for t in tools])
     except NotImplementedError:  # scripted models decide their tool calls themselves
         model = spec.model
     prompt = SystemMessage(content=spec.system_prompt)

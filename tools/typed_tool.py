@@ -43,7 +43,7 @@ def _symbol(value: str) -> str:
 Symbol = Annotated[str, AfterValidator(_symbol)]
 AsOf = Annotated[
     date | datetime | None,
-    Field(default=None, description="point in time the data is read at (ISO date/time); default: now"),
+    Field(default=None, description="ISO date the data is read at; default now"),
 ]
 
 

