@@ -3,9 +3,10 @@
 ``shown_to_model(spec)`` is the agent's system prompt and the JSON of the tool schemas its node binds
 (``agents.tool_schemas.lean_tool`` of its tools and the hand-off tool), as the OpenAI client puts them
 on the wire (compact JSON; a server's chat template may lay them out again, which
-``benchmarks/model/e2e.py`` measures as the server's own prompt token count). ``file_tokenizer`` counts with a ``tokenizers`` file: the test suite holds the budget
-with SmolLM2's tokenizer rebuilt from its GGUF (``benchmarks/model/smollm2-tokenizer.json.gz``, whose
-counts equal the llama.cpp server's). The budget is ``PROMPT_TOKEN_BUDGET`` per agent.
+``benchmarks/model/e2e.py`` measures as the server's own prompt token count). ``file_tokenizer``
+counts with a ``tokenizers`` file: the test suite holds the budget with SmolLM2's tokenizer rebuilt
+from its GGUF (``benchmarks/model/smollm2-tokenizer.json.gz``, whose counts equal the llama.cpp
+server's). The budget is ``PROMPT_TOKEN_BUDGET`` per agent.
 """
 
 from __future__ import annotations

@@ -194,7 +194,8 @@ def overfitting_headline(block: dict[str, Any] | None) -> dict[str, Any] | None:
 def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
     cfg, rng = args.strategy_config, args.date_range
     symbols = grounded(ctx, cfg.symbols)
-    run = research_service(ctx).walk_forward(cfg.strategy, symbols, walk_forward_grid(cfg.strategy, cfg.params), rng.start,
+    grid = walk_forward_grid(cfg.strategy, cfg.params)
+    run = research_service(ctx).walk_forward(cfg.strategy, symbols, grid, rng.start,
                                       rng.end, as_of=ctx.as_of(None).isoformat(), window=args.window,
                                       in_sample_days=args.in_sample_days,
                                       out_of_sample_days=args.out_of_sample_days, report=False, created_by=ctx.user)
