@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -132,8 +132,9 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     from graph.context import database_context
     from graph.runner import MESSAGE_REFUSED, run_turn
     from graph.wiring import turn_limits
+    from services.alerts import database_alerts
     from services.usage_ledger import database_ledger
-    from tools import RecordingAlertSink, ToolContext
+    from tools import ToolContext
 
     settings = settings.model_copy(update={k: SecretStr(v) for k, v in CANARIES.items()})
     started = time.perf_counter()
@@ -143,7 +144,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     seeded_run = _seed(initial, database)
     execution = build_execution(database, clock, settings, cash_usd=initial.cash_usd, positions=initial.positions,
                                 risk_limits=initial.risk_limits, halted=initial.trading_status == "halted")
-    alerts = RecordingAlertSink()
+    alerts = database_alerts(database, settings, clock=clock)  # stored and de-duplicated as in the product
     thread_id = f"thr_eval_{uuid.uuid4().hex[:12]}"
     ctx = ToolContext(settings=settings, database=database, clock=clock, broker=execution.service.broker,
                       user=scenario.user.id, thread_id=thread_id, alert_sink=alerts, data_sources=("bundled",),
@@ -237,7 +238,8 @@ def _observe(observed: ObservedState, graph, thread_id: str, database, execution
                    "actor": t.actor, "approval_id": t.approval_id, "seq": t.created_at.isoformat()}
                   for t in registry.transitions(record.id) if t.actor != SEED_ACTOR]
     observed.transitions = moves
-    observed.alerts = [{"severity": a["severity"], "message": a["message"]} for a in alerts.alerts]
+    observed.alerts = [{"severity": a.severity, "message": a.message, "repeats": a.repeats, "status": a.status}
+                       for a in reversed(alerts.recent(datetime.min.replace(tzinfo=UTC)))]
     observed.trading_status = execution.trading_status()
     observed.risk_limits = execution.risk_limits().model_dump(mode="json")
     observed.runs = [{"id": r.id, "kind": r.kind, "status": r.status, "strategy": r.strategy}

@@ -203,7 +203,7 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
         budget = _budget(state)
         user = state.get("user") or {}
         scope = {"user": user.get("id"), "role": user.get("role"),
-                 "thread_id": (config.get("configurable") or {}).get("thread_id")}
+                 "thread_id": (config.get("configurable") or {}).get("thread_id"), "turn_id": state.get("turn_id")}
         messages: list[BaseMessage] = []
         approval: dict[str, Any] | None = None
         handoff: str | None = None

@@ -160,6 +160,8 @@ def model_input(prompt: SystemMessage, messages: Sequence[BaseMessage], note: st
         room -= turn_size
     dropped = earlier[: len(earlier) - len(kept)]
     line = summary_line(dropped, policy.summary_chars, archived)
-    text = "\n".join(part for part in (note, line) if part)[:max(allowance, 0)]
+    # the thread context (what "it" is) is never cut: a cut JSON line would be worse than none
+    context_line = note.split("\n", 1)[0] if note.startswith(CONTEXT_PREFIX) else ""
+    text = "\n".join(part for part in (note, line) if part)[:max(allowance, len(context_line), 0)]
     head: list[BaseMessage] = [prompt, SystemMessage(content=text)] if text else [prompt]
     return [*head, *(m for turn in kept for m in turn), *current]

@@ -31,7 +31,8 @@ def load_agents(settings: Settings, database: Database | None = None, *, user: s
     from memory.trading_state import RiskLimitStore, TradingStateStore
     from services.execution_path import execution_service
 
-    # orders from the agents go through the same execution path as every other interface
+    # orders from the agents go through the same execution path as every other interface (and alerts, by the
+    # context's default, through services.alerts)
     execution = execution_service(database, settings, channel="graph")
     context = ToolContext(settings=settings, database=database, user=user, role=role, broker=execution.broker,
                           order_gateway=execution, trading_state=TradingStateStore(database, channel="graph"),

@@ -29,19 +29,34 @@ def utc_now() -> datetime:
 
 
 class AlertSink(Protocol):
-    """Where ``send_alert`` delivers: a callable taking one alert dict (message, severity, ts, user)."""
+    """Where ``send_alert`` delivers: a callable taking one alert dict (message, severity, ts, user, thread_id,
+    turn_id) and answering its outcome (``{"status": delivered|stored|suppressed|repeat, ...}``); and the
+    count of alerts sent since a time (what the daily summary shows). The product's is
+    ``services.alerts.AlertService`` (Postgres, de-duplicated, rate-limited, then the outputs)."""
 
-    def __call__(self, alert: dict[str, Any]) -> None: ...
+    def __call__(self, alert: dict[str, Any]) -> dict[str, Any] | None: ...
+
+    def counts_since(self, since: datetime) -> Any: ...
+
+
+@dataclass(frozen=True)
+class AlertTally:
+    count: int
+    critical: int
 
 
 @dataclass
 class RecordingAlertSink:
-    """Keeps every alert in memory (the default sink, and what tests and the daily summary read)."""
+    """Keeps every alert in memory (where no database is wired: unit tests, offline tool runs)."""
 
     alerts: list[dict[str, Any]] = field(default_factory=list)
 
-    def __call__(self, alert: dict[str, Any]) -> None:
+    def __call__(self, alert: dict[str, Any]) -> dict[str, Any] | None:
         self.alerts.append(dict(alert))
+        return {"status": "stored", "repeats": 1}
+
+    def counts_since(self, since: datetime) -> AlertTally:
+        return AlertTally(len(self.alerts), sum(a.get("severity") == "critical" for a in self.alerts))
 
 
 class TradingStateStore(Protocol):
@@ -87,7 +102,8 @@ class ToolContext:
     them answer with a structured ``unavailable`` result instead of failing. ``user``/``role`` are
     the person the run acts for; the graph re-scopes them per call from the thread's state
     (``scoped``), so one set of tools serves every user. ``long_term_memory`` defaults to pgvector
-    memory on ``database`` (``memory()``).
+    memory on ``database`` (``memory()``); ``alert_sink`` to ``services.alerts.AlertService`` on ``database``
+    (stored, de-duplicated, rate-limited, then the configured outputs), or memory without a database.
     """
 
     settings: Settings
@@ -97,7 +113,8 @@ class ToolContext:
     user: str = "system"
     role: str = "viewer"
     thread_id: str | None = None
-    alert_sink: AlertSink = field(default_factory=RecordingAlertSink)
+    turn_id: str | None = None
+    alert_sink: AlertSink = None  # type: ignore[assignment]  # set in __post_init__ when not given
     data_sources: tuple[str, ...] | None = None
     allow_network: bool = True
     risk_limits: RiskLimits | None = None
@@ -106,11 +123,23 @@ class ToolContext:
     long_term_memory: LongTermMemory | None = None
     news_source: Callable[[str], list[dict[str, Any]]] | None = None
 
+    def __post_init__(self) -> None:
+        if self.alert_sink is None:  # every interface's alerts go to Postgres when there is a database
+            object.__setattr__(self, "alert_sink", self._default_alerts())
+
+    def _default_alerts(self) -> AlertSink:
+        if self.database is None:
+            return RecordingAlertSink()
+        from services.alerts import alert_outputs, database_alerts
+
+        return database_alerts(self.database, self.settings, alert_outputs(self.settings), clock=self.clock)
+
     def scoped(self, scope: Mapping[str, Any] | None) -> ToolContext:
-        """This context acting for ``scope`` (``user``, ``role``, ``thread_id``; missing keys keep ours)."""
+        """This context acting for ``scope`` (``user``, ``role``, ``thread_id``, ``turn_id``; missing keys keep
+        ours)."""
         if not scope:
             return self
-        changes = {k: str(scope[k]) for k in ("user", "role", "thread_id") if scope.get(k)}
+        changes = {k: str(scope[k]) for k in ("user", "role", "thread_id", "turn_id") if scope.get(k)}
         return replace(self, **changes) if changes else self
 
     def memory(self) -> LongTermMemory | None:
