@@ -34,12 +34,22 @@ from pydantic import PrivateAttr
 
 from agents.specs import MALFORMED_TOOL_CALLS_KEY as MALFORMED_KEY
 from agents.specs import USAGE_MISSING_KEY
+from agents.tool_schemas import strict_arguments
 from errors import ModelServerError, ModelTimeoutError
 
 _OVERFLOW_HINTS = ("context_length_exceeded", "exceed context window", "exceeds the available context",
                    "maximum context length", "context window", "context size", "too many tokens",
                    "prompt is too long", "exceed_context_size")
-_STREAM_REFUSED_STATUSES = frozenset({400, 422, 500, 501})
+_STREAM_REFUSED_STATUSES = frozenset({400, 422, 501})  # and any error whose message is about streaming
+
+
+def _refused_streaming(exc: openai.APIError) -> bool:
+    """True when a streamed request with tools failed because the server cannot stream tool calls
+    (llama-cpp-python: HTTP 500 "Automatic streaming tool choice is not supported")."""
+    cause = exc.__cause__ if isinstance(exc.__cause__, openai.APIStatusError) else exc
+    if not isinstance(cause, openai.APIStatusError):
+        return False
+    return cause.status_code in _STREAM_REFUSED_STATUSES or "stream" in _server_message(cause).lower()
 
 
 def _first_line(text: str, limit: int = 200) -> str:
@@ -77,17 +87,6 @@ def model_server_error(exc: Exception, where: str, timeout_s: float | None) -> M
                                 f"{message or 'no detail'}", code="model_http_error", details=details)
     return ModelServerError(f"the model server at {where} failed: {_first_line(str(exc)) or type(exc).__name__}",
                             details=details)
-
-
-def strict_arguments(text: str | None) -> str | None:
-    """None when ``text`` is one complete JSON object (or empty: no arguments), else what is wrong."""
-    if text is None or not text.strip():
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        return f"arguments are not complete JSON ({exc.msg} at character {exc.pos})"
-    return None if isinstance(value, dict) else f"arguments must be a JSON object, got {type(value).__name__}"
 
 
 class OpenAICompatibleChat(ChatOpenAI):
@@ -144,8 +143,7 @@ class OpenAICompatibleChat(ChatOpenAI):
                         entry["args"] += part.get("args") or ""
                 yield chunk
         except openai.APIError as exc:
-            status = getattr(exc, "status_code", None) or getattr(exc.__cause__, "status_code", None)
-            if started or not kwargs.get("tools") or status not in _STREAM_REFUSED_STATUSES:
+            if started or not kwargs.get("tools") or not _refused_streaming(exc):
                 raise model_server_error(exc, self.server, self.request_timeout) from exc
             # the server cannot stream tool calls: ask once more without streaming, and stop trying
             self._tools_stream_refused = True

@@ -11,6 +11,7 @@ that fails is refused and the model told why.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from langchain_core.tools import BaseTool
@@ -62,3 +63,15 @@ def lean_tool(tool: BaseTool | dict[str, Any]) -> dict[str, Any]:
     if "parameters" in function:
         function["parameters"] = lean_schema(function["parameters"])
     return {"type": "function", "function": function}
+
+
+def strict_arguments(text: str | None) -> str | None:
+    """None when ``text`` (a tool call's raw arguments) is one complete JSON object, or empty (no arguments);
+    else what is wrong with it, in one line."""
+    if text is None or not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        return f"arguments are not complete JSON ({exc.msg} at character {exc.pos})"
+    return None if isinstance(value, dict) else f"arguments must be a JSON object, got {type(value).__name__}"

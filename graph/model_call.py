@@ -18,6 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from agents.specs import MALFORMED_TOOL_CALLS_KEY as MALFORMED_KEY
 from agents.specs import USAGE_MISSING_KEY
+from agents.tool_schemas import strict_arguments
 from errors import ModelServerError
 from graph.context import GraphContext
 from services.usage_ledger import ModelCallUsage
@@ -63,7 +64,7 @@ def model_name(model: Any) -> str:
 def _malformed(message: AIMessage) -> list[dict[str, Any]]:
     flagged = list((message.response_metadata or {}).get(MALFORMED_KEY) or [])
     invalid = [{"id": c.get("id"), "name": c.get("name"), "args": c.get("args"),
-                "error": c.get("error") or "arguments are not complete JSON"}
+                "error": strict_arguments(c.get("args")) or "arguments are not one JSON object"}
                for c in message.invalid_tool_calls or []]
     return [*flagged, *invalid]
 

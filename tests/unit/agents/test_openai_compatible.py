@@ -71,7 +71,7 @@ def test_an_assistant_tool_call_message_is_sent_with_empty_content_never_null():
 
 
 def test_a_server_that_cannot_stream_tool_calls_is_asked_again_without_streaming_and_not_streamed_again():
-    refusal = http_error(500, "Automatic streaming tool choice is not supported")
+    refusal = http_error(500, "Automatic streaming tool choice is not supported")  # llama-cpp-python's words
     with scripted_openai_server(refusal, tool("get_positions", '{"symbol": "AAPL"}'),
                                 tool("get_positions", "{}")) as server:
         model = _model(server.url, model_max_retries=0).bind_tools([POSITIONS])
