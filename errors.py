@@ -88,3 +88,9 @@ class ModelTimeoutError(ModelServerError):
     """The model server did not answer within the configured request timeout."""
 
     code = "model_timeout"
+
+
+class PermissionDenied(QuantpilotError):
+    """The caller's role does not allow this (names the role needed)."""
+
+    code = "forbidden"

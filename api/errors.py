@@ -27,6 +27,7 @@ from errors import (
     ModelServerError,
     ModelTimeoutError,
     NotFoundError,
+    PermissionDenied,
     QuantpilotError,
     RiskRejected,
     TemporaryBrokerError,
@@ -37,6 +38,7 @@ log = logging.getLogger("quantpilot.api")
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS_BY_ERROR: tuple[tuple[type[QuantpilotError], int], ...] = (
     (NotFoundError, 404),
+    (PermissionDenied, 403),
     (ApprovalError, 409),
     (RiskRejected, 422),
     (DataError, 422),

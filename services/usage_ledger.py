@@ -9,11 +9,12 @@ so what stops a turn is exactly what the ledger shows.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
+from errors import ConfigError, PermissionDenied
 from memory.model_calls import ANSWERED, ModelCallRow, UsageFilter, UsageSums
 from services.model_prices import PriceTable
 
@@ -81,6 +82,20 @@ class UsageReport:
     total: UsageSums
     by_model: list[UsageSums]
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the filter, the total and one entry per model (dollars as exact decimal text)."""
+        chosen = self.filter
+        return {"filter": {"thread_id": chosen.thread_id, "user_id": chosen.user_id,
+                           "since": chosen.since.isoformat() if chosen.since else None},
+                "total": {k: v for k, v in _sums_json(self.total).items() if k != "model"},
+                "by_model": [_sums_json(s) for s in self.by_model]}
+
+
+def _sums_json(s: UsageSums) -> dict[str, Any]:
+    return {"model": s.model, "calls": s.calls, "input_tokens": s.input_tokens, "output_tokens": s.output_tokens,
+            "cost_usd": str(s.cost_usd), "latency_ms": s.latency_ms, "unpriced_calls": s.unpriced_calls,
+            "failed_calls": s.failed_calls}
+
 
 class UsageLedger:
     """Prices and stores model calls; answers totals for a turn, a thread, a user or a period."""
@@ -112,3 +127,35 @@ def database_ledger(database, settings) -> UsageLedger:
     from memory.model_calls import ModelCallStore
 
     return UsageLedger(ModelCallStore(database), PriceTable.from_settings(settings))
+
+
+OWN_USAGE_ONLY = ("viewer", "trader")  # roles that see only their own usage; approvers and admins see anyone's
+
+
+def visible(chosen: UsageFilter, *, user: str, role: str) -> UsageFilter:
+    """``chosen`` as ``user`` (with ``role``) may see it: their own usage unless they approve or administer."""
+    if role not in OWN_USAGE_ONLY:
+        return chosen
+    if chosen.user_id not in (None, user):
+        raise PermissionDenied(f"a {role} sees only their own model usage; ask an approver or admin for "
+                               f"{chosen.user_id}'s", details={"role": role})
+    return replace(chosen, user_id=user)
+
+
+def parse_since(value: str | None, now: datetime) -> datetime | None:
+    """``None``, an ISO date or date-time (UTC when no zone is given), or a span back from ``now``: ``24h``,
+    ``7d``, ``30m``."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip().lower()
+    if text[:-1].isdigit() and text[-1:] in SPANS:
+        return now - timedelta(**{SPANS[text[-1]]: int(text[:-1])})
+    try:
+        stamp = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ConfigError(f"--since {value!r} is not a date (2026-01-31), a date-time or a span (24h, 7d, 30m)",
+                          details={"field": "since"}) from None
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp
+
+
+SPANS = {"m": "minutes", "h": "hours", "d": "days"}
