@@ -1,4 +1,5 @@
-"""Running turns: ``stream_turn`` yields typed events, ``run_turn`` returns a ``TurnResult``.
+"""Running turns: ``stream_turn`` yields typed events, ``run_turn`` returns a ``TurnResult``
+(``graph.turn_events``; re-exported here).
 
 A turn is one user message (or one resumed approval) run to its end: an answer, a clean stop,
 or an interrupt waiting for a human decision. Every interface (CLI chat, API, Slack, evals)
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, RemoveMessage
@@ -17,80 +17,32 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from errors import ApprovalError, ConfigError, ModelServerError, ModelTimeoutError
+from errors import ApprovalError, ConfigError
 from graph.context import GraphContext
 from graph.history import SUMMARY_ID, Compaction, StateWindow, compact
 from graph.state import UserRef, new_budget
 from graph.transcript import archive_records
+from graph.turn_events import (
+    FinalEvent,
+    InterruptEvent,
+    StepEvent,
+    TokenEvent,
+    ToolCallEvent,
+    ToolResultEvent,
+    TurnEvent,
+    TurnResult,
+    model_error,
+    turn_usage,
+)
 from guardrails.redaction import redact
 from memory.checkpoint import transcripts_for
 
 if TYPE_CHECKING:
     from memory.ladder import ThreadStore
 
-
-@dataclass(frozen=True)
-class TurnResult:
-    """What one turn produced. ``pending_approval`` is ``{id, kind}`` when the turn waits for a decision."""
-
-    thread_id: str
-    answer: str
-    tool_calls: list[dict[str, Any]]
-    route: list[str]
-    pending_approval: dict[str, Any] | None
-    usage: dict[str, Any]
-    stop_reason: str | None = None
-    refusal: dict[str, Any] | None = None  # {status: refused, kind, message}: the request itself was refused
-    ungrounded_numbers: list[str] = field(default_factory=list)  # answer numbers no tool result supports
-    untrusted: list[dict[str, Any]] = field(default_factory=list)  # injection findings in tool results
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class StepEvent:
-    node: str
-    kind: str = field(default="step", init=False)
-
-
-@dataclass(frozen=True)
-class ToolCallEvent:
-    agent: str
-    name: str
-    args: dict[str, Any]
-    kind: str = field(default="tool_call", init=False)
-
-
-@dataclass(frozen=True)
-class ToolResultEvent:
-    agent: str
-    name: str
-    ok: bool
-    content: Any
-    kind: str = field(default="tool_result", init=False)
-
-
-@dataclass(frozen=True)
-class TokenEvent:
-    node: str
-    text: str
-    kind: str = field(default="token", init=False)
-
-
-@dataclass(frozen=True)
-class InterruptEvent:
-    approval: dict[str, Any]  # the ApprovalRequest as JSON
-    kind: str = field(default="interrupt", init=False)
-
-
-@dataclass(frozen=True)
-class FinalEvent:
-    result: TurnResult
-    kind: str = field(default="final", init=False)
-
-
-TurnEvent = StepEvent | ToolCallEvent | ToolResultEvent | TokenEvent | InterruptEvent | FinalEvent
+__all__ = ["ChatSession", "FinalEvent", "InterruptEvent", "StepEvent", "TokenEvent", "ToolCallEvent",
+           "ToolResultEvent", "TurnEvent", "TurnResult", "model_error", "pending_interrupt", "resume_turn",
+           "run_turn", "stream_turn", "turn_usage"]
 
 
 INTERRUPT = "__interrupt__"  # the channel LangGraph writes a pending interrupt to (and the updates key)
@@ -171,31 +123,6 @@ def _run(graph: CompiledStateGraph, payload: Any, thread_id: str, context: Graph
     if waiting is not None:
         yield InterruptEvent(waiting[1])
     yield FinalEvent(_result(thread_id, values, before, route, waiting, context))
-
-
-def model_error(failure: dict[str, Any]) -> ModelServerError:
-    """The ``ModelServerError`` a turn ended with, rebuilt from the state (its type, code and one line)."""
-    kind = ModelTimeoutError if failure.get("type") == ModelTimeoutError.__name__ else ModelServerError
-    return kind(str(failure.get("message") or "the model server failed"), code=failure.get("code"),
-                details=dict(failure.get("details") or {}))
-
-
-def turn_usage(values: dict[str, Any], context: GraphContext) -> dict[str, Any]:
-    """The turn's figures: tool calls from the state's budget, model calls, tokens, dollars and model latency
-    from the usage ledger (a resumed approval adds to the turn it belongs to)."""
-    budget = values.get("budget") or {}
-    turn_id = values.get("turn_id")
-    sums = context.usage.turn(turn_id) if turn_id else None
-    return {
-        "turn_id": turn_id,
-        "tool_calls": budget.get("tool_calls_used", 0),
-        "model_calls": sums.calls if sums else 0,
-        "input_tokens": sums.input_tokens if sums else 0,
-        "output_tokens": sums.output_tokens if sums else 0,
-        "usd": float(sums.cost_usd) if sums else 0.0,
-        "priced": not (sums and sums.unpriced_calls),
-        "model_latency_ms": sums.latency_ms if sums else 0,
-    }
 
 
 def _result(thread_id: str, values: dict[str, Any], before: int, route: list[str],
