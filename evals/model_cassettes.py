@@ -122,13 +122,15 @@ def _handler(cassette: Cassette, upstream: str | None) -> type[BaseHTTPRequestHa
 
 
 @contextlib.contextmanager
-def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port in a background thread; yields ``http://127.0.0.1:PORT``
+    and shuts the server down afterwards."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
@@ -137,12 +139,12 @@ def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 @contextlib.contextmanager
 def recording_proxy(upstream: str, cassette: Cassette) -> Iterator[str]:
     """A base URL that forwards to ``upstream`` (``http://host:port/v1``) and records into ``cassette``."""
-    with _serve(_handler(cassette, upstream.rstrip("/"))) as url:
-        yield url
+    with serving(_handler(cassette, upstream.rstrip("/"))) as url:
+        yield f"{url}/v1"
 
 
 @contextlib.contextmanager
 def replaying_server(cassette: Cassette) -> Iterator[str]:
     """A base URL answering from ``cassette`` only."""
-    with _serve(_handler(cassette, None)) as url:
-        yield url
+    with serving(_handler(cassette, None)) as url:
+        yield f"{url}/v1"

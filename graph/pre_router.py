@@ -23,14 +23,10 @@ from typing import Any
 from langchain_core.tools import BaseTool
 from pydantic import ValidationError
 
+from agents.planner_intents import PlannedCall
+
 PRE_ROUTED = "pre_routed"  # additional_kwargs flag of the AIMessage that carries the planned calls
 _FORCED = re.compile(r"^\s*@(\w+)\b")
-
-
-@dataclass(frozen=True)
-class PlannedCall:
-    name: str
-    args: dict[str, Any]
 
 
 @dataclass(frozen=True)
