@@ -149,7 +149,11 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
         return None
     text = value.strip().lower()
     if text[:-1].isdigit() and text[-1:] in SPANS:
-        return now - timedelta(**{SPANS[text[-1]]: int(text[:-1])})
+        try:
+            return now - timedelta(**{SPANS[text[-1]]: int(text[:-1])})
+        except OverflowError:
+            raise ConfigError(f"--since {value!r} reaches back further than dates go", details={"field": "since"}
+                              ) from None
     try:
         stamp = datetime.fromisoformat(value.strip())
     except ValueError:

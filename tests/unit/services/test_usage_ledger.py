@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from config import ModelPrice, ModelProvider, Settings
+from errors import ConfigError, PermissionDenied
 from memory.model_calls import UsageFilter
 from services.model_prices import PriceTable, is_local_server
-from services.usage_ledger import ModelCallUsage, UsageLedger
+from services.usage_ledger import ModelCallUsage, UsageLedger, parse_since, visible
 
 
 def _price(i: str, o: str) -> ModelPrice:
@@ -65,3 +68,20 @@ def test_a_failed_call_is_on_the_ledger_as_failed_with_no_tokens():
     ledger.record(ModelCallUsage("m", "risk", 5, 1, latency_ms=10, outcome="usage_missing", turn_id="u"))
     sums = ledger.turn("u")
     assert (sums.calls, sums.failed_calls, sums.unpriced_calls) == (2, 1, 2)
+
+
+def test_since_takes_dates_and_spans_and_refuses_anything_else():
+    now = datetime(2026, 1, 31, 12, tzinfo=UTC)
+    assert parse_since("7d", now) == datetime(2026, 1, 24, 12, tzinfo=UTC)
+    assert parse_since("2026-01-02", now) == datetime(2026, 1, 2, tzinfo=UTC)
+    assert parse_since(None, now) is None
+    for bad in ("last tuesday", "99999999999d"):
+        with pytest.raises(ConfigError):
+            parse_since(bad, now)
+
+
+def test_a_trader_sees_only_their_own_usage_and_an_admin_anyones():
+    assert visible(UsageFilter(), user="dana", role="trader").user_id == "dana"
+    assert visible(UsageFilter(user_id="bob"), user="avery", role="admin").user_id == "bob"
+    with pytest.raises(PermissionDenied):
+        visible(UsageFilter(user_id="bob"), user="dana", role="viewer")
