@@ -161,7 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         reports = run(args.suite or ["smoke", "adversarial"], args.k, tuple(args.scenario), upstream)
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # still busy with a request: the figures must not be lost to it
+            process.kill()
     for row, report in zip(figures(reports), reports, strict=True):  # one file per suite: runs may differ in k
         (RESULTS / f"e2e_model-{row['suite']}.json").write_text(json.dumps(
             {"when": when, "server": SERVER, "load_average": load, "settings": RUN_SETTINGS, "figures": row,
