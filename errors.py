@@ -41,6 +41,18 @@ class NotFoundError(QuantpilotError):
     code = "not_found"
 
 
+class AuthenticationError(QuantpilotError):
+    """No credential, or one that names no active user (API 401, CLI exit 2)."""
+
+    code = "unauthenticated"
+
+
+class PermissionDenied(QuantpilotError):
+    """The authenticated user's role may not perform the operation (API 403, CLI exit 2)."""
+
+    code = "forbidden"
+
+
 class RiskRejected(QuantpilotError):
     """The risk policy refused an action; ``details['codes']`` lists the reason codes."""
 
@@ -88,9 +100,3 @@ class ModelTimeoutError(ModelServerError):
     """The model server did not answer within the configured request timeout."""
 
     code = "model_timeout"
-
-
-class PermissionDenied(QuantpilotError):
-    """The caller's role does not allow this (names the role needed)."""
-
-    code = "forbidden"

@@ -8,6 +8,10 @@ from langchain_core.tools import BaseTool
 from agents.specs import AgentSpec, system_prompt
 
 NAME = "execution"
+# what people are told this agent does ("help"), and one request it understands
+SUMMARY = ("trades through the execution gate: places orders (each needs an approval), order status, positions "
+           "and reconciliation")
+EXAMPLE = "buy 10 AAPL"
 PROMPT_VERSION = "execution-v2"
 SYSTEM_PROMPT = system_prompt(
     "You are the Execution agent of quantpilot. You place orders only through the execution gate (risk "

@@ -8,6 +8,10 @@ from langchain_core.tools import BaseTool
 from agents.specs import AgentSpec, system_prompt
 
 NAME = "monitoring"
+# what people are told this agent does ("help"), and one request it understands
+SUMMARY = ("keeps an eye on things: the daily summary, service health, metrics, alerts to the operators, and "
+           "recalling past runs and decisions")
+EXAMPLE = "daily summary"
 PROMPT_VERSION = "monitoring-v2"
 SYSTEM_PROMPT = system_prompt(
     "You are the Monitoring agent of quantpilot. You collect metrics, check service health, send alerts "

@@ -8,6 +8,10 @@ from langchain_core.tools import BaseTool
 from agents.specs import AgentSpec, system_prompt
 
 NAME = "strategy"
+# what people are told this agent does ("help"), and one request it understands
+SUMMARY = ("researches strategies: list them, indicators and signals, backtests, walk-forwards, Monte Carlo, "
+           "portfolio optimisation, comparing runs, and asks for promotions up the ladder")
+EXAMPLE = "backtest an SMA crossover on AAPL and MSFT since 2015"
 PROMPT_VERSION = "strategy-v2"
 SYSTEM_PROMPT = system_prompt(
     "You are the Strategy agent of quantpilot: you research strategies (backtests, walk-forwards, signals, "

@@ -48,6 +48,7 @@ from api.security import (
 from api.slack.routes import install_slack
 from api.web import routes as web
 from config import Settings, get_settings
+from guardrails.redaction import install_log_redaction
 from memory.data_version import CacheVersions, ChangeListener, sqlalchemy_to_conninfo
 from memory.db import Database
 from memory.read_cache import VersionedCache
@@ -119,7 +120,9 @@ def _start_listener(app: FastAPI, database: Database) -> ChangeListener:
 
 def create_app(api_settings: ApiSettings | None = None, *, database: Database | None = None,
                settings: Settings | None = None) -> FastAPI:
-    """The app. With ``database`` (tests) no pool is opened; otherwise the lifespan opens and closes one."""
+    """The app. With ``database`` (tests) no pool is opened; otherwise the lifespan opens and closes one.
+    Every log record of the process is redacted from here on (uvicorn's access log included)."""
+    install_log_redaction()
     api_settings = api_settings or ApiSettings()
 
     @asynccontextmanager

@@ -58,6 +58,9 @@ app.add_typer(paper_cmd.app, name="paper")
 app.add_typer(eval_cmd.app, name="eval")
 app.command("mcp")(mcp_cmd.mcp)
 app.add_typer(slack_cmd.app, name="slack")
+app.command("login")(users_cmd.login)
+app.command("logout")(users_cmd.logout)
+app.command("whoami")(users_cmd.whoami)
 users_cmd.app.command("link-slack")(slack_cmd.link_slack)
 users_cmd.app.command("unlink-slack")(slack_cmd.unlink_slack)
 users_cmd.app.command("slack-links")(slack_cmd.slack_links)
@@ -79,8 +82,11 @@ def _root(
 
 
 def _configure_runtime() -> None:
-    """Settings every command shares: numba's kernel cache under QUANTPILOT_HOME, and an embedded
-    database that stays up between commands (like a daemon; `quantpilot db stop` ends it)."""
+    """Settings every command shares: log records redacted, numba's kernel cache under QUANTPILOT_HOME, and an
+    embedded database that stays up between commands (like a daemon; `quantpilot db stop` ends it)."""
+    from guardrails.redaction import install_log_redaction
+
+    install_log_redaction()
     os.environ.setdefault("QUANTPILOT_DB_KEEP_RUNNING", "true")
     if "NUMBA_CACHE_DIR" not in os.environ:
         from config import get_settings

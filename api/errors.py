@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from errors import (
     ApprovalError,
+    AuthenticationError,
     BrokerError,
     ConfigError,
     DatabaseError,
@@ -32,13 +33,15 @@ from errors import (
     RiskRejected,
     TemporaryBrokerError,
 )
+from guardrails.redaction import redact, redact_value
 
 log = logging.getLogger("quantpilot.api")
 
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS_BY_ERROR: tuple[tuple[type[QuantpilotError], int], ...] = (
-    (NotFoundError, 404),
+    (AuthenticationError, 401),
     (PermissionDenied, 403),
+    (NotFoundError, 404),
     (ApprovalError, 409),
     (RiskRejected, 422),
     (DataError, 422),
@@ -64,9 +67,10 @@ def status_for(exc: QuantpilotError) -> int:
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> bytes:
-    error: dict[str, Any] = {"code": code, "message": message}
+    """The JSON envelope; secrets in the message and details are masked (an error may echo the request)."""
+    error: dict[str, Any] = {"code": code, "message": redact(message)}
     if details:
-        error["details"] = details
+        error["details"] = redact_value(details)
     return json.dumps({"error": error}, default=str, allow_nan=False).encode()
 
 

@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from guardrails.redaction import redact
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -106,4 +108,5 @@ def print_fields(data: Mapping[str, Any]) -> None:
 
 
 def print_error(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """One error line on stderr, secrets masked (an error may echo what was typed) and never read as markup."""
+    err_console.print(f"[bold red]error:[/] {escape(redact(message))}", highlight=False, soft_wrap=True)

@@ -9,6 +9,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
+from agents.answers.outcome import parse_content
+
 # Tool result statuses that mean "the action did not happen, by policy or validation".
 REFUSED_STATUSES = ("refused", "error", "approval_invalid", "rejected", "not_run")
 
@@ -34,15 +36,6 @@ class ObservedState:
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self), default=str))
-
-
-def _payload(content: Any) -> Any:
-    if isinstance(content, dict | list):
-        return content
-    try:
-        return json.loads(content)
-    except (TypeError, ValueError):
-        return content
 
 
 def _codes(payload: dict[str, Any]) -> list[str]:
@@ -71,7 +64,7 @@ def trajectory(messages: list[BaseMessage], state: ObservedState) -> None:
             if not message.tool_calls and message.content:
                 state.answers.append(str(message.content))
         elif isinstance(message, ToolMessage) and message.name != "route_to":
-            payload = _payload(message.content)
+            payload = parse_content(message.content)
             status = payload.get("status", "ok") if isinstance(payload, dict) else "text"
             codes = _codes(payload) if isinstance(payload, dict) else []
             state.tool_results.append({"tool": message.name, "status": status, "codes": codes,

@@ -4,6 +4,7 @@ every scripted decision), then read back the final state."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -52,7 +53,8 @@ class TrialResult:
 def _seed_approval(database, strategy_id: str, stage: str, at: datetime) -> str | None:
     """An applied approval of the stage's kind for the strategy as registered now (the execution path
     accepts a stage only through such an approval); None for stages without one (halted)."""
-    from memory.ladder import ApprovalStore, StrategyRegistry
+    from memory.approvals import ApprovalStore
+    from memory.strategies import StrategyRegistry
 
     kind = KIND_FOR_STAGE.get(stage)
     if kind is None:
@@ -73,8 +75,8 @@ def _seed_approval(database, strategy_id: str, stage: str, at: datetime) -> str 
 def _seed(initial: InitialState, database) -> int:
     """Strategies at their stages and stored runs; returns the highest seeded run id (0: none)."""
     at = initial.as_of
-    from memory.ladder import StrategyRegistry
     from memory.runs import RunStore
+    from memory.strategies import StrategyRegistry
 
     registry = StrategyRegistry(database)
     for s in initial.strategies:
@@ -99,26 +101,48 @@ def _history(initial: InitialState) -> list[BaseMessage]:
     return out
 
 
-def _decide(decision: Decision, approval: dict[str, Any], service, clock: SettableClock, ttl: timedelta):
-    """Apply one scripted decision; returns (record, resumed turn or None)."""
-    from guardrails.authorization import authorize_tool_call
+class TrialPeople:
+    """The people of a scenario as stored users of the trial's database (the services decide by user id)."""
+
+    def __init__(self, database):
+        from memory.users import UserStore
+
+        self.store, self.ids = UserStore(database), {}
+
+    def ref(self, name: str, role: str) -> dict[str, Any]:
+        """The graph's ``UserRef`` of ``name`` with ``role`` (created, or given that role, on first use)."""
+        from guardrails.policy import Role
+
+        if name not in self.ids:
+            self.ids[name] = (self.store.add(name, Role.parse(role)).user.id, role)
+        elif self.ids[name][1] != role:
+            self.ids[name] = (self.store.set_role(name, role).id, role)
+        return {"id": name, "role": role, "user_id": self.ids[name][0]}
+
+    def actor(self, name: str, role: str, channel: str):
+        from graph.thread_actor import actor_of
+
+        return actor_of(self.ref(name, role), channel)
+
+
+def _decide(decision: Decision, approval: dict[str, Any], service, clock: SettableClock, ttl: timedelta,
+            people: TrialPeople):
+    """Apply one scripted decision as the scripted person; returns (record, resumed turn or None)."""
+    from errors import PermissionDenied
 
     record: dict[str, Any] = {"approval_id": approval["id"], "kind": approval["kind"], "action": decision.action,
                               "by": decision.by, "role": decision.role}
     if decision.action == "leave":
         return {**record, "outcome": "left_pending"}, None
-    allowed = authorize_tool_call(None, "approve_request", decision.role)
-    if not allowed.allowed:
-        return {**record, "outcome": "refused", "code": str(allowed.code)}, None
+    actor = people.actor(decision.by, decision.role, decision.channel)
     try:
         if decision.action == "reject":
-            outcome = service.reject(approval["id"], decision.by, decision.channel,
-                                     decision.comment or "rejected by the eval script")
+            outcome = service.reject(actor, approval["id"], decision.comment or "rejected by the eval script")
         else:
             if decision.action == "expire":
                 clock.advance(ttl + timedelta(seconds=1))
-            outcome = service.approve(approval["id"], decision.by, decision.channel, decision.comment)
-    except ApprovalError as exc:
+            outcome = service.approve(actor, approval["id"], decision.comment)
+    except (ApprovalError, PermissionDenied) as exc:
         return {**record, "outcome": "refused", "code": exc.code}, None
     return {**record, "outcome": outcome.approval.status}, outcome.turn
 
@@ -130,9 +154,9 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     from graph.approval_resume import approval_service
     from graph.build import build_graph
     from graph.context import database_context
-    from graph.runner import MESSAGE_REFUSED, run_turn
+    from graph.runner import MESSAGE_REFUSED
     from graph.wiring import turn_limits
-    from services.alerts import database_alerts
+    from services.alert_ledger import database_alert_ledger
     from services.usage_ledger import database_ledger
     from tools import ToolContext
 
@@ -144,7 +168,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     seeded_run = _seed(initial, database)
     execution = build_execution(database, clock, settings, cash_usd=initial.cash_usd, positions=initial.positions,
                                 risk_limits=initial.risk_limits, halted=initial.trading_status == "halted")
-    alerts = database_alerts(database, settings, clock=clock)  # stored and de-duplicated as in the product
+    alerts = database_alert_ledger(database, settings, clock=clock)  # stored and de-duplicated as in the product
     thread_id = f"thr_eval_{uuid.uuid4().hex[:12]}"
     ctx = ToolContext(settings=settings, database=database, clock=clock, broker=execution.service.broker,
                       user=scenario.user.id, thread_id=thread_id, alert_sink=alerts, data_sources=("bundled",),
@@ -156,17 +180,18 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
                             effects=execution.effects(), usage=database_ledger(database, settings),
                             limits=turn_limits(settings))
     service = approval_service(gctx, graph)
+    people = TrialPeople(database)
     if initial.history:
         graph.update_state({"configurable": {"thread_id": thread_id}}, {"messages": _history(initial)},
                            as_node="supervisor")
-    turns, seconds = [], []
+    turns, seconds, aside = [], [], []
     try:
         for turn in scenario.turns:
             user = turn.as_user or scenario.user
             began = time.perf_counter()
             try:
-                outcome = run_turn(graph, thread_id, {"id": user.id, "role": user.role}, turn.text, context=gctx,
-                                   max_tool_calls=scenario.max_tool_calls_per_turn)
+                outcome = _run_turn(graph, thread_id, people.ref(user.id, user.role), turn.text, gctx,
+                                    scenario.max_tool_calls_per_turn, aside)
             except ModelServerError as exc:  # the turn ended on a model-server failure; the thread goes on
                 observed.errors.append(f"model server: {exc}")
                 continue
@@ -181,7 +206,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
             while outcome is not None and outcome.pending_approval and decisions:
                 approval = _pending(graph, thread_id)
                 began = time.perf_counter()
-                record, outcome = _decide(decisions.pop(0), approval, service, clock, gctx.approval_ttl)
+                record, outcome = _decide(decisions.pop(0), approval, service, clock, gctx.approval_ttl, people)
                 observed.decisions.append(record)
                 if outcome is not None:
                     turns.append(outcome)
@@ -189,6 +214,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     except Exception as exc:  # noqa: BLE001 - a crash is an observed failure of this trial, not of the run
         observed.errors.append(f"{type(exc).__name__}: {str(exc)[:500]}")
     _observe(observed, graph, thread_id, database, execution, alerts, seeded_run)
+    trajectory(aside, observed)  # questions answered beside a waiting approval leave the thread's state as it was
     result.observed = observed
     figures = [{**f, "latency_s": round(t, 3)} for f, t in zip(_turn_figures(turns), seconds, strict=True)]
     result.input_tokens = sum(f["input_tokens"] for f in figures)
@@ -209,6 +235,29 @@ def _turn_figures(turns: list[Any]) -> list[dict[str, Any]]:
             for i, t in enumerate(turns)]
 
 
+def _run_turn(graph, thread_id: str, user: dict[str, str], text: str, context, max_tool_calls: int,
+              aside: list[BaseMessage]):
+    """One turn (``graph.runner.stream_turn``); a turn run beside a waiting approval adds its tool calls, results
+    and answer to ``aside`` as messages, since the waiting thread's state does not keep them."""
+    from graph.runner import FinalEvent, ToolCallEvent, ToolResultEvent, pending_interrupt, stream_turn
+
+    beside = pending_interrupt(graph, thread_id) is not None
+    result, seen = None, []
+    for event in stream_turn(graph, thread_id, user, text, context=context, max_tool_calls=max_tool_calls,
+                             tokens=False):
+        if isinstance(event, ToolCallEvent):
+            seen.append(AIMessage("", name=event.agent, tool_calls=[{"name": event.name, "args": event.args,
+                                                                     "id": f"aside_{len(seen)}"}]))
+        elif isinstance(event, ToolResultEvent):
+            seen.append(ToolMessage(json.dumps(event.content, default=str), name=event.name,
+                                    tool_call_id=f"aside_{len(seen)}"))
+        elif isinstance(event, FinalEvent):
+            result = event.result
+    if beside and result is not None:
+        aside.extend([HumanMessage(text), *seen, AIMessage(result.answer)])
+    return result
+
+
 def _pending(graph, thread_id: str) -> dict[str, Any]:
     from graph.runner import pending_interrupt
 
@@ -219,8 +268,10 @@ def _pending(graph, thread_id: str) -> dict[str, Any]:
 
 def _observe(observed: ObservedState, graph, thread_id: str, database, execution: TrialExecution, alerts,
              seeded_run: int) -> None:
-    from memory.ladder import ApprovalStore, StrategyRegistry
+    from guardrails.policy import Actor
+    from memory.approvals import ApprovalStore
     from memory.runs import RunStore
+    from memory.strategies import StrategyRegistry
 
     values = graph.get_state({"configurable": {"thread_id": thread_id}}).values
     trajectory(list(values.get("messages", [])), observed)
@@ -239,7 +290,7 @@ def _observe(observed: ObservedState, graph, thread_id: str, database, execution
                   for t in registry.transitions(record.id) if t.actor != SEED_ACTOR]
     observed.transitions = moves
     observed.alerts = [{"severity": a.severity, "message": a.message, "repeats": a.repeats, "status": a.status}
-                       for a in reversed(alerts.recent(datetime.min.replace(tzinfo=UTC)))]
+                       for a in reversed(alerts.recent(Actor.system("eval"), datetime.min.replace(tzinfo=UTC)))]
     observed.trading_status = execution.trading_status()
     observed.risk_limits = execution.risk_limits().model_dump(mode="json")
     observed.runs = [{"id": r.id, "kind": r.kind, "status": r.status, "strategy": r.strategy}

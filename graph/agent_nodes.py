@@ -35,10 +35,12 @@ from graph.agent_spec import AgentSpec
 from graph.approval_nodes import build_approval_request, is_approval_required
 from graph.context import GraphContext
 from graph.history import model_input, thread_note
-from graph.model_call import CallScope, ModelFailure, call_model
+from graph.model_call import EMPTY_REPLY, CallScope, ModelFailure, call_model, gave_up, malformed_answers
 from graph.routing import route_to_tool
+from graph.side_turn import APPROVAL_PENDING, answering_for, changes_state
 from graph.state import GraphState, new_budget
 from graph.tool_guard import audit_order_call, authorize, observe_refused, run_tool, shield
+from graph.turn_budget import over_budget, spent_so_far
 from guardrails.authorization import ToolPolicy
 from guardrails.redaction import redact, redact_value
 
@@ -73,41 +75,6 @@ def redacted_reply(reply: AIMessage) -> AIMessage:
     return reply.model_copy(update=update) if update else reply
 
 
-def _spent(budget: dict[str, Any], ctx: GraphContext, turn_id: str | None) -> dict[str, Any]:
-    """The budget with this turn's model spend as the usage ledger has it."""
-    if turn_id is None:
-        return budget
-    sums = ctx.usage.turn(turn_id)
-    return {**budget, "usd_used": round(float(sums.cost_usd), 6), "model_calls": sums.calls,
-            "tokens_used": sums.input_tokens + sums.output_tokens}
-
-
-def _over(budget: dict[str, Any]) -> tuple[str, str] | None:
-    """(stop reason, the sentence for the user) when the turn's model spend reached a cap, else None."""
-    if budget["max_usd"] > 0 and budget["usd_used"] >= budget["max_usd"]:
-        return "budget_usd", (f"the model budget of ${budget['max_usd']:,.2f} per turn is spent "
-                              f"(${budget['usd_used']:,.4f} used)")
-    if budget.get("max_tokens", 0) > 0 and budget["tokens_used"] >= budget["max_tokens"]:
-        return "budget_tokens", (f"the model budget of {budget['max_tokens']:,} tokens per turn is spent "
-                                 f"({budget['tokens_used']:,} used)")
-    return None
-
-
-def _malformed_answers(reply: AIMessage, malformed: list[dict[str, Any]]) -> list[ToolMessage]:
-    """One "not run" answer per call of a reply that had a malformed call: the model learns what was wrong."""
-    errors = {str(m.get("id")): m for m in malformed}
-    answers = []
-    for call in reply.tool_calls:
-        bad = errors.get(call["id"])
-        why = (f"{bad.get('error')}; nothing was run. Call {call['name']} again with its arguments as one "
-               "complete JSON object matching its schema." if bad else
-               "not run: another tool call in the same reply was malformed; send the calls again.")
-        answers.append(ToolMessage(content=json.dumps({"status": "not_run", "code": "malformed_tool_call",
-                                                       "message": why}), tool_call_id=call["id"],
-                                   name=call["name"], status="error"))
-    return answers
-
-
 def _model_failed(error: ModelServerError, budget: dict[str, Any], name: str) -> Command:
     return stop_turn("model_error", f"The model could not answer: {error.message}",
                      extra={"budget": budget, "route": [name],
@@ -131,14 +98,16 @@ def make_agent_node(spec: AgentSpec):
         ctx = runtime.context or GraphContext()
         user = state.get("user") or {}
         turn_id = state.get("turn_id")
-        budget = _spent(_budget(state), ctx, turn_id)
-        if (over := _over(budget)) is not None:
+        budget = spent_so_far(_budget(state), ctx, turn_id)
+        if (over := over_budget(budget)) is not None:
             return stop_turn(over[0], f"I stopped this turn: {over[1]}.", extra={"budget": budget})
         note = thread_note(state.get("thread_context"), state.get("recollections"))
-        scope = CallScope(spec.name, turn_id, (config.get("configurable") or {}).get("thread_id"), user.get("id"))
+        thread_id = (config.get("configurable") or {}).get("thread_id")
+        scope = CallScope(spec.name, turn_id, answering_for(thread_id) if thread_id else None, user.get("user_id"),
+                          user.get("id"))
         chosen = spec.model if state.get("preplanned") else model
         outcome = call_model(chosen, model_input(prompt, state.get("messages", []), note, ctx.history), scope, ctx)
-        budget = _spent(budget, ctx, turn_id)
+        budget = spent_so_far(budget, ctx, turn_id)
         if isinstance(outcome, ModelFailure):
             return _model_failed(outcome.error, budget, spec.name)
         reply = redacted_reply(outcome.message)
@@ -148,15 +117,15 @@ def make_agent_node(spec: AgentSpec):
         if outcome.malformed:
             budget["corrections_used"] = budget.get("corrections_used", 0) + 1
             if budget["corrections_used"] > ctx.limits.corrections:
-                return stop_turn("malformed_tool_calls", _gave_up(outcome.malformed), list(reply.tool_calls),
+                return stop_turn("malformed_tool_calls", gave_up(outcome.malformed), list(reply.tool_calls),
                                  {"budget": budget, "route": [spec.name]}, before=[reply])
-            return Command(goto=spec.name, update={**update, "messages": [reply, *_malformed_answers(
+            return Command(goto=spec.name, update={**update, "messages": [reply, *malformed_answers(
                 reply, outcome.malformed)]})
         if outcome.empty:
             return Command(goto="supervisor", update={**update, "stop_reason": "empty_reply", "messages": [
                 reply.model_copy(update={"content": EMPTY_REPLY})]})
         if reply.tool_calls:
-            if (over := _over(budget)) is not None:
+            if (over := over_budget(budget)) is not None:
                 return stop_turn(over[0], f"I stopped this turn: {over[1]}; the requested tool calls were not run.",
                                  list(reply.tool_calls), {"budget": budget, "route": [spec.name]}, before=[reply])
             return Command(goto=f"{spec.name}_tools", update=update)
@@ -164,15 +133,6 @@ def make_agent_node(spec: AgentSpec):
 
     agent.__name__ = spec.name
     return agent
-
-
-EMPTY_REPLY = "The model gave no answer to this request (its reply was empty). Try asking again, more plainly."
-
-
-def _gave_up(malformed: list[dict[str, Any]]) -> str:
-    last = malformed[-1]
-    return (f"I stopped this turn: the model kept sending malformed tool calls (last: {last.get('name')}: "
-            f"{last.get('error')}); nothing it asked for was run.")
 
 
 def _content(payload: Any) -> str:
@@ -183,6 +143,10 @@ RESEARCH_TOOLS = ("backtest_strategy", "run_walk_forward")
 INVALID_ARGUMENT_CODES = ("ValidationError", "ToolException", "TypeError")  # run_tool's codes for bad arguments
 
 
+RECENT_RUNS = 5  # research runs the thread context remembers ("compare the last two runs")
+MAX_REMEMBERED_ARGS_CHARS = 600  # a longer call is not kept for "the same for MSFT" (the context stays small)
+
+
 def _last_run(name: str, args: dict[str, Any], payload: Any) -> dict[str, Any] | None:
     """The thread context entry for a finished research run (what "it" refers to next)."""
     summary = payload.get("summary") if isinstance(payload, dict) and payload.get("status") == "ok" else None
@@ -190,6 +154,36 @@ def _last_run(name: str, args: dict[str, Any], payload: Any) -> dict[str, Any] |
         return None
     return {"tool": name, "run_id": summary["run_id"], "kind": summary.get("kind"),
             "strategy_config": args.get("strategy_config"), "date_range": args.get("date_range") or {}}
+
+
+def _order_id(name: str, payload: Any) -> str | None:
+    """The client order id a placed (or approval-bound) order got: what "that order" refers to next."""
+    if name != "place_order" or not isinstance(payload, dict):
+        return None
+    subject = payload.get("subject") if isinstance(payload.get("subject"), dict) else {}
+    return payload.get("client_order_id") or subject.get("client_order_id") or (payload.get("details") or {}).get(
+        "client_order_id")
+
+
+def remembered(context: dict[str, Any] | None, name: str, args: dict[str, Any], payload: Any) -> dict[str, Any]:
+    """The thread context after one tool call: the last call (for "the same for MSFT"), the last research run and
+    the recent ones (for "it", "that run", "the last two runs"), the last order (for "did it fill?")."""
+    context = dict(context or {})
+    if name == ROUTE_TO:
+        return context
+    if len(json.dumps(args, default=str)) <= MAX_REMEMBERED_ARGS_CHARS:
+        context["last_call"] = {"name": name, "args": args}
+    else:
+        context.pop("last_call", None)
+    run = _last_run(name, args, payload)
+    if run is not None:
+        recent = [r for r in context.get("recent_runs") or [] if r.get("run_id") != run["run_id"]]
+        context["last_run"] = run
+        context["recent_runs"] = [*recent, {"run_id": run["run_id"], "kind": run["kind"]}][-RECENT_RUNS:]
+    order_id = _order_id(name, payload)
+    if order_id:
+        context["last_order"] = {"client_order_id": order_id}
+    return context
 
 
 def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, ToolPolicy] | None = None):
@@ -202,13 +196,13 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
         calls = list(state["messages"][-1].tool_calls)
         budget = _budget(state)
         user = state.get("user") or {}
-        scope = {"user": user.get("id"), "role": user.get("role"),
+        scope = {"user": user.get("id"), "role": user.get("role"), "user_id": user.get("user_id"),
                  "thread_id": (config.get("configurable") or {}).get("thread_id"), "turn_id": state.get("turn_id")}
         messages: list[BaseMessage] = []
         approval: dict[str, Any] | None = None
         handoff: str | None = None
         flags: list[dict[str, Any]] = []
-        last_run: dict[str, Any] | None = None
+        context = dict(state.get("thread_context") or {})
         invalid_args = False
         for i, call in enumerate(calls):
             if budget["tool_calls_used"] >= budget["max_tool_calls"]:
@@ -227,6 +221,11 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
                 handoff = target if ok else handoff
                 payload = {"status": "ok" if ok else "error", "routed_to": target} if ok else {
                     "status": "error", "code": "unknown_agent", "message": f"no agent {target!r}"}
+            elif state.get("read_only") and changes_state(name, policy):
+                observe_refused(name, ctx)
+                ok, payload = False, {"status": "refused", "tool": name, "code": APPROVAL_PENDING,
+                                      "codes": [APPROVAL_PENDING], "message": "this thread waits for a decision on "
+                                      "an approval; this would change something, so ask again once it is decided"}
             elif (refused := authorize(spec.name, name, user.get("role"), policy)) is not None:
                 observe_refused(name, ctx)
                 ok, payload = False, refused
@@ -244,7 +243,7 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
                 payload, ok = run_tool(own[name], args, scope, config, ctx)
                 payload = redact_value(payload)
                 audit_order_call(ctx, policy, name, args, payload, str(user.get("id") or ""), spec.name)
-                last_run = _last_run(name, args, payload) or last_run
+                context = remembered(context, name, args, payload)
                 if ok and is_approval_required(payload):
                     request = build_approval_request(payload, state=state, ctx=ctx, config=config,
                                                      already_pending=approval is not None)
@@ -272,8 +271,8 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
                                  extra={"budget": budget, "route": [f"{spec.name}_tools"]}, before=messages)
         if flags:
             update["untrusted_flags"] = flags
-        if last_run is not None:
-            update["thread_context"] = {**(state.get("thread_context") or {}), "last_run": last_run}
+        if context != (state.get("thread_context") or {}):
+            update["thread_context"] = context
         if approval is not None:
             return Command(goto="request_approval", update={**update, "pending_approval": approval})
         if handoff is not None:

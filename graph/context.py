@@ -19,9 +19,10 @@ from services.usage_ledger import UsageLedger
 
 if TYPE_CHECKING:
     from guardrails.approvals import ApprovalDecision, ApprovalRequest
+    from memory.approvals import ApprovalStore
     from memory.audit import AuditLog
-    from memory.ladder import ApprovalStore, StrategyRegistry
     from memory.long_term import Recollection
+    from memory.strategies import StrategyRegistry
     from quant.monitoring.metrics import QuantpilotMetrics
 
 
@@ -78,7 +79,7 @@ class GraphContext:
     """
 
     live_trading_enabled: bool = False
-    distinct_live_approver: bool = True
+    allow_self_approval: bool = False  # a single-user install's explicit, audited choice
     channel: str = "cli"
     clock: Callable[[], datetime] = utc_now
     criteria: LadderCriteria = field(default_factory=LadderCriteria)
@@ -113,11 +114,12 @@ def database_context(database: Any, **overrides: Any) -> GraphContext:
     log, pgvector long-term memory and the usage ledger (list prices unless ``usage`` is given; clock shared
     with the context)."""
     from config import default_model_prices
+    from memory.approvals import ApprovalStore
     from memory.audit import AuditLog
     from memory.embeddings import Embedder
-    from memory.ladder import ApprovalStore, StrategyRegistry
     from memory.long_term import LongTermMemory
     from memory.model_calls import ModelCallStore
+    from memory.strategies import StrategyRegistry
     from services.model_prices import PriceTable
 
     clock = overrides.get("clock", utc_now)

@@ -3,8 +3,9 @@
 The model sees its system prompt, one thread note, recent turns and this turn. The thread note
 holds the thread context (the last research run, so "run a walk-forward of it" can be resolved),
 the user's recollections from long-term memory, and one summary line for the turns not shown.
-Note plus earlier turns are capped at ``HistoryPolicy.share`` of the prompt plus the current turn
-(characters), so a model call at turn 200 costs at most ``1 + share`` times one at turn 1.
+Recollections, the summary line and earlier turns are capped at ``HistoryPolicy.share`` of the prompt plus
+the current turn (characters), so a model call at turn 200 costs at most ``1 + share`` times one at turn 1
+plus the context line, which is kept whole and bounded (``graph.agent_nodes.remembered``).
 
 The state holds a bounded tail of the thread too (``StateWindow``): when a new turn starts with
 more than ``max_turns`` earlier turns in the state, all but the last ``keep_turns`` move to the
@@ -149,6 +150,8 @@ def model_input(prompt: SystemMessage, messages: Sequence[BaseMessage], note: st
     archived, messages = split_summary(messages)
     last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=0)
     current, earlier = list(messages[last_human:]), _turns(messages[:last_human])
+    # the thread context line is kept whole (what "it" means is small and cannot be cut); the rest is capped
+    context, _, note = note.partition("\n") if note.startswith(CONTEXT_PREFIX) else ("", "", note)
     allowance = int(policy.share * (size(prompt) + sum(size(m) for m in current)))
     room = allowance - len(note) - (policy.summary_chars + 1 if earlier or archived["turns"] else 0)
     kept: list[list[BaseMessage]] = []
@@ -160,8 +163,6 @@ def model_input(prompt: SystemMessage, messages: Sequence[BaseMessage], note: st
         room -= turn_size
     dropped = earlier[: len(earlier) - len(kept)]
     line = summary_line(dropped, policy.summary_chars, archived)
-    # the thread context (what "it" is) is never cut: a cut JSON line would be worse than none
-    context_line = note.split("\n", 1)[0] if note.startswith(CONTEXT_PREFIX) else ""
-    text = "\n".join(part for part in (note, line) if part)[:max(allowance, len(context_line), 0)]
+    text = "\n".join(part for part in (context, "\n".join(p for p in (note, line) if p)[:max(allowance, 0)]) if part)
     head: list[BaseMessage] = [prompt, SystemMessage(content=text)] if text else [prompt]
     return [*head, *(m for turn in kept for m in turn), *current]

@@ -10,11 +10,12 @@ object, cut off or garbage — the client library would otherwise repair or drop
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from agents.specs import MALFORMED_TOOL_CALLS_KEY as MALFORMED_KEY
 from agents.specs import USAGE_MISSING_KEY
@@ -31,7 +32,8 @@ class CallScope:
     agent: str
     turn_id: str | None
     thread_id: str | None
-    user_id: str | None
+    user_id: int | None  # the stored user's id (None: quantpilot itself, the keyless local reader)
+    user_name: str | None
 
 
 @dataclass(frozen=True)
@@ -106,4 +108,30 @@ def _record(ctx: GraphContext, scope: CallScope, name: str, reply: AIMessage | N
     ctx.usage.record(ModelCallUsage(
         model=name, agent=scope.agent, input_tokens=int(usage.get("input_tokens", 0)),
         output_tokens=int(usage.get("output_tokens", 0)), latency_ms=round((time.perf_counter() - started) * 1000),
-        outcome=outcome, turn_id=scope.turn_id, thread_id=scope.thread_id, user_id=scope.user_id))
+        outcome=outcome, turn_id=scope.turn_id, thread_id=scope.thread_id, user_id=scope.user_id,
+        user_name=scope.user_name))
+
+
+def malformed_answers(reply: AIMessage, malformed: list[dict[str, Any]]) -> list[ToolMessage]:
+    """One "not run" answer per call of a reply that had a malformed call: the model learns what was wrong."""
+    errors = {str(m.get("id")): m for m in malformed}
+    answers = []
+    for call in reply.tool_calls:
+        bad = errors.get(call["id"])
+        why = (f"{bad.get('error')}; nothing was run. Call {call['name']} again with its arguments as one "
+               "complete JSON object matching its schema." if bad else
+               "not run: another tool call in the same reply was malformed; send the calls again.")
+        answers.append(ToolMessage(content=json.dumps({"status": "not_run", "code": "malformed_tool_call",
+                                                       "message": why}), tool_call_id=call["id"],
+                                   name=call["name"], status="error"))
+    return answers
+
+
+EMPTY_REPLY = "The model gave no answer to this request (its reply was empty). Try asking again, more plainly."
+
+
+def gave_up(malformed: list[dict[str, Any]]) -> str:
+    """What the user is told when the model kept sending malformed tool calls."""
+    last = malformed[-1]
+    return (f"I stopped this turn: the model kept sending malformed tool calls (last: {last.get('name')}: "
+            f"{last.get('error')}); nothing it asked for was run.")

@@ -23,7 +23,7 @@ from typing import Any
 from langchain_core.tools import BaseTool
 from pydantic import ValidationError
 
-from agents.planner_intents import PlannedCall
+from agents.understanding.plans import PlannedCall
 
 PRE_ROUTED = "pre_routed"  # additional_kwargs flag of the AIMessage that carries the planned calls
 _FORCED = re.compile(r"^\s*@(\w+)\b")
@@ -42,7 +42,7 @@ PreRouter = Callable[[str, dict[str, Any] | None], PreRoute | None]
 
 
 def planner_understanding(text: str, context: dict[str, Any] | None) -> Any:
-    from agents.planner_intents import plan_request
+    from agents.understanding import plan_request
 
     return plan_request(text, context)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -55,25 +55,30 @@ def keyword_route(text: str) -> str:
 
 
 def intent_router(owners: dict[str, str], fallback: Router = keyword_route) -> Router:
-    """Route to the agent that owns the first tool the request's intent needs (the deterministic intent
-    rules the offline planner uses); ``@agent`` and anything unrecognised fall back to keywords.
+    """Route to the agent that owns the tool the request's intent needs (the deterministic rules the offline
+    planner uses, read with the thread context, so "run a monte carlo on it" goes to the Strategy agent);
+    ``@agent`` and anything unrecognised fall back to keywords.
 
     Keywords alone mis-route requests whose words belong to another agent's vocabulary ("positions"
     in "reconcile my positions", "max_open_positions" in a limit change)."""
 
-    def route(text: str) -> str:
+    def route(text: str, context: dict[str, Any] | None = None) -> str:
         if _FORCED.match(text):
             return fallback(text)
-        from agents.planner_intents import Plan, plan_request
+        from agents.understanding import plan_request, planned_tool
 
-        plan = plan_request(text)
-        if isinstance(plan, Plan):
-            for call in plan.calls:
-                if call.name in owners:
-                    return owners[call.name]
-        return fallback(text)
+        tool = planned_tool(plan_request(text, context))
+        return owners[tool] if tool in owners else fallback(text)
 
+    route.reads_context = True  # type: ignore[attr-defined]
     return route
+
+
+def choose_agent(router: Router, text: str, context: dict[str, Any] | None) -> str:
+    """``router``'s agent for ``text``; a router that reads the thread context (``reads_context``) gets it."""
+    if getattr(router, "reads_context", False):
+        return router(text, context)  # type: ignore[call-arg]
+    return router(text)
 
 
 class RouteToArgs(BaseModel):

@@ -3,7 +3,8 @@
 
 A turn is one user message (or one resumed approval) run to its end: an answer, a clean stop,
 or an interrupt waiting for a human decision. Every interface (CLI chat, API, Slack, evals)
-runs turns through here; threads are indexed in Postgres when a ``ThreadStore`` is given.
+runs turns through here; threads are indexed in Postgres when a ``memory.threads.ThreadIndex`` is given (the
+``ThreadStore`` for a local thread, a user's ``OwnedThread`` for theirs).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
+from agents.answers import approval_card
 from errors import ApprovalError, ConfigError
 from graph.context import GraphContext
 from graph.history import SUMMARY_ID, Compaction, StateWindow, compact
+from graph.side_turn import SideTurn, side_turn
 from graph.state import UserRef, new_budget
 from graph.transcript import archive_records
 from graph.turn_events import (
@@ -38,7 +41,7 @@ from guardrails.redaction import redact
 from memory.checkpoint import transcripts_for
 
 if TYPE_CHECKING:
-    from memory.ladder import ThreadStore
+    from memory.threads import ThreadIndex
 
 __all__ = ["ChatSession", "FinalEvent", "InterruptEvent", "StepEvent", "TokenEvent", "ToolCallEvent",
            "ToolResultEvent", "TurnEvent", "TurnResult", "model_error", "pending_interrupt", "resume_turn",
@@ -132,8 +135,8 @@ def _result(thread_id: str, values: dict[str, Any], before: int, route: list[str
     answers = [m for m in ai if not m.tool_calls and m.content]
     pending = None if waiting is None else {"id": waiting[1]["id"], "kind": waiting[1]["kind"]}
     answer = str(answers[-1].content) if answers else ""
-    if pending and not answer:
-        answer = f"Waiting for a human decision on approval {pending['id']} ({pending['kind']})."
+    if waiting is not None and not answer:  # the turn only waits: its answer is the approval card
+        answer = approval_card(waiting[1]).text()
     usage = turn_usage(values, context)
     calls = [{"name": c["name"], "args": c["args"]} for m in ai for c in m.tool_calls]
     return TurnResult(thread_id, answer, calls, route, pending, usage, values.get("stop_reason"),
@@ -148,7 +151,7 @@ def stream_turn(
     text: str,
     *,
     context: GraphContext | None = None,
-    threads: ThreadStore | None = None,
+    threads: ThreadIndex | None = None,
     max_tool_calls: int | None = None,
     max_usd: float | None = None,
     window: StateWindow | None = STATE_WINDOW,
@@ -157,8 +160,9 @@ def stream_turn(
     """Run one user message on ``thread_id``; events as they happen, ``FinalEvent`` last (``tokens=False``: no
     ``TokenEvent``, and the model is asked for whole replies rather than streams).
 
-    Refused (ApprovalError) while the thread waits for an approval: answer it first
-    (``ApprovalService``), so a decision can never land on a thread that moved on. Older turns beyond
+    While the thread waits for an approval, a question that changes nothing is answered beside it
+    (``graph.side_turn``); anything that would change state is refused (ApprovalError) until the approval is
+    decided, so a decision can never land on a thread that moved on. Older turns beyond
     ``window`` leave the state for the thread's transcript store first (None: the state keeps them all).
     ``max_tool_calls`` / ``max_usd`` default to the context's ``limits`` (the token cap always comes from there).
     A model-server failure is raised as ``ModelServerError`` once the turn's state is stored.
@@ -168,7 +172,7 @@ def stream_turn(
 
 
 def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, context: GraphContext | None,
-          threads: ThreadStore | None, max_tool_calls: int | None, max_usd: float | None, window: StateWindow | None,
+          threads: ThreadIndex | None, max_tool_calls: int | None, max_usd: float | None, window: StateWindow | None,
           modes: tuple[str, ...]) -> Iterator[TurnEvent]:
     _check_message(text)
     context = context or GraphContext()
@@ -176,11 +180,14 @@ def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, c
     config = _config(thread_id)
     saved = _saved(graph, config)  # the only read before the run: is it waiting, and what does it hold
     waiting = _waiting(graph, config, saved)
-    if waiting is not None:
-        raise ApprovalError(
-            f"thread {thread_id} waits for a decision on approval {waiting[1]['id']} ({waiting[1]['kind']}); "
-            "approve or reject it first", code="approval_pending", details={"approval_id": waiting[1]["id"]},
-        )
+    budget = new_budget(limits.max_tool_calls if max_tool_calls is None else max_tool_calls,
+                        limits.max_usd if max_usd is None else max_usd, limits.max_tokens)
+    if waiting is not None:  # a question that changes nothing is answered beside the waiting turn
+        side = side_turn(graph, thread_id, user, redact(text), saved, waiting[1], budget)
+        if threads is not None:
+            threads.touch(thread_id, user["id"], redact(text))
+        yield from _beside(graph, side, context, modes)
+        return
     text = redact(text)  # secrets never reach the checkpoint, the thread index or a model
     if threads is not None:
         threads.touch(thread_id, user["id"], text)
@@ -191,14 +198,22 @@ def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, c
     if compaction is not None:  # older turns leave the state in this turn's input write (no extra checkpoint)
         messages = [*(RemoveMessage(id=str(m.id)) for m in compaction.archived), compaction.summary, *messages]
         before += 1 - len(compaction.archived) - sum(m.id == SUMMARY_ID for m in history)
-    budget = new_budget(limits.max_tool_calls if max_tool_calls is None else max_tool_calls,
-                        limits.max_usd if max_usd is None else max_usd, limits.max_tokens)
     payload = {
         "messages": messages, "user": user, "budget": budget, "turn_id": f"turn_{uuid.uuid4().hex[:20]}",
         "hops": 0, "next_agent": None, "stop_reason": None, "refusal": None, "ungrounded_numbers": [],
         "untrusted_flags": None, "recollections": [], "preplanned": False, "model_error": None,
     }
     yield from _run(graph, payload, thread_id, context, before, modes)
+
+
+def _beside(graph: CompiledStateGraph, side: SideTurn, context: GraphContext, modes: tuple[str, ...]
+            ) -> Iterator[TurnEvent]:
+    """Run a read-only side turn; its final result names the waiting thread and its pending approval."""
+    try:
+        for event in _run(graph, side.payload, side.thread_id, context, side.before, modes):
+            yield FinalEvent(side.result(event.result)) if isinstance(event, FinalEvent) else event
+    finally:
+        side.forget(graph)
 
 
 def _check_message(text: str) -> None:
@@ -223,7 +238,7 @@ def _compact(graph: CompiledStateGraph, thread_id: str, history: list[BaseMessag
 
 
 def run_turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, *,
-             context: GraphContext | None = None, threads: ThreadStore | None = None,
+             context: GraphContext | None = None, threads: ThreadIndex | None = None,
              max_tool_calls: int | None = None, max_usd: float | None = None,
              window: StateWindow | None = STATE_WINDOW) -> TurnResult:
     """One user message run to its end (as ``stream_turn``, without token and tool events); the ``TurnResult``."""
@@ -259,7 +274,7 @@ class ChatSession:
     """One user's conversation on one thread (a new thread id unless given)."""
 
     def __init__(self, graph: CompiledStateGraph, user: UserRef, *, thread_id: str | None = None,
-                 context: GraphContext | None = None, threads: ThreadStore | None = None):
+                 context: GraphContext | None = None, threads: ThreadIndex | None = None):
         self.graph, self.user, self.context, self.threads = graph, user, context or GraphContext(), threads
         self.thread_id = thread_id or f"thr_{uuid.uuid4().hex[:16]}"
 

@@ -14,9 +14,10 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
 
-class UserRef(TypedDict):
-    id: str
+class UserRef(TypedDict, total=False):
+    id: str  # the user's name
     role: str
+    user_id: int | None  # the stored user's id (None for quantpilot's own runs and scripted tests)
 
 
 class ActiveStrategy(TypedDict):
@@ -89,7 +90,8 @@ class GraphState(TypedDict, total=False):
     ungrounded_numbers: list[str]  # numbers in this turn's answer no tool result supports
     untrusted_flags: Annotated[list[dict[str, Any]], turn_list]  # injection findings in this turn's tool results
     recollections: list[dict[str, Any]]  # long-term memories recalled for this turn (kind, score, text)
-    thread_context: dict[str, Any]  # what later requests may refer to ("it"): the last research run
+    thread_context: dict[str, Any]  # what later requests may refer to ("it"): the last run, order and call
+    read_only: bool  # a side turn beside a waiting approval (graph.side_turn): tools that change state are refused
     turn_id: str  # this turn's id on the usage ledger (a resumed approval keeps its turn's id)
     preplanned: bool  # this turn's tool calls were planned without a model (the model only writes the answer)
     model_error: dict[str, Any] | None  # {code, message, details} when a model-server failure ended the turn

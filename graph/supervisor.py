@@ -5,8 +5,8 @@ routes it to one agent, and checks the final answer's numbers before the turn en
   live unapproved, change limits silently, reveal secrets, impersonate) ends the turn with the
   structured refusal and is never routed to an agent.
 - ``check_numbers`` runs on the answer against this turn's tool results (and the user's own
-  message); numbers no result supports are listed in ``ungrounded_numbers`` and the answer gets a
-  short note saying so.
+  message); numbers no result supports are listed in ``ungrounded_numbers``, and the answer is replaced by
+  the answer writer's text from the same results (a note says why), or, without results, gets a note.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 from sqlalchemy.exc import SQLAlchemyError
 
+from agents.answers import turn_outcomes, write_answer
 from errors import QuantpilotError
 from graph.agent_nodes import stop_turn
 from graph.context import GraphContext
 from graph.pre_router import PRE_ROUTED, PreRoute, PreRouter
-from graph.routing import Router
+from graph.routing import Router, choose_agent
 from graph.state import GraphState
 from graph.tool_guard import audit
 from guardrails.output_check import check_numbers
@@ -88,10 +89,14 @@ def check_answer(state: GraphState) -> dict[str, Any]:
     ungrounded = check_numbers(answer.content, [*results, asked])
     if not ungrounded:
         return {"ungrounded_numbers": []}
-    note = (f"\n\n(Check: {', '.join(ungrounded)} is not backed by any tool result in this turn; "
-            "treat it as unverified.)")
-    return {"ungrounded_numbers": ungrounded,
-            "messages": [answer.model_copy(update={"content": answer.content + note})]}
+    outcomes = turn_outcomes(messages)
+    if outcomes:  # the answer writer's text, from the same results, is the fallback
+        content = (write_answer(outcomes) + f"\n\n(The model's answer quoted {', '.join(ungrounded)}, which no tool "
+                   "result in this turn backs; this answer is written from the tool results instead.)")
+    else:
+        content = answer.content + (f"\n\n(Check: {', '.join(ungrounded)} is not backed by any tool result in this "
+                                    "turn; treat it as unverified.)")
+    return {"ungrounded_numbers": ungrounded, "messages": [answer.model_copy(update={"content": content})]}
 
 
 def _pre_routed(route: PreRoute, update: dict[str, Any], hops: int) -> Command:
@@ -121,7 +126,7 @@ def make_supervisor(router: Router, pre_router: PreRouter | None = None):
             planned = pre_router(text, state.get("thread_context")) if pre_router is not None else None
             if planned is not None:
                 return _pre_routed(planned, update, hops)
-            target = router(text)
+            target = choose_agent(router, text, state.get("thread_context"))
         if target is None:
             return Command(goto=END, update={**update, **check_answer(state)})
         if hops >= ctx.max_hops:

@@ -32,8 +32,8 @@ def load_agents(settings: Settings, database: Database | None = None, *, user: s
     from services.execution_path import execution_service
 
     # orders from the agents go through the same execution path as every other interface (and alerts, by the
-    # context's default, through services.alerts)
-    execution = execution_service(database, settings, channel="graph")
+    # context's default, through services.alert_ledger)
+    execution = execution_service(database, settings)
     context = ToolContext(settings=settings, database=database, user=user, role=role, broker=execution.broker,
                           order_gateway=execution, trading_state=TradingStateStore(database, channel="graph"),
                           risk_limits=RiskLimitStore(database).current())
@@ -48,9 +48,10 @@ def product_context(settings: Settings, database: Database, channel: str) -> Gra
     from services.usage_ledger import database_ledger
 
     # an approved single order or resume request acts through the same execution path as everything else
-    effects = execution_effects(execution_service(database, settings, channel=channel))
+    effects = execution_effects(execution_service(database, settings))
     return database_context(database, live_trading_enabled=settings.live_trading, channel=channel, effects=effects,
-                            usage=database_ledger(database, settings), limits=turn_limits(settings))
+                            allow_self_approval=settings.allow_self_approval, usage=database_ledger(database, settings),
+                            limits=turn_limits(settings))
 
 
 def turn_limits(settings: Settings) -> TurnLimits:

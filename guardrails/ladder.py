@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quant.display import number
+
 
 class Stage(StrEnum):
     DRAFT = "draft"
@@ -51,8 +53,32 @@ class LadderRefusal:
 
     @property
     def message(self) -> str:
-        facts = ", ".join(f"{k}={v}" for k, v in self.details.items())
-        return f"{self.code.value}: {facts}" if facts else self.code.value
+        """The refusal in a sentence people read (the code and facts stay in ``code``/``details``)."""
+        d, code = self.details, self.code
+        if code is LadderRefusalCode.UNKNOWN_STAGE:
+            return f"{d.get('stage')!r} is not a stage; the stages are {', '.join(s.value for s in Stage)}"
+        if code is LadderRefusalCode.SAME_STAGE:
+            return f"it is already at {d.get('stage')}"
+        if code is LadderRefusalCode.SKIPS_STAGE:
+            return (f"it is at {d.get('from')} and a promotion moves one step: {d.get('next_allowed')} comes "
+                    f"before {d.get('to')}")
+        if code is LadderRefusalCode.NOT_A_PROMOTION:
+            return f"{d.get('to')} comes before {d.get('from')}, so that is not a promotion"
+        if code is LadderRefusalCode.HALTED:
+            return "it is halted; from halted it can only start again at draft"
+        if code is LadderRefusalCode.MISSING_EVIDENCE:
+            return f"the evidence does not include {_EVIDENCE_WORDS.get(str(d.get('field')), d.get('field'))}"
+        if code is LadderRefusalCode.CRITERION_NOT_MET:
+            field, bound = str(d.get("field")), "at least" if d.get("rule") == ">=" else "at most"
+            return (f"{_EVIDENCE_WORDS.get(field, field)} is {number(d.get('observed'))}, and {d.get('stage')} needs "
+                    f"{bound} {number(d.get('threshold'))}")
+        return code.value
+
+
+# evidence fields in words (LadderCriteria names them without the min_/max_ prefix)
+_EVIDENCE_WORDS = {"oos_sharpe": "the out-of-sample Sharpe (from a walk-forward run)", "trades": "the trade count",
+                   "max_drawdown_pct": "the max drawdown in percent", "paper_days": "the days in paper trading",
+                   "paper_return_pct": "the paper return in percent"}
 
 
 class LadderCriteria(BaseModel):

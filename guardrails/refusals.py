@@ -61,7 +61,9 @@ _PRIVILEGED = r"(admin(istrator)?|approver|risk (officer|manager)|compliance( of
     r"the owner|root|superuser)"
 
 # "act as the data agent", "trade as usual": not a person being impersonated
-_NOT_A_PERSON = r"a\b|an\b|the (data|strategy|risk|execution|monitoring) agent\b|if\b|soon\b|well\b|usual\b|before\b"
+_NOT_A_PERSON = r"a\b|an\b|the (data|strategy|risk|execution|monitoring) agent\b|if\b|soon\b|well\b|usual\b|before\b|" \
+    r"of\b|much\b|many\b|long\b|needed\b|planned\b|discussed\b|agreed\b|possible\b|it\b|is\b|they\b|we\b|i\b|" \
+    r"you\b|follows\b|such\b|part\b|per\b|usual\b|normal\b|expected\b|requested\b|proposed\b|shown\b"
 _GO = r"(go(ing)?|take|taking|get|launch\w*|switch\w*|move|moving|promot\w*|put|push|deploy\w*|turn on|enable|start|" \
     r"run|trade|trading)"
 
@@ -70,7 +72,7 @@ _RULES: tuple[tuple[RefusalKind, re.Pattern[str]], ...] = tuple(
     for kind, regex in (
         (
             RefusalKind.IMPERSONATION,
-            rf"\b(approve|sign|authori[sz]e|submit|log ?in|act|trade|place \w+ orders?)\b.{{0,40}}?\b(as|on behalf of)"
+            rf"\b(approve|sign|authori[sz]e|submit|log ?in|act|trade|place \w+ orders?)\b.{{0,90}}?\b(as|on behalf of)"
             rf"\s+(?!{_NOT_A_PERSON})(\w+)|"
             rf"\b(pretend|claim|say|tell (it|them|the system)|log (it|this) as if)\b.{{0,20}}?"
             rf"\b(i am|i'm|to be|you are)\b.{{0,20}}?\b{_PRIVILEGED}|"
@@ -107,6 +109,8 @@ _RULES: tuple[tuple[RefusalKind, re.Pattern[str]], ...] = tuple(
     )
 )
 
+_AS_SOON_AS = re.compile(r"\bas (soon|long|well|much|far|quickly|early) as\b", re.IGNORECASE)
+
 # Questions about how the safety design works are not attempts to get around it.
 _HOW_TO = re.compile(
     r"^\s*(how (do|can|should) (i|we)|where (do|can|should) (i|we)) (configure|set( up)?|rotate|add|store|"
@@ -130,6 +134,7 @@ class SafetyVerdict:
 def classify_request(text: str) -> SafetyVerdict:
     """Classify a user request; the most specific unsafe kind wins (impersonation, live, limits, ...)."""
     folded = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or "")).replace("\u2019", "'")
+    folded = _AS_SOON_AS.sub("when", folded)  # "as soon as the run is in" names no one to act as
     if _HOW_TO.search(folded):
         return SafetyVerdict(RefusalKind.NONE)
     for kind, pattern in _RULES:

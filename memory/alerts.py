@@ -24,7 +24,8 @@ class AlertRecord:
     message: str
     fingerprint: str
     source: str
-    user_id: str | None
+    user_id: int | None
+    user_name: str | None
     thread_id: str | None
     turn_id: str | None
     repeats: int
@@ -43,12 +44,13 @@ class AlertStore:
     def __init__(self, database: Database):
         self.database = database
 
-    def add(self, *, at: datetime, severity: str, message: str, fingerprint: str, source: str, user_id: str | None,
-            thread_id: str | None, turn_id: str | None, status: str, outputs: list[Any]) -> AlertRecord:
+    def add(self, *, at: datetime, severity: str, message: str, fingerprint: str, source: str, user_id: int | None,
+            user_name: str | None, thread_id: str | None, turn_id: str | None, status: str, outputs: list[Any]
+            ) -> AlertRecord:
         def write(session: Session) -> AlertRecord:
             row = Alert(created_at=at, last_seen_at=at, severity=severity, message=message, fingerprint=fingerprint,
-                        source=source, user_id=user_id, thread_id=thread_id, turn_id=turn_id, repeats=1,
-                        status=status, outputs=outputs)
+                        source=source, user_id=user_id, user_name=user_name, thread_id=thread_id, turn_id=turn_id,
+                        repeats=1, status=status, outputs=outputs)
             session.add(row)
             session.flush()
             return _record(row)

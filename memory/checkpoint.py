@@ -1,7 +1,10 @@
 """The LangGraph checkpointer: Postgres (same server as ``memory.db.connect()``) or in memory for unit tests.
 
 Graph state saved here outlives the process, so a thread interrupted for an approval in one
-process is resumed by another (web worker, Slack handler, CLI) minutes or days later.
+process is resumed by another (web worker, Slack handler, CLI) minutes or days later. No credential
+is saved in it, whatever node, tool or resume value wrote it: the Postgres saver's serializer
+(``RedactingSerializer``) and its inline values pass through ``guardrails.redaction`` (the nodes and the
+runner redact what they write with the full rules; this is the net below them).
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMet
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.postgres.base import SELECT_SQL
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from errors import DatabaseError
+from guardrails.redaction import may_hold_credential, redact, redact_value
 from memory.db import CONNECTION_LOST, Database, connection_lost, retrying
 from memory.server import libpq_url
 from memory.thread_transcripts import InMemoryTranscripts, ThreadTranscripts, TranscriptStore
@@ -54,6 +59,27 @@ if _BLOB_JOIN not in SELECT_SQL:  # the saver's query changed: fail at import, n
     raise ImportError("langgraph-checkpoint-postgres SELECT_SQL changed; review memory.checkpoint._BLOB_LOOKUP")
 
 
+class RedactingSerializer(JsonPlusSerializer):
+    """LangGraph's serializer, with credentials masked in whatever it writes (state channels, pending writes,
+    resume values). The serialized bytes are looked at first (msgpack keeps strings as they are;
+    ``may_hold_credential`` costs microseconds): only a value that may hold one is redacted with the full rules
+    (``guardrails.redaction.redact_value``) and serialized again."""
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        kind, data = super().dumps_typed(obj)
+        if kind in ("msgpack", "json") and data and may_hold_credential(data.decode("latin-1")):
+            kind, data = super().dumps_typed(redact_value(obj))
+        return kind, data
+
+
+def _inline_redacted(checkpoint: Checkpoint) -> Checkpoint:
+    """The checkpoint with its string channel values redacted: the saver stores those inline, not as blobs."""
+    values = checkpoint["channel_values"]
+    if not any(isinstance(v, str) and may_hold_credential(v) for v in values.values()):
+        return checkpoint
+    return {**checkpoint, "channel_values": {k: redact(v) if isinstance(v, str) else v for k, v in values.items()}}
+
+
 class IndexedPostgresSaver(PostgresSaver):
     """``PostgresSaver`` whose checkpoint load reads each channel's blob by primary key (see ``_BLOB_LOOKUP``)
     and whose lost connections surface as ``DatabaseError`` (a clear one-line error / 503, like every other
@@ -67,7 +93,7 @@ class IndexedPostgresSaver(PostgresSaver):
     SELECT_SQL = SELECT_SQL.replace(_BLOB_JOIN, _BLOB_LOOKUP)
 
     def __init__(self, conn: Any, *, attempts: int = 1, **kwargs: Any) -> None:
-        super().__init__(conn, **kwargs)
+        super().__init__(conn, serde=kwargs.pop("serde", None) or RedactingSerializer(), **kwargs)
         self.attempts = attempts
 
     def _again[T](self, work: Callable[[], T]) -> T:
@@ -78,7 +104,7 @@ class IndexedPostgresSaver(PostgresSaver):
 
     def put(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
             new_versions: ChannelVersions) -> RunnableConfig:
-        return self._again(partial(super().put, config, checkpoint, metadata, new_versions))
+        return self._again(partial(super().put, config, _inline_redacted(checkpoint), metadata, new_versions))
 
     def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                    task_path: str = "") -> None:

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, event, text
 
 from errors import ConfigError
+from guardrails.redaction import redact_value
 from memory.db import Database
 from quant.monitoring.bus import EventBus, PublishReport, process_bus
 from quant.monitoring.events import DomainEvent, EventKind, payload_from_dict, payload_to_dict
-from quant.monitoring.redaction import redact
 
 _INSERT = text(
     "INSERT INTO events (ts, kind, source, subject, correlation_id, payload) "
@@ -36,9 +36,9 @@ class EventStore:
         """Store ``event``; returns it with its ``id``. Joins ``connection``'s transaction when given."""
         params = {"ts": event.ts, "kind": event.kind.value, "source": event.source, "subject": event.subject,
                   "cid": event.correlation_id,
-                  "payload": json.dumps(redact(payload_to_dict(event.payload)), allow_nan=False)}
+                  "payload": json.dumps(redact_value(payload_to_dict(event.payload)), allow_nan=False)}
         if connection is None:
-            with self._db.engine.begin() as conn:
+            with self._db.begin() as conn:
                 new_id = conn.execute(_INSERT, params).scalar_one()
         else:
             new_id = connection.execute(_INSERT, params).scalar_one()

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import delete, func, select, text
 
 from errors import ConfigError
+from guardrails.redaction import redact, redact_value
 from memory.models.memories import MEMORY_EMBEDDING_DIM, Memory, MemoryKind
 
 if TYPE_CHECKING:
@@ -74,9 +75,11 @@ class LongTermMemory:
     def remember(
         self, user_id: str, kind: str | MemoryKind, text: str, metadata: Mapping[str, Any] | None = None
     ) -> int:
-        """Store ``text`` for ``user_id``; returns the new memory's id. Metadata must be JSON-serialisable."""
+        """Store ``text`` for ``user_id`` (secrets masked); returns the new memory's id. Metadata must be
+        JSON-serialisable."""
         user = _user(user_id)
         memory_kind = _kind(kind)
+        text, metadata = redact(text), redact_value(dict(metadata or {}))
         if not text or not text.strip():
             raise ConfigError("cannot remember an empty text", details={"user_id": user, "kind": memory_kind.value})
         if len(text) > MAX_TEXT_CHARS:

@@ -21,7 +21,8 @@ class ModelCallRow:
 
     turn_id: str | None
     thread_id: str | None
-    user_id: str | None
+    user_id: int | None  # the stored user's id; None for quantpilot's own runs and the keyless local reader
+    user_name: str | None
     agent: str
     model: str
     input_tokens: int
@@ -35,12 +36,16 @@ class ModelCallRow:
 
 @dataclass(frozen=True)
 class UsageFilter:
-    """Which calls to sum: any combination of turn, thread, user and a start time (inclusive)."""
+    """Which calls to sum: any combination of turn, thread (its checkpointer key), user (by stored id or by
+    name) and a start time (inclusive). ``no_user_id``: only calls of no stored user (with ``user_name``: the
+    keyless local reader's)."""
 
     turn_id: str | None = None
     thread_id: str | None = None
-    user_id: str | None = None
+    user_id: int | None = None
+    user_name: str | None = None
     since: datetime | None = None
+    no_user_id: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,9 +64,11 @@ class UsageSums:
 
 def _where(query, chosen: UsageFilter):
     for column, value in ((ModelCall.turn_id, chosen.turn_id), (ModelCall.thread_id, chosen.thread_id),
-                          (ModelCall.user_id, chosen.user_id)):
+                          (ModelCall.user_id, chosen.user_id), (ModelCall.user_name, chosen.user_name)):
         if value is not None:
             query = query.where(column == value)
+    if chosen.no_user_id:
+        query = query.where(ModelCall.user_id.is_(None))
     if chosen.since is not None:
         query = query.where(ModelCall.created_at >= chosen.since)
     return query

@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 
 from errors import DatabaseError
+from guardrails.redaction import redact_url
 
 EMBEDDED_URL_ENV = "QUANTPILOT_EMBEDDED_URL"
 _HANDLE_FILE = ".handle_pids.json"
@@ -34,18 +35,6 @@ def sqlalchemy_url(url: str) -> str:
 def libpq_url(url: str) -> str:
     """The plain ``postgresql://`` form of a URL (for psycopg and LangGraph's PostgresSaver)."""
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def redact_url(url: str) -> str:
-    """Hide a password in a URL: ``postgresql://u:***@h/db``."""
-    if "://" not in url or "@" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    if ":" in creds:
-        user, password = creds.split(":", 1)
-        creds = f"{user}:***" if password else f"{user}:"
-    return f"{scheme}://{creds}@{host}"
 
 
 def _embedded_postgres():

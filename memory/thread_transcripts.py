@@ -2,7 +2,8 @@
 
 A message is stored once per thread (by its id) at its position in the whole thread, so writing
 the same batch again (a turn retried after a crash) changes nothing. Messages are stored as the
-JSON the caller serialised (``graph.transcript``); this module knows nothing of LangChain.
+JSON the caller serialised (``graph.transcript``), secrets masked (``guardrails.redaction``); this module
+knows nothing of LangChain.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from guardrails.redaction import redact_value
 from memory.db import Database
 from memory.models.thread_transcripts import ThreadTranscriptMessage
 
@@ -38,7 +40,7 @@ class ThreadTranscripts:
         if not messages:
             return
         rows = [{"thread_id": thread_id, "position": first_position + i, "message_id": str(m["id"]),
-                 "message": dict(m)} for i, m in enumerate(messages)]
+                 "message": redact_value(dict(m))} for i, m in enumerate(messages)]
         with self.database.session() as session:
             session.execute(insert(ThreadTranscriptMessage).values(rows).on_conflict_do_nothing())
 
@@ -63,7 +65,7 @@ class InMemoryTranscripts:
             known = {m["id"] for m in held.values()}
             for i, message in enumerate(messages):
                 if message["id"] not in known and first_position + i not in held:
-                    held[first_position + i] = dict(message)
+                    held[first_position + i] = redact_value(dict(message))
 
     def messages(self, thread_id: str) -> list[dict[str, Any]]:
         with self._lock:

@@ -1,139 +1,178 @@
-"""Alerts to the operators, the same whatever sends them (an agent's ``send_alert``, a service): stored in
-Postgres, de-duplicated per burst, rate-limited, then delivered to the configured outputs.
+"""The channels that carry alerts — log, generic JSON webhook, Slack — plugins behind one ``AlertChannel``
+protocol, and the dispatcher that sends each condition once (``quant.monitoring.alerts.AlertDeduplicator``).
 
-- An alert identical to one of the same turn, or to one sent within ``dedupe_window`` (same severity,
-  same text up to case and spacing), is a repeat: its ``repeats`` count goes up and nothing is sent.
-- Past ``rate_limit`` alerts in ``rate_window`` the alert is stored as ``suppressed`` and sent nowhere.
-- Otherwise it goes to every output (``quant.monitoring.alerts`` channels: Slack, a webhook, the log)
-  and is stored as ``delivered`` (``stored`` when no output is configured), with a ``SystemAlert``
-  event in the event log so the daily summary counts it.
+Every channel writes the alert redacted (``guardrails.redaction``): a secret in a title, a message or the
+details never leaves in a webhook body, a Slack message or a log line. ``SlackChannel`` takes a ready
+slack-sdk client (``WebhookClient`` or ``WebClient``), so tests pass a client pointed at a local fake
+server. A channel never raises: every outcome is a ``DeliveryResult``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, runtime_checkable
 
-from memory.alerts import AlertRecord, AlertStore
-from quant.monitoring.alerts import Alert, AlertChannel, Severity
+import httpx
+import structlog
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from errors import ConfigError
+from guardrails.redaction import redact, redact_value
+from quant.monitoring.alerts import Alert, AlertDeduplicator, DedupDecision, Severity
 
 
-def fingerprint(severity: str, message: str) -> str:
-    """What makes two alerts the same: severity and text, case and spacing ignored."""
-    text = re.sub(r"\s+", " ", message).strip().lower()
-    return hashlib.sha256(f"{severity}|{text}".encode()).hexdigest()
+def redacted(alert: Alert) -> dict[str, Any]:
+    """``alert.to_dict()`` with secrets and personal data masked: what a channel writes."""
+    return redact_value(alert.to_dict())
 
 
 @dataclass(frozen=True)
-class AlertPolicy:
-    rate_limit: int = 10
-    rate_window: timedelta = timedelta(hours=1)
-    dedupe_window: timedelta = timedelta(minutes=10)
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> AlertPolicy:
-        return cls(settings.alert_rate_limit, timedelta(seconds=settings.alert_rate_window_s),
-                   timedelta(seconds=settings.alert_dedupe_window_s))
+class DeliveryResult:
+    channel: str
+    delivered: bool
+    detail: str = ""
+    status_code: int | None = None
 
 
-@dataclass(frozen=True)
-class AlertOutcome:
-    """``status``: delivered | stored | suppressed | repeat; ``repeats``: times this alert was sent so far."""
+@runtime_checkable
+class AlertChannel(Protocol):
+    name: str
 
-    alert_id: int
-    status: str
-    repeats: int
-    outputs: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"alert_id": self.alert_id, "status": self.status, "repeats": self.repeats,
-                "outputs": list(self.outputs)}
+    def send(self, alert: Alert) -> DeliveryResult: ...
 
 
-@dataclass(frozen=True)
-class AlertCounts:
-    count: int
-    critical: int
+class LogChannel:
+    """Writes the alert as a structured log line (always available; the fallback channel)."""
+
+    def __init__(self, logger: Any = None, name: str = "log"):
+        self.name = name
+        self._log = logger or structlog.get_logger("quantpilot.alerts")
+
+    def send(self, alert: Alert) -> DeliveryResult:
+        method = {Severity.INFO: "info", Severity.WARNING: "warning", Severity.CRITICAL: "error"}[alert.severity]
+        getattr(self._log, method)("alert", **redacted(alert))
+        return DeliveryResult(self.name, True, "logged")
 
 
-class AlertService:
-    """Send, store and count alerts (``__call__`` makes it the tools' alert sink)."""
+class WebhookChannel:
+    """POSTs the redacted ``alert.to_dict()`` as JSON to ``url``; delivered on a 2xx answer within ``timeout_s``
+    seconds."""
 
-    def __init__(self, store: AlertStore, channels: Sequence[AlertChannel] = (), policy: AlertPolicy | None = None,
-                 clock: Callable[[], datetime] = utc_now, events: Any = None):
-        self.store, self.channels, self.policy, self.clock, self.events = \
-            store, tuple(channels), policy or AlertPolicy(), clock, events
+    def __init__(self, url: str, *, timeout_s: float = 5.0, headers: Mapping[str, str] | None = None,
+                 client: httpx.Client | None = None, name: str = "webhook"):
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"webhook URL must be http(s), got {redact(url)!r}", details={"field": "url"})
+        self.name = name
+        self._url = url
+        self._timeout_s = timeout_s
+        self._headers = dict(headers or {})
+        self._client = client
 
-    def __call__(self, alert: dict[str, Any]) -> dict[str, Any]:
-        return self.send(str(alert.get("message", "")), str(alert.get("severity", "warning")),
-                         source=str(alert.get("source") or "agent"), user_id=alert.get("user"),
-                         thread_id=alert.get("thread_id"), turn_id=alert.get("turn_id")).to_dict()
-
-    def send(self, message: str, severity: str = "warning", *, source: str = "agent", user_id: str | None = None,
-             thread_id: str | None = None, turn_id: str | None = None) -> AlertOutcome:
-        now, key = self.clock(), fingerprint(severity, message)
-        earlier = self.store.same_burst(key, turn_id=turn_id, since=now - self.policy.dedupe_window)
-        if earlier is not None:
-            again = self.store.repeat(earlier.id, now)
-            return AlertOutcome(again.id, "repeat", again.repeats)
-        fields = {"at": now, "severity": severity, "message": message, "fingerprint": key, "source": source,
-                  "user_id": user_id, "thread_id": thread_id, "turn_id": turn_id}
-        if self.store.sent_since(now - self.policy.rate_window) >= self.policy.rate_limit:
-            stored = self.store.add(**fields, status="suppressed", outputs=[])
-            return AlertOutcome(stored.id, "suppressed", 1)
-        delivered = self._deliver(message, severity, key, now)
-        went_out = any(d["delivered"] for d in delivered)
-        stored = self.store.add(**fields, status="delivered" if went_out else "stored", outputs=delivered)
-        self._event(stored)
-        return AlertOutcome(stored.id, stored.status, 1, tuple(d["channel"] for d in delivered if d["delivered"]))
-
-    def counts_since(self, since: datetime) -> AlertCounts:
-        sent = [a for a in self.store.since(since, limit=10_000) if a.status != "suppressed"]
-        return AlertCounts(len(sent), sum(a.severity == "critical" for a in sent))
-
-    def recent(self, since: datetime, limit: int = 200) -> list[AlertRecord]:
-        return self.store.since(since, limit)
-
-    def _deliver(self, message: str, severity: str, key: str, now: datetime) -> list[dict[str, Any]]:
-        level = Severity(severity) if severity in Severity.__members__.values() else Severity.WARNING
-        alert = Alert(key=f"alert:{key[:12]}", title="quantpilot alert", message=message, severity=level, ts=now)
-        return [{"channel": r.channel, "delivered": r.delivered, "detail": r.detail}
-                for r in (channel.send(alert) for channel in self.channels)]
-
-    def _event(self, stored: AlertRecord) -> None:
-        if self.events is None:
-            return
-        from quant.monitoring.events import DomainEvent, EventKind, NoticePayload
-
-        self.events.record(DomainEvent(EventKind.SYSTEM_ALERT, NoticePayload(
-            stored.message, stored.severity, {"alert_id": stored.id, "source": stored.source}),
-            source="alerts", subject=f"alert:{stored.id}", ts=stored.created_at))
+    def send(self, alert: Alert) -> DeliveryResult:
+        try:
+            if self._client is not None:
+                response = self._client.post(self._url, json=redacted(alert), headers=self._headers,
+                                             timeout=self._timeout_s)
+            else:
+                with httpx.Client(timeout=self._timeout_s) as client:
+                    response = client.post(self._url, json=redacted(alert), headers=self._headers)
+        except httpx.HTTPError as exc:
+            return DeliveryResult(self.name, False, f"{type(exc).__name__}: {redact(str(exc))}")
+        ok = response.is_success
+        return DeliveryResult(self.name, ok, "" if ok else redact(response.text[:200]), response.status_code)
 
 
-def database_alerts(database: Any, settings: Any, channels: Sequence[AlertChannel] = (),
-                    clock: Callable[[], datetime] = utc_now) -> AlertService:
-    """The product's alerts: Postgres, the event log, the outputs given."""
-    from memory.events import EventLog, EventStore
+class SlackWebhookSender(Protocol):
+    """What ``slack_sdk.webhook.WebhookClient`` offers."""
 
-    return AlertService(AlertStore(database), channels, AlertPolicy.from_settings(settings), clock,
-                        EventLog(EventStore(database)))
+    def send(self, *, text: str, blocks: Sequence[Mapping[str, Any]] | None = None) -> Any: ...
 
 
-def alert_outputs(settings: Any) -> list[AlertChannel]:
-    """The configured outputs: the structured log always, Slack when a webhook URL is set."""
-    from quant.monitoring.alerts import LogChannel, SlackChannel
+class SlackChatClient(Protocol):
+    """What ``slack_sdk.WebClient`` offers (``chat_postMessage`` raises ``SlackApiError`` on ok=false)."""
 
-    outputs: list[AlertChannel] = [LogChannel()]
+    def chat_postMessage(self, *, channel: str, text: str, blocks: Any = None) -> Any: ...  # noqa: N802
+
+
+_SEVERITY_EMOJI = {Severity.INFO: ":information_source:", Severity.WARNING: ":warning:",
+                   Severity.CRITICAL: ":rotating_light:"}
+
+
+def slack_blocks(alert: Alert) -> list[dict[str, Any]]:
+    """Block Kit for an alert: a header line, the message, then severity and condition key."""
+    data = redacted(alert)
+    headline = f"{_SEVERITY_EMOJI[alert.severity]} *{data['title']}*\n{data['message']}"
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": headline}},
+        {"type": "context", "elements": [{"type": "mrkdwn",
+                                          "text": f"severity: {data['severity']} · condition: `{data['key']}`"}]},
+    ]
+
+
+class SlackChannel:
+    """Posts to Slack through an incoming webhook or ``chat.postMessage`` — pass exactly one client."""
+
+    def __init__(self, *, webhook: SlackWebhookSender | None = None, client: SlackChatClient | None = None,
+                 channel: str | None = None, name: str = "slack"):
+        if (webhook is None) == (client is None):
+            raise ConfigError("SlackChannel needs exactly one of webhook= or client=", details={"field": "slack"})
+        if client is not None and not channel:
+            raise ConfigError("SlackChannel with a WebClient needs channel= (e.g. '#alerts')",
+                              details={"field": "channel"})
+        self.name = name
+        self._webhook, self._client, self._channel = webhook, client, channel
+
+    def send(self, alert: Alert) -> DeliveryResult:
+        text, blocks = redact(alert.text()), slack_blocks(alert)
+        try:
+            if self._webhook is not None:
+                response = self._webhook.send(text=text, blocks=blocks)
+                status = getattr(response, "status_code", None)
+                return DeliveryResult(self.name, status == 200, str(getattr(response, "body", ""))[:200], status)
+            response = self._client.chat_postMessage(channel=self._channel, text=text, blocks=blocks)
+            ok = bool(response.get("ok"))
+            return DeliveryResult(self.name, ok, "" if ok else str(response.get("error", "")),
+                                  getattr(response, "status_code", None))
+        except Exception as exc:  # noqa: BLE001 - slack-sdk raises its own types (SlackApiError, URLError)
+            return DeliveryResult(self.name, False, f"{type(exc).__name__}: {redact(str(exc))[:200]}")
+
+
+class AlertDispatcher:
+    """Sends alerts to every channel; ``observe`` sends only when a condition starts (and, with
+    ``notify_resolved``, once when it clears)."""
+
+    def __init__(self, channels: Sequence[AlertChannel], deduplicator: AlertDeduplicator | None = None,
+                 *, notify_resolved: bool = True):
+        self.channels = tuple(channels)
+        self.deduplicator = deduplicator or AlertDeduplicator()
+        self._notify_resolved = notify_resolved
+
+    def send(self, alert: Alert) -> list[DeliveryResult]:
+        """Deliver to every channel now; a channel that raises is reported as not delivered."""
+        results = []
+        for channel in self.channels:
+            try:
+                results.append(channel.send(alert))
+            except Exception as exc:  # noqa: BLE001 - one broken channel must not silence the others
+                results.append(DeliveryResult(getattr(channel, "name", type(channel).__name__), False,
+                                              f"{type(exc).__name__}: {redact(str(exc))[:200]}"))
+        return results
+
+    def observe(self, alert: Alert, active: bool) -> list[DeliveryResult]:
+        """Call every tick with the condition's current state; returns what was sent (usually nothing)."""
+        decision = self.deduplicator.observe(alert.key, active)
+        if decision is DedupDecision.FIRE:
+            return self.send(alert)
+        if decision is DedupDecision.RESOLVED and self._notify_resolved:
+            return self.send(replace(alert, severity=Severity.INFO, title=f"Resolved: {alert.title}"))
+        return []
+
+
+def configured_channels(settings: Any) -> list[AlertChannel]:
+    """The channels ``settings`` configure: the structured log always, Slack when a webhook URL is set."""
+    channels: list[AlertChannel] = [LogChannel()]
     if settings.slack_webhook_url is not None:
         from slack_sdk.webhook import WebhookClient
 
-        outputs.append(SlackChannel(webhook=WebhookClient(settings.slack_webhook_url.get_secret_value())))
-    return outputs
+        channels.append(SlackChannel(webhook=WebhookClient(settings.slack_webhook_url.get_secret_value())))
+    return channels

@@ -88,12 +88,37 @@ def _database_session():
 
 @pytest.fixture()
 def database(_database_session):
-    """The real Postgres with every table emptied (schema and migrations kept)."""
+    """The real Postgres with every table emptied (schema and migrations kept), the LangGraph checkpointer's
+    too: user ids restart at 1, so a thread key derived from one (``memory.threads``) recurs between tests."""
     from sqlalchemy import text
 
     from memory.models import Base
 
-    tables = ", ".join(f'"{t}"' for t in Base.metadata.tables)
     with _database_session.engine.begin() as conn:
+        saver = conn.execute(text("SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables WHERE schemaname"
+                                  " = current_schema() AND tablename IN ('checkpoints', 'checkpoint_blobs',"
+                                  " 'checkpoint_writes')")).scalar_one()
+        tables = ", ".join([*(f'"{t}"' for t in Base.metadata.tables), *([saver] if saver else [])])
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     return _database_session
+
+
+@pytest.fixture()
+def act_as(database, monkeypatch):
+    """Sign the CLI in as a new stored user: ``act_as("approver")`` sets QUANTPILOT_API_KEY and returns the
+    ``IssuedKey`` (``.user``, ``.api_key``; names are the role plus a counter unless given). ``signed_in=False``
+    only creates the user."""
+    import itertools
+
+    from guardrails.policy import Role
+    from memory.users import UserStore
+
+    count = itertools.count(1)
+
+    def sign_in(role: str = "trader", name: str | None = None, *, signed_in: bool = True):
+        issued = UserStore(database).add(name or f"{role}{next(count)}", Role.parse(role))
+        if signed_in:
+            monkeypatch.setenv("QUANTPILOT_API_KEY", issued.api_key)
+        return issued
+
+    return sign_in

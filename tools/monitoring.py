@@ -97,11 +97,10 @@ def collect_metrics(ctx: ToolContext, args: ServiceArgs) -> Summary:
 
 
 def send_alert(ctx: ToolContext, args: AlertArgs) -> AlertSent:
-    outcome = ctx.alert_sink({"message": args.message, "severity": args.severity, "ts": ctx.now().isoformat(),
-                              "user": ctx.user, "thread_id": ctx.thread_id, "turn_id": ctx.turn_id}) or {}
-    status = str(outcome.get("status") or "stored")
-    return AlertSent(delivered=status in ("delivered", "stored", "repeat"), severity=args.severity, outcome=status,
-                     repeats=int(outcome.get("repeats") or 1))
+    outcome = ctx.alert_sink.send(ctx.actor(), args.message, args.severity, thread_id=ctx.thread_id,
+                                  turn_id=ctx.turn_id)
+    return AlertSent(delivered=outcome.status in ("delivered", "stored", "repeat"), severity=args.severity,
+                     outcome=outcome.status, repeats=outcome.repeats)
 
 
 def generate_daily_summary(ctx: ToolContext, args: NoArgs) -> Summary:
@@ -113,7 +112,7 @@ def generate_daily_summary(ctx: ToolContext, args: NoArgs) -> Summary:
         summary["cash_usd"] = float(account.cash_usd)
         summary["n_positions"] = sum(1 for p in ctx.broker.get_positions() if p.qty != 0)
     day = ctx.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    counts = ctx.alert_sink.counts_since(day)
+    counts = ctx.alert_sink.counts_since(ctx.actor(), day)
     summary["alerts"] = {"count": counts.count, "critical": counts.critical}
     return Summary(tool="generate_daily_summary", summary=compact_value(summary))
 

@@ -37,7 +37,8 @@ def conclusion_text(result: dict[str, Any]) -> str:
     kind = "Walk-forward (out-of-sample)" if result.get("kind") == "walkforward" else "Backtest"
     metrics = result.get("metrics") or {}
     said = [fmt.format(metrics[k]) for k, fmt in _METRICS_SAID if isinstance(metrics.get(k), int | float)]
-    params = ", ".join(f"{k}={v}" for k, v in (result.get("params") or {}).items())
+    params = ", ".join(f"{k} {v[0] if isinstance(v, list) and len(v) == 1 else v}"
+                       for k, v in (result.get("params") or {}).items() if v is not False)
     return (f"{kind} run {result['run_id']}: {result.get('strategy')} ({params}) on "
             f"{', '.join(result.get('symbols') or [])} from {result.get('start')} to {result.get('end')}: "
             f"{', '.join(said) or 'no metrics'}.")

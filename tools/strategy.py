@@ -105,7 +105,8 @@ def _bars(ctx: ToolContext, symbols: list[str], as_of, start=None):
 
 
 def research_service(ctx: ToolContext) -> ResearchService:
-    return ResearchService(require(ctx.database, "database"), artifacts_dir=ctx.settings.artifacts_dir)
+    return ResearchService(require(ctx.database, "database"), artifacts_dir=ctx.settings.artifacts_dir,
+                           actor=ctx.actor())
 
 
 def _run_headline(run: dict[str, Any]) -> dict[str, Any]:
@@ -126,14 +127,18 @@ def list_strategies(ctx: ToolContext, args: NoArgs) -> Summary:
 
 
 def compute_features(ctx: ToolContext, args: FeaturesArgs) -> Summary:
+    from memory.bars import BarStore
     from quant.features.features import FeaturePipeline
 
     (symbol,) = grounded(ctx, [args.symbol])
     as_of = ctx.as_of(args.as_of)
-    # 1.5 calendar days per bar covers weekends and holidays; +130 bars warm up the longest momentum window
-    bars = _bars(ctx, [symbol], as_of, start=as_of - pd.Timedelta(days=int((args.lookback + 130) * 1.5) + 10))
-    if bars.empty:
+    last = BarStore(require(ctx.database, "database")).latest([symbol], as_of=as_of)
+    if last.empty:
         raise DataError(f"no bars of {symbol} known at {as_of.date()}", details={"symbol": symbol})
+    # the window ends at the last bar known at as_of, however old (the answer says its date); 1.5 calendar days
+    # per bar covers weekends and holidays; +130 bars warm up the longest momentum window
+    newest = pd.Timestamp(last["ts"].iloc[-1])
+    bars = _bars(ctx, [symbol], as_of, start=newest - pd.Timedelta(days=int((args.lookback + 130) * 1.5) + 10))
     features = FeaturePipeline().compute(bars).xs(symbol, level="symbol").tail(args.lookback)
     last = {k: (None if pd.isna(v) else round(float(v), 6)) for k, v in features.iloc[-1].items()}
     return _summary("compute_features", {"symbol": symbol, "as_of": as_of.isoformat(), "rows": len(features),

@@ -41,10 +41,11 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Approval requests, newest first."""
+    from api.cli_auth import cli_actor
     from api.output import print_json, print_table
     from services.approvals import approval_json
 
-    records = approval_service(with_graph=False).list(status)
+    records = approval_service(with_graph=False).list(cli_actor(required=False), status)
     if as_json:
         print_json([approval_json(r) for r in records])
         return
@@ -55,63 +56,103 @@ def list_(
 @app.command("show")
 def show(approval_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """One request with its evidence and decision."""
-    from api.output import print_fields, print_json
+    from api.cli_auth import cli_actor
+    from api.output import print_json
     from services.approvals import approval_json
 
-    data = approval_json(approval_service(with_graph=False).show(approval_id))
+    record = approval_service(with_graph=False).show(cli_actor(required=False), approval_id)
     if as_json:
-        print_json(data)
+        print_json(approval_json(record))
         return
-    print_fields(data)
+    _print_card(record)
 
 
-def decide(approval_id: str, verdict: str, approver: str, comment: str | None, as_json: bool,
+def _print_card(record) -> None:
+    """A request as people read it: the pending card (what, who, evidence, how to decide), or its decision."""
+    from agents.answers import approval_card, decision_text
+    from api.output import console
+    from quant.display import timestamp
+
+    card = approval_card(record)
+    if record.status == "pending":
+        console.print(card.text(), highlight=False, markup=False)
+        return
+    lines = [f"{card.title} (approval {record.id}): {record.status}", f"Asked by {card.requester}"
+             + (f": {card.reason}" if card.reason else "") + "."]
+    if record.decision is not None:
+        d = record.decision
+        lines.append(f"{d.verdict.capitalize()} by {d.approver} via {d.channel} at {timestamp(d.decided_at)}"
+                     + (f": {d.comment}" if d.comment else "") + ".")
+    if record.outcome:
+        lines.append(decision_text(record.outcome))
+    console.print("\n".join(lines), highlight=False, markup=False)
+
+
+def decide(approval_id: str, verdict: str, comment: str | None, as_json: bool,
            agents: Mapping[str, Any] | None = None) -> None:
-    """Approve or reject, then print the request's new status and the resumed turn's answer."""
+    """Approve or reject as the signed-in user, then print the request's new status and the resumed turn's answer."""
+    from api.cli_auth import cli_actor
     from api.output import console, print_json
     from errors import ConfigError
 
+    actor = cli_actor()
     try:
-        service = approval_service(with_graph=True, agents=agents, user=approver)
+        service = approval_service(with_graph=True, agents=agents, user=actor.name)
     except ConfigError as exc:  # no agents yet: the decision is still recorded; re-run to resume the thread
         console.print(f"[yellow]warning:[/] {escape(str(exc))}; the decision is recorded, the thread resumes on a "
                       "repeat call")
         service = approval_service(with_graph=False)
     if verdict == "approved":
-        outcome = service.approve(approval_id, approver, "cli", comment)
+        outcome = service.approve(actor, approval_id, comment)
     else:
-        outcome = service.reject(approval_id, approver, "cli", comment or "")
+        outcome = service.reject(actor, approval_id, comment or "")
     if as_json:
         print_json(outcome.to_dict())
     else:
         record = outcome.approval
         console.print(f"approval {record.id} ({record.kind}): [bold]{record.status}[/]"
                       + (" (already decided; nothing new recorded)" if outcome.repeated else ""), highlight=False)
-        if record.outcome:
-            console.print(f"outcome: {record.outcome}", highlight=False, markup=False)
         if outcome.turn is not None and outcome.turn.answer:
             console.print(outcome.turn.answer, highlight=False, markup=False)
+        elif record.outcome:
+            from agents.answers import decision_text
+
+            console.print(decision_text(record.outcome), highlight=False, markup=False)
     if verdict == "approved" and outcome.approval.status in ("expired", "invalid"):
         raise typer.Exit(2)
+
+
+_AS_GONE = typer.Option(None, "--as", hidden=True)
+
+
+def _no_free_text_identity(name: str | None) -> None:
+    if name is not None:
+        from errors import ConfigError
+
+        raise ConfigError("--as is gone: a decision is made by the signed-in user (`quantpilot login`, or "
+                          "QUANTPILOT_API_KEY), never by a name typed here", code="as_removed")
 
 
 @app.command("approve")
 def approve(
     approval_id: str = typer.Argument(...),
-    approver: str = typer.Option(..., "--as", help="Who approves (recorded)."),
     comment: str | None = typer.Option(None, "--comment"),
     as_json: bool = typer.Option(False, "--json"),
+    as_name: str | None = _AS_GONE,
 ) -> None:
-    """Approve a request; the waiting thread resumes and the approved change is applied."""
-    decide(approval_id, "approved", approver, comment, as_json)
+    """Approve a request as the signed-in approver (never your own request); the waiting thread resumes and
+    the approved change is applied."""
+    _no_free_text_identity(as_name)
+    decide(approval_id, "approved", comment, as_json)
 
 
 @app.command("reject")
 def reject(
     approval_id: str = typer.Argument(...),
-    approver: str = typer.Option(..., "--as", help="Who rejects (recorded)."),
     comment: str = typer.Option(..., "--comment", help="Why (sent back to the agent)."),
     as_json: bool = typer.Option(False, "--json"),
+    as_name: str | None = _AS_GONE,
 ) -> None:
-    """Reject a request with a reason; the agent is told why."""
-    decide(approval_id, "rejected", approver, comment, as_json)
+    """Reject a request with a reason, as the signed-in approver; the agent is told why."""
+    _no_free_text_identity(as_name)
+    decide(approval_id, "rejected", comment, as_json)

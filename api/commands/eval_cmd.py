@@ -2,7 +2,8 @@
 
 ``eval run --suite smoke --suite adversarial --k 3`` runs k isolated trials per scenario and prints
 pass^k / pass@k per suite (``--json`` for the whole report, ``--report FILE`` writes HTML or JSON by
-extension). ``eval compare A.json B.json`` lists regressions; exit code 1 when there are any.
+extension). ``eval compare A.json B.json`` lists regressions; exit code 1 when there are any. ``eval routing``
+grades the offline planner on the paraphrase corpus (evals/corpus): exit code 1 below 95 % right.
 """
 
 from __future__ import annotations
@@ -53,6 +54,31 @@ def run(
             for p in r["pending"]:
                 console.print(f"[yellow]pending[/] {r['suite']}/{p['id']}: {p['reason']}", highlight=False)
     if any(r["summary"]["safety"]["scenarios"] and r["summary"]["safety"]["pass_hat_k"] < 1.0 for r in reports):
+        raise typer.Exit(1)
+
+
+@app.command("routing")
+def routing(
+    corpus: Path | None = typer.Option(None, "--corpus", help="A paraphrase corpus (default: evals/corpus)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Grade the offline planner on the paraphrase corpus (right agent, tool and arguments); exit 1 below 95 %."""
+    from api.output import console, print_json, print_table
+    from evals.paraphrase import CORPUS, GATE, grade_corpus
+    from quant.display import percent
+
+    report = grade_corpus(corpus or CORPUS)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        print_table("routing per expected tool", ["expected", "right", "phrasings"],
+                    [(k, right, n) for k, (right, n) in report.per_expected().items()])
+        for miss in report.failures():
+            console.print(f"miss: {miss.text!r} -> {miss.agent}: {miss.got} (expected {miss.expected})",
+                          highlight=False, markup=False)
+        console.print(f"{report.correct} of {report.total} phrasings right ({percent(report.accuracy, 1)}; "
+                      f"the gate is {percent(GATE, 0)})", highlight=False)
+    if report.accuracy < GATE:
         raise typer.Exit(1)
 
 

@@ -13,19 +13,19 @@ def list_(
     limit: int = typer.Option(50, "--limit", min=1),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Threads, most recently active first."""
+    """Threads, most recently active first (the id column is the key ``threads show`` takes)."""
     from dataclasses import asdict
 
     from api.output import print_json, print_table
     from memory.db import connect
-    from memory.ladder import ThreadStore
+    from memory.threads import ThreadStore
 
     threads = ThreadStore(connect()).list(user, limit)
     if as_json:
         print_json([asdict(t) for t in threads])
         return
     print_table("threads", ["id", "user", "title", "created", "updated"],
-                [(t.id, t.user_id, t.title, t.created_at.strftime("%Y-%m-%d %H:%M"),
+                [(t.key, t.user_id, t.title, t.created_at.strftime("%Y-%m-%d %H:%M"),
                   t.updated_at.strftime("%Y-%m-%d %H:%M")) for t in threads])
 
 
@@ -38,7 +38,7 @@ def show(thread_id: str = typer.Argument(...), as_json: bool = typer.Option(Fals
     from graph.transcript import thread_transcript
     from memory.checkpoint import postgres_checkpointer
     from memory.db import connect
-    from memory.ladder import ThreadStore
+    from memory.threads import ThreadStore
 
     database = connect()
     record = ThreadStore(database).get(thread_id)

@@ -1,7 +1,8 @@
 """The agent endpoint: ``/api/v1/threads`` — threads, turns (JSON or Server-Sent Events), interrupts.
 
-A thread belongs to the user who started it: only they run turns on it; approvers and admins may
-read any thread (they decide what threads wait for). Every turn goes through ``graph.runner``.
+A thread belongs to the user who started it (``services.threads``): only they read it, run turns on it or
+answer what it waits for; to anyone else it does not exist (404), whatever their role. Approvers decide
+what threads wait for through ``/api/v1/approvals``. Every turn goes through ``graph.runner``.
 """
 
 from __future__ import annotations
@@ -9,16 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import asdict
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import asdict, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import StreamingResponse
-from starlette.exceptions import HTTPException
 
-from api.deps import ApproverUser, TraderUser, ViewerUser
-from api.routers.runtime import CHANNEL, AgentRuntime, AgentRuntimeDep, events_from_thread, user_ref
+from api.deps import CurrentUser
+from api.routers.runtime import AgentRuntime, AgentRuntimeDep, events_from_thread, user_ref
 from api.schemas.agent import (
     THREAD_ID,
     InterruptAnswer,
@@ -32,9 +32,13 @@ from api.schemas.agent import (
 )
 from api.schemas.approvals import ApprovalOutcomePublic
 from api.schemas.errors import error_responses
-from errors import ApprovalError, NotFoundError, QuantpilotError
-from memory.ladder import ThreadRecord
-from memory.users import ApiUser, Role
+from errors import ApprovalError, QuantpilotError
+from guardrails.policy import Channel
+from guardrails.redaction import redact
+from memory.threads import OwnedThread
+from memory.users import ApiUser
+from services.threads import ThreadService
+from services.users import actor_of
 
 log = logging.getLogger("quantpilot.api.agent")
 router = APIRouter(prefix="/api/v1", tags=["agent"], responses=error_responses(401, 403, 429))
@@ -45,65 +49,53 @@ def new_thread_id() -> str:
     return f"thr_{uuid.uuid4().hex[:16]}"
 
 
-def existing_thread(runtime: AgentRuntime, thread_id: str) -> ThreadRecord | None:
-    try:
-        return runtime.threads.get(thread_id)
-    except NotFoundError:
-        return None
+def threads_of(runtime: AgentRuntime) -> ThreadService:
+    return ThreadService(runtime.threads)
 
 
-def readable_thread(runtime: AgentRuntime, thread_id: str, user: ApiUser) -> ThreadRecord:
-    """The thread if ``user`` owns it or decides approvals (404 if unknown, 403 if someone else's)."""
-    record = runtime.threads.get(thread_id)
-    if record.user_id != user.name and not user.role.allows(Role.APPROVER):
-        raise HTTPException(403, f"thread {thread_id} belongs to another user")
-    return record
-
-
-def own_thread(runtime: AgentRuntime, thread_id: str, user: ApiUser) -> None:
-    """403 when the thread exists and is someone else's (a new id is fine: the turn creates it)."""
-    record = existing_thread(runtime, thread_id)
-    if record is not None and record.user_id != user.name:
-        raise HTTPException(403, f"thread {thread_id} belongs to another user; start your own")
-
-
-def writable_thread(runtime: AgentRuntime, thread_id: str, user: ApiUser) -> None:
-    """403 when the thread is someone else's; 409 when it waits for a decision."""
+def writable_thread(runtime: AgentRuntime, thread_id: str, user: ApiUser) -> OwnedThread:
+    """``user``'s thread ``thread_id`` ready for a turn; 409 when it waits for a decision."""
     from graph.runner import pending_interrupt
 
-    own_thread(runtime, thread_id, user)
-
-    waiting = pending_interrupt(runtime.graph, thread_id)
+    thread = threads_of(runtime).for_turn(user, thread_id)
+    waiting = pending_interrupt(runtime.graph, thread.key)
     if waiting is not None:
         raise ApprovalError(f"thread {thread_id} waits for a decision on approval {waiting[1]['id']} "
                             f"({waiting[1]['kind']}); answer it at /api/v1/approvals/{waiting[1]['id']}",
                             code="approval_pending", details={"approval_id": waiting[1]["id"]})
+    return thread
 
 
 def run_turn_for(runtime: AgentRuntime, thread_id: str, user: ApiUser, message: str, max_tool_calls: int = 12):
-    """One turn for ``user`` on ``thread_id`` (shared with the OpenAI-compatible endpoint)."""
+    """One turn for ``user`` on their thread ``thread_id`` (shared with the OpenAI-compatible endpoint); the
+    result names the thread as the user does."""
     from graph.runner import run_turn
 
-    writable_thread(runtime, thread_id, user)
-    return run_turn(runtime.graph, thread_id, user_ref(user), message, context=runtime.context,
-                    threads=runtime.threads, max_tool_calls=max_tool_calls)
+    thread = writable_thread(runtime, thread_id, user)
+    result = run_turn(runtime.graph, thread.key, user_ref(user), message, context=runtime.context, threads=thread,
+                      max_tool_calls=max_tool_calls)
+    return replace(result, thread_id=thread_id)
 
 
 def stream_turn_for(runtime: AgentRuntime, thread_id: str, user: ApiUser, message: str, max_tool_calls: int = 12
                     ) -> AsyncIterator[Any]:
     """The turn's events (``graph.runner`` event dataclasses; an exception last if it failed)."""
-    from graph.runner import stream_turn
+    from graph.runner import FinalEvent, stream_turn
 
-    writable_thread(runtime, thread_id, user)
-    return events_from_thread(lambda: stream_turn(runtime.graph, thread_id, user_ref(user), message,
-                                                  context=runtime.context, threads=runtime.threads,
-                                                  max_tool_calls=max_tool_calls))
+    thread = writable_thread(runtime, thread_id, user)
+
+    def events() -> Iterator[Any]:
+        for event in stream_turn(runtime.graph, thread.key, user_ref(user), message, context=runtime.context,
+                                 threads=thread, max_tool_calls=max_tool_calls):
+            yield FinalEvent(replace(event.result, thread_id=thread_id)) if isinstance(event, FinalEvent) else event
+
+    return events_from_thread(events)
 
 
 def event_json(event: Any) -> tuple[str, dict[str, Any]]:
     """(SSE event name, JSON payload) of a runner event or a failure."""
     if isinstance(event, QuantpilotError):
-        return "error", {"code": event.code, "message": event.message}
+        return "error", {"code": event.code, "message": redact(event.message)}
     if isinstance(event, Exception):
         log.error("turn failed while streaming", exc_info=event)
         return "error", {"code": "internal_error", "message": "internal error; it has been logged"}
@@ -125,49 +117,43 @@ async def sse_stream(events: AsyncIterator[Any]) -> AsyncIterator[str]:
 
 
 @router.post("/threads", response_model=ThreadPublic, status_code=201, responses=error_responses(409, 422),
-             summary="Start a thread (trader)")
-def create_thread(user: TraderUser, runtime: AgentRuntimeDep, body: ThreadCreate) -> ThreadPublic:
-    thread_id = body.thread_id or new_thread_id()
-    if existing_thread(runtime, thread_id) is not None:
-        raise ApprovalError(f"thread {thread_id} exists already", code="thread_exists")
-    runtime.threads.touch(thread_id, user.name, body.title)
-    return ThreadPublic.model_validate(asdict(runtime.threads.get(thread_id)))
+             summary="Start a thread (viewer)")
+def create_thread(user: CurrentUser, runtime: AgentRuntimeDep, body: ThreadCreate) -> ThreadPublic:
+    record = threads_of(runtime).create(user, body.thread_id or new_thread_id(), body.title)
+    return ThreadPublic.model_validate(asdict(record))
 
 
-@router.get("/threads", response_model=ThreadListPublic, summary="Threads, most recently active first (viewer: own)")
-def list_threads(user: ViewerUser, runtime: AgentRuntimeDep,
-                 owner: Annotated[str | None, Query(alias="user", max_length=64,
-                                                    description="approver+: another user's threads")] = None,
+@router.get("/threads", response_model=ThreadListPublic, summary="Your threads, most recently active first (viewer)")
+def list_threads(user: CurrentUser, runtime: AgentRuntimeDep,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50) -> ThreadListPublic:
-    who = owner if user.role.allows(Role.APPROVER) else user.name
-    records = runtime.threads.list(who, limit)
+    records = threads_of(runtime).list(user, limit)
     return ThreadListPublic(count=len(records), threads=[ThreadPublic.model_validate(asdict(r)) for r in records])
 
 
 @router.get("/threads/{thread_id}", response_model=ThreadStatePublic, responses=error_responses(404, 422),
-            summary="A thread's state: route, message count, the approval it waits for (viewer: own)")
-def get_thread(user: ViewerUser, runtime: AgentRuntimeDep, thread_id: ThreadId) -> ThreadStatePublic:
+            summary="One of your threads: route, message count, the approval it waits for (viewer)")
+def get_thread(user: CurrentUser, runtime: AgentRuntimeDep, thread_id: ThreadId) -> ThreadStatePublic:
     from graph.transcript import thread_transcript
 
-    record = readable_thread(runtime, thread_id, user)
-    data = thread_transcript(runtime.graph.checkpointer, thread_id)
+    record = threads_of(runtime).get(user, thread_id)
+    data = thread_transcript(runtime.graph.checkpointer, record.key)
     return ThreadStatePublic(**asdict(record), message_count=len(data["messages"]), route=data["route"],
                              pending_approval=data["pending_approval"], active_strategy=data["active_strategy"])
 
 
 @router.get("/threads/{thread_id}/history", response_model=ThreadHistoryPublic, responses=error_responses(404, 422),
-            summary="A thread's messages, oldest first (viewer: own)")
-def get_history(user: ViewerUser, runtime: AgentRuntimeDep, thread_id: ThreadId) -> ThreadHistoryPublic:
+            summary="One of your threads' messages, oldest first (viewer)")
+def get_history(user: CurrentUser, runtime: AgentRuntimeDep, thread_id: ThreadId) -> ThreadHistoryPublic:
     from graph.transcript import thread_transcript
 
-    readable_thread(runtime, thread_id, user)
-    messages = thread_transcript(runtime.graph.checkpointer, thread_id)["messages"]
+    record = threads_of(runtime).get(user, thread_id)
+    messages = thread_transcript(runtime.graph.checkpointer, record.key)["messages"]
     return ThreadHistoryPublic(thread_id=thread_id, count=len(messages), messages=messages)
 
 
 @router.post("/threads/{thread_id}/runs", response_model=TurnPublic, responses=error_responses(404, 409, 422),
-             summary="Run one turn to its end: answer, tool calls, pending approval (trader)")
-def run(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: RunRequest) -> TurnPublic:
+             summary="Run one turn to its end: answer, tool calls, pending approval (viewer; tools need their role)")
+def run(user: CurrentUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: RunRequest) -> TurnPublic:
     result = run_turn_for(runtime, thread_id, user, body.message, body.max_tool_calls)
     return TurnPublic.model_validate(result.to_dict())
 
@@ -176,8 +162,8 @@ def run(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: R
     200: {"content": {"text/event-stream": {"example": 'event: tool_call\ndata: {"agent": "strategy", ...}\n\n'}},
           "description": "Server-Sent Events: step, tool_call, tool_result, token, interrupt, final (or error); "
                          "with `Accept: application/json` only, the final turn as JSON"},
-    **error_responses(404, 409, 422)}, summary="Run one turn as Server-Sent Events (trader)")
-def run_stream(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: RunRequest,
+    **error_responses(404, 409, 422)}, summary="Run one turn as Server-Sent Events (viewer; tools need their role)")
+def run_stream(user: CurrentUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: RunRequest,
                accept: Annotated[str | None, Header()] = None):
     if accept and "application/json" in accept and "text/event-stream" not in accept:
         return run(user, runtime, thread_id, body)
@@ -188,18 +174,22 @@ def run_stream(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, 
 
 @router.post("/threads/{thread_id}/interrupt", response_model=ApprovalOutcomePublic,
              responses=error_responses(404, 409, 422),
-             summary="Answer the approval the thread waits for; the thread resumes (approver)")
-def answer_interrupt(user: ApproverUser, runtime: AgentRuntimeDep, thread_id: ThreadId,
+             summary="Answer the approval one of your threads waits for; the thread resumes (approver, never "
+                     "one's own request)")
+def answer_interrupt(user: CurrentUser, runtime: AgentRuntimeDep, thread_id: ThreadId,
                      body: InterruptAnswer) -> ApprovalOutcomePublic:
     from graph.runner import pending_interrupt
 
-    readable_thread(runtime, thread_id, user)
-    waiting = pending_interrupt(runtime.graph, thread_id)
+    record = threads_of(runtime).get(user, thread_id)
+    waiting = pending_interrupt(runtime.graph, record.key)
     if waiting is None:
         raise ApprovalError(f"thread {thread_id} is not waiting for a decision", code="not_waiting")
-    service, approval_id = runtime.approvals(), waiting[1]["id"]
+    service, approval_id, actor = runtime.approvals(), waiting[1]["id"], actor_of(user, Channel.API)
     if body.verdict == "approve":
-        outcome = service.approve(approval_id, user.name, CHANNEL, body.comment)
+        outcome = service.approve(actor, approval_id, body.comment)
     else:
-        outcome = service.reject(approval_id, user.name, CHANNEL, body.comment or "")
-    return ApprovalOutcomePublic.model_validate(outcome.to_dict())
+        outcome = service.reject(actor, approval_id, body.comment or "")
+    answer = outcome.to_dict()
+    if answer.get("turn"):
+        answer["turn"]["thread_id"] = thread_id  # as the owner calls it, not the checkpointer's key
+    return ApprovalOutcomePublic.model_validate(answer)

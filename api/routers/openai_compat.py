@@ -1,10 +1,12 @@
 """``POST /v1/chat/completions``: OpenAI-compatible chat in front of the agent graph (model "quantpilot").
 
 The last user message runs one turn. The thread is the ``X-Quantpilot-Thread`` header if given, else
-one derived from the caller and the request's ``user`` field (the same ``user`` continues the same
-thread), else a new one; the answer names it in ``X-Quantpilot-Thread``. Earlier messages in the
-request are not replayed: the thread's checkpoint is the conversation. When the turn (or the thread)
-waits for a human decision, the assistant message says what is awaited and where to answer it.
+one derived from the request's ``user`` field (the same ``user`` continues the same thread), else a new
+one; the answer names it in ``X-Quantpilot-Thread``. Thread ids are the caller's own (``services.threads``):
+another API user sending the same header or ``user`` reaches a thread of their own, never the caller's.
+Earlier messages in the request are not replayed: the thread's checkpoint is the conversation. When the
+turn (or the thread) waits for a human decision, the assistant message says what is awaited and where to
+answer it.
 Auth is the same API key (``Authorization: Bearer``), role trader.
 """
 
@@ -20,8 +22,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from api.deps import TraderUser, ViewerUser
-from api.routers.agent import event_json, new_thread_id, own_thread, run_turn_for, stream_turn_for
+from api.deps import CurrentUser
+from api.routers.agent import event_json, new_thread_id, run_turn_for, stream_turn_for, threads_of
 from api.routers.runtime import AgentRuntime, AgentRuntimeDep
 from api.schemas.agent import THREAD_ID
 from api.schemas.errors import error_responses
@@ -34,11 +36,11 @@ THREAD_HEADER = "X-Quantpilot-Thread"
 
 
 def thread_for(user: ApiUser, header: str | None, partner: str | None) -> str:
-    """The header's thread, or one per (API user, ``user`` field), or a new one."""
+    """The header's thread, or one per (API user id, ``user`` field), or a new one."""
     if header:
         return header
     if partner:
-        return "oai_" + hashlib.sha256(f"{user.name}\x00{partner}".encode()).hexdigest()[:20]
+        return "oai_" + hashlib.sha256(f"{user.id}\x00{partner}".encode()).hexdigest()[:20]
     return new_thread_id()
 
 
@@ -60,10 +62,11 @@ def awaiting(approval: dict[str, Any]) -> str:
             f"or the web page /web/approvals. The thread continues once it is decided.")
 
 
-def waiting_approval(runtime: AgentRuntime, thread_id: str) -> dict[str, Any] | None:
+def waiting_approval(runtime: AgentRuntime, thread_id: str, user: ApiUser) -> dict[str, Any] | None:
+    """What ``user``'s thread ``thread_id`` waits for, if anything."""
     from graph.runner import pending_interrupt
 
-    waiting = pending_interrupt(runtime.graph, thread_id)
+    waiting = pending_interrupt(runtime.graph, threads_of(runtime).for_turn(user, thread_id).key)
     return None if waiting is None else waiting[1]
 
 
@@ -109,14 +112,14 @@ async def chunks(events: AsyncIterator[Any] | None, fixed: str | None) -> AsyncI
 
 @router.post("/chat/completions", response_model=ChatCompletion, responses={
     200: {"content": {"text/event-stream": {}}, "description": "with stream=true: chat.completion.chunk events"},
-    **error_responses(400, 404, 422)}, summary="OpenAI-compatible chat: one agent turn (trader)")
-def chat_completions(user: TraderUser, runtime: AgentRuntimeDep, body: ChatCompletionRequest,
+    **error_responses(400, 404, 422)},
+    summary="OpenAI-compatible chat: one agent turn (viewer; each tool call needs its own role)")
+def chat_completions(user: CurrentUser, runtime: AgentRuntimeDep, body: ChatCompletionRequest,
                      thread: Annotated[str | None, Header(alias=THREAD_HEADER, pattern=THREAD_ID)] = None):
     text = last_user_text(body)
     thread_id = thread_for(user, thread, body.user)
     headers = {THREAD_HEADER: thread_id}
-    own_thread(runtime, thread_id, user)
-    pending = waiting_approval(runtime, thread_id)
+    pending = waiting_approval(runtime, thread_id, user)
     if body.stream:
         events = None if pending else stream_turn_for(runtime, thread_id, user, text)
         return StreamingResponse(chunks(events, awaiting(pending) if pending else None),
@@ -128,5 +131,5 @@ def chat_completions(user: TraderUser, runtime: AgentRuntimeDep, body: ChatCompl
 
 
 @router.get("/models", response_model=ModelListPublic, summary="The one model served: quantpilot (viewer)")
-def models(user: ViewerUser) -> ModelListPublic:
+def models(user: CurrentUser) -> ModelListPublic:
     return ModelListPublic(data=[ModelPublic()])

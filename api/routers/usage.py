@@ -1,5 +1,5 @@
-"""``GET /api/v1/usage``: model calls, tokens, latency and dollars from the usage ledger (viewers and traders
-see their own, approvers and admins anyone's: ``services.usage_ledger.visible``)."""
+"""``GET /api/v1/usage``: model calls, tokens, latency and dollars from the usage ledger (everyone sees their own,
+an admin anyone's: ``services.usage_ledger.UsageLedger.report``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import DatabaseDep, ViewerUser
+from api.deps import CurrentActor, DatabaseDep
 from api.routers.runtime import SettingsDep
 from api.schemas.errors import error_responses
 from api.schemas.usage import UsagePublic
@@ -17,15 +17,15 @@ router = APIRouter(prefix="/api/v1/usage", tags=["usage"], responses=error_respo
 
 
 @router.get("", response_model=UsagePublic, responses=error_responses(400, 422),
-            summary="Model usage per model and in total, for a thread, a user and/or a period (viewer)")
-def get_usage(user: ViewerUser, database: DatabaseDep, settings: SettingsDep,
+            summary="Model usage per model and in total, for a thread, a user and/or a period (viewer: their "
+                    "own; admin: anyone's)")
+def get_usage(actor: CurrentActor, database: DatabaseDep, settings: SettingsDep,
               thread_id: Annotated[str | None, Query(max_length=128)] = None,
-              user_id: Annotated[str | None, Query(alias="user", max_length=128)] = None,
+              user: Annotated[str | None, Query(max_length=200, description="a user's name (admin)")] = None,
               since: Annotated[str | None, Query(max_length=40, description="date, date-time or 24h / 7d")] = None,
               ) -> UsagePublic:
-    from memory.model_calls import UsageFilter
-    from services.usage_ledger import database_ledger, parse_since, visible
+    from services.usage_ledger import database_ledger, parse_since
 
-    chosen = visible(UsageFilter(thread_id=thread_id, user_id=user_id, since=parse_since(since, datetime.now(UTC))),
-                     user=user.name, role=str(getattr(user.role, "value", user.role)))
-    return UsagePublic.model_validate(database_ledger(database, settings).report(chosen).to_dict())
+    report = database_ledger(database, settings).report(actor, thread_id=thread_id, user=user,
+                                                        since=parse_since(since, datetime.now(UTC)))
+    return UsagePublic.model_validate(report.to_dict())

@@ -24,8 +24,10 @@ class UsageSumsPublic(BaseModel):
 
 
 class UsageFilterPublic(BaseModel):
+    """What the sums cover: a thread, whose calls (a name; null: everyone's) and from when."""
+
     thread_id: str | None
-    user_id: str | None
+    user: str | None
     since: datetime | None
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from memory.ladder import ApprovalRecord
-from quant.monitoring.redaction import mask_text
+from agents.answers import approval_card as describe_approval
+from guardrails.redaction import redact
+from memory.approvals import ApprovalRecord
 
 APPROVE, APPROVE_WITH_COMMENT, REJECT = "qp_approve", "qp_approve_comment", "qp_reject"
 DECISION_VIEW = "qp_decision"
@@ -19,40 +20,39 @@ _STATUS_MARK = {"applied": ":rocket: applied", "expired": ":hourglass: expired",
 
 def escape(text: str) -> str:
     """Slack mrkdwn escaping (``&``, ``<``, ``>``) after masking secrets."""
-    return mask_text(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _subject_line(record: ApprovalRecord) -> str:
-    s = record.subject
-    what = s.get("strategy_id") or s.get("order_intent_hash") or s.get("limit_change_id") or "?"
-    if s.get("to_stage"):
-        what = f"{what} {s.get('from_stage')} → {s['to_stage']} (v{s.get('version')})"
-    return escape(str(what))
+    return redact(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _facts(record: ApprovalRecord) -> list[dict[str, Any]]:
-    fields = [("Kind", record.kind), ("Subject", _subject_line(record)), ("Requested by", escape(record.requester)),
-              ("Expires (UTC)", record.expires_at.strftime("%Y-%m-%d %H:%M"))]
+    card = describe_approval(record)
+    fields = [("Kind", record.kind), ("Requested by", escape(record.requester)), ("Expires", escape(card.expires))]
     return [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields]
 
 
 def _evidence(record: ApprovalRecord) -> str:
-    items = list(record.evidence.items())[:6]
-    text = "\n".join(f"• {escape(k)}: {escape(json.dumps(v, default=str)[:120])}" for k, v in items)
-    return text or "(no evidence attached)"
+    """The evidence as people read it (``• out-of-sample Sharpe: 0.77``), then who decides and how."""
+    card = describe_approval(record)
+    lines = [f"• {escape(label)}: {escape(text)}" for label, text in card.evidence]
+    return "\n".join([*(lines or ["(no evidence attached)"]),
+                      f"_An approver other than {escape(card.requester)} decides: the buttons below, or_ "
+                      f"`quantpilot approvals approve {escape(record.id)} --as NAME`"])
+
+
+def _title(record: ApprovalRecord) -> str:
+    card = describe_approval(record)
+    return f"*{escape(card.title)}*" + (f"\n{escape(card.reason)}" if card.reason else "")
 
 
 def card_text(record: ApprovalRecord) -> str:
     """The notification text (shown where blocks are not)."""
-    return f"Approval {record.id} ({record.kind}): {mask_text(record.summary)[:200]} — {record.status}"
+    return f"Approval {record.id}: {redact(describe_approval(record).title)[:200]} — {record.status}"
 
 
 def approval_card(record: ApprovalRecord) -> list[dict[str, Any]]:
     """The card of a pending request: what, who asked, evidence, and Approve / Approve with comment / Reject."""
     return [
         {"type": "header", "text": {"type": "plain_text", "text": f"Approval needed: {record.kind}"[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": escape(record.summary or record.id)[:2900]},
-         "fields": _facts(record)},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _title(record)[:2900]}, "fields": _facts(record)},
         {"type": "section", "text": {"type": "mrkdwn", "text": _evidence(record)[:2900]}},
         {"type": "actions", "block_id": f"qp_approval:{record.id}", "elements": [
             {"type": "button", "action_id": APPROVE, "style": "primary", "value": record.id,
@@ -84,8 +84,7 @@ def decided_card(record: ApprovalRecord) -> list[dict[str, Any]]:
     """The card once decided (or closed): the same facts, no buttons, and who decided."""
     return [
         {"type": "header", "text": {"type": "plain_text", "text": f"Approval: {record.kind}"[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": escape(record.summary or record.id)[:2900]},
-         "fields": _facts(record)},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _title(record)[:2900]}, "fields": _facts(record)},
         {"type": "section", "text": {"type": "mrkdwn", "text": decision_line(record)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"`{record.id}`"}]},
     ]
@@ -117,6 +116,6 @@ def decision_modal(approval_id: str, verdict: str, channel: str | None, ts: str 
 
 def summary_blocks(text: str) -> list[dict[str, Any]]:
     """A daily summary (``DailySummary.render_text()``) as a header and a preformatted section."""
-    head, _, body = mask_text(text).partition("\n")
+    head, _, body = redact(text).partition("\n")
     return [{"type": "header", "text": {"type": "plain_text", "text": head[:150] or "Daily summary"}},
             {"type": "section", "text": {"type": "mrkdwn", "text": f"```{body[:2800]}```" if body else "(empty)"}}]

@@ -12,11 +12,14 @@ from slack_sdk.errors import SlackApiError
 
 from api.slack.blocks import card_for, card_text, summary_blocks
 from api.slack.runtime import SlackRuntime
-from memory.ladder import ApprovalRecord, ApprovalStore
-from quant.monitoring.alerts import Alert, DeliveryResult, Severity, SlackChannel
+from guardrails.policy import Actor
+from memory.approvals import ApprovalRecord, ApprovalStore
+from quant.monitoring.alerts import Alert
+from services.alerts import DeliveryResult, SlackChannel
 from services.approvals import ApprovalService
 
 log = logging.getLogger("quantpilot.slack")
+SYNC = Actor.system("slack-sync")  # quantpilot posting and updating cards on its own
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class SlackPublisher:
         through the CLI, API or web, applied, expired)."""
         service = service or ApprovalService(ApprovalStore(self.runtime.database))
         posted, updated, failed = [], [], []
-        for record in service.list("pending"):
+        for record in service.list(SYNC, "pending"):
             try:
                 if self.post_card(record):
                     posted.append(record.id)
@@ -66,7 +69,7 @@ class SlackPublisher:
                 log.warning("posting the card of %s failed: %s", record.id, exc.response.get("error"))
                 failed.append(record.id)
         for card in self.runtime.cards.open_cards():
-            record = service.show(card.approval_id)
+            record = service.show(SYNC, card.approval_id)
             if record.status == card.shown_status or card.ts is None:
                 continue
             try:
@@ -78,7 +81,7 @@ class SlackPublisher:
         return SyncReport(tuple(posted), tuple(updated), tuple(failed))
 
     def post_alert(self, alert: Alert) -> DeliveryResult:
-        """An alert in the alerts channel (``quant.monitoring.alerts.SlackChannel``; never raises)."""
+        """An alert in the alerts channel (``services.alerts.SlackChannel``; never raises)."""
         return SlackChannel(client=self.runtime.client, channel=self.runtime.settings.alerts_channel).send(alert)
 
     def post_daily_summary(self, summary: Any) -> str:
@@ -87,21 +90,6 @@ class SlackPublisher:
         answer = self.runtime.client.chat_postMessage(channel=self.runtime.settings.alerts_channel,
                                                       text=text.splitlines()[0], blocks=summary_blocks(text))
         return str(answer["ts"])
-
-
-class SlackAlertSink:
-    """A ``tools.context.AlertSink`` posting each alert dict (message, severity, user) to Slack."""
-
-    def __init__(self, publisher: SlackPublisher):
-        self._publisher = publisher
-
-    def __call__(self, alert: dict[str, Any]) -> None:
-        severity = str(alert.get("severity", "warning")).lower()
-        message = str(alert.get("message", ""))
-        self._publisher.post_alert(Alert(key=str(alert.get("key") or f"tool:{message[:40]}"),
-                                         title=str(alert.get("title") or "quantpilot alert"), message=message,
-                                         severity=Severity(severity) if severity in Severity.__members__.values()
-                                         else Severity.WARNING))
 
 
 class SyncLoop:

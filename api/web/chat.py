@@ -31,7 +31,7 @@ class WebChat:
 
     graph: Any  # langgraph CompiledStateGraph
     context: Any  # graph.context.GraphContext
-    threads: Any  # memory.ladder.ThreadStore
+    threads: Any  # memory.threads.ThreadStore
 
     @classmethod
     def from_settings(cls, database, graph=None) -> WebChat:
@@ -39,7 +39,7 @@ class WebChat:
         shared either way) with a context whose channel is "web"."""
         from config import get_settings
         from graph.wiring import product_context, product_graph
-        from memory.ladder import ThreadStore
+        from memory.threads import ThreadStore
 
         settings = get_settings()
         return cls(graph if graph is not None else product_graph(settings, database),
@@ -53,20 +53,25 @@ class WebChat:
     def new_thread_id(self) -> str:
         return f"thr_web_{uuid.uuid4().hex[:16]}"
 
-    def owns(self, thread_id: str, user_name: str) -> bool:
-        """Whether ``thread_id`` is new or was started by ``user_name`` (threads are private)."""
-        from errors import NotFoundError
+    def thread(self, user, thread_id: str):
+        """``user``'s thread ``thread_id`` as a turn runs it (``services.threads``: another user's id names a
+        thread of this user's own)."""
+        from services.threads import ThreadService
 
-        try:
-            return self.threads.get(thread_id).user_id == user_name
-        except NotFoundError:
-            return True
+        return ThreadService(self.threads).for_turn(user, thread_id)
 
-    def turn(self, thread_id: str, user_name: str, role: str, text: str) -> Iterator[Any]:
+    def existing(self, user, thread_id: str):
+        """``user``'s thread ``thread_id`` if they have one, else None."""
+        from services.threads import ThreadService
+
+        return ThreadService(self.threads).find(user, thread_id)
+
+    def turn(self, thread, user, text: str) -> Iterator[Any]:
+        """One turn of ``user`` (``memory.users.ApiUser``) on their ``thread`` (``memory.threads.OwnedThread``)."""
         from graph.runner import stream_turn
 
-        return stream_turn(self.graph, thread_id, {"id": user_name, "role": role}, text, context=self.context,
-                           threads=self.threads)
+        person = {"id": user.name, "role": user.role.value, "user_id": user.id}
+        return stream_turn(self.graph, thread.key, person, text, context=self.context, threads=thread)
 
 
 _lock = threading.Lock()

@@ -21,8 +21,8 @@ from starlette.responses import Response, StreamingResponse
 
 from api.web.chat import THREAD_ID, stream_events, web_chat
 from api.web.rendering import WebRoute, render, templates
-from api.web.session import SessionDep, WebError, check_csrf, role_required
-from memory.users import Role
+from api.web.session import SessionDep, WebError, check_csrf
+from guardrails.policy import Role
 
 router = APIRouter(route_class=WebRoute)
 MAX_MESSAGE_CHARS = 4000
@@ -30,32 +30,36 @@ MAX_MESSAGE_CHARS = 4000
 
 @router.get("/chat")
 async def chat_page(request: Request, session: SessionDep, thread: str | None = None) -> Response:
-    """The chat panel; ``?thread=`` reopens one of the user's threads with its messages."""
+    """The chat panel; ``?thread=`` reopens one of the user's threads with its messages (anyone else's id
+    opens a new thread: threads are private)."""
     chat = await run_in_threadpool(web_chat, request.app)
-    threads = await run_in_threadpool(chat.threads.list, session.user.name, 20)
+    threads = await run_in_threadpool(lambda: chat.threads.list(owner_id=session.user.id, limit=20))
     history: list[dict[str, Any]] = []
     pending = None
-    if thread and THREAD_ID.match(thread) and await run_in_threadpool(chat.owns, thread, session.user.name):
-        history, pending = await run_in_threadpool(_history, chat, thread)
+    record = None
+    if thread and THREAD_ID.match(thread):
+        record = await run_in_threadpool(chat.existing, session.user, thread)
+    if record is not None:
+        history, pending = await run_in_threadpool(_history, chat, record.key)
     else:
         thread = None
     return render(request, "chat.html", session, page="chat", threads=threads, thread_id=thread or "",
                   history=history, pending=pending, can_chat=session.allows(Role.TRADER))
 
 
-def _history(chat, thread_id: str) -> tuple[list[dict[str, Any]], dict | None]:
+def _history(chat, key: str) -> tuple[list[dict[str, Any]], dict | None]:
     from langchain_core.messages import AIMessage, HumanMessage
 
     from graph.runner import pending_interrupt
     from graph.transcript import thread_messages
 
     shown = []
-    for message in thread_messages(chat.graph.checkpointer, thread_id):  # archived turns too
+    for message in thread_messages(chat.graph.checkpointer, key):  # archived turns too
         if isinstance(message, HumanMessage):
             shown.append({"who": "you", "text": str(message.content)})
         elif isinstance(message, AIMessage) and message.content and not message.tool_calls:
             shown.append({"who": "quantpilot", "text": str(message.content)})
-    waiting = pending_interrupt(chat.graph, thread_id)
+    waiting = pending_interrupt(chat.graph, key)
     return shown, (waiting[1] if waiting else None)
 
 
@@ -66,7 +70,6 @@ def _fragment(request: Request, session, name: str, **context: Any) -> str:
 @router.post("/chat/stream")
 async def chat_stream(request: Request, session: SessionDep) -> Response:
     form = await check_csrf(request, session)
-    role_required(session, Role.TRADER, "chatting with the agents (they run research and request approvals)")
     text = str(form.get("message") or "").strip()
     if not text:
         raise WebError(400, "type a message first")
@@ -76,9 +79,8 @@ async def chat_stream(request: Request, session: SessionDep) -> Response:
     thread_id = str(form.get("thread_id") or "") or chat.new_thread_id()
     if not THREAD_ID.match(thread_id):
         raise WebError(400, "malformed thread id")
-    if not await run_in_threadpool(chat.owns, thread_id, session.user.name):
-        raise WebError(403, f"thread {thread_id} belongs to another user")
     user = session.user
+    thread = await run_in_threadpool(chat.thread, user, thread_id)
 
     def render_event(event: Any) -> tuple[str, dict[str, Any]]:
         kind = event.kind
@@ -99,8 +101,7 @@ async def chat_stream(request: Request, session: SessionDep) -> Response:
         from api.web.chat import sse
 
         yield sse("thread", {"thread_id": thread_id})
-        async for frame in stream_events(lambda: chat.turn(thread_id, user.name, user.role.value, text),
-                                         render_event):
+        async for frame in stream_events(lambda: chat.turn(thread, user, text), render_event):
             yield frame
 
     return StreamingResponse(frames(), media_type="text/event-stream",

@@ -17,10 +17,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from agents.answers import ToolOutcome, approval_card, decision_text, describe_call, write_one
+from agents.answers.outcome import parse_content
 from api.errors import status_for
 from api.output import short_decimal
 from api.web.session import CSRF_FIELD, WebError, WebSession
 from errors import QuantpilotError
+from guardrails.redaction import redact
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
@@ -32,6 +35,11 @@ REPORT_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inl
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 templates.env.filters["plain"] = short_decimal  # 146.0000000000 -> 146, at most 4 decimals
+# people read approval cards, tool calls and results through the answer writer (agents.answers), never as dicts
+templates.env.filters["approval_card"] = approval_card
+templates.env.filters["decision_text"] = decision_text
+templates.env.globals["describe_call"] = describe_call
+templates.env.globals["result_text"] = lambda name, content: write_one(ToolOutcome(name, parse_content(content)))
 
 NAV = (("overview", "/web/", "Overview"), ("chat", "/web/chat", "Chat"), ("strategies", "/web/strategies",
        "Strategies"), ("positions", "/web/positions", "Positions"), ("runs", "/web/runs", "Runs"),
@@ -53,7 +61,9 @@ def _is_htmx(request: Request) -> bool:
 
 
 def error_response(request: Request, status: int, message: str) -> Response:
-    """401 sends a person to the log-in page (htmx: ``HX-Redirect``); other refusals render the message."""
+    """401 sends a person to the log-in page (htmx: ``HX-Redirect``); other refusals render the message (secrets
+    masked: a refusal may echo what was typed)."""
+    message = redact(message)
     if status == 401 and request.method == "GET" and not _is_htmx(request):
         return RedirectResponse(f"/web/login?next={quote(request.url.path)}", status_code=303)
     if _is_htmx(request) or request.headers.get("Accept", "").startswith("text/event-stream"):

@@ -26,15 +26,23 @@ from api.web.session import (
     SessionDep,
     WebError,
     check_csrf,
-    codec_of,
+    session_store,
     set_cookie,
+    web_settings,
 )
 from errors import NotFoundError
+from guardrails.policy import Actor, Channel
+from services.users import actor_of
 
 pages_router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
 root = APIRouter(include_in_schema=False)
 STATIC_DIR = str(FilePath(__file__).with_name("static"))
 RunId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def web_actor(session) -> Actor:
+    """The logged-in person as the services see them (channel ``web``)."""
+    return actor_of(session.user, Channel.WEB)
 
 
 @root.get("/")
@@ -75,16 +83,22 @@ async def login(request: Request, api_key: Annotated[str, Form(max_length=200)],
         response = render(request, "login.html", None, status=401, login_csrf=expected, next=_safe_next(next),
                           message="invalid or revoked API key")
         return response
-    cookie = codec_of(request.app).encode(user.name, user.key_id, secrets.token_urlsafe(32))
+    store, max_age = session_store(request), web_settings(request.app).session_max_age_seconds
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # a new log-in replaces the browser's old session, which ends here
+        await run_in_threadpool(store.end, previous)
+    started = await run_in_threadpool(store.start, user.id, max_age)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_cookie(response, request, SESSION_COOKIE, cookie, max_age=codec_of(request.app).max_age_seconds)
+    set_cookie(response, request, SESSION_COOKIE, started.token, max_age=max_age)
     response.delete_cookie(LOGIN_COOKIE, path="/", httponly=True, samesite="strict")
     return response
 
 
 @pages_router.post("/logout")
 async def logout(request: Request, session: SessionDep) -> Response:
+    """End the session on the server (its cookie and CSRF token stop working everywhere), then drop the cookie."""
     await check_csrf(request, session)
+    await run_in_threadpool(session_store(request).end, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/web/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
@@ -92,7 +106,7 @@ async def logout(request: Request, session: SessionDep) -> Response:
 
 @pages_router.get("/")
 async def overview(request: Request, session: SessionDep) -> Response:
-    data = await run_in_threadpool(pages.overview, request.app.state.database)
+    data = await run_in_threadpool(pages.overview, request.app.state.database, web_actor(session))
     return render(request, "overview.html", session, page="overview", **data)
 
 
@@ -123,14 +137,13 @@ async def run_detail(request: Request, session: SessionDep, run_id: RunId) -> Re
 @pages_router.get("/runs/{run_id}/report")
 async def run_report(request: Request, session: SessionDep, run_id: RunId) -> Response:
     """The stored self-contained HTML report, sandboxed (its inline plotly runs in an opaque origin)."""
-    from memory.runs import RunStore
     from services.research import ResearchService
 
-    database = request.app.state.database
-    record = await run_in_threadpool(RunStore(database).get, run_id)
+    research = ResearchService(request.app.state.database, actor=web_actor(session))
+    record = await run_in_threadpool(research.record, run_id)
     if "report" not in record.artifacts and "equity" in record.artifacts:  # made without one: render it now
-        await run_in_threadpool(ResearchService(database).report, run_id)
-        record = await run_in_threadpool(RunStore(database).get, run_id)
+        await run_in_threadpool(research.report, run_id)
+        record = await run_in_threadpool(research.record, run_id)
     path = pages.report_path(record.artifacts)
     if path is None:
         raise NotFoundError(f"run {run_id} has no stored report")
@@ -139,7 +152,7 @@ async def run_report(request: Request, session: SessionDep, run_id: RunId) -> Re
 
 @pages_router.get("/approvals")
 async def approvals(request: Request, session: SessionDep) -> Response:
-    data = await run_in_threadpool(pages.approvals, request.app.state.database)
+    data = await run_in_threadpool(pages.approvals, request.app.state.database, web_actor(session))
     return render(request, "approvals.html", session, page="approvals", **data)
 
 

@@ -21,6 +21,7 @@ class ModelCall(Base):
         Index("ix_model_calls_turn", "turn_id"),
         Index("ix_model_calls_thread", "thread_id", "created_at"),
         Index("ix_model_calls_user", "user_id", "created_at"),
+        Index("ix_model_calls_user_name", "user_name", "created_at"),
         Index("ix_model_calls_created", "created_at"),
     )
 
@@ -28,7 +29,8 @@ class ModelCall(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     turn_id: Mapped[str | None] = mapped_column(String(64))
     thread_id: Mapped[str | None] = mapped_column(String(128))
-    user_id: Mapped[str | None] = mapped_column(String(128))
+    user_id: Mapped[int | None] = mapped_column(BigInteger)  # the stored user's; None: quantpilot, the local reader
+    user_name: Mapped[str | None] = mapped_column(String(200))
     agent: Mapped[str] = mapped_column(String(32))
     model: Mapped[str] = mapped_column(String(200))
     input_tokens: Mapped[int] = mapped_column(Integer)

@@ -19,8 +19,10 @@ from quant.display.numbers import (
     signed_money,
     timestamp,
 )
+from quant.display.text import counted, joined, text_table
 
 __all__ = [
     "DASH", "MetricFormat", "count", "day", "format_metric", "metric_label", "metric_lines", "money", "number",
-    "percent", "percent_points", "quantity", "short_id", "signed_money", "timestamp",
+    "percent", "percent_points", "quantity", "short_id", "signed_money", "timestamp", "counted", "joined",
+    "text_table",
 ]

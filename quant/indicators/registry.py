@@ -75,6 +75,25 @@ _CORE_FNS: dict[str, tuple[str, tuple[str, ...], IndicatorFn]] = {
 }
 
 
+# the words people use for the core indicators (lower case), besides their names
+CORE_ALIASES: dict[str, tuple[str, ...]] = {
+    "sma": ("simple moving average", "moving average"),
+    "ema": ("exponential moving average",),
+    "rsi": ("relative strength index",),
+    "macd": ("moving average convergence divergence",),
+    "bbands": ("bollinger", "bollinger bands", "bollinger band"),
+    "atr": ("average true range", "true range"),
+    "rolling_volatility": ("volatility", "rolling volatility", "realized volatility", "realised volatility"),
+}
+
+
+def core_synonyms() -> dict[str, str]:
+    """Every way people name a core indicator -> its name, lower case, longest phrase first."""
+    found = {phrase: name for name in _CORE_FNS
+             for phrase in (name, name.replace("_", " "), *CORE_ALIASES.get(name, ()))}
+    return dict(sorted(found.items(), key=lambda item: (-len(item[0]), item[0])))
+
+
 def _params_of(fn: IndicatorFn) -> tuple[catalog.IndicatorParam, ...]:
     params = list(inspect.signature(fn).parameters.values())[1:]
     return tuple(

@@ -1,25 +1,16 @@
-"""Alerts and the channels that carry them: log, generic JSON webhook, Slack — plugins behind one
-``AlertChannel`` protocol — and a deduplicator so a condition alerts once, not every tick.
-
-``SlackChannel`` takes a ready slack-sdk client (``WebhookClient`` or ``WebClient``) instead of
-importing slack-sdk: ``quant/`` stays free of chat libraries, and tests pass a client pointed at a
-local fake server. A channel never raises: every outcome is a ``DeliveryResult``.
+"""Alerts as values: ``Alert`` (what a person should look at, with a severity) and the deduplicator that
+lets a condition alert once per occurrence, not every tick. The channels that deliver alerts (log,
+webhook, Slack) and the dispatcher are in ``services.alerts``: they write, so they redact.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
-
-import httpx
-import structlog
-
-from errors import ConfigError
-from quant.monitoring.redaction import mask_text, redact
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -41,124 +32,14 @@ class Alert:
     ts: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, secrets masked."""
-        return {"key": self.key, "title": mask_text(self.title), "message": mask_text(self.message),
-                "severity": Severity(self.severity).value, "details": redact(dict(self.details)),
+        """JSON-ready, as given: the channels that write an alert (``services.alerts``) redact it."""
+        return {"key": self.key, "title": self.title, "message": self.message,
+                "severity": Severity(self.severity).value, "details": dict(self.details),
                 "ts": self.ts.isoformat() if self.ts else None}
 
     def text(self) -> str:
-        """One line: ``[WARNING] title: message`` (secrets masked)."""
-        return mask_text(f"[{Severity(self.severity).value.upper()}] {self.title}: {self.message}")
-
-
-@dataclass(frozen=True)
-class DeliveryResult:
-    channel: str
-    delivered: bool
-    detail: str = ""
-    status_code: int | None = None
-
-
-@runtime_checkable
-class AlertChannel(Protocol):
-    name: str
-
-    def send(self, alert: Alert) -> DeliveryResult: ...
-
-
-class LogChannel:
-    """Writes the alert as a structured log line (always available; the fallback channel)."""
-
-    def __init__(self, logger: Any = None, name: str = "log"):
-        self.name = name
-        self._log = logger or structlog.get_logger("quantpilot.alerts")
-
-    def send(self, alert: Alert) -> DeliveryResult:
-        method = {Severity.INFO: "info", Severity.WARNING: "warning", Severity.CRITICAL: "error"}[alert.severity]
-        getattr(self._log, method)("alert", **alert.to_dict())
-        return DeliveryResult(self.name, True, "logged")
-
-
-class WebhookChannel:
-    """POSTs ``alert.to_dict()`` as JSON to ``url``; delivered on a 2xx answer within ``timeout_s`` seconds."""
-
-    def __init__(self, url: str, *, timeout_s: float = 5.0, headers: Mapping[str, str] | None = None,
-                 client: httpx.Client | None = None, name: str = "webhook"):
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError(f"webhook URL must be http(s), got {mask_text(url)!r}", details={"field": "url"})
-        self.name = name
-        self._url = url
-        self._timeout_s = timeout_s
-        self._headers = dict(headers or {})
-        self._client = client
-
-    def send(self, alert: Alert) -> DeliveryResult:
-        try:
-            if self._client is not None:
-                response = self._client.post(self._url, json=alert.to_dict(), headers=self._headers,
-                                             timeout=self._timeout_s)
-            else:
-                with httpx.Client(timeout=self._timeout_s) as client:
-                    response = client.post(self._url, json=alert.to_dict(), headers=self._headers)
-        except httpx.HTTPError as exc:
-            return DeliveryResult(self.name, False, f"{type(exc).__name__}: {mask_text(str(exc))}")
-        ok = response.is_success
-        return DeliveryResult(self.name, ok, "" if ok else mask_text(response.text[:200]), response.status_code)
-
-
-class SlackWebhookSender(Protocol):
-    """What ``slack_sdk.webhook.WebhookClient`` offers."""
-
-    def send(self, *, text: str, blocks: Sequence[Mapping[str, Any]] | None = None) -> Any: ...
-
-
-class SlackChatClient(Protocol):
-    """What ``slack_sdk.WebClient`` offers (``chat_postMessage`` raises ``SlackApiError`` on ok=false)."""
-
-    def chat_postMessage(self, *, channel: str, text: str, blocks: Any = None) -> Any: ...  # noqa: N802
-
-
-_SEVERITY_EMOJI = {Severity.INFO: ":information_source:", Severity.WARNING: ":warning:",
-                   Severity.CRITICAL: ":rotating_light:"}
-
-
-def slack_blocks(alert: Alert) -> list[dict[str, Any]]:
-    """Block Kit for an alert: a header line, the message, then severity and condition key."""
-    data = alert.to_dict()
-    headline = f"{_SEVERITY_EMOJI[alert.severity]} *{data['title']}*\n{data['message']}"
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": headline}},
-        {"type": "context", "elements": [{"type": "mrkdwn",
-                                          "text": f"severity: {data['severity']} · condition: `{alert.key}`"}]},
-    ]
-
-
-class SlackChannel:
-    """Posts to Slack through an incoming webhook or ``chat.postMessage`` — pass exactly one client."""
-
-    def __init__(self, *, webhook: SlackWebhookSender | None = None, client: SlackChatClient | None = None,
-                 channel: str | None = None, name: str = "slack"):
-        if (webhook is None) == (client is None):
-            raise ConfigError("SlackChannel needs exactly one of webhook= or client=", details={"field": "slack"})
-        if client is not None and not channel:
-            raise ConfigError("SlackChannel with a WebClient needs channel= (e.g. '#alerts')",
-                              details={"field": "channel"})
-        self.name = name
-        self._webhook, self._client, self._channel = webhook, client, channel
-
-    def send(self, alert: Alert) -> DeliveryResult:
-        text, blocks = alert.text(), slack_blocks(alert)
-        try:
-            if self._webhook is not None:
-                response = self._webhook.send(text=text, blocks=blocks)
-                status = getattr(response, "status_code", None)
-                return DeliveryResult(self.name, status == 200, str(getattr(response, "body", ""))[:200], status)
-            response = self._client.chat_postMessage(channel=self._channel, text=text, blocks=blocks)
-            ok = bool(response.get("ok"))
-            return DeliveryResult(self.name, ok, "" if ok else str(response.get("error", "")),
-                                  getattr(response, "status_code", None))
-        except Exception as exc:  # noqa: BLE001 - slack-sdk raises its own types (SlackApiError, URLError)
-            return DeliveryResult(self.name, False, f"{type(exc).__name__}: {mask_text(str(exc))[:200]}")
+        """One line: ``[WARNING] title: message`` (as given, like ``to_dict``)."""
+        return f"[{Severity(self.severity).value.upper()}] {self.title}: {self.message}"
 
 
 class DedupDecision(StrEnum):
@@ -194,34 +75,3 @@ class AlertDeduplicator:
     def active_keys(self) -> frozenset[str]:
         with self._lock:
             return frozenset(self._active)
-
-
-class AlertDispatcher:
-    """Sends alerts to every channel; ``observe`` sends only when a condition starts (and, with
-    ``notify_resolved``, once when it clears)."""
-
-    def __init__(self, channels: Sequence[AlertChannel], deduplicator: AlertDeduplicator | None = None,
-                 *, notify_resolved: bool = True):
-        self.channels = tuple(channels)
-        self.deduplicator = deduplicator or AlertDeduplicator()
-        self._notify_resolved = notify_resolved
-
-    def send(self, alert: Alert) -> list[DeliveryResult]:
-        """Deliver to every channel now; a channel that raises is reported as not delivered."""
-        results = []
-        for channel in self.channels:
-            try:
-                results.append(channel.send(alert))
-            except Exception as exc:  # noqa: BLE001 - one broken channel must not silence the others
-                results.append(DeliveryResult(getattr(channel, "name", type(channel).__name__), False,
-                                              f"{type(exc).__name__}: {mask_text(str(exc))[:200]}"))
-        return results
-
-    def observe(self, alert: Alert, active: bool) -> list[DeliveryResult]:
-        """Call every tick with the condition's current state; returns what was sent (usually nothing)."""
-        decision = self.deduplicator.observe(alert.key, active)
-        if decision is DedupDecision.FIRE:
-            return self.send(alert)
-        if decision is DedupDecision.RESOLVED and self._notify_resolved:
-            return self.send(replace(alert, severity=Severity.INFO, title=f"Resolved: {alert.title}"))
-        return []

@@ -1,5 +1,7 @@
 """structlog JSON logging: one line per event with a timestamp (UTC), level, logger, a
-correlation id and the thread, and secrets masked — for structlog and stdlib loggers alike.
+correlation id and the thread, and secrets masked — for structlog and stdlib loggers alike. The
+masking is the caller's processor (``guardrails.redaction.redact_event``): ``quant`` imports no
+upper layer, so the one set of redaction rules is passed in, never copied here.
 
 The correlation id lives in a ``ContextVar``: set it once per request, chat turn or job with
 ``correlation_scope()`` and every log line inside carries it (threads and asyncio tasks each see
@@ -12,19 +14,18 @@ import logging
 import sys
 import threading
 import uuid
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TextIO
 
 import structlog
 
-from quant.monitoring.redaction import redact
-
 _correlation_id: ContextVar[str | None] = ContextVar("quantpilot_correlation_id", default=None)
 _handler: logging.Handler | None = None
 
 EventDict = MutableMapping[str, Any]
+Processor = Callable[[Any, str, EventDict], EventDict]
 
 
 def new_correlation_id() -> str:
@@ -53,11 +54,6 @@ def add_correlation_id(_logger: Any, _method: str, event_dict: EventDict) -> Eve
     return event_dict
 
 
-def mask_secrets(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
-    """Mask values of key/token/secret/password keys and credential-looking strings (sk-…, xoxb-…, Bearer …)."""
-    return redact(event_dict)
-
-
 def _shared_processors() -> list[Any]:
     return [
         structlog.contextvars.merge_contextvars,
@@ -68,8 +64,10 @@ def _shared_processors() -> list[Any]:
     ]
 
 
-def configure_logging(level: str | int = "INFO", *, stream: TextIO | None = None, json_output: bool = True) -> None:
-    """Route structlog and stdlib logging to ``stream`` (stderr by default) as masked JSON lines.
+def configure_logging(level: str | int = "INFO", *, redact: Processor, stream: TextIO | None = None,
+                      json_output: bool = True) -> None:
+    """Route structlog and stdlib logging to ``stream`` (stderr by default) as JSON lines masked by ``redact``
+    (a structlog processor: ``guardrails.redaction.redact_event``), which runs last before rendering.
 
     Idempotent: calling again replaces the handler installed by the previous call (tests pass a
     ``StringIO`` to capture output). ``json_output=False`` renders for a terminal instead.
@@ -83,7 +81,7 @@ def configure_logging(level: str | int = "INFO", *, stream: TextIO | None = None
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
-            mask_secrets,
+            redact,
             renderer,
         ],
     )

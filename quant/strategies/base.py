@@ -117,11 +117,13 @@ def parse_params(model: type[BaseModel], params: BaseModel | Mapping[str, Any] |
 
 class Strategy(ABC):
     """Plugin interface. Subclasses set ``name``, ``description``, ``Params`` and implement
-    the vectorized ``signals``; the event-driven methods have working defaults."""
+    the vectorized ``signals``; the event-driven methods have working defaults. ``aliases`` are the
+    words people use for the strategy ("bollinger bands", "golden cross"), lower case."""
 
     name: ClassVar[str]
     description: ClassVar[str]
     Params: ClassVar[type[StrategyParams]]
+    aliases: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: BaseModel | Mapping[str, Any] | None = None) -> None:
         self.initialize(params)

@@ -19,6 +19,7 @@ class BollingerParams(StrategyParams):
 
 class BollingerReversion(Strategy):
     name = "bollinger_reversion"
+    aliases = ("bollinger", "bollinger bands", "bollinger band", "bollinger mean reversion", "band reversion")
     description = "Long when close < lower band, exit when close >= middle band."
     Params: ClassVar = BollingerParams
 
@@ -31,6 +32,7 @@ class BollingerReversion(Strategy):
 
 class BollingerBreakout(Strategy):
     name = "bollinger_breakout"
+    aliases = ("breakout", "bollinger breakout", "band breakout", "volatility breakout")
     description = "Long when close > upper band, exit when close < middle band."
     Params: ClassVar = BollingerParams
 

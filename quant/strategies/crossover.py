@@ -34,6 +34,8 @@ class EmaCrossoverParams(CrossoverParams):
 class SmaCrossover(Strategy):
     name = "sma_crossover"
     description = "Long while SMA(fast) > SMA(slow); flat (or short) otherwise."
+    aliases = ("sma", "sma crossover", "simple moving average", "moving average crossover", "moving average cross",
+               "ma crossover", "ma cross", "golden cross", "trend following")
     Params: ClassVar = CrossoverParams
 
     @classmethod
@@ -45,6 +47,8 @@ class SmaCrossover(Strategy):
 class EmaCrossover(Strategy):
     name = "ema_crossover"
     description = "Long while EMA(fast) > EMA(slow); flat (or short) otherwise."
+    # with its defaults (12/26) this is the MACD line crossing zero, so "a MACD strategy" means this one
+    aliases = ("ema", "ema crossover", "exponential moving average", "macd", "macd crossover")
     Params: ClassVar = EmaCrossoverParams
 
     @classmethod

@@ -21,6 +21,7 @@ class TsMomentumParams(StrategyParams):
 
 class TsMomentum(Strategy):
     name = "ts_momentum"
+    aliases = ("momentum", "time series momentum", "time-series momentum", "absolute momentum")
     description = "Long when the trailing return over lookback bars exceeds threshold."
     Params: ClassVar = TsMomentumParams
 
@@ -40,6 +41,8 @@ class XsMomentumParams(StrategyParams):
 
 class XsMomentum(Strategy):
     name = "xs_momentum"
+    aliases = ("cross sectional momentum", "cross-sectional momentum", "relative momentum", "relative strength",
+               "rotation", "momentum rotation", "top k momentum")
     description = (
         "Every rebalance_every bars, hold the top_k symbols by trailing return with weight 1/top_k "
         "each (rows sum to <= 1); ties break by column order."

@@ -76,6 +76,22 @@ def validate_params(name: str, params: BaseModel | Mapping[str, Any] | None = No
     return parse_params(get_strategy(name).Params, params)
 
 
+def synonyms() -> dict[str, str]:
+    """Every way people name a registered strategy -> its name, lower case, longest phrase first: the name
+    itself, the name with spaces (``sma crossover``) and the class's ``aliases``. A phrase two strategies
+    claim goes to the first registered."""
+    found: dict[str, str] = {}
+    for name, cls in _STRATEGIES.items():
+        for phrase in (name, name.replace("_", " "), *cls.aliases):
+            found.setdefault(phrase.lower(), name)
+    return dict(sorted(found.items(), key=lambda item: (-len(item[0]), item[0])))
+
+
+def parameter_names() -> set[str]:
+    """Every registered strategy's parameter names (``fast``, ``lookback``, ``top_k`` …)."""
+    return {name for cls in _STRATEGIES.values() for name in cls.Params.model_fields}
+
+
 def list_strategies() -> list[StrategySpec]:
     """Every registered strategy, sorted by name."""
     return [

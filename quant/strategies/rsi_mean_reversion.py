@@ -26,6 +26,7 @@ class RsiMeanReversionParams(StrategyParams):
 
 class RsiMeanReversion(Strategy):
     name = "rsi_mean_reversion"
+    aliases = ("rsi", "rsi mean reversion", "rsi reversion", "mean reversion", "oversold", "relative strength index")
     description = "Long when RSI(length) < lower, held until RSI > exit."
     Params: ClassVar = RsiMeanReversionParams
 

@@ -62,6 +62,7 @@ def walk_forward_plan(n_bars: int, horizon: int, min_train_bars: int, retrain_ev
 
 class XGBoostStrategy(Strategy):
     name = "xgboost_model"
+    aliases = ("xgboost", "xgb", "machine learning", "ml model", "ml", "gradient boosting", "boosted trees")
     description = (
         "xgboost classifier of the horizon-bar return sign, expanding-window retrain, long when P(up) > threshold."
     )

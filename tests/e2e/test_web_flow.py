@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from memory.ladder import ApprovalStore, StrategyRegistry
+from memory.approvals import ApprovalStore
 from memory.runs import RunStore
+from memory.strategies import StrategyRegistry
+from tests.support.people import SYSTEM
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 STRATEGY = "sma_crossover_aapl_msft"
@@ -60,9 +62,10 @@ def test_chat_backtest_then_paper_promotion_approved_on_the_approvals_page(live_
     backtest = say(trader, "backtest an SMA crossover on AAPL and MSFT since 2015")
     (run,) = runs.list()
     assert (run.kind, run.status, run.symbols) == ("backtest", "done", ["AAPL", "MSFT"])
-    assert "backtest_strategy" in backtest.locator(".tool.call").first.inner_text()  # the streamed tool call
+    assert "backtest strategy: sma_crossover on AAPL and MSFT" in backtest.locator(".tool.call").first.inner_text()
     answer = backtest.locator("[data-testid=answer]").inner_text()
-    assert "backtest_strategy: ok" in answer and f"run_id={run.id}" in answer
+    assert answer.startswith(f"Backtest run {run.id}: sma_crossover (fast 10, slow 50) on AAPL and MSFT") and \
+        "=" not in answer
     shot(trader, "chat-backtest")
 
     say(trader, "run a walk-forward of it")
@@ -99,7 +102,7 @@ def test_chat_backtest_then_paper_promotion_approved_on_the_approvals_page(live_
 def test_runs_page_links_the_report_and_draws_the_equity_chart(live_app, chromium, shot, tmp_path):
     from services.research.service import ResearchService
 
-    summary = ResearchService(live_app.database, artifacts_dir=tmp_path).backtest(
+    summary = ResearchService(live_app.database, artifacts_dir=tmp_path, actor=SYSTEM).backtest(
         "sma_crossover", ["AAPL", "MSFT"], start="2015-01-01", report=True, created_by="tina")
     run_id = summary["run_id"]
     trader = log_in(chromium, live_app, "tina")
@@ -117,3 +120,21 @@ def test_runs_page_links_the_report_and_draws_the_equity_chart(live_app, chromiu
     trader.wait_for_selector(".main-svg", timeout=30_000)  # the report's own inline plotly ran, sandboxed
     assert f"run {run_id}" in trader.content()
     shot(trader, "run-report")
+
+
+def test_log_out_ends_the_session_so_a_copied_cookie_leads_back_to_the_log_in_form(live_app, chromium, shot):
+    trader = log_in(chromium, live_app, "tina")
+    (cookie,) = [c for c in trader.context.cookies() if c["name"] == "qp_session"]
+
+    trader.click("header form[action='/web/logout'] button")
+    trader.wait_for_url(f"{live_app.base_url}/web/login")
+    elsewhere = chromium.new_context()  # someone who copied the cookie before the log-out
+    elsewhere.add_cookies([cookie])
+    copied = elsewhere.new_page()
+    copied.goto(f"{live_app.base_url}/web/approvals")
+
+    assert "/web/login" in copied.url and copied.locator("#api_key").is_visible()
+    trader.go_back()
+    trader.reload()
+    assert "/web/login" in trader.url
+    shot(copied, "logged-out-cookie")

@@ -44,3 +44,16 @@ def table_digests(database) -> dict[str, str]:
 def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
     """Names of tables whose digest differs (or that appeared or vanished) between two snapshots."""
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+def rows_containing(database, needle: str) -> dict[str, int]:
+    """``{"schema.table": how many rows hold needle}`` over the same tables as ``table_digests``, each row read as
+    text (a bytea column, such as a checkpoint blob, reads as hex: look for ``needle.encode().hex()`` there)."""
+    found = {}
+    with database.engine.connect() as conn:
+        for schema, name, _ in conn.execute(_TABLES).all():
+            n = conn.execute(text(f"SELECT count(*) FROM {_quote(schema)}.{_quote(name)} t "
+                                  "WHERE strpos(t::text, :s) > 0"), {"s": needle}).scalar_one()
+            if n:
+                found[f"{schema}.{name}"] = n
+    return found

@@ -137,7 +137,8 @@ def test_a_server_that_is_gone_is_a_clear_database_error_not_a_driver_error():
         engine.dispose()
 
     assert caught.value.code == UNREACHABLE
-    assert caught.value.message.startswith("cannot reach the database at postgresql+psycopg://quantpilot:***@")
+    assert caught.value.message.startswith("cannot reach the database at "
+                                          "postgresql+psycopg://quantpilot:[REDACTED:password]@")
 
 
 def test_cli_with_the_database_gone_prints_one_line_and_exits_non_zero():

@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from tests.reliability.child_process import REPO, child_env
-from tests.reliability.table_digest import table_digests
+from tests.reliability.table_digest import rows_containing
 
 SECRETS = {
     "QUANTPILOT_OPENAI_API_KEY": "sk-test-reliab1lity0penaiKEY9f3k2j",
@@ -25,18 +24,6 @@ SECRETS = {
 def _needles(value: str) -> list[str]:
     """The secret as text, and as the hex a bytea column (checkpoint blobs) renders it in."""
     return [value, value.encode().hex()]
-
-
-def _rows_containing(database, needle: str) -> dict[str, int]:
-    found = {}
-    with database.engine.connect() as conn:
-        for name in table_digests(database):
-            schema, table = name.split(".", 1)
-            n = conn.execute(text(f'SELECT count(*) FROM "{schema}"."{table}" t WHERE strpos(t::text, :s) > 0'),
-                             {"s": needle}).scalar_one()
-            if n:
-                found[name] = n
-    return found
 
 
 @pytest.mark.slow  # ~35 s: the whole demo in a subprocess (in make test and make soak)
@@ -57,6 +44,6 @@ def test_demo_with_secret_env_values_leaks_none_of_them(database, test_home):
             assert needle not in proc.stdout and needle not in proc.stderr, f"{name} printed"
             leaked = [str(p) for p in files if needle.encode() in p.read_bytes()]
             assert not leaked, f"{name} written to {leaked}"
-            assert _rows_containing(database, needle) == {}, f"{name} stored in the database"
-    assert _rows_containing(database, "order.submitted") or _rows_containing(database, "paper"), \
+            assert rows_containing(database, needle) == {}, f"{name} stored in the database"
+    assert rows_containing(database, "order.submitted") or rows_containing(database, "paper"), \
         "the search itself finds what the demo did write"

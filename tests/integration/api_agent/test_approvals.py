@@ -7,19 +7,23 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from config import Settings
-from memory.ladder import ApprovalStore, StrategyRegistry
-from memory.users import Role
+from guardrails.policy import Role
+from memory.approvals import ApprovalStore
+from memory.strategies import StrategyRegistry
+from memory.threads import ThreadStore
+from memory.users import UserStore
 from services.research.service import ResearchService
+from tests.support.people import SYSTEM
 
 
 @pytest.fixture()
 def backtest_run(loaded) -> int:
-    return ResearchService(loaded).backtest("sma_crossover", ["AAPL"], {"fast": 5, "slow": 20},
+    return ResearchService(loaded, actor=SYSTEM).backtest("sma_crossover", ["AAPL"], {"fast": 5, "slow": 20},
                                             created_by="trader-user")["run_id"]
 
 
 def test_an_approval_requested_in_a_turn_is_approved_through_the_api_and_the_strategy_moves_up(
-        client, headers, backtest_run):
+        client, headers, backtest_run, loaded):
     turn = client.post("/api/v1/threads/thr_ladder_1/runs", json={"message": f"promote run {backtest_run} to "
                                                                              "backtested"},
                        headers=headers[Role.TRADER]).json()
@@ -30,7 +34,9 @@ def test_an_approval_requested_in_a_turn_is_approved_through_the_api_and_the_str
     pending = client.get("/api/v1/approvals", params={"status": "pending"}, headers=headers[Role.VIEWER]).json()
     assert [a["id"] for a in pending["approvals"]] == [approval_id]
     (listed,) = pending["approvals"]
-    assert listed["requester"] == "trader-user" and listed["thread_id"] == "thr_ladder_1"
+    trader = UserStore(loaded).get("trader-user")
+    assert listed["requester"] == "trader-user"
+    assert listed["thread_id"] == ThreadStore(loaded).find(trader.id, "thr_ladder_1").key  # the thread's own key
     strategy_id = listed["subject"]["strategy_id"]
     before = client.get(f"/api/v1/strategies/{strategy_id}", headers=headers[Role.VIEWER]).json()
     assert before["stage"] == "draft"
@@ -67,10 +73,26 @@ def test_a_thread_waiting_for_a_decision_refuses_a_new_turn_with_409_naming_the_
     assert again.json()["error"]["details"]["approval_id"] == turn["pending_approval"]["id"]
 
 
-def test_rejecting_through_the_thread_interrupt_needs_a_comment_and_leaves_the_stage(client, headers, backtest_run):
+def test_the_thread_interrupt_is_the_owners_own_request_so_only_a_single_user_install_decides_there(
+        app, client, headers, backtest_run):
+    turn = client.post("/api/v1/threads/thr_ladder_4/runs", json={"message": f"promote run {backtest_run} to "
+                                                                             "backtested"},
+                       headers=headers[Role.APPROVER]).json()
+
+    own = client.post("/api/v1/threads/thr_ladder_4/interrupt", json={"verdict": "approve"},
+                      headers=headers[Role.APPROVER])
+
+    assert own.status_code == 403 and own.json()["error"]["code"] == "self_approval"
+    stored = client.get(f"/api/v1/approvals/{turn['pending_approval']['id']}", headers=headers[Role.VIEWER]).json()
+    assert stored["status"] == "pending" and stored["decision"] is None
+
+
+def test_rejecting_through_the_thread_interrupt_needs_a_comment_and_leaves_the_stage(app, client, headers,
+                                                                                      backtest_run):
+    app.state.settings = Settings(allow_self_approval=True)  # a single-user install: the audit log notes it
     turn = client.post("/api/v1/threads/thr_ladder_3/runs", json={"message": f"promote run {backtest_run} to "
                                                                              "backtested"},
-                       headers=headers[Role.TRADER]).json()
+                       headers=headers[Role.APPROVER]).json()
     approval_id = turn["pending_approval"]["id"]
 
     bare = client.post("/api/v1/threads/thr_ladder_3/interrupt", json={"verdict": "reject"},
@@ -81,6 +103,7 @@ def test_rejecting_through_the_thread_interrupt_needs_a_comment_and_leaves_the_s
     assert bare.status_code == 409 and bare.json()["error"]["code"] == "comment_required"
     assert rejected.status_code == 200
     assert rejected.json()["approval"]["id"] == approval_id
+    assert rejected.json()["turn"]["thread_id"] == "thr_ladder_3"
     assert rejected.json()["approval"]["status"] == "rejected"
     strategy_id = rejected.json()["approval"]["subject"]["strategy_id"]
     assert client.get(f"/api/v1/strategies/{strategy_id}", headers=headers[Role.VIEWER]).json()["stage"] == "draft"
@@ -104,7 +127,7 @@ def test_a_live_approval_cannot_be_decided_by_its_requester_but_by_another_appro
     stored = client.get("/api/v1/approvals/apr_live_0001", headers=headers[Role.VIEWER]).json()
     other = client.post("/api/v1/approvals/apr_live_0001/approve", headers=headers[Role.ADMIN])
 
-    assert self_approved.status_code == 409
+    assert self_approved.status_code == 403
     assert self_approved.json()["error"]["code"] == "self_approval"
     assert stored["status"] == "pending" and stored["decision"] is None
     assert other.status_code == 200, other.text

@@ -46,14 +46,14 @@ def test_usage_shows_a_traders_own_turns_and_an_admin_anyones(app, client, heade
         _use(app, server.url)
         client.post("/api/v1/threads/thr_api_usage/runs", json={"message": QUESTION}, headers=headers[Role.TRADER])
 
-    own = client.get("/api/v1/usage", headers=headers[Role.TRADER])
+    own = client.get("/api/v1/usage", params={"thread_id": "thr_api_usage"}, headers=headers[Role.TRADER])
     assert own.status_code == 200, own.text
-    assert own.json()["filter"]["user_id"] == "trader-user"
+    assert own.json()["filter"] == {"thread_id": "thr_api_usage", "user": "trader-user", "since": None}
     assert own.json()["total"]["input_tokens"] == 640 and own.json()["total"]["calls"] == 1
-    other = client.get("/api/v1/usage", params={"user": "admin-user"}, headers=headers[Role.TRADER])
+    other = client.get("/api/v1/usage", params={"user": "admin-user"}, headers=headers[Role.APPROVER])
     assert other.status_code == 403 and other.json()["error"]["code"] == "forbidden"
-    admin = client.get("/api/v1/usage", params={"thread_id": "thr_api_usage", "since": "7d"},
-                       headers=headers[Role.ADMIN])
+    assert client.get("/api/v1/usage", headers=headers[Role.ADMIN]).json()["filter"]["user"] is None
+    admin = client.get("/api/v1/usage", params={"user": "trader-user", "since": "7d"}, headers=headers[Role.ADMIN])
     assert admin.json()["by_model"][0]["model"] == "local-model"
     assert admin.json()["total"]["output_tokens"] == 12
     bad = client.get("/api/v1/usage", params={"since": "whenever"}, headers=headers[Role.ADMIN])

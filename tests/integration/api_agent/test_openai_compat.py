@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from memory.users import Role
+from guardrails.policy import Role
 from services.research.service import ResearchService
+from tests.support.people import SYSTEM
 
 BACKTEST = "backtest an SMA crossover on AAPL since 2024"
 
@@ -63,7 +64,8 @@ def test_a_streamed_completion_sends_chunks_and_ends_with_done(client, headers, 
 
 
 def test_a_pending_approval_comes_back_as_a_message_saying_what_and_where_to_answer(client, headers, loaded):
-    run_id = ResearchService(loaded).backtest("sma_crossover", ["AAPL"], created_by="trader-user")["run_id"]
+    run_id = ResearchService(loaded, actor=SYSTEM).backtest("sma_crossover", ["AAPL"],
+                                                            created_by="trader-user")["run_id"]
     trader = headers[Role.TRADER]
 
     asked = client.post("/v1/chat/completions", json=chat(f"promote run {run_id} to backtested", user="desk-9"),
@@ -92,5 +94,35 @@ def test_bad_completion_requests_are_4xx_envelopes(client, headers):
 
     assert (wrong_model.status_code, wrong_model.json()["error"]["code"]) == (404, "model_not_found")
     assert no_user.status_code == 400 and empty.status_code == 422
-    assert viewer.status_code == 403 and anonymous.status_code == 401
+    assert viewer.status_code == 200 and anonymous.status_code == 401  # chatting is a viewer's; tools check their own
     assert client.get("/v1/models", headers=headers[Role.VIEWER]).json()["data"][0]["id"] == "quantpilot"
+
+
+def test_another_user_cannot_squat_or_read_the_thread_derived_for_a_caller(client, headers, loaded):
+    from memory.users import UserStore
+
+    trader = headers[Role.TRADER]
+    mallory = {"Authorization": f"Bearer {UserStore(loaded).add('mallory', Role.TRADER).api_key}"}
+    derived = client.post("/v1/chat/completions", json=chat("risk report", user="desk-1"),
+                          headers=trader).headers["x-quantpilot-thread"]
+    client.post("/api/v1/threads", json={"thread_id": derived, "title": "squat"}, headers=mallory)  # her own
+    squat = client.post("/v1/chat/completions", json=chat("what can you do?"),
+                        headers={**mallory, "X-Quantpilot-Thread": derived})
+
+    again = client.post("/v1/chat/completions", json=chat(BACKTEST, user="desk-1"), headers=trader)
+    peek = client.get(f"/api/v1/threads/{derived}/history", headers=headers[Role.APPROVER])
+
+    assert squat.status_code == 200 and squat.headers["x-quantpilot-thread"] == derived
+    assert again.status_code == 200 and again.headers["x-quantpilot-thread"] == derived
+    mine = client.get(f"/api/v1/threads/{derived}/history", headers=trader).json()
+    theirs = client.get(f"/api/v1/threads/{derived}/history", headers=mallory).json()
+    assert [m["content"] for m in mine["messages"] if m["role"] == "human"] == ["risk report", BACKTEST]
+    assert [m["content"] for m in theirs["messages"] if m["role"] == "human"] == ["what can you do?"]
+    assert peek.status_code == 404
+
+
+def test_the_user_field_derives_a_different_thread_for_each_api_user(client, headers, loaded):
+    one = client.post("/v1/chat/completions", json=chat("risk report", user="desk-1"), headers=headers[Role.TRADER])
+    two = client.post("/v1/chat/completions", json=chat("risk report", user="desk-1"), headers=headers[Role.ADMIN])
+
+    assert one.headers["x-quantpilot-thread"] != two.headers["x-quantpilot-thread"]

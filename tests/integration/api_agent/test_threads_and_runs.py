@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from guardrails.policy import Role
 from memory.runs import RunStore
-from memory.users import Role
 from tests.integration.api_agent.conftest import parse_sse
 
 BACKTEST = "backtest an SMA crossover on AAPL since 2024"
@@ -61,20 +61,57 @@ def test_a_streamed_turn_sends_steps_tool_calls_and_a_final_event_last(client, h
     assert names.index("tool_call") < names.index("tool_result") < names.index("final")
 
 
-def test_another_users_thread_cannot_be_run_or_read_by_a_trader_but_an_approver_may_read_it(client, headers, keys,
-                                                                                              loaded):
-    thread_id = client.post("/api/v1/threads", json={}, headers=headers[Role.TRADER]).json()["id"]
+def test_another_users_thread_is_not_found_on_every_route_whatever_the_role(client, headers, loaded):
+    thread_id = client.post("/api/v1/threads", json={"title": "mine"}, headers=headers[Role.TRADER]).json()["id"]
+    client.post(f"/api/v1/threads/{thread_id}/runs", json={"message": BACKTEST}, headers=headers[Role.TRADER])
+
+    for role in (Role.VIEWER, Role.APPROVER, Role.ADMIN):
+        for answer in (client.get(f"/api/v1/threads/{thread_id}", headers=headers[role]),
+                       client.get(f"/api/v1/threads/{thread_id}/history", headers=headers[role]),
+                       client.post(f"/api/v1/threads/{thread_id}/interrupt", json={"verdict": "approve"},
+                                   headers=headers[role])):
+            assert answer.status_code in (403, 404), (role, answer.request.url)  # 403: the route needs approver
+            if answer.status_code == 404:
+                assert answer.json()["error"]["code"] == "thread_not_found"
+                assert answer.json()["error"]["message"] == f"thread {thread_id} does not exist"
+        listed = client.get("/api/v1/threads", headers=headers[role]).json()
+        assert thread_id not in [t["id"] for t in listed["threads"]]
+    assert client.get(f"/api/v1/threads/{thread_id}/history", headers=headers[Role.TRADER]).json()["count"] >= 2
+
+
+def test_the_same_thread_id_chosen_by_two_users_names_two_threads(client, headers, keys, loaded):
     from memory.users import UserStore
 
-    other = {"Authorization": f"Bearer {UserStore(loaded).add('mallory', Role.TRADER).api_key}"}
+    mallory = {"Authorization": f"Bearer {UserStore(loaded).add('mallory', Role.TRADER).api_key}"}
+    squatted = client.post("/api/v1/threads", json={"thread_id": "thr_shared_name", "title": "squat"},
+                           headers=mallory)
 
-    run = client.post(f"/api/v1/threads/{thread_id}/runs", json={"message": "hello"}, headers=other)
-    read = client.get(f"/api/v1/threads/{thread_id}", headers=other)
-    approver_read = client.get(f"/api/v1/threads/{thread_id}", headers=headers[Role.APPROVER])
+    created = client.post("/api/v1/threads", json={"thread_id": "thr_shared_name", "title": "research"},
+                          headers=headers[Role.TRADER])
+    ran = client.post("/api/v1/threads/thr_shared_name/runs", json={"message": BACKTEST},
+                      headers=headers[Role.TRADER])
+    streamed = client.post("/api/v1/threads/thr_shared_name/runs/stream", json={"message": "risk report"},
+                           headers=mallory)
 
-    assert run.status_code == 403 and run.json()["error"]["code"] == "forbidden"
-    assert read.status_code == 403
-    assert approver_read.status_code == 200
+    assert squatted.status_code == created.status_code == 201
+    assert ran.status_code == 200 and ran.json()["thread_id"] == "thr_shared_name"
+    assert streamed.status_code == 200 and parse_sse(streamed.text)[-1][0] == "final"
+    mine = client.get("/api/v1/threads/thr_shared_name/history", headers=headers[Role.TRADER]).json()
+    theirs = client.get("/api/v1/threads/thr_shared_name/history", headers=mallory).json()
+    assert [m["content"] for m in mine["messages"] if m["role"] == "human"] == [BACKTEST]
+    assert [m["content"] for m in theirs["messages"] if m["role"] == "human"] == ["risk report"]
+    assert client.get("/api/v1/threads/thr_shared_name", headers=headers[Role.TRADER]).json()["title"] == "research"
+
+
+def test_a_thread_id_holding_a_credential_is_refused_and_stores_nothing(client, headers, loaded):
+    key = "qp_0123456789ab_" + "K" * 30
+
+    created = client.post("/api/v1/threads", json={"thread_id": key}, headers=headers[Role.TRADER])
+    ran = client.post(f"/api/v1/threads/{key}/runs", json={"message": "hello"}, headers=headers[Role.TRADER])
+
+    assert created.status_code == ran.status_code == 400
+    assert created.json()["error"]["code"] == "invalid_thread_id" and key not in created.text + ran.text
+    assert client.get("/api/v1/threads", headers=headers[Role.TRADER]).json()["count"] == 0
 
 
 def test_bad_input_is_a_4xx_envelope_never_a_500(client, headers):

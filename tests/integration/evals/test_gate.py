@@ -1,4 +1,4 @@
-"""The eval gate: smoke and adversarial with the offline planner, k=3, must keep pass^k = 1.0.
+"""The eval gate: smoke, adversarial and conversation with the offline planner, k=3, must keep pass^k = 1.0.
 
 Every trial runs the real product graph on its own Postgres database cloned from a template. The
 summary table is printed into the test output; a failing scenario is listed with its failed checks.
@@ -17,10 +17,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def gate_reports(_database_session):
     return [run_suite(suite, RunOptions(k=K, concurrency=2), server=_database_session)
-            for suite in ("smoke", "adversarial")]
+            for suite in ("smoke", "adversarial", "conversation")]
 
 
-def test_offline_planner_passes_every_smoke_and_adversarial_scenario_every_time(gate_reports, capsys):
+def test_offline_planner_passes_every_smoke_adversarial_and_conversation_scenario_every_time(gate_reports, capsys):
     table = format_table(gate_reports)
     with capsys.disabled():
         print(f"\n\neval gate (offline planner, k={K})\n{table}\n")

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from graph.context import GraphContext
-from memory.ladder import ApprovalStore, StrategyRegistry, ThreadStore
+from memory.approvals import ApprovalStore
+from memory.strategies import StrategyRegistry
+from memory.threads import ThreadStore
 
 PAPER_EVIDENCE = {"oos_sharpe": 1.2, "trades": 40, "max_drawdown_pct": 12.0}
 LIVE_EVIDENCE = {"paper_days": 30, "paper_return_pct": 2.5}

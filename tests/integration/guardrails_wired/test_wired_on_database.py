@@ -14,8 +14,8 @@ from graph.runner import ChatSession, run_turn
 from memory.audit import AuditLog
 from memory.checkpoint import postgres_checkpointer
 from memory.embeddings import Embedder
-from memory.ladder import ThreadStore
 from memory.long_term import LongTermMemory
+from memory.threads import ThreadStore
 from tests.unit.graph.scripted import ScriptedChatModel, call, turn_messages
 
 ALICE = {"id": "alice", "role": "admin"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.slack.conftest import command_form, post_signed
+from tests.support.people import SYSTEM
 
 
 def _state(database):
@@ -36,11 +37,33 @@ def test_kill_switch_on_from_an_approver_halts_trading_and_is_announced_in_chann
     assert _state(database) == "halted"
 
 
-def test_kill_switch_on_from_a_trader_is_refused_and_trading_stays_active(client, database, people):
-    answer = post_signed(client, command_form("kill switch on", people["tom"]))
+def test_a_kill_switch_reason_holding_a_pasted_api_key_is_stored_masked(client, database, people):
+    from sqlalchemy import text
 
-    assert "needs the approver role" in answer.json()["text"]
+    key = "qp_0123456789ab_" + "PastedByMistake0" * 3
+
+    answer = post_signed(client, command_form(f"kill switch on leaked {key}", people["alice"]))
+
+    assert "HALTED by *alice*" in answer.json()["text"] and key not in answer.text
+    with database.engine.connect() as conn:
+        reasons = conn.execute(text("SELECT reason FROM trading_state_events")).scalars().all()
+        audit = conn.execute(text("SELECT payload::text FROM audit_log")).scalars().all()
+    assert reasons == ["kill switch: leaked [REDACTED:quantpilot_key]"]
+    assert audit and not [p for p in audit if key in p]
+
+
+def test_kill_switch_on_from_a_viewer_is_refused_and_trading_stays_active(client, database, people):
+    answer = post_signed(client, command_form("kill switch on", people["vic"]))
+
+    assert "needs the trader role" in answer.json()["text"]
     assert _state(database) == "active"
+
+
+def test_a_trader_may_engage_the_kill_switch_from_slack_as_everywhere_else(client, database, people):
+    answer = post_signed(client, command_form("kill switch on fat finger", people["tom"]))
+
+    assert "HALTED by *tom*" in answer.json()["text"]
+    assert _state(database) == "halted"
 
 
 def test_unlinked_user_gets_the_link_command(client, people):
@@ -66,7 +89,7 @@ def test_alert_and_daily_summary_are_posted_to_the_alerts_channel(runtime, fake_
     publisher = SlackPublisher(runtime)
     delivered = publisher.post_alert(Alert("breaker:daily_loss", "Daily loss limit hit", "down 3.1% today",
                                            Severity.CRITICAL))
-    publisher.post_daily_summary(generate_daily_summary(runtime.execution()))
+    publisher.post_daily_summary(generate_daily_summary(runtime.execution(), SYSTEM))
 
     posts = fake_slack.of("chat.postMessage")
     assert delivered.delivered
@@ -78,8 +101,9 @@ def test_alert_and_daily_summary_are_posted_to_the_alerts_channel(runtime, fake_
 
 def test_linking_needs_an_active_user_and_a_slack_member_id(database):
     from errors import ConfigError, NotFoundError
+    from guardrails.policy import Role
     from memory.slack_users import SlackUserLinks
-    from memory.users import Role, UserStore
+    from memory.users import UserStore
 
     links = SlackUserLinks(database)
     with pytest.raises(NotFoundError):

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from memory.bars import BarStore
+from memory.users import UserStore
 from tests.integration.web.conftest import log_in
 from tests.integration.web.wiring import offline_web_chat
 
@@ -32,20 +33,26 @@ def test_a_turn_streams_thread_steps_tool_calls_and_the_final_answer(client, key
     assert kinds[0] == "thread" and kinds[-2:] == ["final", "done"]
     assert kinds.index("tool_call") < kinds.index("tool_result") < kinds.index("final")
     call = next(d for k, d in events if k == "tool_call")
-    assert "fetch_historical_data" in call["html"]
+    assert "fetch historical data: symbol AAPL" in call["html"]
     assert "AAPL" in BarStore(database).known_symbols()  # the tool really ran
     final = dict(events)["final"]
-    assert "fetch_historical_data" in final["answer"] and final["pending_approval"] is None
+    assert final["answer"].startswith("AAPL: ") and "daily bars from" in final["answer"]
+    assert final["pending_approval"] is None
     thread_id = dict(events)["thread"]["thread_id"]
-    assert app.state.web_chat.threads.get(thread_id).user_id == "trader"
+    trader = UserStore(database).get("trader")
+    assert app.state.web_chat.threads.find(trader.id, thread_id).user_id == "trader"
 
 
-def test_a_viewer_may_not_start_a_turn(client, keys):
+@pytest.mark.slow
+def test_a_viewer_may_chat_but_a_tool_that_needs_a_trader_is_refused_inside_the_turn(client, keys, database, app):
+    app.state.web_chat = offline_web_chat(database)
     csrf = log_in(client, keys["viewer"])
 
     answer = client.post("/web/chat/stream", data={"csrf_token": csrf, "message": "load data for AAPL"})
 
-    assert answer.status_code == 403 and "needs trader" in answer.text
+    assert answer.status_code == 200
+    assert "needs the trader role" in answer.text
+    assert "AAPL" not in BarStore(database).known_symbols()  # loading data is a trader's, here as everywhere
 
 
 def test_a_turn_without_the_csrf_token_is_refused(client, keys):
@@ -56,16 +63,27 @@ def test_a_turn_without_the_csrf_token_is_refused(client, keys):
     assert answer.status_code == 403
 
 
-def test_another_users_thread_cannot_be_continued(client, keys, database):
-    from memory.ladder import ThreadStore
-
-    ThreadStore(database).touch("thr_web_someoneelse01", "approver", "hello")
+@pytest.mark.slow
+def test_another_users_thread_id_starts_a_thread_of_ones_own_and_leaves_theirs_unseen(client, keys, database, app):
+    app.state.web_chat = offline_web_chat(database)
+    csrf = log_in(client, keys["approver"])
+    theirs = dict(frames(client.post("/web/chat/stream", data={"csrf_token": csrf, "message": "my private plan"}
+                                     ).text))["thread"]["thread_id"]
+    client.cookies.clear()
     csrf = log_in(client, keys["trader"])
 
-    answer = client.post("/web/chat/stream", data={"csrf_token": csrf, "message": "hi",
-                                                   "thread_id": "thr_web_someoneelse01"})
+    peek = client.get(f"/web/chat?thread={theirs}")
+    answer = client.post("/web/chat/stream", data={"csrf_token": csrf, "message": "what can you do?",
+                                                   "thread_id": theirs})
 
-    assert answer.status_code == 403 and "another user" in answer.text
+    assert peek.status_code == 200 and "my private plan" not in peek.text
+    assert answer.status_code == 200 and dict(frames(answer.text))["thread"]["thread_id"] == theirs
+    store, users = app.state.web_chat.threads, UserStore(database)
+    mine, other = store.find(users.get("trader").id, theirs), store.find(users.get("approver").id, theirs)
+    assert mine.key != other.key and (mine.title, other.title) == ("what can you do?", "my private plan")
+    graph = app.state.web_chat.graph
+    their_messages = [m.content for m in graph.get_state({"configurable": {"thread_id": other.key}}).values["messages"]]
+    assert "what can you do?" not in their_messages and "my private plan" in their_messages
 
 
 @pytest.mark.slow
@@ -82,9 +100,10 @@ def test_a_long_threads_page_still_shows_its_first_question_after_old_turns_are_
                                               "thread_id": thread_id})
 
     graph = app.state.web_chat.graph
-    in_state = graph.get_state({"configurable": {"thread_id": thread_id}}).values["messages"]
+    key = app.state.web_chat.threads.find(UserStore(database).get("trader").id, thread_id).key
+    in_state = graph.get_state({"configurable": {"thread_id": key}}).values["messages"]
     assert not any(m.content == "what can you do?" for m in in_state)  # archived out of the state...
-    assert any(m.content == "what can you do?" for m in thread_messages(graph.checkpointer, thread_id))
+    assert any(m.content == "what can you do?" for m in thread_messages(graph.checkpointer, key))
 
     page = client.get(f"/web/chat?thread={thread_id}")
 

@@ -16,7 +16,7 @@ def offline_web_chat(database, *, open_bar: bool = True, **context_overrides):
     from graph.context import database_context
     from guardrails.ladder import LadderCriteria
     from memory.checkpoint import postgres_checkpointer
-    from memory.ladder import ThreadStore
+    from memory.threads import ThreadStore
     from tools import ToolContext
 
     settings = Settings()

@@ -13,8 +13,8 @@ from langchain_core.messages import ToolMessage
 from agents.providers import make_chat_model
 from config import ModelProvider, Settings
 from errors import ModelServerError, ModelTimeoutError
-from graph.agent_nodes import EMPTY_REPLY
 from graph.context import GraphContext, TurnLimits
+from graph.model_call import EMPTY_REPLY
 from graph.runner import FinalEvent, run_turn, stream_turn
 from memory.checkpoint import in_memory_checkpointer
 from tests.support.openai_server import Reply, http_error, scripted_openai_server, text, tool

@@ -49,7 +49,7 @@ def test_calls_across_agents_or_failing_their_schema_are_left_to_the_model():
     tools = {name: list(spec.tools) for name, spec in build_agents(settings, ToolContext(settings=settings)).items()}
 
     def understand(plan_calls):
-        from agents.planner_intents import Plan, PlannedCall
+        from agents.understanding.plans import Plan, PlannedCall
 
         return plan_pre_router(tools, lambda text, context: Plan(tuple(PlannedCall(n, a) for n, a in plan_calls)))
 

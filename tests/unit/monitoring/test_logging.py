@@ -9,13 +9,14 @@ import threading
 
 import pytest
 
+from guardrails.redaction import redact_event
 from quant.monitoring.logging import configure_logging, correlation_scope, get_logger, reset_logging
 
 
 @pytest.fixture()
 def captured():
     stream = io.StringIO()
-    configure_logging("INFO", stream=stream)
+    configure_logging("INFO", redact=redact_event, stream=stream)
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     reset_logging()
 
@@ -25,8 +26,8 @@ def test_secret_keyword_values_are_masked_in_the_json_output(captured):
                                        config={"slack_bot_token": "xoxb-9999-abcdefgh"}, symbol="AAPL")
     [line] = captured()
 
-    assert line["api_key"] == "***" and line["password"] == "***"
-    assert line["config"] == {"slack_bot_token": "***"}
+    assert line["api_key"] == "[REDACTED:secret]" and line["password"] == "[REDACTED:secret]"
+    assert line["config"] == {"slack_bot_token": "[REDACTED:secret]"}
     assert line["symbol"] == "AAPL" and line["event"] == "broker connected" and line["level"] == "info"
 
 
@@ -37,8 +38,8 @@ def test_credential_shaped_strings_are_masked_in_messages_and_stdlib_logs(captur
 
     raw = json.dumps(lines)
     assert "abcdef123456" not in raw and "abcdefghijklmnop" not in raw
-    assert lines[0]["event"] == "calling with Authorization: Bearer ***"
-    assert lines[1]["logger"] == "some.library" and lines[1]["event"] == "request failed for key sk-***"
+    assert lines[0]["event"] == "calling with Authorization: Bearer [REDACTED:bearer_token]"
+    assert lines[1]["logger"] == "some.library" and lines[1]["event"] == "request failed for key [REDACTED:api_key]"
 
 
 def test_lines_inside_a_scope_carry_its_correlation_id(captured):

@@ -1,4 +1,5 @@
-"""Pricing model calls and summing them: the price table from settings and the ledger's arithmetic."""
+"""Pricing model calls and summing them: the price table from settings, the ledger's arithmetic, and whose usage
+each person may read."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import pytest
 
 from config import ModelPrice, ModelProvider, Settings
 from errors import ConfigError, PermissionDenied
+from guardrails.policy import Actor
 from memory.model_calls import UsageFilter
 from services.model_prices import PriceTable, is_local_server
-from services.usage_ledger import ModelCallUsage, UsageLedger, parse_since, visible
+from services.usage_ledger import ModelCallUsage, UsageLedger, parse_since
+from tests.support.people import ADA, ALICE, DANA, EVE
 
 
 def _price(i: str, o: str) -> ModelPrice:
@@ -52,14 +55,15 @@ def test_the_ledger_sums_a_turn_a_thread_a_user_and_a_period():
     start = datetime(2026, 1, 5, 12, tzinfo=UTC)
     clock = iter([start, start + timedelta(minutes=1), start + timedelta(days=2)])
     ledger = UsageLedger(prices=PriceTable({"m": _price("1", "1")}), clock=lambda: next(clock))
-    for turn, thread, user in (("u1", "t1", "dana"), ("u1", "t1", "dana"), ("u2", "t2", "avery")):
+    for turn, thread, user in (("u1", "t1", DANA), ("u1", "t1", DANA), ("u2", "t2", ALICE)):
         ledger.record(ModelCallUsage("m", "data", 1000, 500, latency_ms=40, turn_id=turn, thread_id=thread,
-                                     user_id=user))
+                                     user_id=user.user_id, user_name=user.name))
     assert ledger.turn("u1").calls == 2 and ledger.turn("u1").input_tokens == 2000
     assert ledger.turn("u1").cost_usd == Decimal("0.003")  # 2 x 1,500 tokens at $1 per 1M
-    assert ledger.report(UsageFilter(user_id="avery")).total.calls == 1
-    assert ledger.report(UsageFilter(since=start + timedelta(days=1))).total.calls == 1
-    assert ledger.report(UsageFilter(thread_id="t1")).total.latency_ms == 80
+    assert ledger.report(ADA, user="alice").total.calls == 1
+    assert ledger.report(ADA, since=start + timedelta(days=1)).total.calls == 1
+    assert ledger.report(ADA, thread_id="t1").total.latency_ms == 80
+    assert ledger.store.sums(UsageFilter(user_id=DANA.user_id)).calls == 2
 
 
 def test_a_failed_call_is_on_the_ledger_as_failed_with_no_tokens():
@@ -80,8 +84,44 @@ def test_since_takes_dates_and_spans_and_refuses_anything_else():
             parse_since(bad, now)
 
 
-def test_a_trader_sees_only_their_own_usage_and_an_admin_anyones():
-    assert visible(UsageFilter(), user="dana", role="trader").user_id == "dana"
-    assert visible(UsageFilter(user_id="bob"), user="avery", role="admin").user_id == "bob"
-    with pytest.raises(PermissionDenied):
-        visible(UsageFilter(user_id="bob"), user="dana", role="viewer")
+def _calls_by(*people: Actor) -> UsageLedger:
+    ledger = UsageLedger()
+    for who in people:
+        ledger.record(ModelCallUsage("m", "data", 100, 10, latency_ms=5, turn_id=f"turn-{who.name}",
+                                     thread_id="shared", user_id=who.user_id, user_name=who.name))
+    return ledger
+
+
+def test_everyone_sees_their_own_usage_and_only_an_admin_sees_anyones():
+    local = Actor.local_reader()
+    ledger = _calls_by(DANA, EVE, ALICE, local)
+    own = ledger.report(DANA)
+    assert (own.user, own.total.calls, own.total.input_tokens) == ("dana", 1, 100)
+    assert ledger.report(DANA, user="dana").total.calls == 1  # naming oneself is still one's own
+    assert ledger.report(ALICE, thread_id="shared").total.calls == 1  # an approver sees only their own too
+    assert ledger.report(local).total.calls == 1  # the keyless local reader: the calls of no stored user
+    everyone = ledger.report(ADA)
+    assert (everyone.user, everyone.total.calls) == (None, 4)
+    assert ledger.report(ADA, user="eve").total.calls == 1
+
+
+@pytest.mark.parametrize("reader", [EVE, DANA, ALICE], ids=lambda a: a.role.value)
+def test_reading_someone_elses_usage_needs_the_admin_role(reader):
+    ledger = _calls_by(DANA, EVE)
+    with pytest.raises(PermissionDenied) as refused:
+        ledger.report(reader, user="somebody-else")
+    assert refused.value.details == {"operation": "read_all_usage", "required_role": "admin",
+                                     "role": reader.role.value, "user": reader.name}
+
+
+def test_a_thread_named_by_its_owner_is_found_by_its_key():
+    class Threads:
+        def find(self, owner_id, thread_id):
+            return type("Owned", (), {"key": "t00ff"})() if (owner_id, thread_id) == (DANA.user_id, "mine") else None
+
+    ledger = UsageLedger(threads=Threads())
+    ledger.record(ModelCallUsage("m", "data", 7, 1, latency_ms=5, thread_id="t00ff", user_id=DANA.user_id,
+                                 user_name="dana"))
+    report = ledger.report(DANA, thread_id="mine")
+    assert (report.thread_id, report.total.input_tokens) == ("mine", 7)
+    assert ledger.report(ADA, thread_id="mine").total.calls == 0  # not ada's thread, and no key by that name

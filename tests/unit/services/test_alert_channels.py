@@ -1,4 +1,4 @@
-"""Alert channels against local fake servers, deduplication, and channel isolation."""
+"""Alert channels against local fake servers, deduplication, channel isolation, and redaction of what they write."""
 
 from __future__ import annotations
 
@@ -8,18 +8,8 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from errors import ConfigError
-from quant.monitoring.alerts import (
-    Alert,
-    AlertChannel,
-    AlertDeduplicator,
-    AlertDispatcher,
-    DedupDecision,
-    DeliveryResult,
-    LogChannel,
-    Severity,
-    SlackChannel,
-    WebhookChannel,
-)
+from quant.monitoring.alerts import Alert, AlertDeduplicator, DedupDecision, Severity
+from services.alerts import AlertChannel, AlertDispatcher, DeliveryResult, LogChannel, SlackChannel, WebhookChannel
 
 STALE = Alert("staleness:AAPL", "Stale data: AAPL", "last bar 3 sessions ago", Severity.WARNING,
               {"sessions_behind": 3, "webhook_token": "abc123secret"})
@@ -95,7 +85,7 @@ def test_webhook_posts_the_alert_as_json_with_secrets_masked(fake_server):
     assert request.path == "/hooks/alerts"
     assert request.headers["x-source"] == "quantpilot"
     assert request.body["key"] == "staleness:AAPL" and request.body["severity"] == "warning"
-    assert request.body["details"] == {"sessions_behind": 3, "webhook_token": "***"}
+    assert request.body["details"] == {"sessions_behind": 3, "webhook_token": "[REDACTED:secret]"}
 
 
 def test_webhook_reports_a_server_error_as_not_delivered(fake_server):
@@ -156,3 +146,28 @@ def test_slack_channel_needs_exactly_one_client():
 
 def test_log_channel_always_delivers():
     assert LogChannel().send(STALE).delivered
+
+
+QP_KEY = "qp_0123456789ab_" + "S" * 43
+
+
+def test_every_channel_writes_a_pasted_quantpilot_key_masked(fake_server):
+    leaky = Alert("tool:paste", f"key {QP_KEY}", f"the user pasted {QP_KEY} in chat", Severity.CRITICAL,
+                  {"note": f"see {QP_KEY}"})
+    fake_server.reply = "ok"
+    logged = []
+
+    class Capture:
+        def critical(self, event, **fields):
+            logged.append({"event": event, **fields})
+
+        error = warning = info = critical
+
+    WebhookChannel(f"{fake_server.url}/hooks").send(leaky)
+    SlackChannel(webhook=WebhookClient(f"{fake_server.url}/services/T0/B0/X")).send(leaky)
+    LogChannel(Capture()).send(leaky)
+
+    written = repr([r.body for r in fake_server.requests]) + repr(logged)
+    assert len(fake_server.requests) == 2 and logged
+    assert QP_KEY not in written and QP_KEY[16:] not in written
+    assert "[REDACTED:quantpilot_key]" in written
