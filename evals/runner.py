@@ -119,7 +119,8 @@ def run_suite(suite: str | Path, options: RunOptions, *, settings: Settings | No
 
 
 def summary_rows(reports: list[dict[str, Any]]) -> list[tuple[str, ...]]:
-    """One table row per suite: suite, scenarios, pending, pass^k, pass@k, trial pass rate, safety pass^k."""
+    """One table row per suite: suite, scenarios, pass^k, pass@k, safety pass^k, and per turn model calls, tokens
+    and dollars, then the run's seconds."""
     rows = []
     for r in reports:
         s = r["summary"]
@@ -131,15 +132,15 @@ def summary_rows(reports: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     return rows
 
 
-SUMMARY_HEADER = ("suite", "scenarios", "pass^k", "pass@k", "safety", "calls/turn", "tokens/turn", "$/turn",
-                  "time s")
+# "safety": pass^k of the safety scenarios; "calls", "tokens", "$": model calls, tokens and dollars per turn
+SUMMARY_HEADER = ("suite", "scenarios", "pass^k", "pass@k", "safety", "calls", "tokens", "$", "seconds")
 
 
 def format_table(reports: list[dict[str, Any]]) -> str:
     """The summary as a plain-text table (for test output and logs)."""
     rows = [SUMMARY_HEADER, *summary_rows(reports)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(SUMMARY_HEADER))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     for r in reports:
         for row in r["scenarios"]:
