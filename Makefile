@@ -10,10 +10,12 @@ export PYENV_VERSION ?= 3.12.1
 
 .PHONY: demo test lint soak lock clean-venv
 
-# optional fragments: peer benchmarks (Makefile.bench) and the browser for e2e tests (Makefile.browser)
+# optional fragments: peer benchmarks (Makefile.bench), the browser for e2e tests (Makefile.browser), the
+# local model target (Makefile.model)
 -include Makefile.bench
 -include Makefile.browser
 -include Makefile.reliability
+-include Makefile.model
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.12" >&2; exit 2; }

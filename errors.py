@@ -98,3 +98,16 @@ class PermanentBrokerError(BrokerError):
     """A broker failure that a retry cannot fix (4xx other than 429, insufficient funds)."""
 
     code = "broker_permanent"
+
+
+class ModelServerError(QuantpilotError):
+    """The model server failed a request: unreachable, an HTTP error, a context overflow (``details``
+    names the server and, when it sent one, the HTTP status)."""
+
+    code = "model_server_error"
+
+
+class ModelTimeoutError(ModelServerError):
+    """The model server did not answer within the configured request timeout."""
+
+    code = "model_timeout"

@@ -36,6 +36,7 @@ from api.routers import (
     research,
     strategies,
     trading,
+    usage,
     users,
 )
 from api.schemas.settings import ApiSettings
@@ -185,7 +186,7 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
         _attach_services(app, database, api_settings)
     install_error_handlers(app)
     for module in (health, data, market_data, backtests, users, web, agent, approvals, strategies, research, trading,
-                   openai_compat):
+                   openai_compat, usage):
         app.include_router(module.router)
     app.mount("/web/static", StaticFiles(directory=web.STATIC_DIR), name="web-static")
     install_slack(app, settings)  # POST /slack/events; 503 until the Slack token and signing secret are set

@@ -23,6 +23,7 @@ from api.commands import (
     risk_cmd,
     serve_cmd,
     threads_cmd,
+    usage_cmd,
     users_cmd,
 )
 from api.slack import commands as slack_cmd
@@ -67,6 +68,7 @@ app.add_typer(approvals_cmd.app, name="approvals")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(threads_cmd.app, name="threads")
 app.command("chat")(chat_cmd.chat)
+app.command("usage")(usage_cmd.usage)
 app.command("demo")(demo_cmd.demo)
 
 _state = {"debug": False}

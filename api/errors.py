@@ -25,6 +25,8 @@ from errors import (
     ConfigError,
     DatabaseError,
     DataError,
+    ModelServerError,
+    ModelTimeoutError,
     NotFoundError,
     PermissionDenied,
     QuantpilotError,
@@ -49,6 +51,8 @@ STATUS_BY_ERROR: tuple[tuple[type[QuantpilotError], int], ...] = (
     (DatabaseError, 503),
     (TemporaryBrokerError, 503),
     (BrokerError, 502),
+    (ModelTimeoutError, 504),
+    (ModelServerError, 502),
 )
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

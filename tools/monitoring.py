@@ -38,6 +38,8 @@ class Health(ToolResult):
 class AlertSent(ToolResult):
     delivered: bool
     severity: str
+    outcome: str = "stored"  # delivered | stored | suppressed (over the rate limit) | repeat (sent already)
+    repeats: int = 1
 
 
 def _check(ctx: ToolContext, name: str) -> dict[str, str | bool | float | None]:
@@ -95,9 +97,10 @@ def collect_metrics(ctx: ToolContext, args: ServiceArgs) -> Summary:
 
 
 def send_alert(ctx: ToolContext, args: AlertArgs) -> AlertSent:
-    ctx.alert_sink({"message": args.message, "severity": args.severity, "ts": ctx.now().isoformat(),
-                    "user": ctx.user, "thread_id": ctx.thread_id})
-    return AlertSent(delivered=True, severity=args.severity)
+    outcome = ctx.alert_sink.send(ctx.actor(), args.message, args.severity, thread_id=ctx.thread_id,
+                                  turn_id=ctx.turn_id)
+    return AlertSent(delivered=outcome.status in ("delivered", "stored", "repeat"), severity=args.severity,
+                     outcome=outcome.status, repeats=outcome.repeats)
 
 
 def generate_daily_summary(ctx: ToolContext, args: NoArgs) -> Summary:
@@ -108,9 +111,9 @@ def generate_daily_summary(ctx: ToolContext, args: NoArgs) -> Summary:
         summary["equity_usd"] = float(account.equity_usd)
         summary["cash_usd"] = float(account.cash_usd)
         summary["n_positions"] = sum(1 for p in ctx.broker.get_positions() if p.qty != 0)
-    alerts = getattr(ctx.alert_sink, "alerts", None)
-    if alerts is not None:
-        summary["alerts"] = {"count": len(alerts), "critical": sum(a["severity"] == "critical" for a in alerts)}
+    day = ctx.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    counts = ctx.alert_sink.counts_since(ctx.actor(), day)
+    summary["alerts"] = {"count": counts.count, "critical": counts.critical}
     return Summary(tool="generate_daily_summary", summary=compact_value(summary))
 
 

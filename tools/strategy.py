@@ -32,7 +32,7 @@ class NoArgs(ToolArgs):
 
 class FeaturesArgs(ToolArgs):
     symbol: Symbol
-    lookback: int = Field(default=252, ge=2, le=5000, description="bars of history to compute features on")
+    lookback: int = Field(default=252, ge=2, le=5000, description="bars")
     as_of: AsOf = None
 
 
@@ -41,7 +41,7 @@ class ModelArgs(ToolArgs):
 
 
 class SignalsArgs(ToolArgs):
-    strategy: str = Field(min_length=1, max_length=64, description="registered strategy name, e.g. sma_crossover")
+    strategy: str = Field(min_length=1, max_length=64, description="e.g. sma_crossover")
     symbols: list[Symbol] = Field(min_length=1, max_length=MAX_SYMBOLS)
     params: dict[str, Any] = Field(default_factory=dict)
     as_of: AsOf = None
@@ -72,8 +72,8 @@ class BacktestArgs(ToolArgs):
 
 
 class WalkForwardArgs(BacktestArgs):
-    in_sample_days: int = Field(default=252, ge=20, le=5000, description="bars each fold fits parameters on")
-    out_of_sample_days: int = Field(default=126, ge=5, le=2000, description="bars each fold is scored on")
+    in_sample_days: int = Field(default=252, ge=20, le=5000)
+    out_of_sample_days: int = Field(default=126, ge=5, le=2000)
     window: Literal["rolling", "anchored"] = "rolling"
 
 
@@ -104,7 +104,7 @@ def _bars(ctx: ToolContext, symbols: list[str], as_of, start=None):
     return BarStore(require(ctx.database, "database")).read(symbols, start, as_of=ctx.as_of(as_of))
 
 
-def _research(ctx: ToolContext) -> ResearchService:
+def research_service(ctx: ToolContext) -> ResearchService:
     return ResearchService(require(ctx.database, "database"), artifacts_dir=ctx.settings.artifacts_dir,
                            actor=ctx.actor())
 
@@ -171,7 +171,7 @@ def generate_signals(ctx: ToolContext, args: SignalsArgs) -> Summary:
 def backtest_strategy(ctx: ToolContext, args: BacktestArgs) -> Summary:
     cfg, rng = args.strategy_config, args.date_range
     symbols = grounded(ctx, cfg.symbols)
-    run = _research(ctx).backtest(cfg.strategy, symbols, cfg.params, rng.start, rng.end,
+    run = research_service(ctx).backtest(cfg.strategy, symbols, cfg.params, rng.start, rng.end,
                                   as_of=ctx.as_of(None).isoformat(), report=False, created_by=ctx.user)
     result = _run_headline(run)
     remember_run(ctx, result)
@@ -199,7 +199,8 @@ def overfitting_headline(block: dict[str, Any] | None) -> dict[str, Any] | None:
 def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
     cfg, rng = args.strategy_config, args.date_range
     symbols = grounded(ctx, cfg.symbols)
-    run = _research(ctx).walk_forward(cfg.strategy, symbols, walk_forward_grid(cfg.strategy, cfg.params), rng.start,
+    grid = walk_forward_grid(cfg.strategy, cfg.params)
+    run = research_service(ctx).walk_forward(cfg.strategy, symbols, grid, rng.start,
                                       rng.end, as_of=ctx.as_of(None).isoformat(), window=args.window,
                                       in_sample_days=args.in_sample_days,
                                       out_of_sample_days=args.out_of_sample_days, report=False, created_by=ctx.user)
@@ -215,12 +216,12 @@ def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
 
 
 def run_monte_carlo(ctx: ToolContext, args: MonteCarloArgs) -> Summary:
-    result = _research(ctx).monte_carlo(args.run_id, n_paths=args.n_paths, created_by=ctx.user)
+    result = research_service(ctx).monte_carlo(args.run_id, n_paths=args.n_paths, created_by=ctx.user)
     return _summary("run_monte_carlo", result)
 
 
 def compare_runs(ctx: ToolContext, args: CompareArgs) -> Summary:
-    return _summary("compare_runs", _research(ctx).compare(args.run_ids))
+    return _summary("compare_runs", research_service(ctx).compare(args.run_ids))
 
 
 def optimize_portfolio(ctx: ToolContext, args: OptimizeArgs) -> Summary:
@@ -238,21 +239,19 @@ def optimize_portfolio(ctx: ToolContext, args: OptimizeArgs) -> Summary:
 def build_strategy_tools(ctx: ToolContext) -> list[BaseTool]:
     specs = [
         ("list_strategies", "Registered strategies with their parameters.", NoArgs, list_strategies),
-        ("compute_features", "Feature summary (columns, last row) of one symbol over a lookback, at as_of.",
+        ("compute_features", "Features of one symbol over a lookback.",
          FeaturesArgs, compute_features),
-        ("load_model", "Describe a stored model by id (kind, features, training window, metrics).", ModelArgs,
+        ("load_model", "Describe a stored model.", ModelArgs,
          load_model),
-        ("generate_signals", "Latest signals of a registered strategy for symbols at as_of.", SignalsArgs,
+        ("generate_signals", "Latest signals of a strategy.", SignalsArgs,
          generate_signals),
-        ("backtest_strategy", "Backtest a strategy config over a date range; returns run_id and headline metrics.",
+        ("backtest_strategy", "Backtest a strategy; returns run_id and metrics.",
          BacktestArgs, backtest_strategy),
-        ("run_walk_forward", "Walk-forward (out-of-sample) evaluation; list-valued params are searched in each "
-         "fold. Returns run_id and out-of-sample metrics.",
+        ("run_walk_forward", "Walk-forward out-of-sample test; list-valued params are searched per fold.",
          WalkForwardArgs, run_walk_forward),
-        ("run_monte_carlo", "Monte Carlo resampling of a stored run's returns; percentiles of outcomes.",
+        ("run_monte_carlo", "Monte Carlo of a stored run's returns.",
          MonteCarloArgs, run_monte_carlo),
-        ("optimize_portfolio", "Target weights for symbols by method (hrp, max_sharpe, min_volatility, "
-         "risk_parity, ...) from prices known at as_of.", OptimizeArgs, optimize_portfolio),
-        ("compare_runs", "Side-by-side headline metrics of stored runs.", CompareArgs, compare_runs),
+        ("optimize_portfolio", "Portfolio weights by method.", OptimizeArgs, optimize_portfolio),
+        ("compare_runs", "Metrics of stored runs side by side.", CompareArgs, compare_runs),
     ]
     return [context_tool(ctx, name, text, schema, fn) for name, text, schema, fn in specs]

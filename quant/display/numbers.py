@@ -58,12 +58,13 @@ def percent_points(points: Any, digits: int = 2, *, signed: bool = False) -> str
     return "+" + text if signed and found > 0 and not text.startswith("0.00") else text
 
 
-def money(dollars: Any, *, cents: bool = True) -> str:
-    """Dollars with separators: 1234.5 -> ``$1,234.50``; -3 -> ``-$3.00``; ``cents=False`` rounds to dollars."""
+def money(dollars: Any, *, cents: bool = True, digits: int | None = None) -> str:
+    """Dollars with separators: 1234.5 -> ``$1,234.50``; -3 -> ``-$3.00``; ``cents=False`` rounds to dollars;
+    ``digits`` decimals instead when given (model costs: 0.00275 -> ``$0.0028`` with 4)."""
     found = _finite(dollars)
     if found is None:
         return DASH
-    text = _fixed(abs(found), 2 if cents else 0)
+    text = _fixed(abs(found), digits if digits is not None else 2 if cents else 0)
     negative = found < 0 and any(c in "123456789" for c in text)
     return ("-$" if negative else "$") + text
 

@@ -19,11 +19,8 @@ def monte_carlo(service: ResearchService, run_id: int, *, method: str = "returns
     """Bootstrap a finished backtest's trades or daily returns → percentiles of final equity, drawdown, Sharpe."""
     from quant.research.montecarlo import bootstrap_returns, bootstrap_trades
 
+    combined = service.equity_curve(run_id)
     source = service.runs.get(run_id)
-    if source.kind not in ("backtest", "walkforward") or "equity" not in source.artifacts:
-        raise ConfigError(f"run {run_id} is a {source.kind} run without an equity curve; give a backtest run id")
-    equity = pd.read_parquet(source.artifacts["equity"])
-    combined = service.combined_equity(equity, float(source.config.get("initial_capital", 100_000.0)))
     if method == "trades":
         if "trades" not in source.artifacts:
             raise ConfigError(f"run {run_id} stored no trades")

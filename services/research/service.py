@@ -186,6 +186,15 @@ class ResearchService:
             return equity.iloc[:, 0].rename("equity")
         return (equity.sum(axis=1) / equity.shape[1]).rename("equity")
 
+    def equity_curve(self, run_id: int) -> pd.Series:
+        """The stored run's equity in dollars (its symbols' books combined), index = session dates."""
+        require(self.actor, Operation.READ_RESEARCH)
+        source = self.runs.get(run_id)
+        if source.kind not in ("backtest", "walkforward") or "equity" not in source.artifacts:
+            raise ConfigError(f"run {run_id} is a {source.kind} run without an equity curve; give a backtest run id")
+        return self.combined_equity(pd.read_parquet(source.artifacts["equity"]),
+                                    float(source.config.get("initial_capital", 100_000.0)))
+
     def _summarise(self, result, panels: Mapping[str, pd.DataFrame]) -> dict:
         from quant.metrics.performance import compute_metrics
 

@@ -95,6 +95,9 @@ PROBES: dict[Operation, dict[str, object]] = {
                       "cli": cli("users", "add", lambda w: w.unique("cliuser"), "--role", "viewer", "--json")},
     _O.LINK_SLACK: {"cli": cli("users", "link-slack", "viewer-person", lambda w: f"U0LINK{w.unique('')}0")},
     _O.READ_AUDIT: {"api": api("GET", "/api/v1/audit/verify"), "cli": cli("audit", "verify", "--json")},
+    _O.READ_USAGE: {"api": api("GET", "/api/v1/usage"), "cli": cli("usage", "--since", "7d", "--json")},
+    _O.READ_ALL_USAGE: {"api": api("GET", "/api/v1/usage?user=someone-else"),
+                        "cli": cli("usage", "--user", "someone-else", "--json")},
     _O.RUN_PAPER: {"cli": cli("paper", "run", "--strategy", "trend", "--symbols", "AAA", "--json")},
 }
 NO_INTERFACE = {_O.CHANGE_SETTINGS: "settings come from the environment; no interface changes them"}

@@ -80,3 +80,16 @@ def test_a_backtest_on_a_misspelt_symbol_is_refused_with_the_close_match_and_rec
     assert result["status"] == "refused" and result["codes"] == ["unknown_symbol"]
     assert result["details"]["unknown"] == {"APPL": ["AAPL"]}
     assert RunStore(database).list() == []
+
+
+def test_the_kill_switch_check_reads_a_long_equity_curve_by_run_id(tools):
+    backtest = tools["backtest_strategy"].invoke({"strategy_config": CONFIG})["summary"]
+
+    result = tools["check_kill_switch"].invoke({"run_id": backtest["run_id"]})
+
+    summary = result["summary"]
+    assert result["status"] == "ok"
+    assert summary["drawdown_pct"] >= 0 and summary["trading_status"] in ("active", "halted")
+    # the run's curve is hundreds of sessions long: it went by reference, never through the model
+    assert summary["active"] == (summary["drawdown_pct"] >= summary["max_drawdown_pct"]
+                                 or summary["daily_loss_pct"] >= summary["daily_loss_limit_pct"])
