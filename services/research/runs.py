@@ -1,0 +1,50 @@
+"""Stored research runs as people look them up: filtered lists and one run. Light on purpose (no pandas, no
+numba), so ``runs list`` and ``runs show`` answer fast."""
+
+from __future__ import annotations
+
+from memory.db import Database
+from memory.runs import RunRecord, RunStore
+
+RUN_KINDS = ("backtest", "grid", "walkforward", "montecarlo", "optimize")
+RUN_STATUSES = ("queued", "running", "done", "failed")
+# the API's job words and other spellings people use for the stored kinds
+KIND_ALIASES = {"walk_forward": "walkforward", "walk-forward": "walkforward", "monte_carlo": "montecarlo",
+                "monte-carlo": "montecarlo", "optimization": "optimize", "optimisation": "optimize"}
+
+
+def list_runs(database: Database, *, kind: str | None = None, strategy: str | None = None,
+              status: str | None = None, symbol: str | None = None, created_by: str | None = None,
+              limit: int = 20) -> list[RunRecord]:
+    """Runs newest first, filtered by each argument given; ConfigError for an unknown kind or status."""
+    from errors import ConfigError
+
+    kind = KIND_ALIASES.get(kind, kind) if kind else None
+    if kind and kind not in RUN_KINDS:
+        raise ConfigError(f"unknown run kind {kind!r}; one of {', '.join(RUN_KINDS)}", details={"field": "kind"})
+    if status and status not in RUN_STATUSES:
+        raise ConfigError(f"unknown run status {status!r}; one of {', '.join(RUN_STATUSES)}",
+                          details={"field": "status"})
+    if not 1 <= limit <= 1000:
+        raise ConfigError(f"--limit must be between 1 and 1000, got {limit}", details={"field": "limit"})
+    return RunStore(database).list(kind=kind, strategy=strategy, status=status, symbol=symbol,
+                                   created_by=created_by, limit=limit)
+
+
+def get_run(database: Database, run_id: int) -> RunRecord:
+    """One run (NotFoundError naming it when there is none)."""
+    return RunStore(database).get(run_id)
+
+
+def public_run(record: RunRecord) -> dict:
+    """The run as the CLI and the API show it (the same shape ``ResearchService`` returns)."""
+    summary = dict(record.summary)
+    return {
+        "run_id": record.id, "kind": record.kind, "status": record.status, "strategy": record.strategy,
+        "symbols": record.symbols, "params": record.params, "config": record.config,
+        "config_hash": record.config_hash, "data_hash": record.data_hash, "code_version": record.code_version,
+        "metrics": record.metrics, "equity_final": summary.pop("equity_final", None),
+        "summary": summary, "artifacts": record.artifacts, "error": record.error, "parent_id": record.parent_id,
+        "created_by": record.created_by, "created_at": record.created_at.isoformat(),
+        "finished_at": record.finished_at.isoformat() if record.finished_at else None,
+    }
