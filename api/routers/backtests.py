@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api.deps import RunStoreDep, ViewerUser
 from api.schemas.errors import error_responses
 from api.schemas.runs import RunListPublic, RunPublic, RunSummaryPublic
+from services.research import runs as stored_runs
 
 router = APIRouter(prefix="/api/v1", tags=["backtests"], responses=error_responses(401, 403, 429))
 
@@ -22,9 +23,13 @@ def list_runs(
     kind: Annotated[str | None, Query(pattern=_NAME, max_length=32, description="backtest, grid, walk_forward, ...")]
     = None,
     strategy: Annotated[str | None, Query(pattern=_NAME, max_length=64)] = None,
+    status: Annotated[str | None, Query(pattern=_NAME, max_length=16, description="queued, running, done, failed")]
+    = None,
+    symbol: Annotated[str | None, Query(pattern=_NAME, max_length=16, description="runs that traded it")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> RunListPublic:
-    records = runs.list(kind=kind, strategy=strategy, limit=limit)
+    records = stored_runs.list_runs(runs.database, kind=kind, strategy=strategy, status=status, symbol=symbol,
+                                    limit=limit)
     items = [RunSummaryPublic.model_validate(r.to_dict()) for r in records]
     return RunListPublic(count=len(items), runs=items)
 

@@ -30,7 +30,6 @@ from api.web.session import (
     set_cookie,
     web_settings,
 )
-from errors import NotFoundError
 
 pages_router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
 root = APIRouter(include_in_schema=False)
@@ -129,19 +128,19 @@ async def run_detail(request: Request, session: SessionDep, run_id: RunId) -> Re
 
 @pages_router.get("/runs/{run_id}/report")
 async def run_report(request: Request, session: SessionDep, run_id: RunId) -> Response:
-    """The stored self-contained HTML report, sandboxed (its inline plotly runs in an opaque origin)."""
-    from memory.runs import RunStore
+    """The run's HTML report (rendered now if the run was made without one, e.g. from the chat), sandboxed: its
+    inline plotly calls run in an opaque origin that can neither read the session cookie nor call this site."""
     from services.research import ResearchService
 
-    database = request.app.state.database
-    record = await run_in_threadpool(RunStore(database).get, run_id)
-    if "report" not in record.artifacts and "equity" in record.artifacts:  # made without one: render it now
-        await run_in_threadpool(ResearchService(database).report, run_id)
-        record = await run_in_threadpool(RunStore(database).get, run_id)
-    path = pages.report_path(record.artifacts)
-    if path is None:
-        raise NotFoundError(f"run {run_id} has no stored report")
+    path = await run_in_threadpool(ResearchService(request.app.state.database).report, run_id)
     return FileResponse(path, media_type="text/html", headers={"Content-Security-Policy": REPORT_CSP})
+
+
+@root.get("/web/runs/{run_id}/plotly.min.js")
+async def report_plotly_js(run_id: RunId) -> Response:
+    """The ``plotly.min.js`` a report loads from its own folder (the report page is sandboxed: no cookie comes
+    with this request, and it is the public library, the same for every run)."""
+    return await plotly_js()
 
 
 @pages_router.get("/approvals")
