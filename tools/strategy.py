@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 
 from errors import DataError
 from quant.strategies import registry
-from services.research import ResearchService
+from services.research import ResearchService, defaults
 from services.research.service import CROSSOVERS, headline
 from tools.collaborators import require
 from tools.context import ToolContext
@@ -72,21 +72,29 @@ class BacktestArgs(ToolArgs):
 
 
 class WalkForwardArgs(BacktestArgs):
-    in_sample_days: int = Field(default=252, ge=20, le=5000, description="bars each fold fits parameters on")
-    out_of_sample_days: int = Field(default=126, ge=5, le=2000, description="bars each fold is scored on")
-    window: Literal["rolling", "anchored"] = "rolling"
+    in_sample_days: int = Field(default=defaults.WALK_FORWARD_IN_SAMPLE_DAYS, ge=20, le=5000,
+                                description="bars each fold fits parameters on")
+    out_of_sample_days: int = Field(default=defaults.WALK_FORWARD_OUT_OF_SAMPLE_DAYS, ge=5, le=2000,
+                                    description="bars each fold is scored on")
+    window: Literal["rolling", "anchored"] = defaults.WALK_FORWARD_WINDOW
 
 
 class MonteCarloArgs(ToolArgs):
     run_id: int = Field(ge=1)
-    n_paths: int = Field(default=1000, ge=10, le=100_000)
+    n_paths: int = Field(default=defaults.MONTE_CARLO_PATHS, ge=10, le=100_000)
 
 
 class OptimizeArgs(ToolArgs):
-    method: str = Field(min_length=1, max_length=32, description="hrp, max_sharpe, min_volatility, risk_parity, ...")
+    method: str = Field(min_length=1, max_length=32, description="hrp, max_sharpe, min_volatility, risk_parity, "
+                                                                  "black_litterman, efficient_return, ...")
     symbols: list[Symbol] = Field(min_length=2, max_length=MAX_SYMBOLS)
     as_of: AsOf = None
-    lookback_days: int | None = Field(default=None, ge=20, le=10_000)
+    lookback_days: int = Field(default=defaults.OPTIMIZE_LOOKBACK_DAYS, ge=20, le=10_000,
+                               description="sessions of closes to estimate from")
+    views: dict[Symbol, tuple[float, float]] | None = Field(
+        default=None, description="black_litterman views: symbol -> (expected annual return, confidence 0-1)")
+    target_return: float | None = Field(default=None, ge=-1, le=10, description="annual, for efficient_return")
+    target_volatility: float | None = Field(default=None, gt=0, le=10, description="annual, for efficient_risk")
 
 
 class CompareArgs(ToolArgs):
@@ -126,6 +134,8 @@ def list_strategies(ctx: ToolContext, args: NoArgs) -> Summary:
 
 
 def compute_features(ctx: ToolContext, args: FeaturesArgs) -> Summary:
+    """Features of the last ``lookback`` stored bars known at ``as_of``, however old they are (the answer says
+    when the last bar was)."""
     from memory.bars import BarStore
     from quant.features.features import FeaturePipeline
 
@@ -214,7 +224,7 @@ def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
 
 
 def run_monte_carlo(ctx: ToolContext, args: MonteCarloArgs) -> Summary:
-    result = _research(ctx).monte_carlo(args.run_id, n_paths=args.n_paths, created_by=ctx.user)
+    result = _research(ctx).monte_carlo(args.run_id, n_paths=args.n_paths, created_by=ctx.user, report=False)
     return _summary("run_monte_carlo", result)
 
 
@@ -223,14 +233,13 @@ def compare_runs(ctx: ToolContext, args: CompareArgs) -> Summary:
 
 
 def optimize_portfolio(ctx: ToolContext, args: OptimizeArgs) -> Summary:
-    from quant.data.schema import close_panel
-    from quant.portfolio.optimizer import optimize_portfolio as optimise
-
+    """The research service's optimisation (the CLI's and the API's too): the same lookback and the same answer,
+    recorded as a run."""
     symbols = grounded(ctx, args.symbols)
     method = args.method.strip().lower().replace("-", "_").replace(" ", "_")
-    as_of = ctx.as_of(args.as_of)
-    prices = close_panel(_bars(ctx, symbols, as_of))
-    result = optimise(prices, method, as_of=as_of, lookback_days=args.lookback_days)
+    result = _research(ctx).optimize(method, symbols, as_of=ctx.as_of(args.as_of), lookback_days=args.lookback_days,
+                                     views=args.views, target_return=args.target_return,
+                                     target_volatility=args.target_volatility, created_by=ctx.user)
     return _summary("optimize_portfolio", result)
 
 

@@ -114,7 +114,8 @@ def controls(database: Database) -> dict[str, Any]:
 
 
 def health(database: Database) -> dict[str, Any]:
-    from services.health import run_health_checks
+    """``services.health.system_health`` with the paper broker: the verdict the chat's answers give too."""
+    from services.health import system_health
 
-    report = run_health_checks(database, today=datetime.now(UTC).date())
+    report = system_health(database, today=datetime.now(UTC).date(), broker=_execution(database).broker)
     return {"report": report.to_dict()}

@@ -80,3 +80,49 @@ def test_a_backtest_on_a_misspelt_symbol_is_refused_with_the_close_match_and_rec
     assert result["status"] == "refused" and result["codes"] == ["unknown_symbol"]
     assert result["details"]["unknown"] == {"APPL": ["AAPL"]}
     assert RunStore(database).list() == []
+
+
+def test_features_are_computed_from_the_stored_bars_however_old_the_last_one_is(database):
+    """The bug: "compute features for AAPL" answered "no bars of AAPL known" with years of bars stored."""
+    from datetime import UTC, datetime
+
+    from config import Settings
+    from services.market_data import MarketDataService
+    from tools import ToolContext, all_tools
+
+    MarketDataService(database).load("synthetic", ["AAPL"], "2018-01-02", "2019-12-31")
+    later = datetime(2026, 12, 6, tzinfo=UTC)  # years after the last bar
+    tools = all_tools(ToolContext(settings=Settings(), database=database, clock=lambda: later,
+                                  data_sources=("synthetic",), allow_network=False))
+    result = tools["compute_features"].invoke({"symbol": "AAPL", "lookback": 30})
+    assert result["status"] == "ok" and result["summary"]["rows"] == 30
+    assert result["summary"]["last_ts"].startswith("2019-12-31")
+
+
+def test_the_chat_optimises_like_the_cli_with_the_same_lookback(tools, database):
+    from tests.integration.cli_runner import run_cli_json
+
+    chat = tools["optimize_portfolio"].invoke({"method": "max_sharpe", "symbols": ["AAPL", "MSFT"],
+                                               "as_of": "2024-06-28"})["summary"]
+    cli = run_cli_json("optimize", "--method", "max_sharpe", "--symbols", "AAPL,MSFT", "--as-of", "2024-06-28")
+    assert chat["weights"] == pytest.approx(cli["weights"], abs=1e-9)
+    runs = RunStore(database)
+    assert chat["n_observations"] == cli["n_observations"]
+    assert runs.get(chat["run_id"]).params["lookback_days"] == runs.get(cli["run_id"]).params["lookback_days"] == 756
+
+
+def test_a_chat_walk_forward_keeps_its_curve_hashes_and_folds_and_gets_a_report_on_demand(tools, database):
+    from pathlib import Path
+
+    from services.research import ResearchService
+
+    wf = tools["run_walk_forward"].invoke({"strategy_config": {**CONFIG, "params": {"fast": [5, 10],
+                                                                                     "slow": [20, 50]}}})["summary"]
+    stored = RunStore(database).get(wf["run_id"])
+    assert {"equity", "trades"} <= set(stored.artifacts) and "report" not in stored.artifacts
+    assert stored.data_hash and stored.config_hash
+    folds = stored.summary["folds"]
+    assert all(isinstance(f["trades"], int) and set(f["params"]) == {"fast", "slow"} for f in folds)
+    assert sum(f["trades"] for f in folds) == stored.metrics["trades"]
+    html = Path(ResearchService(database).report(wf["run_id"])).read_text()
+    assert 'id="equity-chart"' in html and f"{stored.metrics['trades']} trades" in html
