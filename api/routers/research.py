@@ -38,13 +38,14 @@ from memory.bars import BarStore
 from memory.db import Database
 from memory.runs import RunStore
 from memory.users import ApiUser
+from quant.reports.plotly_bundle import self_contained
 from quant.strategies.registry import validate_params
 from services.research.service import ResearchService
 
 router = APIRouter(prefix="/api/v1", tags=["research"], responses=error_responses(401, 403, 429))
 RunId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="research run id")]
 JOB_RESPONSES = error_responses(400, 404, 413, 422)
-# The report inlines plotly.js: inline scripts and styles may run, nothing may load from anywhere.
+# The downloaded report has plotly.js inlined: inline scripts and styles may run, nothing may load from anywhere.
 REPORT_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
               "font-src data:; frame-ancestors 'none'")
 
@@ -136,7 +137,7 @@ def report(user: ViewerUser, runs: RunStoreDep, settings: SettingsDep, run_id: R
            accept: Annotated[str | None, Header()] = None):
     record = runs.get(run_id)
     stored = record.artifacts.get("report")
-    if not stored and "equity" in record.artifacts:  # a run made without one (the agents' tools): render it now
+    if not stored and record.status == "done":  # a run made without one (the agents' tools): render it now
         stored = str(ResearchService(runs.database, settings.artifacts_dir).report(run_id))
     if not stored:
         raise NotFoundError(f"run {run_id} ({record.kind}, {record.status}) has no HTML report",
@@ -144,7 +145,7 @@ def report(user: ViewerUser, runs: RunStoreDep, settings: SettingsDep, run_id: R
     path = Path(stored).resolve()
     if not path.is_relative_to(Path(settings.artifacts_dir).resolve()) or not path.is_file():
         raise NotFoundError(f"the report of run {run_id} is not in the artifacts directory", code="report_not_found")
-    html = path.read_text(encoding="utf-8")
+    html = self_contained(path.read_text(encoding="utf-8"))  # a download stands alone: plotly.js inlined
     filename = f"quantpilot-run-{run_id}-report.html"
     if accept and "application/json" in accept and "text/html" not in accept:
         return ReportPublic(run_id=run_id, filename=filename, size_bytes=len(html.encode()),

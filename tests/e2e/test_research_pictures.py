@@ -1,0 +1,45 @@
+"""The research pictures in headless Chromium: the grid's parameter heatmap and the Monte Carlo fan chart are
+drawn on the run pages and in the stored reports (which load plotly.js from beside them, sandboxed, offline)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_web_flow import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+DRAWN_MS = 30_000
+
+
+def _drawn(page, chart_id: str) -> int:
+    """How many cells or paths plotly drew in ``chart_id`` (a heatmap draws an image, a fan filled paths)."""
+    page.wait_for_selector(f"#{chart_id} .main-svg", timeout=DRAWN_MS)
+    return page.locator(f"#{chart_id} .heatmaplayer image, #{chart_id} .scatterlayer path.js-fill, "
+                        f"#{chart_id} .scatterlayer path.js-line").count()
+
+
+def test_grid_heatmap_and_monte_carlo_fan_are_drawn_on_the_pages_and_in_the_reports(live_app, chromium, shot):
+    from services.research import ResearchService
+
+    research = ResearchService(live_app.database)
+    grid = research.grid("sma_crossover", ["AAPL", "MSFT"], {"fast": [5, 10, 20], "slow": [50, 100, 200]},
+                         start="2012-01-01", created_by="tina")
+    backtest = research.backtest("sma_crossover", ["AAPL", "MSFT"], start="2012-01-01", created_by="tina")
+    fan = research.monte_carlo(backtest["run_id"], n_paths=500, created_by="tina")
+    page = log_in(chromium, live_app, "tina")
+
+    page.goto(f"{live_app.base_url}/web/runs/{grid['run_id']}")
+    assert _drawn(page, "grid-heatmap") >= 1
+    assert "fast=" in page.locator("#best-sets").inner_text() and page.locator("#overfitting").count() == 1
+    shot(page, "grid-heatmap")
+
+    page.goto(f"{live_app.base_url}/web/runs/{fan['run_id']}")
+    assert _drawn(page, "montecarlo-fan") >= 3  # two percentile bands and the median
+    assert _drawn(page, "equity-chart") >= 1  # the source run's equity, sleeves and total
+    shot(page, "montecarlo-fan")
+
+    for run_id, chart in ((grid["run_id"], "grid-heatmap"), (fan["run_id"], "montecarlo-fan")):
+        report = page.goto(f"{live_app.base_url}/web/runs/{run_id}/report")
+        assert report.status == 200 and "sandbox" in report.headers["content-security-policy"]
+        assert _drawn(page, chart) >= 1  # plotly.min.js came from beside the report, not inlined
+        shot(page, f"report-{chart}")
