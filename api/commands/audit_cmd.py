@@ -37,10 +37,11 @@ def list_entries(
     from api.output import print_json, print_table
     from memory.audit import AuditLog
     from memory.db import connect
+    from quant.display import plain
 
     entries = AuditLog(connect()).recent(limit, action=action)
     if as_json:
         print_json([e.to_dict() for e in entries])
         return
-    rows = [(e.seq, e.ts.isoformat(timespec="seconds"), e.actor, e.channel, e.action, e.subject) for e in entries]
+    rows = [(e.seq, plain(e.ts), e.actor, e.channel, e.action, e.subject) for e in entries]
     print_table("audit log", ["seq", "ts", "actor", "channel", "action", "subject"], rows)

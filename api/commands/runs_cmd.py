@@ -38,7 +38,7 @@ def runs_list(
     limit: int = typer.Option(20, "--limit", min=1, max=1000),
     as_json: bool = JSON,
 ) -> None:
-    """Runs newest first: kind, strategy, symbols, headline result, who and when."""
+    """Runs newest first: kind, strategy, symbols, headline result (or queued/running/failed) and when."""
     from api.output import print_json, print_table
     from memory.db import connect
     from quant.display import day, format_metric
@@ -49,11 +49,12 @@ def runs_list(
     if as_json:
         print_json([public_run(r) for r in records])
         return
-    print_table(f"{len(records)} runs", ["run", "kind", "status", "strategy", "symbols", "result", "Sharpe", "by",
-                                         "created"],
-                [(r.id, r.kind, r.status, r.strategy or "—", _symbols(r.symbols), _headline(r.kind, r.metrics),
-                  format_metric("sharpe", r.metrics.get("sharpe")), r.created_by, day(r.created_at))
-                 for r in records])
+    print_table(f"{len(records)} runs (newest first; `runs show RUN` for one)",
+                ["run", "kind", "strategy", "symbols", "result", "Sharpe", "created"],
+                [(r.id, r.kind, r.strategy or "—", _symbols(r.symbols),
+                  _headline(r.kind, r.metrics) if r.status == "done" else r.status,
+                  format_metric("sharpe", r.metrics.get("sharpe")), day(r.created_at)) for r in records],
+                no_wrap=("created",))
 
 
 @runs_app.command("show")

@@ -1,0 +1,93 @@
+"""Every CLI table, as a person reads it at 80 and at 120 columns: no line wider than the terminal, no id broken
+over two lines (whole or shortened, never folded), and no number with more than four decimals (``--json`` keeps
+every digit)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from quant.display import short_id
+from tests.integration.cli_runner import load_synthetic, run_cli, run_cli_json
+
+LONG_FLOAT = re.compile(r"(?<![\w.])-?\d[\d,]*\.\d{5,}(?![\w.])")  # 0.12345, 135622.4348545707
+SYMBOLS = "AAA,BBB"
+
+
+@pytest.fixture(scope="module")
+def story(module_database):
+    """Data, research runs of every kind, paper orders, approvals, a thread and users — what a table can show."""
+    from memory.ladder import ApprovalStore, StrategyRegistry
+    from memory.threads import ThreadStore
+    from tests.integration.execution.conftest import approve_stage
+
+    load_synthetic(SYMBOLS, start="2016-01-01", end="2022-12-30")
+    runs = {"backtest": run_cli_json("backtest", "run", "--strategy", "sma_crossover", "--symbols", SYMBOLS,
+                                     "--commission-per-share", "0.005")["run_id"],
+            "grid": run_cli_json("backtest", "grid", "--strategy", "sma_crossover", "--symbols", SYMBOLS,
+                                 "--grid", "fast=5:20:5", "--grid", "slow=30:90:30")["run_id"],
+            "walkforward": run_cli_json("walkforward", "--strategy", "sma_crossover", "--symbols", SYMBOLS,
+                                        "--grid", "fast=5:20:5", "--grid", "slow=30:90:30")["run_id"],
+            "optimize": run_cli_json("optimize", "--method", "hrp", "--symbols", SYMBOLS, "--value", "25000")["run_id"]}
+    runs["montecarlo"] = run_cli_json("montecarlo", str(runs["backtest"]), "--paths", "300")["run_id"]
+    StrategyRegistry(module_database).register("trend", "trend", "sma_crossover", {"fast": 5, "slow": 20})
+    approve_stage(module_database, "trend", "paper")
+    assert run_cli("paper", "run", "--strategy", "trend", "--symbols", SYMBOLS, "--start", "2022-06-01").exit_code == 0
+    now = datetime.now(UTC)
+    approval_id = f"apr_{uuid.uuid4().hex}"
+    ApprovalStore(module_database).save_request({
+        "id": approval_id, "kind": "order", "requester": "tina", "channel": "cli", "thread_id": None,
+        "subject": {"order_intent_hash": uuid.uuid4().hex + uuid.uuid4().hex}, "evidence": {"oos_sharpe": 0.87654321},
+        "summary": "buy 146 AAA", "created_at": now, "expires_at": now + timedelta(hours=24)})
+    thread_id = str(uuid.uuid4())
+    ThreadStore(module_database).touch(thread_id, "dana", "backtest an SMA crossover on AAA and BBB since 2016")
+    assert run_cli("users", "add", "avery", "--role", "approver").exit_code == 0
+    orders = [o["client_order_id"] for o in run_cli_json("orders", "list")]
+    assert orders, "the paper run placed no order to list"
+    return {"runs": runs, "ids": [*orders, approval_id, thread_id]}
+
+
+def commands(runs: dict[str, int]) -> list[tuple[str, ...]]:
+    return [
+        ("data", "list"), ("data", "show", "AAA"), ("data", "quality", "AAA"),
+        ("data", "load", "--source", "synthetic", "--symbols", "CCC", "--start", "2021-01-01"),
+        ("strategies", "list"), ("indicators", "show", "AAA", "rsi:length=14", "macd", "--last", "5"),
+        ("backtest", "run", "--strategy", "ema_crossover", "--symbols", SYMBOLS, "--capital", "25000"),
+        ("backtest", "compare", str(runs["backtest"]), str(runs["walkforward"])),
+        ("optimize", "--method", "black_litterman", "--symbols", SYMBOLS, "--view", "AAA=0.1@0.6", "--value", "9000"),
+        ("runs", "list"), *(("runs", "show", str(run_id)) for run_id in runs.values()),
+        ("orders", "list"), ("positions",), ("approvals", "list"), ("audit", "list"), ("users", "list"),
+        ("threads", "list"), ("risk", "status"), ("risk", "limits"), ("config", "show"),
+    ]
+
+
+def _wrapped_ids(lines: list[str], ids: list[str]) -> list[str]:
+    """Ids that appear in the output but on no single line whole or shortened: folded over two lines."""
+    text = "".join(lines)
+    return [i for i in ids if i[:10] in text and not any(i in line or short_id(i) in line for line in lines)]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_every_table_fits_the_terminal_keeps_ids_whole_and_numbers_short(story, width):
+    failures, shown = [], ""
+    for args in commands(story["runs"]):
+        result = run_cli(*args, width=width)
+        assert result.exit_code == 0, f"{' '.join(args)}: {result.stderr}"
+        shown += result.stdout
+        lines = result.stdout.splitlines()
+        too_wide = [line for line in lines if len(line) > width]
+        long_numbers = LONG_FLOAT.findall(result.stdout)
+        broken = _wrapped_ids(lines, story["ids"])
+        if too_wide or long_numbers or broken:
+            failures.append((" ".join(args), too_wide[:2], long_numbers[:3], broken))
+    assert failures == []
+    assert all(i[:10] in shown for i in story["ids"])  # every long id was on some table, whole or shortened
+
+
+def test_json_keeps_every_digit_the_tables_round(story):
+    run = run_cli_json("runs", "show", str(story["runs"]["montecarlo"]))
+    final = run["summary"]["final_equity"]["p50"]
+    assert isinstance(final, float) and final != round(final, 2)  # the table shows cents, --json all of it
