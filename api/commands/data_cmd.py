@@ -130,7 +130,7 @@ def show(
 ) -> None:
     """Bars of one symbol, point in time."""
     from api.output import print_json, print_table
-    from quant.display import count, day, quantity
+    from quant.display import count, day, number
 
     bars = _service().show(symbol, as_of=as_of, start=start, end=end)
     if as_json:
@@ -141,7 +141,7 @@ def show(
     print_table(
         f"{symbol.upper()} — {len(bars)} bars" + (f" as of {as_of}" if as_of else ""),
         ["date", "open", "high", "low", "close", "volume"],
-        [(day(r.ts), *(quantity(v, 2) for v in (r.open, r.high, r.low, r.close)), count(r.volume))
+        [(day(r.ts), *(number(v, 2) for v in (r.open, r.high, r.low, r.close)), count(r.volume))
          for r in shown.itertuples()],
     )
 

@@ -246,9 +246,10 @@ def montecarlo(run_id: int = typer.Argument(..., help="A backtest or walk-forwar
     research_tables.monte_carlo(result)
 
 
-def optimize(method: str = typer.Option("max_sharpe", "--method", help="max_sharpe, min_volatility, hrp, "
-                                                                         "risk_parity, black_litterman, "
-                                                                         "efficient_return, efficient_risk, …"),
+def optimize(method: str = typer.Option("max_sharpe", "--method", help="max_sharpe, min_volatility, "
+                                                                         "efficient_return, efficient_risk, "
+                                                                         "black_litterman, hrp, risk_parity or "
+                                                                         "risk_budgeting."),
              symbols: str = SYMBOLS,
              as_of: str | None = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help="Use closes known then."),
              lookback_days: int = typer.Option(OPTIMIZE_LOOKBACK_DAYS, "--lookback-days", min=20, metavar="DAYS",
@@ -266,8 +267,14 @@ def optimize(method: str = typer.Option("max_sharpe", "--method", help="max_shar
     """Portfolio weights from stored closes known at --as-of (and whole shares with --value)."""
     from api.commands import research_tables
     from api.output import print_json
+    from errors import ConfigError
     from services.research.inputs import parse_views
 
+    needs = {"efficient_return": ("--target-return", target_return), "efficient_risk": ("--target-volatility",
+                                                                                        target_volatility)}
+    if method in needs and needs[method][1] is None:
+        raise ConfigError(f"{method} needs {needs[method][0]} (an annual fraction, e.g. 0.15)",
+                          details={"field": needs[method][0].lstrip("-").replace("-", "_")})
     result = _service().optimize(method, _symbols(symbols), as_of=as_of, lookback_days=lookback_days,
                                  views=parse_views(view) or None, target_return=target_return,
                                  target_volatility=target_volatility, total_value=value)

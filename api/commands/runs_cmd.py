@@ -80,7 +80,7 @@ def runs_show(run_id: int = typer.Argument(..., help="A run id (see `runs list`)
         research_tables.grid({**summary, "run_id": record.id, "config": record.config,
                               "artifacts": record.artifacts})
     elif record.status == "done" and record.kind == "montecarlo":
-        from services.research.reports import backtest_costs
+        from services.research.runs import backtest_costs
 
         source = get_run(connect(), record.parent_id) if record.parent_id else None
         research_tables.monte_carlo({**summary, "run_id": record.id, "source_run": record.parent_id,

@@ -79,7 +79,7 @@ def _percentiles(record: RunRecord) -> list[tuple[str, list[str]]]:
 
 def run_page(database: Database, run_id: int) -> dict[str, Any]:
     """Everything ``run.html`` shows for run ``run_id`` (NotFoundError when there is none)."""
-    from services.research.reports import backtest_costs
+    from services.research.runs import backtest_costs
 
     runs = RunStore(database)
     record = runs.get(run_id)

@@ -10,7 +10,7 @@ import pandas as pd
 from errors import ConfigError, DataError
 from services.research.curves import combined_equity
 from services.research.defaults import MONTE_CARLO_METHOD, MONTE_CARLO_PATHS, OPTIMIZE_LOOKBACK_DAYS
-from services.research.reports import backtest_costs
+from services.research.runs import backtest_costs
 from services.research.service import code_version
 
 if TYPE_CHECKING:

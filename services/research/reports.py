@@ -12,6 +12,7 @@ import pandas as pd
 from errors import QuantpilotError
 from memory.runs import RunRecord
 from services.research.curves import account_curves, combined_equity
+from services.research.runs import backtest_costs
 
 if TYPE_CHECKING:
     from services.research.service import ResearchService
@@ -26,11 +27,6 @@ REPORT_METRICS = {
     "optimize": ("expected_annual_return", "annual_volatility", "sharpe"),
 }
 MAX_PRICE_SYMBOLS = 4
-
-
-def backtest_costs(record: RunRecord) -> Mapping[str, Any]:
-    """The backtest config a run traded with (a walk-forward keeps it under ``backtest``)."""
-    return record.config.get("backtest", record.config) if isinstance(record.config, Mapping) else {}
 
 
 def _frame(artifacts: Mapping[str, Any], name: str) -> pd.DataFrame | None:

@@ -3,6 +3,9 @@ numba), so ``runs list`` and ``runs show`` answer fast."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from memory.db import Database
 from memory.runs import RunRecord, RunStore
 
@@ -29,6 +32,12 @@ def list_runs(database: Database, *, kind: str | None = None, strategy: str | No
         raise ConfigError(f"--limit must be between 1 and 1000, got {limit}", details={"field": "limit"})
     return RunStore(database).list(kind=kind, strategy=strategy, status=status, symbol=symbol,
                                    created_by=created_by, limit=limit)
+
+
+def backtest_costs(record: RunRecord) -> Mapping[str, Any]:
+    """The backtest config a run traded with: capital, commissions, slippage (a walk-forward keeps it under
+    ``backtest``; a Monte Carlo has its source run's)."""
+    return record.config.get("backtest", record.config) if isinstance(record.config, Mapping) else {}
 
 
 def get_run(database: Database, run_id: int) -> RunRecord:
