@@ -117,7 +117,9 @@ def format_metric(name: str, value: Any) -> str:
     if known is not None:
         return known.write(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return numbers.DASH if value is None else str(value)
+        from quant.display.values import plain  # a mapping, a list or a date reads as people write it
+
+        return plain(value)
     return numbers.count(value) if isinstance(value, int) else numbers.number(value)
 
 
