@@ -37,7 +37,7 @@ def indicators_show(
     """Indicator values of SYMBOL over its last bars, computed only from bars known at --as-of."""
     from api.output import print_json, print_table
     from memory.db import connect
-    from quant.display import day, quantity
+    from quant.display import day, number, quantity
     from services.indicator_values import indicator_values, parse_indicator
 
     values = indicator_values(connect(), symbol, [parse_indicator(t) for t in indicators], as_of=as_of, last=last)
@@ -47,5 +47,5 @@ def indicators_show(
                     "rows": [{"date": ts.date().isoformat(), **row} for ts, row in records.iterrows()]})
         return
     print_table(f"{symbol.upper()}" + (f" as of {as_of}" if as_of else ""), ["date", *map(str, values.columns)],
-                [(day(ts), *(quantity(v) for v in row)) for ts, row in zip(values.index, values.to_numpy(),
-                                                                               strict=True)])
+                [(day(ts), number(row[0], 2), *(quantity(v) for v in row[1:]))  # the close, then the indicators
+                 for ts, row in zip(values.index, values.to_numpy(), strict=True)])

@@ -21,7 +21,7 @@ def _headline(kind: str, metrics: dict) -> str:
     if kind == "montecarlo":
         return "loss " + format_metric("probability_of_loss", metrics.get("probability_of_loss"))
     if kind == "optimize":
-        return "Sharpe " + format_metric("sharpe", metrics.get("sharpe"))
+        return "exp. " + format_metric("expected_annual_return", metrics.get("expected_annual_return"))
     if kind == "grid":
         name = next(iter(metrics), "sharpe")
         return f"best {format_metric(name, metrics.get(name))}"

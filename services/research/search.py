@@ -98,7 +98,8 @@ def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_s
                         summary=summary, artifacts=artifacts, **run_hashes(panels, bt, {"grid": params}))
     if report:
         service.report(run_id)
-    return {"run_id": run_id, "strategy": strategy, **summary, "config": bt.model_dump(mode="json")}
+    return {"run_id": run_id, "strategy": strategy, **summary, "config": bt.model_dump(mode="json"),
+            "artifacts": service.runs.get(run_id).artifacts}
 
 
 def walk_forward(service: ResearchService, strategy: str, symbols: Sequence[str],
