@@ -4,29 +4,13 @@ the grid's heatmap, the Monte Carlo fan, the weights) as plotly JSON, and its fo
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from memory.db import Database
 from memory.runs import RunRecord, RunStore
 from quant import display
 
-RUN_METRICS = {
-    "backtest": ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "profit_factor",
-                 "total_pnl"),
-    "walkforward": ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate",
-                    "profit_factor", "total_pnl"),
-    "montecarlo": ("final_equity_p50", "max_drawdown_pct_p50", "sharpe_p50", "probability_of_loss"),
-    "optimize": ("expected_annual_return", "annual_volatility", "sharpe"),
-}
 MAX_BEST_SETS = 10
-
-
-def _frame(artifacts: dict[str, Any], name: str) -> pd.DataFrame | None:
-    path = artifacts.get(name)
-    return pd.read_parquet(path) if path and Path(path).is_file() else None
 
 
 def _json(fig) -> str:
@@ -36,18 +20,19 @@ def _json(fig) -> str:
 def _figures(record: RunRecord, source: RunRecord) -> list[tuple[str, str]]:
     from quant.reports import charts
     from services.research.curves import account_curves, combined_equity
+    from services.research.reports import artifact_frame
 
     figures = []
-    equity = _frame(source.artifacts, "equity")
+    equity = artifact_frame(source.artifacts, "equity")
     if equity is not None and len(equity) > 1:
         total = combined_equity(equity)
         figures.append(("equity-chart", _json(charts.equity_chart(account_curves(equity)))))
         figures.append(("drawdown-chart", _json(charts.drawdown_chart(total))))
-    surface = _frame(record.artifacts, "surface")
+    surface = artifact_frame(record.artifacts, "surface")
     if record.kind == "grid" and surface is not None and not surface.empty:
         score = next(c for c in surface.columns if c.startswith("objective_"))
         figures.append(("grid-heatmap", _json(charts.grid_heatmap(surface, score, list(record.params)))))
-    fan = _frame(record.artifacts, "fan")
+    fan = artifact_frame(record.artifacts, "fan")
     if record.kind == "montecarlo" and fan is not None:
         figures.append(("montecarlo-fan", _json(charts.montecarlo_fan_chart({**record.summary,
                                                                               "fan": fan.to_dict(orient="list")}))))
@@ -79,16 +64,11 @@ def _percentiles(record: RunRecord) -> list[tuple[str, list[str]]]:
 
 def run_page(database: Database, run_id: int) -> dict[str, Any]:
     """Everything ``run.html`` shows for run ``run_id`` (NotFoundError when there is none)."""
-    from services.research.runs import backtest_costs
+    from services.research.runs import backtest_costs, shown_metrics
 
     runs = RunStore(database)
     record = runs.get(run_id)
     source = runs.get(record.parent_id) if record.kind == "montecarlo" and record.parent_id else record
-    names = RUN_METRICS.get(record.kind) or tuple(record.metrics)
-    metrics = dict(record.metrics)
-    if record.kind == "grid":  # the best score, and how much was searched
-        metrics |= {k: record.summary.get(k) for k in ("n_backtests", "skipped", "elapsed_s")}
-        names = (*names, "n_backtests", "skipped", "elapsed_s")
     block = record.summary.get("overfitting")
     allocation = record.summary.get("allocation") or {}
     return {
@@ -97,7 +77,7 @@ def run_page(database: Database, run_id: int) -> dict[str, Any]:
         "params": display.params_text(record.params),
         "created": f"{display.timestamp(record.created_at)} by {record.created_by}",
         "costs": display.cost_summary(backtest_costs(source)) if record.kind != "optimize" else "",
-        "metrics": [(display.metric_label(n), display.format_metric(n, metrics.get(n))) for n in names if n in metrics],
+        "metrics": [(display.metric_label(n), display.format_metric(n, v)) for n, v in shown_metrics(record).items()],
         "figures": _figures(record, source) if record.status == "done" else [],
         "folds": _folds(record),
         "best_sets": _best_sets(record) if record.kind == "grid" else [],

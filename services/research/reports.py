@@ -12,24 +12,16 @@ import pandas as pd
 from errors import QuantpilotError
 from memory.runs import RunRecord
 from services.research.curves import account_curves, combined_equity
-from services.research.runs import backtest_costs
+from services.research.runs import backtest_costs, shown_metrics
 
 if TYPE_CHECKING:
     from services.research.service import ResearchService
 
-REPORT_METRICS = {
-    "backtest": ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate",
-                 "profit_factor", "total_pnl"),
-    "walkforward": ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate",
-                    "profit_factor", "total_pnl"),
-    "grid": ("n_backtests", "skipped", "elapsed_s"),
-    "montecarlo": ("final_equity_p50", "max_drawdown_pct_p50", "sharpe_p50", "probability_of_loss"),
-    "optimize": ("expected_annual_return", "annual_volatility", "sharpe"),
-}
 MAX_PRICE_SYMBOLS = 4
 
 
-def _frame(artifacts: Mapping[str, Any], name: str) -> pd.DataFrame | None:
+def artifact_frame(artifacts: Mapping[str, Any], name: str) -> pd.DataFrame | None:
+    """The run's stored parquet artifact ``name`` (equity, trades, surface, fan), or None."""
     path = artifacts.get(name)
     return pd.read_parquet(path) if path and Path(path).is_file() else None
 
@@ -56,16 +48,16 @@ def run_report_html(service: ResearchService, record: RunRecord, *, prices: pd.D
     from quant.reports.html import render_backtest_report
 
     options: dict[str, Any] = {}
-    summary, metrics = record.summary or {}, dict(record.metrics or {})
+    summary = record.summary or {}
     costs = backtest_costs(record)
     source = record
     if record.kind == "montecarlo" and record.parent_id:
         source = service.runs.get(record.parent_id)
         costs = backtest_costs(source)
-        fan = _frame(record.artifacts, "fan")
+        fan = artifact_frame(record.artifacts, "fan")
         options["monte_carlo"] = {**summary, "fan": fan.to_dict(orient="list") if fan is not None else {}}
-    equity = _frame(source.artifacts, "equity")
-    trades = _frame(source.artifacts, "trades")
+    equity = artifact_frame(source.artifacts, "equity")
+    trades = artifact_frame(source.artifacts, "trades")
     if equity is not None and record.kind in ("backtest", "walkforward"):
         options["trades"] = None if trades is None else trades.rename(columns={"quantity": "qty"})
         options["prices"] = _closes(service, record, equity, trades, prices)
@@ -74,17 +66,14 @@ def run_report_html(service: ResearchService, record: RunRecord, *, prices: pd.D
     if record.kind in ("grid", "walkforward"):
         options["overfitting"] = summary.get("overfitting")
     if record.kind == "grid":
-        options["surface"] = _frame(record.artifacts, "surface")
+        options["surface"] = artifact_frame(record.artifacts, "surface")
         options["surface_params"] = list(record.params)
-        metrics = {**{k: summary.get(k) for k in REPORT_METRICS["grid"]}, **metrics}
     if record.kind == "optimize":
         options["optimization"] = summary
         options["allocation"] = summary.get("allocation")
-    shown = REPORT_METRICS.get(record.kind)
-    metrics = {k: metrics[k] for k in shown if k in metrics} if shown else metrics
     title = f"{record.strategy or 'portfolio'} {record.kind} — run {record.id}"
     return render_backtest_report(
-        combined_equity(equity) if equity is not None else None, metrics, title=title,
+        combined_equity(equity) if equity is not None else None, shown_metrics(record), title=title,
         sleeves=account_curves(equity) if equity is not None and equity.shape[1] > 1 else None,
         costs=costs if record.kind != "optimize" else None, **options)
 

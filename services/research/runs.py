@@ -34,6 +34,29 @@ def list_runs(database: Database, *, kind: str | None = None, strategy: str | No
                                    created_by=created_by, limit=limit)
 
 
+# the metrics a page or report shows first for each run kind, in this order
+RUN_METRICS = {
+    "backtest": ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate",
+                 "profit_factor", "total_pnl"),
+    "walkforward": ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate",
+                    "profit_factor", "total_pnl"),
+    "grid": ("n_backtests", "skipped", "elapsed_s"),
+    "montecarlo": ("final_equity_p50", "max_drawdown_pct_p50", "sharpe_p50", "probability_of_loss"),
+    "optimize": ("expected_annual_return", "annual_volatility", "sharpe"),
+}
+
+
+def shown_metrics(record: RunRecord) -> dict[str, Any]:
+    """``RUN_METRICS`` of the run's kind that it has (a grid: its best score first, then how much it searched);
+    an unknown kind: every metric it stored."""
+    names = RUN_METRICS.get(record.kind)
+    if names is None:
+        return dict(record.metrics)
+    found = dict(record.metrics) | {k: record.summary.get(k) for k in names if k in record.summary}
+    first = tuple(record.metrics) if record.kind == "grid" else ()
+    return {k: found[k] for k in (*first, *names) if k in found}
+
+
 def backtest_costs(record: RunRecord) -> Mapping[str, Any]:
     """The backtest config a run traded with: capital, commissions, slippage (a walk-forward keeps it under
     ``backtest``; a Monte Carlo has its source run's)."""
