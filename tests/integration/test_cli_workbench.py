@@ -141,3 +141,13 @@ def test_every_usage_error_is_one_line_with_exit_code_2(args, expected):
     result = run_cli(*args)
     assert result.exit_code == 2 and expected in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_report_copied_elsewhere_brings_plotly_along_and_stays_small(synthetic, tmp_path):
+    target = tmp_path / "shared" / "sma.html"
+    run = run_cli_json("backtest", "run", "--strategy", "sma_crossover", "--symbols", SYMBOLS, "--report", str(target))
+    stored = Path(run["artifacts"]["report"])
+
+    assert run["artifacts"]["report_copy"] == str(target) and target.read_text() == stored.read_text()
+    assert (target.parent / "plotly.min.js").is_file() and (stored.parent / "plotly.min.js").is_file()
+    assert stored.stat().st_size < 1_500_000 and '<script src="plotly.min.js"' in stored.read_text()
