@@ -34,7 +34,7 @@ class Health(ToolResult):
 
     service_name: str
     healthy: bool
-    health_status: str
+    health_status: str | None = None  # None in results recorded before the verdict was shared
     checks: dict[str, dict[str, str | bool | float | None]]
 
 
