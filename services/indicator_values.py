@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from errors import ConfigError
+from guardrails.policy import Actor, Operation, require
 from memory.db import Database
 
 
@@ -43,18 +44,21 @@ def parse_indicator(text: str) -> IndicatorRequest:
     return IndicatorRequest(name, params)
 
 
-def indicator_values(database: Database, symbol: str, requests: Sequence[IndicatorRequest], *,
+def indicator_values(database: Database, actor: Actor, symbol: str, requests: Sequence[IndicatorRequest], *,
                      as_of: date | str | None = None, last: int = 10) -> pd.DataFrame:
     """The last ``last`` bars of ``symbol`` known at ``as_of`` (default now): the close and every requested
-    indicator's columns (pandas-ta names, e.g. ``RSI_14``), computed only from bars up to each row."""
+    indicator's columns (pandas-ta names, e.g. ``RSI_14``), computed only from bars up to each row. Any role
+    may ask (a read-only computation on stored data)."""
     from quant.indicators.registry import compute
     from services.market_data import MarketDataService
+
+    require(actor, Operation.ANALYSE)
 
     if last < 1:
         raise ConfigError(f"--last must be at least 1, got {last}", details={"field": "last"})
     if not requests:
         raise ConfigError("name at least one indicator, e.g. rsi:length=14", details={"field": "indicator"})
-    market = MarketDataService(database)
+    market = MarketDataService(database, actor=actor)
     wanted = market.require_symbol(symbol)
     bars = market.bars.read([wanted], as_of=as_of or pd.Timestamp.now(tz="UTC"))
     if bars.empty:

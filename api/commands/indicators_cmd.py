@@ -35,12 +35,14 @@ def indicators_show(
     as_json: bool = JSON,
 ) -> None:
     """Indicator values of SYMBOL over its last bars, computed only from bars known at --as-of."""
+    from api.cli_auth import cli_actor
     from api.output import print_json, print_table
     from memory.db import connect
     from quant.display import day, number, quantity
     from services.indicator_values import indicator_values, parse_indicator
 
-    values = indicator_values(connect(), symbol, [parse_indicator(t) for t in indicators], as_of=as_of, last=last)
+    values = indicator_values(connect(), cli_actor(required=False), symbol, [parse_indicator(t) for t in indicators],
+                              as_of=as_of, last=last)
     if as_json:
         records = values.astype(object).where(values.notna(), None)
         print_json({"symbol": symbol.upper(), "as_of": as_of,

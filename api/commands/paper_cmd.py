@@ -27,6 +27,7 @@ def run(
     import json
     from decimal import Decimal
 
+    from api.cli_auth import cli_actor
     from api.commands.research_tables import costs_line, say
     from api.output import print_json
     from config import get_settings
@@ -44,8 +45,8 @@ def run(
              "slippage_bps": slippage_bps}
     costs = PaperCosts(**{k: Decimal(str(v)) for k, v in given.items() if v is not None})
     settings = get_settings()
-    report = run_paper(connect(settings), strategy=strategy, symbols=symbols.split(","), start=start, end=end,
-                       speed=speed, params=parsed, settings=settings, account_id=account, costs=costs)
+    report = run_paper(connect(settings), cli_actor(), strategy=strategy, symbols=symbols.split(","), start=start,
+                       end=end, speed=speed, params=parsed, settings=settings, account_id=account, costs=costs)
     if as_json:
         print_json(report.to_dict())
         return

@@ -45,11 +45,14 @@ OVERFITTING = typer.Option(True, "--overfitting/--no-overfitting",
                                 "backtest per parameter set).")
 
 
-def _service():
+def _service(*, acting: bool = True):
+    """The research service acting for the signed-in user (``acting``: recording a run needs a trader's key);
+    reads work without a key, as the local reader."""
+    from api.cli_auth import cli_actor
     from memory.db import connect
     from services.research import ResearchService
 
-    return ResearchService(connect())
+    return ResearchService(connect(), actor=cli_actor(required=acting))
 
 
 def _params(pairs: list[str]) -> dict:
@@ -179,7 +182,7 @@ def backtest_compare(run_ids: list[int] = typer.Argument(..., help="Run ids."), 
     from api.output import print_json, print_table
     from quant.display import format_metric, metric_label, params_text
 
-    result = _service().compare(run_ids)
+    result = _service(acting=False).compare(run_ids)
     if as_json:
         print_json(result)
         return

@@ -39,13 +39,14 @@ def runs_list(
     as_json: bool = JSON,
 ) -> None:
     """Runs newest first: kind, strategy, symbols, headline result (or queued/running/failed) and when."""
+    from api.cli_auth import cli_actor
     from api.output import print_json, print_table
     from memory.db import connect
     from quant.display import day, format_metric
     from services.research.runs import list_runs, public_run
 
-    records = list_runs(connect(), kind=kind, strategy=strategy, status=status, symbol=symbol, created_by=by,
-                        limit=limit)
+    records = list_runs(connect(), cli_actor(required=False), kind=kind, strategy=strategy, status=status,
+                        symbol=symbol, created_by=by, limit=limit)
     if as_json:
         print_json([public_run(r) for r in records])
         return
@@ -60,13 +61,15 @@ def runs_list(
 @runs_app.command("show")
 def runs_show(run_id: int = typer.Argument(..., help="A run id (see `runs list`)."), as_json: bool = JSON) -> None:
     """One run as it was reported when it finished, with its costs, full hashes and report."""
+    from api.cli_auth import cli_actor
     from api.commands import research_tables
     from api.output import print_fields, print_json
     from memory.db import connect
     from quant.display import params_text, timestamp
     from services.research.runs import get_run, public_run
 
-    record = get_run(connect(), run_id)
+    actor = cli_actor(required=False)
+    record = get_run(connect(), actor, run_id)
     run = public_run(record)
     if as_json:
         print_json(run)
@@ -82,7 +85,7 @@ def runs_show(run_id: int = typer.Argument(..., help="A run id (see `runs list`)
     elif record.status == "done" and record.kind == "montecarlo":
         from services.research.runs import backtest_costs
 
-        source = get_run(connect(), record.parent_id) if record.parent_id else None
+        source = get_run(connect(), actor, record.parent_id) if record.parent_id else None
         research_tables.monte_carlo({**summary, "run_id": record.id, "source_run": record.parent_id,
                                      "source_backtest_config": backtest_costs(source) if source else None,
                                      "artifacts": record.artifacts})

@@ -30,11 +30,18 @@ from api.web.session import (
     set_cookie,
     web_settings,
 )
+from guardrails.policy import Actor, Channel
+from services.users import actor_of
 
 pages_router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
 root = APIRouter(include_in_schema=False)
 STATIC_DIR = str(FilePath(__file__).with_name("static"))
 RunId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def web_actor(session) -> Actor:
+    """The logged-in person as the services see them (channel ``web``)."""
+    return actor_of(session.user, Channel.WEB)
 
 
 @root.get("/")
@@ -98,7 +105,7 @@ async def logout(request: Request, session: SessionDep) -> Response:
 
 @pages_router.get("/")
 async def overview(request: Request, session: SessionDep) -> Response:
-    data = await run_in_threadpool(pages.overview, request.app.state.database)
+    data = await run_in_threadpool(pages.overview, request.app.state.database, web_actor(session))
     return render(request, "overview.html", session, page="overview", **data)
 
 
@@ -116,13 +123,13 @@ async def positions(request: Request, session: SessionDep) -> Response:
 
 @pages_router.get("/runs")
 async def runs(request: Request, session: SessionDep) -> Response:
-    data = await run_in_threadpool(pages.runs, request.app.state.database)
+    data = await run_in_threadpool(pages.runs, request.app.state.database, web_actor(session))
     return render(request, "runs.html", session, page="runs", **data)
 
 
 @pages_router.get("/runs/{run_id}")
 async def run_detail(request: Request, session: SessionDep, run_id: RunId) -> Response:
-    data = await run_in_threadpool(pages.run_detail, request.app.state.database, run_id)
+    data = await run_in_threadpool(pages.run_detail, request.app.state.database, web_actor(session), run_id)
     return render(request, "run.html", session, page="runs", csp=CHART_CSP, **data)
 
 
@@ -132,7 +139,8 @@ async def run_report(request: Request, session: SessionDep, run_id: RunId) -> Re
     inline plotly calls run in an opaque origin that can neither read the session cookie nor call this site."""
     from services.research import ResearchService
 
-    path = await run_in_threadpool(ResearchService(request.app.state.database).report, run_id)
+    research = ResearchService(request.app.state.database, actor=web_actor(session))
+    path = await run_in_threadpool(research.report, run_id)
     return FileResponse(path, media_type="text/html", headers={"Content-Security-Policy": REPORT_CSP})
 
 
@@ -145,7 +153,7 @@ async def report_plotly_js(run_id: RunId) -> Response:
 
 @pages_router.get("/approvals")
 async def approvals(request: Request, session: SessionDep) -> Response:
-    data = await run_in_threadpool(pages.approvals, request.app.state.database)
+    data = await run_in_threadpool(pages.approvals, request.app.state.database, web_actor(session))
     return render(request, "approvals.html", session, page="approvals", **data)
 
 

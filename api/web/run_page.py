@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from guardrails.policy import Actor
 from memory.db import Database
-from memory.runs import RunRecord, RunStore
+from memory.runs import RunRecord
 from quant import display
 
 MAX_BEST_SETS = 10
@@ -62,13 +63,13 @@ def _percentiles(record: RunRecord) -> list[tuple[str, list[str]]]:
             for key, write in rows if record.summary.get(key)]
 
 
-def run_page(database: Database, run_id: int) -> dict[str, Any]:
-    """Everything ``run.html`` shows for run ``run_id`` (NotFoundError when there is none)."""
-    from services.research.runs import backtest_costs, shown_metrics
+def run_page(database: Database, actor: Actor, run_id: int) -> dict[str, Any]:
+    """Everything ``run.html`` shows for run ``run_id`` as ``actor`` reads it (NotFoundError when there is none)."""
+    from services.research.runs import backtest_costs, get_run, shown_metrics
 
-    runs = RunStore(database)
-    record = runs.get(run_id)
-    source = runs.get(record.parent_id) if record.kind == "montecarlo" and record.parent_id else record
+    record = get_run(database, actor, run_id)
+    source = get_run(database, actor, record.parent_id) if record.kind == "montecarlo" and record.parent_id \
+        else record
     block = record.summary.get("overfitting")
     allocation = record.summary.get("allocation") or {}
     return {

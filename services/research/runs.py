@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from guardrails.policy import Actor, Operation, require
 from memory.db import Database
 from memory.runs import RunRecord, RunStore
 
@@ -16,11 +17,14 @@ KIND_ALIASES = {"walk_forward": "walkforward", "walk-forward": "walkforward", "m
                 "monte-carlo": "montecarlo", "optimization": "optimize", "optimisation": "optimize"}
 
 
-def list_runs(database: Database, *, kind: str | None = None, strategy: str | None = None,
+def list_runs(database: Database, actor: Actor, *, kind: str | None = None, strategy: str | None = None,
               status: str | None = None, symbol: str | None = None, created_by: str | None = None,
               limit: int = 20) -> list[RunRecord]:
-    """Runs newest first, filtered by each argument given; ConfigError for an unknown kind or status."""
+    """Runs newest first, filtered by each argument given, as ``actor`` sees them (reading research: any role);
+    ConfigError for an unknown kind or status."""
     from errors import ConfigError
+
+    require(actor, Operation.READ_RESEARCH)
 
     kind = KIND_ALIASES.get(kind, kind) if kind else None
     if kind and kind not in RUN_KINDS:
@@ -63,8 +67,9 @@ def backtest_costs(record: RunRecord) -> Mapping[str, Any]:
     return record.config.get("backtest", record.config) if isinstance(record.config, Mapping) else {}
 
 
-def get_run(database: Database, run_id: int) -> RunRecord:
-    """One run (NotFoundError naming it when there is none)."""
+def get_run(database: Database, actor: Actor, run_id: int) -> RunRecord:
+    """One run as ``actor`` sees it (NotFoundError naming it when there is none)."""
+    require(actor, Operation.READ_RESEARCH)
     return RunStore(database).get(run_id)
 
 

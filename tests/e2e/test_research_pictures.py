@@ -20,12 +20,13 @@ def _drawn(page, chart_id: str) -> int:
 
 def test_grid_heatmap_and_monte_carlo_fan_are_drawn_on_the_pages_and_in_the_reports(live_app, chromium, shot):
     from services.research import ResearchService
+    from tests.support.people import person
 
-    research = ResearchService(live_app.database)
+    research = ResearchService(live_app.database, actor=person("tina", "trader"))
     grid = research.grid("sma_crossover", ["AAPL", "MSFT"], {"fast": [5, 10, 20], "slow": [50, 100, 200]},
-                         start="2012-01-01", created_by="tina")
-    backtest = research.backtest("sma_crossover", ["AAPL", "MSFT"], start="2012-01-01", created_by="tina")
-    fan = research.monte_carlo(backtest["run_id"], n_paths=500, created_by="tina")
+                         start="2012-01-01")
+    backtest = research.backtest("sma_crossover", ["AAPL", "MSFT"], start="2012-01-01")
+    fan = research.monte_carlo(backtest["run_id"], n_paths=500)
     page = log_in(chromium, live_app, "tina")
 
     page.goto(f"{live_app.base_url}/web/runs/{grid['run_id']}")

@@ -7,8 +7,15 @@ import json
 import pytest
 
 from tests.integration.cli_runner import run_cli
+from tests.support.people import SYSTEM
 
 GOOD_CSV = "Date,Open,High,Low,Close,Volume\n2020-01-02,10,11,9,10.5,100\n2020-01-03,10.5,11,10,10.8,120\n"
+
+
+@pytest.fixture(autouse=True)
+def _signed_in_as_a_trader(act_as):
+    """Loading data and recording research runs act as a trader, as on every interface."""
+    act_as("trader")
 
 
 def _stored_symbols() -> list[dict]:
@@ -165,7 +172,9 @@ def test_yahoo_loads_take_dates_written_as_text(database):
 
     now = datetime(2024, 6, 1, tzinfo=UTC)
     transport = RecordedChartTransport()  # Yahoo's recorded answers: no network
-    report = MarketDataService(database).load("yfinance", "AAPL", "2024-01-02", "2024-01-08", provider_options={
-        "transport": transport, "now": lambda: now, "sleep": lambda _: None})
+    report = MarketDataService(database, actor=SYSTEM).load("yfinance", "AAPL", "2024-01-02", "2024-01-08",
+                                                            provider_options={"transport": transport,
+                                                                              "now": lambda: now,
+                                                                              "sleep": lambda _: None})
     assert report.rows == 5 and report.per_symbol == {"AAPL": 5}
     assert transport.requests == [("AAPL", chart_params(date(2024, 1, 2), date(2024, 1, 8), now))]

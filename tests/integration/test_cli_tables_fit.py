@@ -19,11 +19,17 @@ SYMBOLS = "AAA,BBB"
 
 @pytest.fixture(scope="module")
 def story(module_database):
-    """Data, research runs of every kind, paper orders, approvals, a thread and users — what a table can show."""
-    from memory.ladder import ApprovalStore, StrategyRegistry
+    """Data, research runs of every kind, paper orders, approvals, a thread and users — what a table can show,
+    made and read by an admin (who may read every table: the audit log and the users too)."""
+    from guardrails.policy import Role
+    from memory.approvals import ApprovalStore
+    from memory.strategies import StrategyRegistry
     from memory.threads import ThreadStore
+    from memory.users import UserStore
     from tests.integration.execution.conftest import approve_stage
 
+    env = pytest.MonkeyPatch()
+    env.setenv("QUANTPILOT_API_KEY", UserStore(module_database).add("ada", Role.ADMIN).api_key)
     load_synthetic(SYMBOLS, start="2016-01-01", end="2022-12-30")
     runs = {"backtest": run_cli_json("backtest", "run", "--strategy", "sma_crossover", "--symbols", SYMBOLS,
                                      "--commission-per-share", "0.005")["run_id"],
@@ -47,7 +53,8 @@ def story(module_database):
     assert run_cli("users", "add", "avery", "--role", "approver").exit_code == 0
     orders = [o["client_order_id"] for o in run_cli_json("orders", "list")]
     assert orders, "the paper run placed no order to list"
-    return {"runs": runs, "ids": [*orders, approval_id, thread_id]}
+    yield {"runs": runs, "ids": [*orders, approval_id, thread_id]}
+    env.undo()
 
 
 def commands(runs: dict[str, int]) -> list[tuple[str, ...]]:

@@ -18,6 +18,12 @@ COSTS = ("--capital", "50000", "--commission", "2", "--commission-per-share", "0
 GRID = ("--grid", "fast=5:15:5", "--grid", "slow=30:60:30")
 
 
+@pytest.fixture(autouse=True)
+def _signed_in_as_a_trader(act_as):
+    """Loading data and recording research runs act as a trader, as on every interface."""
+    act_as("trader")
+
+
 @pytest.fixture()
 def synthetic(database):
     load_synthetic(SYMBOLS + ",CCC", start="2017-01-01")

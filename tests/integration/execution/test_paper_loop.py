@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.integration.execution.conftest import count
+from tests.support.people import BOB
 
 
 def test_paper_run_of_an_approved_strategy_trades_and_every_order_passed_the_gate(database, bars, settings,
@@ -10,7 +11,7 @@ def test_paper_run_of_an_approved_strategy_trades_and_every_order_passed_the_gat
     from services.paper_loop import run_paper
 
     days = sorted(bars["ts"].unique())
-    report = run_paper(database, strategy=paper_strategy, symbols=["AAA", "BBB"], start=days[25].date(),
+    report = run_paper(database, BOB, strategy=paper_strategy, symbols=["AAA", "BBB"], start=days[25].date(),
                        end=days[-1].date(), settings=settings)
 
     assert report.bars == len(days) - 25
@@ -24,7 +25,7 @@ def test_paper_run_of_an_unapproved_strategy_refuses_every_order_with_the_reason
     from services.paper_loop import run_paper
 
     days = sorted(bars["ts"].unique())
-    report = run_paper(database, strategy="sma_crossover", symbols=["AAA"], start=days[25].date(),
+    report = run_paper(database, BOB, strategy="sma_crossover", symbols=["AAA"], start=days[25].date(),
                        params={"fast": 5, "slow": 20}, settings=settings)
 
     assert sum(report.orders.values()) == 0
@@ -43,7 +44,7 @@ def test_paper_run_charges_the_given_costs_and_opens_the_account_with_the_given_
     days = sorted(bars["ts"].unique())
     costs = PaperCosts(starting_cash_usd=Decimal(50_000), commission_usd=Decimal(2),
                        commission_per_share_usd=Decimal("0.01"), slippage_bps=Decimal(0))
-    report = run_paper(database, strategy=paper_strategy, symbols=["AAA", "BBB"], start=days[25].date(),
+    report = run_paper(database, BOB, strategy=paper_strategy, symbols=["AAA", "BBB"], start=days[25].date(),
                        settings=settings, account_id="small", costs=costs)
 
     fills = database_fills(database, "small")
@@ -63,9 +64,9 @@ def test_another_capital_for_an_existing_paper_account_is_refused_naming_it(data
     from services.paper_loop import PaperCosts, run_paper
 
     days = sorted(bars["ts"].unique())
-    run_paper(database, strategy=paper_strategy, symbols=["AAA"], start=days[-5].date(), settings=settings)
+    run_paper(database, BOB, strategy=paper_strategy, symbols=["AAA"], start=days[-5].date(), settings=settings)
     with pytest.raises(ConfigError, match="already started with \\$100,000.00"):
-        run_paper(database, strategy=paper_strategy, symbols=["AAA"], start=days[-5].date(), settings=settings,
+        run_paper(database, BOB, strategy=paper_strategy, symbols=["AAA"], start=days[-5].date(), settings=settings,
                   costs=PaperCosts(starting_cash_usd=Decimal(20_000)))
 
 

@@ -12,6 +12,7 @@ from memory.embeddings import Embedder
 from memory.long_term import LongTermMemory
 from memory.runs import RunStore
 from tests.integration.tools.conftest import RESEARCH_NOW
+from tests.support.people import EVE, SYSTEM
 from tools.results import MAX_RESULT_CHARS
 
 CONFIG = {"strategy": "sma_crossover", "symbols": ["AAPL", "MSFT"], "params": {"fast": 10, "slow": 50}}
@@ -90,7 +91,7 @@ def test_features_are_computed_from_the_stored_bars_however_old_the_last_one_is(
     from services.market_data import MarketDataService
     from tools import ToolContext, all_tools
 
-    MarketDataService(database).load("synthetic", ["AAPL"], "2018-01-02", "2019-12-31")
+    MarketDataService(database, actor=SYSTEM).load("synthetic", ["AAPL"], "2018-01-02", "2019-12-31")
     later = datetime(2026, 12, 6, tzinfo=UTC)  # years after the last bar
     tools = all_tools(ToolContext(settings=Settings(), database=database, clock=lambda: later,
                                   data_sources=("synthetic",), allow_network=False))
@@ -99,9 +100,10 @@ def test_features_are_computed_from_the_stored_bars_however_old_the_last_one_is(
     assert result["summary"]["last_ts"].startswith("2019-12-31")
 
 
-def test_the_chat_optimises_like_the_cli_with_the_same_lookback(tools, database):
+def test_the_chat_optimises_like_the_cli_with_the_same_lookback(tools, database, act_as):
     from tests.integration.cli_runner import run_cli_json
 
+    act_as("trader")
     chat = tools["optimize_portfolio"].invoke({"method": "max_sharpe", "symbols": ["AAPL", "MSFT"],
                                                "as_of": "2024-06-28"})["summary"]
     cli = run_cli_json("optimize", "--method", "max_sharpe", "--symbols", "AAPL,MSFT", "--as-of", "2024-06-28")
@@ -124,5 +126,5 @@ def test_a_chat_walk_forward_keeps_its_curve_hashes_and_folds_and_gets_a_report_
     folds = stored.summary["folds"]
     assert all(isinstance(f["trades"], int) and set(f["params"]) == {"fast", "slow"} for f in folds)
     assert sum(f["trades"] for f in folds) == stored.metrics["trades"]
-    html = Path(ResearchService(database).report(wf["run_id"])).read_text()
+    html = Path(ResearchService(database, actor=EVE).report(wf["run_id"])).read_text()  # a viewer may read it
     assert 'id="equity-chart"' in html and f"{stored.metrics['trades']} trades" in html
