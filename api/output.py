@@ -95,8 +95,9 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
         cells = [[short_id(v) if (n, i) in long_ids else v for i, v in enumerate(r)] for n, r in enumerate(cells)]
     keep = [ids[i] or c in no_wrap for i, c in enumerate(columns)]  # a shortened token is one word: it never wraps
     sizes = _column_widths(columns, cells, keep, console.width)
-    table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
-                  show_edge=False)
+    if title:  # a line of its own, at the left: a centred title folds inside a narrow table
+        console.print(f"[bold]{escape(title)}[/]", highlight=False)
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, show_edge=False)
     for i, column in enumerate(columns):
         table.add_column(column, no_wrap=keep[i], width=sizes[i] if sizes else None, overflow="fold")
     for row in cells:

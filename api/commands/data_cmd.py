@@ -80,7 +80,8 @@ def load(
         return
     data = report.to_dict()
     print_table(
-        f"loaded from {source}: {', '.join(data['symbols'][:8])}" + (" …" if len(data["symbols"]) > 8 else ""),
+        f"loaded {count(len(data['symbols']))} symbols from {source}: {', '.join(data['symbols'][:8])}"
+        + (" …" if len(data["symbols"]) > 8 else ""),
         ["rows", "inserted", "updated", "unchanged", "warnings"],
         [tuple(count(data[k]) for k in ("rows", "inserted", "updated", "unchanged", "warnings"))],
     )
@@ -90,12 +91,12 @@ def load(
 def _print_warnings(total: int, samples: list[dict]) -> None:
     """The warnings a load found (the bars were stored; these are worth a look), the first ones listed."""
     from api.output import console
-    from quant.display import count, day
+    from quant.display import counted, day
 
     if not total:
         return
     shown = f" (the first {len(samples)})" if len(samples) < total else ""
-    console.print(f"{count(total)} warnings{shown}; the bars were stored:", highlight=False)
+    console.print(f"{counted(total, 'warning')}{shown}; the bars were stored:", highlight=False)
     for w in samples:
         console.print(f"  {w.get('symbol')} {day(w.get('ts'))}: {w.get('rule')} — {w.get('detail')}",
                       highlight=False, markup=False)

@@ -25,10 +25,26 @@ def metrics_table(title: str | None, metrics: Mapping[str, Any], names: Sequence
                 [(display.metric_label(n), display.format_metric(n, metrics.get(n))) for n in names if n in metrics])
 
 
+def say_parts(text: str, separator: str = " · ") -> None:
+    """A line of ``separator``-joined parts, broken between parts (never inside one: ``5 bps`` stays whole) when
+    it is wider than the terminal; the next lines indented by two spaces."""
+    lines: list[str] = []
+    for part in text.split(separator):
+        if lines and len(lines[-1]) + len(separator) + len(part) <= console.width:
+            lines[-1] += separator + part
+        elif lines:
+            lines[-1] += separator.rstrip()  # the line ends on its separator, so copied text reads the same
+            lines.append("  " + part)
+        else:
+            lines.append(part)
+    for line in lines:
+        say(line)
+
+
 def costs_line(config: Mapping[str, Any] | None, prefix: str = "costs") -> None:
     summary = display.cost_summary(config or {})
     if summary:
-        say(f"{prefix}: {summary}")
+        say_parts(f"{prefix}: {summary}")
 
 
 def report_line(run: Mapping[str, Any]) -> None:
@@ -41,7 +57,7 @@ def overfitting_lines(block: Mapping[str, Any] | None) -> None:
     """"Is this luck?": the statistics in one line, then what they mean for this result and what to do next."""
     if not block:
         return
-    say(f"is this luck? {display.overfitting_headline(block)}")
+    say_parts(f"is this luck? {display.overfitting_headline(block)}")
     say(block.get("conclusion") or display.overfitting_conclusion(block))
 
 
@@ -84,9 +100,9 @@ def walk_forward(run: Mapping[str, Any]) -> None:
     folds = summary.get("folds") or []
     window = (run.get("config") or {}).get("walk_forward") or {}
     span = f"{display.day(folds[0]['oos_start'])} to {display.day(folds[-1]['oos_end'])}" if folds else "no folds"
-    say(f"walk-forward run {run['run_id']}: {run['strategy']} on {', '.join(run['symbols'])} · {len(folds)} folds "
-        f"({window.get('window', '?')}, {display.count(window.get('in_sample_days'))} bars in-sample, "
-        f"{display.count(window.get('out_of_sample_days'))} out) · out of sample {span}")
+    say_parts(f"walk-forward run {run['run_id']}: {run['strategy']} on {', '.join(run['symbols'])} · "
+              f"{len(folds)} folds ({window.get('window', '?')}, {display.count(window.get('in_sample_days'))} bars "
+              f"in-sample, {display.count(window.get('out_of_sample_days'))} out) · out of sample {span}")
     costs_line((run.get("config") or {}).get("backtest"))
     fold_table(folds)
     metrics_table("out of sample, all folds stitched", {**run["metrics"], "equity_final": run.get("equity_final")},

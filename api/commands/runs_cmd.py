@@ -10,8 +10,10 @@ MAX_SYMBOLS_SHOWN = 3
 
 
 def _symbols(symbols: list) -> str:
-    shown = ",".join(symbols[:MAX_SYMBOLS_SHOWN])
-    return shown + (f" +{len(symbols) - MAX_SYMBOLS_SHOWN}" if len(symbols) > MAX_SYMBOLS_SHOWN else "")
+    """Up to three symbols; more: the first two and how many others (the row stays on one line at 80 columns)."""
+    if len(symbols) <= MAX_SYMBOLS_SHOWN:
+        return ",".join(symbols)
+    return ",".join(symbols[:MAX_SYMBOLS_SHOWN - 1]) + f" +{len(symbols) - MAX_SYMBOLS_SHOWN + 1}"
 
 
 def _headline(kind: str, metrics: dict) -> str:
@@ -42,7 +44,7 @@ def runs_list(
     from api.cli_auth import cli_actor
     from api.output import print_json, print_table
     from memory.db import connect
-    from quant.display import day, format_metric
+    from quant.display import counted, day, format_metric
     from services.research.runs import list_runs, public_run
 
     records = list_runs(connect(), cli_actor(required=False), kind=kind, strategy=strategy, status=status,
@@ -50,7 +52,7 @@ def runs_list(
     if as_json:
         print_json([public_run(r) for r in records])
         return
-    print_table(f"{len(records)} runs (newest first; `runs show RUN` for one)",
+    print_table(f"{counted(len(records), 'run')} (newest first; `runs show RUN` for one)",
                 ["run", "kind", "strategy", "symbols", "result", "Sharpe", "created"],
                 [(r.id, r.kind, r.strategy or "—", _symbols(r.symbols),
                   _headline(r.kind, r.metrics) if r.status == "done" else r.status,
@@ -66,7 +68,7 @@ def runs_show(run_id: int = typer.Argument(..., help="A run id (see `runs list`)
     from api.output import print_fields, print_json
     from memory.db import connect
     from quant.display import params_text, timestamp
-    from services.research.runs import get_run, public_run
+    from services.research.runs import get_run, public_run, shown_params
 
     actor = cli_actor(required=False)
     record = get_run(connect(), actor, run_id)
@@ -92,7 +94,7 @@ def runs_show(run_id: int = typer.Argument(..., help="A run id (see `runs list`)
     elif record.status == "done" and record.kind == "optimize":
         research_tables.optimization({**summary, "run_id": record.id})
     print_fields({"run": f"{record.id} ({record.kind}, {record.status})", "strategy": record.strategy or "—",
-                  "symbols": ", ".join(record.symbols), "parameters": params_text(record.params),
+                  "symbols": ", ".join(record.symbols), "parameters": params_text(shown_params(record)),
                   "created": f"{timestamp(record.created_at)} by {record.created_by}",
                   "finished": timestamp(record.finished_at), "config hash": record.config_hash or "—",
                   "data hash": record.data_hash or "—", "code version": record.code_version or "—",

@@ -62,6 +62,7 @@ def check_request(database: Database, kind: str, request: BaseModel) -> None:
         validate_params(request.strategy, request.params)
     else:
         validate_params(request.strategy, None)  # the grid's own values are checked by the job
+    ResearchService.backtest_config(request.start, request.end, request.config)  # costs and sizing
     wanted = {s.strip().upper() for s in request.symbols}
     unknown = sorted(wanted - BarStore(database).known_symbols())
     if unknown:

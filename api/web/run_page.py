@@ -65,7 +65,7 @@ def _percentiles(record: RunRecord) -> list[tuple[str, list[str]]]:
 
 def run_page(database: Database, actor: Actor, run_id: int) -> dict[str, Any]:
     """Everything ``run.html`` shows for run ``run_id`` as ``actor`` reads it (NotFoundError when there is none)."""
-    from services.research.runs import backtest_costs, get_run, shown_metrics
+    from services.research.runs import backtest_costs, get_run, shown_metrics, shown_params
 
     record = get_run(database, actor, run_id)
     source = get_run(database, actor, record.parent_id) if record.kind == "montecarlo" and record.parent_id \
@@ -75,7 +75,7 @@ def run_page(database: Database, actor: Actor, run_id: int) -> dict[str, Any]:
     return {
         "run": record,
         "symbols": ", ".join(record.symbols) or display.DASH,
-        "params": display.params_text(record.params),
+        "params": display.params_text(shown_params(record)),
         "created": f"{display.timestamp(record.created_at)} by {record.created_by}",
         "costs": display.cost_summary(backtest_costs(source)) if record.kind != "optimize" else "",
         "metrics": [(display.metric_label(n), display.format_metric(n, v)) for n, v in shown_metrics(record).items()],

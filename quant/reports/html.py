@@ -97,6 +97,7 @@ def render_backtest_report(
     whole-share ``allocation``; ``frontier``: FrontierPoints or dicts.
     """
     series = check_equity(equity) if equity is not None else None
+    traded = trades is not None  # a Monte Carlo's or optimisation's report draws a curve but lists no trades
     trades = check_trades(trades)
     mc = as_plain_dict(monte_carlo)
     opt = as_plain_dict(optimization)
@@ -107,7 +108,7 @@ def render_backtest_report(
         "plotly_tag": Markup(SCRIPT_TAG),
         "generated_at": display.timestamp(generated_at or datetime.now(UTC)),
         "period": f"{display.day(series.index[0])} to {display.day(series.index[-1])}" if series is not None else "",
-        "n_trades": display.count(len(trades)) if series is not None else "",
+        "n_trades": display.counted(len(trades), "trade") if series is not None and traded else "",
         "costs": display.cost_summary(costs or {}),
         "metrics": _metric_rows(metrics),
         "equity_html": _html(charts.equity_chart(sleeves if sleeves is not None else series), "equity-chart")

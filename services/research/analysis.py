@@ -10,6 +10,7 @@ import pandas as pd
 from errors import ConfigError, DataError
 from services.research.curves import combined_equity
 from services.research.defaults import MONTE_CARLO_METHOD, MONTE_CARLO_PATHS, OPTIMIZE_LOOKBACK_DAYS
+from services.research.provenance import settings_hash
 from services.research.runs import backtest_costs
 from services.research.service import code_version
 
@@ -43,9 +44,11 @@ def monte_carlo(service: ResearchService, run_id: int, *, method: str = MONTE_CA
         raise ConfigError(f"unknown Monte Carlo method {method!r}; use returns or trades")
     data = result.to_dict()
     fan = data.pop("fan")
-    new_id = service.runs.create("montecarlo", strategy=source.strategy, symbols=source.symbols,
-                                 params={"method": method, "n_paths": n_paths, "seed": seed},
+    params = {"method": method, "n_paths": n_paths, "seed": seed}
+    new_id = service.runs.create("montecarlo", strategy=source.strategy, symbols=source.symbols, params=params,
                                  config={"source_run": run_id}, data_hash=source.data_hash,
+                                 config_hash=settings_hash("montecarlo", {**params,
+                                                                          "source_config": source.config_hash}),
                                  code_version=code_version(), parent_id=run_id, created_by=created_by)
     directory = service._run_dir(new_id)
     pd.DataFrame(fan).to_parquet(directory / "fan.parquet")
@@ -66,6 +69,7 @@ def optimize(service: ResearchService, method: str, symbols: Sequence[str], *, a
     ``views`` (Black–Litterman, optional: without any the market prior) = {symbol: (annual return, confidence)};
     ``target_return``/``target_volatility`` (annual fractions) for efficient_return/efficient_risk; with
     ``total_value`` (dollars) also the whole-share allocation at the latest closes."""
+    from quant.backtest.result import data_hash
     from quant.portfolio.allocation import discrete_allocation
     from quant.portfolio.optimizer import optimize_portfolio
 
@@ -77,13 +81,13 @@ def optimize(service: ResearchService, method: str, symbols: Sequence[str], *, a
     if total_value:
         latest = prices.ffill().iloc[-1]
         data["allocation"] = discrete_allocation(result.weights, latest.to_dict(), total_value).to_dict()
-    run_id = service.runs.create("optimize", symbols=list(prices.columns),
-                                 params={"method": method, "lookback_days": lookback_days,
-                                         "weight_bounds": list(weight_bounds), "views": dict(views or {}),
-                                         "target_return": target_return, "target_volatility": target_volatility,
-                                         "total_value": total_value},
+    params = {"method": method, "lookback_days": lookback_days, "weight_bounds": list(weight_bounds),
+              "views": dict(views or {}), "target_return": target_return, "target_volatility": target_volatility,
+              "total_value": total_value}
+    run_id = service.runs.create("optimize", symbols=list(prices.columns), params=params,
                                  config={"as_of": str(as_of) if as_of else None}, code_version=code_version(),
                                  created_by=created_by)
     headline = {k: data[k] for k in ("sharpe", "expected_annual_return", "annual_volatility")}
-    service.runs.finish(run_id, metrics=headline, summary=data)
+    service.runs.finish(run_id, metrics=headline, summary=data, data_hash=data_hash(prices),
+                        config_hash=settings_hash("optimize", params))
     return {"run_id": run_id, **data}

@@ -61,6 +61,11 @@ def shown_metrics(record: RunRecord) -> dict[str, Any]:
     return {k: found[k] for k in (*first, *names) if k in found}
 
 
+def shown_params(record: RunRecord) -> dict[str, Any]:
+    """The run's parameters that were given (an optimisation stores every option, most of them unset)."""
+    return {k: v for k, v in record.params.items() if v not in (None, {}, [])}
+
+
 def backtest_costs(record: RunRecord) -> Mapping[str, Any]:
     """The backtest config a run traded with: capital, commissions, slippage (a walk-forward keeps it under
     ``backtest``; a Monte Carlo has its source run's)."""

@@ -69,7 +69,7 @@ def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_s
 
     check_executor(executor)
     valid, skipped = _valid_grid(strategy, grid_spec)
-    bt = service._config(start, end, config)
+    bt = service.backtest_config(start, end, config)
     panels = service.panels(symbols, end, as_of)
     lo, hi = _index_of(panels, start), (None if end is None else _index_of(panels, end) + 1)
     began = time.perf_counter()
@@ -120,7 +120,7 @@ def walk_forward(service: ResearchService, strategy: str, symbols: Sequence[str]
     valid, skipped = _valid_grid(strategy, grid_spec)
     wf = WalkForwardConfig(in_sample_days=in_sample_days, out_of_sample_days=out_of_sample_days, window=window,
                            objective=objective, min_trades_required=min_trades)
-    bt = service._config(None, None, config)
+    bt = service.backtest_config(None, None, config)
     panels = service.panels(symbols, end, as_of, start=start)
     n_bars = len(panels["close"])
     if n_bars < in_sample_days + out_of_sample_days:

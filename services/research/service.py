@@ -113,7 +113,9 @@ class ResearchService:
         return panels_from_bars(bars)
 
     @staticmethod
-    def _config(start, end, overrides: Mapping[str, Any] | None, capital_mode: str | None = None):
+    def backtest_config(start, end, overrides: Mapping[str, Any] | None, capital_mode: str | None = None):
+        """The ``BacktestConfig`` of a run: ``overrides`` (capital, commissions, slippage, sizing…) within
+        [start, end]; ConfigError naming a field it does not know or a value it refuses."""
         from quant.backtest.config import BacktestConfig
 
         values = dict(overrides or {})
@@ -150,7 +152,7 @@ class ResearchService:
         if engine not in ("vectorized", "event"):
             raise ConfigError(f"unknown engine {engine!r}; use vectorized or event")
         model = validate_params(strategy, params)
-        bt = self._config(start, end, config, "portfolio" if strategy in CROSS_SECTIONAL else None)
+        bt = self.backtest_config(start, end, config, "portfolio" if strategy in CROSS_SECTIONAL else None)
         panels = self.panels(symbols, end, as_of)
         run_id = self.runs.create("backtest", strategy=strategy, symbols=list(panels["close"].columns),
                                   params=model.model_dump(mode="json"), config=bt.model_dump(mode="json") | {
