@@ -51,4 +51,5 @@ def test_an_optimisation_gets_the_same_lookback_and_weights_from_cli_chat_api_an
     first = stored[0].summary["weights"]
     for run in stored[1:]:
         assert run.summary["weights"] == pytest.approx(first, abs=1e-9), f"run {run.id} ({run.created_by})"
-    assert {r.config_hash for r in stored} == {stored[0].config_hash}  # the same request, the same hash
+    assert stored[0].config_hash and {r.config_hash for r in stored} == {stored[0].config_hash}  # one request
+    assert stored[0].data_hash and {r.data_hash for r in stored} == {stored[0].data_hash}  # the same closes
