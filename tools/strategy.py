@@ -66,9 +66,27 @@ class StrategyConfig(ToolArgs):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class Costs(ToolArgs):
+    """What a simulated run charges; each one left out keeps the backtest's default (the CLI's and the API's)."""
+
+    initial_capital: float | None = Field(default=None, gt=0, le=1e12, description="starting capital, dollars")
+    commission_per_order: float | None = Field(default=None, ge=0, le=10_000, description="dollars per order")
+    commission_per_share: float | None = Field(default=None, ge=0, le=100, description="dollars per share")
+    commission_bps: float | None = Field(default=None, ge=0, le=1_000, description="basis points of the notional")
+    slippage_bps: float | None = Field(default=None, ge=0, le=1_000, description="basis points against the trade")
+
+    def overrides(self) -> dict[str, float] | None:
+        """The ``BacktestConfig`` fields given (None when none was)."""
+        return self.model_dump(exclude_none=True) or None
+
+
+COST_FIELDS = tuple(Costs.model_fields)
+
+
 class BacktestArgs(ToolArgs):
     strategy_config: StrategyConfig
     date_range: DateRange = Field(default_factory=DateRange)
+    costs: Costs = Field(default_factory=Costs, description="starting capital, commissions and slippage")
 
 
 class WalkForwardArgs(BacktestArgs):
@@ -121,10 +139,13 @@ def _run_headline(run: dict[str, Any]) -> dict[str, Any]:
     """run_id, what ran on what, and the headline metrics — never curves or trades."""
     metrics = run.get("metrics") or {}
     summary = run.get("summary") or {}
+    config = run.get("config") or {}
+    traded_with = config.get("backtest", config)  # a walk-forward keeps its backtest config apart
     return {"run_id": run["run_id"], "kind": run["kind"], "status": run["status"], "strategy": run["strategy"],
             "symbols": run["symbols"], "params": run["params"], "start": summary.get("start"),
             "end": summary.get("end"), "equity_final": run.get("equity_final") or summary.get("equity_final"),
-            "metrics": {**headline(metrics), "trades": metrics.get("trades")}}
+            "metrics": {**headline(metrics), "trades": metrics.get("trades")},
+            "costs": {k: traded_with[k] for k in COST_FIELDS if k in traded_with}}
 
 
 def list_strategies(ctx: ToolContext, args: NoArgs) -> Summary:
@@ -182,7 +203,8 @@ def backtest_strategy(ctx: ToolContext, args: BacktestArgs) -> Summary:
     cfg, rng = args.strategy_config, args.date_range
     symbols = grounded(ctx, cfg.symbols)
     run = _research(ctx).backtest(cfg.strategy, symbols, cfg.params, rng.start, rng.end,
-                                  as_of=ctx.as_of(None).isoformat(), report=False, created_by=ctx.user)
+                                  as_of=ctx.as_of(None).isoformat(), config=args.costs.overrides(), report=False,
+                                  created_by=ctx.user)
     result = _run_headline(run)
     remember_run(ctx, result)
     return _summary("backtest_strategy", result)
@@ -212,7 +234,8 @@ def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
     run = _research(ctx).walk_forward(cfg.strategy, symbols, walk_forward_grid(cfg.strategy, cfg.params), rng.start,
                                       rng.end, as_of=ctx.as_of(None).isoformat(), window=args.window,
                                       in_sample_days=args.in_sample_days,
-                                      out_of_sample_days=args.out_of_sample_days, report=False, created_by=ctx.user)
+                                      out_of_sample_days=args.out_of_sample_days, config=args.costs.overrides(),
+                                      report=False, created_by=ctx.user)
     result = _run_headline(run)
     folds = (run.get("summary") or {}).get("folds") or []
     result.update(out_of_sample=True, n_folds=len(folds),

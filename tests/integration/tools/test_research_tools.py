@@ -128,3 +128,19 @@ def test_a_chat_walk_forward_keeps_its_curve_hashes_and_folds_and_gets_a_report_
     assert sum(f["trades"] for f in folds) == stored.metrics["trades"]
     html = Path(ResearchService(database, actor=EVE).report(wf["run_id"])).read_text()  # a viewer may read it
     assert 'id="equity-chart"' in html and f"{stored.metrics['trades']} trades" in html
+
+
+def test_a_chat_backtest_and_walk_forward_trade_with_the_costs_asked_for_and_say_them(tools, database):
+    costs = {"initial_capital": 50_000, "commission_per_order": 0, "commission_per_share": 0.005, "slippage_bps": 5}
+    backtest = tools["backtest_strategy"].invoke({"strategy_config": CONFIG, "costs": costs})["summary"]
+    walk = tools["run_walk_forward"].invoke({"strategy_config": CONFIG, "costs": costs})["summary"]
+    default = tools["backtest_strategy"].invoke({"strategy_config": CONFIG})["summary"]
+
+    stored = RunStore(database)
+    assert costs.items() <= stored.get(backtest["run_id"]).config.items()
+    assert costs.items() <= stored.get(walk["run_id"]).config["backtest"].items()
+    assert backtest["costs"] == {**costs, "commission_bps": 0} == {k: walk["costs"][k] for k in backtest["costs"]}
+    assert default["costs"]["initial_capital"] == 100_000 and default["equity_final"] > backtest["equity_final"]
+    with pytest.raises(ValueError, match="costs.slippage"):  # a misspelt knob is refused, not dropped
+        tools["backtest_strategy"].invoke({"strategy_config": CONFIG, "costs": {"slippage": 5}})
+    assert RunStore(database).list(kind="backtest", limit=1)[0].id == default["run_id"]
