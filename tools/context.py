@@ -76,6 +76,9 @@ class OrderGateway(Protocol):
 
     def place(self, actor: Actor, intent: OrderIntent) -> Order | Any: ...
 
+    def kill_switch_on(self, actor: Actor, *, reason: str, flatten: bool = False) -> Any:
+        """Halt (on record, with the actor), cancel open orders, and (approver) flatten; the report."""
+
 
 @dataclass(frozen=True)
 class ToolContext:

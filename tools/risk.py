@@ -61,6 +61,7 @@ class KillSwitchArgs(ToolArgs):
 class SetKillSwitchArgs(ToolArgs):
     engaged: bool
     reason: str = Field(min_length=3, max_length=300)
+    flatten: bool = Field(default=False, description="also close every position (approver only)")
 
 
 class LimitChangeArgs(ToolArgs):
@@ -158,10 +159,41 @@ def set_kill_switch(ctx: ToolContext, args: SetKillSwitchArgs) -> Summary | Appr
                                 evidence={"reason": args.reason, "trading_status": current.status.value},
                                 requested_by=ctx.user,
                                 reason=f"resume trading ({current.status.value}): {args.reason}")
+    if ctx.order_gateway is not None:  # the execution path: on record, open orders canceled, flatten if allowed
+        return _halt_through(ctx, args)
+    if args.flatten:
+        return Refusal(tool="set_kill_switch", codes=["unavailable"],
+                       message="flattening needs the execution path, which this session does not have")
     result = engage_kill_switch(current, reason=args.reason, ts=ctx.now(), open_orders=(), positions={})
     ctx.trading_state.save(result.state)
     return Summary(tool="set_kill_switch", summary={"trading_status": result.state.status.value,
                                                     "halt_id": result.state.halt_id, "reason": args.reason})
+
+
+def _halt_through(ctx: ToolContext, args: SetKillSwitchArgs) -> Summary | Refusal:
+    """The kill switch through the execution service, as on every other interface; what it did, order by order."""
+    from errors import PermissionDenied
+
+    assert ctx.order_gateway is not None
+    actor = ctx.actor()
+    try:
+        report = ctx.order_gateway.kill_switch_on(actor, reason=args.reason, flatten=args.flatten)
+    except PermissionDenied as denied:
+        return Refusal(tool="set_kill_switch", codes=["role_too_low"], message=denied.message,
+                       details={"role": actor.role.value, "required_role": "approver", "flatten": True})
+    closes = [_close_result(o) for o in report.flatten_orders]
+    return Summary(tool="set_kill_switch", summary={
+        "trading_status": report.state.status.value, "halt_id": report.state.halt_id, "reason": args.reason,
+        "canceled_orders": len(report.canceled), "flatten_orders": closes})
+
+
+def _close_result(outcome: Any) -> dict[str, Any]:
+    """One closing order as the answer shows it: the order's symbol, shares and state, or why it was refused."""
+    intent = getattr(outcome, "intent", None)
+    if intent is not None:
+        return {"symbol": intent.symbol, "qty": compact_value(intent.qty), "status": outcome.status.value}
+    codes = getattr(outcome, "codes", None) or (getattr(outcome, "code", None),)
+    return {"symbol": None, "status": "refused", "codes": [getattr(c, "value", str(c)) for c in codes]}
 
 
 def get_risk_limits(ctx: ToolContext, args: NoArgs) -> Summary:

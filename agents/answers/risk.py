@@ -110,8 +110,17 @@ def write_kill_switch(outcome: ToolOutcome) -> str:
     status = str(data.get("trading_status"))
     if status != "halted":
         return f"Trading is {status}."
-    return (f"Kill switch engaged: trading is halted (halt {data.get('halt_id')}); no order is sent until an approver "
+    text = (f"Kill switch engaged: trading is halted (halt {data.get('halt_id')}); no order is sent until an approver "
             'releases it. "Kill switch off" asks for that approval.')
+    canceled = int(data.get("canceled_orders") or 0)
+    if canceled:
+        text += f" {quantity(canceled)} open order{'s' if canceled != 1 else ''} canceled."
+    closes = data.get("flatten_orders") or []
+    if closes:
+        listed = "; ".join(f"{c['symbol']} {quantity(c.get('qty'))} shares {c['status']}" if c.get("symbol")
+                           else f"one refused ({', '.join(c.get('codes') or ['no reason given'])})" for c in closes)
+        text += f" Closing orders: {listed}."
+    return text
 
 
 def write_size_check(outcome: ToolOutcome) -> str:

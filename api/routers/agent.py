@@ -54,16 +54,9 @@ def threads_of(runtime: AgentRuntime) -> ThreadService:
 
 
 def writable_thread(runtime: AgentRuntime, thread_id: str, user: ApiUser) -> OwnedThread:
-    """``user``'s thread ``thread_id`` ready for a turn; 409 when it waits for a decision."""
-    from graph.runner import pending_interrupt
-
-    thread = threads_of(runtime).for_turn(user, thread_id)
-    waiting = pending_interrupt(runtime.graph, thread.key)
-    if waiting is not None:
-        raise ApprovalError(f"thread {thread_id} waits for a decision on approval {waiting[1]['id']} "
-                            f"({waiting[1]['kind']}); answer it at /api/v1/approvals/{waiting[1]['id']}",
-                            code="approval_pending", details={"approval_id": waiting[1]["id"]})
-    return thread
+    """``user``'s thread ``thread_id`` ready for a turn. While it waits for a decision the runner answers
+    questions that change nothing beside the waiting turn and refuses the rest (409 ``approval_pending``)."""
+    return threads_of(runtime).for_turn(user, thread_id)
 
 
 def run_turn_for(runtime: AgentRuntime, thread_id: str, user: ApiUser, message: str, max_tool_calls: int = 12):
