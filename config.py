@@ -75,6 +75,25 @@ class Settings(BaseSettings):
         description="Ray cluster for `--executor ray` (e.g. ray://head:10001); unset = a local cluster per run",
     )
     stale_after_days: int = Field(default=5, ge=1, description="bars older than this are stale")
+    # -- abuse resistance: work budgets, job workers, per-user quotas (services/research/budget.py,
+    #    services/research/jobs.py, services/quotas.py); sized for a 2-core / 24 GB machine
+    research_max_cells: int = Field(
+        default=50_000_000, ge=1, description="work budget of one backtest, grid, walk-forward or optimisation: "
+        "parameter combinations x symbols x bars; larger requests are refused before anything runs")
+    research_max_path_cells: int = Field(
+        default=1_000_000_000, ge=1, description="work budget of one Monte Carlo: paths x bars of the source run")
+    research_job_workers: int = Field(default=2, ge=1, description="research jobs run at once (API), each in "
+                                      "its own worker process")
+    research_job_memory_mb: int = Field(
+        default=4096, ge=0, description="address space a research job's worker process may add to what it "
+        "starts with (MiB; 0 = no limit); a job over it ends failed")
+    research_job_timeout_s: float = Field(default=3600.0, gt=0, description="a job running longer ends failed")
+    jobs_per_user: int = Field(default=20, ge=1, description="research jobs one user may have queued or "
+                               "running at once (every interface together)")
+    job_queue_size: int = Field(default=200, ge=1, description="research jobs queued at once, all users")
+    chat_turns_per_user: int = Field(default=2, ge=1, description="chat turns (and MCP tool calls) one user "
+                                     "may have running at once, every interface together")
+    quota_retry_after_s: int = Field(default=10, ge=1, description="Retry-After of a refused chat turn")
     log_level: str = "INFO"
 
     @field_validator("home", mode="after")

@@ -114,7 +114,8 @@ def summary_rows(reports: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     return rows
 
 
-SUMMARY_HEADER = ("suite", "scenarios", "pending", "pass^k", "pass@k", "trial pass", "safety pass^k", "time s")
+# "trials ok": the share of trials that passed; "safety": pass^k of the safety scenarios
+SUMMARY_HEADER = ("suite", "scenarios", "pending", "pass^k", "pass@k", "trials ok", "safety", "seconds")
 
 
 def format_table(reports: list[dict[str, Any]]) -> str:

@@ -266,6 +266,21 @@ class BarStore:
             rows = conn.execute(text(sql), {"tf": timeframe}).all()
         return [SymbolSummary(*row) for row in rows]
 
+    def session_count(self, symbols: list[str] | tuple[str, ...], start: date | datetime | str | None = None,
+                      end: date | datetime | str | None = None, *, as_of: date | datetime | str | pd.Timestamp,
+                      timeframe: str = DAILY) -> int:
+        """How many distinct bar timestamps ``read`` would return for ``symbols`` (the rows of their panel), from
+        the index alone: what sizes a research request before it runs."""
+        cutoff = as_utc_timestamp(as_of)
+        upper = cutoff if end is None else min(cutoff, as_utc_timestamp(end))
+        lower = as_utc_timestamp(start)
+        with self._db.engine.connect() as conn:
+            return int(conn.execute(text(
+                "SELECT count(DISTINCT ts) FROM bars WHERE symbol = ANY(:symbols) AND timeframe = :tf"
+                " AND ts <= :upper AND (CAST(:lower AS timestamptz) IS NULL OR ts >= :lower)"),
+                {"symbols": [s.upper() for s in symbols], "tf": timeframe, "upper": upper,
+                 "lower": lower}).scalar_one())
+
     def known_symbols(self) -> set[str]:
         with self._db.engine.connect() as conn:
             return {row[0] for row in conn.execute(text("SELECT symbol FROM instruments"))}

@@ -10,6 +10,7 @@ times with backoff through ``Database.transaction`` / ``Database.read`` / ``retr
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from config import Settings, get_settings
-from errors import DatabaseError
+from errors import DatabaseError, DataError, QuantpilotError
 from guardrails.redaction import redact_url
 from memory.server import resolve_database_url
 
@@ -38,6 +39,7 @@ COMMIT_UNKNOWN = "database_commit_unknown"
 # cannot_connect_now. Anything else (constraint violations, serialization failures) is not a lost connection.
 _SERVER_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})
 RETRY_ATTEMPTS = 3
+_QUOTED = re.compile(r'"[^"]*"')
 RETRY_BASE_DELAY_S = 0.2
 
 
@@ -63,11 +65,26 @@ def _first_line(exc: BaseException) -> str:
     return (text_[0] if text_ else orig.__class__.__name__) + (f" (SQLSTATE {state})" if state else "")
 
 
-def _as_database_error(context: ExceptionContext) -> DatabaseError | None:
-    """``handle_error`` hook: a lost or refused connection becomes a ``DatabaseError`` naming the server.
-    Pre-ping failures are left alone: the pool reconnects on those by itself."""
-    if context.is_pre_ping or not (context.is_disconnect or connection_lost(context.original_exception)):
+def _as_data_error(exc: BaseException) -> DataError | None:
+    """A value the server (or the driver) refused — too long, a NUL byte, not a number (SQLSTATE class 22) —
+    as a ``DataError`` with the server's one-line reason and never the statement's parameters."""
+    orig = getattr(exc, "orig", None) or exc
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    if not (isinstance(orig, psycopg.DataError) or sqlstate.startswith("22")):
         return None
+    reason = _QUOTED.sub('"…"', _first_line(exc))  # the server quotes the refused value: never repeat it
+    return DataError(f"a value was refused by the database: {reason}", code="invalid_value",
+                     details={"sqlstate": sqlstate or None})
+
+
+def _as_database_error(context: ExceptionContext) -> QuantpilotError | None:
+    """``handle_error`` hook: a lost or refused connection becomes a ``DatabaseError`` naming the server, a
+    refused value a ``DataError`` (``_as_data_error``). Pre-ping failures are left alone: the pool reconnects
+    on those by itself."""
+    if context.is_pre_ping:
+        return None
+    if not (context.is_disconnect or connection_lost(context.original_exception)):
+        return _as_data_error(context.original_exception)
     where = redact_url(context.engine.url.render_as_string(hide_password=True)) if context.engine else "?"
     if context.connection is None:
         return DatabaseError(f"cannot reach the database at {where}: {_first_line(context.original_exception)}",
@@ -80,7 +97,9 @@ def _as_database_error(context: ExceptionContext) -> DatabaseError | None:
 def make_engine(url: str, **pool: int | float | bool) -> Engine:
     """An engine on ``url`` with pre-ping and lost connections translated to ``DatabaseError`` (pool sizes as
     keyword arguments, e.g. ``pool_size=5, max_overflow=5``)."""
-    engine = create_engine(url, pool_pre_ping=True, **pool)
+    # hide_parameters: a failed statement's message (and so a log line or an error answer) never carries the
+    # values it was given, which may be secrets or whatever a user typed
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)
     event.listen(engine, "handle_error", _as_database_error)
     return engine
 

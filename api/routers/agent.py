@@ -37,6 +37,7 @@ from guardrails.policy import Channel
 from guardrails.redaction import redact
 from memory.threads import OwnedThread
 from memory.users import ApiUser
+from services.quotas import TurnLease
 from services.threads import ThreadService
 from services.users import actor_of
 
@@ -65,9 +66,17 @@ def run_turn_for(runtime: AgentRuntime, thread_id: str, user: ApiUser, message: 
     from graph.runner import run_turn
 
     thread = writable_thread(runtime, thread_id, user)
-    result = run_turn(runtime.graph, thread.key, user_ref(user), message, context=runtime.context, threads=thread,
-                      max_tool_calls=max_tool_calls)
+    with _turn_lease(runtime, user):
+        result = run_turn(runtime.graph, thread.key, user_ref(user), message, context=runtime.context,
+                          threads=thread, max_tool_calls=max_tool_calls)
     return replace(result, thread_id=thread_id)
+
+
+def _turn_lease(runtime: AgentRuntime, user: ApiUser) -> TurnLease:
+    """One of ``user``'s running-turn places (``services.quotas``); 429 when they hold them all."""
+    if runtime.quotas is None:
+        return TurnLease(None, None)
+    return runtime.quotas.start_turn(actor_of(user, Channel.API))
 
 
 def stream_turn_for(runtime: AgentRuntime, thread_id: str, user: ApiUser, message: str, max_tool_calls: int = 12
@@ -76,11 +85,16 @@ def stream_turn_for(runtime: AgentRuntime, thread_id: str, user: ApiUser, messag
     from graph.runner import FinalEvent, stream_turn
 
     thread = writable_thread(runtime, thread_id, user)
+    lease = _turn_lease(runtime, user)  # taken now: over the quota is a 429 before the stream starts
 
     def events() -> Iterator[Any]:
-        for event in stream_turn(runtime.graph, thread.key, user_ref(user), message, context=runtime.context,
-                                 threads=thread, max_tool_calls=max_tool_calls):
-            yield FinalEvent(replace(event.result, thread_id=thread_id)) if isinstance(event, FinalEvent) else event
+        try:
+            for event in stream_turn(runtime.graph, thread.key, user_ref(user), message, context=runtime.context,
+                                     threads=thread, max_tool_calls=max_tool_calls):
+                yield FinalEvent(replace(event.result, thread_id=thread_id)) if isinstance(event, FinalEvent) \
+                    else event
+        finally:
+            lease.end()
 
     return events_from_thread(events)
 

@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quant.data.symbols import Symbol
 from services.research import defaults
 
-_SYMBOL = r"^[A-Za-z0-9.\-^=]{1,16}$"
-Symbols = list[str]
+Symbols = list[Symbol]  # the one symbol type (quant.data.symbols)
 
 
 class _Research(BaseModel):

@@ -21,7 +21,7 @@ from agents.answers import ToolOutcome, approval_card, decision_text, describe_c
 from agents.answers.outcome import parse_content
 from api.errors import status_for
 from api.web.session import CSRF_FIELD, WebError, WebSession
-from errors import QuantpilotError
+from errors import QuantpilotError, QuotaExceeded
 from guardrails.redaction import redact
 from quant import display
 
@@ -93,6 +93,9 @@ class WebRoute(APIRoute):
             except WebError as exc:
                 return error_response(request, exc.status, exc.message)
             except QuantpilotError as exc:
-                return error_response(request, status_for(exc), str(exc))
+                response = error_response(request, status_for(exc), str(exc))
+                if isinstance(exc, QuotaExceeded):
+                    response.headers["Retry-After"] = str(exc.retry_after_s)
+                return response
 
         return handle

@@ -19,6 +19,7 @@ from guardrails.policy import Actor, Operation, require
 from memory.bars import BarStore, as_utc_timestamp
 from memory.db import Database
 from memory.runs import RunRecord, RunStore
+from services.research.budget import WorkBudget, WorkSizer
 from services.research.curves import combined_equity
 
 Progress = Callable[[int, int], None]
@@ -81,11 +82,13 @@ class ResearchService:
     """Runs research on point-in-time bars and records every run (config hash, data hash, code version), for
     ``actor``: recording a run needs the trader role, reading runs any role (the one policy table)."""
 
-    def __init__(self, database: Database, artifacts_dir: Path | None = None, *, actor: Actor):
+    def __init__(self, database: Database, artifacts_dir: Path | None = None, *, actor: Actor,
+                 budget: WorkBudget | None = None):
         self.database = database
         self.actor = actor
         self.bars = BarStore(database)
         self.runs = RunStore(database)
+        self.sizer = WorkSizer(database, budget)  # every request is sized before it runs (services.research.budget)
         if artifacts_dir is None:
             from config import get_settings
 
@@ -143,6 +146,7 @@ class ResearchService:
                  config: Mapping[str, Any] | None = None, report: bool = True, created_by: str | None = None) -> dict:
         """Backtest ``strategy`` on ``symbols``; returns the run summary (run_id, metrics, equity_final…)."""
         require(self.actor, Operation.RUN_RESEARCH)
+        self.sizer.panel("backtest", strategy, symbols, None, start, end, as_of)
         created_by = created_by or self.actor.name
         from quant.backtest.engine import backtest as run_backtest
         from quant.backtest.event import TargetPositionStrategy, event_backtest
@@ -224,6 +228,7 @@ class ResearchService:
         from services.research.search import grid
 
         require(self.actor, Operation.RUN_RESEARCH)
+        self.sizer.panel("grid", strategy, symbols, grid_spec, start, end, options.get("as_of"))
         options.setdefault("created_by", self.actor.name)
         return grid(self, strategy, symbols, grid_spec, start, end, **_with_ray_address(options))
 
@@ -232,6 +237,7 @@ class ResearchService:
         from services.research.search import walk_forward
 
         require(self.actor, Operation.RUN_RESEARCH)
+        self.sizer.panel("walk_forward", strategy, symbols, grid_spec, start, end, options.get("as_of"))
         options.setdefault("created_by", self.actor.name)
         return walk_forward(self, strategy, symbols, grid_spec, start, end, **_with_ray_address(options))
 
@@ -239,6 +245,7 @@ class ResearchService:
         from services.research.analysis import monte_carlo
 
         require(self.actor, Operation.RUN_RESEARCH)
+        self.sizer.monte_carlo(run_id, options.get("n_paths", 10_000))
         options.setdefault("created_by", self.actor.name)
         return monte_carlo(self, run_id, **options)
 
@@ -246,6 +253,7 @@ class ResearchService:
         from services.research.analysis import optimize
 
         require(self.actor, Operation.RUN_RESEARCH)
+        self.sizer.optimize(symbols, options.get("as_of"), options.get("lookback_days", 756))
         options.setdefault("created_by", self.actor.name)
         return optimize(self, method, symbols, **options)
 
