@@ -153,7 +153,8 @@ def _last_run(name: str, args: dict[str, Any], payload: Any) -> dict[str, Any] |
     if name not in RESEARCH_TOOLS or not isinstance(summary, dict) or "run_id" not in summary:
         return None
     return {"tool": name, "run_id": summary["run_id"], "kind": summary.get("kind"),
-            "strategy_config": args.get("strategy_config"), "date_range": args.get("date_range") or {}}
+            "strategy_config": args.get("strategy_config"), "date_range": args.get("date_range") or {},
+            "costs": args.get("costs") or {}}
 
 
 def _order_id(name: str, payload: Any) -> str | None:

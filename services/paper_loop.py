@@ -36,6 +36,7 @@ from quant.strategies.registry import get_strategy, validate_params
 from services.execution import ExecutionService, market_snapshot
 
 WARM_UP = timedelta(days=400)
+DEFAULT_STARTING_CASH = Decimal(100_000)
 
 
 class SimulatedClock:
@@ -46,6 +47,24 @@ class SimulatedClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+@dataclass(frozen=True)
+class PaperCosts:
+    """What the paper broker charges: dollars per order and per share, basis points of the notional and of
+    slippage; ``starting_cash_usd`` opens a new account (None: the account's own, $100,000 for a new one)."""
+
+    starting_cash_usd: Decimal | None = None
+    commission_usd: Decimal = Decimal(0)
+    commission_per_share_usd: Decimal = Decimal(0)
+    commission_bps: Decimal = Decimal(0)
+    slippage_bps: Decimal = Decimal(5)
+
+    def as_config(self, starting_cash_usd: Decimal) -> dict[str, float]:
+        """In the names a backtest config uses, so people read both the same way (``quant.display``)."""
+        return {"initial_capital": float(starting_cash_usd), "commission_per_order": float(self.commission_usd),
+                "commission_per_share": float(self.commission_per_share_usd),
+                "commission_bps": float(self.commission_bps), "slippage_bps": float(self.slippage_bps)}
 
 
 @dataclass
@@ -60,11 +79,13 @@ class PaperRunReport:
     first_refusal: str = ""
     start_equity_usd: Decimal = Decimal(0)
     end_equity_usd: Decimal = Decimal(0)
+    costs: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"strategy_id": self.strategy_id, "symbols": list(self.symbols), "bars": self.bars,
                 "orders": dict(self.orders), "refusals": dict(self.refusals), "first_refusal": self.first_refusal,
-                "start_equity_usd": str(self.start_equity_usd), "end_equity_usd": str(self.end_equity_usd)}
+                "start_equity_usd": str(self.start_equity_usd), "end_equity_usd": str(self.end_equity_usd),
+                "costs": dict(self.costs)}
 
 
 def _strategy(database: Database, strategy: str, params: dict[str, Any] | None) -> tuple[str, str, Any]:
@@ -81,10 +102,10 @@ def _strategy(database: Database, strategy: str, params: dict[str, Any] | None) 
 def run_paper(database: Database, actor: Actor, *, strategy: str, symbols: list[str],
               start: date | str | None = None, end: date | str | None = None, speed: float = 0.0,
               params: dict[str, Any] | None = None, settings: Settings | None = None, account_id: str = "paper",
-              starting_cash_usd: object = 100_000, slippage_bps: object = 5, commission_bps: object = 0
-              ) -> PaperRunReport:
-    """Replay bars of ``symbols`` in [start, end] through the gated paper broker, as ``actor`` (every order in
-    their name); ``speed`` = bars per second (0 = as fast as possible)."""
+              costs: PaperCosts = PaperCosts()) -> PaperRunReport:
+    """Replay bars of ``symbols`` in [start, end] through the gated paper broker charging ``costs``, as ``actor``
+    (every order in their name); ``speed`` = bars per second (0 = as fast as possible). A starting capital other
+    than an existing account's is refused (an account keeps its history: use another ``account_id``)."""
     require(actor, Operation.RUN_PAPER)
     symbols = sorted({s.strip().upper() for s in symbols if s.strip()})
     if not symbols:
@@ -100,11 +121,19 @@ def run_paper(database: Database, actor: Actor, *, strategy: str, symbols: list[
                         f"--symbols {','.join(missing)}`", details={"symbols": missing})
     stamps = sorted(t for t in history["ts"].unique() if lower is None or t >= lower)
     clock = SimulatedClock(stamps[0].to_pydatetime() if stamps else datetime.now(UTC))
-    broker = PaperBroker(database, clock=clock, account_id=account_id, starting_cash_usd=starting_cash_usd,
-                         slippage_bps=slippage_bps, commission_bps=commission_bps)
+    broker = PaperBroker(database, clock=clock, account_id=account_id,
+                         starting_cash_usd=costs.starting_cash_usd or DEFAULT_STARTING_CASH,
+                         slippage_bps=costs.slippage_bps, commission_usd=costs.commission_usd,
+                         commission_bps=costs.commission_bps, commission_per_share_usd=costs.commission_per_share_usd)
+    opened_with = Decimal(broker.ledger()["starting_cash_usd"])
+    if costs.starting_cash_usd is not None and opened_with != Decimal(costs.starting_cash_usd):
+        raise ConfigError(f"paper account {account_id!r} already started with ${opened_with:,.2f}; give another "
+                          f"--account for a starting capital of ${Decimal(costs.starting_cash_usd):,.2f}",
+                          details={"field": "starting_cash_usd", "account": account_id})
     service = ExecutionService(database, broker, settings=settings, clock=clock, channel="system")
     run_key = hashlib.sha256(f"{strategy_id}|{symbols}|{time.time_ns()}".encode()).hexdigest()[:12]
-    report = PaperRunReport(strategy_id, tuple(symbols), start_equity_usd=broker.get_account().equity_usd)
+    report = PaperRunReport(strategy_id, tuple(symbols), start_equity_usd=broker.get_account().equity_usd,
+                            costs=costs.as_config(opened_with))
     limits = service.limits.current()
     signals_of = get_strategy(kind).signals
     for ts in stamps:

@@ -19,15 +19,19 @@ def list_(status: str | None = typer.Option(None, "--status", help="an order sta
           as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Orders, newest first."""
     from api.output import print_json, print_table
+    from quant.display import money, quantity
 
     records = [r.to_dict() for r in execution_service().orders_list(cli_actor(required=False), status=status,
                                                                      symbol=symbol, limit=limit)]
     if as_json:
         print_json(records)
         return
-    print_table("orders", ["id", "symbol", "side", "qty", "status", "filled", "avg price", "strategy", "by"],
-                [[r["client_order_id"], r["symbol"], r["side"], r["qty"], r["status"], r["filled_qty"],
-                  r["avg_fill_price"], r["strategy_id"], r["requested_by"]] for r in records])
+    # ids are shortened to fit 80 columns: `orders show ID` takes the short form's full id from --json
+    print_table(f"{len(records)} orders", ["id", "symbol", "side", "qty", "status", "filled", "avg price",
+                                           "strategy", "by"],
+                [[r["client_order_id"], r["symbol"], r["side"], quantity(r["qty"]), r["status"],
+                  quantity(r["filled_qty"]), money(r["avg_fill_price"]), r["strategy_id"], r["requested_by"]]
+                 for r in records])
 
 
 @app.command("show")
@@ -60,16 +64,17 @@ def cancel(order_id: str = typer.Argument(...), as_json: bool = typer.Option(Fal
 @app.command("positions")
 def positions(as_json: bool = typer.Option(False, "--json")) -> None:
     """Positions, cash and equity at the broker."""
-    from api.output import print_json, print_table
+    from api.output import console, print_json, print_table
+    from quant.display import money, quantity
 
     account, held = execution_service().positions(cli_actor(required=False))
     rows = [{"symbol": p.symbol, "qty": str(p.qty), "avg_entry_price": str(p.avg_entry_price)} for p in held]
     if as_json:
         print_json({"cash_usd": str(account.cash_usd), "equity_usd": str(account.equity_usd), "positions": rows})
         return
-    print_table(f"positions (cash {account.cash_usd:.2f}, equity {account.equity_usd:.2f})",
-                ["symbol", "qty", "avg entry $"],
-                [[p.symbol, f"{p.qty.normalize():f}", f"{p.avg_entry_price:.4f}"] for p in held])
+    console.print(f"cash {money(account.cash_usd)} · equity {money(account.equity_usd)}", highlight=False)
+    print_table("positions", ["symbol", "qty", "avg entry"],
+                [[p.symbol, quantity(p.qty), money(p.avg_entry_price)] for p in held])
 
 
 @app.command("reconcile")

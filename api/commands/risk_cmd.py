@@ -31,9 +31,9 @@ def limit_service():
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Trading state (ACTIVE/REDUCING/HALTED), equity, drawdown and daily loss against the limits."""
     from api.cli_auth import cli_actor
-    from api.output import console, print_fields, print_json, short_decimal
+    from api.output import console, print_fields, print_json
     from guardrails.trading_state import daily_loss_pct, drawdown_pct
-    from quant.monitoring.summary import CENT
+    from quant.display import money, percent_points, quantity, timestamp
 
     service = execution_service()
     book, state, limits = service.risk_state(cli_actor(required=False))
@@ -47,15 +47,16 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         print_json(data)
         return
     print_fields({"trading state": state.status.value.upper() + (f" ({state.halt_id})" if state.halt_id else ""),
-                  "equity $": f"{book.equity_usd.quantize(CENT):,}", "cash $": f"{book.cash_usd.quantize(CENT):,}",
-                  "positions": ", ".join(f"{s} {short_decimal(q)}" for s, q in sorted(book.positions.items()))
-                  or "none",
-                  "drawdown": f"{data['drawdown_pct']:.2f} % (limit {limits.max_drawdown_pct:g} %)",
-                  "daily loss": f"{data['daily_loss_pct']:.2f} % (limit {limits.daily_loss_limit_pct:g} %)"})
+                  "equity": money(book.equity_usd), "cash": money(book.cash_usd),
+                  "positions": ", ".join(f"{s} {quantity(q)}" for s, q in sorted(book.positions.items())) or "none",
+                  "drawdown": f"{percent_points(data['drawdown_pct'])} "
+                              f"(limit {percent_points(limits.max_drawdown_pct)})",
+                  "daily loss": f"{percent_points(data['daily_loss_pct'])} "
+                                f"(limit {percent_points(limits.daily_loss_limit_pct)})"})
     if data["last_transitions"]:
         console.print("[bold]last transitions[/]:", highlight=False)
     for t in data["last_transitions"]:
-        console.print(f"  {t['ts']:%Y-%m-%d %H:%M} UTC → {t['to']} by {t['actor']}: {t['reason']}",
+        console.print(f"  {timestamp(t['ts'])} → {t['to']} by {t['actor']}: {t['reason']}",
                       highlight=False, markup=False)
 
 
@@ -64,15 +65,17 @@ def limits(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     """The risk limits in force and the pending change proposals."""
     from api.cli_auth import cli_actor
     from api.output import print_json, print_table
+    from quant.display import params_text
 
     in_force, pending = limit_service().view(cli_actor(required=False))
     current = in_force.model_dump(mode="json")
     if as_json:
         print_json({"limits": current, "pending": pending})
         return
-    print_table("risk limits", ["limit", "value"], sorted(current.items()))
+    print_table("risk limits", ["limit", "value"], [(name, "any" if value is None else value)
+                                                    for name, value in sorted(current.items())])
     print_table("pending changes", ["proposal", "approval", "changes", "requested by"],
-                [[p["proposal_id"], p["approval_id"], p["changes"], p["requested_by"]] for p in pending])
+                [[p["proposal_id"], p["approval_id"], params_text(p["changes"]), p["requested_by"]] for p in pending])
 
 
 @app.command("check")

@@ -173,7 +173,8 @@ def run_crossover_grid(open_: np.ndarray | pd.DataFrame | None, close: np.ndarra
         last_nan = np.empty(close_t.shape, dtype=np.int64)
         split_across_threads(lambda lo, hi: window_sums(close_t, lo, hi, csum, last_nan), n_sym)
         args = (ref_t, close_t, csum, last_nan, scale_t, fast, slow, kind == "ema", start, end, cash0,
-                config.slippage_bps, config.commission_per_order, config.commission_bps, config.allow_short,
+                config.slippage_bps, config.commission_per_order, config.commission_bps, config.commission_per_share,
+                config.allow_short,
                 float(config.periods_per_year), out)
         split_across_threads(lambda lo, hi: crossover_grid_tasks(lo, hi, *args), len(fast) * n_sym)
     returns = crossover_returns(open_a, close_a, fast, slow, kind == "ema", config, start, end, cash0) \

@@ -126,8 +126,8 @@ def _add_equity(eq, prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, start, end, cash0, slippage_bps,
-                  commission_per_order, commission_bps, allow_short, periods_per_year, out, sig_buf,
-                  signals_ready=False):
+                  commission_per_order, commission_bps, commission_per_share, allow_short, periods_per_year, out,
+                  sig_buf, signals_ready=False):
     """One (fast, slow) crossover backtest on one symbol: target 1 when MA_fast > MA_slow, -1
     when below and shorting is allowed, else 0 (0 while either MA is undefined). ``scale`` holds
     one value per bar, or a single value. ``sig_buf`` (n,) is scratch space for the signals, or
@@ -197,7 +197,8 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
             if ref == ref and ref > 0.0:
                 cash, position, avg_cost, realized, fees, traded, n_trades = fill_order(
                     t, decided, pend_scale, cash + position * ref, ref, cash, position, avg_cost, realized, fees,
-                    traded, cur, dummy, n_trades, False, slippage_bps, commission_per_order, commission_bps)
+                    traded, cur, dummy, n_trades, False, slippage_bps, commission_per_order, commission_bps,
+                    commission_per_share)
                 pending = False
                 if mark != mark:
                     mark = ref
@@ -258,8 +259,8 @@ def sma_signals_from_sums(sum_fast, sum_slow, last_nan, has_nan, fast, slow, all
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def crossover_grid_tasks(task_lo, task_hi, fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, start, end,
-                         cash0, slippage_bps, commission_per_order, commission_bps, allow_short, periods_per_year,
-                         out):
+                         cash0, slippage_bps, commission_per_order, commission_bps, commission_per_share, allow_short,
+                         periods_per_year, out):
     """Runs tasks ``[task_lo, task_hi)`` of the (pair-major) pair × symbol grid on the calling thread
     (releases the GIL, so Python threads can split a grid): fill_ref/close (s, n); scale (s, n) or
     (s, 1); fast/slow (P,) int64; cash0 (s,); out (P, s, N_GRID_STATS). For SMA the tasks run symbol
@@ -273,8 +274,8 @@ def crossover_grid_tasks(task_lo, task_hi, fill_ref, close, csum, last_nan, scal
             j = k // n_sym
             i = k % n_sym
             crossover_run(fill_ref[i], close[i], csum[i], last_nan[i], scale[i], fast[j], slow[j], use_ema, start,
-                          end, cash0[i], slippage_bps, commission_per_order, commission_bps, allow_short,
-                          periods_per_year, out[j, i], sig_buf)
+                          end, cash0[i], slippage_bps, commission_per_order, commission_bps, commission_per_share,
+                          allow_short, periods_per_year, out[j, i], sig_buf)
         return
     j_lo = task_lo // n_sym
     j_hi = (task_hi - 1) // n_sym + 1
@@ -301,8 +302,8 @@ def crossover_grid_tasks(task_lo, task_hi, fill_ref, close, csum, last_nan, scal
             sma_signals_from_sums(sums[slot[fast[j]]], sums[slot[slow[j]]], last_nan[i], has_nan, fast[j], slow[j],
                                   allow_short, t0, end, sig_buf)
             crossover_run(fill_ref[i], close[i], csum[i], last_nan[i], scale[i], fast[j], slow[j], use_ema, start,
-                          end, cash0[i], slippage_bps, commission_per_order, commission_bps, allow_short,
-                          periods_per_year, out[j, i], sig_buf, True)
+                          end, cash0[i], slippage_bps, commission_per_order, commission_bps, commission_per_share,
+                          allow_short, periods_per_year, out[j, i], sig_buf, True)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -17,7 +17,7 @@ def _finite(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, float):
-        return Decimal(repr(value)) if math.isfinite(value) else None
+        return Decimal(repr(float(value))) if math.isfinite(value) else None  # float(): a numpy float64 too
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -118,3 +118,19 @@ def short_id(value: str | None, keep: int = 12) -> str:
     if not value:
         return DASH
     return value if len(value) <= keep + 1 else value[:keep] + "…"
+
+
+def bps(value: Any) -> str:
+    """Basis points (1 bp = 0.01%): 10 -> ``10 bps``, 2.5 -> ``2.5 bps``, 1 -> ``1 bp``."""
+    text = quantity(value, 2)
+    if text == DASH:
+        return DASH
+    return f"{text} bp" if text == "1" else f"{text} bps"
+
+
+def seconds(value: Any) -> str:
+    """A duration in seconds: 17.032 -> ``17.03 s``; under a second in milliseconds: 0.0491 -> ``49 ms``."""
+    found = _finite(value)
+    if found is None:
+        return DASH
+    return f"{_fixed(found * 1000, 0)} ms" if abs(found) < 1 else f"{_fixed(found, 2)} s"

@@ -120,7 +120,7 @@ def read_bar_file(path: str | Path, *, file_format: str | None = None,
         frame["symbol"] = check_symbol(symbol, where="symbol")
     missing = [c for c in ("symbol", "ts", "close") if c not in frame.columns]
     if missing:
-        hint = " (pass symbol=... for a single-symbol file)" if "symbol" in missing else ""
+        hint = " (a file of one symbol needs that symbol named)" if "symbol" in missing else ""
         raise DataError(f"{path} lacks required column(s) {missing}{hint}; it has {list(raw.columns)}",
                         details={"path": str(path), "missing": missing, "columns": list(map(str, raw.columns))})
     frame, problems = _coerce(frame, unit)

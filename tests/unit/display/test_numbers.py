@@ -99,3 +99,11 @@ def test_no_formatter_raises_or_shows_more_than_four_decimals(value):
         assert isinstance(text, str) and text
         head, _, tail = text.rstrip("%").partition(".")
         assert len(tail) <= 4
+
+
+def test_numpy_numbers_read_like_python_numbers():
+    import numpy as np
+
+    assert number(np.float64(0.8529)) == "0.85" and percent(np.float64(0.1234)) == "12.34%"
+    assert count(np.int64(479)) == "479" and quantity(np.float32(1.5)) == "1.5"
+    assert money(np.float64(float("nan"))) == DASH
