@@ -16,8 +16,8 @@ EXECUTOR = typer.Option("local", "--executor", help="local, process or ray (gene
 RAY_ADDRESS = typer.Option(None, "--ray-address", help="Ray cluster address for --executor ray (default: start a "
                                                         "local cluster for this command and stop it after).")
 OVERFITTING = typer.Option(True, "--overfitting/--no-overfitting",
-                           help="Deflated Sharpe and CSCV probability of backtest overfitting (costs one more "
-                                "backtest per parameter set).")
+                           help="Deflated Sharpe and CSCV probability of backtest overfitting (its cost is "
+                                "reported beside the grid's).")
 
 
 def _service():
@@ -155,6 +155,13 @@ def backtest_grid(
         return
     console.print(f"{result['n_backtests']:,} backtests in {result['elapsed_s']:.3f}s "
                   f"({result['skipped']} invalid combinations skipped); run {result['run_id']}")
+    costs = []
+    if result.get("overfitting_s") is not None:
+        costs.append(f"overfitting statistics {result['overfitting_s']:.3f}s of it")
+    if result.get("kernel_load_s") is not None:
+        costs.append(f"kernels loaded in {result['kernel_load_s']:.3f}s before")
+    if costs:
+        console.print("; ".join(costs))
     print_table(f"best by {objective}", ["params", objective],
                 [(b["params"], b[objective]) for b in result["best"]])
     _print_overfitting(result.get("overfitting"))
@@ -216,6 +223,9 @@ def walkforward(
     _metrics_table(f"walk-forward run {result['run_id']} — {len(result['summary']['folds'])} folds, out-of-sample",
                    result["metrics"])
     _print_overfitting(result["summary"].get("overfitting"))
+    if result["summary"].get("overfitting_s") is not None:
+        console.print(f"overfitting statistics took {result['summary']['overfitting_s']:.3f}s of "
+                      f"{result['summary']['elapsed_s']:.3f}s (a full-sample grid included)")
     console.print(f"report: {result['artifacts'].get('report')}")
 
 
