@@ -1,7 +1,9 @@
 """The run_all table: our figure, the peer's figure and their ratio per workload, and the goals.
 
 ``build_summary(records, meta)`` turns the JSON lines of one run into ``{meta, comparisons, agent,
-goals}``; ``render(summary)`` prints it as Markdown. Ratios: for speed, peer / ours (above 1:
+end_to_end, goals}``; ``render(summary)`` prints it as Markdown. Two layers: the kernels timed in
+memory (what the library costs) and ``end_to_end``, commands timed from process start to answer
+(``benchmarks/end_to_end.py``: what a person waits for). Ratios: for speed, peer / ours (above 1:
 ours is faster), on wall time and on CPU time (the machine is shared: wall time grows with its
 load, CPU time much less); for the agent graph, ours / plain LangGraph (its overhead). A goal is
 judged on wall time; ``met_on_cpu`` says whether CPU time alone would meet it.
@@ -13,6 +15,7 @@ from typing import Any
 
 Record = dict[str, Any]
 QP = "quantpilot"
+PEER_RATIO = 10.0  # the end-to-end grid's goal: at least this many times vectorbt
 
 
 def _find(records: list[Record], workload: str, peer: str, **match: Any) -> Record | None:
@@ -148,11 +151,57 @@ def goals(records: list[Record], agent: list[Record]) -> list[Record]:
     return out
 
 
+E2E = ("e2e_cli", "e2e_backtest_grid", "e2e_walkforward")
+
+
+def end_to_end_rows(records: list[Record]) -> list[Record]:
+    """One row per command timed from process start (p50 wall and CPU, peak RSS, the load around it)."""
+    keys = ("command", "peer", "seconds", "cpu_seconds", "peak_mb", "runs", "load_avg_1m", "load_avg_1m_after",
+            "goal_s", "goal_mb", "elapsed_s", "overfitting_s", "kernel_load_s", "grid_s", "exit_codes", "expect_exit")
+    return [{k: r.get(k) for k in keys} for r in records if r.get("workload") in E2E]
+
+
+def _gap(value: float, limit: float, unit: str) -> str:
+    return "" if value <= limit else f"; gap {value - limit:+.2f} {unit}"
+
+
+def end_to_end_goals(records: list[Record]) -> list[Record]:
+    """Issue 20's budgets: each command's p50 wall, and the grid against vectorbt in the same run."""
+    out = []
+    for r in (r for r in records if r.get("workload") == "e2e_cli" and r.get("goal_s") is not None):
+        ok_exit = r.get("exit_codes") in (None, [r.get("expect_exit", 0)])
+        goal = _goal(f"{r['command']} <= {r['goal_s']:g} s (p50 of {r['runs']}, load {r['load_avg_1m']})",
+                     f"{r['seconds']:.2f} s (CPU {r['cpu_seconds']:.2f}){_gap(r['seconds'], r['goal_s'], 's')}"
+                     + ("" if ok_exit else f"; exit codes {r['exit_codes']}"), r["seconds"], r["goal_s"],
+                     r["cpu_seconds"])
+        out.append(goal if ok_exit else {**goal, "met": False})
+    ours = _find(records, "e2e_backtest_grid", "quantpilot")
+    script = _find(records, "e2e_backtest_grid", "vectorbt")
+    warm = _find(records, "sma_grid_174_pairs_x_20_stocks", "vectorbt")
+    if ours and script:
+        ratio = script["seconds"] / ours["seconds"]
+        out.append(_goal(f"backtest grid wall >= {PEER_RATIO:g}x the vectorbt script's (process start to answer)",
+                         f"{ratio:.1f}x: {ours['seconds']:.2f} s vs {script['seconds']:.2f} s (needs <= "
+                         f"{script['seconds'] / PEER_RATIO:.2f} s)", ratio, PEER_RATIO,
+                         script["cpu_seconds"] / max(ours["cpu_seconds"], 1e-9), at_least=True))
+    if ours and warm and ours.get("elapsed_s"):
+        ratio = warm["seconds"] / ours["elapsed_s"]
+        out.append(_goal(f"backtest grid elapsed_s >= {PEER_RATIO:g}x vectorbt's grid in-process",
+                         f"{ratio:.1f}x: {ours['elapsed_s']:.3f} s (overfitting {ours.get('overfitting_s')} s) vs "
+                         f"{warm['seconds']:.2f} s (needs <= {warm['seconds'] / PEER_RATIO:.3f} s)", ratio,
+                         PEER_RATIO, at_least=True))
+    for r in (ours, _find(records, "e2e_walkforward", "quantpilot")):
+        if r:
+            out.append(_goal(f"{r['peer']} peak RSS < {r['goal_mb']:g} MB", f"{r['peak_mb']:.0f} MB (max of "
+                             f"{r['runs']}: {r['max_peak_mb']:.0f} MB)", r["peak_mb"], r["goal_mb"]))
+    return out
+
+
 def build_summary(records: list[Record], meta: dict[str, Any]) -> dict[str, Any]:
     agent = agent_rows(records)
     long_threads = [r for r in records if str(r.get("workload", "")).startswith("agent_long_thread")]
     return {"meta": meta, "comparisons": comparisons(records), "agent": agent, "long_threads": long_threads,
-            "goals": goals(records, agent)}
+            "end_to_end": end_to_end_rows(records), "goals": goals(records, agent) + end_to_end_goals(records)}
 
 
 def _t(seconds: float | None) -> str:
@@ -190,6 +239,14 @@ def render(summary: dict[str, Any]) -> str:
         lines.append(f"| {r['workload']} ({r['turns']} turns) | {r['peer']} | {r['first_turns_ms']} "
                      f"({r['first_turns_cpu_ms']}) | {r['last_turns_ms']} ({r['last_turns_cpu_ms']}) | "
                      f"{r['last_over_first']} |")
+    lines += ["", "End to end, process start to answer (what a person waits for; p50 of the runs, load average "
+              "before → after):", "", "| command | wall (CPU) | peak RSS | load | inside the command |",
+              "|---|---:|---:|---|---|"]
+    for r in summary.get("end_to_end", []):
+        inside = ", ".join(f"{k} {_t(r[k])}" for k in ("elapsed_s", "overfitting_s", "kernel_load_s", "grid_s")
+                           if r.get(k) is not None)
+        lines.append(f"| {r['peer']}: {r['command']} | {_t(r['seconds'])} ({_t(r['cpu_seconds'])}) | "
+                     f"{r['peak_mb']:.0f} MB | {r['load_avg_1m']} → {r['load_avg_1m_after']} | {inside or '—'} |")
     lines += ["", "| goal | figure | wall | CPU only |", "|---|---|---|---|"]
     lines += [f"| {g['goal']} | {g['figure']} | {_mark(g['met'])} | {_mark(g['met_on_cpu'])} |"
               for g in summary["goals"]]

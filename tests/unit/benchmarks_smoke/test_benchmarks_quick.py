@@ -88,11 +88,25 @@ def test_ingest_runs_quick_on_a_fresh_embedded_postgres():
 
 
 @pytest.mark.slow
+def test_end_to_end_commands_run_quick_on_their_own_home_with_wall_memory_and_the_grids_own_timings():
+    records = by_workload(run_quick("benchmarks/end_to_end.py", timeout=900))
+
+    commands = {r["command"]: r for r in records["e2e_cli"]}
+    assert {"--help", "data list", "approvals list", "orders list", "risk status", "positions"} <= set(commands)
+    assert all(r["exit_codes"] == [r["expect_exit"]] and r["peak_mb"] > 0 for r in commands.values())
+    (grid,) = records["e2e_backtest_grid"]
+    assert grid["elapsed_s"] > 0 and grid["overfitting_s"] > 0 and grid["exit_codes"] == [0]
+    (walk,) = records["e2e_walkforward"]
+    assert walk["exit_codes"] == [0] and walk["overfitting_s"] > 0
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(not PEERS_PYTHON.exists(), reason="no .venv-peers (make -f Makefile.bench bench-peers-venv)")
 @pytest.mark.parametrize("module,expected", [
     ("benchmarks.peers.indicators", {"indicators_all_five", "indicator_rsi14"}),
     ("benchmarks.peers.vectorbt_sma", {"sma_10_50_crossover_20_stocks", "sma_grid_174_pairs_x_20_stocks"}),
     ("benchmarks.peers.backtrader_sma", {"sma_10_50_crossover_20_stocks", "event_loop_sma_crossover_synthetic_bars"}),
+    ("benchmarks.peers.vectorbt_grid_script", {"vectorbt_grid_script"}),
 ])
 def test_each_peer_benchmark_runs_quick_in_the_peers_venv(module, expected):
     records = run_quick("-W", "ignore", "-m", module, python=str(PEERS_PYTHON))

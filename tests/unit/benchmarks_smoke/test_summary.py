@@ -53,3 +53,39 @@ def test_agent_overhead_is_ours_over_plain_and_judged_against_fifty_percent():
     assert summary["agent"][0]["ours_over_plain"] == 1.6
     assert summary["goals"][0]["met"] is False
     assert "| agent_turn_in_memory | quantpilot run_turn | 16.0/20.0 (8.0) |" in render({**summary, "meta": META})
+
+
+def e2e(command, seconds, goal_s, exit_codes=(0,), expect_exit=0):
+    return rec("e2e_cli", "quantpilot", seconds, seconds / 2, command=command, goal_s=goal_s, runs=5,
+               load_avg_1m=1.0, load_avg_1m_after=1.1, peak_mb=150.0, exit_codes=list(exit_codes),
+               expect_exit=expect_exit)
+
+
+def test_an_end_to_end_command_over_its_budget_names_the_gap_and_a_wrong_exit_code_fails_the_goal():
+    records = [e2e("data list", 1.4, 1.0), e2e("--help", 0.2, 0.3),
+               e2e("optimize --method no_such_method", 0.4, 0.5, exit_codes=(1,), expect_exit=2)]
+
+    data_list, help_, error = build_summary(records, META)["goals"]
+
+    assert data_list["met"] is False and "gap +0.40 s" in data_list["figure"]
+    assert help_["met"] is True and "gap" not in help_["figure"]
+    assert error["met"] is False and "exit codes [1]" in error["figure"]
+
+
+def test_the_end_to_end_grid_is_judged_against_vectorbt_in_the_same_run_on_wall_time_elapsed_and_memory():
+    records = [rec("e2e_backtest_grid", "quantpilot backtest grid", 2.0, 1.5, elapsed_s=0.2, overfitting_s=0.04,
+                   peak_mb=320.0, max_peak_mb=330.0, goal_mb=400.0, runs=5),
+               rec("e2e_backtest_grid", "vectorbt 1.0.0 script", 30.0, 25.0, peak_mb=1500.0),
+               rec("sma_grid_174_pairs_x_20_stocks", "vectorbt 1.0.0", 3.0, 3.0),
+               rec("e2e_walkforward", "quantpilot walkforward", 6.0, 5.0, peak_mb=450.0, max_peak_mb=460.0,
+                   goal_mb=400.0, runs=5)]
+
+    summary = build_summary(records, META)
+    wall, elapsed, grid_rss, wf_rss = summary["goals"]
+
+    assert wall["met"] is True and wall["figure"].startswith("15.0x")
+    assert elapsed["met"] is True and elapsed["figure"].startswith("15.0x")
+    assert grid_rss["met"] is True and wf_rss["met"] is False
+    assert [r["peer"] for r in summary["end_to_end"]] == ["quantpilot backtest grid", "vectorbt 1.0.0 script",
+                                                         "quantpilot walkforward"]
+    assert "End to end, process start to answer" in render({**summary, "meta": {**META, "quick": False}})
