@@ -194,22 +194,25 @@ class BarStore:
             params["ingested"] = ingested_before
         where = " AND ".join(clauses).replace(":symbols", "%(symbols)s").replace(":tf", "%(tf)s")
         where = where.replace(":upper", "%(upper)s").replace(":lower", "%(lower)s").replace(":ingested", "%(ingested)s")
-        # COPY out as CSV with epoch-microsecond stamps: 10x faster than building a frame from row tuples
+        # CSV lines with epoch-microsecond stamps, one text per symbol built by the server: 10x faster than a
+        # frame from row tuples, and ~2x faster than COPY, whose one message per row the client loops over
+        # (NULL prices become empty fields, as COPY writes them; float8 text is the shortest exact form)
+        fields = ", ".join(f"coalesce({c}::text, '')" for c in ("open", "high", "low", "close", "volume"))
         sql = (
-            "COPY (SELECT symbol, (extract(epoch FROM ts) * 1000000)::bigint, open, high, low, close, volume"
-            f" FROM bars WHERE {where} ORDER BY symbol, ts) TO STDOUT (FORMAT csv)"
+            f"SELECT string_agg(concat_ws(',', symbol, (extract(epoch FROM ts) * 1000000)::bigint, {fields}),"
+            f" E'\\n' ORDER BY ts) FROM bars WHERE {where} GROUP BY symbol ORDER BY symbol"
         )
-        buffer = io.BytesIO()
         raw = self._db.engine.raw_connection()
         try:
-            with raw.cursor() as cur, cur.copy(sql, params) as copy:
-                for chunk in copy:
-                    buffer.write(chunk)
+            with raw.cursor() as cur:
+                cur.execute(sql, params)
+                per_symbol = [row[0] for row in cur.fetchall()]
+            raw.commit()
         finally:
             raw.close()
-        if buffer.tell() == 0:
+        if not per_symbol:
             return empty_bars()
-        buffer.seek(0)
+        buffer = io.BytesIO("\n".join(per_symbol).encode())
         frame = pd.read_csv(buffer, header=None, names=list(BAR_COLUMNS), engine="c", float_precision="round_trip",
                             dtype={"symbol": str, "ts": "int64", "open": "float64", "high": "float64",
                                    "low": "float64", "close": "float64", "volume": "float64"})

@@ -178,9 +178,12 @@ def connect(settings: Settings | None = None, *, migrate: bool = True) -> Databa
         retrying()(probe)  # DatabaseError (database_unreachable) after the last attempt
         database = Database(engine, sessionmaker(engine, expire_on_commit=False), origin)
         if migrate:
-            from memory.migrate import upgrade
+            from memory.schema_version import schema_is_current
 
-            upgrade(database)
+            if not schema_is_current(database):  # alembic (slow to import) only when there is work to do
+                from memory.migrate import upgrade
+
+                upgrade(database)
         _databases[key] = database
         return database
 
