@@ -107,15 +107,15 @@ def research(env: dict[str, str], runs: int, warmup: int, quick: bool) -> None:
     record = grid_runs.to_record()
     emit("e2e_backtest_grid", "quantpilot backtest grid", (record.pop("seconds"), record.pop("cpu_seconds")),
          command=f"backtest grid --symbols <{symbols.count(',') + 1} stocks> {' '.join(grid)}", **record,
-         elapsed_s=_seconds(r"backtests in ([\d.]+)s", grid_runs),
-         overfitting_s=_seconds(r"overfitting statistics ([\d.]+)s of it", grid_runs),
-         kernel_load_s=_seconds(r"kernels loaded in ([\d.]+)s before", grid_runs), goal_mb=RSS_MB)
+         elapsed_s=_seconds(r"backtests in ([\d.]+) s", grid_runs),
+         overfitting_s=_seconds(r"overfitting statistics ([\d.]+) s of it", grid_runs),
+         kernel_load_s=_seconds(r"kernels loaded in ([\d.]+) s before", grid_runs), goal_mb=RSS_MB)
     wf_runs = repeat_process([str(QUANTPILOT), "walkforward", *args], env, runs, cwd=ROOT, warmup=warmup)
     record = wf_runs.to_record()
     emit("e2e_walkforward", "quantpilot walkforward", (record.pop("seconds"), record.pop("cpu_seconds")),
          command=f"walkforward --symbols <{symbols.count(',') + 1} stocks> {' '.join(grid)} (252/63-bar folds)",
-         **record, elapsed_s=_seconds(r"of ([\d.]+)s \(a full-sample grid", wf_runs),
-         overfitting_s=_seconds(r"overfitting statistics took ([\d.]+)s", wf_runs), goal_mb=RSS_MB)
+         **record, elapsed_s=_seconds(r"of ([\d.]+) s \(a full-sample grid", wf_runs),
+         overfitting_s=_seconds(r"overfitting statistics took ([\d.]+) s", wf_runs), goal_mb=RSS_MB)
 
 
 def vectorbt(env: dict[str, str], runs: int, warmup: int) -> None:

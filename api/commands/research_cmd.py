@@ -146,6 +146,7 @@ def backtest_grid(
 ) -> None:
     """Backtest every valid parameter set on every symbol (invalid sets such as slow <= fast are skipped)."""
     from api.output import console, print_json, print_table
+    from quant.display import count, seconds
 
     with console.status(f"running the {strategy} grid…"):
         result = _service().grid(strategy, _symbols(symbols), _grid(grid), start, end, objective=objective,
@@ -153,13 +154,13 @@ def backtest_grid(
     if as_json:
         print_json(result)
         return
-    console.print(f"{result['n_backtests']:,} backtests in {result['elapsed_s']:.3f}s "
-                  f"({result['skipped']} invalid combinations skipped); run {result['run_id']}")
+    console.print(f"{count(result['n_backtests'])} backtests in {seconds(result['elapsed_s'])} "
+                  f"({count(result['skipped'])} invalid combinations skipped); run {result['run_id']}")
     costs = []
     if result.get("overfitting_s") is not None:
-        costs.append(f"overfitting statistics {result['overfitting_s']:.3f}s of it")
+        costs.append(f"overfitting statistics {seconds(result['overfitting_s'])} of it")
     if result.get("kernel_load_s") is not None:
-        costs.append(f"kernels loaded in {result['kernel_load_s']:.3f}s before")
+        costs.append(f"kernels loaded in {seconds(result['kernel_load_s'])} before")
     if costs:
         console.print("; ".join(costs))
     print_table(f"best by {objective}", ["params", objective],
@@ -224,8 +225,10 @@ def walkforward(
                    result["metrics"])
     _print_overfitting(result["summary"].get("overfitting"))
     if result["summary"].get("overfitting_s") is not None:
-        console.print(f"overfitting statistics took {result['summary']['overfitting_s']:.3f}s of "
-                      f"{result['summary']['elapsed_s']:.3f}s (a full-sample grid included)")
+        from quant.display import seconds
+
+        console.print(f"overfitting statistics took {seconds(result['summary']['overfitting_s'])} of "
+                      f"{seconds(result['summary']['elapsed_s'])} (a full-sample grid included)")
     console.print(f"report: {result['artifacts'].get('report')}")
 
 

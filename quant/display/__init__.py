@@ -15,6 +15,7 @@ from quant.display.numbers import (
     percent,
     percent_points,
     quantity,
+    seconds,
     short_id,
     signed_money,
     timestamp,
@@ -23,6 +24,6 @@ from quant.display.text import counted, joined, text_table
 
 __all__ = [
     "DASH", "MetricFormat", "count", "day", "format_metric", "metric_label", "metric_lines", "money", "number",
-    "percent", "percent_points", "quantity", "short_id", "signed_money", "timestamp", "counted", "joined",
-    "text_table",
+    "percent", "percent_points", "quantity", "seconds", "short_id", "signed_money", "timestamp", "counted",
+    "joined", "text_table",
 ]

@@ -81,6 +81,12 @@ def count(value: Any) -> str:
     return DASH if found is None else f"{int(_rounded(found, 0)):,}"
 
 
+def seconds(value: Any, digits: int = 3) -> str:
+    """A duration in seconds: 0.17034 -> ``0.170 s``, 1234.5 -> ``1,234.500 s``."""
+    text = number(value, digits)
+    return text if text == DASH else f"{text} s"
+
+
 def quantity(value: Any, digits: int = 4) -> str:
     """Shares or units without trailing zeros: ``146``, ``0.5``, ``12.3457`` (at most ``digits`` decimals)."""
     found = _finite(value)
