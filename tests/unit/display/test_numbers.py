@@ -21,6 +21,7 @@ from quant.display import (
     percent,
     percent_points,
     quantity,
+    seconds,
     short_id,
     signed_money,
     timestamp,
@@ -102,8 +103,6 @@ def test_no_formatter_raises_or_shows_more_than_four_decimals(value):
 
 
 def test_seconds_read_as_a_duration_with_three_decimals_and_missing_ones_as_a_dash():
-    from quant.display import seconds
-
     assert seconds(0.17034) == "0.170 s"
     assert seconds(1234.5) == "1,234.500 s"
     assert seconds(None) == seconds(float("nan")) == "—"
