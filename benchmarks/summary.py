@@ -186,10 +186,12 @@ def end_to_end_goals(records: list[Record]) -> list[Record]:
                          script["cpu_seconds"] / max(ours["cpu_seconds"], 1e-9), at_least=True))
     if ours and warm and ours.get("elapsed_s"):
         ratio = warm["seconds"] / ours["elapsed_s"]
+        loaded = ours["elapsed_s"] + (ours.get("kernel_load_s") or 0.0)
         out.append(_goal(f"backtest grid elapsed_s >= {PEER_RATIO:g}x vectorbt's grid in-process",
                          f"{ratio:.1f}x: {ours['elapsed_s']:.3f} s (overfitting {ours.get('overfitting_s')} s) vs "
-                         f"{warm['seconds']:.2f} s (needs <= {warm['seconds'] / PEER_RATIO:.3f} s)", ratio,
-                         PEER_RATIO, at_least=True))
+                         f"{warm['seconds']:.2f} s (needs <= {warm['seconds'] / PEER_RATIO:.3f} s); with the kernel "
+                         f"load before it {loaded:.3f} s = {warm['seconds'] / loaded:.1f}x", ratio, PEER_RATIO,
+                         at_least=True))
     for r in (ours, _find(records, "e2e_walkforward", "quantpilot")):
         if r:
             out.append(_goal(f"{r['peer']} peak RSS < {r['goal_mb']:g} MB", f"{r['peak_mb']:.0f} MB (max of "
