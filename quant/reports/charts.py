@@ -70,7 +70,8 @@ def trades_on_price_charts(trades: pd.DataFrame, prices: pd.DataFrame | None) ->
                            "name": "close", "line": {"color": "#7f8c8d"}})
         traces.append({"type": "scatter", "x": own["entry_ts"], "y": own["entry_price"], "mode": "markers",
                        "name": "entry", "marker": {"symbol": "triangle-up", "size": 9, "color": "#27ae60"}})
-        traces.append({"type": "scatter", "x": own["exit_ts"], "y": own["exit_price"], "mode": "markers",
+        closed = own[own["exit_ts"].notna()]  # an open trade has no exit to mark (plain data cannot carry NaT)
+        traces.append({"type": "scatter", "x": closed["exit_ts"], "y": closed["exit_price"], "mode": "markers",
                        "name": "exit", "marker": {"symbol": "triangle-down", "size": 9, "color": "#c0392b"}})
         charts.append((str(symbol), _figure(f"Trades on {symbol}", traces)))
     return charts

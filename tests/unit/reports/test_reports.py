@@ -137,3 +137,12 @@ def test_a_failed_write_keeps_the_old_report(tmp_path):
         write_report(target, "\ud800")  # a lone surrogate cannot be encoded as UTF-8
     assert target.read_text(encoding="utf-8") == "<html>old</html>"
     assert [p.name for p in tmp_path.iterdir()] == ["run.html"]
+
+
+def test_an_open_trade_is_drawn_at_its_entry_with_no_exit_marker(equity, trades):
+    still_open = trades.assign(exit_ts=[trades["exit_ts"].iloc[0], pd.NaT], exit_price=[140.0, np.nan])
+
+    page = render_backtest_report(equity, {"sharpe": 1.0}, trades=still_open, generated_at=_WHEN)
+
+    assert 'id="trades-1"' in page  # MSFT's chart, whose only trade is still open
+    assert "NaT" not in page
