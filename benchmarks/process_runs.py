@@ -2,22 +2,26 @@
 
 ``run_process`` returns the child's wall seconds (from just before the fork to its exit), CPU
 seconds (user + system, its waited-for children included) and peak resident set size in MB
-(``wait4``'s ``ru_maxrss``: the child's own, interpreter and imports included), with its exit code
-and output. ``repeat_process`` runs it ``runs`` times, one after another, and keeps every figure,
-with the machine's 1-minute load average before and after (the benchmark machine is shared).
+(``wait4``'s ``ru_maxrss``: the child's own, interpreter and imports included; measured by the
+small launcher ``child_rusage.py``, since a child forked from this process would report this
+process's memory as its floor), with its exit code and output. ``repeat_process`` runs it ``runs``
+times, one after another, and keeps every figure, with the machine's 1-minute load average before
+and after (the benchmark machine is shared).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+LAUNCHER = Path(__file__).with_name("child_rusage.py")
 
 
 @dataclass(frozen=True)
@@ -52,28 +56,20 @@ class ProcessRuns:
 
 def run_process(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None = None,
                 timeout_s: float = 900.0) -> ProcessRun:
-    """Run ``argv`` to completion; its wall, CPU and peak RSS from ``wait4``."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        began = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=dict(env), cwd=cwd)
-        deadline = began + timeout_s
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.002)
-        wall = time.perf_counter() - began
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+    """Run ``argv`` to completion through ``child_rusage.py`` (so its peak RSS is its own, not this
+    process's); its wall, CPU and peak RSS from ``wait4``, its output and exit code."""
+    with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "out", "w+b") as out, \
+            open(Path(tmp) / "err", "w+b") as err:
+        figures = Path(tmp) / "rusage.json"
+        done = subprocess.run([sys.executable, "-S", str(LAUNCHER), str(figures), *argv], stdout=out, stderr=err,
+                              env=dict(env), cwd=cwd, timeout=timeout_s, check=False)
+        if not figures.exists():
+            raise RuntimeError(f"{argv[0]} did not start (exit {done.returncode})")
+        measured = json.loads(figures.read_text())
         out.seek(0)
         err.seek(0)
-        # ru_maxrss is in KB on Linux, bytes on macOS
-        peak_mb = usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
-        return ProcessRun(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime, peak_mb=peak_mb,
-                          exit_code=proc.returncode, stdout=out.read().decode(errors="replace"),
+        return ProcessRun(wall_s=measured["wall_s"], cpu_s=measured["cpu_s"], peak_mb=measured["peak_mb"],
+                          exit_code=measured["exit_code"], stdout=out.read().decode(errors="replace"),
                           stderr=err.read().decode(errors="replace"))
 
 
