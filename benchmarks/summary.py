@@ -63,6 +63,9 @@ def comparisons(records: list[Record]) -> list[Record]:
             records, "sma_10_50_crossover_20_stocks", "backtrader")),
         _pair("SMA grid 174 pairs × 20 stocks (3,480 backtests)", grid, _find(
             records, "sma_grid_174_pairs_x_20_stocks", "vectorbt")),
+        _pair("same grid + deflated Sharpe + PBO (vectorbt: grid only)", _find(
+            records, "sma_grid_174_pairs_x_20_stocks_with_overfitting", QP), _find(
+            records, "sma_grid_174_pairs_x_20_stocks", "vectorbt")),
         _pair("event loop, SMA crossover, per 1M bars", event, _find(
             records, "event_loop_sma_crossover_synthetic_bars", "backtrader"),
               "seconds_scaled_to_1m_bars", "cpu_seconds_scaled_to_1m_bars"),

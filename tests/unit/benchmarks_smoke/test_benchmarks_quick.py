@@ -33,23 +33,24 @@ def by_workload(records: list[dict]) -> dict[str, list[dict]]:
 
 
 @pytest.mark.parametrize("workload,expected", [
-    ("grid", "sma_grid_174_pairs_x_20_stocks"),
-    ("sma", "sma_10_50_crossover_20_stocks"),
-    ("event", "event_loop_sma_crossover_synthetic_bars"),
-    ("walk_forward", "walk_forward_10_folds_174_pairs_x_20_stocks"),
+    ("grid", {"sma_grid_174_pairs_x_20_stocks", "sma_grid_174_pairs_x_20_stocks_with_overfitting"}),
+    ("sma", {"sma_10_50_crossover_20_stocks"}),
+    ("event", {"event_loop_sma_crossover_synthetic_bars"}),
+    ("walk_forward", {"walk_forward_10_folds_174_pairs_x_20_stocks"}),
 ])
 def test_each_backtest_workload_runs_quick_and_reports_wall_and_cpu_time(workload, expected):
     records = run_quick("-W", "ignore::FutureWarning", "benchmarks/backtest_speed.py", "--workload", workload)
 
-    assert records and {r["workload"] for r in records} == {expected}
+    assert records and {r["workload"] for r in records} == expected
     assert all(r["seconds"] > 0 and r["cpu_seconds"] >= 0 and "load_avg_1m" in r for r in records)
 
 
-def test_the_quick_grid_runs_every_valid_pair_on_both_symbols():
-    (grid,) = run_quick("benchmarks/backtest_speed.py", "--workload", "grid")
+def test_the_quick_grid_runs_every_valid_pair_on_both_symbols_with_and_without_its_overfitting_report():
+    grid, with_overfitting = run_quick("benchmarks/backtest_speed.py", "--workload", "grid")
 
     valid_pairs = sum(1 for f in range(5, 51, 5) for s in range(20, 201, 10) if f < s)
-    assert grid["backtests"] == valid_pairs * 2
+    assert grid["backtests"] == with_overfitting["backtests"] == valid_pairs * 2
+    assert with_overfitting["n_splits"] > 0 and with_overfitting["overfitting_s"] > 0
 
 
 def test_our_indicators_run_quick_and_equal_the_reference_values():
