@@ -20,13 +20,16 @@ import numpy as np
 _WARM_BARS = 40  # enough rows for 4 CSCV blocks, so the PBO kernel loads too
 
 
-def load_crossover_kernels() -> float:
-    """Load (or, without a cache, compile) every kernel of ``run_crossover_grid`` and its overfitting
-    report in this process; returns the seconds it took (near 0 once loaded)."""
+def load_crossover_kernels(overfitting: bool = True) -> float:
+    """Load (or, without a cache, compile) every kernel of ``run_crossover_grid`` and, with
+    ``overfitting``, of its return moments and overfitting report, in this process; returns the
+    seconds it took (near 0 once loaded)."""
     from quant.backtest.grid import run_crossover_grid
 
     began = time.perf_counter()
     close = np.linspace(100.0, 120.0, 2 * _WARM_BARS).reshape(_WARM_BARS, 2)
     # SMA and EMA share every kernel (the kind is an argument); opens as an array, as from a panel
-    run_crossover_grid(close, close, [2], [3, 4], return_moments=True).overfitting()
+    grid = run_crossover_grid(close, close, [2], [3, 4], return_moments=overfitting)
+    if overfitting:
+        grid.overfitting()
     return time.perf_counter() - began

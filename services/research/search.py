@@ -69,7 +69,7 @@ def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_s
     if fused:
         from quant.backtest.kernel_warmup import load_crossover_kernels
 
-        kernel_load_s = load_crossover_kernels()
+        kernel_load_s = load_crossover_kernels(overfitting)
     began = time.perf_counter()
     if fused:
         result = run_crossover_grid(panels.get("open"), panels["close"], list(grid_spec["fast"]),
