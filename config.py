@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     )
     trading_mode: TradingMode = TradingMode.PAPER
     live_trading: bool = Field(default=False, description="must be true before any live order")
+    allow_self_approval: bool = Field(
+        default=False, description="let a requester decide their own approval requests (a single-user install's "
+        "explicit choice; every decision it affects says so in the audit log). Off: someone else must decide")
     model_provider: ModelProvider = ModelProvider.OFFLINE
     model_name: str = "gpt-4o-mini"
     openai_base_url: str | None = None

@@ -41,6 +41,18 @@ class NotFoundError(QuantpilotError):
     code = "not_found"
 
 
+class AuthenticationError(QuantpilotError):
+    """No credential, or one that names no active user (API 401, CLI exit 2)."""
+
+    code = "unauthenticated"
+
+
+class PermissionDenied(QuantpilotError):
+    """The authenticated user's role may not perform the operation (API 403, CLI exit 2)."""
+
+    code = "forbidden"
+
+
 class RiskRejected(QuantpilotError):
     """The risk policy refused an action; ``details['codes']`` lists the reason codes."""
 

@@ -5,8 +5,10 @@ A new router declares what it needs in its signature and nothing else::
     @router.get("/things", response_model=ThingsPublic)
     def list_things(user: ViewerUser, database: DatabaseDep) -> ThingsPublic: ...
 
-``ViewerUser``/``TraderUser``/``ApproverUser``/``AdminUser`` authenticate the caller (Bearer or
-X-API-Key), apply the per-key rate limit and require at least that role (401, 429, 403).
+``CurrentActor`` authenticates the caller (Bearer or X-API-Key), applies the per-key rate limit (401, 429)
+and hands the services an ``Actor`` (channel ``api``). Routers have no role rule of their own: the
+services ask the one policy table (``guardrails.policy``), so a refusal (403) is the same on every
+interface.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from starlette.exceptions import HTTPException
 
 from api.bars_reader import BarsReader
 from api.schemas.settings import ApiSettings
+from guardrails.policy import Actor, Channel
 from memory.db import Database
 from memory.read_cache import VersionedCache
 from memory.runs import RunStore
-from memory.schedules import ScheduleStore
-from memory.users import ApiUser, Role, UserStore
+from memory.users import ApiUser, UserStore
 from services.market_data import MarketDataService
+from services.users import actor_of
 
 _bearer = HTTPBearer(auto_error=False, scheme_name="BearerKey", description="Authorization: Bearer <API key>")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="ApiKeyHeader",
@@ -70,35 +73,20 @@ async def current_user(
 CurrentUser = Annotated[ApiUser, Depends(current_user)]
 
 
-def require_role(required: Role):
-    """A dependency that lets through callers whose role is ``required`` or above, else 403."""
-
-    async def check(user: CurrentUser) -> ApiUser:
-        if not user.role.allows(required):
-            raise HTTPException(403, f"user {user.name!r} has role {user.role.value}; this needs "
-                                     f"{required.value} or above")
-        return user
-
-    check.__name__ = f"require_{required.value}"
-    return check
+async def current_actor(user: CurrentUser) -> Actor:
+    """The authenticated caller as the services see them."""
+    return actor_of(user, Channel.API)
 
 
-ViewerUser = Annotated[ApiUser, Depends(require_role(Role.VIEWER))]
-TraderUser = Annotated[ApiUser, Depends(require_role(Role.TRADER))]
-ApproverUser = Annotated[ApiUser, Depends(require_role(Role.APPROVER))]
-AdminUser = Annotated[ApiUser, Depends(require_role(Role.ADMIN))]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-async def get_market_data(database: DatabaseDep) -> MarketDataService:
-    return MarketDataService(database)
+async def get_market_data(database: DatabaseDep, actor: CurrentActor) -> MarketDataService:
+    return MarketDataService(database, actor=actor)
 
 
 async def get_run_store(database: DatabaseDep) -> RunStore:
     return RunStore(database)
-
-
-async def get_schedule_store(database: DatabaseDep) -> ScheduleStore:
-    return ScheduleStore(database)
 
 
 async def get_user_store(request: Request) -> UserStore:
@@ -107,7 +95,6 @@ async def get_user_store(request: Request) -> UserStore:
 
 MarketDataDep = Annotated[MarketDataService, Depends(get_market_data)]
 RunStoreDep = Annotated[RunStore, Depends(get_run_store)]
-ScheduleStoreDep = Annotated[ScheduleStore, Depends(get_schedule_store)]
 UserStoreDep = Annotated[UserStore, Depends(get_user_store)]
 
 
@@ -121,9 +108,11 @@ class MarketReads:
     symbols: VersionedCache
 
 
-async def get_market_reads(request: Request) -> MarketReads:
+async def get_market_reads(request: Request, actor: CurrentActor) -> MarketReads:
     state = request.app.state
-    return MarketReads(MarketDataService(state.database), state.bars_reader, state.symbols_cache)
+    service = MarketDataService(state.database, actor=actor)
+    service.may_read()
+    return MarketReads(service, state.bars_reader, state.symbols_cache)
 
 
 MarketReadsDep = Annotated[MarketReads, Depends(get_market_reads)]

@@ -20,11 +20,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from errors import (
     ApprovalError,
+    AuthenticationError,
     BrokerError,
     ConfigError,
     DatabaseError,
     DataError,
     NotFoundError,
+    PermissionDenied,
     QuantpilotError,
     RiskRejected,
     TemporaryBrokerError,
@@ -35,6 +37,8 @@ log = logging.getLogger("quantpilot.api")
 
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS_BY_ERROR: tuple[tuple[type[QuantpilotError], int], ...] = (
+    (AuthenticationError, 401),
+    (PermissionDenied, 403),
     (NotFoundError, 404),
     (ApprovalError, 409),
     (RiskRejected, 422),

@@ -22,6 +22,7 @@ from fastapi import Depends, Request
 from sqlalchemy import text
 
 from errors import ConfigError, QuantpilotError
+from guardrails.policy import Actor, Channel, Operation, Role, require
 from memory.db import Database
 from memory.runs import RunRecord, RunStore
 from services.research.service import ResearchService
@@ -108,9 +109,11 @@ class ResearchJobs:
         self.claimed: list[int] = []  # ids of the jobs this runner claimed (and so ran), in order
         self._lock = threading.Lock()
 
-    def submit(self, kind: str, request: Mapping[str, Any], *, created_by: str, run_now: bool = True) -> RunRecord:
-        """Store the job (status ``queued``) and schedule it here unless ``run_now`` is False (then any
-        runner's ``recover`` picks it up); returns the stored row."""
+    def submit(self, actor: Actor, kind: str, request: Mapping[str, Any], *, run_now: bool = True) -> RunRecord:
+        """Store the job (status ``queued``) asked by ``actor`` (a trader, by the policy table) and schedule it here
+        unless ``run_now`` is False (then any runner's ``recover`` picks it up); returns the stored row."""
+        require(actor, Operation.RUN_RESEARCH)
+        created_by = actor.name
         if kind not in RUNNERS:
             raise ConfigError(f"unknown job kind {kind!r}; one of {sorted(RUNNERS)}")
         with self.database.engine.begin() as conn:
@@ -194,7 +197,9 @@ class ResearchJobs:
     def _execute(self, run_id: int, job: dict[str, Any]) -> None:
         with self._lock:
             self.claimed.append(run_id)
-        service = ResearchService(self.database, self.artifacts_dir)
+        # the job was authorised when it was accepted; it runs in its asker's name
+        asker = Actor(None, job["created_by"], Role.TRADER, Channel.API)
+        service = ResearchService(self.database, self.artifacts_dir, actor=asker)
         service.runs = ClaimedRunStore(self.database, run_id)
         try:
             RUNNERS[job["kind"]](service, job["request"], job["created_by"])

@@ -46,12 +46,17 @@ class McpCaller:
 
     name: str
     role: str
+    user_id: int | None = None
+
+    def scope(self) -> dict[str, Any]:
+        """What the tools act for: this person, through channel ``mcp``."""
+        return {"user": self.name, "role": self.role, "user_id": self.user_id, "channel": CHANNEL}
 
 
 def caller_from_key(store: UserStore, api_key: str | None) -> McpCaller | None:
     """The active user holding ``api_key``, or None."""
     user = store.authenticate(api_key) if api_key else None
-    return None if user is None else McpCaller(user.name, user.role.value)
+    return None if user is None else McpCaller(user.name, user.role.value, user.id)
 
 
 class McpToolbox:
@@ -82,7 +87,7 @@ class McpToolbox:
             observe_refused(name, self.guard)
             audit_order_call(self.guard, POLICY, name, args, refused, caller.name, agent)
             return refused, False
-        payload, ok = run_tool(self.tools[name], args, {"user": caller.name, "role": caller.role}, None, self.guard)
+        payload, ok = run_tool(self.tools[name], args, caller.scope(), None, self.guard)
         payload = redact_value(payload)
         audit_order_call(self.guard, POLICY, name, args, payload, caller.name, agent)
         if isinstance(payload, dict) and payload.get("status") == "approval_required":
@@ -98,7 +103,7 @@ class McpToolbox:
 def _tool_schema(tool: BaseTool) -> types.Tool:
     schema = tool.args_schema.model_json_schema() if tool.args_schema is not None else {"type": "object"}
     rule = POLICY.get(tool.name)
-    read_only = rule is not None and rule.min_role.name == "VIEWER" and not rule.places_orders
+    read_only = rule is not None and rule.min_role.value == "viewer" and not rule.places_orders
     return types.Tool(name=tool.name, description=tool.description, input_schema=schema,
                       annotations=types.ToolAnnotations(read_only_hint=read_only,
                                                         destructive_hint=bool(rule and rule.places_orders)))
@@ -143,7 +148,7 @@ def product_toolbox(settings: Settings, database: Database) -> McpToolbox:
     from services.execution_path import execution_service
     from tools import ToolContext, build_tools
 
-    gateway = execution_service(database, settings, channel=CHANNEL)
+    gateway = execution_service(database, settings)
     ctx = ToolContext(settings=settings, database=database, broker=gateway.broker, order_gateway=gateway,
                       user="mcp", role="viewer")
     return McpToolbox(build_tools(ctx), GraphContext(audit=AuditLog(database), channel=CHANNEL))

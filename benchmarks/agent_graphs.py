@@ -26,7 +26,8 @@ from langgraph.types import Command, interrupt
 
 from graph.agent_spec import AGENT_NAMES, AgentSpec
 from graph.build import build_graph
-from guardrails.authorization import POLICY, Role, ToolPolicy
+from guardrails.authorization import POLICY, ToolPolicy
+from guardrails.policy import Operation
 
 LOOKUP, ASK_APPROVAL = "data_lookup", "request_limit_change"
 
@@ -73,8 +74,8 @@ def approval_tool() -> BaseTool:
     return StructuredTool.from_function(request_limit_change, name=ASK_APPROVAL, description="ask for approval")
 
 
-BENCH_POLICY: dict[str, ToolPolicy] = {**POLICY, LOOKUP: ToolPolicy(Role.VIEWER, frozenset({"data"})),
-                                       ASK_APPROVAL: ToolPolicy(Role.VIEWER, frozenset({"data"}))}
+BENCH_POLICY: dict[str, ToolPolicy] = {**POLICY, LOOKUP: ToolPolicy(Operation.READ_MARKET_DATA, frozenset({"data"})),
+                                       ASK_APPROVAL: ToolPolicy(Operation.READ_MARKET_DATA, frozenset({"data"}))}
 
 
 def quantpilot_graph(checkpointer: Any, tool_name: str = LOOKUP):
@@ -141,7 +142,7 @@ def plain_graph(checkpointer: Any, tool_name: str = LOOKUP, *, same_nodes: bool 
 
 class InMemoryApprovals:
     """The two ``ApprovalStore`` calls the graph makes, kept in a dict (the in-memory variants have no
-    database; the Postgres variant uses ``memory.ladder.ApprovalStore``)."""
+    database; the Postgres variant uses ``memory.approvals.ApprovalStore``)."""
 
     def __init__(self) -> None:
         self.requests: dict[str, dict[str, Any]] = {}

@@ -255,10 +255,10 @@ def main() -> None:
     if args.quick or args.no_postgres:
         return
     from config import Settings
+    from memory.approvals import ApprovalStore
     from memory.audit import AuditLog
     from memory.checkpoint import postgres_checkpointer
     from memory.db import connect
-    from memory.ladder import ApprovalStore
 
     database = connect(Settings())
     saver = postgres_checkpointer(database)

@@ -49,12 +49,13 @@ def _free_port() -> int:
 def prepare() -> tuple[str, dict[str, tuple[str, str]]]:
     """Start the embedded server, load bundled bars, issue a viewer key; windows of ROWS bars per symbol."""
     from config import Settings
+    from guardrails.policy import Actor, Role
     from memory.db import connect
-    from memory.users import Role, UserStore
+    from memory.users import UserStore
     from services.market_data import MarketDataService
 
     database = connect(Settings())
-    service = MarketDataService(database)
+    service = MarketDataService(database, actor=Actor.system("benchmark"))
     started = time.perf_counter()
     report = service.load("bundled")
     print(f"loaded {report.rows} bundled bars for {len(report.symbols)} symbols in "

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from config import Settings, TradingMode
+from guardrails.policy import Actor
 from guardrails.risk_policy import RiskLimits
 from memory.db import Database
 from memory.orders import OrderRepository
@@ -111,10 +112,10 @@ def build_execution(database: Database, clock: Any, settings: Settings, *, cash_
     from services.execution_path import execution_service
 
     paper = settings.model_copy(update={"trading_mode": TradingMode.PAPER, "live_trading": False})
-    service = execution_service(database, paper, channel="graph", clock=clock)  # as the product graph
+    service = execution_service(database, paper, clock=clock)  # as the product graph
     _seed_limits(database, RiskLimits(**risk_limits))
     _seed_account(service, cash_usd, positions)
     if halted:
-        service.kill_switch_on(actor=SEED_ACTOR, channel="system", reason="initial state: halted")
+        service.kill_switch_on(Actor.system(SEED_ACTOR), reason="initial state: halted")
     return TrialExecution(service)
 

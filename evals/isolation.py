@@ -82,13 +82,14 @@ def _fill_template(template: Database, symbols: Sequence[str]) -> None:
     from langgraph.checkpoint.postgres import PostgresSaver
     from psycopg.rows import dict_row
 
+    from guardrails.policy import Actor
     from memory.migrate import upgrade
     from memory.server import libpq_url
     from services.market_data import MarketDataService
 
     upgrade(template)
     if symbols:
-        MarketDataService(template).load("bundled", sorted(set(symbols)))
+        MarketDataService(template, actor=Actor.system("evaluation")).load("bundled", sorted(set(symbols)))
     with psycopg.connect(libpq_url(template.url), autocommit=True, prepare_threshold=0,
                          row_factory=dict_row) as conn:
         PostgresSaver(conn).setup()

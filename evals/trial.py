@@ -53,7 +53,8 @@ class TrialResult:
 def _seed_approval(database, strategy_id: str, stage: str, at: datetime) -> str | None:
     """An applied approval of the stage's kind for the strategy as registered now (the execution path
     accepts a stage only through such an approval); None for stages without one (halted)."""
-    from memory.ladder import ApprovalStore, StrategyRegistry
+    from memory.approvals import ApprovalStore
+    from memory.strategies import StrategyRegistry
 
     kind = KIND_FOR_STAGE.get(stage)
     if kind is None:
@@ -74,8 +75,8 @@ def _seed_approval(database, strategy_id: str, stage: str, at: datetime) -> str 
 def _seed(initial: InitialState, database) -> int:
     """Strategies at their stages and stored runs; returns the highest seeded run id (0: none)."""
     at = initial.as_of
-    from memory.ladder import StrategyRegistry
     from memory.runs import RunStore
+    from memory.strategies import StrategyRegistry
 
     registry = StrategyRegistry(database)
     for s in initial.strategies:
@@ -100,26 +101,48 @@ def _history(initial: InitialState) -> list[BaseMessage]:
     return out
 
 
-def _decide(decision: Decision, approval: dict[str, Any], service, clock: SettableClock, ttl: timedelta):
-    """Apply one scripted decision; returns (record, resumed turn or None)."""
-    from guardrails.authorization import authorize_tool_call
+class TrialPeople:
+    """The people of a scenario as stored users of the trial's database (the services decide by user id)."""
+
+    def __init__(self, database):
+        from memory.users import UserStore
+
+        self.store, self.ids = UserStore(database), {}
+
+    def ref(self, name: str, role: str) -> dict[str, Any]:
+        """The graph's ``UserRef`` of ``name`` with ``role`` (created, or given that role, on first use)."""
+        from guardrails.policy import Role
+
+        if name not in self.ids:
+            self.ids[name] = (self.store.add(name, Role.parse(role)).user.id, role)
+        elif self.ids[name][1] != role:
+            self.ids[name] = (self.store.set_role(name, role).id, role)
+        return {"id": name, "role": role, "user_id": self.ids[name][0]}
+
+    def actor(self, name: str, role: str, channel: str):
+        from graph.thread_actor import actor_of
+
+        return actor_of(self.ref(name, role), channel)
+
+
+def _decide(decision: Decision, approval: dict[str, Any], service, clock: SettableClock, ttl: timedelta,
+            people: TrialPeople):
+    """Apply one scripted decision as the scripted person; returns (record, resumed turn or None)."""
+    from errors import PermissionDenied
 
     record: dict[str, Any] = {"approval_id": approval["id"], "kind": approval["kind"], "action": decision.action,
                               "by": decision.by, "role": decision.role}
     if decision.action == "leave":
         return {**record, "outcome": "left_pending"}, None
-    allowed = authorize_tool_call(None, "approve_request", decision.role)
-    if not allowed.allowed:
-        return {**record, "outcome": "refused", "code": str(allowed.code)}, None
+    actor = people.actor(decision.by, decision.role, decision.channel)
     try:
         if decision.action == "reject":
-            outcome = service.reject(approval["id"], decision.by, decision.channel,
-                                     decision.comment or "rejected by the eval script")
+            outcome = service.reject(actor, approval["id"], decision.comment or "rejected by the eval script")
         else:
             if decision.action == "expire":
                 clock.advance(ttl + timedelta(seconds=1))
-            outcome = service.approve(approval["id"], decision.by, decision.channel, decision.comment)
-    except ApprovalError as exc:
+            outcome = service.approve(actor, approval["id"], decision.comment)
+    except (ApprovalError, PermissionDenied) as exc:
         return {**record, "outcome": "refused", "code": exc.code}, None
     return {**record, "outcome": outcome.approval.status}, outcome.turn
 
@@ -153,6 +176,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     gctx = database_context(database, live_trading_enabled=False, channel="eval", clock=clock,
                             effects=execution.effects())
     service = approval_service(gctx, graph)
+    people = TrialPeople(database)
     if initial.history:
         graph.update_state({"configurable": {"thread_id": thread_id}}, {"messages": _history(initial)},
                            as_node="supervisor")
@@ -161,7 +185,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
         for turn in scenario.turns:
             user = turn.as_user or scenario.user
             try:
-                outcome = _run_turn(graph, thread_id, {"id": user.id, "role": user.role}, turn.text, gctx,
+                outcome = _run_turn(graph, thread_id, people.ref(user.id, user.role), turn.text, gctx,
                                     scenario.max_tool_calls_per_turn, aside)
             except (ApprovalError, ConfigError) as exc:  # refused before the turn ran: waiting thread, bad message
                 if isinstance(exc, ConfigError) and exc.code != MESSAGE_REFUSED:
@@ -172,7 +196,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
             decisions = list(turn.decisions)
             while outcome is not None and outcome.pending_approval and decisions:
                 approval = _pending(graph, thread_id)
-                record, outcome = _decide(decisions.pop(0), approval, service, clock, gctx.approval_ttl)
+                record, outcome = _decide(decisions.pop(0), approval, service, clock, gctx.approval_ttl, people)
                 observed.decisions.append(record)
                 if outcome is not None:
                     turns.append(outcome)
@@ -222,8 +246,9 @@ def _pending(graph, thread_id: str) -> dict[str, Any]:
 
 def _observe(observed: ObservedState, graph, thread_id: str, database, execution: TrialExecution, alerts,
              seeded_run: int) -> None:
-    from memory.ladder import ApprovalStore, StrategyRegistry
+    from memory.approvals import ApprovalStore
     from memory.runs import RunStore
+    from memory.strategies import StrategyRegistry
 
     values = graph.get_state({"configurable": {"thread_id": thread_id}}).values
     trajectory(list(values.get("messages", [])), observed)

@@ -165,7 +165,7 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
         calls = list(state["messages"][-1].tool_calls)
         budget = _budget(state)
         user = state.get("user") or {}
-        scope = {"user": user.get("id"), "role": user.get("role"),
+        scope = {"user": user.get("id"), "role": user.get("role"), "user_id": user.get("user_id"),
                  "thread_id": (config.get("configurable") or {}).get("thread_id")}
         messages: list[BaseMessage] = []
         approval: dict[str, Any] | None = None

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from errors import ApprovalError, QuantpilotError
 from graph.context import GraphContext
 from graph.state import GraphState
+from graph.thread_actor import thread_actor
 from graph.tool_guard import audit
 from guardrails.approvals import (
     ORDER_KINDS,
@@ -38,6 +39,7 @@ from guardrails.approvals import (
 )
 from guardrails.ladder import APPROVAL_KIND_FOR_STAGE, Stage, check_promotion, parse_stage
 from guardrails.redaction import RedactingFilter, redact
+from services.approvals import store_request
 
 _ROUTING_KEYS = ("agent", "tool_call_id", "tool")
 log = logging.getLogger("quantpilot.graph.approvals")
@@ -103,7 +105,8 @@ def build_approval_request(payload: dict[str, Any], *, state: GraphState, ctx: G
             kind=kind, subject=subject, evidence=evidence,  # type: ignore[arg-type]
             summary=str(payload.get("reason") or payload.get("summary") or ""),
             requester=str(user.get("id") or payload.get("requested_by") or "anonymous"),
-            channel=ctx.channel, thread_id=str(config.get("configurable", {}).get("thread_id") or "") or None,
+            requester_id=user.get("user_id"), channel=ctx.channel,
+            thread_id=str(config.get("configurable", {}).get("thread_id") or "") or None,
             created_at=now, expires_at=now + ctx.approval_ttl,
         )
     except ValidationError as exc:
@@ -120,17 +123,11 @@ def request_approval(state: GraphState, runtime: Runtime[GraphContext]) -> Comma
     ctx = runtime.context or GraphContext()
     pending = state["pending_approval"] or {}
     request = _request(pending)
-    details = {"kind": request.kind, "subject": request.subject.model_dump(mode="json", exclude_none=True),
-               "thread_id": request.thread_id, "agent": pending.get("agent"), "tool": pending.get("tool")}
-
-    def audit_request(connection: Any) -> None:
-        audit(ctx, request.requester, "approval_requested", f"approval:{request.id}", details,
-              channel=request.channel, connection=connection)
-
     if ctx.approvals is not None:  # the request and its audit row in one transaction, once even if this re-runs
-        ctx.approvals.save_request(request.model_dump(), then=audit_request)
+        store_request(ctx.approvals, ctx.audit, thread_actor(state, ctx), request)
     else:
-        audit_request(None)
+        audit(ctx, request.requester, "approval_requested", f"approval:{request.id}",
+              {"kind": request.kind, "thread_id": request.thread_id}, channel=request.channel)
     return Command(goto="approval", update={"route": ["request_approval"]})
 
 
@@ -155,7 +152,7 @@ def approval(state: GraphState, runtime: Runtime[GraphContext]) -> Command:
     else:
         problem = revalidate(request, decision, now=ctx.now(), current=_current(request, ctx),
                              live_trading_enabled=ctx.live_trading_enabled,
-                             distinct_live_approver=ctx.distinct_live_approver)
+                             allow_self_approval=ctx.allow_self_approval)
         if problem is None and decision.verdict == Verdict.APPROVED and request.kind in STRATEGY_KINDS:
             refused = check_promotion(request.subject.from_stage or "", request.subject.to_stage or "",
                                       request.evidence, ctx.criteria)
@@ -254,7 +251,7 @@ def _audit_decision(ctx: GraphContext, request: ApprovalRequest, decision: Appro
     actor = decision.approver if decision is not None else "system"
     channel = decision.channel if decision is not None else ctx.channel
     verdict = decision.verdict.value if decision is not None else None
-    audit(ctx, actor, "approval_decided", f"approval:{request.id}",
+    audit(ctx, actor, "approval_closed", f"approval:{request.id}",
           {"kind": request.kind, "verdict": verdict, "status": status,
            "comment": decision.comment if decision else None, "code": content.get("code")},
           channel=channel, connection=connection)

@@ -34,4 +34,4 @@ def approval_service(context: GraphContext, graph: CompiledStateGraph | None = N
         raise ValueError("the graph context has no approval store")
     return ApprovalService(context.approvals, None if graph is None else GraphResumer(graph, context),
                            clock=context.clock, live_trading_enabled=context.live_trading_enabled,
-                           distinct_live_approver=context.distinct_live_approver)
+                           allow_self_approval=context.allow_self_approval)

@@ -17,9 +17,10 @@ from guardrails.ladder import LadderCriteria
 
 if TYPE_CHECKING:
     from guardrails.approvals import ApprovalDecision, ApprovalRequest
+    from memory.approvals import ApprovalStore
     from memory.audit import AuditLog
-    from memory.ladder import ApprovalStore, StrategyRegistry
     from memory.long_term import Recollection
+    from memory.strategies import StrategyRegistry
     from quant.monitoring.metrics import QuantpilotMetrics
 
 
@@ -65,7 +66,7 @@ class GraphContext:
     """
 
     live_trading_enabled: bool = False
-    distinct_live_approver: bool = True
+    allow_self_approval: bool = False  # a single-user install's explicit, audited choice
     channel: str = "cli"
     clock: Callable[[], datetime] = utc_now
     criteria: LadderCriteria = field(default_factory=LadderCriteria)
@@ -95,10 +96,11 @@ class GraphContext:
 def database_context(database: Any, **overrides: Any) -> GraphContext:
     """A context backed by Postgres on ``database`` (``memory.db.Database``): approvals, strategies, the audit
     log and pgvector long-term memory (clock shared with the context)."""
+    from memory.approvals import ApprovalStore
     from memory.audit import AuditLog
     from memory.embeddings import Embedder
-    from memory.ladder import ApprovalStore, StrategyRegistry
     from memory.long_term import LongTermMemory
+    from memory.strategies import StrategyRegistry
 
     clock = overrides.get("clock", utc_now)
     defaults: dict[str, Any] = {"approvals": ApprovalStore(database), "strategies": StrategyRegistry(database),

@@ -18,7 +18,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langgraph.checkpoint.base import CheckpointTuple
 
 from errors import ApprovalError
-from guardrails.authorization import POLICY, Role, ToolPolicy
+from guardrails.authorization import POLICY, ToolPolicy
+from guardrails.policy import Role
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -35,7 +36,7 @@ def changes_state(tool: str, policy: Mapping[str, ToolPolicy] | None = None) -> 
     """Whether ``tool`` changes state: every tool a viewer may not call does (orders, promotions, limit changes,
     the kill switch, alerts); an unknown tool counts as one."""
     rule = (policy if policy is not None else POLICY).get(tool)
-    return rule is None or rule.min_role > Role.VIEWER
+    return rule is None or rule.min_role is not Role.VIEWER
 
 
 def waiting_refusal(thread_id: str, approval: Mapping[str, Any], what: str) -> ApprovalError:

@@ -14,9 +14,10 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
 
-class UserRef(TypedDict):
-    id: str
+class UserRef(TypedDict, total=False):
+    id: str  # the user's name
     role: str
+    user_id: int | None  # the stored user's id (None for quantpilot's own runs and scripted tests)
 
 
 class ActiveStrategy(TypedDict):

@@ -32,7 +32,7 @@ def load_agents(settings: Settings, database: Database | None = None, *, user: s
     from services.execution_path import execution_service
 
     # orders from the agents go through the same execution path as every other interface
-    execution = execution_service(database, settings, channel="graph")
+    execution = execution_service(database, settings)
     context = ToolContext(settings=settings, database=database, user=user, role=role, broker=execution.broker,
                           order_gateway=execution, trading_state=TradingStateStore(database, channel="graph"),
                           risk_limits=RiskLimitStore(database).current())
@@ -46,8 +46,9 @@ def product_context(settings: Settings, database: Database, channel: str) -> Gra
     from services.execution_path import execution_service
 
     # an approved single order or resume request acts through the same execution path as everything else
-    effects = execution_effects(execution_service(database, settings, channel=channel))
-    return database_context(database, live_trading_enabled=settings.live_trading, channel=channel, effects=effects)
+    effects = execution_effects(execution_service(database, settings))
+    return database_context(database, live_trading_enabled=settings.live_trading, channel=channel, effects=effects,
+                            allow_self_approval=settings.allow_self_approval)
 
 
 def product_graph(settings: Settings, database: Database, agents: Mapping[str, Any] | None = None, *,

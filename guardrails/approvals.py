@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from guardrails.policy import Operation
+
 ApprovalKind = Literal["strategy", "paper", "live", "risk_limit", "live_order", "paper_order"]
 KIND_ALIASES = {"order": "live_order", "backtested": "strategy", "limit": "risk_limit"}
 STRATEGY_KINDS = ("strategy", "paper", "live")
@@ -49,6 +51,7 @@ class ApprovalRequest(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict)
     summary: str = ""
     requester: str
+    requester_id: int | None = None  # the stored user who asked (None only for quantpilot's own requests)
     channel: str
     thread_id: str | None = None
     created_at: datetime
@@ -81,6 +84,7 @@ class ApprovalDecision(BaseModel):
     approval_id: str
     verdict: Verdict
     approver: str
+    approver_id: int | None = None
     channel: str
     comment: str | None = None
     decided_at: datetime
@@ -114,15 +118,23 @@ def normalise_kind(kind: str) -> str:
     return KIND_ALIASES.get(kind, kind)
 
 
+def same_person(request: ApprovalRequest, approver_id: int | None, approver: str) -> bool:
+    """Whether the decider is the requester: by user id when both are known, else by name."""
+    if request.requester_id is not None and approver_id is not None:
+        return request.requester_id == approver_id
+    return approver == request.requester
+
+
 def check_approver(
-    request: ApprovalRequest, approver: str, *, live_trading_enabled: bool, distinct_live_approver: bool = True
+    request: ApprovalRequest, approver: str, *, approver_id: int | None = None, live_trading_enabled: bool,
+    allow_self_approval: bool = False,
 ) -> Revalidation | None:
-    """Rules about who may approve: for live kinds, not the requester and only with live trading on."""
-    if request.kind not in ("live", "live_order"):
-        return None
-    if not live_trading_enabled:
+    """Who may decide: never the requester (segregation of duties, for every kind, unless the install allows
+    self-approval explicitly), and a live kind only with live trading on. The decider's role is the policy
+    table's business (``guardrails.policy``: deciding needs the approver role)."""
+    if request.kind in ("live", "live_order") and not live_trading_enabled:
         return Revalidation(RevalidationCode.LIVE_TRADING_DISABLED, {"kind": request.kind, "setting": "live_trading"})
-    if distinct_live_approver and approver == request.requester:
+    if not allow_self_approval and same_person(request, approver_id, approver):
         return Revalidation(RevalidationCode.SELF_APPROVAL, {"approver": approver, "requester": request.requester})
     return None
 
@@ -188,7 +200,7 @@ def revalidate(
     now: datetime,
     current: dict[str, Any] | None,
     live_trading_enabled: bool,
-    distinct_live_approver: bool = True,
+    allow_self_approval: bool = False,
 ) -> Revalidation | None:
     """Every check an approval must pass at the moment it takes effect; None when it holds."""
     if decision.approval_id != request.id:
@@ -200,7 +212,18 @@ def revalidate(
             RevalidationCode.EXPIRED, {"expires_at": request.expires_at.isoformat(), "now": now.isoformat()}
         )
     return check_current(request, current) or check_approver(
-        request, decision.approver, live_trading_enabled=live_trading_enabled,
-        distinct_live_approver=distinct_live_approver,
+        request, decision.approver, approver_id=decision.approver_id, live_trading_enabled=live_trading_enabled,
+        allow_self_approval=allow_self_approval,
     )
 
+
+
+def request_operation(request: ApprovalRequest) -> Operation:
+    """The policy operation that asking for ``request`` is: a promotion, an order, a limit change or a resume."""
+    if request.kind in STRATEGY_KINDS:
+        return Operation.REQUEST_PROMOTION
+    if request.kind in ORDER_KINDS:
+        return Operation.PLACE_ORDER
+    if (request.subject.model_extra or {}).get("action") == "resume_trading":
+        return Operation.REQUEST_RESUME
+    return Operation.PROPOSE_LIMIT_CHANGE

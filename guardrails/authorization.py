@@ -1,36 +1,20 @@
 """Tool authorisation: which agent may call which tool, for a user of which role.
 
-Roles are ordered ``viewer < trader < approver < admin``. Each tool has a minimum role and the
-agents that own it. Calls from an agent need both; operator actions a model must never take
-(answering approvals, changing settings) belong to no agent and are allowed only to a person
-acting directly through an interface (``agent=None``). Unknown tools and agents are denied:
-the table is the allow-list.
+Each tool performs one ``guardrails.policy.Operation``; its minimum role is that operation's in the
+one policy table, so a tool call needs exactly the role the same operation needs on every other
+interface. Each tool also has the agents that own it; calls from an agent need both. Operator actions
+a model must never take (answering approvals, changing settings) belong to no agent and are allowed
+only to a person acting directly through an interface (``agent=None``). Unknown tools and agents are
+denied: the table is the allow-list.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 
-from errors import ConfigError
-
-
-class Role(IntEnum):
-    VIEWER = 0
-    TRADER = 1
-    APPROVER = 2
-    ADMIN = 3
-
-    @classmethod
-    def parse(cls, value: str | Role) -> Role:
-        if isinstance(value, Role):
-            return value
-        try:
-            return cls[str(value).strip().upper()]
-        except KeyError as exc:
-            names = ", ".join(r.name.lower() for r in cls)
-            raise ConfigError(f"unknown role {value!r}; expected one of {names}", details={"role": value}) from exc
-
+from guardrails.policy import POLICY as OPERATIONS
+from guardrails.policy import Operation, Role
 
 AGENTS: tuple[str, ...] = ("data", "strategy", "risk", "execution", "monitoring")
 ALL_AGENTS = frozenset(AGENTS)
@@ -39,67 +23,68 @@ HUMAN_ONLY: frozenset[str] = frozenset()  # owned by no agent: only a person may
 
 @dataclass(frozen=True)
 class ToolPolicy:
-    """Minimum role and owning agents of one tool; ``places_orders`` marks execution-placing tools."""
+    """The operation a tool performs and the agents that own it; ``places_orders`` marks execution-placing tools."""
 
-    min_role: Role
+    operation: Operation
     agents: frozenset[str]
     places_orders: bool = False
 
+    @property
+    def min_role(self) -> Role:
+        return OPERATIONS[self.operation].min_role
 
-def _p(role: Role, *agents: str, places_orders: bool = False) -> ToolPolicy:
-    return ToolPolicy(role, frozenset(agents), places_orders)
+
+def _p(operation: Operation, *agents: str, places_orders: bool = False) -> ToolPolicy:
+    return ToolPolicy(operation, frozenset(agents), places_orders)
 
 
-V, T, A, ADM = Role.VIEWER, Role.TRADER, Role.APPROVER, Role.ADMIN
+_O = Operation
 
 POLICY: dict[str, ToolPolicy] = {
     # data
-    "fetch_historical_data": _p(V, "data"),
-    "validate_data_quality": _p(V, "data"),
-    "check_data_freshness": _p(V, "data", "monitoring"),
-    "fetch_news": _p(V, "data"),
-    # strategy research: reads and computes, changes nothing outside its own run records
-    "list_strategies": _p(V, "strategy"),
-    "compute_features": _p(V, "strategy"),
-    "load_model": _p(V, "strategy"),
-    "generate_signals": _p(V, "strategy"),
-    "backtest_strategy": _p(V, "strategy"),
-    "run_walk_forward": _p(V, "strategy"),
-    "run_monte_carlo": _p(V, "strategy"),
-    "optimize_portfolio": _p(V, "strategy", "risk"),
-    "compare_runs": _p(V, "strategy", "monitoring"),
+    "fetch_historical_data": _p(_O.READ_MARKET_DATA, "data"),  # loading a missing symbol needs LOAD_DATA too
+    "validate_data_quality": _p(_O.READ_MARKET_DATA, "data"),
+    "check_data_freshness": _p(_O.READ_MARKET_DATA, "data", "monitoring"),
+    "fetch_news": _p(_O.READ_MARKET_DATA, "data"),
+    # strategy research: computing on stored data reads; a recorded run is research
+    "list_strategies": _p(_O.READ_STRATEGIES, "strategy"),
+    "compute_features": _p(_O.ANALYSE, "strategy"),
+    "load_model": _p(_O.ANALYSE, "strategy"),
+    "generate_signals": _p(_O.ANALYSE, "strategy"),
+    "backtest_strategy": _p(_O.RUN_RESEARCH, "strategy"),
+    "run_walk_forward": _p(_O.RUN_RESEARCH, "strategy"),
+    "run_monte_carlo": _p(_O.RUN_RESEARCH, "strategy"),
+    "optimize_portfolio": _p(_O.RUN_RESEARCH, "strategy", "risk"),
+    "compare_runs": _p(_O.READ_RESEARCH, "strategy", "monitoring"),
     # risk
-    "check_position_size": _p(V, "risk", "execution"),
-    "compute_portfolio_exposure": _p(V, "risk", "monitoring"),
-    "check_kill_switch": _p(V, "risk", "execution", "monitoring"),
-    "generate_risk_report": _p(V, "risk", "monitoring"),
-    "get_risk_limits": _p(V, "risk", "execution"),
-    "stress_test": _p(V, "risk"),
-    "propose_risk_limit_change": _p(T, "risk"),  # only proposes: the change needs its own approval
-    # halting affects every strategy and releasing it resumes trading: an approver's call
-    "set_kill_switch": _p(A, "risk"),
+    "check_position_size": _p(_O.ANALYSE, "risk", "execution"),
+    "compute_portfolio_exposure": _p(_O.READ_TRADING, "risk", "monitoring"),
+    "check_kill_switch": _p(_O.READ_TRADING, "risk", "execution", "monitoring"),
+    "generate_risk_report": _p(_O.READ_TRADING, "risk", "monitoring"),
+    "get_risk_limits": _p(_O.READ_TRADING, "risk", "execution"),
+    "stress_test": _p(_O.ANALYSE, "risk"),
+    "propose_risk_limit_change": _p(_O.PROPOSE_LIMIT_CHANGE, "risk"),  # the change needs its own approval
+    "set_kill_switch": _p(_O.ENGAGE_KILL_SWITCH, "risk"),  # releasing only asks for the resume approval
     # execution
-    "place_order": _p(T, "execution", places_orders=True),
-    "cancel_order": _p(T, "execution", places_orders=True),
-    "check_order_status": _p(V, "execution", "monitoring"),
-    "get_positions": _p(V, "execution", "risk", "monitoring"),
-    "reconcile_positions": _p(T, "execution"),
+    "place_order": _p(_O.PLACE_ORDER, "execution", places_orders=True),
+    "check_order_status": _p(_O.READ_TRADING, "execution", "monitoring"),
+    "get_positions": _p(_O.READ_TRADING, "execution", "risk", "monitoring"),
+    "reconcile_positions": _p(_O.RECONCILE, "execution"),
     # monitoring
-    "collect_metrics": _p(V, "monitoring"),
-    "check_service_health": _p(V, "monitoring"),
-    "send_alert": _p(T, "monitoring"),
-    "generate_daily_summary": _p(V, "monitoring"),
+    "collect_metrics": _p(_O.READ_TRADING, "monitoring"),
+    "check_service_health": _p(_O.READ_MARKET_DATA, "monitoring"),
+    "send_alert": _p(_O.SEND_ALERT, "monitoring"),
+    "generate_daily_summary": _p(_O.READ_TRADING, "monitoring"),
     # ladder and memory
-    "request_promotion": _p(T, "strategy", "execution"),
-    "recall": _p(V, *AGENTS),
-    "remember": _p(T, *AGENTS),
+    "request_promotion": _p(_O.REQUEST_PROMOTION, "strategy", "execution"),
+    "recall": _p(_O.CHAT, *AGENTS),
     # operator actions: never an agent's
-    "approve_request": ToolPolicy(A, HUMAN_ONLY),
-    "reject_request": ToolPolicy(A, HUMAN_ONLY),
-    "update_settings": ToolPolicy(ADM, HUMAN_ONLY),
-    "set_risk_limits": ToolPolicy(ADM, HUMAN_ONLY),
-    "enable_live_trading": ToolPolicy(ADM, HUMAN_ONLY),
-    "manage_users": ToolPolicy(ADM, HUMAN_ONLY),
+    "approve_request": ToolPolicy(_O.DECIDE_APPROVAL, HUMAN_ONLY),
+    "reject_request": ToolPolicy(_O.DECIDE_APPROVAL, HUMAN_ONLY),
+    "update_settings": ToolPolicy(_O.CHANGE_SETTINGS, HUMAN_ONLY),
+    "set_risk_limits": ToolPolicy(_O.CHANGE_SETTINGS, HUMAN_ONLY),
+    "enable_live_trading": ToolPolicy(_O.CHANGE_SETTINGS, HUMAN_ONLY),
+    "manage_users": ToolPolicy(_O.MANAGE_USERS, HUMAN_ONLY),
 }
 
 
@@ -141,7 +126,7 @@ def authorize_tool_call(
     """May ``agent`` (None: a person acting directly) call ``tool_name`` for a user with ``role``?"""
     table = POLICY if policy is None else policy
     user_role = Role.parse(role)
-    facts = {"agent": agent, "tool": tool_name, "role": user_role.name.lower()}
+    facts = {"agent": agent, "tool": tool_name, "role": user_role.value}
     rule = table.get(tool_name)
     if rule is None:
         return Denied(DenialCode.UNKNOWN_TOOL, f"tool {tool_name!r} is not in the authorisation policy", facts)
@@ -159,11 +144,11 @@ def authorize_tool_call(
                 f"the {agent} agent may not call {tool_name} (owned by: {owners})",
                 {**facts, "owners": sorted(rule.agents)},
             )
-    if user_role < rule.min_role:
-        needed = rule.min_role.name.lower()
+    if not user_role.allows(rule.min_role):
+        needed = rule.min_role.value
         return Denied(
             DenialCode.ROLE_TOO_LOW,
-            f"{tool_name} needs the {needed} role; the user is a {user_role.name.lower()}",
+            f"{tool_name} needs the {needed} role; the user is a {user_role.value}",
             {**facts, "required_role": needed},
         )
     return Allowed(tool_name, agent, user_role)

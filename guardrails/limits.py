@@ -79,8 +79,10 @@ def propose_change(current: RiskLimits, changes: Mapping[str, Any], requested_by
                                changes=MappingProxyType(diff), requested_by=requested_by, created_at=created_at)
 
 
-def apply(proposal: LimitChangeProposal, approval: Approval | None) -> tuple[RiskLimits, LimitChangeProposal]:
-    """The new limits and the proposal marked APPLIED; ``ApprovalError`` unless ``approval`` approves it."""
+def apply(proposal: LimitChangeProposal, approval: Approval | None, *, allow_self_approval: bool = False
+          ) -> tuple[RiskLimits, LimitChangeProposal]:
+    """The new limits and the proposal marked APPLIED; ``ApprovalError`` unless ``approval`` approves it (by
+    someone other than the requester, unless the install allows self-approval)."""
     if approval is None:
         raise ApprovalError(f"limit change {proposal.proposal_id} needs an approval")
     if approval.scope is not ApprovalScope.RISK_LIMIT or approval.subject != proposal.proposal_id:
@@ -89,7 +91,7 @@ def apply(proposal: LimitChangeProposal, approval: Approval | None) -> tuple[Ris
     if approval.status is not ApprovalStatus.APPROVED:
         raise ApprovalError(f"approval {approval.approval_id} is {approval.status.value}, not approved",
                             details={"approval_id": approval.approval_id})
-    if approval.approver == proposal.requested_by:
+    if approval.approver == proposal.requested_by and not allow_self_approval:
         raise ApprovalError(f"{approval.approver} requested limit change {proposal.proposal_id} and may not "
                             "approve it", details={"approver": approval.approver})
     if proposal.status is not ProposalStatus.PENDING:

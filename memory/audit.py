@@ -16,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
@@ -31,6 +33,29 @@ from memory.db import Database
 from memory.models.audit import AUDIT_CHANNELS
 
 GENESIS_HASH = "0" * 64
+_COUNTERS: ContextVar[tuple[AppendCounter, ...]] = ContextVar("quantpilot_audit_counters", default=())
+
+
+@dataclass
+class AppendCounter:
+    """The audit rows appended in this thread or task while ``counting_appends()`` is open (their actions)."""
+
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.actions)
+
+
+@contextmanager
+def counting_appends() -> Iterator[AppendCounter]:
+    """Count the audit rows appended inside the block (a test proves an operation audits what it changes)."""
+    counter = AppendCounter()
+    token = _COUNTERS.set((*_COUNTERS.get(), counter))
+    try:
+        yield counter
+    finally:
+        _COUNTERS.reset(token)
 _APPEND_LOCK_KEY = 7_104_202_613  # advisory lock: the first append of all (no head row to lock yet)
 
 
@@ -180,7 +205,7 @@ class AuditLog:
             raise ConfigError("an audit entry needs an actor and an action", details={"actor": actor, "action": action})
         clean = _canonical(redact_value(dict(payload or {})))
         if connection is None:
-            with self._db.engine.begin() as conn:
+            with self._db.begin() as conn:
                 return self._append(conn, actor, channel, action, subject, clean)
         return self._append(connection, actor, channel, action, subject, clean)
 
@@ -210,6 +235,8 @@ class AuditLog:
         conn.execute(_INSERT_AND_MOVE_HEAD, {
             "seq": seq, "ts": ts, "actor": actor, "channel": channel, "action": action, "subject": subject,
             "payload": canonical_json(payload), "prev_hash": prev_hash, "hash": digest})
+        for counter in _COUNTERS.get():
+            counter.actions.append(action)
         return AuditEntry(seq, ts, actor, channel, action, subject, payload, prev_hash, digest)
 
     def recent(self, limit: int = 50, *, action: str | None = None) -> list[AuditEntry]:

@@ -13,11 +13,12 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import wraps
 
 import psycopg
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -104,9 +105,19 @@ def retry_on_connection_loss[**P, T](fn: Callable[P, T]) -> Callable[P, T]:
     return run
 
 
+# the session of the unit of work open in this thread or task, with the engine it belongs to
+_UNIT_OF_WORK: ContextVar[tuple[Engine, Session] | None] = ContextVar("quantpilot_unit_of_work", default=None)
+
+
 @dataclass(frozen=True)
 class Database:
-    """An engine, its session factory, and where the server came from."""
+    """An engine, its session factory, and where the server came from.
+
+    ``unit_of_work()`` makes one transaction of everything inside it: ``session()`` and ``begin()`` join it
+    (each as a savepoint, so a repository that catches its own integrity error rolls back only its part),
+    which is how a change and its audit row are stored together or not at all, whichever repositories
+    write them.
+    """
 
     engine: Engine
     sessions: sessionmaker[Session]
@@ -120,11 +131,48 @@ class Database:
     def safe_url(self) -> str:
         return redact_url(self.url)
 
+    def _ambient(self) -> Session | None:
+        current = _UNIT_OF_WORK.get()
+        return current[1] if current is not None and current[0] is self.engine else None
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction for everything inside, committed when the outermost block ends, rolled back on any
+        error. Nested blocks (and ``session()``/``begin()`` inside) are savepoints of it."""
+        ambient = self._ambient()
+        if ambient is not None:
+            with ambient.begin_nested():
+                yield ambient
+            return
+        with self.sessions.begin() as session:
+            token = _UNIT_OF_WORK.set((self.engine, session))
+            try:
+                yield session
+            finally:
+                _UNIT_OF_WORK.reset(token)
+
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+        """A session in one transaction: committed on success, rolled back on any error (inside a unit of
+        work: a savepoint of it)."""
+        ambient = self._ambient()
+        if ambient is not None:
+            with ambient.begin_nested():
+                yield ambient
+            return
         with self.sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection in one transaction, for SQL text (inside a unit of work: a savepoint of it)."""
+        ambient = self._ambient()
+        if ambient is not None:
+            with ambient.begin_nested():
+                yield ambient.connection()
+            return
+        with self.engine.begin() as connection:
+            yield connection
 
     def transaction[T](self, work: Callable[[Session], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
         """``work(session)`` in one transaction, run again from the start when the connection is lost before

@@ -38,7 +38,7 @@ class EventStore:
                   "cid": event.correlation_id,
                   "payload": json.dumps(redact_value(payload_to_dict(event.payload)), allow_nan=False)}
         if connection is None:
-            with self._db.engine.begin() as conn:
+            with self._db.begin() as conn:
                 new_id = conn.execute(_INSERT, params).scalar_one()
         else:
             new_id = connection.execute(_INSERT, params).scalar_one()

@@ -7,9 +7,10 @@ idempotent on ``client_order_id``. Every status change also appends an ``order_e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -28,14 +29,18 @@ def _entry(row: OrderRow) -> OutboxEntry:
 
 
 class PostgresOrderOutbox:
-    """Durable outbox. ``mode``, ``requested_by`` and ``approval_id`` are stored with each new intent."""
+    """Durable outbox. ``mode``, ``requested_by`` and ``approval_id`` are stored with each new intent;
+    ``on_result(connection, entry)`` runs in the transaction that stores the broker's answer (the order's audit
+    row)."""
 
     def __init__(self, database: Database, *, mode: str = "paper", requested_by: str | None = None,
-                 approval_id: str | None = None) -> None:
+                 approval_id: str | None = None,
+                 on_result: Callable[[Connection, OutboxEntry], None] | None = None) -> None:
         self._db = database
         self.mode = mode
         self.requested_by = requested_by
         self.approval_id = approval_id
+        self.on_result = on_result
 
     def record_intent(self, intent: OrderIntent) -> OutboxEntry:
         cid = intent.client_order_id
@@ -79,7 +84,10 @@ class PostgresOrderOutbox:
             row.updated_at = order.updated_at or datetime.now(UTC)
             if changed:
                 self._event(s, row, "order", before, row.status, order.reason)
-            return _entry(row)
+            entry = _entry(row)
+            if self.on_result is not None:
+                self.on_result(s.connection(), entry)
+            return entry
 
     def mark_abandoned(self, client_order_id: str) -> OutboxEntry:
         with self._db.session() as s:

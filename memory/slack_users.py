@@ -1,7 +1,7 @@
 """Repositories for Slack: user links (Slack user id -> quantpilot API user) and approval cards.
 
-A link names an API user; the role is always read from ``api_users`` at the moment of use, so a
-revoked or re-issued user changes what their Slack account may do at once.
+A link names a user by id (never by name: a later user given a revoked user's name inherits nothing); the
+role is always read from ``api_users`` at the moment of use, so a revoked user's Slack account stops at once.
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 @dataclass(frozen=True)
 class SlackLink:
     slack_user_id: str
-    user_name: str
+    user_id: int
+    user_name: str | None  # the user's name now; None once the user is revoked
     linked_by: str
     created_at: datetime
 
     def to_dict(self) -> dict:
-        return {"slack_user_id": self.slack_user_id, "user_name": self.user_name, "linked_by": self.linked_by,
-                "created_at": self.created_at}
+        return {"slack_user_id": self.slack_user_id, "user_id": self.user_id, "user_name": self.user_name,
+                "linked_by": self.linked_by, "created_at": self.created_at}
 
 
 class SlackUserLinks:
@@ -41,49 +42,59 @@ class SlackUserLinks:
         self._db = database
 
     def link(self, user_name: str, slack_user_id: str, *, linked_by: str = "cli") -> SlackLink:
-        """Link (or re-link) ``slack_user_id`` to the active API user ``user_name``; ConfigError/NotFoundError."""
+        """Link (or re-link) ``slack_user_id`` to the active user ``user_name`` (stored as the user's id);
+        ConfigError for a malformed Slack id, NotFoundError when there is no such active user."""
         slack_user_id = slack_user_id.strip().upper()
         if not _SLACK_USER_ID.match(slack_user_id):
             raise ConfigError(f"not a Slack user id: {slack_user_id!r} (like U012AB3CD)", code="invalid_slack_user")
-        UserStore(self._db).get(user_name)  # NotFoundError when there is no such active user
-        stmt = insert(SlackUserLink).values(slack_user_id=slack_user_id, user_name=user_name, linked_by=linked_by)
+        user = UserStore(self._db).get(user_name)  # NotFoundError when there is no such active user
+        stmt = insert(SlackUserLink).values(slack_user_id=slack_user_id, user_id=user.id, linked_by=linked_by)
         stmt = stmt.on_conflict_do_update(index_elements=["slack_user_id"],
-                                          set_={"user_name": user_name, "linked_by": linked_by,
+                                          set_={"user_id": user.id, "linked_by": linked_by,
                                                 "created_at": datetime.now(UTC)})
         with self._db.session() as s:
             s.execute(stmt)
             row = s.get(SlackUserLink, slack_user_id)
-            return _link(row)
+            return SlackLink(row.slack_user_id, row.user_id, user.name, row.linked_by, row.created_at)
 
     def unlink(self, slack_user_id: str) -> SlackLink:
         with self._db.session() as s:
             row = s.get(SlackUserLink, slack_user_id.strip().upper())
             if row is None:
                 raise NotFoundError(f"Slack user {slack_user_id!r} is not linked", code="slack_user_not_linked")
-            link = _link(row)
+            link = SlackLink(row.slack_user_id, row.user_id, None, row.linked_by, row.created_at)
             s.delete(row)
             return link
 
     def list(self) -> list[SlackLink]:
-        with self._db.session() as s:
-            return [_link(r) for r in s.scalars(select(SlackUserLink).order_by(SlackUserLink.user_name))]
+        with self._db.begin() as conn:
+            rows = conn.execute(text(
+                "SELECT l.slack_user_id, l.user_id, u.name, l.linked_by, l.created_at FROM slack_user_links l "
+                "LEFT JOIN api_users u ON u.id = l.user_id AND u.revoked_at IS NULL ORDER BY u.name, l.slack_user_id"
+            )).all()
+        return [SlackLink(r.slack_user_id, r.user_id, r.name, r.linked_by, r.created_at) for r in rows]
 
     def resolve(self, slack_user_id: str) -> ApiUser | None:
-        """The active API user this Slack user acts as, or None (unlinked, or the user was revoked)."""
+        """The active user this Slack user acts as, or None (unlinked, or the user was revoked)."""
         with self._db.engine.connect() as conn:
             row = conn.execute(text(
                 "SELECT u.id, u.name, u.role, u.key_id, u.created_at, u.revoked_at FROM slack_user_links l "
-                "JOIN api_users u ON u.name = l.user_name AND u.revoked_at IS NULL WHERE l.slack_user_id = :s"),
+                "JOIN api_users u ON u.id = l.user_id AND u.revoked_at IS NULL WHERE l.slack_user_id = :s"),
                 {"s": slack_user_id}).first()
         if row is None:
             return None
-        from memory.users import Role
+        from guardrails.policy import Role
 
         return ApiUser(row.id, row.name, Role(row.role), row.key_id, row.created_at, row.revoked_at)
 
-
-def _link(row: SlackUserLink) -> SlackLink:
-    return SlackLink(row.slack_user_id, row.user_name, row.linked_by, row.created_at)
+    def accept_once(self, digest: str, window_s: int) -> bool:
+        """Record a signed request's digest; False when it was seen within the last ``window_s`` seconds (a
+        replay). Older digests are pruned as a side effect."""
+        with self._db.begin() as conn:
+            conn.execute(text("DELETE FROM slack_request_replays WHERE seen_at < now() - make_interval(secs => :w)"),
+                         {"w": window_s})
+            return conn.execute(text("INSERT INTO slack_request_replays (digest) VALUES (:d) ON CONFLICT DO NOTHING "
+                                     "RETURNING digest"), {"d": digest}).first() is not None
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from errors import ApprovalError, NotFoundError
-from guardrails.limits import LimitChangeProposal, ProposalStatus, apply, propose_change
+from guardrails.limits import LimitChangeProposal, ProposalStatus, apply
 from guardrails.redaction import redact
 from guardrails.risk_policy import RiskLimits
 from guardrails.trading_state import TradingState, TradingStateEvent
+from memory.approvals import ApprovalRecord, ApprovalStore
 from memory.db import Database
-from memory.ladder import ApprovalRecord, ApprovalStore
 from memory.models.execution import RiskLimitProposalRow, RiskLimitsRow, TradingStateEventRow, TradingStateRow
 from quant.execution.gate import Approval, ApprovalScope, ApprovalStatus
 from quant.risk.decision import TradingStatus
@@ -139,27 +139,18 @@ class RiskLimitStore:
             row = s.get(RiskLimitsRow, 1)
             return RiskLimits() if row is None else RiskLimits.model_validate(row.limits)
 
-    def propose(self, changes: dict[str, Any], *, requested_by: str, channel: str, reason: str = "",
-                now: datetime | None = None) -> tuple[LimitChangeProposal, str]:
-        """Validate the change (``ConfigError`` naming the field), store it and its approval request;
-        returns the proposal and the approval id a person must approve."""
-        now = now or datetime.now(UTC)
-        proposal = propose_change(self.current(), changes, requested_by, created_at=now)
-        approval_id = new_approval_id()
+    def store_proposal(self, proposal: LimitChangeProposal, approval_id: str, *, reason: str, now: datetime
+                       ) -> dict[str, Any]:
+        """Store a validated proposal (``guardrails.limits.propose_change``) waiting for ``approval_id``; returns
+        its changes as ``{limit: {"from", "to"}}``."""
         diff = {k: {"from": _json(a), "to": _json(b)} for k, (a, b) in proposal.changes.items()}
-        self.approvals.save_request({
-            "id": approval_id, "kind": "risk_limit", "requester": requested_by, "channel": channel,
-            "subject": {"limit_change_id": proposal.proposal_id, "proposal_id": proposal.proposal_id,
-                        "changes": diff},
-            "evidence": {"current": proposal.current.model_dump(mode="json")}, "summary": reason or "risk limit change",
-            "thread_id": None, "created_at": now, "expires_at": now + APPROVAL_TTL})
         with self._db.session() as s:
             s.add(RiskLimitProposalRow(proposal_id=proposal.proposal_id,
                                        current=proposal.current.model_dump(mode="json"),
                                        proposed=proposal.proposed.model_dump(mode="json"), changes=diff,
-                                       requested_by=requested_by, reason=redact(reason), status="pending",
+                                       requested_by=proposal.requested_by, reason=redact(reason), status="pending",
                                        approval_id=approval_id, created_at=now))
-        return proposal, approval_id
+        return diff
 
     def pending(self) -> list[dict[str, Any]]:
         with self._db.session() as s:
@@ -168,7 +159,7 @@ class RiskLimitStore:
             return [{"proposal_id": r.proposal_id, "approval_id": r.approval_id, "changes": r.changes,
                      "requested_by": r.requested_by, "reason": r.reason, "created_at": r.created_at} for r in rows]
 
-    def apply(self, proposal_id: str) -> RiskLimits:
+    def apply(self, proposal_id: str, *, allow_self_approval: bool = False) -> RiskLimits:
         """Put the proposal in force if its approval is granted (``ApprovalError`` otherwise)."""
         with self._db.session() as s:
             row = s.get(RiskLimitProposalRow, proposal_id, with_for_update=True)
@@ -183,7 +174,7 @@ class RiskLimitStore:
                 status=ProposalStatus(row.status if row.status == "applied" else "pending"))
             record = self.approvals.get(row.approval_id)
             approval = approval_value(record, ApprovalScope.RISK_LIMIT, record.subject.get("limit_change_id", ""))
-            limits, _ = apply(proposal, approval)
+            limits, _ = apply(proposal, approval, allow_self_approval=allow_self_approval)
             row.status, row.applied_at = "applied", datetime.now(UTC)
             current = s.get(RiskLimitsRow, 1, with_for_update=True)
             if current is None:

@@ -13,12 +13,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from errors import ConfigError, NotFoundError
+from guardrails.policy import Role
 from memory.data_version import NOTIFY_USERS, note_users_changed
 from memory.db import Database
 
@@ -26,26 +26,6 @@ KEY_PREFIX = "qp_"
 _KEY_ID_HEX = 12
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 _COLUMNS = "id, name, role, key_id, created_at, revoked_at"
-
-
-class Role(StrEnum):
-    """Roles in increasing power; each role may do everything the roles below it may."""
-
-    VIEWER = "viewer"  # reads
-    TRADER = "trader"  # runs research, loads data, requests approvals
-    APPROVER = "approver"  # decides approvals
-    ADMIN = "admin"  # changes settings and users
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-    def allows(self, required: Role) -> bool:
-        """Whether a holder of this role may do what ``required`` may."""
-        return self.rank >= required.rank
-
-
-_RANK = {role: i for i, role in enumerate(Role)}
 
 
 @dataclass(frozen=True)
@@ -76,14 +56,6 @@ class IssuedKey:
     api_key: str
 
 
-def parse_role(value: str) -> Role:
-    try:
-        return Role(value.strip().lower())
-    except ValueError as exc:
-        raise ConfigError(f"unknown role {value!r}; roles: {', '.join(r.value for r in Role)}",
-                          code="unknown_role") from exc
-
-
 def split_key(api_key: str) -> tuple[str, str] | None:
     """``(key_id, secret)`` of a well-formed key, else None."""
     head = len(KEY_PREFIX) + _KEY_ID_HEX
@@ -109,10 +81,10 @@ class UserStore:
         if not _NAME.match(name):
             raise ConfigError(f"invalid user name {name!r}: letters, digits and _.@- only, at most 64",
                               code="invalid_name")
-        role = parse_role(role) if isinstance(role, str) else role
+        role = Role.parse(role)
         key_id, secret, salt = secrets.token_hex(_KEY_ID_HEX // 2), secrets.token_urlsafe(32), secrets.token_hex(16)
         try:
-            with self.database.engine.begin() as conn:
+            with self.database.begin() as conn:
                 row = conn.execute(
                     text(f"INSERT INTO api_users (name, role, key_id, key_salt, key_hash) VALUES (:n, :r, :k, :s, :h)"
                          f" RETURNING {_COLUMNS}"),
@@ -140,7 +112,7 @@ class UserStore:
     def revoke(self, name: str) -> ApiUser:
         """Revoke the active user ``name`` (their key stops working); NotFoundError if none."""
         try:
-            with self.database.engine.begin() as conn:
+            with self.database.begin() as conn:
                 row = conn.execute(
                     text(f"UPDATE api_users SET revoked_at = now() WHERE name = :n AND revoked_at IS NULL"
                          f" RETURNING {_COLUMNS}"), {"n": name},
@@ -152,6 +124,36 @@ class UserStore:
         if row is None:
             raise NotFoundError(f"no active user {name!r}")
         return _user(row)
+
+    def set_role(self, name: str, role: Role | str) -> ApiUser:
+        """Give the active user ``name`` another role (at once on every interface); NotFoundError if none."""
+        role = Role.parse(role)
+        try:
+            with self.database.begin() as conn:
+                row = conn.execute(
+                    text(f"UPDATE api_users SET role = :r WHERE name = :n AND revoked_at IS NULL RETURNING {_COLUMNS}"),
+                    {"r": role.value, "n": name}).first()
+                if row is not None:
+                    conn.execute(text(NOTIFY_USERS))
+        finally:
+            note_users_changed()
+        if row is None:
+            raise NotFoundError(f"no active user {name!r}")
+        return _user(row)
+
+    def count_active(self, role: Role | None = None) -> int:
+        """How many active users there are (of ``role``, if given)."""
+        where = "revoked_at IS NULL" + (" AND role = :r" if role else "")
+        with self.database.engine.connect() as conn:
+            return int(conn.execute(text(f"SELECT count(*) FROM api_users WHERE {where}"),
+                                    {"r": role.value if role else None}).scalar_one())
+
+    def get_by_id(self, user_id: int) -> ApiUser | None:
+        """The active user with ``user_id``, or None."""
+        with self.database.engine.connect() as conn:
+            row = conn.execute(text(f"SELECT {_COLUMNS} FROM api_users WHERE id = :i AND revoked_at IS NULL"),
+                               {"i": user_id}).first()
+        return None if row is None else _user(row)
 
     def authenticate(self, api_key: str) -> ApiUser | None:
         """The active user holding ``api_key``, or None (unknown, malformed, revoked or wrong secret)."""

@@ -14,20 +14,30 @@ from typing import Any
 
 from errors import ApprovalError
 from guardrails.approvals import ApprovalRequest, order_intent_of
+from guardrails.policy import Actor, Channel, Role
 from quant.execution.orders import Order
 
 Effect = Callable[[ApprovalRequest, Any], dict[str, Any]]
 
 
-def place_approved_order(execution: Any, request: ApprovalRequest) -> dict[str, Any]:
-    """Send the order ``request`` names through ``execution`` (``services.execution.ExecutionService``);
-    a JSON-ready outcome with ``sent`` true or false and the refusal codes."""
+def decider(decision: Any) -> Actor:
+    """The person whose approving decision an effect carries out (they held the approver role to decide)."""
+    try:
+        channel = Channel(decision.channel)
+    except ValueError:
+        channel = Channel.AGENT
+    return Actor(decision.approver_id, decision.approver, Role.APPROVER, channel)
+
+
+def place_approved_order(execution: Any, request: ApprovalRequest, actor: Actor) -> dict[str, Any]:
+    """Send the order ``request`` names through ``execution`` (``services.execution.ExecutionService``) as
+    ``actor``; a JSON-ready outcome with ``sent`` true or false and the refusal codes."""
     subject = request.subject
     intent = order_intent_of(subject)
     if intent.client_order_id != subject.order_intent_hash:
         return {"sent": False, "codes": ["INTENT_MISMATCH"], "client_order_id": intent.client_order_id,
                 "order_intent_hash": subject.order_intent_hash}
-    outcome = execution.place(intent, requested_by=request.requester)
+    outcome = execution.place(actor, intent)
     if isinstance(outcome, Order):
         return {"sent": True, "client_order_id": outcome.client_order_id, "symbol": intent.symbol,
                 "side": intent.side.value, "qty": float(intent.qty), "order_status": outcome.status.value,
@@ -43,7 +53,7 @@ def execution_effects(execution: Any, apply_limits: Effect | None = None) -> dic
     """The effects of approved orders and resume requests on ``execution`` (see the module docstring)."""
 
     def send(request: ApprovalRequest, decision: Any) -> dict[str, Any]:
-        outcome = place_approved_order(execution, request)
+        outcome = place_approved_order(execution, request, decider(decision))
         if not outcome.get("sent"):
             raise ApprovalError(f"approved order {request.subject.order_intent_hash} was not sent: "
                                 f"{outcome.get('codes')}", code="order_not_sent", details=outcome)
@@ -52,7 +62,7 @@ def execution_effects(execution: Any, apply_limits: Effect | None = None) -> dic
     def limit(request: ApprovalRequest, decision: Any) -> dict[str, Any]:
         extra = request.subject.model_extra or {}
         if extra.get("action") == "resume_trading":
-            state = execution.resume(request.id, actor=decision.approver, channel=decision.channel)
+            state = execution.resume(decider(decision), request.id)
             return {"trading_status": state.status.value, "halt_id": extra.get("halt_id")}
         if apply_limits is not None:
             return apply_limits(request, decision)

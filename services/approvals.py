@@ -1,9 +1,12 @@
-"""``ApprovalService``: the one way to answer an approval, behind the CLI, web, Slack, API and MCP alike.
+"""``ApprovalService``: the one way to ask for and answer an approval, behind every interface alike.
 
-``approve``/``reject`` record the decision in Postgres (who, when, channel, comment), then hand it to
-the thread that waits for it through a ``ThreadResumer`` (the graph layer supplies one), so the answer
-may come days later from another process. The graph then re-validates the approval and performs its
-side effect; the request's final status (applied, rejected, expired, invalid) is what it concluded.
+Every operation takes the authenticated ``Actor``. Asking stores the request and its audit row in one
+transaction. Deciding needs the approver role (the policy table) and a decider who is not the requester
+(segregation of duties, for every kind; a single-user install may relax it only with
+``QUANTPILOT_ALLOW_SELF_APPROVAL``, and each decision it affects says so in the audit log); the decision
+and its audit row are stored together, then handed to the thread that waits for it through a
+``ThreadResumer`` (the graph layer supplies one), so the answer may come days later from another process.
+The graph then re-validates the approval and performs its side effect.
 """
 
 from __future__ import annotations
@@ -13,9 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from errors import ApprovalError, ConfigError
-from guardrails.approvals import ApprovalRequest, Verdict, check_approver
-from memory.ladder import ApprovalRecord, ApprovalStore
+from errors import ApprovalError, ConfigError, PermissionDenied
+from guardrails.approvals import (
+    ApprovalRequest,
+    RevalidationCode,
+    Verdict,
+    check_approver,
+    request_operation,
+    same_person,
+)
+from guardrails.policy import Actor, Operation, require
+from memory.approvals import ApprovalRecord, ApprovalStore
+from memory.audit import AuditLog
+from services.operations import operation
 
 STATUSES = ("pending", "approved", "rejected", "applied", "expired", "invalid")
 
@@ -56,66 +69,115 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def store_request(store: ApprovalStore, audit: AuditLog | None, actor: Actor, request: ApprovalRequest) -> bool:
+    """Store ``request`` (asked by ``actor``) with its ``approval_requested`` audit row in one transaction; True
+    when this call stored it (saving the same id again, as a re-run graph node does, changes nothing). Without
+    an audit log (a graph unit test's in-memory store) the row is skipped, never faked."""
+    require(actor, request_operation(request))
+    details = {"kind": request.kind, "subject": request.subject.model_dump(mode="json", exclude_none=True),
+               "thread_id": request.thread_id, "requester_id": request.requester_id}
+
+    def audit_request(connection: Any) -> None:
+        if audit is not None:
+            audit.append(actor.name, actor.channel.value, "approval_requested", f"approval:{request.id}", details,
+                         connection=connection)
+
+    return store.save_request(request.model_dump(), then=audit_request)
+
+
 class ApprovalService:
-    """List, show and decide approvals. Without a ``resumer`` decisions are stored and no thread is resumed."""
+    """List, show, ask for and decide approvals. Without a ``resumer`` no thread is resumed."""
 
     def __init__(self, store: ApprovalStore, resumer: ThreadResumer | None = None, *,
                  clock: Callable[[], datetime] = _utc_now, live_trading_enabled: bool = False,
-                 distinct_live_approver: bool = True):
+                 allow_self_approval: bool = False):
         self.store = store
         self.resumer = resumer
         self.clock = clock
+        self.audit = AuditLog(store.database, clock=self.now)
         self.live_trading_enabled = live_trading_enabled
-        self.distinct_live_approver = distinct_live_approver
+        self.allow_self_approval = allow_self_approval
 
     def now(self) -> datetime:
         value = self.clock()
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
-    def list(self, status: str | None = None) -> list[ApprovalRecord]:
+    @operation(Operation.READ_APPROVALS, one_transaction=False)
+    def list(self, actor: Actor, status: str | None = None) -> list[ApprovalRecord]:
         if status is not None and status not in STATUSES:
             raise ConfigError(f"unknown approval status {status!r}; one of {list(STATUSES)}")
         return self.store.list(status)
 
-    def show(self, id: str) -> ApprovalRecord:
+    @operation(Operation.READ_APPROVALS, one_transaction=False)
+    def show(self, actor: Actor, id: str) -> ApprovalRecord:
         return self.store.get(id)
 
-    def approve(self, id: str, approver: str, channel: str, comment: str | None = None) -> ApprovalOutcome:
-        return self._decide(id, Verdict.APPROVED, approver, channel, comment)
+    def request(self, actor: Actor, request: ApprovalRequest) -> bool:
+        """Store a request asked by ``actor`` (see ``store_request``)."""
+        return store_request(self.store, self.audit, actor, request)
 
-    def reject(self, id: str, approver: str, channel: str, comment: str) -> ApprovalOutcome:
+    @operation(Operation.DECIDE_APPROVAL, one_transaction=False)
+    def approve(self, actor: Actor, id: str, comment: str | None = None) -> ApprovalOutcome:
+        return self._decide(actor, id, Verdict.APPROVED, comment)
+
+    @operation(Operation.DECIDE_APPROVAL, one_transaction=False)
+    def reject(self, actor: Actor, id: str, comment: str) -> ApprovalOutcome:
         if not comment or not comment.strip():
             raise ApprovalError(f"rejecting {id} needs a comment saying why", code="comment_required")
-        return self._decide(id, Verdict.REJECTED, approver, channel, comment)
+        return self._decide(actor, id, Verdict.REJECTED, comment)
 
-    def _decide(self, id: str, verdict: Verdict, approver: str, channel: str, comment: str | None) -> ApprovalOutcome:
-        if not approver or not approver.strip():
-            raise ApprovalError("an approver name is required", code="approver_required")
+    def _decide(self, actor: Actor, id: str, verdict: Verdict, comment: str | None) -> ApprovalOutcome:
+        if not actor.is_person:
+            raise PermissionDenied(f"deciding {id} needs a person: sign in with your API key", code="not_a_person")
         record = self.store.get(id)
         existing = record.decision
-        if existing is not None and (existing.verdict, existing.approver) != (verdict.value, approver):
+        if existing is not None and (existing.verdict, existing.approver_id, existing.approver) != (
+                verdict.value, actor.user_id, actor.name):
             raise ApprovalError(
                 f"approval {id} was already {existing.verdict} by {existing.approver} at "
                 f"{existing.decided_at.isoformat()}", code="already_decided",
                 details={"verdict": existing.verdict, "approver": existing.approver})
         if existing is None and record.status != "pending":
             raise ApprovalError(f"approval {id} is {record.status}; it can no longer be decided", code="closed")
-        if verdict == Verdict.APPROVED and existing is None:
-            request = ApprovalRequest.model_validate(record.request_fields())
-            problem = check_approver(request, approver, live_trading_enabled=self.live_trading_enabled,
-                                     distinct_live_approver=self.distinct_live_approver)
-            if problem is not None:  # nothing stored: another approver (or a later config) may still approve
-                raise ApprovalError(f"{approver} may not approve {id}: {problem.message}", code=problem.code.value,
-                                    details=problem.details)
-        repeated = existing is not None
+        request = ApprovalRequest.model_validate(record.request_fields())
+        self_decided = same_person(request, actor.user_id, actor.name)
         if existing is None:
-            decision, stored = self.store.record_decision(id, verdict.value, approver, channel, comment, self.now())
-            if not stored and (decision.verdict, decision.approver) != (verdict.value, approver):
-                raise ApprovalError(f"approval {id} was decided concurrently ({decision.verdict} by "
-                                    f"{decision.approver})", code="already_decided")
-            repeated = not stored
+            self._check_decider(actor, request, verdict)
+            self._record(actor, request, verdict, comment, self_decided)
         turn = self._resume(self.store.get(id))
-        return ApprovalOutcome(self.store.get(id), turn, repeated)
+        return ApprovalOutcome(self.store.get(id), turn, existing is not None)
+
+    def _check_decider(self, actor: Actor, request: ApprovalRequest, verdict: Verdict) -> None:
+        """Refuse before anything is stored: another approver (or a later configuration) may still decide."""
+        problem = check_approver(request, actor.name, approver_id=actor.user_id,
+                                 live_trading_enabled=self.live_trading_enabled or verdict == Verdict.REJECTED,
+                                 allow_self_approval=self.allow_self_approval)
+        if problem is None:
+            return
+        if problem.code is RevalidationCode.SELF_APPROVAL:
+            raise PermissionDenied(
+                f"{actor.name} asked for {request.id} and may not decide it: another approver must "
+                "(segregation of duties)", code="self_approval", details=problem.details)
+        raise ApprovalError(f"{actor.name} may not approve {request.id}: {problem.message}", code=problem.code.value,
+                            details=problem.details)
+
+    def _record(self, actor: Actor, request: ApprovalRequest, verdict: Verdict, comment: str | None,
+                self_decided: bool) -> None:
+        payload = {"kind": request.kind, "verdict": verdict.value, "requester": request.requester,
+                   "requester_id": request.requester_id, "approver_id": actor.user_id, "comment": comment}
+        if self_decided:  # only reachable with QUANTPILOT_ALLOW_SELF_APPROVAL=true: every such decision says so
+            payload["self_approval_allowed_by_setting"] = True
+
+        def audit_decision(connection: Any) -> None:
+            self.audit.append(actor.name, actor.channel.value, "approval_decided", f"approval:{request.id}", payload,
+                              connection=connection)
+
+        decision, stored = self.store.record_decision(request.id, verdict.value, actor.name, actor.channel.value,
+                                                      comment, self.now(), approver_id=actor.user_id,
+                                                      then=audit_decision)
+        if not stored and (decision.verdict, decision.approver_id) != (verdict.value, actor.user_id):
+            raise ApprovalError(f"approval {request.id} was decided concurrently ({decision.verdict} by "
+                                f"{decision.approver})", code="already_decided")
 
     def _resume(self, record: ApprovalRecord) -> Any:
         """Resume the thread if it still waits for this approval (repeat calls after a crash land here too)."""
@@ -124,6 +186,7 @@ class ApprovalService:
         if self.resumer.waiting_approval(record.thread_id) != record.id:
             return None
         d = record.decision
-        decision = {"approval_id": record.id, "verdict": d.verdict, "approver": d.approver, "channel": d.channel,
-                    "comment": d.comment, "decided_at": d.decided_at.isoformat()}
+        decision = {"approval_id": record.id, "verdict": d.verdict, "approver": d.approver,
+                    "approver_id": d.approver_id, "channel": d.channel, "comment": d.comment,
+                    "decided_at": d.decided_at.isoformat()}
         return self.resumer.resume(record.thread_id, decision)

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from guardrails.policy import Actor, Operation, require
 from guardrails.risk_policy import RiskLimits
 from quant.monitoring.events import EventKind
 
@@ -14,11 +15,12 @@ if TYPE_CHECKING:
     from services.execution import ExecutionService
 
 
-def generate_daily_summary(service: ExecutionService, *, alerts_since: datetime | None = None) -> Any:
+def generate_daily_summary(service: ExecutionService, actor: Actor, *, alerts_since: datetime | None = None) -> Any:
     """The day's ``quant.monitoring.summary.DailySummary``: P&L (realized from the paper ledger when the broker
     has one, unrealized = marked positions minus cost), positions, risk, pending approvals and alerts."""
     from quant.monitoring.summary import build_daily_summary
 
+    require(actor, Operation.READ_TRADING)
     now = service.now()
     account = service.broker.get_account()
     positions, unrealized = [], Decimal(0)

@@ -21,15 +21,18 @@ import pandas as pd
 
 from config import Settings, get_settings
 from errors import ApprovalError, BrokerError, ConfigError, NotFoundError, PermanentBrokerError
+from guardrails.approvals import ApprovalRequest
+from guardrails.policy import Actor, Operation, require
 from guardrails.risk_policy import RiskPolicy, intent_or_rejection
 from guardrails.trading_state import TradingState, check_breakers, engage_kill_switch, resume
+from memory.approvals import ApprovalStore
 from memory.audit import AuditLog
 from memory.bars import BarStore
 from memory.db import Database
 from memory.events import EventLog, EventStore
-from memory.ladder import ApprovalStore, StrategyRegistry
 from memory.orders import OrderRepository
 from memory.outbox import PostgresOrderOutbox
+from memory.strategies import StrategyRegistry
 from memory.trading_state import APPROVAL_TTL, RiskLimitStore, TradingStateStore, approval_value, new_approval_id
 from quant.execution.broker import BrokerClient, BrokerMode
 from quant.execution.exactly_once import OutboxStatus, RecoveryReport, recover
@@ -47,9 +50,12 @@ from quant.monitoring.events import (
 )
 from quant.risk.book import Book, MarketSnapshot
 from quant.risk.decision import Rejected, RiskDecision, TradingStatus
+from services.approvals import store_request
+from services.operations import operation
 
 STAGE_KIND = {"paper": "paper", "live": "live"}
 HISTORY = timedelta(days=60)
+BREAKER = Actor.system("breaker")
 
 
 def _utc_now() -> datetime:
@@ -104,8 +110,8 @@ def market_snapshot(bars: BarStore, symbols: list[str], now: datetime) -> Market
 
 
 class ExecutionService:
-    """The ``OrderGateway`` of ``tools.context``: ``place(intent, requested_by=...)``. ``channel`` is the
-    audit channel (cli, api, web, slack, graph, system)."""
+    """Orders, positions, the kill switch and its release, for an authenticated ``Actor`` on every interface
+    (the ``OrderGateway`` of ``tools.context``: ``place(actor, intent)``)."""
 
     def __init__(self, database: Database, broker: BrokerClient, *, settings: Settings | None = None,
                  clock: Callable[[], datetime] = _utc_now, channel: str = "system",
@@ -136,7 +142,7 @@ class ExecutionService:
         return Book(cash_usd=account.cash_usd, positions=positions, equity_usd=account.equity_usd,
                     peak_equity_usd=peak, day_start_equity_usd=day_start, open_orders=open_orders)
 
-    def trading_state(self, book: Book | None = None, *, actor: str = "system") -> TradingState:
+    def trading_state(self, book: Book | None = None) -> TradingState:
         """The stored state after the breakers looked at ``book`` (a trip is saved, audited and announced)."""
         state = self.states.current()
         if book is None:
@@ -145,10 +151,32 @@ class ExecutionService:
         after = check_breakers(state, book, daily_loss_limit_pct=limits.daily_loss_limit_pct,
                                max_drawdown_pct=limits.max_drawdown_pct, session=self.now().date(), ts=self.now())
         if after is not state:
-            self._save_state(after, actor, "system")
+            self._save_state(after, BREAKER)
         return after
 
-    def check(self, intent: OrderIntent) -> RiskDecision:
+    @operation(Operation.READ_TRADING, one_transaction=False)
+    def positions(self, actor: Actor) -> tuple[Any, list[Any]]:
+        """``(account, positions)`` at the broker."""
+        return self.broker.get_account(), list(self.broker.get_positions())
+
+    @operation(Operation.READ_TRADING, one_transaction=False)
+    def orders_list(self, actor: Actor, *, status: str | None = None, symbol: str | None = None,
+                    limit: int = 50) -> list[Any]:
+        return self.orders.list(status=status, symbol=symbol, limit=limit)
+
+    @operation(Operation.READ_TRADING, one_transaction=False)
+    def order(self, actor: Actor, client_order_id: str) -> tuple[Any, list[Any]]:
+        """``(the order record, its events)``; NotFoundError when there is none."""
+        return self.orders.get(client_order_id), self.orders.events(client_order_id)
+
+    @operation(Operation.READ_TRADING, one_transaction=False)
+    def risk_state(self, actor: Actor) -> tuple[Book, TradingState, Any]:
+        """``(book, trading state after the breakers, limits)`` now."""
+        book = self.book()
+        return book, self.trading_state(book), self.limits.current()
+
+    @operation(Operation.READ_TRADING, one_transaction=False)
+    def check(self, actor: Actor, intent: OrderIntent) -> RiskDecision:
         """The risk policy's decision on ``intent`` now; nothing is sent or stored besides equity marks."""
         book = self.book()
         state = self.trading_state(book)
@@ -160,16 +188,17 @@ class ExecutionService:
         if state.allows_flatten(intent.client_order_id) and state.halt_id:
             return Approval(f"kill-{state.halt_id}", ApprovalScope.KILL_SWITCH, state.halt_id,
                             ApprovalStatus.APPROVED, approver="kill-switch")
-        record = self.strategies.get(intent.strategy_id)
-        if record is not None and record.stage in STAGE_KIND:
-            done = [t for t in self.strategies.transitions(record.id)
-                    if t.to_stage == record.stage and t.approval_id and t.version == record.version]
+        running = self.strategies.running(intent.strategy_id)  # the version that trades, not a newer draft
+        if running is not None and running.stage in STAGE_KIND:
+            done = [t for t in self.strategies.transitions(running.strategy_id)
+                    if t.to_stage == running.stage and t.approval_id and t.version == running.version]
             if done:
                 stored = self.approvals.get(done[-1].approval_id)
                 s = stored.subject
-                if (stored.kind == STAGE_KIND[record.stage] and s.get("strategy_id") == record.id
-                        and s.get("version") == record.version and s.get("params_hash") == record.params_hash):
-                    return approval_value(stored, ApprovalScope.STAGE, record.id, stage=BrokerMode(record.stage))
+                if (stored.kind == STAGE_KIND[running.stage] and s.get("strategy_id") == running.strategy_id
+                        and s.get("version") == running.version and s.get("params_hash") == running.params_hash):
+                    return approval_value(stored, ApprovalScope.STAGE, running.strategy_id,
+                                          stage=BrokerMode(running.stage))
         # a single-order approval: live_order for a live broker, paper_order only for the paper broker
         kind = "paper_order" if self.broker.mode is BrokerMode.PAPER else "live_order"
         found = [approval_value(stored, ApprovalScope.ORDER, intent.client_order_id)
@@ -179,99 +208,117 @@ class ExecutionService:
         return (granted or found or [None])[0]
 
     # -- placing --------------------------------------------------------------------------
-    def place_fields(self, *, requested_by: str, **fields: Any) -> Order | Denied | Rejected:
+    @operation(Operation.PLACE_ORDER, one_transaction=False)
+    def place_fields(self, actor: Actor, **fields: Any) -> Order | Denied | Rejected:
         """``place`` from raw fields: a bad field is ``Rejected(INVALID_ORDER)`` naming it (audited)."""
         intent = intent_or_rejection(**fields)
         if isinstance(intent, Rejected):
-            self._refused(None, intent, requested_by, str(fields.get("symbol", "")))
+            self._refused(None, intent, actor, str(fields.get("symbol", "")))
             return intent
-        return self.place(intent, requested_by=requested_by)
+        return self.place(actor, intent)
 
-    def place(self, intent: OrderIntent, *, requested_by: str) -> Order | Denied | Rejected:
-        known = self._outbox(requested_by, None).get(intent.client_order_id)
+    @operation(Operation.PLACE_ORDER, one_transaction=False)
+    def place(self, actor: Actor, intent: OrderIntent) -> Order | Denied | Rejected:
+        """Send ``intent`` if the risk policy passes it, a stored approval covers it, the kill switch is off and
+        (live) live trading is enabled; otherwise the refusal, audited. Idempotent on the client order id."""
+        requested_by = actor.name
+        known = self._outbox(actor, None).get(intent.client_order_id)
         if known is not None and known.status is OutboxStatus.RESOLVED and known.order is not None:
             return known.order  # an idempotent replay: nothing new is decided or sent
         book = self.book()
-        state = self.trading_state(book, actor=requested_by)
+        state = self.trading_state(book)
         market = market_snapshot(self.bars, [intent.symbol, *book.committed_symbols()], self.now())
         decision = RiskPolicy(self.limits.current()).check(intent, book, market, state)
         if isinstance(decision, Rejected):
-            self._refused(intent, decision, requested_by, intent.symbol)
+            self._refused(intent, decision, actor, intent.symbol)
             return decision
         approval = self.approval_for(intent, state)
         verdict = self.gate.authorize(intent, risk_decision=decision, approval=approval, trading_state=state,
                                       mode=self.broker.mode, live_enabled=self.settings.live_trading)
         if isinstance(verdict, Denied):
-            self._refused(intent, verdict, requested_by, intent.symbol)
+            self._refused(intent, verdict, actor, intent.symbol)
             return verdict
-        return self._submit(verdict, requested_by)
+        return self._submit(verdict, actor, requested_by)
 
-    def _submit(self, authorized: Authorized, requested_by: str) -> Order:
+    def _submit(self, authorized: Authorized, actor: Actor, requested_by: str) -> Order:
         intent = authorized.intent
-        gated = GatedBroker(self.broker, self._outbox(requested_by, authorized.approval_id))
+        facts = {"symbol": intent.symbol, "side": intent.side.value, "qty": intent.qty,
+                 "strategy_id": intent.strategy_id, "approval_id": authorized.approval_id,
+                 "mode": authorized.mode.value, "requested_by": requested_by}
+
+        def audit_result(connection: Any, entry: Any) -> None:  # in the transaction that stores the broker's answer
+            status = entry.order.status.value if entry.order is not None else "unknown"
+            action = "order.broker_rejected" if status == "rejected" else "order.submitted"
+            self.audit.append(actor.name, actor.channel.value, action, intent.client_order_id,
+                              {**facts, "status": status}, connection=connection)
+
+        gated = GatedBroker(self.broker, self._outbox(actor, authorized.approval_id, on_result=audit_result))
         try:
             order = gated.submit(authorized)
-        except PermanentBrokerError as refused:
-            self._audit(requested_by, "order.broker_rejected", intent.client_order_id, {"error": refused.message})
-            entry = self._outbox(requested_by, None).get(intent.client_order_id)
+        except PermanentBrokerError:
+            entry = self._outbox(actor, None).get(intent.client_order_id)
             assert entry is not None and entry.order is not None
             return entry.order
         except BrokerError as failed:
-            self._audit(requested_by, "order.send_failed", intent.client_order_id, {"error": str(failed)})
+            self._audit(actor, "order.send_failed", intent.client_order_id, {**facts, "error": str(failed)})
             raise
-        self._audit(requested_by, "order.submitted", intent.client_order_id,
-                    {"symbol": intent.symbol, "side": intent.side.value, "qty": intent.qty,
-                     "strategy_id": intent.strategy_id, "approval_id": authorized.approval_id,
-                     "mode": authorized.mode.value, "status": order.status.value})
         self._order_events(order)
         return order
 
-    def cancel(self, client_order_id: str, *, actor: str) -> Order:
+    @operation(Operation.CANCEL_ORDER, one_transaction=False)
+    def cancel(self, actor: Actor, client_order_id: str) -> Order:
         """Cancel an open order (cancels only reduce risk: no approval needed)."""
         record = self.orders.get(client_order_id)
         if record.order.broker_order_id is None:
             raise NotFoundError(f"order {client_order_id} never reached the broker; nothing to cancel")
         GatedBroker(self.broker, self._outbox(actor, None)).cancel(record.order.broker_order_id)
         order = self.broker.get_order_by_client_id(client_order_id) or record.order
-        self._outbox(actor, None).mark_result(client_order_id, order)
-        self._audit(actor, "order.cancel", client_order_id, {"status": order.status.value})
-        self._event(EventKind.ORDER_CANCELED, _order_payload(order), actor)
+        with self.database.unit_of_work():
+            self._outbox(actor, None).mark_result(client_order_id, order)
+            self._audit(actor, "order.cancel", client_order_id, {"status": order.status.value})
+        self._event(EventKind.ORDER_CANCELED, _order_payload(order), actor.name)
         return order
 
     # -- kill switch and resume -----------------------------------------------------------
-    def kill_switch_on(self, *, actor: str, channel: str, reason: str = "manual", flatten: bool = False
-                       ) -> KillSwitchReport:
-        """HALT now (persisted first), cancel every open order, then optionally flatten every position."""
+    @operation(Operation.ENGAGE_KILL_SWITCH, one_transaction=False)
+    def kill_switch_on(self, actor: Actor, *, reason: str = "manual", flatten: bool = False) -> KillSwitchReport:
+        """HALT now (persisted first), cancel every open order, then (approver only) flatten every position."""
+        if flatten:
+            require(actor, Operation.FLATTEN_POSITIONS)
         positions = {p.symbol: p.qty for p in self.broker.get_positions()}
         result = engage_kill_switch(self.states.current(), reason=reason, ts=self.now(),
                                     open_orders=self.orders.open_orders(), positions=positions, flatten=flatten)
-        self._save_state(result.state, actor, channel)
-        self._event(EventKind.KILL_SWITCH_ACTIVATED, KillSwitchPayload(True, reason, actor), actor)
+        with self.database.unit_of_work():  # the request itself is on record even when trading was halted already
+            self._audit(actor, "trading.kill_switch", "halt", {"reason": reason, "flatten": flatten})
+            self._save_state(result.state, actor)
+        self._event(EventKind.KILL_SWITCH_ACTIVATED, KillSwitchPayload(True, reason, actor.name), actor.name)
         canceled = []
         for cancel in result.cancels:
             if cancel.broker_order_id:
-                self.cancel(cancel.client_order_id, actor=actor)
+                self.cancel(actor, cancel.client_order_id)
                 canceled.append(cancel.client_order_id)
-        flattens = tuple(self.place(i, requested_by=actor) for i in result.flattens)
+        flattens = tuple(self.place(actor, i) for i in result.flattens)
         return KillSwitchReport(self.states.current(), tuple(canceled), flattens)
 
-    def request_resume(self, *, actor: str, channel: str, reason: str) -> str:
+    @operation(Operation.REQUEST_RESUME)
+    def request_resume(self, actor: Actor, *, reason: str) -> str:
         """Store the approval request that ``resume`` needs (kind ``risk_limit``, action resume_trading)."""
         state, now = self.states.current(), self.now()
         if state.status is TradingStatus.ACTIVE:
             raise ConfigError("trading is already active; nothing to resume")
-        approval_id = new_approval_id()
         subject_id = f"resume-{state.halt_id or 'reducing'}"
-        self.approvals.save_request({
-            "id": approval_id, "kind": "risk_limit", "requester": actor, "channel": channel, "thread_id": None,
-            "subject": {"limit_change_id": subject_id, "action": "resume_trading", "halt_id": state.halt_id,
-                        "status": state.status.value},
-            "evidence": {"reason": reason}, "summary": f"resume trading ({state.status.value}): {reason}",
-            "created_at": now, "expires_at": now + APPROVAL_TTL})
-        self._audit(actor, "trading.resume_requested", approval_id, {"halt_id": state.halt_id}, channel)
-        return approval_id
+        request = ApprovalRequest(
+            id=new_approval_id(), kind="risk_limit", requester=actor.name, requester_id=actor.user_id,
+            channel=actor.channel.value, thread_id=None,
+            subject={"limit_change_id": subject_id, "action": "resume_trading",  # type: ignore[arg-type]
+                     "halt_id": state.halt_id, "status": state.status.value},
+            evidence={"reason": reason}, summary=f"resume trading ({state.status.value}): {reason}",
+            created_at=now, expires_at=now + APPROVAL_TTL)
+        store_request(self.approvals, self.audit, actor, request)
+        return request.id
 
-    def resume(self, approval_id: str, *, actor: str, channel: str) -> TradingState:
+    @operation(Operation.RESUME_TRADING, one_transaction=False)
+    def resume(self, actor: Actor, approval_id: str) -> TradingState:
         """Leave HALTED/REDUCING with an approved resume request for the current halt (``ApprovalError`` if not)."""
         state, record = self.states.current(), self.approvals.get(approval_id)
         expected = f"resume-{state.halt_id or 'reducing'}"
@@ -283,14 +330,14 @@ class ExecutionService:
             raise ApprovalError(f"approval {approval_id} is {record.status}, not approved",
                                 details={"approval_id": approval_id})
         after = resume(state, approval_id, ts=self.now(), reason=f"resumed with approval {approval_id}")
-        self._save_state(after, actor, channel)
-        self._event(EventKind.KILL_SWITCH_ACTIVATED, KillSwitchPayload(False, "resumed", actor), actor)
+        self._save_state(after, actor)
+        self._event(EventKind.KILL_SWITCH_ACTIVATED, KillSwitchPayload(False, "resumed", actor.name), actor.name)
         return after
 
     kill_switch_off = resume
 
     # -- recovery and reconciliation --------------------------------------------------------
-    def recover(self, *, actor: str = "system") -> RecoveryReport:
+    def recover(self, actor: Actor = Actor.system("recovery")) -> RecoveryReport:
         """After a restart: settle every unresolved outbox entry with the broker; an intent the broker never
         got is sent again only if the whole gate passes it now, else abandoned."""
         def may_resubmit(intent: OrderIntent) -> bool:
@@ -307,7 +354,8 @@ class ExecutionService:
             "found_at_broker", "resubmitted", "abandoned", "refreshed", "still_unknown")})
         return report
 
-    def reconcile(self, expected: dict[str, Decimal] | None = None, *, actor: str = "system") -> Reconciliation:
+    @operation(Operation.RECONCILE)
+    def reconcile(self, actor: Actor, expected: dict[str, Decimal] | None = None) -> Reconciliation:
         """Our positions (default: from our orders' fills) vs the broker's; a mismatch raises an alert event."""
         want = {k.upper(): Decimal(str(v)) for k, v in (expected if expected is not None
                                                         else self.orders.expected_positions()).items()}
@@ -319,28 +367,32 @@ class ExecutionService:
         if found:
             self._event(EventKind.SYSTEM_ALERT, NoticePayload(
                 f"position reconciliation found {len(found)} discrepancies", "warning",
-                {"discrepancies": list(found)}), actor)
+                {"discrepancies": list(found)}), actor.name)
         return Reconciliation(not found, want, have, found)
 
     # -- recording ------------------------------------------------------------------------
-    def _outbox(self, requested_by: str, approval_id: str | None) -> Any:
-        return self._outbox_factory(mode=self.broker.mode.value, requested_by=requested_by, approval_id=approval_id)
+    def _outbox(self, actor: Actor, approval_id: str | None, **hooks: Any) -> Any:
+        return self._outbox_factory(mode=self.broker.mode.value, requested_by=actor.name, approval_id=approval_id,
+                                    **hooks)
 
-    def _save_state(self, state: TradingState, actor: str, channel: str) -> None:
-        for t in self.states.save(state, actor=actor, channel=channel):
-            self._audit(actor, "trading.state", t.to_status, {"from": t.from_status, "to": t.to_status,
-                                                              "reason": t.reason, "approval_id": t.approval_id},
-                        channel)
+    def _save_state(self, state: TradingState, actor: Actor) -> None:
+        """Store the state's new transitions with their audit rows in one transaction, then announce them."""
+        with self.database.unit_of_work():
+            added = self.states.save(state, actor=actor.name, channel=actor.channel.value)
+            for t in added:
+                self._audit(actor, "trading.state", t.to_status, {"from": t.from_status, "to": t.to_status,
+                                                                  "reason": t.reason, "approval_id": t.approval_id})
+        for t in added:
             self._event(EventKind.TRADING_STATE_CHANGED,
-                        TradingStatePayload(t.from_status, t.to_status, t.reason, actor), actor)
+                        TradingStatePayload(t.from_status, t.to_status, t.reason, actor.name), actor.name)
 
-    def _refused(self, intent: OrderIntent | None, outcome: Rejected | Denied, actor: str, symbol: str) -> None:
+    def _refused(self, intent: OrderIntent | None, outcome: Rejected | Denied, actor: Actor, symbol: str) -> None:
         codes = [str(c) for c in outcome.codes] if isinstance(outcome, Rejected) else [outcome.code.value]
         detail = dict(outcome.details) if isinstance(outcome, Rejected) else {"detail": outcome.detail}
         cid = intent.client_order_id if intent else None
         self._audit(actor, "order.refused", cid or symbol or "(invalid)", {"codes": codes, "details": detail})
         self._event(EventKind.ORDER_REJECTED, RejectionPayload(symbol or "?", codes[0], cid,
-                                                               {"codes": codes, **_plain(detail)}), actor)
+                                                               {"codes": codes, **_plain(detail)}), actor.name)
 
     def _order_events(self, order: Order) -> None:
         self._event(EventKind.ORDER_SUBMITTED, _order_payload(order), order.intent.strategy_id)
@@ -349,9 +401,8 @@ class ExecutionService:
             self._event(EventKind.ORDER_FILLED, FillPayload(order.client_order_id, i.symbol, i.side.value,
                                                             order.filled_qty, order.avg_fill_price), i.strategy_id)
 
-    def _audit(self, actor: str, action: str, subject: str, payload: dict[str, Any], channel: str | None = None
-               ) -> None:
-        self.audit.append(actor or "system", channel or self.channel, action, subject, payload)
+    def _audit(self, actor: Actor, action: str, subject: str, payload: dict[str, Any]) -> None:
+        self.audit.append(actor.name or "system", actor.channel.value, action, subject, payload)
 
     def _event(self, kind: EventKind, payload: Any, source: str) -> None:
         self.events.record(DomainEvent(kind=kind, payload=payload, source=(source or "system")[:64], ts=self.now()))

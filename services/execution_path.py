@@ -17,9 +17,9 @@ from memory.paper_broker import PaperBroker
 from services.execution import ExecutionService
 
 
-def execution_service(database: Database, settings: Settings | None = None, *, channel: str = "system",
+def execution_service(database: Database, settings: Settings | None = None, *,
                       clock: Callable[[], datetime] | None = None) -> ExecutionService:
-    """ExecutionService over the configured broker, for ``channel`` (cli, api, web, slack, mcp, graph)."""
+    """ExecutionService over the configured broker (each operation names its actor and channel)."""
     settings = settings or get_settings()
     extra = {"clock": clock} if clock else {}
     if settings.trading_mode is TradingMode.LIVE:
@@ -36,4 +36,4 @@ def execution_service(database: Database, settings: Settings | None = None, *, c
                               live_enabled=True, live_approval_token="execution-gate")
     else:
         broker = PaperBroker(database, **extra)
-    return ExecutionService(database, broker, settings=settings, channel=channel, **extra)
+    return ExecutionService(database, broker, settings=settings, **extra)

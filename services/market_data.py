@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import text
 
 from errors import ConfigError, DataError, NotFoundError
+from guardrails.policy import Actor, Operation, require
 from memory.bars import BarStore, SymbolSummary, UpsertResult, as_utc_timestamp
 from memory.data_version import note_bars_written
 from memory.db import Database
@@ -54,11 +55,17 @@ def _parse_symbols(symbols: Sequence[str] | str | None) -> list[str] | None:
 
 
 class MarketDataService:
-    """Loads bars through a provider, validates them, and stores them in one transaction."""
+    """Loads bars through a provider, validates them, and stores them in one transaction, for ``actor``:
+    loading needs the trader role, reading any role (the one policy table)."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, *, actor: Actor):
         self.database = database
+        self.actor = actor
         self.bars = BarStore(database)
+
+    def may_read(self) -> None:
+        """PermissionDenied unless the actor may read market data (every interface's cached reads ask this)."""
+        require(self.actor, Operation.READ_MARKET_DATA)
 
     def load(
         self,
@@ -74,6 +81,7 @@ class MarketDataService:
         progress: Progress | None = None,
     ) -> LoadReport:
         """Fetch, validate every symbol, then store all or nothing. Errors name symbol, row and rule."""
+        require(self.actor, Operation.LOAD_DATA)
         from quant.data.providers.registry import get_provider
         from quant.data.validation import validate_bars
 
@@ -146,7 +154,22 @@ class MarketDataService:
             },
         )
 
+    def schedule(self, symbols: Sequence[str] | str, source: str, cron: str) -> dict:
+        """Store a recurring collection of ``symbols`` from ``source`` on a cron schedule (UTC)."""
+        from memory.schedules import ScheduleStore
+
+        require(self.actor, Operation.LOAD_DATA)
+        return ScheduleStore(self.database).add(symbols, source, cron)
+
+    def schedules(self) -> list[dict]:
+        """Stored collection schedules with their last outcome."""
+        from memory.schedules import ScheduleStore
+
+        self.may_read()
+        return ScheduleStore(self.database).list()
+
     def list_symbols(self) -> list[SymbolSummary]:
+        self.may_read()
         return self.bars.symbols()
 
     def show(
@@ -154,11 +177,13 @@ class MarketDataService:
         end: date | str | None = None,
     ) -> pd.DataFrame:
         """Bars of one symbol as known at ``as_of`` (default: now)."""
+        self.may_read()
         self.require_symbol(symbol)
         return self.bars.read([symbol], start, end, as_of=as_of or pd.Timestamp.now(tz="UTC"))
 
     def quality(self, symbol: str) -> dict:
         """The latest quality report of ``symbol``."""
+        self.may_read()
         self.require_symbol(symbol)
         with self.database.engine.connect() as conn:
             row = conn.execute(

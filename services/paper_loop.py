@@ -24,10 +24,11 @@ import pandas as pd
 
 from config import Settings
 from errors import ConfigError, DataError
+from guardrails.policy import Actor, Operation, require
 from memory.bars import BarStore, as_utc_timestamp
 from memory.db import Database
-from memory.ladder import StrategyRegistry
 from memory.paper_broker import PaperBroker
+from memory.strategies import StrategyRegistry
 from quant.backtest.panels import panels_from_bars
 from quant.execution.gate import Denied
 from quant.execution.orders import Order, OrderIntent, Side
@@ -68,18 +69,23 @@ class PaperRunReport:
 
 def _strategy(database: Database, strategy: str, params: dict[str, Any] | None) -> tuple[str, str, Any]:
     """(strategy id, quant strategy name, validated params): a registered id, else a quant strategy name."""
-    record = StrategyRegistry(database).get(strategy)
-    if record is not None:
-        return record.id, record.kind, validate_params(record.kind, {**record.params, **(params or {})})
+    registry = StrategyRegistry(database)
+    record = registry.get(strategy)
+    if record is not None:  # the version that trades, when a newer draft waits for its approvals
+        running = registry.running(record.id)
+        kind, stored = (running.kind, running.params) if running is not None else (record.kind, record.params)
+        return record.id, kind, validate_params(kind, {**stored, **(params or {})})
     return strategy, strategy, validate_params(strategy, params)
 
 
-def run_paper(database: Database, *, strategy: str, symbols: list[str], start: date | str | None = None,
-              end: date | str | None = None, speed: float = 0.0, params: dict[str, Any] | None = None,
-              settings: Settings | None = None, account_id: str = "paper", starting_cash_usd: object = 100_000,
-              slippage_bps: object = 5, commission_bps: object = 0, requested_by: str = "paper-loop") -> PaperRunReport:
-    """Replay bars of ``symbols`` in [start, end] through the gated paper broker; ``speed`` = bars per second
-    (0 = as fast as possible)."""
+def run_paper(database: Database, actor: Actor, *, strategy: str, symbols: list[str],
+              start: date | str | None = None, end: date | str | None = None, speed: float = 0.0,
+              params: dict[str, Any] | None = None, settings: Settings | None = None, account_id: str = "paper",
+              starting_cash_usd: object = 100_000, slippage_bps: object = 5, commission_bps: object = 0
+              ) -> PaperRunReport:
+    """Replay bars of ``symbols`` in [start, end] through the gated paper broker, as ``actor`` (every order in
+    their name); ``speed`` = bars per second (0 = as fast as possible)."""
+    require(actor, Operation.RUN_PAPER)
     symbols = sorted({s.strip().upper() for s in symbols if s.strip()})
     if not symbols:
         raise ConfigError("paper run needs --symbols", details={"field": "symbols"})
@@ -126,7 +132,7 @@ def run_paper(database: Database, *, strategy: str, symbols: list[str], start: d
                 continue
             intent = OrderIntent(symbol=symbol, side=Side.BUY if delta > 0 else Side.SELL, qty=abs(delta),
                                  strategy_id=strategy_id, decision_key=f"paper:{run_key}:{ts.isoformat()}")
-            outcome = service.place(intent, requested_by=requested_by)
+            outcome = service.place(actor, intent)
             if isinstance(outcome, Order):
                 report.orders[outcome.status.value] += 1
             else:

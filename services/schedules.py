@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
+from guardrails.policy import Actor
 from memory.db import Database
 from memory.schedules import ScheduleStore
 from services.market_data import MarketDataService
@@ -20,7 +21,7 @@ def run_due_schedules(database: Database, now: datetime | None = None) -> list[d
         if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _SCHEDULER_LOCK}).scalar():
             return None
         try:
-            return ScheduleStore(database).run_due(MarketDataService(database), now)
+            return ScheduleStore(database).run_due(MarketDataService(database, actor=Actor.system("schedule")), now)
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _SCHEDULER_LOCK})
 

@@ -101,3 +101,24 @@ def database(_database_session):
         tables = ", ".join([*(f'"{t}"' for t in Base.metadata.tables), *([saver] if saver else [])])
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     return _database_session
+
+
+@pytest.fixture()
+def act_as(database, monkeypatch):
+    """Sign the CLI in as a new stored user: ``act_as("approver")`` sets QUANTPILOT_API_KEY and returns the
+    ``IssuedKey`` (``.user``, ``.api_key``; names are the role plus a counter unless given). ``signed_in=False``
+    only creates the user."""
+    import itertools
+
+    from guardrails.policy import Role
+    from memory.users import UserStore
+
+    count = itertools.count(1)
+
+    def sign_in(role: str = "trader", name: str | None = None, *, signed_in: bool = True):
+        issued = UserStore(database).add(name or f"{role}{next(count)}", Role.parse(role))
+        if signed_in:
+            monkeypatch.setenv("QUANTPILOT_API_KEY", issued.api_key)
+        return issued
+
+    return sign_in

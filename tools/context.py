@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from config import Settings
+from guardrails.policy import Actor, Channel, Role
 
 if TYPE_CHECKING:
     from guardrails.risk_policy import RiskLimits
@@ -73,7 +74,7 @@ class OrderGateway(Protocol):
     """The execution path behind ``place_order``: risk policy, stored approval, kill switch, then the
     gated broker. Returns the broker's ``Order``, or the gate's ``Denied`` / the policy's ``Rejected``."""
 
-    def place(self, intent: OrderIntent, *, requested_by: str) -> Order | Any: ...
+    def place(self, actor: Actor, intent: OrderIntent) -> Order | Any: ...
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class ToolContext:
     broker: BrokerClient | None = None
     user: str = "system"
     role: str = "viewer"
+    user_id: int | None = None
+    channel: str = "graph"
     thread_id: str | None = None
     alert_sink: AlertSink = field(default_factory=RecordingAlertSink)
     data_sources: tuple[str, ...] | None = None
@@ -107,11 +110,22 @@ class ToolContext:
     news_source: Callable[[str], list[dict[str, Any]]] | None = None
 
     def scoped(self, scope: Mapping[str, Any] | None) -> ToolContext:
-        """This context acting for ``scope`` (``user``, ``role``, ``thread_id``; missing keys keep ours)."""
+        """This context acting for ``scope`` (``user``, ``role``, ``user_id``, ``channel``, ``thread_id``; missing
+        keys keep ours)."""
         if not scope:
             return self
-        changes = {k: str(scope[k]) for k in ("user", "role", "thread_id") if scope.get(k)}
+        changes: dict[str, Any] = {k: str(scope[k]) for k in ("user", "role", "channel", "thread_id") if scope.get(k)}
+        if "user" in changes:  # another person: their id (or none), never the previous one's
+            changes["user_id"] = scope.get("user_id")
         return replace(self, **changes) if changes else self
+
+    def actor(self) -> Actor:
+        """The person this run acts for, through the channel the run came from (the agents' own by default)."""
+        try:
+            channel = Channel(self.channel)
+        except ValueError:
+            channel = Channel.AGENT
+        return Actor(self.user_id, self.user, Role.parse(self.role), channel)
 
     def memory(self) -> LongTermMemory | None:
         """Long-term memory of this run: the given one, else pgvector memory on the database, else None."""

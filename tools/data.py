@@ -10,7 +10,7 @@ from typing import Any
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
-from errors import QuantpilotError
+from errors import PermissionDenied, QuantpilotError
 from guardrails.grounding import ground_symbols
 from tools.collaborators import require
 from tools.context import ToolContext
@@ -93,7 +93,7 @@ class News(ToolResult):
 def _service(ctx: ToolContext):
     from services.market_data import MarketDataService
 
-    return MarketDataService(require(ctx.database, "database"))
+    return MarketDataService(require(ctx.database, "database"), actor=ctx.actor())
 
 
 def fetch_historical_data(ctx: ToolContext, args: FetchHistoricalDataArgs) -> BarsSummary:
@@ -120,6 +120,8 @@ def _load_missing(ctx: ToolContext, service, args: FetchHistoricalDataArgs) -> t
     for source in ctx.sources():
         try:
             service.load(source, [args.symbol], args.start_date, args.end_date)
+        except PermissionDenied:
+            raise  # not a source's failure: this person may not load data from any source
         except QuantpilotError as exc:
             failures.append({"source": source, "code": exc.code, "message": exc.message[:300]})
             continue

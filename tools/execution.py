@@ -81,7 +81,7 @@ def place_order(ctx: ToolContext, args: PlaceOrderArgs) -> OrderState | Refusal 
         return Refusal(tool="place_order", codes=["EXECUTION_PATH_UNAVAILABLE"],
                        message="no execution path is configured for this run; nothing was sent",
                        details={"client_order_id": intent.client_order_id})
-    outcome = ctx.order_gateway.place(intent, requested_by=ctx.user)
+    outcome = ctx.order_gateway.place(ctx.actor(), intent)
     if isinstance(outcome, Order):
         return order_state(outcome)
     codes = [str(c) for c in (getattr(outcome, "codes", None) or [getattr(outcome, "code", "REFUSED")])]

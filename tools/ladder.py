@@ -68,8 +68,8 @@ def request_promotion(ctx: ToolContext, args: PromotionArgs) -> ApprovalRequired
     evidence: dict = {"live_trading_enabled": ctx.settings.live_trading} if args.to_stage == "live" else {}
     strategy_id = args.strategy_id
     if args.run_id is not None:
-        from memory.ladder import StrategyRegistry
         from memory.runs import RunStore
+        from memory.strategies import StrategyRegistry
 
         database = require(ctx.database, "database")
         run = RunStore(database).get(args.run_id)
@@ -79,10 +79,12 @@ def request_promotion(ctx: ToolContext, args: PromotionArgs) -> ApprovalRequired
         evidence.update(run_evidence(run))
         if strategy_id is None:
             strategy_id = strategy_key(run.strategy, list(run.symbols))
-            registry = StrategyRegistry(database)
-            if registry.get(strategy_id) is None:
-                registry.register(strategy_id, f"{run.strategy} on {', '.join(run.symbols)}", run.strategy,
-                                  _flat_params(run.strategy, dict(run.params)))
+            if StrategyRegistry(database).get(strategy_id) is None:
+                from services.strategies import StrategyService
+
+                StrategyService(database).register(ctx.actor(), strategy_id,
+                                                   f"{run.strategy} on {', '.join(run.symbols)}", run.strategy,
+                                                   _flat_params(run.strategy, dict(run.params)))
     subject = {"strategy_id": strategy_id, "run_id": args.run_id, "to_stage": args.to_stage}
     return ApprovalRequired(kind=APPROVAL_KIND[args.to_stage], subject=subject, evidence=evidence,
                             requested_by=ctx.user, reason=f"promote to {args.to_stage}")

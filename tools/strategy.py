@@ -105,7 +105,8 @@ def _bars(ctx: ToolContext, symbols: list[str], as_of, start=None):
 
 
 def _research(ctx: ToolContext) -> ResearchService:
-    return ResearchService(require(ctx.database, "database"), artifacts_dir=ctx.settings.artifacts_dir)
+    return ResearchService(require(ctx.database, "database"), artifacts_dir=ctx.settings.artifacts_dir,
+                           actor=ctx.actor())
 
 
 def _run_headline(run: dict[str, Any]) -> dict[str, Any]:

@@ -41,10 +41,11 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Approval requests, newest first."""
+    from api.cli_auth import cli_actor
     from api.output import print_json, print_table
     from services.approvals import approval_json
 
-    records = approval_service(with_graph=False).list(status)
+    records = approval_service(with_graph=False).list(cli_actor(required=False), status)
     if as_json:
         print_json([approval_json(r) for r in records])
         return
@@ -55,10 +56,11 @@ def list_(
 @app.command("show")
 def show(approval_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """One request with its evidence and decision."""
+    from api.cli_auth import cli_actor
     from api.output import print_json
     from services.approvals import approval_json
 
-    record = approval_service(with_graph=False).show(approval_id)
+    record = approval_service(with_graph=False).show(cli_actor(required=False), approval_id)
     if as_json:
         print_json(approval_json(record))
         return
@@ -86,22 +88,24 @@ def _print_card(record) -> None:
     console.print("\n".join(lines), highlight=False, markup=False)
 
 
-def decide(approval_id: str, verdict: str, approver: str, comment: str | None, as_json: bool,
+def decide(approval_id: str, verdict: str, comment: str | None, as_json: bool,
            agents: Mapping[str, Any] | None = None) -> None:
-    """Approve or reject, then print the request's new status and the resumed turn's answer."""
+    """Approve or reject as the signed-in user, then print the request's new status and the resumed turn's answer."""
+    from api.cli_auth import cli_actor
     from api.output import console, print_json
     from errors import ConfigError
 
+    actor = cli_actor()
     try:
-        service = approval_service(with_graph=True, agents=agents, user=approver)
+        service = approval_service(with_graph=True, agents=agents, user=actor.name)
     except ConfigError as exc:  # no agents yet: the decision is still recorded; re-run to resume the thread
         console.print(f"[yellow]warning:[/] {escape(str(exc))}; the decision is recorded, the thread resumes on a "
                       "repeat call")
         service = approval_service(with_graph=False)
     if verdict == "approved":
-        outcome = service.approve(approval_id, approver, "cli", comment)
+        outcome = service.approve(actor, approval_id, comment)
     else:
-        outcome = service.reject(approval_id, approver, "cli", comment or "")
+        outcome = service.reject(actor, approval_id, comment or "")
     if as_json:
         print_json(outcome.to_dict())
     else:
@@ -118,23 +122,37 @@ def decide(approval_id: str, verdict: str, approver: str, comment: str | None, a
         raise typer.Exit(2)
 
 
+_AS_GONE = typer.Option(None, "--as", hidden=True)
+
+
+def _no_free_text_identity(name: str | None) -> None:
+    if name is not None:
+        from errors import ConfigError
+
+        raise ConfigError("--as is gone: a decision is made by the signed-in user (`quantpilot login`, or "
+                          "QUANTPILOT_API_KEY), never by a name typed here", code="as_removed")
+
+
 @app.command("approve")
 def approve(
     approval_id: str = typer.Argument(...),
-    approver: str = typer.Option(..., "--as", help="Who approves (recorded)."),
     comment: str | None = typer.Option(None, "--comment"),
     as_json: bool = typer.Option(False, "--json"),
+    as_name: str | None = _AS_GONE,
 ) -> None:
-    """Approve a request; the waiting thread resumes and the approved change is applied."""
-    decide(approval_id, "approved", approver, comment, as_json)
+    """Approve a request as the signed-in approver (never your own request); the waiting thread resumes and
+    the approved change is applied."""
+    _no_free_text_identity(as_name)
+    decide(approval_id, "approved", comment, as_json)
 
 
 @app.command("reject")
 def reject(
     approval_id: str = typer.Argument(...),
-    approver: str = typer.Option(..., "--as", help="Who rejects (recorded)."),
     comment: str = typer.Option(..., "--comment", help="Why (sent back to the agent)."),
     as_json: bool = typer.Option(False, "--json"),
+    as_name: str | None = _AS_GONE,
 ) -> None:
-    """Reject a request with a reason; the agent is told why."""
-    decide(approval_id, "rejected", approver, comment, as_json)
+    """Reject a request with a reason, as the signed-in approver; the agent is told why."""
+    _no_free_text_identity(as_name)
+    decide(approval_id, "rejected", comment, as_json)

@@ -9,15 +9,16 @@ app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
 
 @app.command("verify")
 def verify(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Re-check every audit row against its hash, its predecessor and the head anchor.
+    """Re-check every audit row against its hash, its predecessor and the head anchor (admin).
 
     Exit 0 when the chain is intact, 2 when it is broken (the message names the first bad seq).
     """
+    from api.cli_auth import cli_actor
     from api.output import console, print_error, print_json
-    from memory.audit import AuditLog
     from memory.db import connect
+    from services.audit import verify_audit
 
-    result = AuditLog(connect()).verify()
+    result = verify_audit(cli_actor(), connect())
     if as_json:
         print_json(result.to_dict())
     elif result.ok:
@@ -33,12 +34,13 @@ def list_entries(
     action: str | None = typer.Option(None, "--action", help="Only entries of this action."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The newest audit entries (payload secrets were masked when recorded)."""
+    """The newest audit entries (admin; payload secrets were masked when recorded)."""
+    from api.cli_auth import cli_actor
     from api.output import print_json, print_table
-    from memory.audit import AuditLog
     from memory.db import connect
+    from services.audit import recent_audit
 
-    entries = AuditLog(connect()).recent(limit, action=action)
+    entries = recent_audit(cli_actor(), connect(), limit, action=action)
     if as_json:
         print_json([e.to_dict() for e in entries])
         return

@@ -14,21 +14,21 @@ import typer
 from rich.markup import escape
 
 
-def _default_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "cli-user"
-
-
 def chat(
     once: str | None = typer.Option(None, "--once", help="Run one request and exit."),
     thread: str | None = typer.Option(None, "--thread", help="Continue this thread (default: a new one)."),
-    user: str = typer.Option(None, "--as", help="Who is talking (default: the OS user)."),
     as_json: bool = typer.Option(False, "--json", help="With --once: print JSON."),
+    as_name: str | None = typer.Option(None, "--as", hidden=True),
 ) -> None:
-    """Chat with quantpilot's agents (paper trading by default; approvals are asked inline)."""
-    run_chat(once, thread, user or _default_user(), as_json)
+    """Chat with quantpilot's agents as the signed-in user (without a key: the local reader, who may only
+    read). Paper trading by default; approvals are asked inline, decided by another approver's key."""
+    from api.cli_auth import cli_actor
+    from errors import ConfigError
+
+    if as_name is not None:
+        raise ConfigError("--as is gone: the chat acts as the signed-in user (`quantpilot login`, or "
+                          "QUANTPILOT_API_KEY)", code="as_removed")
+    run_chat(once, thread, cli_actor(required=False), as_json)
 
 
 def _render(events: Iterable[Any], console, *, quiet: bool):
@@ -69,31 +69,36 @@ def _show_approval(console, approval: Mapping[str, Any]) -> str:
     return text
 
 
-def _answer_inline(service, approval, user: str, ask: Callable[[str], str], console) -> Any:
-    """Ask approve/reject/later; returns the resumed turn (None for later or a refused decision)."""
-    from errors import ApprovalError
+def _answer_inline(service, approval, ask: Callable[[str], str], ask_secret: Callable[[str], str], console) -> Any:
+    """Ask approve/reject/later; another approver decides with their own key (whoever asked never decides).
+    Returns the resumed turn (None for later or a refused decision)."""
+    from api.cli_auth import user_service
+    from errors import ApprovalError, AuthenticationError, PermissionDenied
+    from guardrails.policy import Channel
 
     choice = ask("approve, reject or later? [a/r/l] ").strip().lower()[:1]
     if choice not in ("a", "r"):
-        console.print(f"Left pending: answer later with `quantpilot approvals approve {approval['id']} --as NAME`. "
+        console.print(f"Left pending: another approver answers with `quantpilot approvals approve {approval['id']}`. "
                       "Questions that change nothing are still answered meanwhile.", highlight=False)
         return None
-    approver = ask(f"your name [{user}]: ").strip() or user
     try:
+        approver = user_service().authenticate(ask_secret("approver's API key (not shown): "), Channel.CLI)
         if choice == "a":
-            outcome = service.approve(approval["id"], approver, "cli")
+            outcome = service.approve(approver, approval["id"])
         else:
-            outcome = service.reject(approval["id"], approver, "cli", ask("reason: ").strip() or "rejected in chat")
-    except ApprovalError as exc:
+            outcome = service.reject(approver, approval["id"], ask("reason: ").strip() or "rejected in chat")
+    except (ApprovalError, AuthenticationError, PermissionDenied) as exc:
         console.print(f"[red]refused:[/] {escape(str(exc))}", highlight=False)
         return None
     console.print(f"Approval {approval['id']}: [bold]{outcome.approval.status}[/]", highlight=False)
     return outcome.turn
 
 
-def run_chat(once: str | None, thread_id: str | None, user: str, as_json: bool, *,
-             agents: Mapping[str, Any] | None = None, ask: Callable[[str], str] = input) -> None:
-    """The chat command's body; ``agents`` and ``ask`` are injectable (scripted models, scripted input)."""
+def run_chat(once: str | None, thread_id: str | None, actor: Any, as_json: bool, *,
+             agents: Mapping[str, Any] | None = None, ask: Callable[[str], str] = input,
+             ask_secret: Callable[[str], str] = getpass.getpass) -> None:
+    """The chat command's body, as ``actor``; ``agents``, ``ask`` and ``ask_secret`` are injectable (scripted
+    models, scripted input)."""
     from api.output import console, print_json
     from config import get_settings
     from errors import ApprovalError
@@ -106,9 +111,9 @@ def run_chat(once: str | None, thread_id: str | None, user: str, as_json: bool, 
     settings = get_settings()
     database = connect(settings)
     context = product_context(settings, database, channel="cli")
-    graph = product_graph(settings, database, agents, user=user)
-    session = ChatSession(graph, {"id": user, "role": "trader"}, thread_id=thread_id, context=context,
-                          threads=ThreadStore(database))
+    graph = product_graph(settings, database, agents, user=actor.name)
+    person = {"id": actor.name, "role": actor.role.value, "user_id": actor.user_id}
+    session = ChatSession(graph, person, thread_id=thread_id, context=context, threads=ThreadStore(database))
     if once is not None:
         result, approval = _render(session.stream(once), console, quiet=as_json)
         if as_json:
@@ -137,7 +142,7 @@ def run_chat(once: str | None, thread_id: str | None, user: str, as_json: bool, 
         card = None
         while approval is not None:
             card = _show_approval(console, approval)
-            turn = _answer_inline(service, approval, user, ask, console)
+            turn = _answer_inline(service, approval, ask, ask_secret, console)
             if turn is None:
                 break
             card, result, approval = None, turn, (session.pending_approval() if turn.pending_approval else None)

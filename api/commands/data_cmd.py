@@ -12,11 +12,14 @@ app = typer.Typer(help="Market data: load, list, show, quality, schedules.", no_
 SOURCES = "bundled|synthetic|csv|parquet|yfinance|alpaca"
 
 
-def _service():
+def _service(*, acting: bool = False):
+    """The market-data service for the signed-in user (``acting``: loading needs a trader's key); reads work
+    without a key, as the local reader."""
+    from api.cli_auth import cli_actor
     from memory.db import connect
     from services.market_data import MarketDataService
 
-    return MarketDataService(connect())
+    return MarketDataService(connect(), actor=cli_actor(required=acting))
 
 
 def _parse_map(pairs: list[str]) -> dict[str, str]:
@@ -50,7 +53,7 @@ def load(
 
     if source in ("csv", "parquet") and path is None:
         raise ConfigError(f"--source {source} needs a PATH to the file")
-    service = _service()
+    service = _service(acting=True)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=True, disable=as_json,
@@ -150,10 +153,8 @@ def schedule(
 ) -> None:
     """Store a recurring collection job; `quantpilot serve` runs due schedules."""
     from api.output import console, print_json
-    from memory.db import connect
-    from memory.schedules import ScheduleStore
 
-    created = ScheduleStore(connect()).add(symbols, source, cron)
+    created = _service(acting=True).schedule(symbols, source, cron)
     if as_json:
         print_json(created)
     else:
@@ -165,10 +166,8 @@ def schedule(
 def schedules(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Stored collection schedules with their last outcome."""
     from api.output import print_json, print_table
-    from memory.db import connect
-    from memory.schedules import ScheduleStore
 
-    rows = ScheduleStore(connect()).list()
+    rows = _service().schedules()
     if as_json:
         print_json(rows)
         return

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import typer
 
-TRADER = {"id": "dana", "role": "trader"}
-APPROVER = "avery"
+TRADER, APPROVER = "dana", "avery"
 STRATEGY_ID = "sma_crossover_aapl_msft"
 STAGES = ("draft", "backtested", "paper", "live")
 
@@ -33,17 +32,34 @@ def demo(as_json: bool = typer.Option(False, "--json", help="Print a JSON summar
     status = database_status()
     console.print(f"database: {status['server']} PostgreSQL {status['postgres_version']}, "
                   f"pgvector {status['pgvector_version']}")
+    trader, approver = _demo_people(settings, console)
     with console.status("loading the bundled real daily prices…"):
-        load = MarketDataService(database).load("bundled")
+        load = MarketDataService(database, actor=trader).load("bundled")
     console.print(f"market data: {load.rows:,} bars for {len(load.symbols)} symbols "
                   f"({load.inserted:,} new, {load.warnings} warnings)")
-    story = _conversation(settings, database, console)
+    story = _conversation(settings, database, console, trader, approver)
     story["elapsed_s"] = round(time.perf_counter() - started, 1)
     console.rule(f"[green]demo complete[/] in {story['elapsed_s']}s")
     console.print(f"HTML report of the backtest: {story['report']}")
     console.print("Try: quantpilot chat · quantpilot approvals list · quantpilot orders list · quantpilot serve")
     if as_json:
         print_json(story)
+
+
+def _demo_people(settings, console):
+    """The demo's two people, a trader and an approver (someone else must approve what the trader asks), with
+    their keys in $QUANTPILOT_HOME/demo-keys; the CLI is signed in as the trader unless it already is someone."""
+    from api.cli_auth import save_key, saved_key, user_service
+
+    keys = settings.home / "demo-keys"
+    service = user_service()
+    trader = service.provision(TRADER, "trader", keys / f"{TRADER}.key", by="demo")
+    approver = service.provision(APPROVER, "approver", keys / f"{APPROVER}.key", by="demo")
+    if saved_key() is None:
+        save_key((keys / f"{TRADER}.key").read_text(encoding="utf-8").strip())
+    console.print(f"people: {TRADER} (trader) asks, {APPROVER} (approver) decides; their API keys are in {keys} "
+                  "(local set-up, no key needed for the demo itself)")
+    return trader, approver
 
 
 def _say(console, session, text: str):
@@ -55,8 +71,8 @@ def _say(console, session, text: str):
     return result
 
 
-def _approve(console, service, pending: dict) -> None:
-    outcome = service.approve(pending["id"], APPROVER, "cli", "approved by the demo approver")
+def _approve(console, service, approver, pending: dict) -> None:
+    outcome = service.approve(approver, pending["id"], "approved by the demo approver")
     console.print(f"[bold green]{APPROVER} (approver) approved[/] {pending['kind']} request {pending['id']} → "
                   f"{outcome.approval.status}")
 
@@ -66,23 +82,24 @@ def _stage(registry) -> str:
     return record.stage if record else "draft"
 
 
-def _conversation(settings, database, console) -> dict:
+def _conversation(settings, database, console, trader, approver) -> dict:
     from graph.approval_resume import approval_service
     from graph.runner import ChatSession
     from graph.wiring import product_context, product_graph
-    from memory.ladder import StrategyRegistry
+    from memory.strategies import StrategyRegistry
     from memory.threads import ThreadStore
     from services.daily_summary import generate_daily_summary
     from services.execution_path import execution_service
     from services.paper_loop import run_paper
 
     context = product_context(settings, database, channel="cli")
-    graph = product_graph(settings, database, user=TRADER["id"])
-    session = ChatSession(graph, TRADER, context=context, threads=ThreadStore(database))
+    graph = product_graph(settings, database, user=TRADER)
+    person = {"id": trader.name, "role": trader.role.value, "user_id": trader.user_id}
+    session = ChatSession(graph, person, context=context, threads=ThreadStore(database))
     approvals, registry = approval_service(context, graph), StrategyRegistry(database)
     console.rule("conversation")
     _say(console, session, "load data for AAPL and MSFT")
-    backtest = _say(console, session, "backtest an SMA crossover on AAPL and MSFT since 2015")
+    _say(console, session, "backtest an SMA crossover on AAPL and MSFT since 2015")
     _say(console, session, "run a walk-forward of it")
     gated = []
     for target in ("backtested", "paper"):
@@ -93,12 +110,12 @@ def _conversation(settings, database, console) -> dict:
         if not asked.pending_approval:
             raise_story_error(f"the {target} promotion was not offered for approval: {asked.answer[:200]}")
         gated.append(asked.pending_approval["kind"])
-        _approve(console, approvals, asked.pending_approval)
+        _approve(console, approvals, approver, asked.pending_approval)
     console.print(f"strategy {STRATEGY_ID} is now at stage [bold]{_stage(registry)}[/]")
     console.rule("paper trading over replayed 2022 history")
     with console.status("replaying bars through the risk policy and the paper broker…"):
-        paper = run_paper(database, strategy=STRATEGY_ID, symbols=["AAPL", "MSFT"], start="2022-01-03",
-                          end="2022-12-28", settings=settings, requested_by=TRADER["id"])
+        paper = run_paper(database, trader, strategy=STRATEGY_ID, symbols=["AAPL", "MSFT"], start="2022-01-03",
+                          end="2022-12-28", settings=settings)
     result = paper.to_dict()
     console.print(f"{result['bars']} bars replayed; orders {result['orders'] or 'none'}; refusals "
                   f"{result['refusals'] or 'none'}; equity ${float(result['start_equity_usd']):,.0f} → "
@@ -110,18 +127,19 @@ def _conversation(settings, database, console) -> dict:
     console.rule("risk and summary")
     _say(console, session, "risk report")
     _say(console, session, "daily summary")
-    summary = generate_daily_summary(execution_service(database, settings, channel="cli"))
+    summary = generate_daily_summary(execution_service(database, settings), trader)
     console.print(summary.render_text(), highlight=False, markup=False)
-    report = _report_path(database, backtest)
+    report = _report_path(database, trader)
     return {"thread_id": session.thread_id, "approvals_gated": gated, "stage": _stage(registry),
             "paper": result, "report": report}
 
 
-def _report_path(database, backtest) -> str | None:
+def _report_path(database, trader) -> str | None:
     from services.research import ResearchService
 
-    runs = ResearchService(database).runs.list(kind="backtest", strategy="sma_crossover", limit=1)
-    return str(ResearchService(database).report(runs[0].id)) if runs else None
+    research = ResearchService(database, actor=trader)
+    runs = research.records(kind="backtest", strategy="sma_crossover", limit=1)
+    return str(research.report(runs[0].id)) if runs else None
 
 
 def raise_story_error(message: str) -> None:

@@ -21,6 +21,7 @@ def run(
     """Every order passes the risk policy, the stored approval and the trading state; refusals are counted."""
     import json
 
+    from api.cli_auth import cli_actor
     from api.output import console, print_json
     from config import get_settings
     from errors import ConfigError
@@ -32,8 +33,8 @@ def run(
     except json.JSONDecodeError as exc:
         raise ConfigError(f"--params is not valid JSON: {exc}", details={"field": "params"}) from None
     settings = get_settings()
-    report = run_paper(connect(settings), strategy=strategy, symbols=symbols.split(","), start=start, end=end,
-                       speed=speed, params=parsed, settings=settings, account_id=account)
+    report = run_paper(connect(settings), cli_actor(), strategy=strategy, symbols=symbols.split(","), start=start,
+                       end=end, speed=speed, params=parsed, settings=settings, account_id=account)
     if as_json:
         print_json(report.to_dict())
         return

@@ -20,11 +20,14 @@ OVERFITTING = typer.Option(True, "--overfitting/--no-overfitting",
                                 "reported beside the grid's).")
 
 
-def _service():
+def _service(*, acting: bool = True):
+    """The research service acting for the signed-in user (``acting``: recording a run needs a trader's key);
+    reads work without a key, as the local reader."""
+    from api.cli_auth import cli_actor
     from memory.db import connect
     from services.research import ResearchService
 
-    return ResearchService(connect())
+    return ResearchService(connect(), actor=cli_actor(required=acting))
 
 
 def _params(pairs: list[str]) -> dict:
@@ -187,7 +190,7 @@ def backtest_compare(run_ids: list[int] = typer.Argument(..., help="Run ids."), 
     """Headline metrics of several runs side by side."""
     from api.output import print_json, print_table
 
-    result = _service().compare(run_ids)
+    result = _service(acting=False).compare(run_ids)
     if as_json:
         print_json(result)
         return

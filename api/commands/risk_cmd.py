@@ -7,27 +7,36 @@ import typer
 app = typer.Typer(help="Risk: trading state, limits, pre-trade checks.", no_args_is_help=True)
 
 
-def execution_service(channel: str = "cli"):
+def execution_service():
     """The execution service on the configured database and broker (paper unless configured live)."""
     from config import get_settings
     from memory.db import connect
     from services.execution_path import execution_service as configured
 
     settings = get_settings()
-    return configured(connect(settings), settings, channel=channel)
+    return configured(connect(settings), settings)
+
+
+def limit_service():
+    """The risk-limit service on the configured database."""
+    from config import get_settings
+    from memory.db import connect
+    from services.limits import LimitService
+
+    settings = get_settings()
+    return LimitService(connect(settings), allow_self_approval=settings.allow_self_approval)
 
 
 @app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Trading state (ACTIVE/REDUCING/HALTED), equity, drawdown and daily loss against the limits."""
+    from api.cli_auth import cli_actor
     from api.output import console, print_fields, print_json, short_decimal
     from guardrails.trading_state import daily_loss_pct, drawdown_pct
     from quant.monitoring.summary import CENT
 
     service = execution_service()
-    book = service.book()
-    state = service.trading_state(book)
-    limits = service.limits.current()
+    book, state, limits = service.risk_state(cli_actor(required=False))
     data = {"trading_state": state.status.value, "halt_id": state.halt_id, "equity_usd": str(book.equity_usd),
             "cash_usd": str(book.cash_usd), "positions": {k: str(v) for k, v in book.positions.items()},
             "drawdown_pct": float(drawdown_pct(book)), "max_drawdown_pct": limits.max_drawdown_pct,
@@ -53,12 +62,11 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 @app.command("limits")
 def limits(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The risk limits in force and the pending change proposals."""
+    from api.cli_auth import cli_actor
     from api.output import print_json, print_table
-    from memory.db import connect
-    from memory.trading_state import RiskLimitStore
 
-    store = RiskLimitStore(connect())
-    current, pending = store.current().model_dump(mode="json"), store.pending()
+    in_force, pending = limit_service().view(cli_actor(required=False))
+    current = in_force.model_dump(mode="json")
     if as_json:
         print_json({"limits": current, "pending": pending})
         return
@@ -86,7 +94,9 @@ def check(
     decision = intent_or_rejection(symbol=symbol, side=side, qty=qty, strategy_id=strategy, decision_key="check",
                                    order_type=order_type, limit_price=limit_price, stop_price=stop_price)
     if not isinstance(decision, Rejected):
-        decision = execution_service().check(decision)
+        from api.cli_auth import cli_actor
+
+        decision = execution_service().check(cli_actor(required=False), decision)
     data = {"approved": decision.ok, "client_order_id": decision.client_order_id,
             "codes": [str(c) for c in getattr(decision, "codes", ())],
             "details": {str(k): v for k, v in dict(getattr(decision, "details", {}) or {}).items()},
@@ -98,3 +108,42 @@ def check(
                       highlight=False)
     if not decision.ok:
         raise typer.Exit(2)
+
+
+@app.command("propose")
+def propose(
+    change: list[str] = typer.Option(..., "--set", help="LIMIT=VALUE, e.g. max_drawdown_pct=12 (repeatable)"),
+    reason: str = typer.Option(..., "--reason", help="Why (shown to whoever decides)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Propose a risk limit change (trader); another approver decides it, then `risk apply` puts it in force."""
+    from api.cli_auth import cli_actor
+    from api.output import console, print_json
+    from errors import ConfigError
+
+    changes = {}
+    for item in change:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ConfigError(f"--set {item!r}: write LIMIT=VALUE", details={"field": "set"})
+        changes[name.strip()] = value.strip()
+    proposal, approval_id, diff = limit_service().propose(cli_actor(), changes, reason=reason)
+    if as_json:
+        print_json({"proposal_id": proposal.proposal_id, "approval_id": approval_id, "changes": diff})
+        return
+    console.print(f"proposed {proposal.proposal_id}: approval {approval_id} waits for another approver "
+                  f"(`quantpilot approvals approve {approval_id}`), then `quantpilot risk apply "
+                  f"{proposal.proposal_id}`", highlight=False)
+
+
+@app.command("apply")
+def apply(proposal_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Put an approved limit change in force (trader)."""
+    from api.cli_auth import cli_actor
+    from api.output import console, print_json
+
+    limits = limit_service().apply(cli_actor(), proposal_id)
+    if as_json:
+        print_json(limits.model_dump(mode="json"))
+    else:
+        console.print(f"limits in force now (proposal {proposal_id} applied)", highlight=False)

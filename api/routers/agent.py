@@ -17,8 +17,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import StreamingResponse
 
-from api.deps import ApproverUser, TraderUser, ViewerUser
-from api.routers.runtime import CHANNEL, AgentRuntime, AgentRuntimeDep, events_from_thread, user_ref
+from api.deps import CurrentUser
+from api.routers.runtime import AgentRuntime, AgentRuntimeDep, events_from_thread, user_ref
 from api.schemas.agent import (
     THREAD_ID,
     InterruptAnswer,
@@ -33,10 +33,12 @@ from api.schemas.agent import (
 from api.schemas.approvals import ApprovalOutcomePublic
 from api.schemas.errors import error_responses
 from errors import ApprovalError, QuantpilotError
+from guardrails.policy import Channel
 from guardrails.redaction import redact
 from memory.threads import OwnedThread
 from memory.users import ApiUser
 from services.threads import ThreadService
+from services.users import actor_of
 
 log = logging.getLogger("quantpilot.api.agent")
 router = APIRouter(prefix="/api/v1", tags=["agent"], responses=error_responses(401, 403, 429))
@@ -115,14 +117,14 @@ async def sse_stream(events: AsyncIterator[Any]) -> AsyncIterator[str]:
 
 
 @router.post("/threads", response_model=ThreadPublic, status_code=201, responses=error_responses(409, 422),
-             summary="Start a thread (trader)")
-def create_thread(user: TraderUser, runtime: AgentRuntimeDep, body: ThreadCreate) -> ThreadPublic:
+             summary="Start a thread (viewer)")
+def create_thread(user: CurrentUser, runtime: AgentRuntimeDep, body: ThreadCreate) -> ThreadPublic:
     record = threads_of(runtime).create(user, body.thread_id or new_thread_id(), body.title)
     return ThreadPublic.model_validate(asdict(record))
 
 
 @router.get("/threads", response_model=ThreadListPublic, summary="Your threads, most recently active first (viewer)")
-def list_threads(user: ViewerUser, runtime: AgentRuntimeDep,
+def list_threads(user: CurrentUser, runtime: AgentRuntimeDep,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50) -> ThreadListPublic:
     records = threads_of(runtime).list(user, limit)
     return ThreadListPublic(count=len(records), threads=[ThreadPublic.model_validate(asdict(r)) for r in records])
@@ -130,7 +132,7 @@ def list_threads(user: ViewerUser, runtime: AgentRuntimeDep,
 
 @router.get("/threads/{thread_id}", response_model=ThreadStatePublic, responses=error_responses(404, 422),
             summary="One of your threads: route, message count, the approval it waits for (viewer)")
-def get_thread(user: ViewerUser, runtime: AgentRuntimeDep, thread_id: ThreadId) -> ThreadStatePublic:
+def get_thread(user: CurrentUser, runtime: AgentRuntimeDep, thread_id: ThreadId) -> ThreadStatePublic:
     from graph.transcript import thread_transcript
 
     record = threads_of(runtime).get(user, thread_id)
@@ -141,7 +143,7 @@ def get_thread(user: ViewerUser, runtime: AgentRuntimeDep, thread_id: ThreadId) 
 
 @router.get("/threads/{thread_id}/history", response_model=ThreadHistoryPublic, responses=error_responses(404, 422),
             summary="One of your threads' messages, oldest first (viewer)")
-def get_history(user: ViewerUser, runtime: AgentRuntimeDep, thread_id: ThreadId) -> ThreadHistoryPublic:
+def get_history(user: CurrentUser, runtime: AgentRuntimeDep, thread_id: ThreadId) -> ThreadHistoryPublic:
     from graph.transcript import thread_transcript
 
     record = threads_of(runtime).get(user, thread_id)
@@ -150,8 +152,8 @@ def get_history(user: ViewerUser, runtime: AgentRuntimeDep, thread_id: ThreadId)
 
 
 @router.post("/threads/{thread_id}/runs", response_model=TurnPublic, responses=error_responses(404, 409, 422),
-             summary="Run one turn to its end: answer, tool calls, pending approval (trader)")
-def run(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: RunRequest) -> TurnPublic:
+             summary="Run one turn to its end: answer, tool calls, pending approval (viewer; tools need their role)")
+def run(user: CurrentUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: RunRequest) -> TurnPublic:
     result = run_turn_for(runtime, thread_id, user, body.message, body.max_tool_calls)
     return TurnPublic.model_validate(result.to_dict())
 
@@ -160,8 +162,8 @@ def run(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: R
     200: {"content": {"text/event-stream": {"example": 'event: tool_call\ndata: {"agent": "strategy", ...}\n\n'}},
           "description": "Server-Sent Events: step, tool_call, tool_result, token, interrupt, final (or error); "
                          "with `Accept: application/json` only, the final turn as JSON"},
-    **error_responses(404, 409, 422)}, summary="Run one turn as Server-Sent Events (trader)")
-def run_stream(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: RunRequest,
+    **error_responses(404, 409, 422)}, summary="Run one turn as Server-Sent Events (viewer; tools need their role)")
+def run_stream(user: CurrentUser, runtime: AgentRuntimeDep, thread_id: ThreadId, body: RunRequest,
                accept: Annotated[str | None, Header()] = None):
     if accept and "application/json" in accept and "text/event-stream" not in accept:
         return run(user, runtime, thread_id, body)
@@ -172,8 +174,9 @@ def run_stream(user: TraderUser, runtime: AgentRuntimeDep, thread_id: ThreadId, 
 
 @router.post("/threads/{thread_id}/interrupt", response_model=ApprovalOutcomePublic,
              responses=error_responses(404, 409, 422),
-             summary="Answer the approval one of your threads waits for; the thread resumes (approver)")
-def answer_interrupt(user: ApproverUser, runtime: AgentRuntimeDep, thread_id: ThreadId,
+             summary="Answer the approval one of your threads waits for; the thread resumes (approver, never "
+                     "one's own request)")
+def answer_interrupt(user: CurrentUser, runtime: AgentRuntimeDep, thread_id: ThreadId,
                      body: InterruptAnswer) -> ApprovalOutcomePublic:
     from graph.runner import pending_interrupt
 
@@ -181,11 +184,11 @@ def answer_interrupt(user: ApproverUser, runtime: AgentRuntimeDep, thread_id: Th
     waiting = pending_interrupt(runtime.graph, record.key)
     if waiting is None:
         raise ApprovalError(f"thread {thread_id} is not waiting for a decision", code="not_waiting")
-    service, approval_id = runtime.approvals(), waiting[1]["id"]
+    service, approval_id, actor = runtime.approvals(), waiting[1]["id"], actor_of(user, Channel.API)
     if body.verdict == "approve":
-        outcome = service.approve(approval_id, user.name, CHANNEL, body.comment)
+        outcome = service.approve(actor, approval_id, body.comment)
     else:
-        outcome = service.reject(approval_id, user.name, CHANNEL, body.comment or "")
+        outcome = service.reject(actor, approval_id, body.comment or "")
     answer = outcome.to_dict()
     if answer.get("turn"):
         answer["turn"]["thread_id"] = thread_id  # as the owner calls it, not the checkpointer's key

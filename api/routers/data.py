@@ -14,10 +14,7 @@ from api.deps import (
     MarketDataDep,
     MarketReads,
     MarketReadsDep,
-    ScheduleStoreDep,
     SymbolsCacheDep,
-    TraderUser,
-    ViewerUser,
 )
 from api.schemas.data import (
     BarsPublic,
@@ -56,12 +53,12 @@ async def symbols_json(service: MarketDataService, cache: VersionedCache) -> byt
 
 
 @router.get("/symbols", response_model=SymbolsPublic, summary="Stored symbols with bar counts and ranges (viewer)")
-async def list_symbols(user: ViewerUser, reads: MarketReadsDep) -> Response:
+async def list_symbols(reads: MarketReadsDep) -> Response:
     return Response(await symbols_json(reads.service, reads.symbols), media_type="application/json")
 
 
 @router.get("/status", response_model=SymbolsPublic, summary="Seed 000 alias of /symbols: collection status (viewer)")
-async def collection_status(user: ViewerUser, reads: MarketReadsDep) -> Response:
+async def collection_status(reads: MarketReadsDep) -> Response:
     return Response(await symbols_json(reads.service, reads.symbols), media_type="application/json")
 
 
@@ -77,20 +74,20 @@ async def bars_json(reads: MarketReads, symbol: str, start: date | None, end: da
 
 @router.get("/bars/{symbol}", response_model=BarsPublic, responses=error_responses(400, 404, 422),
             summary="Bars of one symbol, point in time (viewer)")
-async def get_bars(user: ViewerUser, reads: MarketReadsDep, symbol: SymbolPath, start: StartQuery = None,
+async def get_bars(reads: MarketReadsDep, symbol: SymbolPath, start: StartQuery = None,
                    end: EndQuery = None, as_of: AsOfQuery = None) -> Response:
     return Response(await bars_json(reads, symbol, start, end, as_of), media_type="application/json")
 
 
 @router.get("/quality/{symbol}", response_model=QualityPublic, responses=error_responses(404, 422),
             summary="Latest data-quality report of a symbol (viewer)")
-def get_quality(user: ViewerUser, service: MarketDataDep, symbol: SymbolPath) -> QualityPublic:
+def get_quality(service: MarketDataDep, symbol: SymbolPath) -> QualityPublic:
     return QualityPublic.model_validate(service.quality(symbol))
 
 
 @router.post("/load", response_model=LoadReportPublic, responses=error_responses(400, 413, 422),
              summary="Fetch, validate and store bars, all or nothing (trader)")
-def load(user: TraderUser, service: MarketDataDep, cache: SymbolsCacheDep, body: LoadRequest) -> LoadReportPublic:
+def load(service: MarketDataDep, cache: SymbolsCacheDep, body: LoadRequest) -> LoadReportPublic:
     report = service.load(body.source, body.symbols, body.start, body.end)
     cache.clear()
     return LoadReportPublic.model_validate(report.to_dict())
@@ -98,7 +95,7 @@ def load(user: TraderUser, service: MarketDataDep, cache: SymbolsCacheDep, body:
 
 @router.post("/collect/{symbol}", response_model=LoadReportPublic, responses=error_responses(400, 413, 422),
              summary="Seed 000 alias: load one symbol (trader)")
-def collect(user: TraderUser, service: MarketDataDep, cache: SymbolsCacheDep, symbol: SymbolPath,
+def collect(service: MarketDataDep, cache: SymbolsCacheDep, symbol: SymbolPath,
             body: CollectRequest) -> LoadReportPublic:
     report = service.load(body.source, [symbol], body.start, body.end)
     cache.clear()
@@ -107,5 +104,5 @@ def collect(user: TraderUser, service: MarketDataDep, cache: SymbolsCacheDep, sy
 
 @router.post("/schedule", response_model=SchedulePublic, status_code=201, responses=error_responses(400, 413, 422),
              summary="Seed 000: collect symbols on a cron schedule, UTC (trader)")
-def schedule(user: TraderUser, schedules: ScheduleStoreDep, body: ScheduleRequest) -> SchedulePublic:
-    return SchedulePublic.model_validate(schedules.add(body.symbols, body.source, body.cron))
+def schedule(service: MarketDataDep, body: ScheduleRequest) -> SchedulePublic:
+    return SchedulePublic.model_validate(service.schedule(body.symbols, body.source, body.cron))

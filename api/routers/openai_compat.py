@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from api.deps import TraderUser, ViewerUser
+from api.deps import CurrentUser
 from api.routers.agent import event_json, new_thread_id, run_turn_for, stream_turn_for, threads_of
 from api.routers.runtime import AgentRuntime, AgentRuntimeDep
 from api.schemas.agent import THREAD_ID
@@ -112,8 +112,9 @@ async def chunks(events: AsyncIterator[Any] | None, fixed: str | None) -> AsyncI
 
 @router.post("/chat/completions", response_model=ChatCompletion, responses={
     200: {"content": {"text/event-stream": {}}, "description": "with stream=true: chat.completion.chunk events"},
-    **error_responses(400, 404, 422)}, summary="OpenAI-compatible chat: one agent turn (trader)")
-def chat_completions(user: TraderUser, runtime: AgentRuntimeDep, body: ChatCompletionRequest,
+    **error_responses(400, 404, 422)},
+    summary="OpenAI-compatible chat: one agent turn (viewer; each tool call needs its own role)")
+def chat_completions(user: CurrentUser, runtime: AgentRuntimeDep, body: ChatCompletionRequest,
                      thread: Annotated[str | None, Header(alias=THREAD_HEADER, pattern=THREAD_ID)] = None):
     text = last_user_text(body)
     thread_id = thread_for(user, thread, body.user)
@@ -130,5 +131,5 @@ def chat_completions(user: TraderUser, runtime: AgentRuntimeDep, body: ChatCompl
 
 
 @router.get("/models", response_model=ModelListPublic, summary="The one model served: quantpilot (viewer)")
-def models(user: ViewerUser) -> ModelListPublic:
+def models(user: CurrentUser) -> ModelListPublic:
     return ModelListPublic(data=[ModelPublic()])

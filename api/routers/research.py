@@ -17,7 +17,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
-from api.deps import DatabaseDep, RunStoreDep, TraderUser, ViewerUser
+from api.deps import CurrentActor, DatabaseDep, RunStoreDep
 from api.jobs import ResearchJobs, ResearchJobsDep
 from api.routers.runtime import SettingsDep
 from api.schemas.errors import error_responses
@@ -34,10 +34,10 @@ from api.schemas.research import (
     WalkForwardRequest,
 )
 from errors import ConfigError, DataError, NotFoundError
+from guardrails.policy import Actor, Operation, require
 from memory.bars import BarStore
 from memory.db import Database
 from memory.runs import RunStore
-from memory.users import ApiUser
 from quant.strategies.registry import validate_params
 from services.research.service import ResearchService
 
@@ -68,10 +68,11 @@ def check_request(database: Database, kind: str, request: BaseModel) -> None:
                         code="unknown_symbol", details={"symbols": unknown})
 
 
-def submit_job(jobs: ResearchJobs, database: Database, kind: str, request: BaseModel, user: ApiUser) -> JSONResponse:
+def submit_job(jobs: ResearchJobs, database: Database, kind: str, request: BaseModel, actor: Actor) -> JSONResponse:
     """Check, queue and answer 202 with the run id, its status and where to look."""
+    require(actor, Operation.RUN_RESEARCH)  # before the request is looked at: a viewer learns nothing about it
     check_request(database, kind, request)
-    record = jobs.submit(kind, request.model_dump(mode="json"), created_by=user.name)
+    record = jobs.submit(actor, kind, request.model_dump(mode="json"))
     status_url = f"/api/v1/backtests/{record.id}"
     body = JobAccepted(run_id=record.id, kind=kind, status=record.status,
                        links={"status": status_url, "report": f"{status_url}/report"})
@@ -80,64 +81,65 @@ def submit_job(jobs: ResearchJobs, database: Database, kind: str, request: BaseM
 
 @router.post("/backtests", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
              summary="Start a backtest as a background job (trader)")
-def start_backtest(user: TraderUser, database: DatabaseDep, jobs: ResearchJobsDep, body: BacktestRequest):
-    return submit_job(jobs, database, "backtest", body, user)
+def start_backtest(actor: CurrentActor, database: DatabaseDep, jobs: ResearchJobsDep, body: BacktestRequest):
+    return submit_job(jobs, database, "backtest", body, actor)
 
 
 @router.post("/backtest/run", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
              summary="Seed 000 alias of POST /backtests (trader)")
-def run_backtest(user: TraderUser, database: DatabaseDep, jobs: ResearchJobsDep, body: BacktestRequest):
-    return submit_job(jobs, database, "backtest", body, user)
+def run_backtest(actor: CurrentActor, database: DatabaseDep, jobs: ResearchJobsDep, body: BacktestRequest):
+    return submit_job(jobs, database, "backtest", body, actor)
 
 
 @router.post("/research/grid", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
              summary="Start a parameter grid as a background job (trader)")
-def start_grid(user: TraderUser, database: DatabaseDep, jobs: ResearchJobsDep, body: GridRequest):
-    return submit_job(jobs, database, "grid", body, user)
+def start_grid(actor: CurrentActor, database: DatabaseDep, jobs: ResearchJobsDep, body: GridRequest):
+    return submit_job(jobs, database, "grid", body, actor)
 
 
 @router.post("/research/walk-forward", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
              summary="Start a walk-forward as a background job (trader)")
-def start_walk_forward(user: TraderUser, database: DatabaseDep, jobs: ResearchJobsDep, body: WalkForwardRequest):
-    return submit_job(jobs, database, "walk_forward", body, user)
+def start_walk_forward(actor: CurrentActor, database: DatabaseDep, jobs: ResearchJobsDep, body: WalkForwardRequest):
+    return submit_job(jobs, database, "walk_forward", body, actor)
 
 
 @router.post("/research/monte-carlo", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
              summary="Start a Monte Carlo of a finished run as a background job (trader)")
-def start_monte_carlo(user: TraderUser, database: DatabaseDep, jobs: ResearchJobsDep, body: MonteCarloRequest):
-    return submit_job(jobs, database, "monte_carlo", body, user)
+def start_monte_carlo(actor: CurrentActor, database: DatabaseDep, jobs: ResearchJobsDep, body: MonteCarloRequest):
+    return submit_job(jobs, database, "monte_carlo", body, actor)
 
 
 @router.post("/portfolio/optimize", response_model=ResearchResultPublic, responses=error_responses(400, 422),
              summary="Optimise portfolio weights on stored closes; recorded as a run (trader)")
-def optimize(user: TraderUser, database: DatabaseDep, body: OptimizeRequest) -> ResearchResultPublic:
+def optimize(actor: CurrentActor, database: DatabaseDep, body: OptimizeRequest) -> ResearchResultPublic:
     options = body.model_dump(exclude={"method", "symbols"})
-    result = ResearchService(database).optimize(body.method, body.symbols, created_by=user.name, **options)
+    result = ResearchService(database, actor=actor).optimize(body.method, body.symbols, **options)
     return ResearchResultPublic.model_validate(result)
 
 
 @router.post("/research/compare", response_model=ComparePublic, responses=error_responses(400, 404, 422),
              summary="Headline metrics of runs side by side, and the best on each (viewer)")
-def compare(user: ViewerUser, database: DatabaseDep, body: CompareRequest) -> ComparePublic:
-    return ComparePublic.model_validate(ResearchService(database).compare(body.run_ids))
+def compare(actor: CurrentActor, database: DatabaseDep, body: CompareRequest) -> ComparePublic:
+    return ComparePublic.model_validate(ResearchService(database, actor=actor).compare(body.run_ids))
 
 
 @router.post("/backtest/{run_id}/compare", response_model=ComparePublic, responses=error_responses(400, 404, 422),
              summary="Seed 000: compare this run with others (viewer)")
-def compare_with(user: ViewerUser, database: DatabaseDep, run_id: RunId, body: CompareRequest) -> ComparePublic:
-    return ComparePublic.model_validate(ResearchService(database).compare([run_id, *body.run_ids]))
+def compare_with(actor: CurrentActor, database: DatabaseDep, run_id: RunId, body: CompareRequest) -> ComparePublic:
+    return ComparePublic.model_validate(ResearchService(database, actor=actor).compare([run_id, *body.run_ids]))
 
 
 @router.get("/backtests/{run_id}/report", response_model=ReportPublic, responses={
     200: {"content": {"text/html": {}}, "description": "one self-contained page (plotly inlined, no network); "
                                                        "with `Accept: application/json` only, its description"},
     **error_responses(404, 422)}, summary="Download a run's HTML report (viewer)")
-def report(user: ViewerUser, runs: RunStoreDep, settings: SettingsDep, run_id: RunId,
+def report(actor: CurrentActor, runs: RunStoreDep, settings: SettingsDep, run_id: RunId,
            accept: Annotated[str | None, Header()] = None):
-    record = runs.get(run_id)
+    research = ResearchService(runs.database, settings.artifacts_dir, actor=actor)
+    record = research.record(run_id)
     stored = record.artifacts.get("report")
     if not stored and "equity" in record.artifacts:  # a run made without one (the agents' tools): render it now
-        stored = str(ResearchService(runs.database, settings.artifacts_dir).report(run_id))
+        stored = str(research.report(run_id))
     if not stored:
         raise NotFoundError(f"run {run_id} ({record.kind}, {record.status}) has no HTML report",
                             code="report_not_found")

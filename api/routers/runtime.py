@@ -58,8 +58,8 @@ class AgentRuntime:
 
 
 def user_ref(user: ApiUser) -> dict[str, Any]:
-    """The graph's ``UserRef`` for an API caller: tool calls run with this name and role."""
-    return {"id": user.name, "role": user.role.value}
+    """The graph's ``UserRef`` for an API caller: tool calls run as this person (name, id, role)."""
+    return {"id": user.name, "role": user.role.value, "user_id": user.id}
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -104,8 +104,7 @@ def get_execution_service(request: Request, settings: SettingsDep, database: Dat
         if settings.trading_mode is TradingMode.LIVE:
             raise ConfigError("live trading through the API is not wired; use paper (QUANTPILOT_TRADING_MODE=paper)")
         broker = PaperBroker(database, **({"clock": clock} if clock else {}))
-    return ExecutionService(database, broker, settings=settings, channel=CHANNEL,
-                            **({"clock": clock} if clock else {}))
+    return ExecutionService(database, broker, settings=settings, **({"clock": clock} if clock else {}))
 
 
 ExecutionDep = Annotated[ExecutionService, Depends(get_execution_service)]
@@ -145,9 +144,9 @@ async def events_from_thread(produce: Callable[[], Iterator[Any]]) -> AsyncItera
 
 def get_approval_reader(database: DatabaseDep) -> ApprovalService:
     """The service without the graph: enough to list and show (no agents are loaded)."""
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
 
-    return ApprovalService(ApprovalStore(database))
+    return ApprovalService(ApprovalStore(database), allow_self_approval=get_settings().allow_self_approval)
 
 
 ApprovalReaderDep = Annotated[ApprovalService, Depends(get_approval_reader)]

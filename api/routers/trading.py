@@ -1,10 +1,10 @@
 """Trading: positions, orders, risk state, limits and their proposals, kill switch, reconciliation,
-daily summary and the audit chain — each route one call into ``ExecutionService`` (seed 002's
-``/orders``, ``/positions``, ``/risk/...``).
+daily summary and the audit chain — each route one call into a service with the authenticated caller
+(seed 002's ``/orders``, ``/positions``, ``/risk/...``); who may do what is the services' rule.
 
 An order refused by the risk policy or the execution gate is a 422 whose details carry the reason
 codes and facts (``order_rejected`` / ``order_denied``); nothing is sent. The kill switch goes on
-with one call (trader); it comes off only with an approved release request.
+with one call (trader; flattening too: approver); it comes off only with an approved release request.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import AdminUser, DatabaseDep, TraderUser, ViewerUser
-from api.routers.runtime import CHANNEL, ExecutionDep
+from api.deps import CurrentActor, DatabaseDep
+from api.routers.runtime import ExecutionDep
 from api.schemas.errors import error_responses
 from api.schemas.trading import (
     AuditVerificationPublic,
@@ -35,10 +35,12 @@ from api.schemas.trading import (
     RiskStatusPublic,
 )
 from errors import RiskRejected
-from memory.audit import AuditLog
 from quant.execution.gate import Denied
 from quant.risk.decision import Rejected
+from services.audit import verify_audit
 from services.daily_summary import generate_daily_summary
+from services.execution import ExecutionService
+from services.limits import LimitService
 
 router = APIRouter(prefix="/api/v1", tags=["trading"], responses=error_responses(401, 403, 429))
 OrderId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$", description="client order id, e.g. qp-3fa9…")]
@@ -57,60 +59,59 @@ def refusal(outcome: Rejected | Denied) -> RiskRejected:
 
 
 @router.get("/positions", response_model=PositionsPublic, summary="Positions, cash and equity at the broker (viewer)")
-def positions(user: ViewerUser, service: ExecutionDep) -> PositionsPublic:
-    account = service.broker.get_account()
-    rows = [{"symbol": p.symbol, "qty": str(p.qty), "avg_entry_price": str(p.avg_entry_price)}
-            for p in service.broker.get_positions()]
+def positions(actor: CurrentActor, service: ExecutionDep) -> PositionsPublic:
+    account, held = service.positions(actor)
+    rows = [{"symbol": p.symbol, "qty": str(p.qty), "avg_entry_price": str(p.avg_entry_price)} for p in held]
     return PositionsPublic(cash_usd=str(account.cash_usd), equity_usd=str(account.equity_usd), positions=rows)
 
 
 @router.post("/positions/reconcile", response_model=ReconciliationPublic,
              summary="Our recorded fills vs the broker's positions; a mismatch raises an alert (trader)")
-def reconcile(user: TraderUser, service: ExecutionDep) -> ReconciliationPublic:
-    return ReconciliationPublic.model_validate(service.reconcile(actor=user.name).to_dict())
+def reconcile(actor: CurrentActor, service: ExecutionDep) -> ReconciliationPublic:
+    return ReconciliationPublic.model_validate(service.reconcile(actor).to_dict())
 
 
 @router.get("/orders", response_model=OrderListPublic, responses=error_responses(422), summary="Orders (viewer)")
-def list_orders(user: ViewerUser, service: ExecutionDep,
+def list_orders(actor: CurrentActor, service: ExecutionDep,
                 status: Annotated[str | None, Query(pattern=r"^[a-z_]{1,24}$", description="a status, or open")]
                 = None,
                 symbol: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9.\-^=]{1,16}$")] = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 50) -> OrderListPublic:
-    records = [r.to_dict() for r in service.orders.list(status=status, symbol=symbol, limit=limit)]
+    records = [r.to_dict() for r in service.orders_list(actor, status=status, symbol=symbol, limit=limit)]
     return OrderListPublic(count=len(records), orders=records)
 
 
 @router.get("/orders/{order_id}", response_model=OrderPublic, responses=error_responses(404, 422),
             summary="One order with its recorded events (viewer)")
-def get_order(user: ViewerUser, service: ExecutionDep, order_id: OrderId) -> OrderPublic:
-    data = service.orders.get(order_id).to_dict()
-    data["events"] = [asdict(e) for e in service.orders.events(order_id)]
+def get_order(actor: CurrentActor, service: ExecutionDep, order_id: OrderId) -> OrderPublic:
+    record, events = service.order(actor, order_id)
+    data = record.to_dict()
+    data["events"] = [asdict(e) for e in events]
     return OrderPublic.model_validate(data)
 
 
 @router.post("/orders", response_model=OrderPublic, status_code=201, responses=error_responses(422),
              summary="Place an order through risk policy, approval and kill switch (paper) (trader)")
-def place_order(user: TraderUser, service: ExecutionDep, body: OrderRequest) -> OrderPublic:
-    outcome = service.place_fields(requested_by=user.name, **body.model_dump(exclude_none=True))
+def place_order(actor: CurrentActor, service: ExecutionDep, body: OrderRequest) -> OrderPublic:
+    outcome = service.place_fields(actor, **body.model_dump(exclude_none=True))
     if isinstance(outcome, Rejected | Denied):
         raise refusal(outcome)
-    return OrderPublic.model_validate(service.orders.get(outcome.client_order_id).to_dict())
+    return OrderPublic.model_validate(service.order(actor, outcome.client_order_id)[0].to_dict())
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderPublic, responses=error_responses(404, 422),
              summary="Cancel an open order (trader)")
-def cancel_order(user: TraderUser, service: ExecutionDep, order_id: OrderId) -> OrderPublic:
-    order = service.cancel(order_id, actor=user.name)
-    return OrderPublic.model_validate(service.orders.get(order.client_order_id).to_dict())
+def cancel_order(actor: CurrentActor, service: ExecutionDep, order_id: OrderId) -> OrderPublic:
+    order = service.cancel(actor, order_id)
+    return OrderPublic.model_validate(service.order(actor, order.client_order_id)[0].to_dict())
 
 
 @router.get("/risk/status", response_model=RiskStatusPublic,
             summary="Trading state, equity, drawdown and daily loss against the limits (viewer)")
-def risk_status(user: ViewerUser, service: ExecutionDep) -> RiskStatusPublic:
+def risk_status(actor: CurrentActor, service: ExecutionDep) -> RiskStatusPublic:
     from guardrails.trading_state import daily_loss_pct, drawdown_pct
 
-    book = service.book()
-    state, limits = service.trading_state(book), service.limits.current()
+    book, state, limits = service.risk_state(actor)
     return RiskStatusPublic(
         trading_state=state.status.value, halt_id=state.halt_id, equity_usd=str(book.equity_usd),
         cash_usd=str(book.cash_usd), positions={k: str(v) for k, v in book.positions.items()},
@@ -119,33 +120,37 @@ def risk_status(user: ViewerUser, service: ExecutionDep) -> RiskStatusPublic:
         last_transitions=[asdict(t) for t in service.states.transitions(5)])
 
 
+def _limits(service: ExecutionService) -> LimitService:
+    return LimitService(service.database, clock=service.now, allow_self_approval=service.settings.allow_self_approval)
+
+
 @router.get("/risk/limits", response_model=LimitsPublic, summary="Limits in force and pending proposals (viewer)")
-def risk_limits(user: ViewerUser, service: ExecutionDep) -> LimitsPublic:
-    return LimitsPublic(limits=service.limits.current().model_dump(mode="json"), pending=service.limits.pending())
+def risk_limits(actor: CurrentActor, service: ExecutionDep) -> LimitsPublic:
+    limits, pending = _limits(service).view(actor)
+    return LimitsPublic(limits=limits.model_dump(mode="json"), pending=pending)
 
 
 @router.post("/risk/proposals", response_model=ProposalPublic, status_code=201, responses=error_responses(400, 422),
              summary="Propose a limit change; it needs an approval by someone else (trader)")
-def propose(user: TraderUser, service: ExecutionDep, body: ProposalRequest) -> ProposalPublic:
-    proposal, approval_id = service.limits.propose(body.changes, requested_by=user.name, channel=CHANNEL,
-                                                   reason=body.reason, now=service.now())
-    changes = next(p["changes"] for p in service.limits.pending() if p["proposal_id"] == proposal.proposal_id)
+def propose(actor: CurrentActor, service: ExecutionDep, body: ProposalRequest) -> ProposalPublic:
+    proposal, approval_id, changes = _limits(service).propose(actor, body.changes, reason=body.reason)
     return ProposalPublic(proposal_id=proposal.proposal_id, approval_id=approval_id, changes=changes,
                           status="pending")
 
 
 @router.post("/risk/proposals/{proposal_id}/apply", response_model=LimitsPublic,
              responses=error_responses(404, 409, 422),
-             summary="Put an approved proposal in force (trader; 409 unless approved)")
-def apply_proposal(user: TraderUser, service: ExecutionDep, proposal_id: ProposalId) -> LimitsPublic:
-    limits = service.limits.apply(proposal_id)
-    return LimitsPublic(limits=limits.model_dump(mode="json"), pending=service.limits.pending())
+             summary="Put an approved proposal in force (trader; 409 unless approved by someone else)")
+def apply_proposal(actor: CurrentActor, service: ExecutionDep, proposal_id: ProposalId) -> LimitsPublic:
+    limits_service = _limits(service)
+    limits = limits_service.apply(actor, proposal_id)
+    return LimitsPublic(limits=limits.model_dump(mode="json"), pending=limits_service.view(actor)[1])
 
 
 @router.post("/risk/kill-switch", response_model=KillSwitchPublic,
-             summary="HALT trading now: cancel open orders, optionally flatten; no approval needed (trader)")
-def kill_switch_on(user: TraderUser, service: ExecutionDep, body: KillSwitchRequest) -> KillSwitchPublic:
-    report = service.kill_switch_on(actor=user.name, channel=CHANNEL, reason=body.reason, flatten=body.flatten)
+             summary="HALT trading now: cancel open orders (trader); also flatten every position (approver)")
+def kill_switch_on(actor: CurrentActor, service: ExecutionDep, body: KillSwitchRequest) -> KillSwitchPublic:
+    report = service.kill_switch_on(actor, reason=body.reason, flatten=body.flatten)
     return KillSwitchPublic(trading_state=report.state.status.value, halt_id=report.state.halt_id,
                             canceled=list(report.canceled), flatten_orders=len(report.flatten_orders))
 
@@ -153,28 +158,28 @@ def kill_switch_on(user: TraderUser, service: ExecutionDep, body: KillSwitchRequ
 @router.post("/risk/kill-switch/release-request", response_model=KillSwitchPublic, status_code=201,
              responses=error_responses(400, 422),
              summary="Ask for the approval that turning the kill switch off needs (trader)")
-def request_release(user: TraderUser, service: ExecutionDep, body: ReleaseRequest) -> KillSwitchPublic:
-    approval_id = service.request_resume(actor=user.name, channel=CHANNEL, reason=body.reason)
+def request_release(actor: CurrentActor, service: ExecutionDep, body: ReleaseRequest) -> KillSwitchPublic:
+    approval_id = service.request_resume(actor, reason=body.reason)
     state = service.states.current()
     return KillSwitchPublic(trading_state=state.status.value, halt_id=state.halt_id, approval_id=approval_id)
 
 
 @router.post("/risk/kill-switch/release", response_model=KillSwitchPublic, responses=error_responses(404, 409, 422),
-             summary="Turn the kill switch off with an approved release request (trader)")
-def release(user: TraderUser, service: ExecutionDep, body: ResumeRequest) -> KillSwitchPublic:
-    state = service.resume(body.approval_id, actor=user.name, channel=CHANNEL)
+             summary="Turn the kill switch off with a release request someone else approved (trader)")
+def release(actor: CurrentActor, service: ExecutionDep, body: ResumeRequest) -> KillSwitchPublic:
+    state = service.resume(actor, body.approval_id)
     return KillSwitchPublic(trading_state=state.status.value, halt_id=state.halt_id, approval_id=body.approval_id)
 
 
 @router.get("/summary/daily", response_model=DailySummaryPublic,
             summary="The daily summary: P&L, positions, risk, pending approvals, alerts (viewer)")
-def daily_summary(user: ViewerUser, service: ExecutionDep) -> DailySummaryPublic:
-    summary = generate_daily_summary(service)
+def daily_summary(actor: CurrentActor, service: ExecutionDep) -> DailySummaryPublic:
+    summary = generate_daily_summary(service, actor)
     return DailySummaryPublic(**summary.to_dict(), text=summary.render_text())
 
 
 @router.get("/audit/verify", response_model=AuditVerificationPublic,
             summary="Re-check the whole audit hash chain (admin)")
-def audit_verify(user: AdminUser, database: DatabaseDep) -> AuditVerificationPublic:
-    result = AuditLog(database).verify()
+def audit_verify(actor: CurrentActor, database: DatabaseDep) -> AuditVerificationPublic:
+    result = verify_audit(actor, database)
     return AuditVerificationPublic(**result.to_dict(), message=result.message())

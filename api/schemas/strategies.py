@@ -1,4 +1,4 @@
-"""Strategies: the catalogue of kinds (``quant.strategies.registry``) and the ladder (``memory.ladder``)."""
+"""Strategies: the catalogue of kinds (``quant.strategies.registry``) and the ladder (``services.strategies``)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,9 @@ class StrategyPublic(BaseModel):
     params: dict[str, Any]
     params_hash: str
     updated_at: datetime
+    owner_id: int | None = Field(default=None, description="the user who registered it (None: from before owners)")
+    running_version: int | None = Field(default=None, description="the version trading on paper or live, if any")
+    running_stage: str | None = None
     transitions: list[TransitionPublic] = []
 
 
@@ -58,7 +61,7 @@ class StrategyListPublic(BaseModel):
 
 
 class StrategyCreate(BaseModel):
-    """Register a strategy at ``draft`` (or change its parameters: new version, back to draft)."""
+    """Register a strategy at ``draft`` (or change it: a new draft version; the running one keeps running)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"id": "sma_aapl", "kind": "sma_crossover", "name": "SMA cross on AAPL", "params": {"fast": 10, "slow": 50}}]})

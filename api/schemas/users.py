@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from memory.users import Role
+from guardrails.policy import Role
 
 
 class UserCreate(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any
 
 from agents.answers import approval_card as describe_approval
 from guardrails.redaction import redact
-from memory.ladder import ApprovalRecord
+from memory.approvals import ApprovalRecord
 
 APPROVE, APPROVE_WITH_COMMENT, REJECT = "qp_approve", "qp_approve_comment", "qp_reject"
 DECISION_VIEW = "qp_decision"

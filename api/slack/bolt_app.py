@@ -45,7 +45,7 @@ def build_bolt_app(runtime: SlackRuntime) -> App:
     def open_modal(ack: Ack, body: dict[str, Any], verdict: str) -> None:
         ack()
         where = _where(body)
-        refusal = may_decide(runtime, body["user"]["id"], verdict)
+        refusal = may_decide(runtime, body["user"]["id"])
         if refusal is not None:
             say_in_thread(runtime, where, f":no_entry: {refusal.message}")
             return

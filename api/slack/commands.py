@@ -14,12 +14,11 @@ def link_slack(
     slack_user_id: str = typer.Argument(..., help="Slack member id, e.g. U012AB3CD"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Let a Slack user act as NAME (and with NAME's role) in Slack."""
+    """Let a Slack user act as NAME (and with NAME's role) in Slack. Admin."""
+    from api.cli_auth import cli_actor, user_service
     from api.output import console, print_json
-    from memory.db import connect
-    from memory.slack_users import SlackUserLinks
 
-    link = SlackUserLinks(connect()).link(name, slack_user_id, linked_by="cli")
+    link = user_service().link_slack(cli_actor(), name, slack_user_id)
     if as_json:
         print_json(link.to_dict())
         return
@@ -28,29 +27,28 @@ def link_slack(
 
 def unlink_slack(slack_user_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """Stop a Slack user acting as anyone."""
+    from api.cli_auth import cli_actor, user_service
     from api.output import console, print_json
-    from memory.db import connect
-    from memory.slack_users import SlackUserLinks
 
-    link = SlackUserLinks(connect()).unlink(slack_user_id)
+    link = user_service().unlink_slack(cli_actor(), slack_user_id)
     if as_json:
         print_json(link.to_dict())
         return
-    console.print(f"Slack user {link.slack_user_id} unlinked from {link.user_name}", highlight=False)
+    console.print(f"Slack user {link.slack_user_id} unlinked", highlight=False)
 
 
 def slack_links(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Slack users and the quantpilot users they act as."""
+    from api.cli_auth import cli_actor, user_service
     from api.output import print_json, print_table
-    from memory.db import connect
-    from memory.slack_users import SlackUserLinks
 
-    links = SlackUserLinks(connect()).list()
+    links = user_service().slack_links(cli_actor())
     if as_json:
         print_json([link.to_dict() for link in links])
         return
     print_table("Slack links", ["slack user", "quantpilot user", "linked by", "since"],
-                [(x.slack_user_id, x.user_name, x.linked_by, x.created_at) for x in links])
+                [(x.slack_user_id, x.user_name or f"(revoked user {x.user_id})", x.linked_by, x.created_at)
+                 for x in links])
 
 
 def _runtime():
@@ -90,12 +88,14 @@ def sync(every: float = typer.Option(0.0, "--every", help="Repeat every SECONDS 
 @app.command("summary")
 def summary(as_json: bool = typer.Option(False, "--json")) -> None:
     """Post today's daily summary to the alerts channel."""
+    from api.cli_auth import cli_actor
     from api.output import console, print_json
     from api.slack.publisher import SlackPublisher
     from services.daily_summary import generate_daily_summary
 
     runtime = _runtime()
-    ts = SlackPublisher(runtime).post_daily_summary(generate_daily_summary(runtime.execution()))
+    ts = SlackPublisher(runtime).post_daily_summary(generate_daily_summary(runtime.execution(),
+                                                                           cli_actor(required=False)))
     if as_json:
         print_json({"channel": runtime.settings.alerts_channel, "ts": ts})
     else:

@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from api.slack.publisher import SlackPublisher
-from api.slack.runtime import CHANNEL, SlackRefusal, SlackRuntime, permit
-from errors import ApprovalError, NotFoundError
+from api.slack.runtime import SlackRefusal, SlackRuntime, slack_actor
+from errors import ApprovalError, NotFoundError, PermissionDenied
+from guardrails.policy import Operation, require
 from guardrails.redaction import redact
 
 log = logging.getLogger("quantpilot.slack")
-
-TOOL_FOR_VERDICT = {"approved": "approve_request", "rejected": "reject_request"}
-
 
 @dataclass(frozen=True)
 class Where:
@@ -36,10 +34,17 @@ class SlackDecision:
     message: str = ""
 
 
-def may_decide(runtime: SlackRuntime, slack_user_id: str, verdict: str) -> SlackRefusal | None:
-    """None when the Slack user is linked to an approver (or above), else why not."""
-    allowed = permit(runtime.links, slack_user_id, TOOL_FOR_VERDICT[verdict])
-    return allowed if isinstance(allowed, SlackRefusal) else None
+def may_decide(runtime: SlackRuntime, slack_user_id: str) -> SlackRefusal | None:
+    """None when the Slack user's linked user may decide approvals at all (the policy table), else why not: asked
+    before a comment box opens, so nobody types a reason that cannot count."""
+    actor = slack_actor(runtime.links, slack_user_id)
+    if isinstance(actor, SlackRefusal):
+        return actor
+    try:
+        require(actor, Operation.DECIDE_APPROVAL)
+    except PermissionDenied as exc:
+        return SlackRefusal(exc.code, exc.message, exc.details)
+    return None
 
 
 def say_in_thread(runtime: SlackRuntime, where: Where, text: str) -> None:
@@ -55,18 +60,19 @@ def say_in_thread(runtime: SlackRuntime, where: Where, text: str) -> None:
 def decide(runtime: SlackRuntime, approval_id: str, verdict: str, slack_user_id: str, where: Where,
            comment: str | None = None) -> SlackDecision:
     """Record ``verdict`` on ``approval_id`` as the Slack user's linked quantpilot user, via channel ``slack``."""
-    refusal = may_decide(runtime, slack_user_id, verdict)
-    if refusal is not None:
-        say_in_thread(runtime, where, f":no_entry: {refusal.message}")
-        return SlackDecision("refused", approval_id, refusal.code, refusal.message)
-    user = runtime.links.resolve(slack_user_id)
-    assert user is not None  # permit() resolved it a moment ago
+    actor = slack_actor(runtime.links, slack_user_id)
+    if isinstance(actor, SlackRefusal):
+        say_in_thread(runtime, where, f":no_entry: {actor.message}")
+        return SlackDecision("refused", approval_id, actor.code, actor.message)
     service = runtime.approvals()
     try:
         if verdict == "approved":
-            outcome = service.approve(approval_id, user.name, CHANNEL, comment or None)
+            outcome = service.approve(actor, approval_id, comment or None)
         else:
-            outcome = service.reject(approval_id, user.name, CHANNEL, comment or "")
+            outcome = service.reject(actor, approval_id, comment or "")
+    except PermissionDenied as exc:  # this person may not decide it: the card stays as it is for the others
+        say_in_thread(runtime, where, f":no_entry: <@{slack_user_id}> {exc.message}")
+        return SlackDecision("refused", approval_id, exc.code, exc.message)
     except (ApprovalError, NotFoundError) as exc:
         say_in_thread(runtime, where, f":no_entry: <@{slack_user_id}> {exc.message}")
         _refresh(runtime, approval_id, where)
@@ -81,7 +87,7 @@ def _refresh(runtime: SlackRuntime, approval_id: str, where: Where) -> None:
     if not (where.channel and where.ts):
         return
     try:
-        record = runtime.approvals().show(approval_id)
+        record = runtime.approvals().store.get(approval_id)  # the card shows what is stored, for everyone
         SlackPublisher(runtime).show(record, where.channel, where.ts)
     except (NotFoundError, SlackApiError):
         pass

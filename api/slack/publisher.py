@@ -12,12 +12,14 @@ from slack_sdk.errors import SlackApiError
 
 from api.slack.blocks import card_for, card_text, summary_blocks
 from api.slack.runtime import SlackRuntime
-from memory.ladder import ApprovalRecord, ApprovalStore
+from guardrails.policy import Actor
+from memory.approvals import ApprovalRecord, ApprovalStore
 from quant.monitoring.alerts import Alert, Severity
 from services.alerts import DeliveryResult, SlackChannel
 from services.approvals import ApprovalService
 
 log = logging.getLogger("quantpilot.slack")
+SYNC = Actor.system("slack-sync")  # quantpilot posting and updating cards on its own
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class SlackPublisher:
         through the CLI, API or web, applied, expired)."""
         service = service or ApprovalService(ApprovalStore(self.runtime.database))
         posted, updated, failed = [], [], []
-        for record in service.list("pending"):
+        for record in service.list(SYNC, "pending"):
             try:
                 if self.post_card(record):
                     posted.append(record.id)
@@ -67,7 +69,7 @@ class SlackPublisher:
                 log.warning("posting the card of %s failed: %s", record.id, exc.response.get("error"))
                 failed.append(record.id)
         for card in self.runtime.cards.open_cards():
-            record = service.show(card.approval_id)
+            record = service.show(SYNC, card.approval_id)
             if record.status == card.shown_status or card.ts is None:
                 continue
             try:

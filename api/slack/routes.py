@@ -1,5 +1,9 @@
 """``install_slack(app)``: the Bolt app at ``POST /slack/events`` (events, interactivity and slash commands
-all point there), 503 with a JSON message while Slack is not configured, and the card sync loop."""
+all point there), 503 with a JSON message while Slack is not configured, and the card sync loop.
+
+A signed request is accepted once: its signature is checked here, then remembered in Postgres for Slack's
+five-minute signing window (every API worker shares the table), so a replayed request — a second halt from
+a captured ``kill switch on`` — is refused with 401 before anything runs."""
 
 from __future__ import annotations
 
@@ -42,6 +46,29 @@ def _slack(app: FastAPI, settings: Settings | None):
     return app.state.slack
 
 
+SIGNING_WINDOW_S = 300  # Slack's own limit on a request's age
+
+
+def _refuse_replay(app: FastAPI, headers, body: bytes) -> Response | None:
+    """401 for a request whose signature is not valid now (Bolt would refuse it too) or was accepted before."""
+    import hashlib
+
+    from slack_sdk.signature import SignatureVerifier
+
+    runtime, _ = _slack(app, None)
+    timestamp, signature = headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
+    if not (timestamp.isdigit() and signature) or not SignatureVerifier(runtime.signing_secret).is_valid(
+            body, timestamp, signature):
+        return Response(error_body("invalid_signature", "the Slack request signature is missing, wrong or too old"),
+                        status_code=401, media_type="application/json")
+    digest = hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()
+    if not runtime.links.accept_once(digest, SIGNING_WINDOW_S):
+        log.warning("refused a replayed Slack request (timestamp %s)", timestamp)
+        return Response(error_body("replayed_request", "this signed Slack request was accepted once already"),
+                        status_code=401, media_type="application/json")
+    return None
+
+
 def install_slack(app: FastAPI, settings: Settings | None = None) -> None:
     """Add the Slack route to ``app`` (and, when configured, the sync loop to its lifespan).
 
@@ -57,6 +84,9 @@ def install_slack(app: FastAPI, settings: Settings | None = None) -> None:
         except SlackNotConfigured as exc:
             return _unavailable(exc)
         body = await request.body()
+        refused = await run_in_threadpool(_refuse_replay, app, request.headers, body)
+        if refused is not None:
+            return refused
         answer = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
         return to_starlette_response(answer)
 

@@ -1,5 +1,6 @@
 """The collaborators every Slack listener uses, built once per process from settings and the database,
-and who a Slack user is allowed to be (linked API user, role checked with ``authorize_tool_call``)."""
+and who a Slack user is: the ``Actor`` of the linked user (by id). What that actor may do is the services'
+rule, the same as on every other interface."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from errors import ConfigError
-from guardrails.authorization import Denied, authorize_tool_call
+from guardrails.policy import Actor, Channel
 from memory.slack_users import SlackCards, SlackUserLinks
-from memory.users import ApiUser
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -32,14 +32,6 @@ class SlackNotConfigured(ConfigError):
 
 
 @dataclass(frozen=True)
-class SlackActor:
-    """A Slack user acting as the linked API user, allowed to do what was asked."""
-
-    slack_user_id: str
-    user: ApiUser
-
-
-@dataclass(frozen=True)
 class SlackRefusal:
     """Why a Slack user may not do something: ``not_linked`` or a ``DenialCode`` value, with the facts."""
 
@@ -48,16 +40,13 @@ class SlackRefusal:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def permit(links: SlackUserLinks, slack_user_id: str, tool_name: str) -> SlackActor | SlackRefusal:
-    """Whether the Slack user may do what ``tool_name`` (a POLICY entry, person acting directly) allows."""
+def slack_actor(links: SlackUserLinks, slack_user_id: str) -> Actor | SlackRefusal:
+    """The Actor a Slack user acts as (the linked active user, by id), or why there is none."""
     user = links.resolve(slack_user_id)
     if user is None:
         return SlackRefusal("not_linked", f"<@{slack_user_id}> is not linked to an active quantpilot user; "
                             + LINK_HINT.format(slack_user_id=slack_user_id), {"slack_user_id": slack_user_id})
-    decision = authorize_tool_call(None, tool_name, user.role.value)
-    if isinstance(decision, Denied):
-        return SlackRefusal(decision.code.value, f"{user.name}: {decision.reason}", dict(decision.details))
-    return SlackActor(slack_user_id, user)
+    return Actor(user.id, user.name, user.role, Channel.SLACK)
 
 
 class _Once:
@@ -114,7 +103,7 @@ def paper_execution_service(settings: Settings, database: Database) -> Execution
 
     if settings.trading_mode is TradingMode.LIVE:
         raise ConfigError("live trading from Slack is not wired; use paper (QUANTPILOT_TRADING_MODE=paper)")
-    return execution_service(database, settings, channel=CHANNEL)
+    return execution_service(database, settings)
 
 
 def build_runtime(settings: Settings, database: Database, slack_settings: SlackSettings | None = None, *,

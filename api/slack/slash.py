@@ -1,22 +1,21 @@
-"""``/quantpilot``: ``status``, ``positions``, ``kill switch on [reason]``, ``help``. Each subcommand is
-checked like the tool it mirrors (``authorize_tool_call`` on the caller's linked role)."""
+"""``/quantpilot``: ``status``, ``positions``, ``kill switch on [reason]``, ``help``, each one service call as
+the caller's linked user; the services' policy decides who may (the same rule as on every interface)."""
 
 from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
 
-from api.slack.runtime import CHANNEL, SlackRefusal, SlackRuntime, permit
-from errors import QuantpilotError
+from api.slack.runtime import SlackRefusal, SlackRuntime, slack_actor
+from errors import PermissionDenied, QuantpilotError
+from guardrails.policy import Actor
 from guardrails.redaction import redact
 from quant.display import money, percent_points, quantity
 
 HELP = ("`/quantpilot status` — trading state, equity, drawdown and daily loss against the limits\n"
         "`/quantpilot positions` — positions, cash and equity (paper broker)\n"
-        "`/quantpilot kill switch on [reason]` — HALT trading now and cancel open orders (approvers)")
-
-# subcommand -> the POLICY tool whose role it needs
-TOOL_FOR = {"status": "check_kill_switch", "positions": "get_positions", "kill": "set_kill_switch"}
+        "`/quantpilot kill switch on [reason]` — HALT trading now and cancel open orders (traders)")
+COMMANDS = ("status", "positions", "kill")
 
 
 @dataclass(frozen=True)
@@ -55,28 +54,27 @@ def handle(runtime: SlackRuntime, slack_user_id: str, text: str) -> SlashReply:
     if command == "kill-usage":
         return SlashReply("usage: `/quantpilot kill switch on [reason]` (turning it off needs an approval: "
                           "`quantpilot orders kill-switch request-off`)")
-    if command not in TOOL_FOR:
+    if command not in COMMANDS:
         return SlashReply(HELP)
-    allowed = permit(runtime.links, slack_user_id, TOOL_FOR[command])
-    if isinstance(allowed, SlackRefusal):
-        return SlashReply(f":no_entry: {allowed.message}")
+    actor = slack_actor(runtime.links, slack_user_id)
+    if isinstance(actor, SlackRefusal):
+        return SlashReply(f":no_entry: {actor.message}")
     try:
         if command == "status":
-            return SlashReply(_status(runtime))
+            return SlashReply(_status(runtime, actor))
         if command == "positions":
-            return SlashReply(_positions(runtime))
-        return _kill(runtime, allowed.user.name, rest)
+            return SlashReply(_positions(runtime, actor))
+        return _kill(runtime, actor, rest)
+    except PermissionDenied as exc:
+        return SlashReply(f":no_entry: {exc.message}")
     except QuantpilotError as exc:
         return SlashReply(f":warning: {exc.message}")
 
 
-def _status(runtime: SlackRuntime) -> str:
+def _status(runtime: SlackRuntime, actor: Actor) -> str:
     from guardrails.trading_state import daily_loss_pct, drawdown_pct
 
-    service = runtime.execution()
-    book = service.book()
-    state = service.trading_state(book)
-    limits = service.limits.current()
+    book, state, limits = runtime.execution().risk_state(actor)
     return (f"*Trading state:* {state.status.value.upper()}" + (f" (halt `{state.halt_id}`)" if state.halt_id else "")
             + f"\n*Equity:* {money(book.equity_usd)} · *cash* {money(book.cash_usd)}"
             + f"\n*Drawdown:* {percent_points(drawdown_pct(book))} (limit {percent_points(limits.max_drawdown_pct)})"
@@ -84,18 +82,16 @@ def _status(runtime: SlackRuntime) -> str:
             f"(limit {percent_points(limits.daily_loss_limit_pct)})")
 
 
-def _positions(runtime: SlackRuntime) -> str:
-    broker = runtime.execution().broker
-    account = broker.get_account()
-    rows = [p for p in broker.get_positions() if p.qty != 0]
+def _positions(runtime: SlackRuntime, actor: Actor) -> str:
+    account, held = runtime.execution().positions(actor)
+    rows = [p for p in held if p.qty != 0]
     lines = [f"*Positions* (cash {money(account.cash_usd)}, equity {money(account.equity_usd)})"]
     lines += [f"• {p.symbol}: {quantity(p.qty)} shares at {money(p.avg_entry_price)} on average"
               for p in rows[:50]] or ["(no positions)"]
     return "\n".join(lines)
 
 
-def _kill(runtime: SlackRuntime, actor: str, reason: str) -> SlashReply:
-    report = runtime.execution().kill_switch_on(actor=actor, channel=CHANNEL,
-                                                reason=reason or f"kill switch from Slack by {actor}")
-    return SlashReply(f":rotating_light: Trading HALTED by *{actor}* (halt `{report.state.halt_id}`); "
+def _kill(runtime: SlackRuntime, actor: Actor, reason: str) -> SlashReply:
+    report = runtime.execution().kill_switch_on(actor, reason=reason or f"kill switch from Slack by {actor.name}")
+    return SlashReply(f":rotating_light: Trading HALTED by *{actor.name}* (halt `{report.state.halt_id}`); "
                       f"canceled {len(report.canceled)} open orders. Resuming needs an approval.", in_channel=True)

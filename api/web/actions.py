@@ -1,10 +1,10 @@
-"""State-changing forms of the web pages; each is a CSRF check, a role check, then one service call.
+"""State-changing forms of the web pages; each is a CSRF check, then one service call as the logged-in person.
 
-Roles are the API's: approving or rejecting needs approver (and ``ApprovalService`` adds its own
-rules, e.g. a live promotion needs an approver other than the requester); the kill switch needs
-approver (as the ``set_kill_switch`` tool); proposing a limit change or asking to resume needs trader
-and takes effect only after its own approval. htmx requests get an HTML fragment; plain form posts
-are redirected back to the page they came from.
+Who may do what is the services' rule (the one policy table), the same as on every other interface:
+deciding needs approver and never one's own request; the kill switch needs trader (flattening:
+approver); proposing a limit change or asking to resume needs trader and takes effect only after
+someone else approves it. htmx requests get an HTML fragment; plain form posts are redirected back
+to the page they came from.
 """
 
 from __future__ import annotations
@@ -17,12 +17,18 @@ from starlette.responses import RedirectResponse, Response
 
 from api.web.chat import web_chat
 from api.web.rendering import WebRoute, render
-from api.web.session import SessionDep, WebError, check_csrf, role_required
-from memory.users import Role
+from api.web.session import SessionDep, WebError, check_csrf
+from guardrails.policy import Actor
 
 router = APIRouter(route_class=WebRoute)
 ApprovalId = Annotated[str, Path(pattern=r"^apr_[A-Za-z0-9_-]{1,60}$")]
 ProposalId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,80}$")]
+
+
+def _actor(session) -> Actor:
+    from api.web.routes import web_actor
+
+    return web_actor(session)
 
 
 def _answer(request: Request, session, back: str, template: str, **context) -> Response:
@@ -34,41 +40,43 @@ def _answer(request: Request, session, back: str, template: str, **context) -> R
 @router.post("/approvals/{approval_id}/approve")
 async def approve(request: Request, session: SessionDep, approval_id: ApprovalId) -> Response:
     form = await check_csrf(request, session)
-    role_required(session, Role.APPROVER, "approving")
     chat = await run_in_threadpool(web_chat, request.app)
     comment = str(form.get("comment") or "").strip() or None
-    outcome = await run_in_threadpool(chat.approval_service().approve, approval_id, session.user.name, "web",
-                                      comment)
+    outcome = await run_in_threadpool(chat.approval_service().approve, _actor(session), approval_id, comment)
     return _answer(request, session, "/web/approvals", "_decision.html", outcome=outcome)
 
 
 @router.post("/approvals/{approval_id}/reject")
 async def reject(request: Request, session: SessionDep, approval_id: ApprovalId) -> Response:
     form = await check_csrf(request, session)
-    role_required(session, Role.APPROVER, "rejecting")
     comment = str(form.get("comment") or "").strip()
     if not comment:
         raise WebError(400, "say why you reject (the agent is told)")
     chat = await run_in_threadpool(web_chat, request.app)
-    outcome = await run_in_threadpool(chat.approval_service().reject, approval_id, session.user.name, "web",
-                                      comment)
+    outcome = await run_in_threadpool(chat.approval_service().reject, _actor(session), approval_id, comment)
     return _answer(request, session, "/web/approvals", "_decision.html", outcome=outcome)
 
 
 def _execution(request: Request):
     from services.execution_path import execution_service
 
-    return execution_service(request.app.state.database, channel="web")
+    return execution_service(request.app.state.database)
+
+
+def _limits(request: Request):
+    from config import get_settings
+    from services.limits import LimitService
+
+    return LimitService(request.app.state.database, allow_self_approval=get_settings().allow_self_approval)
 
 
 @router.post("/controls/kill-switch")
 async def kill_switch(request: Request, session: SessionDep) -> Response:
     form = await check_csrf(request, session)
-    role_required(session, Role.APPROVER, "the kill switch")
     reason = str(form.get("reason") or "").strip() or "kill switch from the web page"
     service = await run_in_threadpool(_execution, request)
     report = await run_in_threadpool(lambda: service.kill_switch_on(
-        actor=session.user.name, channel="web", reason=reason[:200], flatten=form.get("flatten") == "on"))
+        _actor(session), reason=reason[:200], flatten=form.get("flatten") == "on"))
     return _answer(request, session, "/web/controls", "_notice.html",
                    message=f"trading is {report.state.status.value}; {len(report.canceled)} open orders canceled")
 
@@ -76,13 +84,11 @@ async def kill_switch(request: Request, session: SessionDep) -> Response:
 @router.post("/controls/resume-request")
 async def resume_request(request: Request, session: SessionDep) -> Response:
     form = await check_csrf(request, session)
-    role_required(session, Role.TRADER, "asking to resume trading")
     reason = str(form.get("reason") or "").strip()
     if not reason:
         raise WebError(400, "say why trading should resume")
     service = await run_in_threadpool(_execution, request)
-    approval_id = await run_in_threadpool(lambda: service.request_resume(
-        actor=session.user.name, channel="web", reason=reason[:200]))
+    approval_id = await run_in_threadpool(lambda: service.request_resume(_actor(session), reason=reason[:200]))
     return _answer(request, session, "/web/controls", "_notice.html",
                    message=f"resume requested: approval {approval_id} waits on the Approvals page")
 
@@ -90,36 +96,28 @@ async def resume_request(request: Request, session: SessionDep) -> Response:
 @router.post("/controls/resume/{approval_id}")
 async def resume(request: Request, session: SessionDep, approval_id: ApprovalId) -> Response:
     await check_csrf(request, session)
-    role_required(session, Role.TRADER, "resuming trading")
     service = await run_in_threadpool(_execution, request)
-    state = await run_in_threadpool(lambda: service.resume(approval_id, actor=session.user.name, channel="web"))
+    state = await run_in_threadpool(lambda: service.resume(_actor(session), approval_id))
     return _answer(request, session, "/web/controls", "_notice.html",
                    message=f"trading is {state.status.value} (approval {approval_id})")
 
 
 @router.post("/controls/limits")
 async def propose_limit(request: Request, session: SessionDep) -> Response:
-    from memory.trading_state import RiskLimitStore
-
     form = await check_csrf(request, session)
-    role_required(session, Role.TRADER, "proposing a risk limit change")
     name, value = str(form.get("limit") or ""), str(form.get("value") or "").strip()
     if not name or not value:
         raise WebError(400, "choose a limit and give its new value")
-    store = RiskLimitStore(request.app.state.database)
-    _, approval_id = await run_in_threadpool(lambda: store.propose(
-        {name: value}, requested_by=session.user.name, channel="web", reason=str(form.get("reason") or "")[:200]))
+    limits = _limits(request)
+    _, approval_id, _ = await run_in_threadpool(lambda: limits.propose(
+        _actor(session), {name: value}, reason=str(form.get("reason") or "")[:200]))
     return _answer(request, session, "/web/controls", "_notice.html",
                    message=f"proposed {name} = {value}: approval {approval_id} waits on the Approvals page")
 
 
 @router.post("/controls/limits/{proposal_id}/apply")
 async def apply_limit(request: Request, session: SessionDep, proposal_id: ProposalId) -> Response:
-    from memory.trading_state import RiskLimitStore
-
     await check_csrf(request, session)
-    role_required(session, Role.TRADER, "applying an approved limit change")
-    store = RiskLimitStore(request.app.state.database)
-    limits = await run_in_threadpool(store.apply, proposal_id)
+    limits = await run_in_threadpool(_limits(request).apply, _actor(session), proposal_id)
     return _answer(request, session, "/web/controls", "_notice.html",
                    message=f"limits in force now: {limits.model_dump(mode='json')}")

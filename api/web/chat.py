@@ -31,7 +31,7 @@ class WebChat:
 
     graph: Any  # langgraph CompiledStateGraph
     context: Any  # graph.context.GraphContext
-    threads: Any  # memory.ladder.ThreadStore
+    threads: Any  # memory.threads.ThreadStore
 
     @classmethod
     def from_settings(cls, database, graph=None) -> WebChat:
@@ -70,8 +70,8 @@ class WebChat:
         """One turn of ``user`` (``memory.users.ApiUser``) on their ``thread`` (``memory.threads.OwnedThread``)."""
         from graph.runner import stream_turn
 
-        return stream_turn(self.graph, thread.key, {"id": user.name, "role": user.role.value}, text,
-                           context=self.context, threads=thread)
+        person = {"id": user.name, "role": user.role.value, "user_id": user.id}
+        return stream_turn(self.graph, thread.key, person, text, context=self.context, threads=thread)
 
 
 _lock = threading.Lock()

@@ -11,24 +11,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from guardrails.policy import Actor
 from memory.db import Database
 
 ROLE_ACTIONS = {"viewer": "read every page", "trader": "chat, propose limit changes, ask to resume",
                 "approver": "approve or reject, kill switch", "admin": "everything"}
 
 
-def _execution(database: Database, channel: str = "web"):
+def _execution(database: Database):
     from services.execution_path import execution_service
 
-    return execution_service(database, channel=channel)
+    return execution_service(database)
 
 
-def overview(database: Database) -> dict[str, Any]:
+def overview(database: Database, actor: Actor) -> dict[str, Any]:
     """Equity, cash, P&L (realized/unrealized, dollars), gross exposure (% of equity), trading state, pending."""
     from services.daily_summary import generate_daily_summary
 
     service = _execution(database)
-    summary = generate_daily_summary(service).to_dict()
+    summary = generate_daily_summary(service, actor).to_dict()
     limits = service.limits.current()
     return {"summary": summary, "risk": summary["risk"], "limits": limits.model_dump(mode="json"),
             "transitions": service.states.transitions(5)}
@@ -36,7 +37,8 @@ def overview(database: Database) -> dict[str, Any]:
 
 def strategies(database: Database) -> dict[str, Any]:
     """Each strategy's stage, version and parameters; its transitions; the evidence of its latest approval."""
-    from memory.ladder import ApprovalStore, StrategyRegistry
+    from memory.approvals import ApprovalStore
+    from memory.strategies import StrategyRegistry
 
     registry, approvals = StrategyRegistry(database), ApprovalStore(database)
     ladder = {"backtested": 1, "paper": 2, "live": 3}
@@ -121,12 +123,12 @@ def report_path(artifacts: dict[str, Any]) -> Path | None:
     return Path(path) if path and Path(path).is_file() else None
 
 
-def approvals(database: Database) -> dict[str, Any]:
-    from memory.ladder import ApprovalStore
+def approvals(database: Database, actor: Actor) -> dict[str, Any]:
+    from memory.approvals import ApprovalStore
     from services.approvals import ApprovalService
 
     service = ApprovalService(ApprovalStore(database))
-    items = service.list()
+    items = service.list(actor)
     return {"pending": [a for a in items if a.status == "pending"],
             "decided": [a for a in items if a.status != "pending"][:50]}
 

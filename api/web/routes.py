@@ -31,11 +31,18 @@ from api.web.session import (
     web_settings,
 )
 from errors import NotFoundError
+from guardrails.policy import Actor, Channel
+from services.users import actor_of
 
 pages_router = APIRouter(prefix="/web", route_class=WebRoute, include_in_schema=False)
 root = APIRouter(include_in_schema=False)
 STATIC_DIR = str(FilePath(__file__).with_name("static"))
 RunId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def web_actor(session) -> Actor:
+    """The logged-in person as the services see them (channel ``web``)."""
+    return actor_of(session.user, Channel.WEB)
 
 
 @root.get("/")
@@ -99,7 +106,7 @@ async def logout(request: Request, session: SessionDep) -> Response:
 
 @pages_router.get("/")
 async def overview(request: Request, session: SessionDep) -> Response:
-    data = await run_in_threadpool(pages.overview, request.app.state.database)
+    data = await run_in_threadpool(pages.overview, request.app.state.database, web_actor(session))
     return render(request, "overview.html", session, page="overview", **data)
 
 
@@ -130,14 +137,13 @@ async def run_detail(request: Request, session: SessionDep, run_id: RunId) -> Re
 @pages_router.get("/runs/{run_id}/report")
 async def run_report(request: Request, session: SessionDep, run_id: RunId) -> Response:
     """The stored self-contained HTML report, sandboxed (its inline plotly runs in an opaque origin)."""
-    from memory.runs import RunStore
     from services.research import ResearchService
 
-    database = request.app.state.database
-    record = await run_in_threadpool(RunStore(database).get, run_id)
+    research = ResearchService(request.app.state.database, actor=web_actor(session))
+    record = await run_in_threadpool(research.record, run_id)
     if "report" not in record.artifacts and "equity" in record.artifacts:  # made without one: render it now
-        await run_in_threadpool(ResearchService(database).report, run_id)
-        record = await run_in_threadpool(RunStore(database).get, run_id)
+        await run_in_threadpool(research.report, run_id)
+        record = await run_in_threadpool(research.record, run_id)
     path = pages.report_path(record.artifacts)
     if path is None:
         raise NotFoundError(f"run {run_id} has no stored report")
@@ -146,7 +152,7 @@ async def run_report(request: Request, session: SessionDep, run_id: RunId) -> Re
 
 @pages_router.get("/approvals")
 async def approvals(request: Request, session: SessionDep) -> Response:
-    data = await run_in_threadpool(pages.approvals, request.app.state.database)
+    data = await run_in_threadpool(pages.approvals, request.app.state.database, web_actor(session))
     return render(request, "approvals.html", session, page="approvals", **data)
 
 

@@ -22,7 +22,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from memory.users import ApiUser, Role
+from guardrails.policy import Role
+from memory.users import ApiUser
 from memory.web_sessions import WebSessionStore
 
 SESSION_COOKIE = "qp_session"

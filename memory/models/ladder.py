@@ -13,17 +13,37 @@ from memory.models.base import Base
 
 
 class Strategy(Base):
-    """A strategy on the ladder; ``version`` bumps whenever ``params`` (hence ``params_hash``) change."""
+    """A strategy on the ladder: its newest version (``version``, ``params``, ``stage``) and its owner. Every
+    version, the running one included, is kept in ``strategy_versions``."""
 
     __tablename__ = "strategies"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(BigInteger)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(64))
     stage: Mapped[str] = mapped_column(String(16), default="draft")
     version: Mapped[int] = mapped_column(Integer, default=1)
     params: Mapped[dict] = mapped_column(JSONB, default=dict)
     params_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StrategyVersion(Base):
+    """One version of a strategy and the stage it reached. A change past draft makes a new draft version; the
+    running (paper or live) version keeps its stage until a newer version is approved to that stage."""
+
+    __tablename__ = "strategy_versions"
+
+    strategy_id: Mapped[str] = mapped_column(ForeignKey("strategies.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict] = mapped_column(JSONB)
+    params_hash: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -57,6 +77,7 @@ class ApprovalRequestRow(Base):
     evidence: Mapped[dict] = mapped_column(JSONB, default=dict)
     summary: Mapped[str] = mapped_column(Text, default="")
     requester: Mapped[str] = mapped_column(String(200))
+    requester_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     channel: Mapped[str] = mapped_column(String(32))
     thread_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -75,6 +96,7 @@ class ApprovalDecisionRow(Base):
     approval_id: Mapped[str] = mapped_column(ForeignKey("approval_requests.id", ondelete="CASCADE"))
     verdict: Mapped[str] = mapped_column(String(16))
     approver: Mapped[str] = mapped_column(String(200))
+    approver_id: Mapped[int | None] = mapped_column(BigInteger)
     channel: Mapped[str] = mapped_column(String(32))
     comment: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -4,21 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, func
+from sqlalchemy import BigInteger, DateTime, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from memory.models.base import Base
 
 
 class SlackUserLink(Base):
-    """A Slack user id (``U…``/``W…``) acting as the quantpilot API user ``user_name`` (role from ``api_users``)."""
+    """A Slack user id (``U…``/``W…``) acting as the quantpilot user ``user_id`` (role from ``api_users``); bound to
+    the id, so a later user given a revoked user's name never inherits the link."""
 
     __tablename__ = "slack_user_links"
 
     slack_user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_name: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     linked_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SlackRequestReplay(Base):
+    """A signed Slack request already accepted (SHA-256 of its signature): accepted once within the signing
+    window; rows older than the window are pruned."""
+
+    __tablename__ = "slack_request_replays"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
 
 
 class SlackApprovalMessage(Base):

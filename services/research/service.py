@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from errors import ConfigError, DataError
+from guardrails.policy import Actor, Operation, require
 from memory.bars import BarStore, as_utc_timestamp
 from memory.db import Database
 from memory.runs import RunRecord, RunStore
@@ -76,10 +77,12 @@ def _with_ray_address(options: dict[str, Any]) -> dict[str, Any]:
 
 
 class ResearchService:
-    """Runs research on point-in-time bars and records every run (config hash, data hash, code version)."""
+    """Runs research on point-in-time bars and records every run (config hash, data hash, code version), for
+    ``actor``: recording a run needs the trader role, reading runs any role (the one policy table)."""
 
-    def __init__(self, database: Database, artifacts_dir: Path | None = None):
+    def __init__(self, database: Database, artifacts_dir: Path | None = None, *, actor: Actor):
         self.database = database
+        self.actor = actor
         self.bars = BarStore(database)
         self.runs = RunStore(database)
         if artifacts_dir is None:
@@ -134,8 +137,10 @@ class ResearchService:
     def backtest(self, strategy: str, symbols: Sequence[str], params: Mapping[str, Any] | None = None,
                  start: date | str | None = None, end: date | str | None = None, *,
                  as_of: date | str | None = None, engine: str = "vectorized",
-                 config: Mapping[str, Any] | None = None, report: bool = True, created_by: str = "system") -> dict:
+                 config: Mapping[str, Any] | None = None, report: bool = True, created_by: str | None = None) -> dict:
         """Backtest ``strategy`` on ``symbols``; returns the run summary (run_id, metrics, equity_final…)."""
+        require(self.actor, Operation.RUN_RESEARCH)
+        created_by = created_by or self.actor.name
         from quant.backtest.engine import backtest as run_backtest
         from quant.backtest.event import TargetPositionStrategy, event_backtest
         from quant.backtest.panels import aligned_targets, panel_arrays, window_bounds
@@ -236,22 +241,30 @@ class ResearchService:
              end=None, **options) -> dict:
         from services.research.search import grid
 
+        require(self.actor, Operation.RUN_RESEARCH)
+        options.setdefault("created_by", self.actor.name)
         return grid(self, strategy, symbols, grid_spec, start, end, **_with_ray_address(options))
 
     def walk_forward(self, strategy: str, symbols: Sequence[str], grid_spec: Mapping[str, Sequence[Any]],
                      start=None, end=None, **options) -> dict:
         from services.research.search import walk_forward
 
+        require(self.actor, Operation.RUN_RESEARCH)
+        options.setdefault("created_by", self.actor.name)
         return walk_forward(self, strategy, symbols, grid_spec, start, end, **_with_ray_address(options))
 
     def monte_carlo(self, run_id: int, **options) -> dict:
         from services.research.analysis import monte_carlo
 
+        require(self.actor, Operation.RUN_RESEARCH)
+        options.setdefault("created_by", self.actor.name)
         return monte_carlo(self, run_id, **options)
 
     def optimize(self, method: str, symbols: Sequence[str], **options) -> dict:
         from services.research.analysis import optimize
 
+        require(self.actor, Operation.RUN_RESEARCH)
+        options.setdefault("created_by", self.actor.name)
         return optimize(self, method, symbols, **options)
 
     def report(self, run_id: int) -> Path:
@@ -261,6 +274,7 @@ class ResearchService:
         from quant.reports.html import render_backtest_report
         from quant.reports.writer import write_report
 
+        require(self.actor, Operation.READ_RESEARCH)
         record = self.runs.get(run_id)
         if record.artifacts.get("report") and Path(record.artifacts["report"]).exists():
             return Path(record.artifacts["report"])
@@ -279,13 +293,25 @@ class ResearchService:
         return path
 
     def get(self, run_id: int) -> dict:
+        require(self.actor, Operation.READ_RESEARCH)
         return self._public(self.runs.get(run_id))
 
     def list(self, kind: str | None = None, limit: int = 50) -> list[dict]:
+        require(self.actor, Operation.READ_RESEARCH)
         return [self._public(r) for r in self.runs.list(kind=kind, limit=limit)]
+
+    def record(self, run_id: int) -> Any:
+        """The stored run (``memory.runs.RunRecord``)."""
+        require(self.actor, Operation.READ_RESEARCH)
+        return self.runs.get(run_id)
+
+    def records(self, *, kind: str | None = None, strategy: str | None = None, limit: int = 50) -> list[Any]:
+        require(self.actor, Operation.READ_RESEARCH)
+        return self.runs.list(kind=kind, strategy=strategy, limit=limit)
 
     def compare(self, run_ids: Sequence[int]) -> dict:
         """Headline metrics of several runs side by side, and which is best on each."""
+        require(self.actor, Operation.READ_RESEARCH)
         if len(run_ids) < 1:
             raise ConfigError("give at least one run id to compare")
         records = [self.runs.get(int(i)) for i in run_ids]

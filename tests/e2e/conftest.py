@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.people import SYSTEM
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium")
@@ -43,12 +45,13 @@ def live_app(database) -> Iterator[LiveApp]:
     import uvicorn
 
     from api.app import create_app
-    from memory.users import Role, UserStore
+    from guardrails.policy import Role
+    from memory.users import UserStore
     from services.market_data import MarketDataService
     from tests.integration.api.conftest import make_settings
     from tests.integration.web.wiring import offline_web_chat
 
-    MarketDataService(database).load("bundled", ["AAPL", "MSFT"])
+    MarketDataService(database, actor=SYSTEM).load("bundled", ["AAPL", "MSFT"])
     store = UserStore(database)
     keys = {"tina": store.add("tina", Role.TRADER).api_key, "alice": store.add("alice", Role.APPROVER).api_key}
     app = create_app(make_settings(), database=database)

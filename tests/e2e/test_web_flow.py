@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from memory.ladder import ApprovalStore, StrategyRegistry
+from memory.approvals import ApprovalStore
 from memory.runs import RunStore
+from memory.strategies import StrategyRegistry
+from tests.support.people import SYSTEM
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 STRATEGY = "sma_crossover_aapl_msft"
@@ -100,7 +102,7 @@ def test_chat_backtest_then_paper_promotion_approved_on_the_approvals_page(live_
 def test_runs_page_links_the_report_and_draws_the_equity_chart(live_app, chromium, shot, tmp_path):
     from services.research.service import ResearchService
 
-    summary = ResearchService(live_app.database, artifacts_dir=tmp_path).backtest(
+    summary = ResearchService(live_app.database, artifacts_dir=tmp_path, actor=SYSTEM).backtest(
         "sma_crossover", ["AAPL", "MSFT"], start="2015-01-01", report=True, created_by="tina")
     run_id = summary["run_id"]
     trader = log_in(chromium, live_app, "tina")

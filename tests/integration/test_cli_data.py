@@ -11,6 +11,12 @@ from tests.integration.cli_runner import run_cli
 GOOD_CSV = "Date,Open,High,Low,Close,Volume\n2020-01-02,10,11,9,10.5,100\n2020-01-03,10.5,11,10,10.8,120\n"
 
 
+@pytest.fixture(autouse=True)
+def _signed_in_as_a_trader(act_as):
+    """Loading data and recording research runs act as a trader, as on every interface."""
+    act_as("trader")
+
+
 def _stored_symbols() -> list[dict]:
     result = run_cli("data", "list", "--json")
     assert result.exit_code == 0, result.stderr

@@ -14,6 +14,12 @@ SYMBOLS = "AAA,BBB"
 GRID = ("--grid", "fast=5:20:5", "--grid", "slow=20:60:10")  # 4 × 5 pairs, (20, 20) is not a crossover
 
 
+@pytest.fixture(autouse=True)
+def _signed_in_as_a_trader(act_as):
+    """Loading data and recording research runs act as a trader, as on every interface."""
+    act_as("trader")
+
+
 @pytest.fixture()
 def synthetic(database):
     load_synthetic(SYMBOLS)

@@ -11,6 +11,12 @@ from tests.integration.cli_runner import load_synthetic, run_cli, run_cli_json
 SYMBOLS = "AAA,BBB"
 
 
+@pytest.fixture(autouse=True)
+def _signed_in_as_a_trader(act_as):
+    """Loading data and recording research runs act as a trader, as on every interface."""
+    act_as("trader")
+
+
 @pytest.fixture()
 def synthetic(database):
     load_synthetic(SYMBOLS + ",CCC,DDD")

@@ -28,7 +28,7 @@ def no_checkpoints(database):
 def world(no_checkpoints):
     """Bars for AAA/BBB, strategy ``sma_aapl`` at stage backtested, the child env with a clock after the bars."""
     from memory.bars import BarStore
-    from memory.ladder import StrategyRegistry
+    from memory.strategies import StrategyRegistry
     from tests.integration.execution.conftest import synthetic_bars
 
     frame = synthetic_bars()

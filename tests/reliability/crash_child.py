@@ -31,6 +31,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from guardrails.policy import Actor
+from tests.support.people import ALICE, BOB
+
 STRATEGY = "sma_aapl"
 DECISION_KEY = "crash-turn-1"
 PAPER_EVIDENCE = {"oos_sharpe": 1.2, "trades": 40, "max_drawdown_pct": 12.0}
@@ -79,7 +82,8 @@ def _execution(database, hold: str | None):
 def _graph(database, execution):
     from langchain_core.tools import StructuredTool
 
-    from guardrails.authorization import Role, ToolPolicy
+    from guardrails.authorization import ToolPolicy
+    from guardrails.policy import Operation
     from memory.checkpoint import postgres_checkpointer
     from quant.execution.orders import Order, OrderIntent
     from tests.unit.graph.scripted import SCRIPTED_POLICY, agents_with, approval_tool, call, calls_then_answer
@@ -87,7 +91,7 @@ def _graph(database, execution):
     def submit_paper_order() -> dict[str, Any]:
         intent = OrderIntent(symbol="AAA", side="buy", qty=Decimal(5), strategy_id=STRATEGY,
                              decision_key=DECISION_KEY)
-        outcome = execution.place(intent, requested_by="alice")
+        outcome = execution.place(ALICE, intent)
         if isinstance(outcome, Order):
             return {"status": "ok", "client_order_id": outcome.client_order_id, "order": outcome.status.value}
         return {"status": "refused", "detail": str(outcome)}
@@ -97,7 +101,7 @@ def _graph(database, execution):
     promote = approval_tool("request_promotion", "paper", {"strategy_id": STRATEGY, "to_stage": "paper"},
                             PAPER_EVIDENCE)
     model = calls_then_answer([call("request_promotion", note="to paper")], [call("submit_paper_order")])
-    policy = {**SCRIPTED_POLICY, "submit_paper_order": ToolPolicy(Role.TRADER, frozenset({"strategy"}), True)}
+    policy = {**SCRIPTED_POLICY, "submit_paper_order": ToolPolicy(Operation.PLACE_ORDER, frozenset({"strategy"}), True)}
     from tests.unit.graph.scripted import scripted_graph
 
     return scripted_graph(agents_with({"strategy": model}, {"strategy": [promote, order_tool]}),
@@ -116,7 +120,7 @@ def _turn(thread_id: str, hold: str | None) -> dict[str, Any]:
     first = run_turn(graph, thread_id, {"id": "alice", "role": "trader"}, "promote sma_aapl to paper and buy",
                      context=context)
     hold_at("interrupted", hold)
-    outcome = approval_service(context, graph).approve(first.pending_approval["id"], "bob", "cli")
+    outcome = approval_service(context, graph).approve(BOB, first.pending_approval["id"])
     return {"approval": outcome.approval.status, "answer": outcome.turn.answer if outcome.turn else None}
 
 
@@ -129,7 +133,7 @@ def _restart(thread_id: str) -> dict[str, Any]:
     database = connect()
     context = database_context(database)
     execution = _execution(database, None)
-    report = execution.recover(actor="restart")
+    report = execution.recover(Actor.system("restart"))
     graph = _graph(database, execution)
     config = {"configurable": {"thread_id": thread_id}}
     waiting = pending_interrupt(graph, thread_id)
@@ -139,7 +143,7 @@ def _restart(thread_id: str) -> dict[str, Any]:
         records = [r for r in context.approvals.list() if r.thread_id == thread_id]
         approval_id = records[0].id if records else None
     if approval_id is not None:
-        approval_service(context, graph).approve(approval_id, "bob", "cli")
+        approval_service(context, graph).approve(BOB, approval_id)
     if graph.get_state(config).next:  # killed between steps: continue from the last checkpoint
         graph.invoke(None, config, context=context)
     return {"resumed_from": resumed_from, "next": list(graph.get_state(config).next),
@@ -156,7 +160,7 @@ def _recover(thread_id: str, twice: bool) -> dict[str, Any]:
     database = connect()
     context = database_context(database, channel="system")
     execution = _execution(database, None)
-    report = execution.recover(actor="restart")
+    report = execution.recover(Actor.system("restart"))
     graph = _graph(database, execution)
     rounds = [[r.to_dict() for r in resume_unfinished_threads(database, graph, context)]
               for _ in range(2 if twice else 1)]
@@ -172,7 +176,7 @@ def _job(hold: str | None) -> dict[str, Any]:
 
     jobs = ResearchJobs(connect(), workers=1)
     request = {"strategy": "sma_crossover", "symbols": ["AAA"], "params": {"fast": 5, "slow": 20}}
-    record = jobs.submit("backtest", request, created_by="alice", run_now=hold != "queued")
+    record = jobs.submit(ALICE, "backtest", request, run_now=hold != "queued")
     hold_at("queued", hold)
     jobs.wait(record.id, timeout_s=120)
     return {"job": record.id, "status": jobs.runs.get(record.id).status}

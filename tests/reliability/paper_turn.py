@@ -11,7 +11,7 @@ def count_rows(database, table: str, where: str = "true", **params) -> int:
 
 
 def one_order_and_the_thread_finished(database, thread_id: str) -> None:
-    from memory.ladder import StrategyRegistry
+    from memory.strategies import StrategyRegistry
 
     assert count_rows(database, "paper_orders") == 1, "exactly one order at the broker"
     assert count_rows(database, "orders") == 1, "exactly one order in our ledger"

@@ -14,10 +14,11 @@ from sqlalchemy import text
 from tests.reliability.child_process import REPO, child_env
 
 
-def _verify() -> tuple[int, dict]:
-    """Exit code and the ``--json`` verification printed on stdout."""
+def _verify(admin_key: str) -> tuple[int, dict]:
+    """Exit code and the ``--json`` verification printed on stdout, run as an admin (reading the audit log is)."""
     proc = subprocess.run([sys.executable, "-m", "api.cli", "audit", "verify", "--json"], cwd=REPO,
-                          env=child_env(), capture_output=True, text=True, timeout=120)
+                          env={**child_env(), "QUANTPILOT_API_KEY": admin_key}, capture_output=True, text=True,
+                          timeout=120)
     assert proc.stdout.strip(), proc.stderr[-2000:]
     return proc.returncode, json.loads(proc.stdout)
 
@@ -31,6 +32,14 @@ def _sql(database, *statements: str, **params) -> None:
 
 
 @pytest.fixture()
+def admin_key(database) -> str:
+    from guardrails.policy import Role
+    from memory.users import UserStore
+
+    return UserStore(database).add("auditor", Role.ADMIN).api_key
+
+
+@pytest.fixture()
 def chain(database):
     from memory.audit import AuditLog
 
@@ -38,23 +47,23 @@ def chain(database):
     return [log.append("alice", "cli", "order.submitted", f"o-{i}", {"qty": i + 1}) for i in range(4)]
 
 
-def test_intact_chain_verifies_with_exit_zero(chain):
-    code, out = _verify()
+def test_intact_chain_verifies_with_exit_zero(chain, admin_key):
+    code, out = _verify(admin_key)
 
     assert code == 0, out
     assert out["head_seq"] == 4
 
 
-def test_changed_payload_is_detected_with_exit_two(database, chain):
+def test_changed_payload_is_detected_with_exit_two(database, chain, admin_key):
     _sql(database, "UPDATE audit_log SET payload = '{\"qty\": 1000}' WHERE seq = 2")
 
-    code, out = _verify()
+    code, out = _verify(admin_key)
 
     assert code == 2
     assert out["first_bad_seq"] == 2
 
 
-def test_changed_row_with_a_recomputed_hash_breaks_the_next_link(database, chain):
+def test_changed_row_with_a_recomputed_hash_breaks_the_next_link(database, chain, admin_key):
     from memory.audit import entry_hash
 
     row = chain[1]
@@ -62,13 +71,13 @@ def test_changed_row_with_a_recomputed_hash_breaks_the_next_link(database, chain
                         row.prev_hash)
     _sql(database, "UPDATE audit_log SET payload = '{\"qty\": 1000}', hash = :h WHERE seq = 2", h=forged)
 
-    code, out = _verify()
+    code, out = _verify(admin_key)
 
     assert code == 2
     assert out["first_bad_seq"] in (2, 3)  # the re-hashed row or the link after it
 
 
-def test_inserted_row_with_a_valid_hash_beyond_the_head_is_detected(database, chain):
+def test_inserted_row_with_a_valid_hash_beyond_the_head_is_detected(database, chain, admin_key):
     from memory.audit import entry_hash
 
     last = chain[-1]
@@ -78,17 +87,17 @@ def test_inserted_row_with_a_valid_hash_beyond_the_head_is_detected(database, ch
                    "VALUES (5, :ts, 'mallory', 'cli', 'order.submitted', 'o-x', '{\"qty\": 1}', :p, :h)",
          ts=ts, p=last.hash, h=forged)
 
-    code, out = _verify()
+    code, out = _verify(admin_key)
 
     assert code == 2
     assert out["first_bad_seq"] == 5
 
 
 @pytest.mark.parametrize("seq", [2, 4])
-def test_deleted_row_is_detected_with_exit_two(database, chain, seq):
+def test_deleted_row_is_detected_with_exit_two(database, chain, seq, admin_key):
     _sql(database, "DELETE FROM audit_log WHERE seq = :s", s=seq)
 
-    code, out = _verify()
+    code, out = _verify(admin_key)
 
     assert code == 2, out
     assert out["ok"] is False

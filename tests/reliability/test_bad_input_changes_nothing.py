@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.integration.api.conftest import auth, keys, loaded, make_settings  # noqa: F401
 from tests.reliability.table_digest import changed_tables, table_digests
+from tests.support.people import SYSTEM
 
 
 @pytest.fixture()
@@ -40,7 +41,7 @@ CASES = [  # (id, role or None, method, path, raw body, extra headers, expected 
     ("no_api_key", None, "POST", "/api/v1/data/load", b'{"source": "synthetic"}', JSON, 401),
     ("bad_api_key", "forged", "POST", "/api/v1/data/load", b'{"source": "synthetic"}', JSON, 401),
     ("viewer_places_order", "viewer", "POST", "/api/v1/orders",
-     b'{"symbol": "AAPL", "side": "buy", "qty": 1, "strategy_id": "s"}', JSON, 403),
+     b'{"symbol": "AAPL", "side": "buy", "qty": 1, "strategy_id": "s", "decision_key": "k"}', JSON, 403),
     ("viewer_loads_data", "viewer", "POST", "/api/v1/data/load", b'{"source": "synthetic"}', JSON, 403),
     ("unknown_symbol_bars", "viewer", "GET", "/api/v1/data/bars/ZZZZ", b"", {}, 404),
     ("dates_reversed", "viewer", "GET", "/api/v1/data/bars/AAPL?start=2024-03-01&end=2024-01-01", b"", {}, 400),
@@ -50,7 +51,7 @@ CASES = [  # (id, role or None, method, path, raw body, extra headers, expected 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_bad_api_request_is_a_clear_4xx_and_changes_no_table(database, loaded, keys, client, case):  # noqa: F811
-    from memory.users import Role
+    from guardrails.policy import Role
 
     _, role, method, path, body, headers, status = case
     who = {} if role is None else auth("qp_000000000000_forged" if role == "forged" else keys[Role(role)])
@@ -108,7 +109,7 @@ def test_corrupt_or_invalid_bar_file_is_refused_and_changes_no_table(database, l
     before = table_digests(database)
 
     with pytest.raises(QuantpilotError) as refused:
-        MarketDataService(database).load(source, path=path, symbol="TEST")
+        MarketDataService(database, actor=SYSTEM).load(source, path=path, symbol="TEST")
 
     assert str(refused.value), "the error says what is wrong"
     assert changed_tables(before, table_digests(database)) == []
@@ -126,13 +127,13 @@ def test_bad_symbol_or_date_range_is_refused_and_changes_no_table(database, load
     before = table_digests(database)
 
     with pytest.raises(QuantpilotError):
-        MarketDataService(database).load("bundled", symbols, start, end)
+        MarketDataService(database, actor=SYSTEM).load("bundled", symbols, start, end)
 
     assert changed_tables(before, table_digests(database)) == []
 
 
 def test_digest_sees_the_change_a_valid_request_makes(database, keys, client):  # noqa: F811
-    from memory.users import Role
+    from guardrails.policy import Role
 
     before = table_digests(database)
 

@@ -10,8 +10,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.schemas.settings import ApiSettings
-from memory.users import Role, UserStore
+from guardrails.policy import Role
+from memory.users import UserStore
 from services.market_data import MarketDataService
+from tests.support.people import SYSTEM
 
 START, END = date(2024, 1, 2), date(2024, 3, 28)
 
@@ -48,7 +50,7 @@ def keys(database) -> dict[Role, str]:
 @pytest.fixture()
 def loaded(database):
     """AAPL and MSFT synthetic daily bars, Jan–Mar 2024, stored through the market-data service."""
-    MarketDataService(database).load("synthetic", ["AAPL", "MSFT"], START, END)
+    MarketDataService(database, actor=SYSTEM).load("synthetic", ["AAPL", "MSFT"], START, END)
     return database
 
 

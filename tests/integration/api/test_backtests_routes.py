@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from api.schemas.runs import RunListPublic, RunPublic
+from guardrails.policy import Role
 from memory.runs import RunStore
-from memory.users import Role
 from tests.integration.api.conftest import auth
 
 

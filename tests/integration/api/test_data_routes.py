@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from api.schemas.data import BarsPublic, BatchBarsPublic, LoadReportPublic, QualityPublic, SymbolsPublic
-from memory.users import Role
+from guardrails.policy import Role
 from services.market_data import MarketDataService
 from tests.integration.api.conftest import END, START, auth
+from tests.support.people import SYSTEM
 
 
 @pytest.fixture()
@@ -20,7 +21,7 @@ def viewer(keys):
 
 def test_symbols_lists_what_the_service_stores(client, viewer, loaded):
     body = SymbolsPublic.model_validate(client.get("/api/v1/data/symbols", headers=viewer).json())
-    stored = {s.symbol: s.bars for s in MarketDataService(loaded).list_symbols()}
+    stored = {s.symbol: s.bars for s in MarketDataService(loaded, actor=SYSTEM).list_symbols()}
     assert {s.symbol: s.bars for s in body.symbols} == stored == {"AAPL": stored["AAPL"], "MSFT": stored["MSFT"]}
     assert body.count == 2
 
@@ -28,7 +29,7 @@ def test_symbols_lists_what_the_service_stores(client, viewer, loaded):
 def test_bars_equal_the_stored_bars_and_validate_against_the_model(client, viewer, loaded):
     response = client.get("/api/v1/data/bars/aapl", headers=viewer)
     body = BarsPublic.model_validate(response.json())
-    stored = MarketDataService(loaded).show("AAPL")
+    stored = MarketDataService(loaded, actor=SYSTEM).show("AAPL")
     assert response.headers["content-type"] == "application/json"
     assert body.symbol == "AAPL" and body.count == len(stored) == len(body.bars)
     assert [b.ts for b in body.bars] == list(stored["ts"])
@@ -42,7 +43,7 @@ def test_bars_never_include_anything_after_as_of(client, viewer, loaded):
                                                 headers=viewer).json())
     assert body.bars and max(b.ts for b in body.bars) <= pd.Timestamp(cutoff)
     assert body.as_of == pd.Timestamp(cutoff)
-    full = MarketDataService(loaded).show("AAPL")
+    full = MarketDataService(loaded, actor=SYSTEM).show("AAPL")
     assert body.count == int((full["ts"] <= pd.Timestamp(cutoff)).sum())
 
 
@@ -57,7 +58,7 @@ def test_closes_only_prices_are_null_not_nan(client, viewer, database):
     frame = pd.DataFrame({"symbol": "CLO", "ts": pd.to_datetime(["2024-01-02", "2024-01-03"], utc=True),
                           "open": float("nan"), "high": float("nan"), "low": float("nan"), "close": [10.0, 11.0],
                           "volume": float("nan")})
-    MarketDataService(database).bars.upsert(frame, "test")
+    MarketDataService(database, actor=SYSTEM).bars.upsert(frame, "test")
     response = client.get("/api/v1/data/bars/CLO", headers=viewer)
     assert "NaN" not in response.text
     assert response.json()["bars"][0] == {"ts": "2024-01-02T00:00:00Z", "open": None, "high": None, "low": None,
@@ -86,7 +87,7 @@ def test_batch_with_an_unknown_symbol_is_404(client, viewer, loaded):
 def test_quality_is_the_latest_report(client, viewer, loaded):
     body = QualityPublic.model_validate(client.get("/api/v1/data/quality/MSFT", headers=viewer).json())
     assert body.symbol == "MSFT" and body.source == "synthetic"
-    assert body.n_rows == len(MarketDataService(loaded).show("MSFT"))
+    assert body.n_rows == len(MarketDataService(loaded, actor=SYSTEM).show("MSFT"))
 
 
 def test_load_stores_bars_and_reports_counts(client, keys, database):
@@ -94,7 +95,7 @@ def test_load_stores_bars_and_reports_counts(client, keys, database):
                                                       "start": str(START), "end": str(END)},
                            headers=auth(keys[Role.TRADER]))
     report = LoadReportPublic.model_validate(response.json())
-    stored = MarketDataService(database).show("JNJ")
+    stored = MarketDataService(database, actor=SYSTEM).show("JNJ")
     assert report.inserted == report.rows == len(stored) > 0
     again = LoadReportPublic.model_validate(client.post(
         "/api/v1/data/load", json={"source": "synthetic", "symbols": ["JNJ"], "start": str(START), "end": str(END)},
@@ -106,7 +107,7 @@ def test_collect_alias_loads_one_symbol(client, keys, database):
     response = client.post("/api/v1/data/collect/xom", json={"source": "synthetic", "start": str(START),
                                                              "end": str(END)}, headers=auth(keys[Role.TRADER]))
     assert response.json()["symbols"] == ["XOM"]
-    assert len(MarketDataService(database).show("XOM")) == response.json()["rows"]
+    assert len(MarketDataService(database, actor=SYSTEM).show("XOM")) == response.json()["rows"]
 
 
 def test_schedule_stores_a_cron_job_and_rejects_a_bad_cron(client, keys, database):
@@ -132,7 +133,7 @@ def test_the_symbols_summary_is_reused_until_bars_are_written_by_any_process_pat
         first = client.get("/api/v1/data/symbols", headers=auth(keys[Role.VIEWER])).json()["count"]
         again = client.get("/api/v1/data/symbols", headers=auth(keys[Role.VIEWER])).json()["count"]
         hits_before_write = app.state.symbols_cache.hits
-        MarketDataService(database).load("synthetic", ["JNJ"], START, END)  # behind the API's back
+        MarketDataService(database, actor=SYSTEM).load("synthetic", ["JNJ"], START, END)  # behind the API's back
         after_direct = client.get("/api/v1/data/symbols", headers=auth(keys[Role.VIEWER])).json()["count"]
         client.post("/api/v1/data/load", json={"source": "synthetic", "symbols": ["XOM"], "start": str(START),
                                                "end": str(END)}, headers=auth(keys[Role.TRADER]))

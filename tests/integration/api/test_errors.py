@@ -12,8 +12,8 @@ from sqlalchemy.orm import sessionmaker
 
 import errors
 from api.app import create_app
+from guardrails.policy import Role
 from memory.db import Database
-from memory.users import Role
 from tests.integration.api.conftest import auth, make_settings
 
 EXPECTED_STATUS = {

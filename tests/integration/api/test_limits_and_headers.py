@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from memory.users import Role
+from guardrails.policy import Role
 from tests.integration.api.conftest import auth, make_settings
 
 MIB = 1024 * 1024

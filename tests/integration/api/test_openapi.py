@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.app import create_app
-from memory.users import Role, UserStore
+from guardrails.policy import Role
+from memory.users import UserStore
 from tests.integration.api.conftest import make_settings
 
 FUZZ_EXAMPLES = int(os.environ.get("QUANTPILOT_FUZZ_EXAMPLES", "15"))  # more, and random, when hunting

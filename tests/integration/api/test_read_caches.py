@@ -16,11 +16,13 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.schemas.data import BarsPublic
+from guardrails.policy import Role
 from memory.bars import BarStore
 from memory.data_version import NOTIFY_BARS, NOTIFY_USERS, sqlalchemy_to_conninfo
-from memory.users import Role, UserStore
+from memory.users import UserStore
 from services.market_data import MarketDataService
 from tests.integration.api.conftest import END, START, auth, make_settings
+from tests.support.people import SYSTEM
 
 
 @pytest.fixture()
@@ -82,7 +84,7 @@ def test_bars_written_in_this_process_are_served_at_once(cached_app, cached_clie
     viewer = auth(keys[Role.VIEWER])
     before = [cached_client.get("/api/v1/data/bars/AAPL", headers=viewer).json()["count"] for _ in range(2)]
     assert cached_app.state.bars_reader.windows.hits >= 1  # the second read was served from the cache
-    MarketDataService(database).load("synthetic", ["AAPL"], START, date(2024, 4, 30))
+    MarketDataService(database, actor=SYSTEM).load("synthetic", ["AAPL"], START, date(2024, 4, 30))
     after = cached_client.get("/api/v1/data/bars/AAPL", headers=viewer).json()
     stored = BarStore(database).read(["AAPL"], as_of=datetime.now(UTC))
     assert before[0] == before[1] < after["count"] == len(stored)
@@ -111,7 +113,7 @@ def test_a_symbol_stored_after_the_cache_warmed_is_found_and_an_unknown_one_is_s
     viewer = auth(keys[Role.VIEWER])
     assert cached_client.get("/api/v1/data/bars/AAPL", headers=viewer).status_code == 200
     missing_before = cached_client.get("/api/v1/data/bars/JNJ", headers=viewer)
-    MarketDataService(database).load("synthetic", ["JNJ"], START, END)
+    MarketDataService(database, actor=SYSTEM).load("synthetic", ["JNJ"], START, END)
     found_after = cached_client.get("/api/v1/data/bars/JNJ", headers=viewer)
     unknown = cached_client.get("/api/v1/data/bars/ZZZZ", headers=viewer)
     assert missing_before.status_code == 404 and "JNJ" in missing_before.json()["error"]["message"]

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from memory.users import Role, UserStore
+from guardrails.policy import Role
+from memory.users import UserStore
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVE = "import typer; from api.commands.serve_cmd import serve; typer.run(serve)"

@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 from api.commands import users_cmd
 from api.schemas.users import UserIssued, UsersPublic
-from memory.users import Role, UserStore
+from guardrails.policy import Role
+from memory.users import UserStore
 from tests.integration.api.conftest import auth
 
 
@@ -40,7 +41,8 @@ def test_revoking_an_unknown_user_is_404(client, keys):
     assert client.delete("/api/v1/users/ghost", headers=auth(keys[Role.ADMIN])).status_code == 404
 
 
-def test_cli_add_prints_the_key_once_and_list_and_revoke_follow(database, client):
+def test_cli_add_prints_the_key_once_and_list_and_revoke_follow(database, client, act_as):
+    act_as("admin", name="ada")
     runner = CliRunner()
     added = runner.invoke(users_cmd.app, ["add", "dave", "--role", "trader", "--json"])
     assert added.exit_code == 0, added.output
@@ -48,12 +50,35 @@ def test_cli_add_prints_the_key_once_and_list_and_revoke_follow(database, client
     assert client.get("/api/v1/users/me", headers=auth(key)).json()["name"] == "dave"
 
     listed = runner.invoke(users_cmd.app, ["list", "--json"])
-    assert [u["name"] for u in json.loads(listed.output)] == ["dave"]
+    assert [u["name"] for u in json.loads(listed.output)] == ["ada", "dave"]
     assert key not in listed.output and key[16:] not in listed.output
 
     revoked = runner.invoke(users_cmd.app, ["revoke", "dave", "--json"])
     assert revoked.exit_code == 0 and json.loads(revoked.output)["active"] is False
     assert client.get("/api/v1/users/me", headers=auth(key)).status_code == 401
+
+
+def test_the_first_admin_of_an_install_is_created_without_a_key_and_a_second_keyless_one_is_refused(
+        database, monkeypatch):
+    from api.cli_auth import credentials_path, forget_key
+    from memory.audit import AuditLog
+
+    monkeypatch.delenv("QUANTPILOT_API_KEY", raising=False)
+    assert not credentials_path().exists()
+    try:
+        first = CliRunner().invoke(users_cmd.app, ["add", "root", "--role", "admin", "--json"])
+        saved = credentials_path().exists()
+        forget_key()  # signed out again: nobody's key
+        second = CliRunner().invoke(users_cmd.app, ["add", "mallory", "--role", "admin"])
+    finally:
+        forget_key()
+
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["signed_in"] is True and saved
+    (created,) = AuditLog(database).recent(action="user_created")
+    assert (created.actor, created.channel, created.payload["bootstrap"]) == ("bootstrap", "cli", True)
+    assert second.exit_code != 0 and "needs your API key" in str(second.exception)
+    assert [u.name for u in UserStore(database).list()] == ["root"]
 
 
 def test_cli_add_refuses_an_unknown_role(database):

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from memory.users import Role
+from guardrails.policy import Role
 from tests.integration.api.conftest import END, START, auth, keys, loaded, make_settings  # noqa: F401
 
 __all__ = ["END", "START", "auth", "parse_sse", "wait_for_run"]

@@ -7,15 +7,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from config import Settings
-from memory.ladder import ApprovalStore, StrategyRegistry
+from guardrails.policy import Role
+from memory.approvals import ApprovalStore
+from memory.strategies import StrategyRegistry
 from memory.threads import ThreadStore
-from memory.users import Role, UserStore
+from memory.users import UserStore
 from services.research.service import ResearchService
+from tests.support.people import SYSTEM
 
 
 @pytest.fixture()
 def backtest_run(loaded) -> int:
-    return ResearchService(loaded).backtest("sma_crossover", ["AAPL"], {"fast": 5, "slow": 20},
+    return ResearchService(loaded, actor=SYSTEM).backtest("sma_crossover", ["AAPL"], {"fast": 5, "slow": 20},
                                             created_by="trader-user")["run_id"]
 
 
@@ -70,8 +73,23 @@ def test_a_thread_waiting_for_a_decision_refuses_a_new_turn_with_409_naming_the_
     assert again.json()["error"]["details"]["approval_id"] == turn["pending_approval"]["id"]
 
 
-def test_rejecting_through_the_thread_interrupt_needs_a_comment_and_leaves_the_stage(client, headers, backtest_run):
-    # the thread is the approver's own: another user's thread is not found on this route either
+def test_the_thread_interrupt_is_the_owners_own_request_so_only_a_single_user_install_decides_there(
+        app, client, headers, backtest_run):
+    turn = client.post("/api/v1/threads/thr_ladder_4/runs", json={"message": f"promote run {backtest_run} to "
+                                                                             "backtested"},
+                       headers=headers[Role.APPROVER]).json()
+
+    own = client.post("/api/v1/threads/thr_ladder_4/interrupt", json={"verdict": "approve"},
+                      headers=headers[Role.APPROVER])
+
+    assert own.status_code == 403 and own.json()["error"]["code"] == "self_approval"
+    stored = client.get(f"/api/v1/approvals/{turn['pending_approval']['id']}", headers=headers[Role.VIEWER]).json()
+    assert stored["status"] == "pending" and stored["decision"] is None
+
+
+def test_rejecting_through_the_thread_interrupt_needs_a_comment_and_leaves_the_stage(app, client, headers,
+                                                                                      backtest_run):
+    app.state.settings = Settings(allow_self_approval=True)  # a single-user install: the audit log notes it
     turn = client.post("/api/v1/threads/thr_ladder_3/runs", json={"message": f"promote run {backtest_run} to "
                                                                              "backtested"},
                        headers=headers[Role.APPROVER]).json()
@@ -109,7 +127,7 @@ def test_a_live_approval_cannot_be_decided_by_its_requester_but_by_another_appro
     stored = client.get("/api/v1/approvals/apr_live_0001", headers=headers[Role.VIEWER]).json()
     other = client.post("/api/v1/approvals/apr_live_0001/approve", headers=headers[Role.ADMIN])
 
-    assert self_approved.status_code == 409
+    assert self_approved.status_code == 403
     assert self_approved.json()["error"]["code"] == "self_approval"
     assert stored["status"] == "pending" and stored["decision"] is None
     assert other.status_code == 200, other.text

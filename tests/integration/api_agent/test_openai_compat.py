@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from memory.users import Role
+from guardrails.policy import Role
 from services.research.service import ResearchService
+from tests.support.people import SYSTEM
 
 BACKTEST = "backtest an SMA crossover on AAPL since 2024"
 
@@ -63,7 +64,8 @@ def test_a_streamed_completion_sends_chunks_and_ends_with_done(client, headers, 
 
 
 def test_a_pending_approval_comes_back_as_a_message_saying_what_and_where_to_answer(client, headers, loaded):
-    run_id = ResearchService(loaded).backtest("sma_crossover", ["AAPL"], created_by="trader-user")["run_id"]
+    run_id = ResearchService(loaded, actor=SYSTEM).backtest("sma_crossover", ["AAPL"],
+                                                            created_by="trader-user")["run_id"]
     trader = headers[Role.TRADER]
 
     asked = client.post("/v1/chat/completions", json=chat(f"promote run {run_id} to backtested", user="desk-9"),
@@ -92,7 +94,7 @@ def test_bad_completion_requests_are_4xx_envelopes(client, headers):
 
     assert (wrong_model.status_code, wrong_model.json()["error"]["code"]) == (404, "model_not_found")
     assert no_user.status_code == 400 and empty.status_code == 422
-    assert viewer.status_code == 403 and anonymous.status_code == 401
+    assert viewer.status_code == 200 and anonymous.status_code == 401  # chatting is a viewer's; tools check their own
     assert client.get("/v1/models", headers=headers[Role.VIEWER]).json()["data"][0]["id"] == "quantpilot"
 
 

@@ -13,6 +13,7 @@ from memory.users import Role, UserStore
 from services.research.service import ResearchService
 from tests.integration.web.conftest import log_in
 from tests.reliability.table_digest import rows_containing
+from tests.support.people import SYSTEM
 
 ARCHIVING_TURNS = 8  # more than graph.history's state window keeps: older turns move to the transcript table
 
@@ -51,11 +52,12 @@ def test_a_pasted_key_is_stored_shown_and_logged_only_masked(client, headers, lo
     state = client.get("/api/v1/threads/thr_paste", headers=trader)
     answers += [history, state, client.get("/api/v1/threads", headers=trader)]
 
-    run_id = ResearchService(loaded).backtest("sma_crossover", ["AAPL"], created_by="approver-user")["run_id"]
-    client.post("/api/v1/threads/thr_review/runs", json={"message": f"promote run {run_id} to backtested"},
-                headers=approver)
-    answers.append(client.post("/api/v1/threads/thr_review/interrupt", headers=approver,
-                               json={"verdict": "reject", "comment": f"never paste {pasted}"}))
+    run_id = ResearchService(loaded, actor=SYSTEM).backtest("sma_crossover", ["AAPL"],
+                                                            created_by="approver-user")["run_id"]
+    review = client.post("/api/v1/threads/thr_review/runs", json={"message": f"promote run {run_id} to backtested"},
+                         headers=trader).json()
+    answers.append(client.post(f"/api/v1/approvals/{review['pending_approval']['id']}/reject", headers=approver,
+                               json={"comment": f"never paste {pasted}"}))
     csrf = log_in(client, pasted)
     answers.append(client.post("/web/chat/stream", data={"csrf_token": csrf, "message": f"alert: web {pasted}"}))
     answers.append(client.get("/web/chat"))

@@ -10,13 +10,14 @@ import re
 import pytest
 
 from evals.scenario import load_suite
-from memory.ladder import ApprovalStore
+from memory.approvals import ApprovalStore
 from memory.users import Role
 from services.market_data import MarketDataService
 from tests.integration.api_agent.conftest import auth, parse_sse
 from tests.integration.cli_runner import run_cli
 from tests.integration.web.conftest import log_in
 from tests.integration.web.wiring import offline_web_chat
+from tests.support.people import SYSTEM
 
 DUMPS = {
     "key=value dump": re.compile(r"\b[a-z_][\w.\[\]]*=(?![=\s])\S"),
@@ -42,9 +43,9 @@ def dumps_in(channel: str, text: str) -> list[str]:
 
 
 def _cli(texts: list[str]) -> str:
-    out = [run_cli("chat", "--once", text, "--as", "alice").stdout for text in texts]
+    out = [run_cli("chat", "--once", text).stdout for text in texts]  # as the signed-in trader
     thread = f"thr_cli_{abs(hash(FOLLOW_UPS)) % 10**8}"
-    out += [run_cli("chat", "--once", text, "--as", "alice", "--thread", thread).stdout for text in FOLLOW_UPS]
+    out += [run_cli("chat", "--once", text, "--thread", thread).stdout for text in FOLLOW_UPS]
     return "\n".join(out)
 
 
@@ -101,8 +102,9 @@ def _slack(database) -> str:
 
 
 @pytest.mark.slow
-def test_no_channel_shows_a_key_value_dump_a_repr_none_or_a_long_float(client, keys, database, app):
-    MarketDataService(database).load("bundled", ["AAPL", "MSFT"])
+def test_no_channel_shows_a_key_value_dump_a_repr_none_or_a_long_float(client, keys, database, app, monkeypatch):
+    MarketDataService(database, actor=SYSTEM).load("bundled", ["AAPL", "MSFT"])
+    monkeypatch.setenv("QUANTPILOT_API_KEY", keys[Role.TRADER])
     app.state.web_chat = offline_web_chat(database)
     texts = [*smoke_requests(), *ALONE]
     outputs = {"cli": _cli(texts), "openai": _openai(client, keys[Role.TRADER], texts),

@@ -6,9 +6,10 @@ import hashlib
 from html.parser import HTMLParser
 
 from api.jobs import ResearchJobs
+from guardrails.policy import Role
 from memory.runs import RunStore
-from memory.users import Role
 from tests.integration.api_agent.conftest import wait_for_run
+from tests.support.people import SYSTEM, person
 
 BACKTEST = {"strategy": "sma_crossover", "symbols": ["AAPL", "MSFT"], "params": {"fast": 5, "slow": 20}}
 
@@ -126,7 +127,7 @@ def test_bad_research_requests_are_refused_before_anything_is_queued(client, hea
 
 def test_a_queued_job_is_run_exactly_once_when_two_runners_recover_it(loaded):
     accepting = ResearchJobs(loaded, workers=1)
-    record = accepting.submit("backtest", BACKTEST, created_by="alice", run_now=False)
+    record = accepting.submit(person("alice"), "backtest", BACKTEST, run_now=False)
     assert record.status == "queued"
     first, second = ResearchJobs(loaded, workers=2), ResearchJobs(loaded, workers=2)
 
@@ -144,7 +145,7 @@ def test_a_queued_job_is_run_exactly_once_when_two_runners_recover_it(loaded):
 def test_a_run_the_agents_made_without_a_report_gets_one_rendered_on_download(client, headers, loaded):
     from services.research import ResearchService
 
-    run = ResearchService(loaded).backtest("sma_crossover", BACKTEST["symbols"], {"fast": 10, "slow": 50},
+    run = ResearchService(loaded, actor=SYSTEM).backtest("sma_crossover", BACKTEST["symbols"], {"fast": 10, "slow": 50},
                                            report=False)
     assert "report" not in run["artifacts"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from memory.users import Role
+from guardrails.policy import Role
 from tests.integration.api.test_auth import ROUTES
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from guardrails.policy import Role
 from memory.runs import RunStore
-from memory.users import Role
 from tests.integration.api_agent.conftest import parse_sse
 
 BACKTEST = "backtest an SMA crossover on AAPL since 2024"

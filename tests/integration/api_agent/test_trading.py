@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from memory.ladder import ApprovalStore, StrategyRegistry
-from memory.users import Role
+from guardrails.policy import Role
+from memory.approvals import ApprovalStore
+from memory.strategies import StrategyRegistry
 
 AFTER_LAST_BAR = datetime(2024, 3, 28, 21, 0, tzinfo=UTC)  # the synthetic bars end on 2024-03-28
 

@@ -15,7 +15,8 @@ def _run(*args: str):
     return CliRunner().invoke(audit_cmd.app, list(args))
 
 
-def test_verify_exits_zero_on_an_intact_chain(database):
+def test_verify_exits_zero_on_an_intact_chain(database, act_as):
+    act_as("admin")
     log = AuditLog(database)
     for i in range(3):
         log.append("alice", "cli", "order.place", f"o-{i}", {"i": i})
@@ -27,7 +28,8 @@ def test_verify_exits_zero_on_an_intact_chain(database):
     assert data["ok"] is True and data["rows_checked"] == 3 and data["head_seq"] == 3
 
 
-def test_verify_exits_two_and_names_the_first_bad_seq(database):
+def test_verify_exits_two_and_names_the_first_bad_seq(database, act_as):
+    act_as("admin")
     log = AuditLog(database)
     for i in range(4):
         log.append("alice", "cli", "order.place", f"o-{i}", {"i": i})
@@ -43,7 +45,8 @@ def test_verify_exits_two_and_names_the_first_bad_seq(database):
     assert "seq 2" in line and "changed" in line
 
 
-def test_list_shows_the_newest_entries_first(database):
+def test_list_shows_the_newest_entries_first(database, act_as):
+    act_as("admin")
     log = AuditLog(database)
     for i in range(3):
         log.append("alice", "cli", "order.place", f"o-{i}", {"api_key": "PK-SHOULD-NOT-SHOW"})

@@ -61,7 +61,8 @@ def settings(test_home) -> Settings:
 
 def approve_stage(database, strategy_id: str, stage: str, *, approver: str = "alice") -> str:
     """Store an approved request of kind ``stage`` for the strategy's current version and move it there."""
-    from memory.ladder import ApprovalStore, StrategyRegistry
+    from memory.approvals import ApprovalStore
+    from memory.strategies import StrategyRegistry
 
     registry, store = StrategyRegistry(database), ApprovalStore(database)
     record = registry.get(strategy_id)
@@ -79,7 +80,7 @@ def approve_stage(database, strategy_id: str, stage: str, *, approver: str = "al
 
 @pytest.fixture()
 def paper_strategy(database) -> str:
-    from memory.ladder import StrategyRegistry
+    from memory.strategies import StrategyRegistry
 
     StrategyRegistry(database).register("trend", "trend", "sma_crossover", {"fast": 5, "slow": 20})
     approve_stage(database, "trend", "paper")

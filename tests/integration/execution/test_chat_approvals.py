@@ -17,6 +17,7 @@ from quant.execution.gate import Denied, DenyCode
 from quant.execution.orders import OrderIntent
 from services.approval_effects import execution_effects
 from tests.integration.execution.conftest import count
+from tests.support.people import ALICE, BOB
 from tests.unit.graph.scripted import agents_with, call, calls_then_answer, scripted_graph, tool_payloads
 
 TRADER = {"id": "alice", "role": "trader"}
@@ -26,8 +27,9 @@ ORDER = {"symbol": "AAA", "side": "buy", "qty": 10, "decision_key": "chat-1"}
 @pytest.fixture()
 def chat(database, service, settings, clock):
     """(graph factory, context factory): agents get the real tools on ``service``; the graph is on Postgres."""
+    from memory.approvals import ApprovalStore
     from memory.checkpoint import postgres_checkpointer
-    from memory.ladder import ApprovalStore, StrategyRegistry
+    from memory.strategies import StrategyRegistry
     from tools import ToolContext, all_tools
 
     tool_ctx = ToolContext(settings=settings, database=database, clock=clock, broker=service.broker, user="alice",
@@ -65,8 +67,8 @@ def test_a_chat_paper_order_waits_for_its_approval_then_is_sent_exactly_once(dat
     assert ctx.approvals.get(pending["id"]).subject["order_intent_hash"] == intent.client_order_id
 
     service_ = approval_service(ctx, graph)
-    outcome = service_.approve(pending["id"], "alice", "cli", "paper is fine")  # paper: the requester may approve
-    again = service_.approve(pending["id"], "alice", "cli", "paper is fine")
+    outcome = service_.approve(BOB, pending["id"], "paper is fine")  # someone other than the requester
+    again = service_.approve(BOB, pending["id"], "paper is fine")
 
     assert outcome.approval.status == "applied" and again.repeated and again.turn is None
     assert count(database, "paper_orders") == 1
@@ -82,15 +84,15 @@ def test_an_approved_paper_order_covers_only_that_order(database, bars, service,
     make_graph, make_context = chat
     graph, ctx = make_graph("execution", call("place_order", order=ORDER)), make_context(effects=False)
     turn = run_turn(graph, _thread(), TRADER, "buy 10 AAA", context=ctx)
-    approval_service(ctx, graph).approve(turn.pending_approval["id"], "bob", "cli")
+    approval_service(ctx, graph).approve(BOB, turn.pending_approval["id"])
     assert count(database, "paper_orders") == 0  # no effect registered: only recorded
 
     other = OrderIntent(symbol="AAA", side="buy", qty="11", strategy_id="manual", decision_key="chat-1")
-    refused = service.place(other, requested_by="alice")
+    refused = service.place(ALICE, other)
     assert isinstance(refused, Denied) and refused.code is DenyCode.APPROVAL_MISSING
 
     same = OrderIntent(symbol="AAA", side="buy", qty="10", strategy_id="manual", decision_key="chat-1")
-    placed = service.place(same, requested_by="alice")  # the re-issued place_order
+    placed = service.place(ALICE, same)  # the re-issued place_order
     assert placed.client_order_id == same.client_order_id and count(database, "paper_orders") == 1
 
 
@@ -98,16 +100,16 @@ def test_a_rejected_paper_order_sends_nothing(database, bars, service, chat):
     make_graph, make_context = chat
     graph, ctx = make_graph("execution", call("place_order", order=ORDER)), make_context()
     turn = run_turn(graph, _thread(), TRADER, "buy 10 AAA", context=ctx)
-    outcome = approval_service(ctx, graph).reject(turn.pending_approval["id"], "bob", "cli", "no")
+    outcome = approval_service(ctx, graph).reject(BOB, turn.pending_approval["id"], "no")
     assert outcome.approval.status == "rejected"
     same = OrderIntent(symbol="AAA", side="buy", qty="10", strategy_id="manual", decision_key="chat-1")
-    assert isinstance(service.place(same, requested_by="alice"), Denied)
+    assert isinstance(service.place(ALICE, same), Denied)
     assert count(database, "paper_orders") == 0
 
 
 def test_releasing_the_kill_switch_from_the_chat_resumes_trading_after_approval(database, bars, service, chat):
     make_graph, make_context = chat
-    halted = service.kill_switch_on(actor="alice", channel="cli", reason="flash crash").state
+    halted = service.kill_switch_on(ALICE, reason="flash crash").state
     graph = make_graph("risk", call("set_kill_switch", engaged=False, reason="markets are calm again"))
     ctx, thread = make_context(), _thread()
 
@@ -119,7 +121,7 @@ def test_releasing_the_kill_switch_from_the_chat_resumes_trading_after_approval(
     assert subject["limit_change_id"] == f"resume-{halted.halt_id}" and subject["action"] == "resume_trading"
     assert service.states.current().status.value == "halted"
 
-    outcome = approval_service(ctx, graph).approve(pending["id"], "bob", "cli", "ok")
+    outcome = approval_service(ctx, graph).approve(BOB, pending["id"], "ok")
 
     assert outcome.approval.status == "applied"
     assert service.states.current().status.value == "active"
@@ -128,14 +130,14 @@ def test_releasing_the_kill_switch_from_the_chat_resumes_trading_after_approval(
 
 def test_a_resume_approval_for_an_older_halt_does_not_resume_a_new_one(database, bars, service, chat):
     make_graph, make_context = chat
-    first = service.kill_switch_on(actor="alice", channel="cli", reason="first").state.halt_id
+    first = service.kill_switch_on(ALICE, reason="first").state.halt_id
     graph = make_graph("risk", call("set_kill_switch", engaged=False, reason="calm again"))
     ctx = make_context()
     turn = run_turn(graph, _thread(), {"id": "alice", "role": "admin"}, "release the kill switch", context=ctx)
-    second = service.kill_switch_on(actor="alice", channel="cli", reason="second halt").state.halt_id
+    second = service.kill_switch_on(ALICE, reason="second halt").state.halt_id
     assert second != first
 
-    outcome = approval_service(ctx, graph).approve(turn.pending_approval["id"], "bob", "cli")
+    outcome = approval_service(ctx, graph).approve(BOB, turn.pending_approval["id"])
 
     assert outcome.approval.status == "invalid"
     assert outcome.approval.outcome["details"]["expected"] == f"resume-{second}"

@@ -35,7 +35,8 @@ def test_risk_check_rejects_a_negative_quantity_with_exit_code_2(cli, database, 
     assert data["details"]["INVALID_ORDER"]["field"] == "qty"
 
 
-def test_paper_run_then_orders_positions_and_kill_switch_from_the_cli(cli, database, bars, paper_strategy):
+def test_paper_run_then_orders_positions_and_kill_switch_from_the_cli(cli, database, bars, paper_strategy, act_as):
+    act_as("approver", name="carol")
     days = sorted(bars["ts"].unique())
     run = cli("paper", "run", "--strategy", paper_strategy, "--symbols", "AAA,BBB", "--start",
               str(days[25].date()), "--end", str(days[-1].date()), "--json")
@@ -45,7 +46,7 @@ def test_paper_run_then_orders_positions_and_kill_switch_from_the_cli(cli, datab
     orders = json.loads(cli("orders", "list", "--json").stdout)
     shown = json.loads(cli("orders", "show", orders[0]["client_order_id"], "--json").stdout)
     reconcile = cli("orders", "reconcile", "--json")
-    killed = json.loads(cli("orders", "kill-switch", "on", "--as", "carol", "--json").stdout)
+    killed = json.loads(cli("orders", "kill-switch", "on", "--json").stdout)
     status = json.loads(cli("risk", "status", "--json").stdout)
     status_text = cli("risk", "status")
     limits = json.loads(cli("risk", "limits", "--json").stdout)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.execution.conftest import count, intent
+from tests.support.people import BOB, CAROL
 
 
 class SimulatedCrash(Exception):
@@ -60,12 +61,12 @@ def test_crash_at_each_outbox_step_then_recover_leaves_exactly_one_broker_order(
 
     order_intent = intent(qty=7)
     with pytest.raises(SimulatedCrash):
-        crashing_service(database, broker, clock, settings, crash_at).place(order_intent, requested_by="bob")
+        crashing_service(database, broker, clock, settings, crash_at).place(BOB, order_intent)
 
     service, _ = restarted(database, clock, settings)
     report = service.recover()
-    retried = service.place(order_intent, requested_by="bob")
-    again = service.place(order_intent, requested_by="bob")
+    retried = service.place(BOB, order_intent)
+    again = service.place(BOB, order_intent)
 
     cid = order_intent.client_order_id
     if recovered_as is not None:
@@ -83,7 +84,7 @@ def test_lost_broker_response_is_found_by_client_order_id_without_a_second_order
 
     broker.fail_next("place_order", TemporaryBrokerError("timeout"), after_effect=True)
 
-    order = service.place(intent(qty=3), requested_by="bob")
+    order = service.place(BOB, intent(qty=3))
 
     assert isinstance(order, Order) and order.filled_qty == 3
     assert count(database, "paper_orders") == 1
@@ -96,7 +97,7 @@ def test_crash_after_broker_accept_before_fill_record_fills_once_on_the_next_mat
     order_intent = intent(qty=4)
     broker.fail_next("fill", SimulatedCrash("before fill"))
     with pytest.raises(SimulatedCrash):
-        service.place(order_intent, requested_by="bob")
+        service.place(BOB, order_intent)
 
     service2, broker2 = restarted(database, clock, settings)
     report = service2.recover()
@@ -117,9 +118,9 @@ def test_broker_unreachable_then_retry_sends_once(database, service, broker, bar
     order_intent = intent(qty=2)
     broker.fail_next("place_order", TemporaryBrokerError("503"))
     with pytest.raises(TemporaryBrokerError):
-        service.place(order_intent, requested_by="bob")
+        service.place(BOB, order_intent)
 
-    order = service.place(order_intent, requested_by="bob")
+    order = service.place(BOB, order_intent)
 
     assert order.filled_qty == 2
     assert count(database, "paper_orders") == 1
@@ -129,10 +130,9 @@ def test_broker_unreachable_then_retry_sends_once(database, service, broker, bar
 def test_recovery_while_halted_abandons_an_unsent_intent(database, broker, clock, settings, bars, paper_strategy):
     order_intent = intent(qty=5)
     with pytest.raises(SimulatedCrash):
-        crashing_service(database, broker, clock, settings, "after:record_intent").place(order_intent,
-                                                                                         requested_by="bob")
+        crashing_service(database, broker, clock, settings, "after:record_intent").place(BOB, order_intent)
     service, _ = restarted(database, clock, settings)
-    service.kill_switch_on(actor="carol", channel="cli", reason="incident")
+    service.kill_switch_on(CAROL, reason="incident")
 
     report = service.recover()
 
@@ -141,8 +141,8 @@ def test_recovery_while_halted_abandons_an_unsent_intent(database, broker, clock
 
 
 def test_same_intent_placed_twice_is_one_order(database, service, bars, paper_strategy):
-    first = service.place(intent(qty=6), requested_by="bob")
-    second = service.place(intent(qty=6), requested_by="bob")
+    first = service.place(BOB, intent(qty=6))
+    second = service.place(BOB, intent(qty=6))
 
     assert first == second
     assert count(database, "paper_orders") == 1 and count(database, "orders") == 1

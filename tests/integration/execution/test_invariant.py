@@ -8,13 +8,14 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from tests.integration.execution.conftest import count, digest, intent
+from tests.support.people import BOB, CAROL
 
 
 def test_order_of_a_paper_stage_strategy_fills_at_the_latest_close_plus_slippage(service, broker, bars,
                                                                                   paper_strategy):
     from quant.execution.orders import Order, OrderStatus
 
-    order = service.place(intent(qty=10), requested_by="bob")
+    order = service.place(BOB, intent(qty=10))
 
     assert isinstance(order, Order) and order.status is OrderStatus.FILLED
     close = Decimal(repr(float(bars[bars.symbol == "AAA"].close.iloc[-1])))
@@ -26,14 +27,14 @@ def test_order_of_a_paper_stage_strategy_fills_at_the_latest_close_plus_slippage
 
 
 def test_order_is_refused_when_the_strategy_has_no_paper_approval(database, service, bars):
-    from memory.ladder import StrategyRegistry
+    from memory.strategies import StrategyRegistry
     from quant.execution.gate import Denied, DenyCode
 
     StrategyRegistry(database).register("draft1", "d", "sma_crossover", {})
     service.book()
     before = digest(database)
 
-    outcome = service.place(intent(strategy_id="draft1"), requested_by="bob")
+    outcome = service.place(BOB, intent(strategy_id="draft1"))
 
     assert isinstance(outcome, Denied) and outcome.code is DenyCode.APPROVAL_MISSING
     assert count(database, "paper_orders") == 0
@@ -45,7 +46,7 @@ def test_order_is_refused_when_the_strategy_has_no_paper_approval(database, serv
 def test_order_is_refused_when_the_risk_policy_rejects_it(database, service, bars, paper_strategy):
     from quant.risk.decision import RejectCode, Rejected
 
-    outcome = service.place(intent(qty=5_000), requested_by="bob")  # ~$500k notional on $100k equity
+    outcome = service.place(BOB, intent(qty=5_000))  # ~$500k notional on $100k equity
 
     assert isinstance(outcome, Rejected)
     assert RejectCode.NOTIONAL_CAP_EXCEEDED in outcome.codes
@@ -65,8 +66,7 @@ def test_bad_order_fields_are_rejected_naming_the_field_and_change_nothing(datab
     service.book()  # equity marks are written on every read; take them before the digest
     before = digest(database)
 
-    outcome = service.place_fields(requested_by="bob", symbol="AAA", side="buy", strategy_id="trend",
-                                   decision_key="k", **fields)
+    outcome = service.place_fields(BOB, symbol="AAA", side="buy", strategy_id="trend", decision_key="k", **fields)
 
     assert isinstance(outcome, Rejected) and outcome.codes == (RejectCode.INVALID_ORDER,)
     assert outcome.details[RejectCode.INVALID_ORDER]["field"] == bad_field
@@ -79,7 +79,7 @@ def test_unknown_symbol_is_rejected_and_changes_nothing(database, service, bars,
     service.book()
     before = digest(database)
 
-    outcome = service.place(intent(symbol="ZZZZ"), requested_by="bob")
+    outcome = service.place(BOB, intent(symbol="ZZZZ"))
 
     assert isinstance(outcome, Rejected) and outcome.codes == (RejectCode.UNKNOWN_SYMBOL,)
     assert digest(database) == before
@@ -88,11 +88,11 @@ def test_unknown_symbol_is_rejected_and_changes_nothing(database, service, bars,
 def test_order_in_halted_state_is_refused_and_changes_nothing(database, service, bars, paper_strategy):
     from quant.risk.decision import RejectCode, Rejected
 
-    service.kill_switch_on(actor="carol", channel="cli", reason="test")
+    service.kill_switch_on(CAROL, reason="test")
     service.book()
     before = digest(database)
 
-    outcome = service.place(intent(), requested_by="bob")
+    outcome = service.place(BOB, intent())
 
     assert isinstance(outcome, Rejected) and RejectCode.TRADING_HALTED in outcome.codes
     assert digest(database) == before
@@ -123,9 +123,9 @@ def test_live_order_needs_a_live_stage_approval_even_with_live_trading_enabled(d
     live = SimulatedBroker({"AAA": 100, "BBB": 150}, mode=BrokerMode.LIVE, clock=clock)
     service = ExecutionService(database, live, settings=Settings(home=test_home, live_trading=True), clock=clock)
 
-    refused = service.place(intent(qty=5), requested_by="bob")
+    refused = service.place(BOB, intent(qty=5))
     approve_stage(database, "trend", "live", approver="dave")
-    placed = service.place(intent(qty=5, key="k2"), requested_by="bob")
+    placed = service.place(BOB, intent(qty=5, key="k2"))
 
     assert isinstance(refused, Denied) and refused.code is DenyCode.APPROVAL_DOES_NOT_COVER
     assert not isinstance(placed, Denied)
@@ -135,7 +135,7 @@ def test_live_order_needs_a_live_stage_approval_even_with_live_trading_enabled(d
 def test_single_order_approval_covers_exactly_that_order(database, service, bars, clock):
     from datetime import timedelta
 
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
     from quant.execution.gate import Denied
     from quant.execution.orders import Order
 
@@ -145,11 +145,11 @@ def test_single_order_approval_covers_exactly_that_order(database, service, bars
                         "thread_id": None, "subject": {"order_intent_hash": approved.client_order_id},
                         "evidence": {}, "summary": "", "created_at": clock.now,
                         "expires_at": clock.now + timedelta(days=1)})
-    pending = service.place(approved, requested_by="bob")
+    pending = service.place(BOB, approved)
     store.record_decision("apr_order1", "approved", "alice", "slack", None, clock.now)
 
-    placed = service.place(approved, requested_by="bob")
-    other = service.place(intent(strategy_id="manual", key="two"), requested_by="bob")
+    placed = service.place(BOB, approved)
+    other = service.place(BOB, intent(strategy_id="manual", key="two"))
 
     assert isinstance(pending, Denied) and pending.code.value == "APPROVAL_NOT_GRANTED"
     assert isinstance(placed, Order) and placed.client_order_id == approved.client_order_id
@@ -160,7 +160,7 @@ def test_single_order_approval_covers_exactly_that_order(database, service, bars
 def test_a_live_order_approval_does_not_cover_an_order_on_the_paper_broker(database, service, bars, clock):
     from datetime import timedelta
 
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
     from quant.execution.gate import Denied
 
     wanted = intent(strategy_id="manual", key="live-kind")
@@ -171,7 +171,7 @@ def test_a_live_order_approval_does_not_cover_an_order_on_the_paper_broker(datab
                         "expires_at": clock.now + timedelta(days=1)})
     store.record_decision("apr_live1", "approved", "alice", "cli", None, clock.now)
 
-    refused = service.place(wanted, requested_by="bob")
+    refused = service.place(BOB, wanted)
 
     assert isinstance(refused, Denied) and refused.code.value == "APPROVAL_MISSING"
     assert count(database, "paper_orders") == 0
@@ -180,8 +180,8 @@ def test_a_live_order_approval_does_not_cover_an_order_on_the_paper_broker(datab
 def test_every_decision_writes_an_audit_row_and_the_chain_verifies(database, service, bars, paper_strategy):
     from memory.audit import AuditLog
 
-    service.place(intent(qty=10), requested_by="bob")
-    service.place(intent(qty=99_999, key="big"), requested_by="bob")
+    service.place(BOB, intent(qty=10))
+    service.place(BOB, intent(qty=99_999, key="big"))
 
     actions = [e.action for e in AuditLog(database).recent(10)]
     assert "order.submitted" in actions and "order.refused" in actions

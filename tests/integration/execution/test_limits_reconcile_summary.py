@@ -8,51 +8,51 @@ from decimal import Decimal
 import pytest
 
 from tests.integration.execution.conftest import count, intent
+from tests.support.people import ALICE, BOB, CAROL, via
 
 
 def test_risk_limit_change_applies_only_after_another_person_approves(database):
-    from errors import ApprovalError
-    from memory.ladder import ApprovalStore
-    from memory.trading_state import RiskLimitStore
+    from errors import ApprovalError, PermissionDenied
+    from memory.approvals import ApprovalStore
     from services.approvals import ApprovalService
+    from services.limits import LimitService
 
-    limits = RiskLimitStore(database)
-    proposal, approval_id = limits.propose({"max_open_positions": 7}, requested_by="bob", channel="cli")
+    limits = LimitService(database)
+    proposal, approval_id, _ = limits.propose(BOB, {"max_open_positions": 7})
     approvals = ApprovalService(ApprovalStore(database))
 
     with pytest.raises(ApprovalError):
-        limits.apply(proposal.proposal_id)  # pending
-    approvals.approve(approval_id, "bob", "cli")  # the requester approving his own change
-    with pytest.raises(ApprovalError, match="may not approve"):
-        limits.apply(proposal.proposal_id)
-    assert limits.current().max_open_positions == 10
+        limits.apply(BOB, proposal.proposal_id)  # pending
+    with pytest.raises(PermissionDenied, match="segregation of duties"):
+        approvals.approve(BOB, approval_id)  # the requester approving his own change
+    assert approvals.show(BOB, approval_id).status == "pending"
+    assert limits.view(BOB)[0].max_open_positions == 10
 
-    other_id = limits.propose({"max_open_positions": 6}, requested_by="bob", channel="cli")
-    approvals.approve(other_id[1], "alice", "slack")
-    applied = limits.apply(other_id[0].proposal_id)
+    approvals.approve(via(ALICE, "slack"), approval_id)
+    applied = limits.apply(BOB, proposal.proposal_id)
 
-    assert applied.max_open_positions == 6 and limits.current().max_open_positions == 6
-    assert [p["proposal_id"] for p in limits.pending()] == [proposal.proposal_id]
+    assert applied.max_open_positions == 7 and limits.view(BOB)[0].max_open_positions == 7
+    assert limits.view(BOB)[1] == []
 
 
 def test_out_of_range_limit_is_refused_naming_the_field(database):
     from errors import ConfigError
-    from memory.trading_state import RiskLimitStore
+    from services.limits import LimitService
 
     with pytest.raises(ConfigError, match="max_drawdown_pct"):
-        RiskLimitStore(database).propose({"max_drawdown_pct": 50}, requested_by="bob", channel="cli")
-    assert count(database, "risk_limit_proposals") == 0
+        LimitService(database).propose(BOB, {"max_drawdown_pct": 50})
+    assert count(database, "risk_limit_proposals") == 0 and count(database, "approval_requests") == 0
 
 
 def test_reconcile_matches_after_trading_and_alerts_on_a_discrepancy(database, service, bars, paper_strategy):
     from sqlalchemy import text
 
-    service.place(intent(qty=10), requested_by="bob")
-    clean = service.reconcile()
+    service.place(BOB, intent(qty=10))
+    clean = service.reconcile(BOB)
     with database.engine.begin() as conn:
         conn.execute(text("UPDATE positions SET qty = 9 WHERE symbol = 'AAA'"))
 
-    broken = service.reconcile()
+    broken = service.reconcile(BOB)
 
     assert clean.matched and clean.expected == {"AAA": Decimal(10)}
     assert not broken.matched
@@ -66,12 +66,12 @@ def test_daily_summary_reports_pnl_positions_and_pending_approvals(database, ser
 
     from services.daily_summary import generate_daily_summary
 
-    service.place(intent(qty=10), requested_by="bob")
-    service.place(intent(qty=4, side="sell", key="s"), requested_by="bob")
-    service.kill_switch_on(actor="carol", channel="cli", reason="eod")
-    service.request_resume(actor="carol", channel="cli", reason="tomorrow")
+    service.place(BOB, intent(qty=10))
+    service.place(BOB, intent(qty=4, side="sell", key="s"))
+    service.kill_switch_on(CAROL, reason="eod")
+    service.request_resume(CAROL, reason="tomorrow")
 
-    summary = generate_daily_summary(service, alerts_since=clock.now - timedelta(days=1))
+    summary = generate_daily_summary(service, BOB, alerts_since=clock.now - timedelta(days=1))
 
     ledger = broker.ledger()
     account = broker.get_account()
@@ -93,10 +93,10 @@ def test_daily_summary_marks_positions_like_the_account_when_the_last_bar_is_mon
 
     from services.daily_summary import generate_daily_summary
 
-    service.place(intent(qty=10), requested_by="bob")
+    service.place(BOB, intent(qty=10))
     clock.now += timedelta(days=90)
 
-    summary = generate_daily_summary(service)
+    summary = generate_daily_summary(service, BOB)
 
     ledger, account = broker.ledger(), broker.get_account()
     assert abs(summary.total_pnl - ledger["fees_paid_usd"]
@@ -114,7 +114,7 @@ def test_exposure_marks_at_the_last_close_however_old_like_the_account(database,
 
     from tools import ToolContext, all_tools
 
-    service.place(intent(qty=10), requested_by="bob")
+    service.place(BOB, intent(qty=10))
     clock.now += timedelta(days=90)
     ctx = ToolContext(settings=settings, database=database, clock=clock, broker=broker)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.integration.execution.conftest import count
+from tests.support.people import BOB
 
 
 def test_paper_run_of_an_approved_strategy_trades_and_every_order_passed_the_gate(database, bars, settings,
@@ -10,7 +11,7 @@ def test_paper_run_of_an_approved_strategy_trades_and_every_order_passed_the_gat
     from services.paper_loop import run_paper
 
     days = sorted(bars["ts"].unique())
-    report = run_paper(database, strategy=paper_strategy, symbols=["AAA", "BBB"], start=days[25].date(),
+    report = run_paper(database, BOB, strategy=paper_strategy, symbols=["AAA", "BBB"], start=days[25].date(),
                        end=days[-1].date(), settings=settings)
 
     assert report.bars == len(days) - 25
@@ -24,7 +25,7 @@ def test_paper_run_of_an_unapproved_strategy_refuses_every_order_with_the_reason
     from services.paper_loop import run_paper
 
     days = sorted(bars["ts"].unique())
-    report = run_paper(database, strategy="sma_crossover", symbols=["AAA"], start=days[25].date(),
+    report = run_paper(database, BOB, strategy="sma_crossover", symbols=["AAA"], start=days[25].date(),
                        params={"fast": 5, "slow": 20}, settings=settings)
 
     assert sum(report.orders.values()) == 0

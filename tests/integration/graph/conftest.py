@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from graph.context import GraphContext
-from memory.ladder import ApprovalStore, StrategyRegistry
+from memory.approvals import ApprovalStore
+from memory.strategies import StrategyRegistry
 from memory.threads import ThreadStore
 
 PAPER_EVIDENCE = {"oos_sharpe": 1.2, "trades": 40, "max_drawdown_pct": 12.0}

@@ -15,6 +15,7 @@ from graph.runner import run_turn
 from memory.audit import AuditLog
 from tests.integration.graph.conftest import PAPER_EVIDENCE
 from tests.integration.graph.test_approval_flow import USER, promotion_graph
+from tests.support.people import BOB
 
 NOW = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
 
@@ -37,7 +38,7 @@ def test_re_running_the_apply_step_after_a_crash_audits_and_counts_the_decision_
     strategy_at("backtested")
     graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
     turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper trading", context=ctx)
-    approval_service(ctx, graph).approve(turn.pending_approval["id"], "bob", "cli", "ok")
+    approval_service(ctx, graph).approve(BOB, turn.pending_approval["id"], "ok")
     before_apply = next(s for s in graph.get_state_history({"configurable": {"thread_id": thread_id}})
                         if s.next == ("apply_approval",))
     closed = approvals.get(turn.pending_approval["id"])
@@ -45,7 +46,8 @@ def test_re_running_the_apply_step_after_a_crash_audits_and_counts_the_decision_
     again = apply_approval(before_apply.values, Runtime(context=ctx))  # the step as a restarted process re-runs it
 
     assert _actions(log).count("approval_requested") == 1
-    assert _actions(log).count("approval_decided") == 1 and _actions(log).count("stage_transition") == 1
+    assert _actions(log).count("approval_decided") == 1 and _actions(log).count("approval_closed") == 1
+    assert _actions(log).count("stage_transition") == 1
     assert log.verify().ok
     assert approvals.get(turn.pending_approval["id"]) == closed, "the closed request is left as it was"
     assert strategies.get("sma_aapl").stage == "paper" and len(strategies.transitions("sma_aapl")) == 2

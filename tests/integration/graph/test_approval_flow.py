@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from errors import ApprovalError
+from errors import ApprovalError, PermissionDenied
 from graph.approval_resume import approval_service
 from graph.runner import run_turn
 from tests.integration.graph.conftest import LIVE_EVIDENCE, PAPER_EVIDENCE
+from tests.support.people import ALICE, BOB, CAROL, via
 from tests.unit.graph.scripted import (
     agents_with,
     approval_tool,
@@ -43,7 +44,7 @@ def test_paper_promotion_waits_for_approval_then_moves_the_strategy(checkpointer
     assert stored.status == "pending" and stored.requester == "alice" and stored.thread_id == thread_id
     assert stored.subject["params_hash"] == strategies.get("sma_aapl").params_hash
 
-    outcome = approval_service(context, graph).approve(turn.pending_approval["id"], "bob", "cli", "ok")
+    outcome = approval_service(context, graph).approve(BOB, turn.pending_approval["id"], "ok")
 
     assert strategies.get("sma_aapl").stage == "paper"
     assert outcome.approval.status == "applied"
@@ -65,8 +66,8 @@ def test_rejection_returns_the_reason_to_the_agent_and_leaves_the_stage(checkpoi
     graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
     turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
 
-    outcome = approval_service(context, graph).reject(turn.pending_approval["id"], "bob", "slack",
-                                                                "drawdown too deep for my taste")
+    outcome = approval_service(context, graph).reject(via(BOB, "slack"), turn.pending_approval["id"],
+                                                      "drawdown too deep for my taste")
 
     assert strategies.get("sma_aapl").stage == "backtested"
     assert outcome.approval.status == "rejected"
@@ -83,7 +84,7 @@ def test_approval_after_expiry_is_refused_by_the_graph_and_marked_expired(checkp
     turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
 
     clock.advance(context.approval_ttl + timedelta(seconds=1))
-    outcome = approval_service(context, graph).approve(turn.pending_approval["id"], "bob", "cli")
+    outcome = approval_service(context, graph).approve(BOB, turn.pending_approval["id"])
 
     assert outcome.approval.status == "expired"
     assert strategies.get("sma_aapl").stage == "backtested"
@@ -99,7 +100,7 @@ def test_approval_is_invalid_when_the_parameters_changed_since_the_request(check
     requested_hash = approvals.get(turn.pending_approval["id"]).subject["params_hash"]
 
     strategies.register("sma_aapl", "SMA cross AAPL", "sma_cross", {"fast": 5, "slow": 50})  # new params
-    outcome = approval_service(context, graph).approve(turn.pending_approval["id"], "bob", "cli")
+    outcome = approval_service(context, graph).approve(BOB, turn.pending_approval["id"])
 
     assert outcome.approval.status == "invalid"
     changed = _agent_saw(graph, thread_id)[-1]["details"]["changed"]
@@ -119,13 +120,13 @@ def test_live_approval_by_the_requester_is_refused_and_stays_pending(checkpointe
     turn = run_turn(graph, thread_id, USER, "promote sma_aapl to live", context=live_context)
     service = approval_service(live_context, graph)
 
-    with pytest.raises(ApprovalError) as refused:
-        service.approve(turn.pending_approval["id"], "alice", "cli")
+    with pytest.raises(PermissionDenied) as refused:
+        service.approve(ALICE, turn.pending_approval["id"])
 
     assert refused.value.code == "self_approval"
     assert approvals.get(turn.pending_approval["id"]).status == "pending"
     assert approvals.get(turn.pending_approval["id"]).decision is None
-    outcome = service.approve(turn.pending_approval["id"], "carol", "web")  # a second person may
+    outcome = service.approve(via(CAROL, "web"), turn.pending_approval["id"])  # a second person may
     assert outcome.approval.status == "applied" and strategies.get("sma_aapl").stage == "live"
 
 
@@ -137,7 +138,7 @@ def test_live_approval_is_refused_while_live_trading_is_disabled(checkpointer, c
     turn = run_turn(graph, thread_id, USER, "promote sma_aapl to live", context=context)  # live off by default
 
     with pytest.raises(ApprovalError) as refused:
-        approval_service(context, graph).approve(turn.pending_approval["id"], "carol", "cli")
+        approval_service(context, graph).approve(CAROL, turn.pending_approval["id"])
 
     assert refused.value.code == "live_trading_disabled"
     assert strategies.get("sma_aapl").stage == "paper"
@@ -169,11 +170,11 @@ def test_repeating_the_same_approval_is_idempotent_and_a_contrary_one_is_refused
     graph = promotion_graph(checkpointer, "paper", PAPER_EVIDENCE)
     turn = run_turn(graph, thread_id, USER, "promote sma_aapl to paper", context=context)
     service = approval_service(context, graph)
-    first = service.approve(turn.pending_approval["id"], "bob", "cli")
+    first = service.approve(BOB, turn.pending_approval["id"])
 
-    again = service.approve(turn.pending_approval["id"], "bob", "cli")
+    again = service.approve(BOB, turn.pending_approval["id"])
     with pytest.raises(ApprovalError) as contrary:
-        service.reject(turn.pending_approval["id"], "dave", "cli", "no")
+        service.reject(CAROL, turn.pending_approval["id"], "no")
 
     assert (first.repeated, again.repeated) == (False, True)
     assert again.turn is None and again.approval.status == "applied"
@@ -222,7 +223,7 @@ def test_a_question_that_changes_nothing_is_answered_while_the_thread_waits_and_
     assert aside.tool_calls == [{"name": "monitoring_lookup", "args": {"text": "monitoring"}}]
     assert '"tool": "monitoring_lookup"' in aside.answer
     assert graph.get_state({"configurable": {"thread_id": thread_id}}).interrupts  # still waiting
-    outcome = approval_service(context, graph).approve(waiting.pending_approval["id"], "bob", "cli")
+    outcome = approval_service(context, graph).approve(BOB, waiting.pending_approval["id"])
     assert outcome.approval.status == "applied" and strategies.get("sma_aapl").stage == "paper"
     assert [a.id for a in approvals.list()] == [waiting.pending_approval["id"]]  # the question asked for nothing
 
@@ -278,7 +279,7 @@ def test_a_risk_limit_change_is_applied_by_its_registered_effect_only_after_appr
     turn = run_turn(graph, thread_id, USER, "raise my position risk limit to 15%", context=ctx)
     assert turn.pending_approval["kind"] == "risk_limit" and applied == []
 
-    outcome = approval_service(ctx, graph).approve(turn.pending_approval["id"], "alice", "web")
+    outcome = approval_service(ctx, graph).approve(via(BOB, "web"), turn.pending_approval["id"])
 
-    assert applied == [("lc_1", "alice")]  # not a live kind: the requester may approve their own limit change
+    assert applied == [("lc_1", "bob")]  # someone other than the requester, as for every kind
     assert outcome.approval.status == "applied" and outcome.approval.outcome["now"] == 15.0

@@ -34,8 +34,9 @@ def main(argv: list[str]) -> None:
         print(json.dumps(result.to_dict()))
     else:
         from graph.approval_resume import approval_service
+        from tests.support.people import BY_NAME
 
-        outcome = approval_service(context, graph).approve(argv[1], argv[2], "cli", "from B")
+        outcome = approval_service(context, graph).approve(BY_NAME[argv[2]], argv[1], "from B")
         print(json.dumps(outcome.to_dict(), default=str))
 
 

@@ -11,12 +11,14 @@ import pytest
 from graph.approval_resume import approval_service
 from graph.runner import ChatSession
 from guardrails.ladder import LadderCriteria
+from memory.approvals import ApprovalStore
 from memory.audit import AuditLog
 from memory.bars import BarStore
 from memory.embeddings import Embedder
-from memory.ladder import ApprovalStore, StrategyRegistry
 from memory.long_term import LongTermMemory
 from memory.runs import RunStore
+from memory.strategies import StrategyRegistry
+from tests.support.people import BOB, via
 
 APPROVER = {"id": "alice", "role": "approver"}
 # The paper bar is configuration; the demo checks the flow, so any walk-forward result may pass it.
@@ -61,7 +63,7 @@ def test_the_demo_conversation_makes_the_expected_calls_and_changes_the_stored_s
     assert review.tool_calls == [{"name": "request_promotion", "args": {"run_id": wf.id, "to_stage": "backtested"}}]
     assert review.pending_approval["kind"] == "strategy"
     assert registry.get("sma_crossover_aapl_msft").stage == "draft"
-    approval_service(context, graph).approve(review.pending_approval["id"], "bob", "cli", "reviewed")
+    approval_service(context, graph).approve(BOB, review.pending_approval["id"], "reviewed")
     assert registry.get("sma_crossover_aapl_msft").stage == "backtested"
 
     paper = session.send("promote it to paper")
@@ -70,13 +72,16 @@ def test_the_demo_conversation_makes_the_expected_calls_and_changes_the_stored_s
     stored = approvals.get(paper.pending_approval["id"])
     assert stored.status == "pending" and stored.subject["strategy_id"] == "sma_crossover_aapl_msft"
     assert stored.evidence["oos_sharpe"] == wf.metrics["sharpe"]  # out-of-sample: from the walk-forward run
-    approval_service(context, graph).reject(stored.id, "bob", "slack", "not yet")
+    approval_service(context, graph).reject(via(BOB, "slack"), stored.id, "not yet")
     assert registry.get("sma_crossover_aapl_msft").stage == "backtested"
 
     audit = AuditLog(database)
-    decided = [(e.actor, e.channel, e.payload["kind"], e.payload["status"])
+    decided = [(e.actor, e.channel, e.payload["kind"], e.payload["verdict"])
                for e in reversed(audit.recent(action="approval_decided"))]
-    assert decided == [("bob", "cli", "strategy", "applied"), ("bob", "slack", "paper", "rejected")]
+    assert decided == [("bob", "cli", "strategy", "approved"), ("bob", "slack", "paper", "rejected")]
+    closed = [(e.actor, e.payload["kind"], e.payload["status"])
+              for e in reversed(audit.recent(action="approval_closed"))]
+    assert closed == [("bob", "strategy", "applied"), ("bob", "paper", "rejected")]
     (moved,) = audit.recent(action="stage_transition")
     assert (moved.actor, moved.subject, moved.payload["to_stage"]) == ("bob", "strategy:sma_crossover_aapl_msft",
                                                                        "backtested")

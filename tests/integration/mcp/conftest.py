@@ -17,7 +17,8 @@ def count(database, table: str, where: str = "true") -> int:
 
 @pytest.fixture()
 def keys(database) -> dict[str, str]:
-    from memory.users import Role, UserStore
+    from guardrails.policy import Role
+    from memory.users import UserStore
 
     store = UserStore(database)
     return {role.value: store.add(f"mcp-{role.value}", role).api_key for role in Role}

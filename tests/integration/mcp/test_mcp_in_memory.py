@@ -29,13 +29,14 @@ def _caller(role: str):
     return McpCaller(f"mcp-{role}", role)
 
 
-def test_a_viewer_lists_read_tools_but_not_order_placing_or_operator_tools(toolbox):
+def test_a_viewer_lists_read_tools_but_not_research_order_placing_or_operator_tools(toolbox):
     async def script(client):
         return {t.name: t for t in (await client.list_tools()).tools}
 
     tools = _run(toolbox, _caller("viewer"), script)
 
-    assert {"get_positions", "check_kill_switch", "backtest_strategy"} <= set(tools)
+    assert {"get_positions", "check_kill_switch", "compare_runs"} <= set(tools)
+    assert not {"backtest_strategy", "run_walk_forward", "run_monte_carlo", "optimize_portfolio"} & set(tools)
     assert "place_order" not in tools and "set_kill_switch" not in tools
     assert not {"approve_request", "reject_request", "update_settings"} & set(tools)
     assert tools["get_positions"].annotations.read_only_hint is True

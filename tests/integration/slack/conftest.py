@@ -103,7 +103,7 @@ def action_form(action_id: str, approval_id: str, slack_user_id: str, ts: str) -
                                                             "channel_id": CHANNEL_ID},
                "message": {"ts": ts, "text": "card"}, "response_url": "https://hooks.slack.invalid/x",
                "actions": [{"action_id": action_id, "block_id": f"qp_approval:{approval_id}", "value": approval_id,
-                            "type": "button", "action_ts": "1700000001.000"}]}
+                            "type": "button", "action_ts": f"{time.time_ns() / 1e9:.6f}"}]}  # each press its own
     return {"payload": json.dumps(payload)}
 
 
@@ -145,7 +145,7 @@ def settings(slack_env):
 def runtime(database, settings):
     """The Slack runtime the app builds, with an ApprovalService that records decisions (no agent graph)."""
     from api.slack.runtime import build_runtime
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
     from services.approvals import ApprovalService
 
     store = ApprovalStore(database)
@@ -166,14 +166,15 @@ def client(database, settings, runtime) -> Iterator[TestClient]:
 
 @pytest.fixture()
 def people(database) -> dict[str, str]:
-    """Slack ids linked to an approver (alice), a second approver (bob) and a trader (tom)."""
+    """Slack ids linked to an approver (alice), a second approver (bob), a trader (tom) and a viewer (vic)."""
+    from guardrails.policy import Role
     from memory.slack_users import SlackUserLinks
-    from memory.users import Role, UserStore
+    from memory.users import UserStore
 
     users, links = UserStore(database), SlackUserLinks(database)
     ids = {}
     for name, role, slack_id in (("alice", Role.APPROVER, "UALICE01"), ("bob", Role.APPROVER, "UBOB0001"),
-                                 ("tom", Role.TRADER, "UTOM0001")):
+                                 ("tom", Role.TRADER, "UTOM0001"), ("vic", Role.VIEWER, "UVIC0001")):
         users.add(name, role)
         links.link(name, slack_id)
         ids[name] = slack_id
@@ -183,7 +184,7 @@ def people(database) -> dict[str, str]:
 @pytest.fixture()
 def pending(database) -> str:
     """A pending risk-limit approval requested by tom; its id."""
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
 
     now = datetime.now(UTC)
     request = {"id": "apr_slack00001", "kind": "risk_limit", "requester": "tom", "channel": "cli", "thread_id": None,

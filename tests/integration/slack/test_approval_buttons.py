@@ -8,6 +8,7 @@ import json
 from sqlalchemy import text
 
 from tests.integration.slack.conftest import CHANNEL_ID, action_form, post_signed, view_form
+from tests.support.people import BOB
 
 
 def _decisions(database, approval_id: str) -> int:
@@ -17,7 +18,7 @@ def _decisions(database, approval_id: str) -> int:
 
 
 def _service(database):
-    from memory.ladder import ApprovalStore
+    from memory.approvals import ApprovalStore
     from services.approvals import ApprovalService
 
     return ApprovalService(ApprovalStore(database))
@@ -43,7 +44,7 @@ def test_approver_press_records_the_decision_and_the_card_shows_who_decided(clie
     answer = post_signed(client, action_form("qp_approve", pending, people["alice"], card))
 
     assert answer.status_code == 200
-    record = _service(database).show(pending)
+    record = _service(database).store.get(pending)
     assert (record.status, record.decision.approver, record.decision.channel) == ("approved", "alice", "slack")
     update = fake_slack.of("chat.update")[-1].args
     assert (update["channel"], update["ts"]) == (CHANNEL_ID, card)
@@ -66,7 +67,7 @@ def test_second_approver_pressing_after_a_decision_is_told_who_decided_and_nothi
     post_signed(client, action_form("qp_approve", pending, people["alice"], card))
     post_signed(client, action_form("qp_approve", pending, people["bob"], card))
 
-    assert _service(database).show(pending).decision.approver == "alice"
+    assert _service(database).store.get(pending).decision.approver == "alice"
     reply = [c for c in fake_slack.of("chat.postMessage") if c.args.get("thread_ts") == card]
     assert len(reply) == 1 and "already approved by alice" in reply[0].args["text"]
 
@@ -75,7 +76,7 @@ def test_press_from_a_trader_is_refused_in_the_thread(client, database, people, 
     answer = post_signed(client, action_form("qp_approve", pending, people["tom"], card))
 
     assert answer.status_code == 200
-    assert _service(database).show(pending).status == "pending"
+    assert _service(database).store.get(pending).status == "pending"
     assert _decisions(database, pending) == 0
     reply = [c for c in fake_slack.of("chat.postMessage") if c.args.get("thread_ts") == card]
     assert len(reply) == 1 and "needs the approver role" in reply[0].args["text"]
@@ -109,7 +110,7 @@ def test_reject_opens_the_comment_modal_and_its_submission_records_the_reason(cl
 
     assert (opened.status_code, submitted.status_code) == (200, 200)
     assert view["callback_id"] == "qp_decision" and json.loads(view["private_metadata"])["verdict"] == "rejected"
-    decision = _service(database).show(pending).decision
+    decision = _service(database).store.get(pending).decision
     assert (decision.verdict, decision.approver, decision.comment) == ("rejected", "bob", "too risky before FOMC")
     assert "Rejected by *bob*" in json.dumps(fake_slack.of("chat.update")[-1].args["blocks"])
 
@@ -132,7 +133,7 @@ def test_a_decision_made_elsewhere_updates_the_card_on_the_next_sync(runtime, da
                                                                      fake_slack):
     from api.slack.publisher import SlackPublisher
 
-    _service(database).approve(pending, "bob", "cli", "looks fine")
+    _service(database).approve(BOB, pending, "looks fine")
     report = SlackPublisher(runtime).sync()
     again = SlackPublisher(runtime).sync()
 

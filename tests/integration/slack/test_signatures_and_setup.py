@@ -71,3 +71,23 @@ def test_tampered_body_fails_the_signature_check(client, database, people, pendi
 
     assert answer.status_code == 401
     assert _decisions(database) == 0
+
+
+def test_a_signed_request_is_accepted_once_and_its_replay_inside_the_window_is_refused(client, database, people):
+    """A captured ``kill switch on`` sent again within Slack's five minutes makes no second halt."""
+    import time
+    from urllib.parse import urlencode
+
+    from tests.integration.slack.conftest import command_form, sign
+
+    body = urlencode(command_form("kill switch on captured", people["alice"]))
+    headers = sign(body, int(time.time()))
+
+    first = client.post("/slack/events", content=body, headers=headers)
+    replay = client.post("/slack/events", content=body, headers=headers)
+
+    assert first.status_code == 200 and "HALTED" in first.json()["text"]
+    assert replay.status_code == 401 and replay.json()["error"]["code"] == "replayed_request"
+    with database.engine.connect() as conn:
+        halts = conn.execute(text("SELECT count(*) FROM trading_state_events WHERE to_status = 'halted'")).scalar()
+    assert halts == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.slack.conftest import command_form, post_signed
+from tests.support.people import SYSTEM
 
 
 def _state(database):
@@ -51,11 +52,18 @@ def test_a_kill_switch_reason_holding_a_pasted_api_key_is_stored_masked(client, 
     assert audit and not [p for p in audit if key in p]
 
 
-def test_kill_switch_on_from_a_trader_is_refused_and_trading_stays_active(client, database, people):
-    answer = post_signed(client, command_form("kill switch on", people["tom"]))
+def test_kill_switch_on_from_a_viewer_is_refused_and_trading_stays_active(client, database, people):
+    answer = post_signed(client, command_form("kill switch on", people["vic"]))
 
-    assert "needs the approver role" in answer.json()["text"]
+    assert "needs the trader role" in answer.json()["text"]
     assert _state(database) == "active"
+
+
+def test_a_trader_may_engage_the_kill_switch_from_slack_as_everywhere_else(client, database, people):
+    answer = post_signed(client, command_form("kill switch on fat finger", people["tom"]))
+
+    assert "HALTED by *tom*" in answer.json()["text"]
+    assert _state(database) == "halted"
 
 
 def test_unlinked_user_gets_the_link_command(client, people):
@@ -81,7 +89,7 @@ def test_alert_and_daily_summary_are_posted_to_the_alerts_channel(runtime, fake_
     publisher = SlackPublisher(runtime)
     delivered = publisher.post_alert(Alert("breaker:daily_loss", "Daily loss limit hit", "down 3.1% today",
                                            Severity.CRITICAL))
-    publisher.post_daily_summary(generate_daily_summary(runtime.execution()))
+    publisher.post_daily_summary(generate_daily_summary(runtime.execution(), SYSTEM))
 
     posts = fake_slack.of("chat.postMessage")
     assert delivered.delivered
@@ -93,8 +101,9 @@ def test_alert_and_daily_summary_are_posted_to_the_alerts_channel(runtime, fake_
 
 def test_linking_needs_an_active_user_and_a_slack_member_id(database):
     from errors import ConfigError, NotFoundError
+    from guardrails.policy import Role
     from memory.slack_users import SlackUserLinks
-    from memory.users import Role, UserStore
+    from memory.users import UserStore
 
     links = SlackUserLinks(database)
     with pytest.raises(NotFoundError):

@@ -9,6 +9,7 @@ import pytest
 
 from config import Settings
 from services.market_data import MarketDataService
+from tests.support.people import SYSTEM
 from tools import ToolContext, all_tools
 
 NOW = datetime(2024, 12, 31, 21, 0, tzinfo=UTC)
@@ -17,13 +18,13 @@ START, END = date(2024, 1, 2), date(2024, 6, 28)
 
 @pytest.fixture()
 def loaded(database):
-    MarketDataService(database).load("synthetic", ["AAPL", "MSFT"], START, END)
+    MarketDataService(database, actor=SYSTEM).load("synthetic", ["AAPL", "MSFT"], START, END)
     return database
 
 
 def _tools(database, **extra):
     ctx = ToolContext(settings=Settings(), database=database, clock=lambda: NOW, data_sources=("synthetic",),
-                      allow_network=False, **extra)
+                      allow_network=False, **{"user": "tina", "role": "trader", **extra})
     return all_tools(ctx)
 
 
@@ -35,7 +36,7 @@ def test_fetch_reads_only_bars_known_at_as_of(loaded):
     assert result["status"] == "ok"
     assert result["n_bars"] == len(expected_sessions)
     assert pd.Timestamp(result["last_ts"]) == expected_sessions[-1]
-    stored = MarketDataService(loaded).show("AAPL", as_of="2024-03-28")
+    stored = MarketDataService(loaded, actor=SYSTEM).show("AAPL", as_of="2024-03-28")
     assert result["last_close"] == pytest.approx(float(stored["close"].iloc[-1]))
 
 
@@ -79,7 +80,7 @@ def test_quality_report_of_a_loaded_symbol(loaded):
     assert result["status"] == "ok"
     assert result["source"] == "synthetic"
     assert result["n_errors"] == 0
-    assert result["n_rows"] == len(MarketDataService(loaded).show("AAPL"))
+    assert result["n_rows"] == len(MarketDataService(loaded, actor=SYSTEM).show("AAPL"))
 
 
 def test_a_misspelt_symbol_is_refused_naming_the_stored_close_match(loaded):
@@ -91,7 +92,7 @@ def test_a_misspelt_symbol_is_refused_naming_the_stored_close_match(loaded):
 
 def test_a_symbol_no_source_can_load_is_refused_as_unknown_with_the_failures(loaded):
     ctx = ToolContext(settings=Settings(), database=loaded, clock=lambda: NOW, data_sources=("bundled",),
-                      allow_network=False)
+                      allow_network=False, user="tina", role="trader")
     result = all_tools(ctx)["fetch_historical_data"].invoke({"symbol": "MSFTT"})
     assert result["status"] == "refused" and result["codes"] == ["unknown_symbol"]
     assert result["details"]["unknown"] == {"MSFTT": ["MSFT"]}
@@ -113,8 +114,8 @@ def test_portfolio_optimisation_on_stored_prices(loaded):
 
 
 def test_promotion_of_a_walk_forward_run_registers_its_configuration_with_ladder_evidence(database):
-    from memory.ladder import StrategyRegistry
     from memory.runs import RunStore
+    from memory.strategies import StrategyRegistry
 
     store = RunStore(database)
     run_id = store.create("walkforward", strategy="sma_crossover", symbols=["AAPL"],

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.web.chat import WebChat
-from memory.users import Role, UserStore
+from guardrails.policy import Role
+from memory.users import UserStore
 from tests.integration.api.conftest import make_settings
 
 CSRF_IN_PAGE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -63,7 +64,8 @@ def log_in(client: TestClient, key: str) -> str:
 def pending_request(database, *, kind: str = "paper", requester: str = "trader", to_stage: str = "paper",
                     approval_id: str = "apr_web000001") -> str:
     """A strategy at the stage below ``to_stage`` and a pending request to promote it (no thread waits)."""
-    from memory.ladder import ApprovalStore, StrategyRegistry
+    from memory.approvals import ApprovalStore
+    from memory.strategies import StrategyRegistry
 
     registry = StrategyRegistry(database)
     strategy = registry.register("sma_web", "SMA web", "sma_crossover", {"fast": 10, "slow": 50})

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from memory.ladder import ApprovalStore, StrategyRegistry
+from memory.approvals import ApprovalStore
+from memory.strategies import StrategyRegistry
 from memory.trading_state import TradingStateStore
 from tests.integration.web.conftest import graphless_chat, log_in, pending_request
 
@@ -50,7 +51,7 @@ def test_roles_below_approver_cannot_approve(client, keys, database, role):
 
     answer = client.post(f"/web/approvals/{approval_id}/approve", data={"csrf_token": csrf})
 
-    assert answer.status_code == 403 and f"has role {role}" in answer.text
+    assert answer.status_code == 403 and f"needs the approver role; {role} is a {role}" in answer.text
     assert ApprovalStore(database).get(approval_id).decision is None
 
 
@@ -84,7 +85,7 @@ def test_the_live_approval_needs_an_approver_other_than_the_requester(client, ke
 
     refused = client.post(f"/web/approvals/{approval_id}/approve", data={"csrf_token": csrf})
 
-    assert refused.status_code in (403, 409) and "may not approve" in refused.text
+    assert refused.status_code == 403 and "segregation of duties" in refused.text
     assert ApprovalStore(database).get(approval_id).decision is None
     client.post("/web/logout", data={"csrf_token": csrf})
     other = log_in(client, keys["admin"])
@@ -93,14 +94,16 @@ def test_the_live_approval_needs_an_approver_other_than_the_requester(client, ke
     assert StrategyRegistry(database).get("sma_web").stage == "paper"  # no thread to resume: recorded only
 
 
-def test_the_kill_switch_needs_an_approver_and_halts_trading(client, keys, database):
-    trader = log_in(client, keys["trader"])
-    assert client.post("/web/controls/kill-switch", data={"csrf_token": trader}).status_code == 403
+def test_the_kill_switch_needs_a_trader_and_halts_trading(client, keys, database):
+    viewer = log_in(client, keys["viewer"])
+    assert client.post("/web/controls/kill-switch", data={"csrf_token": viewer}).status_code == 403
     assert TradingStateStore(database).current().status.value == "active"
-    client.post("/web/logout", data={"csrf_token": trader})
-    approver = log_in(client, keys["approver"])
+    client.post("/web/logout", data={"csrf_token": viewer})
+    trader = log_in(client, keys["trader"])
+    assert client.post("/web/controls/kill-switch", data={"csrf_token": trader, "flatten": "on"}).status_code == 403
+    assert TradingStateStore(database).current().status.value == "active"  # flattening too is an approver's
 
-    answer = client.post("/web/controls/kill-switch", data={"csrf_token": approver, "reason": "test halt"})
+    answer = client.post("/web/controls/kill-switch", data={"csrf_token": trader, "reason": "test halt"})
 
     assert answer.status_code in (200, 303)
     assert TradingStateStore(database).current().status.value == "halted"

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 
 from agents.answers import approval_card
-from memory.ladder import ApprovalRecord
+from memory.approvals import ApprovalRecord
 
 PAPER = {
     "id": "apr_0123456789ab", "kind": "paper", "requester": "dana", "channel": "cli", "thread_id": "thr_1",

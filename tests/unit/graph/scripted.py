@@ -15,7 +15,8 @@ from langchain_core.tools import BaseTool, StructuredTool
 
 from graph.agent_spec import AGENT_NAMES, AgentSpec
 from graph.build import build_graph
-from guardrails.authorization import POLICY, Role, ToolPolicy
+from guardrails.authorization import POLICY, ToolPolicy
+from guardrails.policy import Operation
 
 _ids = itertools.count(1)
 
@@ -101,7 +102,7 @@ def tool_payloads(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
 
 # The production allow-list plus one read-only echo tool per agent (``<agent>_lookup``).
 SCRIPTED_POLICY: dict[str, ToolPolicy] = {
-    **POLICY, **{f"{name}_lookup": ToolPolicy(Role.VIEWER, frozenset({name})) for name in AGENT_NAMES}}
+    **POLICY, **{f"{name}_lookup": ToolPolicy(Operation.READ_MARKET_DATA, frozenset({name})) for name in AGENT_NAMES}}
 
 
 def scripted_graph(agents, **kwargs: Any):

@@ -58,24 +58,24 @@ def _state(graph, thread: str) -> dict[str, Any]:
     return graph.get_state({"configurable": {"thread_id": thread}}).values
 
 
-def test_a_trader_may_not_engage_the_kill_switch_and_the_call_never_runs():
+def test_a_viewer_may_not_engage_the_kill_switch_and_the_call_never_runs():
     ctx = _ctx()
     graph = _graph(ctx, {"risk": calls_then_answer([call("set_kill_switch", engaged=True, reason="panic now")])})
     thread = _thread()
 
-    run_turn(graph, thread, {"id": "alice", "role": "trader"}, "kill switch on")
+    run_turn(graph, thread, {"id": "vic", "role": "viewer"}, "kill switch on")
 
     refusal = tool_payloads(_state(graph, thread)["messages"])[-1]
     assert refusal["status"] == "refused" and refusal["code"] == "role_too_low"
-    assert refusal["details"]["required_role"] == "approver"
+    assert refusal["details"]["required_role"] == "trader"
     assert ctx.trading_state.current().status.value == "active"
 
 
-def test_an_approver_engages_the_kill_switch():
+def test_a_trader_engages_the_kill_switch_the_safe_direction():
     ctx = _ctx()
     graph = _graph(ctx, {"risk": calls_then_answer([call("set_kill_switch", engaged=True, reason="panic now")])})
 
-    run_turn(graph, _thread(), {"id": "carol", "role": "approver"}, "kill switch on")
+    run_turn(graph, _thread(), {"id": "carol", "role": "trader"}, "kill switch on")
 
     assert ctx.trading_state.current().status.value == "halted"
 
@@ -203,7 +203,7 @@ def test_every_tool_call_is_observed_in_prometheus_including_refused_ones():
     model = calls_then_answer([call("get_risk_limits"), call("set_kill_switch", engaged=True, reason="now!")])
     graph = _graph(ctx, {"risk": model})
 
-    run_turn(graph, _thread(), {"id": "alice", "role": "trader"}, "risk limits", context=GraphContext(metrics=metrics))
+    run_turn(graph, _thread(), {"id": "vic", "role": "viewer"}, "risk limits", context=GraphContext(metrics=metrics))
 
     def count(tool: str, outcome: str) -> float:
         return metrics.registry.get_sample_value("quantpilot_tool_call_duration_seconds_count",

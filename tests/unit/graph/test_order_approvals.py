@@ -37,10 +37,17 @@ def _decision(request: ApprovalRequest, approver: str) -> ApprovalDecision:
                             decided_at=NOW)
 
 
-def test_a_paper_order_approval_holds_while_live_trading_is_off_even_from_the_requester():
+def test_a_paper_order_approval_holds_while_live_trading_is_off_but_never_from_the_requester():
     request = _request("paper_order", _subject())
-    assert check_approver(request, "alice", live_trading_enabled=False) is None
-    assert revalidate(request, _decision(request, "alice"), now=NOW, current=None, live_trading_enabled=False) is None
+    assert check_approver(request, "bob", live_trading_enabled=False) is None
+    assert revalidate(request, _decision(request, "bob"), now=NOW, current=None, live_trading_enabled=False) is None
+    own = check_approver(request, "alice", live_trading_enabled=False)
+    assert own is not None and own.code is RevalidationCode.SELF_APPROVAL
+
+
+def test_only_the_explicit_single_user_setting_lets_a_requester_decide_their_own_request():
+    request = _request("paper_order", _subject())
+    assert check_approver(request, "alice", live_trading_enabled=False, allow_self_approval=True) is None
 
 
 def test_a_live_order_approval_still_needs_live_trading_and_another_approver():

@@ -35,8 +35,8 @@ class FakeGateway:
         self.outcome = outcome
         self.seen = []
 
-    def place(self, intent, *, requested_by):
-        self.seen.append((intent, requested_by))
+    def place(self, actor, intent):
+        self.seen.append((intent, actor.name))
         return self.outcome
 
 

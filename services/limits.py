@@ -1,0 +1,73 @@
+"""Risk limits: what is in force, proposals to change them, and putting an approved change in force.
+
+A proposal is stored together with its approval request and the request's audit row; only a decision by
+someone other than the proposer (``ApprovalService``) lets ``apply`` put it in force, and applying writes
+its own audit row in the same transaction as the new limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from guardrails.approvals import ApprovalRequest
+from guardrails.limits import LimitChangeProposal, propose_change
+from guardrails.policy import Actor, Operation
+from guardrails.risk_policy import RiskLimits
+from memory.approvals import ApprovalStore
+from memory.audit import AuditLog
+from memory.db import Database
+from memory.trading_state import APPROVAL_TTL, RiskLimitStore, new_approval_id
+from services.approvals import store_request
+from services.operations import operation
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LimitService:
+    """The risk limits on ``database`` for an authenticated actor."""
+
+    def __init__(self, database: Database, *, clock: Callable[[], datetime] = _utc_now,
+                 allow_self_approval: bool = False):
+        self.database, self.clock, self.allow_self_approval = database, clock, allow_self_approval
+        self.store = RiskLimitStore(database)
+        self.approvals = ApprovalStore(database)
+        self.audit = AuditLog(database, clock=clock)
+
+    @operation(Operation.READ_TRADING, one_transaction=False)
+    def view(self, actor: Actor) -> tuple[RiskLimits, list[dict[str, Any]]]:
+        """``(the limits in force, the pending proposals)``."""
+        return self.store.current(), self.store.pending()
+
+    @operation(Operation.PROPOSE_LIMIT_CHANGE)
+    def propose(self, actor: Actor, changes: dict[str, Any], *, reason: str = "") -> tuple[LimitChangeProposal, str,
+                                                                                          dict[str, Any]]:
+        """Validate the change (``ConfigError`` naming the field) and store it with the approval request someone
+        else must decide; returns the proposal, the approval id and the changes ``{limit: {from, to}}``."""
+        now = self.clock()
+        proposal = propose_change(self.store.current(), changes, actor.name, created_at=now)
+        approval_id = new_approval_id()
+        diff = self.store.store_proposal(proposal, approval_id, reason=reason, now=now)
+        request = ApprovalRequest(
+            id=approval_id, kind="risk_limit", requester=actor.name, requester_id=actor.user_id,
+            channel=actor.channel.value, thread_id=None,
+            subject={"limit_change_id": proposal.proposal_id, "proposal_id": proposal.proposal_id,  # type: ignore
+                     "changes": diff},
+            evidence={"current": proposal.current.model_dump(mode="json")}, summary=reason or "risk limit change",
+            created_at=now, expires_at=now + APPROVAL_TTL)
+        store_request(self.approvals, self.audit, actor, request)
+        return proposal, approval_id, diff
+
+    @operation(Operation.APPLY_LIMIT_CHANGE)
+    def apply(self, actor: Actor, proposal_id: str) -> RiskLimits:
+        """Put an approved proposal in force (``ApprovalError`` unless approved by someone else)."""
+        before = self.store.current()
+        limits = self.store.apply(proposal_id, allow_self_approval=self.allow_self_approval)
+        changed = {k: {"from": v, "to": limits.model_dump(mode="json")[k]}
+                   for k, v in before.model_dump(mode="json").items() if limits.model_dump(mode="json")[k] != v}
+        self.audit.append(actor.name, actor.channel.value, "limits_applied", f"proposal:{proposal_id}",
+                          {"changes": changed})
+        return limits

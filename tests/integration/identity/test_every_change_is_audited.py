@@ -1,0 +1,191 @@
+"""Every state-changing service operation writes its audit row, in the same transaction as the change.
+
+The list of operations comes from the policy table (``audited`` rules) and the services' ``@operation``
+methods: a new audited operation or method without an exercise here fails ``test_every_audited_...``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from guardrails.policy import POLICY, Operation
+from memory.audit import AuditLog, counting_appends
+from tests.integration.execution.conftest import intent
+from tests.support.people import ADA, ALICE, BOB, CAROL, DANA
+
+# audited operations no service implements: settings come from the environment, never from a request
+NOT_IMPLEMENTED = {Operation.CHANGE_SETTINGS}
+# audited operations checked inside another one's implementation, and exercised through it
+INSIDE = {Operation.FLATTEN_POSITIONS: "ExecutionService.kill_switch_on", Operation.REQUEST_PROMOTION: "store_request",
+          Operation.PLACE_ORDER: "store_request", Operation.PROPOSE_LIMIT_CHANGE: "store_request",
+          Operation.REQUEST_RESUME: "store_request"}
+
+
+def _import_services() -> None:
+    import services.approvals  # noqa: F401
+    import services.execution  # noqa: F401
+    import services.limits  # noqa: F401
+    import services.strategies  # noqa: F401
+    import services.users  # noqa: F401
+
+
+@pytest.fixture()
+def world(database, service, bars, paper_strategy):
+    """The services on the test database: execution (a strategy at paper, bars), users, limits, strategies."""
+    from memory.approvals import ApprovalStore
+    from services.approvals import ApprovalService
+    from services.limits import LimitService
+    from services.strategies import StrategyService
+    from services.users import UserService
+
+    return {"execution": service, "users": UserService(database), "limits": LimitService(database),
+            "strategies": StrategyService(database), "approvals": ApprovalService(ApprovalStore(database)),
+            "database": database}
+
+
+def _order(w) -> Any:
+    return w["execution"].place(BOB, intent(qty=5))
+
+
+def _resume_request(w) -> str:
+    w["execution"].kill_switch_on(CAROL, reason="incident")
+    return w["execution"].request_resume(CAROL, reason="fixed")
+
+
+def _approved_resume(w) -> str:
+    approval_id = _resume_request(w)
+    w["approvals"].approve(ALICE, approval_id)
+    return approval_id
+
+
+def _proposal(w) -> tuple[str, str]:
+    proposal, approval_id, _ = w["limits"].propose(BOB, {"max_open_positions": 7}, reason="fewer names")
+    return proposal.proposal_id, approval_id
+
+
+def _approved_proposal(w) -> str:
+    proposal_id, approval_id = _proposal(w)
+    w["approvals"].approve(ALICE, approval_id)
+    return proposal_id
+
+
+def _promotion_request(w) -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    from guardrails.approvals import ApprovalRequest
+
+    record = w["strategies"].registry.get("trend")
+    now = datetime.now(UTC)
+    return ApprovalRequest(kind="live", requester=DANA.name, requester_id=DANA.user_id, channel="cli",
+                           subject={"strategy_id": "trend", "version": record.version,
+                                    "params_hash": record.params_hash, "from_stage": "paper", "to_stage": "live"},
+                           created_at=now, expires_at=now + timedelta(days=1))
+
+
+# operation -> (set-up, the call under test); each call performs the operation once
+EXERCISES: dict[str, tuple[Callable[[dict], Any], Callable[[dict, Any], Any]]] = {
+    "UserService.add": (lambda w: None, lambda w, _: w["users"].add(ADA, "newbie", "trader")),
+    "UserService.revoke": (lambda w: w["users"].store.add("leaver", "viewer"),
+                           lambda w, _: w["users"].revoke(ADA, "leaver")),
+    "UserService.set_role": (lambda w: w["users"].store.add("climber", "viewer"),
+                             lambda w, _: w["users"].set_role(ADA, "climber", "trader")),
+    "UserService.link_slack": (lambda w: w["users"].store.add("slacker", "trader"),
+                               lambda w, _: w["users"].link_slack(ADA, "slacker", "U0SLACK01")),
+    "UserService.unlink_slack": (lambda w: (w["users"].store.add("slacker", "trader"),
+                                            w["users"].links.link("slacker", "U0SLACK01")),
+                                 lambda w, _: w["users"].unlink_slack(ADA, "U0SLACK01")),
+    "StrategyService.register": (lambda w: None,
+                                 lambda w, _: w["strategies"].register(BOB, "audited_sma", "SMA", "sma_crossover",
+                                                                       {"fast": 5, "slow": 20})),
+    "ExecutionService.place": (lambda w: None, lambda w, _: _order(w)),
+    "ExecutionService.place_fields": (lambda w: None, lambda w, _: w["execution"].place_fields(
+        BOB, symbol="AAA", side="buy", qty="-3", strategy_id="manual", decision_key="bad")),
+    "ExecutionService.cancel": (lambda w: w["execution"].place(BOB, intent(
+        qty=5, key="resting", order_type="limit", limit_price=(w["execution"].broker.mark("AAA") * Decimal("0.97"))
+        .quantize(Decimal("0.01")))),
+                                lambda w, order: w["execution"].cancel(BOB, order.client_order_id)),
+    "ExecutionService.reconcile": (lambda w: None, lambda w, _: w["execution"].reconcile(BOB)),
+    "ExecutionService.kill_switch_on": (lambda w: None, lambda w, _: w["execution"].kill_switch_on(
+        CAROL, reason="drill", flatten=True)),
+    "ExecutionService.request_resume": (lambda w: w["execution"].kill_switch_on(CAROL, reason="incident"),
+                                        lambda w, _: w["execution"].request_resume(CAROL, reason="fixed")),
+    "ExecutionService.resume": (_approved_resume, lambda w, approval_id: w["execution"].resume(CAROL, approval_id)),
+    "LimitService.propose": (lambda w: None, lambda w, _: _proposal(w)),
+    "LimitService.apply": (_approved_proposal, lambda w, proposal_id: w["limits"].apply(BOB, proposal_id)),
+    "store_request": (lambda w: None, lambda w, _: w["approvals"].request(DANA, _promotion_request(w))),
+    "ApprovalService.approve": (_resume_request, lambda w, approval_id: w["approvals"].approve(ALICE, approval_id)),
+    "ApprovalService.reject": (_resume_request,
+                               lambda w, approval_id: w["approvals"].reject(ALICE, approval_id, "not yet")),
+}
+
+
+def _audited_implementations() -> dict[str, Operation]:
+    from services.operations import IMPLEMENTATIONS
+
+    _import_services()
+    return {name: op for op, names in IMPLEMENTATIONS.items() if POLICY[op].audited for name in names}
+
+
+def test_every_audited_operation_has_an_implementation_and_every_implementation_an_exercise():
+    implemented = _audited_implementations()
+    audited = {op for op, rule in POLICY.items() if rule.audited} - NOT_IMPLEMENTED
+
+    assert audited <= set(implemented.values()) | set(INSIDE), sorted(audited - set(implemented.values()))
+    assert set(implemented) | set(INSIDE.values()) <= set(EXERCISES), sorted(set(implemented) - set(EXERCISES))
+
+
+@pytest.mark.parametrize("method", sorted(EXERCISES))
+def test_each_state_changing_operation_writes_its_audit_row(world, method):
+    prepare, call = EXERCISES[method]
+    given = prepare(world)
+
+    with counting_appends() as appended:
+        call(world, given)
+
+    assert appended.count >= 1, f"{method} changed state without an audit row"
+    assert AuditLog(world["database"]).verify().ok
+
+
+@contextmanager
+def _refusing_audit(database):
+    """The database refuses every new audit row (a trigger), as a full disk or a lost privilege would."""
+    with database.engine.begin() as conn:
+        conn.execute(text("CREATE FUNCTION test_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS "
+                          "$$ BEGIN RAISE EXCEPTION 'audit storage failed'; END $$"))
+        conn.execute(text("CREATE TRIGGER test_refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW "
+                          "EXECUTE FUNCTION test_refuse_audit()"))
+    try:
+        yield
+    finally:
+        with database.engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER test_refuse_audit ON audit_log"))
+            conn.execute(text("DROP FUNCTION test_refuse_audit()"))
+
+
+@pytest.mark.parametrize("change", ["user", "limit proposal", "decision"])
+def test_a_change_whose_audit_row_cannot_be_written_is_not_stored_either(world, change):
+    """Same transaction: when the audit row fails, the change it records is not stored."""
+    from errors import QuantpilotError
+
+    approval_id = _resume_request(world) if change == "decision" else None
+    tables = ("api_users", "risk_limit_proposals", "approval_requests", "approval_decisions")
+    with world["database"].engine.connect() as conn:
+        before = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+
+    with _refusing_audit(world["database"]), pytest.raises((QuantpilotError, Exception)):
+        if change == "user":
+            world["users"].add(ADA, "ghost", "viewer")
+        elif change == "limit proposal":
+            world["limits"].propose(BOB, {"max_open_positions": 7})
+        else:
+            world["approvals"].approve(ALICE, approval_id)
+
+    with world["database"].engine.connect() as conn:
+        after = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+    assert after == before
