@@ -77,6 +77,7 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
 ) -> None:
     _state["debug"] = debug or os.environ.get("QUANTPILOT_DEBUG") == "1"
+    _configure_runtime()  # here, not in main(): `quantpilot --help` and a usage error need none of it
 
 
 def _configure_runtime() -> None:
@@ -97,7 +98,6 @@ def main() -> None:
     from api.output import print_error
 
     try:
-        _configure_runtime()
         app()
     except QuantpilotError as exc:
         if _state["debug"]:

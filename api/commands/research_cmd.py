@@ -262,7 +262,9 @@ def optimize(method: str = typer.Option("max_sharpe", "--method", help="max_shar
              as_json: bool = JSON) -> None:
     """Portfolio weights from stored closes known at --as-of."""
     from api.output import print_json, print_table
+    from quant.portfolio.methods import check_method
 
+    check_method(method)  # before the database and the solvers load: a mistyped method answers at once
     result = _service().optimize(method, _symbols(symbols), as_of=as_of, lookback_days=lookback_days,
                                  total_value=value)
     if as_json:

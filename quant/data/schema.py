@@ -19,9 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-BAR_COLUMNS: tuple[str, ...] = ("symbol", "ts", "open", "high", "low", "close", "volume")
-PRICE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close")
-DAILY = "1d"
+from quant.data.bar_fields import BAR_COLUMNS, DAILY, PRICE_COLUMNS  # noqa: F401 - the frame's names, re-exported
 
 
 def empty_bars() -> pd.DataFrame:
