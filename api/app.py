@@ -90,14 +90,13 @@ class RequestMetricsMiddleware:
 
 def open_database(settings: Settings, api_settings: ApiSettings) -> Database:
     """Start or join the server, migrate, and open this worker's pool (sized for all workers)."""
-    from sqlalchemy import create_engine
     from sqlalchemy.orm import sessionmaker
 
-    from memory.db import connect
+    from memory.db import connect, make_engine
 
     base = connect(settings)
     size, overflow = api_settings.pool_limits()
-    engine = create_engine(base.url, pool_size=size, max_overflow=overflow, pool_pre_ping=True, pool_timeout=10)
+    engine = make_engine(base.url, pool_size=size, max_overflow=overflow, pool_timeout=10)
     base.engine.dispose()  # the probe connection; this worker's queries use the sized pool
     return Database(engine, sessionmaker(engine, expire_on_commit=False), base.origin)
 
