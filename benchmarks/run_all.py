@@ -53,6 +53,8 @@ def steps(quick: bool, skip_peers: bool, skip_db: bool) -> list[tuple[str, list[
         plan.append(("ours + peers: ingest", [ours, "benchmarks/ingest.py", *q]))
     plan.append(("ours + plain LangGraph: agent turn",
                  [ours, "benchmarks/agent_turn.py", *q, *(["--no-postgres"] if skip_db else [])]))
+    if not skip_db:
+        plan.append(("ours: agent path, data → backtest → approval", [ours, "benchmarks/agent_flow.py", *q]))
     if not skip_db:  # last: the commands a person runs, from process start to answer (and vectorbt's script)
         plan.append(("ours + vectorbt: end to end", [ours, "benchmarks/end_to_end.py", *q,
                                                      *(["--skip-peers"] if skip_peers else [])]))

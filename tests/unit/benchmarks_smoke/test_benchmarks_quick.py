@@ -89,6 +89,16 @@ def test_ingest_runs_quick_on_a_fresh_embedded_postgres():
 
 
 @pytest.mark.slow
+def test_the_agent_flow_runs_quick_through_the_product_graph_to_the_approval_each_round():
+    records = run_quick("benchmarks/agent_flow.py", timeout=600)
+
+    turns = {r["turn"]: r for r in records}
+    assert set(turns) == {"data", "backtest", "approval", "total"}
+    assert all(r["n"] == 2 and r["p50_ms"] > 0 for r in turns.values())
+    assert turns["total"]["goal_s"] == 1.0 and turns["total"]["seconds"] >= turns["backtest"]["seconds"]
+
+
+@pytest.mark.slow
 def test_end_to_end_commands_run_quick_on_their_own_home_with_wall_memory_and_the_grids_own_timings():
     records = by_workload(run_quick("benchmarks/end_to_end.py", timeout=900))
 

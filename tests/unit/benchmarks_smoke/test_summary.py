@@ -89,3 +89,50 @@ def test_the_end_to_end_grid_is_judged_against_vectorbt_in_the_same_run_on_wall_
     assert [r["peer"] for r in summary["end_to_end"]] == ["quantpilot backtest grid", "vectorbt 1.0.0 script",
                                                          "quantpilot walkforward"]
     assert "End to end, process start to answer" in render({**summary, "meta": {**META, "quick": False}})
+
+
+def test_interrupt_and_resume_on_postgres_are_judged_on_their_own_p95_not_on_a_ratio_to_plain_langgraph():
+    def latency(workload, peer, p50, p95):
+        return {"workload": workload, "peer": peer, "p50_ms": p50, "p95_ms": p95, "cpu_p50_ms": p50 / 2}
+
+    ours, plain = "quantpilot run_turn/resume_turn", "plain langgraph"
+    records = [latency("agent_interrupt_postgres", ours, 30.0, 39.0),
+               latency("agent_interrupt_postgres", plain, 10.0, 12.0),
+               latency("agent_resume_postgres", ours, 25.0, 41.0), latency("agent_resume_postgres", plain, 9.0, 11.0)]
+
+    interrupt, resume = build_summary(records, META)["goals"]
+
+    assert interrupt["goal"] == "agent_interrupt_postgres: p95 <= 40 ms" and interrupt["met"] is True
+    assert resume["met"] is False and resume["figure"].startswith("41.0 ms p95")
+
+
+def test_the_agent_flow_is_judged_on_its_three_turns_together_and_shows_each_turn():
+    def flow(turn, seconds, goal_s=None):
+        return rec("agent_flow_offline_planner", "quantpilot product graph", seconds, seconds / 3, turn=turn,
+                   p50_ms=seconds * 1e3, p95_ms=seconds * 1.2e3, cpu_p50_ms=seconds * 333, n=10, goal_s=goal_s,
+                   load_avg_1m=1.0)
+
+    records = [flow("data", 0.2), flow("backtest", 0.5), flow("approval", 0.2), flow("total", 0.9, goal_s=1.0)]
+
+    summary = build_summary(records, META)
+    (goal,) = summary["goals"]
+
+    assert goal["met"] is True and "data 200, backtest 500, approval 200" in goal["figure"]
+    assert "| backtest | 500.0 (166.5) | 600.0 | 10 |" in render({**summary, "meta": META})
+
+
+def test_the_demo_runs_and_the_api_reads_appear_beside_the_commands_and_the_demo_is_judged_on_its_budget():
+    records = [rec("e2e_setup", "quantpilot demo", 70.0, 30.0, command="first run on a new home", goal_s=60.0,
+                   runs=1, peak_mb=600.0, load_avg_1m=2.0, load_avg_1m_after=2.5),
+               rec("e2e_setup", "quantpilot demo", 12.0, 5.0, command="again on that home", goal_s=30.0, runs=1,
+                   peak_mb=500.0, load_avg_1m=2.0, load_avg_1m_after=2.0),
+               rec("e2e_api", "quantpilot API", 0.004, 0.003, command="GET /api/v1/orders (orders list)", runs=5,
+                   peak_mb=300.0, load_avg_1m=2.0, load_avg_1m_after=2.0)]
+
+    summary = build_summary(records, META)
+    first, again = summary["goals"]
+
+    assert first["met"] is False and "gap +10.00 s" in first["figure"] and first["goal"].startswith("demo, first run")
+    assert again["met"] is True
+    assert "| quantpilot API: GET /api/v1/orders (orders list) | 4.00 ms (3.00 ms) | 300 MB |" in render(
+        {**summary, "meta": META})
