@@ -124,7 +124,7 @@ def approvals_approve(env: dict[str, str], home: Path, runs: int, warmup: int) -
     keys = {who: (home / "demo-keys" / f"{who}.key").read_text(encoding="utf-8").strip() for who in ("dana", "avery")}
     done, load_before = [], None
     for i in range(warmup + runs):
-        asked = run_process([str(QUANTPILOT), "chat", "--once", f"set max_open_positions to {11 + i} because "
+        asked = run_process([str(QUANTPILOT), "chat", "--once", f"set max_open_positions to {11 + i % 4} because "
                              f"benchmark round {i}"], env | {"QUANTPILOT_API_KEY": keys["dana"]}, ROOT)
         listed = run_process([str(QUANTPILOT), "approvals", "list", "--status", "pending", "--json"], env, ROOT)
         pending = [a["id"] for a in json.loads(listed.stdout or "[]") if a["kind"] == "risk_limit"]
