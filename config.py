@@ -8,6 +8,7 @@ the safe ones: paper trading, the offline planner, the embedded database, live t
 from __future__ import annotations
 
 import os
+import sys
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -147,6 +148,12 @@ class Settings(BaseSettings):
 
     @property
     def numba_cache_dir(self) -> Path:
+        """numba's compiled kernels: one cache per venv (``<venv>/var/quantpilot/numba-cache``, shared by every
+        home on it and filled when the venv is built: ``python -m api.kernel_cache``), else under the home when
+        the interpreter's prefix is not writable. The machine code depends on the venv's numba, not the home."""
+        shared = Path(sys.prefix) / "var" / "quantpilot" / "numba-cache"
+        if sys.prefix != sys.base_prefix and os.access(sys.prefix, os.W_OK):
+            return shared
         return self.home / "numba-cache"
 
     @property

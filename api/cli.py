@@ -85,6 +85,7 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
 ) -> None:
     _state["debug"] = debug or os.environ.get("QUANTPILOT_DEBUG") == "1"
+    _configure_runtime()  # here, not in main(): `quantpilot --help` and a usage error need none of it
 
 
 def _configure_runtime() -> None:
@@ -107,7 +108,6 @@ def main() -> None:
     from api.output import console, print_error
 
     try:
-        _configure_runtime()
         code = app(standalone_mode=False)
     except (KeyboardInterrupt, typer.Abort):
         print_error("interrupted")

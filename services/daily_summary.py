@@ -52,5 +52,5 @@ def generate_daily_summary(service: ExecutionService, actor: Actor, *, alerts_si
 def _mark(service: ExecutionService, symbol: str, fallback: Decimal) -> Decimal:
     """The last close at or before the clock's now, however old (what the paper broker marks its equity at, so
     P&L and equity agree), else ``fallback`` (the entry price: no unrealized P&L claimed without a price)."""
-    latest = service.bars.latest([symbol], as_of=service.now())
-    return Decimal(repr(float(latest["close"].iloc[-1]))) if not latest.empty else fallback
+    latest = service.bars.latest_bars([symbol], as_of=service.now()).get(symbol.upper())
+    return Decimal(repr(latest.close)) if latest is not None else fallback

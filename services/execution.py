@@ -11,13 +11,12 @@ enabled. Every decision writes an audit row and a domain event.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-
-import pandas as pd
 
 from config import Settings, get_settings
 from errors import ApprovalError, BrokerError, ConfigError, NotFoundError, PermanentBrokerError
@@ -27,7 +26,7 @@ from guardrails.risk_policy import RiskPolicy, intent_or_rejection
 from guardrails.trading_state import TradingState, check_breakers, engage_kill_switch, resume
 from memory.approvals import ApprovalStore
 from memory.audit import AuditLog
-from memory.bars import BarStore
+from memory.bar_index import BarIndex
 from memory.db import Database
 from memory.events import EventLog, EventStore
 from memory.orders import OrderRepository
@@ -88,25 +87,35 @@ def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f") if value else "0"
 
 
-def market_snapshot(bars: BarStore, symbols: list[str], now: datetime) -> MarketSnapshot:
+def market_snapshot(bars: BarIndex, symbols: list[str], now: datetime) -> MarketSnapshot:
     """Last close, 20-bar average volume (shares) and a 2 x ATR(14) stop distance (dollars; mean absolute
-    close change for closes-only data) per symbol, from bars at or before ``now``."""
-    frame = bars.read(sorted(set(symbols)), start=pd.Timestamp(now) - HISTORY, as_of=now) if symbols else None
+    close change for closes-only data) per symbol, from the bars of the ``HISTORY`` before ``now``."""
     last, adv, stop = {}, {}, {}
-    if frame is not None and not frame.empty:
-        for symbol, g in frame.groupby("symbol"):
-            close = g["close"]
-            last[symbol] = Decimal(repr(float(close.iloc[-1])))
-            volume = g["volume"].tail(20).dropna()
-            if len(volume):
-                adv[symbol] = Decimal(repr(float(volume.mean())))
-            prev = close.shift(1)
-            ranges = pd.concat([g["high"] - g["low"], (g["high"] - prev).abs(), (g["low"] - prev).abs()], axis=1)
-            true_range = ranges.max(axis=1, skipna=True).where(g["high"].notna(), (close - prev).abs())
-            atr = true_range.tail(14).mean()
-            if pd.notna(atr) and atr > 0:
-                stop[symbol] = Decimal(repr(round(float(2 * atr), 6)))
+    for symbol in sorted({s.upper() for s in symbols}):
+        rows = bars.read_rows(symbol, now - HISTORY, now)
+        if not len(rows):
+            continue
+        last[symbol] = Decimal(repr(rows.close[-1]))
+        volume = [v for v in rows.volume[-20:] if v is not None]
+        if volume:
+            adv[symbol] = Decimal(repr(math.fsum(volume) / len(volume)))
+        ranges = list(map(_true_range, rows.high, rows.low, rows.close, (None, *rows.close[:-1])))[-14:]
+        known = [r for r in ranges if r is not None]
+        atr = math.fsum(known) / len(known) if known else 0.0
+        if atr > 0:
+            stop[symbol] = Decimal(repr(round(2 * atr, 6)))
     return MarketSnapshot(last_price=last, adv_shares=adv, stop_distance_usd=stop)
+
+
+def _true_range(high: float | None, low: float | None, close: float, prev: float | None) -> float | None:
+    """A bar's true range (dollars): the largest known of high - low, |high - prev close| and |low - prev close|;
+    for a closes-only bar |close - prev close|; None when nothing is known (a series' first closes-only bar)."""
+    if high is None:
+        return None if prev is None else abs(close - prev)
+    spans = [high - low] if low is not None else []
+    if prev is not None:
+        spans += [abs(high - prev)] + ([abs(low - prev)] if low is not None else [])
+    return max(spans) if spans else None
 
 
 class ExecutionService:
@@ -121,7 +130,7 @@ class ExecutionService:
         if broker.mode is BrokerMode.LIVE and not self.settings.live_trading:
             raise ApprovalError("live broker refused: live trading is not enabled (QUANTPILOT_LIVE_TRADING)",
                                 code="live_disabled")
-        self.bars, self.orders = BarStore(database), OrderRepository(database)
+        self.bars, self.orders = BarIndex(database), OrderRepository(database)
         self.states, self.limits = TradingStateStore(database, channel=channel), RiskLimitStore(database)
         self.approvals, self.strategies = ApprovalStore(database), StrategyRegistry(database)
         self.audit, self.events = AuditLog(database, clock=self.now), EventLog(EventStore(database))

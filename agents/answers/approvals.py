@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from agents.answers.phrasing import field_label, figures, plain_value
-from agents.answers.risk import limit_text
+from agents.answers.phrasing import field_label, figures, limit_text, plain_value
 from quant.display import format_metric, joined, quantity, timestamp
 
 STRATEGY_TITLES = {"strategy": "Strategy review", "paper": "Paper trading", "live": "Live trading"}

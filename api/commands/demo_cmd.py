@@ -33,10 +33,7 @@ def demo(as_json: bool = typer.Option(False, "--json", help="Print a JSON summar
     console.print(f"database: {status['server']} PostgreSQL {status['postgres_version']}, "
                   f"pgvector {status['pgvector_version']}")
     trader, approver = _demo_people(settings, console)
-    with console.status("loading the bundled real daily prices…"):
-        load = MarketDataService(database, actor=trader).load("bundled")
-    console.print(f"market data: {load.rows:,} bars for {len(load.symbols)} symbols "
-                  f"({load.inserted:,} new, {load.warnings} warnings)")
+    _load_prices(MarketDataService(database, actor=trader), console)
     story = _conversation(settings, database, console, trader, approver)
     story["elapsed_s"] = round(time.perf_counter() - started, 1)
     console.rule(f"[green]demo complete[/] in {story['elapsed_s']}s")
@@ -44,6 +41,21 @@ def demo(as_json: bool = typer.Option(False, "--json", help="Print a JSON summar
     console.print("Try: quantpilot chat · quantpilot approvals list · quantpilot orders list · quantpilot serve")
     if as_json:
         print_json(story)
+
+
+def _load_prices(market, console) -> None:
+    """The bundled prices, loaded and validated once: a later demo run finds them stored and says so."""
+    from quant.data.providers.bundled import BundledProvider
+
+    stored = {r.symbol: r for r in market.list_symbols() if r.source == "bundled"}
+    if stored and set(BundledProvider().available_symbols()) <= set(stored):
+        console.print(f"market data: {sum(r.bars for r in stored.values()):,} bars for {len(stored)} symbols, "
+                      "stored by an earlier demo run (`quantpilot data load --source bundled` reloads them)")
+        return
+    with console.status("loading the bundled real daily prices…"):
+        load = market.load("bundled")
+    console.print(f"market data: {load.rows:,} bars for {len(load.symbols)} symbols "
+                  f"({load.inserted:,} new, {load.warnings} warnings)")
 
 
 def _demo_people(settings, console):
@@ -113,6 +125,28 @@ def _conversation(settings, database, console, trader, approver) -> dict:
         _approve(console, approvals, approver, asked.pending_approval)
     console.print(f"strategy {STRATEGY_ID} is now at stage [bold]{_stage(registry)}[/]")
     console.rule("paper trading over replayed 2022 history")
+    result = _paper(settings, database, console, trader, run_paper)
+    console.rule("risk and summary")
+    _say(console, session, "risk report")
+    _say(console, session, "daily summary")
+    summary = generate_daily_summary(execution_service(database, settings), trader)
+    console.print(summary.render_text(), highlight=False, markup=False)
+    report = _report_path(database, trader)
+    return {"thread_id": session.thread_id, "approvals_gated": gated, "stage": _stage(registry),
+            "paper": result, "report": report}
+
+
+def _paper(settings, database, console, trader, run_paper) -> dict:
+    """Replay 2022 through the gated paper broker; a later demo run finds the replay's orders and shows them
+    instead of replaying the same year into the same account again."""
+    from services.execution_path import execution_service
+
+    earlier = [o for o in execution_service(database, settings).orders_list(trader, limit=1000)
+               if o.order.intent.strategy_id == STRATEGY_ID]
+    if earlier:
+        console.print(f"2022 was replayed by an earlier demo run: {len(earlier)} orders of {STRATEGY_ID} "
+                      "(quantpilot orders list; `quantpilot paper run` replays again)")
+        return {"replayed_before": True, "orders": len(earlier)}
     with console.status("replaying bars through the risk policy and the paper broker…"):
         paper = run_paper(database, trader, strategy=STRATEGY_ID, symbols=["AAPL", "MSFT"], start="2022-01-03",
                           end="2022-12-28", settings=settings)
@@ -124,14 +158,7 @@ def _conversation(settings, database, console, trader, approver) -> dict:
         console.print(f"[yellow]refused by the execution path:[/] {result['first_refusal']}", highlight=False)
         console.print("[dim]a breaker or the kill switch halts trading; only an approved resume lifts it "
                       "(quantpilot orders kill-switch request-off)[/]")
-    console.rule("risk and summary")
-    _say(console, session, "risk report")
-    _say(console, session, "daily summary")
-    summary = generate_daily_summary(execution_service(database, settings), trader)
-    console.print(summary.render_text(), highlight=False, markup=False)
-    report = _report_path(database, trader)
-    return {"thread_id": session.thread_id, "approvals_gated": gated, "stage": _stage(registry),
-            "paper": result, "report": report}
+    return result
 
 
 def _report_path(database, trader) -> str | None:

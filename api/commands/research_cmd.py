@@ -41,8 +41,8 @@ EXECUTOR = typer.Option("local", "--executor", help="local, process or ray (gene
 RAY_ADDRESS = typer.Option(None, "--ray-address", help="Ray cluster address for --executor ray (default: start a "
                                                         "local cluster for this command and stop it after).")
 OVERFITTING = typer.Option(True, "--overfitting/--no-overfitting",
-                           help="Deflated Sharpe and CSCV probability of backtest overfitting (costs one more "
-                                "backtest per parameter set).")
+                           help="Deflated Sharpe and CSCV probability of backtest overfitting (its cost is "
+                                "reported beside the grid's).")
 
 
 def _service(*, acting: bool = True):
@@ -271,7 +271,10 @@ def optimize(method: str = typer.Option("max_sharpe", "--method", help="max_shar
     from api.commands import research_tables
     from api.output import print_json
     from errors import ConfigError
+    from quant.portfolio.methods import check_method
     from services.research.inputs import parse_views
+
+    check_method(method)  # before the database and the solvers load: a mistyped method answers at once
 
     needs = {"efficient_return": ("--target-return", target_return), "efficient_risk": ("--target-volatility",
                                                                                         target_volatility)}

@@ -73,11 +73,23 @@ def backtest(run: Mapping[str, Any]) -> None:
     report_line(run)
 
 
+def timing_line(overfitting_s: float | None, kernel_load_s: float | None = None) -> None:
+    """Where the time went besides the backtests: the overfitting statistics, the kernels' first load."""
+    parts = []
+    if overfitting_s is not None:
+        parts.append(f"overfitting statistics took {display.seconds(overfitting_s)}")
+    if kernel_load_s is not None:
+        parts.append(f"kernels loaded in {display.seconds(kernel_load_s)} before the grid")
+    if parts:
+        say("; ".join(parts))
+
+
 def grid(result: Mapping[str, Any]) -> None:
     objective = result.get("objective", "sharpe")
     say(f"run {result['run_id']}: {display.count(result['n_backtests'])} backtests in "
         f"{display.seconds(result['elapsed_s'])} ({display.count(result['skipped'])} invalid parameter sets "
         "skipped)")
+    timing_line(result.get("overfitting_s"), result.get("kernel_load_s"))
     costs_line(result.get("config"))
     print_table(f"best by {display.metric_label(objective)}", ["parameters", display.metric_label(objective)],
                 [(display.params_text(b["params"]), display.format_metric(objective, b.get(objective)))
@@ -108,6 +120,7 @@ def walk_forward(run: Mapping[str, Any]) -> None:
     metrics_table("out of sample, all folds stitched", {**run["metrics"], "equity_final": run.get("equity_final")},
                   (*BACKTEST_METRICS, "equity_final"))
     overfitting_lines(summary.get("overfitting"))
+    timing_line(summary.get("overfitting_s"))
     report_line(run)
 
 

@@ -15,8 +15,6 @@ from errors import ConfigError
 from quant.display import percent
 from quant.portfolio.constraints import GroupCap
 
-MEAN_VARIANCE_METHODS: tuple[str, ...] = ("max_sharpe", "min_volatility", "efficient_return", "efficient_risk")
-
 
 def _frontier(mu: pd.Series, cov: pd.DataFrame, bounds: tuple[float, float], caps: list[GroupCap]) -> EfficientFrontier:
     ef = EfficientFrontier(mu, cov, weight_bounds=bounds)

@@ -64,29 +64,40 @@ def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_s
     (``overfitting``, on by default) the overfitting block: deflated Sharpe of the best set over
     every valid set and CSCV PBO over the sets' daily returns. ``executor`` (local, process, ray)
     applies to the generic grid; the fused crossover grid always runs in-process on threads.
-    ``ray_address``: a Ray cluster to use (default: a local one started and stopped for this call)."""
+    ``ray_address``: a Ray cluster to use (default: a local one started and stopped for this call).
+    ``elapsed_s`` times the grid and its overfitting block once the bars are read and the kernels
+    loaded (``kernel_load_s``, a start-up cost of the process), ``overfitting_s`` the overfitting part
+    of it (folding returns into moments, CSCV, deflated Sharpe)."""
     from quant.backtest.grid import run_crossover_grid, run_grid
 
     check_executor(executor)
+    fused = strategy in CROSSOVERS and set(grid_spec) == {"fast", "slow"}
     valid, skipped = _valid_grid(strategy, grid_spec)
     bt = service.backtest_config(start, end, config)
     panels = service.panels(symbols, end, as_of)
     lo, hi = _index_of(panels, start), (None if end is None else _index_of(panels, end) + 1)
+    kernel_load_s = None
+    if fused:
+        from quant.backtest.kernel_warmup import load_crossover_kernels
+
+        kernel_load_s = load_crossover_kernels(overfitting)
     began = time.perf_counter()
-    if strategy in CROSSOVERS and set(grid_spec) == {"fast", "slow"}:
+    if fused:
         result = run_crossover_grid(panels.get("open"), panels["close"], list(grid_spec["fast"]),
                                     list(grid_spec["slow"]), CROSSOVERS[strategy], bt, start=lo, end=hi,
-                                    with_returns=overfitting)
+                                    return_moments=overfitting)
     else:
         result = run_grid(StrategySignals(strategy), panels, valid, bt, executor, start=lo, end=hi,
-                          with_returns=overfitting, ray_address=ray_address)
+                          return_moments=overfitting, ray_address=ray_address)
     judgement = result.overfitting(objective)
     elapsed = time.perf_counter() - began
     if progress:
         progress(1, 1)
     best = result.best(objective, top=top)
     summary = {"n_backtests": int(result.n_backtests), "skipped": skipped,
-               "elapsed_s": round(elapsed, 4), "objective": objective,
+               "elapsed_s": round(elapsed, 4),
+               "overfitting_s": None if judgement is None else round(judgement.seconds, 4),
+               "kernel_load_s": None if kernel_load_s is None else round(kernel_load_s, 4), "objective": objective,
                "best": [{"params": b["params"], objective: _clean(b[objective])} for b in best],
                "best_per_symbol": result.best_per_symbol(objective),
                "overfitting": judged(None if judgement is None else judgement.to_dict())}
@@ -144,6 +155,7 @@ def walk_forward(service: ResearchService, strategy: str, symbols: Sequence[str]
                       periods_per_year=bt.periods_per_year)
     summary = {"folds": folds, "parameter_stability": data["parameter_stability"], "oos_bars": data["oos_bars"],
                "skipped": skipped, "elapsed_s": round(result.elapsed_s, 4),
+               "overfitting_s": None if data["overfitting_s"] is None else round(data["overfitting_s"], 4),
                "equity_final": _clean(float(combined.iloc[-1])) if len(combined) else None,
                "per_symbol": {s: headline(m) for s, m in data["metrics"].items()},
                "overfitting": judged(data["overfitting"])}

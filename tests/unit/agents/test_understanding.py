@@ -54,7 +54,7 @@ def test_a_strategy_registered_later_is_understood_by_its_aliases_without_touchi
 
 
 def test_the_optimiser_methods_the_planner_names_are_the_optimisers_own():
-    from quant.portfolio.optimizer import METHODS
+    from quant.portfolio.methods import METHODS
 
     assert {name for _, name in METHOD_PHRASES} <= set(METHODS)
 

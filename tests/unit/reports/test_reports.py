@@ -165,3 +165,12 @@ def test_a_long_series_is_thinned_for_charts_keeping_ends_and_the_deepest_drawdo
     assert len(kept) <= 1502 and kept.index[0] == index[0] and kept.index[-1] == index[-1]
     assert kept.min() == 1.0
     assert thinned(values.iloc[:100]).equals(values.iloc[:100])
+
+
+def test_an_open_trade_is_drawn_at_its_entry_with_no_exit_marker(equity, trades):
+    still_open = trades.assign(exit_ts=[trades["exit_ts"].iloc[0], pd.NaT], exit_price=[140.0, np.nan])
+
+    page = render_backtest_report(equity, {"sharpe": 1.0}, trades=still_open, generated_at=_WHEN)
+
+    assert 'id="trades-1"' in page  # MSFT's chart, whose only trade is still open
+    assert "NaT" not in page
