@@ -109,9 +109,18 @@ def prepare(env: dict[str, str], quick: bool) -> str | None:
     return approvals[0]["id"] if approvals else None
 
 
+DURATION = r"([\d,.]+ (?:ms|s))"  # as ``quant.display.seconds`` writes one: "49 ms", "17.03 s", "1,234.50 s"
+
+
+def _duration_s(text: str) -> float:
+    number, unit = text.split()
+    value = float(number.replace(",", ""))
+    return value / 1000 if unit == "ms" else value
+
+
 def _seconds(pattern: str, runs: ProcessRuns) -> float | None:
-    """The p50 of a figure the command prints (``pattern`` captures seconds), None if never printed."""
-    values = sorted(float(m.group(1)) for r in runs.runs if (m := re.search(pattern, r.stdout)))
+    """The p50 of a duration the command prints (``pattern`` captures it, ``DURATION``), None if never printed."""
+    values = sorted(_duration_s(m.group(1)) for r in runs.runs if (m := re.search(pattern, r.stdout)))
     return values[len(values) // 2] if values else None
 
 
@@ -153,15 +162,15 @@ def research(env: dict[str, str], runs: int, warmup: int, quick: bool) -> None:
     record = grid_runs.to_record()
     emit("e2e_backtest_grid", "quantpilot backtest grid", (record.pop("seconds"), record.pop("cpu_seconds")),
          command=f"backtest grid --symbols <{symbols.count(',') + 1} stocks> {' '.join(grid)}", **record,
-         elapsed_s=_seconds(r"backtests in ([\d.]+) s", grid_runs),
-         overfitting_s=_seconds(r"overfitting statistics ([\d.]+) s of it", grid_runs),
-         kernel_load_s=_seconds(r"kernels loaded in ([\d.]+) s before", grid_runs), goal_mb=RSS_MB)
+         elapsed_s=_seconds(rf"backtests in {DURATION}", grid_runs),
+         overfitting_s=_seconds(rf"overfitting statistics took {DURATION}", grid_runs),
+         kernel_load_s=_seconds(rf"kernels loaded in {DURATION} before", grid_runs), goal_mb=RSS_MB)
     wf_runs = repeat_process([str(QUANTPILOT), "walkforward", *args], env, runs, cwd=ROOT, warmup=warmup)
     record = wf_runs.to_record()
     emit("e2e_walkforward", "quantpilot walkforward", (record.pop("seconds"), record.pop("cpu_seconds")),
          command=f"walkforward --symbols <{symbols.count(',') + 1} stocks> {' '.join(grid)} (252/63-bar folds)",
-         **record, elapsed_s=_seconds(r"of ([\d.]+) s \(a full-sample grid", wf_runs),
-         overfitting_s=_seconds(r"overfitting statistics took ([\d.]+) s", wf_runs), goal_mb=RSS_MB)
+         **record, elapsed_s=_seconds(rf"of {DURATION} \(a full-sample grid", wf_runs),
+         overfitting_s=_seconds(rf"overfitting statistics took {DURATION}", wf_runs), goal_mb=RSS_MB)
 
 
 def vectorbt(env: dict[str, str], runs: int, warmup: int) -> None:

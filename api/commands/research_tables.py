@@ -73,11 +73,14 @@ def backtest(run: Mapping[str, Any]) -> None:
     report_line(run)
 
 
-def timing_line(overfitting_s: float | None, kernel_load_s: float | None = None) -> None:
-    """Where the time went besides the backtests: the overfitting statistics, the kernels' first load."""
+def timing_line(overfitting_s: float | None, kernel_load_s: float | None = None, *,
+                of_s: float | None = None) -> None:
+    """Where the time went besides the backtests: the overfitting statistics (of ``of_s`` in all), the kernels'
+    first load."""
     parts = []
     if overfitting_s is not None:
-        parts.append(f"overfitting statistics took {display.seconds(overfitting_s)}")
+        whole = f" of {display.seconds(of_s)} (a full-sample grid included)" if of_s is not None else ""
+        parts.append(f"overfitting statistics took {display.seconds(overfitting_s)}{whole}")
     if kernel_load_s is not None:
         parts.append(f"kernels loaded in {display.seconds(kernel_load_s)} before the grid")
     if parts:
@@ -120,7 +123,7 @@ def walk_forward(run: Mapping[str, Any]) -> None:
     metrics_table("out of sample, all folds stitched", {**run["metrics"], "equity_final": run.get("equity_final")},
                   (*BACKTEST_METRICS, "equity_final"))
     overfitting_lines(summary.get("overfitting"))
-    timing_line(summary.get("overfitting_s"))
+    timing_line(summary.get("overfitting_s"), of_s=summary.get("elapsed_s"))
     report_line(run)
 
 
