@@ -1,12 +1,13 @@
 """``PaperBroker``: a ``BrokerClient`` whose book lives in Postgres and whose prices are the stored bars.
 
-A market order fills at once at the close of the latest bar known at the clock's now (``BarStore.read``
-with ``as_of=now``), moved ``slippage_bps`` against the trader. Limit and stop orders are checked against
-that bar when placed and against every newer bar in ``match_open_orders`` (a buy limit trades when the
-bar's low reaches it, at the better of the limit and the close; a buy stop triggers when the high reaches
-it; closes-only bars use the close for both). Fees: ``commission_usd`` per fill plus ``commission_bps`` of
-the notional. Cash, positions (signed shares and cost basis), fills and orders are rows; each placement
-and each fill is one transaction. ``fail_next`` injects failures (and crashes) for tests.
+A market order fills at once at the close of the latest bar known at the clock's now
+(``BarIndex.latest_bars`` with ``as_of=now``), moved ``slippage_bps`` against the trader. Limit and stop
+orders are checked against that bar when placed and against every newer bar in ``match_open_orders`` (a
+buy limit trades when the bar's low reaches it, at the better of the limit and the close; a buy stop
+triggers when the high reaches it; closes-only bars use the close for both). Fees: ``commission_usd`` per
+fill plus ``commission_bps`` of the notional. Cash, positions (signed shares and cost basis), fills and
+orders are rows; each placement and each fill is one transaction. ``fail_next`` injects failures (and
+crashes) for tests.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from errors import NotFoundError, PermanentBrokerError
-from memory.bars import BarStore
+from memory.bar_index import BarIndex
 from memory.db import Database
 from memory.models.execution import FillRow, PaperAccountRow, PaperOrderRow, PositionRow
 from memory.orders import intent_from_json, intent_to_json
@@ -57,7 +57,7 @@ class PaperBroker:
                  starting_cash_usd: object = Decimal(100_000), slippage_bps: object = Decimal(5),
                  commission_usd: object = Decimal(0), commission_bps: object = Decimal(0)) -> None:
         self._db = database
-        self._bars = BarStore(database)
+        self._bars = BarIndex(database)
         self._clock = clock
         self.account_id = account_id
         self.starting_cash_usd = to_decimal(starting_cash_usd, "starting_cash_usd", positive=False)
@@ -136,10 +136,12 @@ class PaperBroker:
             return tuple(Position(r.symbol, r.qty, r.cost_usd / r.qty) for r in rows)
 
     def get_account(self) -> Account:
-        """Cash and equity (positions marked at the latest bar's close) in dollars."""
+        """Cash and equity (positions marked at the latest bar's close, one read for all of them) in dollars."""
         with self._db.session() as s:
             cash = self._account(s).cash_usd
-        equity = cash + sum((p.qty * self.mark(p.symbol) for p in self.get_positions()), Decimal(0))
+        positions = self.get_positions()
+        bars = self._latest_bars([p.symbol for p in positions]) if positions else {}
+        equity = cash + sum((p.qty * self._close(p.symbol, bars.get(p.symbol)) for p in positions), Decimal(0))
         return Account(cash_usd=cash, equity_usd=equity, buying_power_usd=cash)
 
     # -- paper specifics --------------------------------------------------------------------
@@ -151,20 +153,25 @@ class PaperBroker:
                     "fees_paid_usd": a.fees_paid_usd, "realized_pnl_usd": a.realized_pnl_usd}
 
     def mark(self, symbol: str) -> Decimal:
-        bar = self.latest_bar(symbol)
+        return self._close(symbol, self.latest_bar(symbol))
+
+    def _close(self, symbol: str, bar: LatestBar | None) -> Decimal:
         if bar is None:
             raise NotFoundError(f"no bar to mark {symbol} at {self._now().isoformat()}", details={"symbol": symbol})
         return bar.close
 
     def latest_bar(self, symbol: str) -> LatestBar | None:
-        frame = self._bars.latest([symbol], as_of=self._now())
-        if frame.empty:
-            return None
-        last = frame.iloc[-1]
-        close = Decimal(repr(float(last["close"])))
-        low = close if pd.isna(last["low"]) else Decimal(repr(float(last["low"])))
-        high = close if pd.isna(last["high"]) else Decimal(repr(float(last["high"])))
-        return LatestBar(last["ts"].to_pydatetime(), close, low, high)
+        return self._latest_bars([symbol]).get(symbol.upper())
+
+    def _latest_bars(self, symbols: list[str]) -> dict[str, LatestBar]:
+        """The newest bar at or before now of each symbol that has one."""
+        found = {}
+        for symbol, row in self._bars.latest_bars(symbols, as_of=self._now()).items():
+            close = Decimal(repr(row.close))
+            low = close if row.low is None else Decimal(repr(row.low))
+            high = close if row.high is None else Decimal(repr(row.high))
+            found[symbol] = LatestBar(row.ts, close, low, high)
+        return found
 
     def match_open_orders(self) -> tuple[Fill, ...]:
         """Match every open order against the latest bar if it is newer than the last one it saw."""
@@ -187,6 +194,10 @@ class PaperBroker:
     def _now(self) -> datetime:
         value = self._clock()
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def now(self) -> datetime:
+        """The market clock's now (UTC): what orders fill at and positions are marked at."""
+        return self._now()
 
     def _account(self, s: Session) -> PaperAccountRow:
         row = s.get(PaperAccountRow, self.account_id, with_for_update=True)

@@ -9,6 +9,7 @@ from typing import Any
 from agents.answers.outcome import ToolOutcome, typed
 from agents.answers.phrasing import field_label, plain_value, sentence
 from quant.display import count, counted, joined, money, percent_points, quantity, signed_money, text_table
+from quant.display.book import kill_switch_text
 from tools.risk import Decision
 
 
@@ -72,7 +73,12 @@ def write_exposure(outcome: ToolOutcome) -> str:
 def write_risk_report(outcome: ToolOutcome) -> str:
     data = outcome.data
     status = str(data.get("trading_status", "unknown"))
-    lines = [f"Trading is {status}" + (f" (halt {data['halt_id']})." if data.get("halt_id") else ".")]
+    where = f" in account {data['account_id']} ({data.get('clock')})" if data.get("account_id") else ""
+    lines = [f"Trading is {status}{where}" + (f" (halt {data['halt_id']})." if data.get("halt_id") else ".")]
+    if data.get("reason"):
+        lines.append(sentence(f"Why: {data['reason']}"))
+    if data.get("release"):
+        lines.append(f"To lift it: {data['release']}")
     exposure = data.get("exposure")
     if exposure:
         lines.append(exposure_text(exposure) if isinstance(exposure, Mapping) else sentence(str(exposure)))
@@ -110,6 +116,8 @@ def write_kill_switch(outcome: ToolOutcome) -> str:
     status = str(data.get("trading_status"))
     if status != "halted":
         return f"Trading is {status}."
+    if "closes" in data:  # the execution path's report: each close with its final state, a refusal said plainly
+        return kill_switch_text(data) + '\nReleasing it needs an approval: "kill switch off" asks for it.'
     return (f"Kill switch engaged: trading is halted (halt {data.get('halt_id')}); no order is sent until an approver "
             'releases it. "Kill switch off" asks for that approval.')
 

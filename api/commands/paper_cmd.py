@@ -1,28 +1,36 @@
-"""``quantpilot paper run``: replay stored history bar by bar through the gated paper broker."""
+"""``quantpilot paper``: run a strategy on a paper account's simulated market, its clock, and the accounts."""
 
 from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Paper trading on replayed history.", no_args_is_help=True)
+from api.commands import clock_cmd
+from api.commands.risk_cmd import ACCOUNT_HELP
+
+app = typer.Typer(help="Paper trading: run a strategy on the simulated market, the market clock, the accounts.",
+                  no_args_is_help=True)
+app.add_typer(clock_cmd.app, name="clock")
+app.command("accounts")(clock_cmd.accounts)
 
 
 @app.command("run")
 def run(
-    strategy: str = typer.Option(..., "--strategy", help="a registered strategy id, or a strategy name"),
+    strategy: str = typer.Option(..., "--strategy", help="a registered strategy id at the paper (or live) stage"),
     symbols: str = typer.Option(..., "--symbols", help="comma-separated, e.g. AAPL,MSFT"),
-    start: str | None = typer.Option(None, "--start", help="first bar to trade (YYYY-MM-DD)"),
-    end: str | None = typer.Option(None, "--end", help="last bar (YYYY-MM-DD)"),
+    start: str | None = typer.Option(None, "--start", help="first bar to trade (YYYY-MM-DD); default: the bar after "
+                                     "the account's clock"),
+    end: str | None = typer.Option(None, "--end", help="last bar (YYYY-MM-DD); default: the newest stored bar"),
     speed: float = typer.Option(0.0, "--speed", help="bars per second; 0 = as fast as possible"),
     params: str | None = typer.Option(None, "--params", help="strategy parameters as JSON"),
-    account: str = typer.Option("paper", "--account"),
+    account: str | None = typer.Option(None, "--account", help=ACCOUNT_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Every order passes the risk policy, the stored approval and the trading state; refusals are counted."""
+    """Trade the strategy bar by bar on the account's simulated market: every order passes the risk policy, the
+    stored approval and the trading state. Refused at once on a halted account or a strategy not at paper."""
     import json
 
     from api.cli_auth import cli_actor
-    from api.output import console, print_json
+    from api.output import print_json
     from config import get_settings
     from errors import ConfigError
     from memory.db import connect
@@ -33,13 +41,64 @@ def run(
     except json.JSONDecodeError as exc:
         raise ConfigError(f"--params is not valid JSON: {exc}", details={"field": "params"}) from None
     settings = get_settings()
-    report = run_paper(connect(settings), cli_actor(), strategy=strategy, symbols=symbols.split(","), start=start,
-                       end=end, speed=speed, params=parsed, settings=settings, account_id=account)
+    with _progress(not as_json) as progress:
+        report = run_paper(connect(settings), cli_actor(), strategy=strategy, symbols=symbols.split(","),
+                           start=start, end=end, speed=speed, params=parsed, settings=settings, account_id=account,
+                           progress=progress)
     if as_json:
         print_json(report.to_dict())
         return
-    console.print(f"{report.strategy_id} on {','.join(report.symbols)}: {report.bars} bars, orders "
-                  f"{dict(report.orders)}, refusals {dict(report.refusals)}", highlight=False)
+    _print_report(report)
+
+
+def _print_report(report) -> None:
+    from api.output import console
+    from quant.display import counted, joined, money, signed_money
+
+    orders = sum(report.orders.values())
+    refused = sum(report.refusals.values())
+    clock = f", clock now at {report.end_ts:%Y-%m-%d}" if report.end_ts else ""
+    console.print(f"{report.strategy_id} on {joined(report.symbols)} in account {report.account_id}: "
+                  f"{counted(report.bars, 'bar')} replayed{clock}; {counted(orders, 'order')} sent"
+                  + (f" ({', '.join(f'{n} {s}' for s, n in sorted(report.orders.items()))})" if orders else "")
+                  + f", {counted(refused, 'refusal')}", highlight=False, markup=False)
+    for code, n in sorted(report.refusals.items()):
+        console.print(f"  refused {n}× {code}", highlight=False, markup=False)
     if report.first_refusal:
-        console.print(f"first refusal: {report.first_refusal}", highlight=False)
-    console.print(f"equity {report.start_equity_usd:.2f} -> {report.end_equity_usd:.2f}", highlight=False)
+        console.print(f"first refusal: {report.first_refusal}", highlight=False, markup=False)
+    change = report.end_equity_usd - report.start_equity_usd
+    console.print(f"equity {money(report.start_equity_usd)} → {money(report.end_equity_usd)} "
+                  f"({signed_money(change)})", highlight=False, markup=False)
+    if report.stopped:
+        console.print(f"stopped: {report.stopped}. To lift it: {report.release}", highlight=False, markup=False)
+
+
+class _progress:
+    """A progress bar on a terminal (bars done of all, the simulated date); nothing otherwise."""
+
+    def __init__(self, wanted: bool) -> None:
+        from api.output import console
+
+        self.bar = None
+        if wanted and console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("replaying {task.fields[day]}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=console, transient=True)
+        self.task = None
+
+    def __enter__(self):
+        if self.bar is None:
+            return None
+        self.bar.start()
+
+        def advance(done: int, total: int, now) -> None:
+            if self.task is None:
+                self.task = self.bar.add_task("paper run", total=total, day="")
+            self.bar.update(self.task, completed=done, day=f"{now:%Y-%m-%d}")
+
+        return advance
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -21,14 +21,16 @@ def test_paper_run_of_an_approved_strategy_trades_and_every_order_passed_the_gat
     assert count(database, "orders", "strategy_id = 'trend'") == submitted
 
 
-def test_paper_run_of_an_unapproved_strategy_refuses_every_order_with_the_reason(database, bars, settings):
+def test_paper_run_of_an_unregistered_strategy_is_refused_at_once(database, bars, settings):
+    import pytest
+
+    from errors import ConfigError
     from services.paper_loop import run_paper
 
     days = sorted(bars["ts"].unique())
-    report = run_paper(database, BOB, strategy="sma_crossover", symbols=["AAA"], start=days[25].date(),
-                       params={"fast": 5, "slow": 20}, settings=settings)
+    with pytest.raises(ConfigError, match="not a registered strategy") as refused:
+        run_paper(database, BOB, strategy="sma_crossover", symbols=["AAA"], start=days[25].date(),
+                  params={"fast": 5, "slow": 20}, settings=settings)
 
-    assert sum(report.orders.values()) == 0
-    assert set(report.refusals) == {"APPROVAL_MISSING"} and report.refusals["APPROVAL_MISSING"] >= 1
-    assert "no stored human approval" in report.first_refusal
-    assert count(database, "paper_orders") == 0
+    assert refused.value.code == "strategy_not_at_paper"
+    assert count(database, "orders") == count(database, "paper_orders") == 0
