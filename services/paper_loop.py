@@ -102,6 +102,15 @@ def run_paper(database: Database, actor: Actor, *, strategy: str, symbols: list[
     if not symbols:
         raise ConfigError("paper run needs --symbols", details={"field": "symbols"})
     strategy_id, kind, validated = _strategy(database, strategy, params)
+    clock = SimulatedClock(utc_now())
+    broker = PaperBroker(database, clock=clock, account_id=account, starting_cash_usd=starting_cash_usd,
+                         slippage_bps=slippage_bps, commission_bps=commission_bps)
+    service = ExecutionService(database, broker, settings=settings, clock=clock, channel=actor.channel.value,
+                               record_clock=utc_now)
+    state = service.trading_state()  # as stored: refusing writes nothing, not even an equity mark
+    if state.status is TradingStatus.HALTED:
+        raise ConfigError(f"paper run refused: account {account} is halted ({state.reason}). To lift it: "
+                          f"{state.release}", code="account_halted", details={"account": account})
     lower, upper = _window(database, settings, account, start, end)
     history = BarStore(database).read(symbols, lower - WARM_UP, as_of=upper)
     missing = sorted(set(symbols) - set(history["symbol"].unique()))
@@ -109,15 +118,11 @@ def run_paper(database: Database, actor: Actor, *, strategy: str, symbols: list[
         raise DataError(f"no stored bars for {', '.join(missing)}; run `quantpilot data load --source bundled "
                         f"--symbols {','.join(missing)}`", details={"symbols": missing})
     stamps = [t for t in sorted(history["ts"].unique()) if t >= lower]
-    clock = SimulatedClock(stamps[0].to_pydatetime() if stamps else lower.to_pydatetime())
-    broker = PaperBroker(database, clock=clock, account_id=account, starting_cash_usd=starting_cash_usd,
-                         slippage_bps=slippage_bps, commission_bps=commission_bps)
-    service = ExecutionService(database, broker, settings=settings, clock=clock, channel=actor.channel.value,
-                               record_clock=utc_now)
-    state = service.trading_state(service.book())
-    if state.status is TradingStatus.HALTED:
-        raise ConfigError(f"paper run refused: account {account} is halted ({state.reason}). To lift it: "
-                          f"{state.release}", code="account_halted", details={"account": account})
+    if not stamps:
+        raise DataError(f"no stored bar of {', '.join(symbols)} from {lower:%Y-%m-%d} to {upper:%Y-%m-%d}: nothing to "
+                        f"replay in account {account} (its clock is past its data; load more or use another account)",
+                        code="end_of_data", details={"account": account})
+    clock.now = stamps[0].to_pydatetime()
     report = PaperRunReport(strategy_id, tuple(symbols), account, start_equity_usd=broker.get_account().equity_usd)
     try:
         _replay(service, actor, report, history, stamps, kind, validated, speed, progress)
