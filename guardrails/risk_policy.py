@@ -100,8 +100,8 @@ class RiskPolicy:
                                     "symbol": intent.symbol, "last_bar": stamped.isoformat(),
                                     "message": f"the last price of {intent.symbol} is from {stamped:%Y-%m-%d}, "
                                                f"{age:,.1f} days before the decision time (limit "
-                                               f"{self.limits.max_price_age_days:g} days): load current data or "
-                                               "trade on the account's simulated market clock"}
+                                               f"{self.limits.max_price_age_days:g} days): load newer bars of it "
+                                               f"(`quantpilot data load --symbols {intent.symbol}`)"}
             return self._reject(cid, found)
         base = book.committed_qty(intent.symbol)
         reduces = _reduces(base, intent.signed_qty)

@@ -58,7 +58,11 @@ def close_result(intent: OrderIntent, outcome: Order | Denied | Rejected) -> Clo
     if isinstance(outcome, Order):
         return CloseResult(i.client_order_id, i.symbol, i.side.value, i.qty, outcome.status.value,
                            outcome.filled_qty, outcome.avg_fill_price, outcome.reason or "")
-    why = outcome.reason if isinstance(outcome, Rejected) else f"{outcome.code.value}: {outcome.detail}"
+    if isinstance(outcome, Rejected):
+        code = outcome.codes[0]
+        why = f"{code.value}: {dict(outcome.details).get(code, {}).get('message') or outcome.reason}"
+    else:
+        why = f"{outcome.code.value}: {outcome.detail}"
     return CloseResult(i.client_order_id, i.symbol, i.side.value, i.qty, "refused", reason=why)
 
 

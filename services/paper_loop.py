@@ -148,8 +148,9 @@ def _replay(service: ExecutionService, actor: Actor, report: PaperRunReport, his
         clock.now = ts.to_pydatetime()  # type: ignore[attr-defined]
         # a bar is one flat transaction: its fills, marks, orders and audit rows are stored together or not at all
         with service.database.unit_of_work(savepoints=False):
-            service.match_resting(actor)
             book = service.book()
+            if book.open_orders and service.match_resting(actor):  # resting orders meet the new bar first
+                book = service.book()
             state = service.trading_state(book)
             report.bars, report.end_ts = done, clock.now  # type: ignore[attr-defined]
             if state.status is TradingStatus.HALTED:

@@ -72,7 +72,9 @@ def _title(kind: str, subject: Mapping[str, Any]) -> str:
     if kind.endswith("_order"):
         price = f" limit {subject['limit_price']}" if subject.get("limit_price") else ""
         what = f"{subject.get('side')} {quantity(subject.get('qty'))} {subject.get('symbol')}"
-        return f"{kind.split('_')[0].capitalize()} order: {what} ({subject.get('order_type') or 'market'}{price})"
+        where = f" in account {subject['account_id']}" if subject.get("account_id") else ""
+        return (f"{kind.split('_')[0].capitalize()} order: {what} ({subject.get('order_type') or 'market'}{price})"
+                f"{where}")
     if kind == "breaker_reset":
         return (f"Reset the breaker baseline of account {subject.get('account_id')} (now {subject.get('status')}): "
                 "its equity becomes the new high-water mark and it trades again")

@@ -101,7 +101,7 @@ def accounts(as_json: bool = typer.Option(False, "--json")) -> None:
     actor = cli_actor(required=False)
     service = execution_service()
     rows, shown = [], []
-    for name in known_accounts(service.database) or [service.account]:
+    for name in sorted({*known_accounts(service.database), service.account}):  # the default one, even untouched
         book_of = service.for_account(name)
         book, state, _ = book_of.risk_state(actor)
         clock = book_of.market_clock()

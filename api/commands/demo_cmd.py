@@ -145,10 +145,14 @@ def _replay(settings, database, console, trader) -> dict:
     with console.status("replaying bars through the risk policy and the paper broker…"):
         paper = run_paper(database, trader, strategy=STRATEGY_ID, symbols=["AAPL", "MSFT"], start=REPLAY[0],
                           end=REPLAY[1], settings=settings, account_id=ACCOUNT)
+    from quant.display import counted, money
+
     result = paper.to_dict()
-    console.print(f"{result['bars']} bars replayed; orders {result['orders'] or 'none'}; refusals "
-                  f"{result['refusals'] or 'none'}; equity ${float(result['start_equity_usd']):,.0f} → "
-                  f"${float(result['end_equity_usd']):,.0f}", highlight=False)
+    orders = ", ".join(f"{n} {status}" for status, n in sorted(paper.orders.items())) or "none"
+    refusals = ", ".join(f"{n} {code}" for code, n in sorted(paper.refusals.items())) or "none"
+    console.print(f"{counted(paper.bars, 'bar')} replayed; orders: {orders}; refusals: {refusals}; equity "
+                  f"{money(paper.start_equity_usd, cents=False)} → {money(paper.end_equity_usd, cents=False)}",
+                  highlight=False)
     if paper.stopped:
         console.print(f"[yellow]{paper.stopped}[/] — the breaker halts account {ACCOUNT} only; the default account "
                       "trades on.", highlight=False)

@@ -45,7 +45,8 @@ def close_line(close: Mapping[str, Any]) -> str:
     what = f"{close.get('side')} {quantity(close.get('qty'))} {close.get('symbol')}"
     status = str(close.get("status"))
     if status in _NOT_CLOSED:
-        return f"{what}: REFUSED ({status}) — {close.get('reason') or 'no reason given'}"
+        by = "" if status == "refused" else f" ({status} by the broker)"
+        return f"{what}: REFUSED{by} — {close.get('reason') or 'no reason given'}"
     if status == "filled":
         return f"{what}: filled {quantity(close.get('filled_qty'))} at {money(close.get('avg_fill_price'))}"
     return f"{what}: {status.replace('_', ' ')} (not filled yet)"
