@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 import orjson
 
 from errors import ConfigError
-from memory.bars import BarRows
+from memory.bar_index import BarRows
 from memory.read_cache import VersionedCache
 from services.market_data import MarketDataService
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from errors import ConfigError
+from memory.bar_index import LATEST_PER_SYMBOL, BarIndex
 from memory.data_version import NOTIFY_BARS, note_bars_written
 from quant.data.schema import BAR_COLUMNS, DAILY, empty_bars, to_bar_frame
-
-if TYPE_CHECKING:
-    from memory.db import Database
 
 _COPY_COLUMNS = ("symbol", "timeframe", "ts", "open", "high", "low", "close", "volume", "source")
 
@@ -31,14 +28,6 @@ WHERE (b.open, b.high, b.low, b.close, b.volume, b.source)
 RETURNING (xmax = 0) AS inserted
 """
 
-# The last bar per symbol by a backward scan of the primary key (symbol, timeframe, ts): one row each.
-_LATEST_PER_SYMBOL = text(
-    "SELECT b.symbol, b.ts, b.open, b.high, b.low, b.close, b.volume "
-    "FROM unnest(CAST(:symbols AS text[])) AS s(symbol) CROSS JOIN LATERAL ("
-    " SELECT symbol, ts, open, high, low, close, volume FROM bars"
-    " WHERE bars.symbol = s.symbol AND timeframe = :tf AND ts <= :upper ORDER BY ts DESC LIMIT 1) AS b"
-)
-
 
 @dataclass(frozen=True)
 class UpsertResult:
@@ -53,34 +42,6 @@ class UpsertResult:
         return self.rows - self.inserted - self.updated
 
 
-@dataclass(frozen=True)
-class BarRows:
-    """One symbol's bars as plain columns, oldest first: ``ts_us`` = microseconds since the epoch (UTC);
-    prices and volume as floats, None where unknown (closes-only series)."""
-
-    symbol: str
-    ts_us: tuple[int, ...]
-    open: tuple[float | None, ...]
-    high: tuple[float | None, ...]
-    low: tuple[float | None, ...]
-    close: tuple[float, ...]
-    volume: tuple[float | None, ...]
-
-    def __len__(self) -> int:
-        return len(self.ts_us)
-
-
-@dataclass(frozen=True)
-class SymbolSummary:
-    symbol: str
-    timeframe: str
-    bars: int
-    first_ts: datetime
-    last_ts: datetime
-    source: str
-    closes_only: bool
-
-
 def as_utc_timestamp(value: date | datetime | str | pd.Timestamp | None) -> pd.Timestamp | None:
     """A point in time as a UTC timestamp; a bare date means the end of that day's session stamp."""
     if value is None:
@@ -92,11 +53,9 @@ def as_utc_timestamp(value: date | datetime | str | pd.Timestamp | None) -> pd.T
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-class BarStore:
-    """Reads and writes bars. Every read takes ``as_of``: nothing after it is ever returned."""
-
-    def __init__(self, database: Database):
-        self._db = database
+class BarStore(BarIndex):
+    """Reads and writes bars. Every read takes ``as_of``: nothing after it is ever returned. The plain reads
+    (summaries, one symbol's rows, the newest bars) are ``BarIndex``'s."""
 
     def upsert(
         self, frame: pd.DataFrame, source: str, timeframe: str = DAILY, *, connection: Connection | None = None
@@ -194,22 +153,25 @@ class BarStore:
             params["ingested"] = ingested_before
         where = " AND ".join(clauses).replace(":symbols", "%(symbols)s").replace(":tf", "%(tf)s")
         where = where.replace(":upper", "%(upper)s").replace(":lower", "%(lower)s").replace(":ingested", "%(ingested)s")
-        # COPY out as CSV with epoch-microsecond stamps: 10x faster than building a frame from row tuples
+        # CSV lines with epoch-microsecond stamps, one text per symbol built by the server: 10x faster than a
+        # frame from row tuples, and ~2x faster than COPY, whose one message per row the client loops over
+        # (NULL prices become empty fields, as COPY writes them; float8 text is the shortest exact form)
+        fields = ", ".join(f"coalesce({c}::text, '')" for c in ("open", "high", "low", "close", "volume"))
         sql = (
-            "COPY (SELECT symbol, (extract(epoch FROM ts) * 1000000)::bigint, open, high, low, close, volume"
-            f" FROM bars WHERE {where} ORDER BY symbol, ts) TO STDOUT (FORMAT csv)"
+            f"SELECT string_agg(concat_ws(',', symbol, (extract(epoch FROM ts) * 1000000)::bigint, {fields}),"
+            f" E'\\n' ORDER BY ts) FROM bars WHERE {where} GROUP BY symbol ORDER BY symbol"
         )
-        buffer = io.BytesIO()
         raw = self._db.engine.raw_connection()
         try:
-            with raw.cursor() as cur, cur.copy(sql, params) as copy:
-                for chunk in copy:
-                    buffer.write(chunk)
+            with raw.cursor() as cur:
+                cur.execute(sql, params)
+                per_symbol = [row[0] for row in cur.fetchall()]
+            raw.commit()
         finally:
             raw.close()
-        if buffer.tell() == 0:
+        if not per_symbol:
             return empty_bars()
-        buffer.seek(0)
+        buffer = io.BytesIO("\n".join(per_symbol).encode())
         frame = pd.read_csv(buffer, header=None, names=list(BAR_COLUMNS), engine="c", float_precision="round_trip",
                             dtype={"symbol": str, "ts": "int64", "open": "float64", "high": "float64",
                                    "low": "float64", "close": "float64", "volume": "float64"})
@@ -223,59 +185,11 @@ class BarStore:
         a symbol is."""
         cutoff = as_utc_timestamp(as_of)
         with self._db.engine.connect() as conn:
-            rows = conn.execute(_LATEST_PER_SYMBOL, {"symbols": [s.upper() for s in symbols], "tf": timeframe,
+            rows = conn.execute(LATEST_PER_SYMBOL, {"symbols": [s.upper() for s in symbols], "tf": timeframe,
                                                      "upper": cutoff}).all()
         if not rows:
             return empty_bars()
         return to_bar_frame(pd.DataFrame([tuple(r) for r in rows], columns=list(BAR_COLUMNS)))
-
-    def read_rows(
-        self, symbol: str, start: date | datetime | str | None = None, end: date | datetime | str | None = None,
-        *, timeframe: str = DAILY,
-    ) -> BarRows:
-        """Bars of one symbol with ``start <= ts <= end`` as plain columns, without pandas (the API's hot path).
-
-        No ``as_of`` here on purpose: callers cut the rows at their point in time (``ts <= as_of``), which
-        lets one read serve every ``as_of``; ``read`` is the point-in-time frame for everyone else.
-        """
-        lower, upper = as_utc_timestamp(start), as_utc_timestamp(end)
-        sql = ("SELECT (extract(epoch FROM ts) * 1000000)::bigint, open, high, low, close, volume FROM bars"
-               " WHERE symbol = %s AND timeframe = %s AND ts >= %s AND ts <= %s ORDER BY ts")
-        low_bound = lower.to_pydatetime() if lower is not None else datetime(1, 1, 1, tzinfo=UTC)
-        high_bound = upper.to_pydatetime() if upper is not None else datetime(9999, 12, 31, tzinfo=UTC)
-        raw = self._db.engine.raw_connection()
-        try:
-            with raw.cursor() as cur:
-                cur.execute(sql, (symbol.upper(), timeframe, low_bound, high_bound))
-                rows = cur.fetchall()
-            raw.commit()
-        finally:
-            raw.close()
-        columns = tuple(zip(*rows, strict=True)) if rows else ((),) * 6
-        return BarRows(symbol.upper(), *columns)
-
-    def symbols(self, timeframe: str = DAILY) -> list[SymbolSummary]:
-        """What is stored, one summary per symbol."""
-        sql = """
-            SELECT b.symbol, b.timeframe, count(*), min(b.ts), max(b.ts), max(b.source),
-                   coalesce(bool_and(i.closes_only), false)
-            FROM bars b LEFT JOIN instruments i USING (symbol)
-            WHERE b.timeframe = :tf GROUP BY b.symbol, b.timeframe ORDER BY b.symbol
-        """
-        with self._db.engine.connect() as conn:
-            rows = conn.execute(text(sql), {"tf": timeframe}).all()
-        return [SymbolSummary(*row) for row in rows]
-
-    def known_symbols(self) -> set[str]:
-        with self._db.engine.connect() as conn:
-            return {row[0] for row in conn.execute(text("SELECT symbol FROM instruments"))}
-
-    def last_bar_ts(self, symbol: str, timeframe: str = DAILY) -> datetime | None:
-        with self._db.engine.connect() as conn:
-            return conn.execute(
-                text("SELECT max(ts) FROM bars WHERE symbol = :s AND timeframe = :tf"),
-                {"s": symbol.upper(), "tf": timeframe},
-            ).scalar()
 
 
 def utc_now() -> datetime:

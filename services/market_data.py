@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import text
 
 from errors import ConfigError, DataError, NotFoundError
 from guardrails.policy import Actor, Operation, require
-from memory.bars import BarStore, SymbolSummary, UpsertResult, as_utc_timestamp
+from memory.bar_index import BarIndex, SymbolSummary
 from memory.data_version import note_bars_written
 from memory.db import Database
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from memory.bars import BarStore, UpsertResult
 
 Progress = Callable[[int, int, str], None]  # (done, total, current symbol)
 
@@ -61,7 +67,14 @@ class MarketDataService:
     def __init__(self, database: Database, *, actor: Actor):
         self.database = database
         self.actor = actor
-        self.bars = BarStore(database)
+        self.index = BarIndex(database)
+
+    @cached_property
+    def bars(self) -> BarStore:
+        """The point-in-time frames (pandas, loaded on first use: listing what is stored needs none)."""
+        from memory.bars import BarStore
+
+        return BarStore(self.database)
 
     def may_read(self) -> None:
         """PermissionDenied unless the actor may read market data (every interface's cached reads ask this)."""
@@ -82,6 +95,9 @@ class MarketDataService:
     ) -> LoadReport:
         """Fetch, validate every symbol, then store all or nothing. Errors name symbol, row and rule."""
         require(self.actor, Operation.LOAD_DATA)
+        import pandas as pd
+
+        from memory.bars import as_utc_timestamp
         from quant.data.providers.registry import get_provider
         from quant.data.validation import validate_bars
 
@@ -141,6 +157,8 @@ class MarketDataService:
     def _store_quality(conn, symbol: str, source: str, frame: pd.DataFrame, report) -> None:
         import json
 
+        import pandas as pd
+
         ts = pd.to_datetime(frame["ts"], utc=True)
         conn.execute(
             text(
@@ -170,13 +188,15 @@ class MarketDataService:
 
     def list_symbols(self) -> list[SymbolSummary]:
         self.may_read()
-        return self.bars.symbols()
+        return self.index.symbols()
 
     def show(
         self, symbol: str, *, as_of: date | str | None = None, start: date | str | None = None,
         end: date | str | None = None,
     ) -> pd.DataFrame:
         """Bars of one symbol as known at ``as_of`` (default: now)."""
+        import pandas as pd
+
         self.may_read()
         self.require_symbol(symbol)
         return self.bars.read([symbol], start, end, as_of=as_of or pd.Timestamp.now(tz="UTC"))
@@ -198,7 +218,7 @@ class MarketDataService:
         return dict(row)
 
     def require_symbol(self, symbol: str) -> str:
-        known = self.bars.known_symbols()
+        known = self.index.known_symbols()
         if symbol.upper() not in known:
             hint = ", ".join(sorted(known)[:12]) or "none — run `quantpilot data load --source bundled`"
             raise NotFoundError(f"unknown symbol {symbol.upper()!r}; stored symbols: {hint}")
