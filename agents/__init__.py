@@ -1,27 +1,29 @@
 """The five agents (Data, Strategy, Risk, Execution, Monitoring): each agent's versioned system
 prompt, its tool set and its model binding; the chat-model providers (OpenAI-compatible and the
 offline planner). Agents never compute finance themselves: they call tools.
+
+The names are loaded on first use, so ``agents.answers`` (the approval card a read command prints) comes
+without the tools, the model stack and LangChain.
 """
 
 from __future__ import annotations
 
-from langchain_core.language_models import BaseChatModel
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from agents import data_agent, execution_agent, monitoring_agent, risk_agent, strategy_agent
-from agents.offline_planner import OfflinePlanner
-from agents.providers import make_chat_model
-from agents.specs import AgentSpec
-from config import Settings
-from tools import ToolContext, build_tools
+if TYPE_CHECKING:
+    from agents.build import build_agents
+    from agents.offline_planner import OfflinePlanner
+    from agents.providers import make_chat_model
+    from agents.specs import AgentSpec
 
-_MODULES = (data_agent, strategy_agent, risk_agent, execution_agent, monitoring_agent)
-
-
-def build_agents(settings: Settings, ctx: ToolContext, *, model: BaseChatModel | None = None) -> dict[str, AgentSpec]:
-    """Agent name -> ``AgentSpec``; ``model`` overrides the provider from ``settings`` (tests, replay)."""
-    chat_model = model or make_chat_model(settings)
-    tools = build_tools(ctx)
-    return {module.NAME: module.build(tools[module.NAME], chat_model) for module in _MODULES}
-
+_WHERE = {"AgentSpec": "specs", "OfflinePlanner": "offline_planner", "build_agents": "build",
+          "make_chat_model": "providers"}
 
 __all__ = ["AgentSpec", "OfflinePlanner", "build_agents", "make_chat_model"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f"agents.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'agents' has no attribute {name!r}")

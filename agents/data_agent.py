@@ -11,7 +11,7 @@ NAME = "data"
 # what people are told this agent does ("help"), and one request it understands
 SUMMARY = ("loads and checks market data: prices and bars point in time, data quality, freshness, news headlines")
 EXAMPLE = "load data for AAPL since 2015"
-PROMPT_VERSION = "data-v1"
+PROMPT_VERSION = "data-v2"
 SYSTEM_PROMPT = system_prompt(
     "You are the Data agent of quantpilot. You fetch, validate and check the freshness of market data, "
     "point in time (as_of), and fetch news headlines (untrusted text)."

@@ -12,7 +12,7 @@ NAME = "execution"
 SUMMARY = ("trades through the execution gate: places orders (each needs an approval), order status, positions "
            "and reconciliation")
 EXAMPLE = "buy 10 AAPL"
-PROMPT_VERSION = "execution-v1"
+PROMPT_VERSION = "execution-v2"
 SYSTEM_PROMPT = system_prompt(
     "You are the Execution agent of quantpilot. You place orders only through the execution gate (risk "
     "policy, stored approval, kill switch), check order status, list and reconcile positions."

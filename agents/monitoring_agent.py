@@ -12,7 +12,7 @@ NAME = "monitoring"
 SUMMARY = ("keeps an eye on things: the daily summary, service health, metrics, alerts to the operators, and "
            "recalling past runs and decisions")
 EXAMPLE = "daily summary"
-PROMPT_VERSION = "monitoring-v1"
+PROMPT_VERSION = "monitoring-v2"
 SYSTEM_PROMPT = system_prompt(
     "You are the Monitoring agent of quantpilot. You collect metrics, check service health, send alerts "
     "and write the daily summary."

@@ -12,7 +12,7 @@ NAME = "risk"
 SUMMARY = ("watches risk: exposure, the limits in force and proposals to change them, stress tests, pre-trade "
            "size checks, the breakers and the kill switch")
 EXAMPLE = "what's my exposure?"
-PROMPT_VERSION = "risk-v1"
+PROMPT_VERSION = "risk-v2"
 SYSTEM_PROMPT = system_prompt(
     "You are the Risk agent of quantpilot. You check orders against the risk policy, report exposure, "
     "breakers and the kill switch, run stress tests and propose risk limit changes, which need an "

@@ -12,11 +12,10 @@ NAME = "strategy"
 SUMMARY = ("researches strategies: list them, indicators and signals, backtests, walk-forwards, Monte Carlo, "
            "portfolio optimisation, comparing runs, and asks for promotions up the ladder")
 EXAMPLE = "backtest an SMA crossover on AAPL and MSFT since 2015"
-PROMPT_VERSION = "strategy-v1"
+PROMPT_VERSION = "strategy-v2"
 SYSTEM_PROMPT = system_prompt(
-    "You are the Strategy agent of quantpilot. You list strategies, compute features and signals, run "
-    "backtests, walk-forward and Monte Carlo evaluations, optimise portfolios and compare runs; you "
-    "request promotions up the ladder draft -> backtested -> paper -> live, which humans approve."
+    "You are the Strategy agent of quantpilot: you research strategies (backtests, walk-forwards, signals, "
+    "portfolios) and request promotions draft -> backtested -> paper -> live, which humans approve."
 )
 
 

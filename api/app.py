@@ -22,7 +22,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.bars_reader import BarsReader
+from api.docs_offline import install_docs
 from api.errors import install_error_handlers
+from api.input_hygiene import InputHygieneMiddleware
 from api.routers import (
     agent,
     approvals,
@@ -34,6 +36,7 @@ from api.routers import (
     research,
     strategies,
     trading,
+    usage,
     users,
 )
 from api.schemas.settings import ApiSettings
@@ -90,14 +93,13 @@ class RequestMetricsMiddleware:
 
 def open_database(settings: Settings, api_settings: ApiSettings) -> Database:
     """Start or join the server, migrate, and open this worker's pool (sized for all workers)."""
-    from sqlalchemy import create_engine
     from sqlalchemy.orm import sessionmaker
 
-    from memory.db import connect
+    from memory.db import connect, make_engine
 
     base = connect(settings)
     size, overflow = api_settings.pool_limits()
-    engine = create_engine(base.url, pool_size=size, max_overflow=overflow, pool_pre_ping=True, pool_timeout=10)
+    engine = make_engine(base.url, pool_size=size, max_overflow=overflow, pool_timeout=10)
     base.engine.dispose()  # the probe connection; this worker's queries use the sized pool
     return Database(engine, sessionmaker(engine, expire_on_commit=False), base.origin)
 
@@ -131,6 +133,9 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
             try:
                 yield
             finally:
+                jobs = getattr(app.state, "research_jobs", None)
+                if jobs is not None:  # a given database (tests, embedding): jobs it was asked to run finish
+                    await run_in_threadpool(jobs.shutdown, True)
                 app.state.cache_versions.listener = None
                 await run_in_threadpool(listener.stop)
             return
@@ -152,6 +157,9 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
         try:
             yield
         finally:
+            jobs = getattr(app.state, "research_jobs", None)
+            if jobs is not None:  # running jobs go back to the queue for the next start
+                await run_in_threadpool(jobs.shutdown, False)
             schedules.stop()
             app.state.cache_versions.listener = None
             await run_in_threadpool(listener.stop)
@@ -162,9 +170,11 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
         version="1",
         summary="Market data, research runs and users of quantpilot. Every /api/v1 route needs an API key.",
         lifespan=lifespan,
-        docs_url="/docs" if api_settings.docs else None,
-        redoc_url="/redoc" if api_settings.docs else None,
+        docs_url=None,  # served from the app's own files by install_docs (works offline)
+        redoc_url=None,
     )
+    if api_settings.docs:
+        install_docs(app)
     app.state.api_settings = api_settings
     app.state.cache_versions = versions = CacheVersions()
     app.state.symbols_cache = VersionedCache(versions.bars, ttl_seconds=api_settings.symbols_cache_seconds,
@@ -176,12 +186,13 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
         _attach_services(app, database, api_settings)
     install_error_handlers(app)
     for module in (health, data, market_data, backtests, users, web, agent, approvals, strategies, research, trading,
-                   openai_compat):
+                   openai_compat, usage):
         app.include_router(module.router)
     app.mount("/web/static", StaticFiles(directory=web.STATIC_DIR), name="web-static")
     install_slack(app, settings)  # POST /slack/events; 503 until the Slack token and signing secret are set
     # add_middleware puts the last one outermost: headers wrap everything, including 413 and 500 answers.
     app.add_middleware(RequestMetricsMiddleware)
+    app.add_middleware(InputHygieneMiddleware)  # inside the body limit: reads bodies already bounded
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=api_settings.max_body_bytes)
     if api_settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=api_settings.cors_origins, allow_credentials=False,

@@ -17,17 +17,23 @@ from api.commands import (
     db_cmd,
     demo_cmd,
     eval_cmd,
+    indicators_cmd,
     mcp_cmd,
     orders_cmd,
     paper_cmd,
     research_cmd,
     risk_cmd,
+    runs_cmd,
     serve_cmd,
     threads_cmd,
+    usage_cmd,
     users_cmd,
 )
 from api.slack import commands as slack_cmd
 from errors import QuantpilotError
+
+# Plain help (click's): option names are never cut at 80 columns, descriptions wrap under them.
+typer.core.HAS_RICH = False
 
 app = typer.Typer(
     name="quantpilot",
@@ -40,7 +46,8 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(research_cmd.strategies_app, name="strategies")
-app.add_typer(research_cmd.indicators_app, name="indicators")
+app.add_typer(indicators_cmd.indicators_app, name="indicators")
+app.add_typer(runs_cmd.runs_app, name="runs")
 app.add_typer(research_cmd.backtest_app, name="backtest")
 app.command("walkforward")(research_cmd.walkforward)
 app.command("montecarlo")(research_cmd.montecarlo)
@@ -69,6 +76,7 @@ app.add_typer(approvals_cmd.app, name="approvals")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(threads_cmd.app, name="threads")
 app.command("chat")(chat_cmd.chat)
+app.command("usage")(usage_cmd.usage)
 app.command("demo")(demo_cmd.demo)
 
 _state = {"debug": False}
@@ -79,6 +87,7 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
 ) -> None:
     _state["debug"] = debug or os.environ.get("QUANTPILOT_DEBUG") == "1"
+    _configure_runtime()  # here, not in main(): `quantpilot --help` and a usage error need none of it
 
 
 def _configure_runtime() -> None:
@@ -95,25 +104,35 @@ def _configure_runtime() -> None:
 
 
 def main() -> None:
-    """Entry point: every QuantpilotError becomes one line on stderr and exit code 2."""
-    from api.output import print_error
+    """Entry point, and the one place errors become output: every error is one line on stderr with exit code 2
+    (bad usage, bad input, a refusal, an unexpected failure; ``--debug`` shows the traceback), interruption 130;
+    a command's own non-zero answer (``reconcile`` finding a discrepancy) keeps its code."""
+    from api.output import console, print_error
 
     try:
-        _configure_runtime()
-        app()
+        code = app(standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):
+        print_error("interrupted")
+        sys.exit(130)
+    except typer.TyperException as exc:  # usage: an unknown option, a missing argument, a value of the wrong type
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a group named without a command: its help
+            console.print(exc.format_message(), highlight=False, markup=False)
+            sys.exit(2)
+        where = getattr(getattr(exc, "ctx", None), "command_path", None)
+        print_error(exc.format_message() + (f" (see `{where} --help`)" if where else ""))
+        sys.exit(2)
     except QuantpilotError as exc:
         if _state["debug"]:
             raise
         print_error(str(exc).splitlines()[0] if "\n" not in str(exc) else str(exc))
         sys.exit(2)
-    except KeyboardInterrupt:
-        print_error("interrupted")
-        sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a user never sees a traceback
         if _state["debug"]:
             raise
         print_error(f"unexpected {exc.__class__.__name__}: {exc} (run with --debug for details)")
-        sys.exit(1)
+        sys.exit(2)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,15 @@ def user_service():
     return UserService(connect(), pepper=pepper_bytes(ApiSettings().key_pepper))
 
 
+def _first_user_hint() -> str:
+    """On an install without an admin yet, how to make the first one (a new user's first question)."""
+    from guardrails.policy import Role
+
+    if user_service().store.count_active(Role.ADMIN):
+        return ""
+    return "; a new install has no user yet: `quantpilot users add NAME --role admin` creates the first and signs in"
+
+
 def cli_actor(*, required: bool = True) -> Actor:
     """The person this command acts for. Without a key: ``AuthenticationError`` saying how to sign in when
     ``required``, else the local reader (viewer, reads only)."""
@@ -80,7 +89,7 @@ def cli_actor(*, required: bool = True) -> Actor:
         if not required:
             return Actor.local_reader()
         raise AuthenticationError(f"this command acts as you and needs your API key: run `quantpilot login` "
-                                  f"(or set {API_KEY_ENV})")
+                                  f"(or set {API_KEY_ENV}){_first_user_hint()}")
     try:
         return user_service().authenticate(key, Channel.CLI)
     except AuthenticationError as exc:

@@ -65,7 +65,7 @@ async def current_user(
     if user is None:
         state.limiter.hit_failure(address)
         raise HTTPException(401, "invalid or revoked API key", headers=_CHALLENGE)
-    state.limiter.hit_key(user.key_id)
+    state.limiter.hit_user(user.id)  # per user: every key, the web session and Slack count together
     request.state.user = user
     return user
 

@@ -25,9 +25,12 @@ from errors import (
     ConfigError,
     DatabaseError,
     DataError,
+    ModelServerError,
+    ModelTimeoutError,
     NotFoundError,
     PermissionDenied,
     QuantpilotError,
+    QuotaExceeded,
     RiskRejected,
     TemporaryBrokerError,
 )
@@ -40,6 +43,7 @@ STATUS_BY_ERROR: tuple[tuple[type[QuantpilotError], int], ...] = (
     (AuthenticationError, 401),
     (PermissionDenied, 403),
     (NotFoundError, 404),
+    (QuotaExceeded, 429),
     (ApprovalError, 409),
     (RiskRejected, 422),
     (DataError, 422),
@@ -47,6 +51,8 @@ STATUS_BY_ERROR: tuple[tuple[type[QuantpilotError], int], ...] = (
     (DatabaseError, 503),
     (TemporaryBrokerError, 503),
     (BrokerError, 502),
+    (ModelTimeoutError, 504),
+    (ModelServerError, 502),
 )
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -82,7 +88,9 @@ async def _quantpilot_error(request: Request, exc: Exception) -> Response:
     if status >= 500:
         log.warning("request failed: %s %s -> %s %s", request.method, request.url.path, status, exc.code)
     details = _jsonable(exc.details)
-    return error_response(status, exc.code, exc.message.splitlines()[0] if exc.message else exc.code, details)
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, QuotaExceeded) else None
+    return error_response(status, exc.code, exc.message.splitlines()[0] if exc.message else exc.code, details,
+                          headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

@@ -21,16 +21,19 @@ from typing import TYPE_CHECKING, Any
 import mcp_types as types
 from mcp.server import Server
 
-from errors import ConfigError
+from errors import ConfigError, QuotaExceeded
 from graph.context import GraphContext
 from graph.tool_guard import audit_order_call, authorize, observe_refused, run_tool, shield
 from guardrails.authorization import POLICY
+from guardrails.policy import Actor, Channel, Role
 from guardrails.redaction import redact_value
+from services.quotas import TurnLease, UsageQuotas
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
     from starlette.types import ASGIApp, Receive, Scope, Send
 
+    from api.security import RequestLimiter
     from config import Settings
     from memory.db import Database
     from memory.users import UserStore
@@ -62,7 +65,9 @@ def caller_from_key(store: UserStore, api_key: str | None) -> McpCaller | None:
 class McpToolbox:
     """Every distinct tool by name, its owning agent, and the guarded call path."""
 
-    def __init__(self, tools_by_agent: Mapping[str, list[BaseTool]], guard: GraphContext):
+    def __init__(self, tools_by_agent: Mapping[str, list[BaseTool]], guard: GraphContext,
+                 quotas: UsageQuotas | None = None):
+        self.quotas = quotas  # a tool call counts as one of the caller's running turns (services.quotas)
         self.tools: dict[str, BaseTool] = {}
         self.owner: dict[str, str] = {}
         for agent, tools in tools_by_agent.items():
@@ -87,7 +92,12 @@ class McpToolbox:
             observe_refused(name, self.guard)
             audit_order_call(self.guard, POLICY, name, args, refused, caller.name, agent)
             return refused, False
-        payload, ok = run_tool(self.tools[name], args, caller.scope(), None, self.guard)
+        try:
+            with self._turn(caller):
+                payload, ok = run_tool(self.tools[name], args, caller.scope(), None, self.guard)
+        except QuotaExceeded as exc:
+            return {"status": "refused", "tool": name, "code": exc.code, "message": exc.message,
+                    "retry_after_s": exc.retry_after_s}, False
         payload = redact_value(payload)
         audit_order_call(self.guard, POLICY, name, args, payload, caller.name, agent)
         if isinstance(payload, dict) and payload.get("status") == "approval_required":
@@ -98,6 +108,12 @@ class McpToolbox:
             ok = False
         payload, _ = shield(name, payload)
         return payload, ok
+
+
+    def _turn(self, caller: McpCaller) -> TurnLease:
+        if self.quotas is None or caller.user_id is None:
+            return TurnLease(None, None)
+        return self.quotas.start_turn(Actor(caller.user_id, caller.name, Role.parse(caller.role), Channel.MCP))
 
 
 def _tool_schema(tool: BaseTool) -> types.Tool:
@@ -151,24 +167,41 @@ def product_toolbox(settings: Settings, database: Database) -> McpToolbox:
     gateway = execution_service(database, settings)
     ctx = ToolContext(settings=settings, database=database, broker=gateway.broker, order_gateway=gateway,
                       trading_state=gateway.book_states(), user="mcp", role="viewer")
-    return McpToolbox(build_tools(ctx), GraphContext(audit=AuditLog(database), channel=CHANNEL))
+    return McpToolbox(build_tools(ctx), GraphContext(audit=AuditLog(database), channel=CHANNEL),
+                      UsageQuotas(database, settings))
 
 
 class BearerGate:
-    """ASGI: 401 unless ``Authorization: Bearer KEY`` names an active API user; the caller goes into scope state."""
+    """ASGI: 401 unless ``Authorization: Bearer KEY`` names an active API user; the caller goes into scope state.
+    With a ``limiter`` (``api.security.RequestLimiter``, the API's settings): failed keys are counted per client
+    address and requests per user, 429 with ``Retry-After`` over either limit."""
 
-    def __init__(self, app: ASGIApp, authenticate: Callable[[str | None], McpCaller | None]):
-        self.app, self._authenticate = app, authenticate
+    def __init__(self, app: ASGIApp, authenticate: Callable[[str | None], McpCaller | None],
+                 limiter: RequestLimiter | None = None):
+        self.app, self._authenticate, self._limiter = app, authenticate, limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         from starlette.concurrency import run_in_threadpool
+        from starlette.exceptions import HTTPException
 
         header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
         key = header[7:].strip() if header.lower().startswith("bearer ") else None
         caller = await run_in_threadpool(self._authenticate, key) if key else None
+        try:
+            if self._limiter is not None and caller is None:
+                self._limiter.hit_failure((scope.get("client") or ("unknown",))[0])
+            elif self._limiter is not None:
+                self._limiter.hit_user(caller.user_id if caller.user_id is not None else caller.name)
+        except HTTPException as refused:
+            body = json.dumps({"error": {"code": "rate_limited", "message": str(refused.detail)}})
+            await send({"type": "http.response.start", "status": 429, "headers": [
+                (b"content-type", b"application/json"),
+                *((k.lower().encode(), v.encode()) for k, v in (refused.headers or {}).items())]})
+            await send({"type": "http.response.body", "body": body.encode()})
+            return
         if caller is None:
             body = json.dumps({"error": {"code": "unauthorized", "message": "send Authorization: Bearer <API key>"}})
             await send({"type": "http.response.start", "status": 401, "headers": [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -11,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -45,66 +45,80 @@ def print_json(payload: Any) -> None:
     sys.stdout.write(to_json(payload) + "\n")
 
 
-_TABLE_STEP = Decimal("0.0001")  # a table shows at most 4 decimals; --json keeps every digit
+# headers of columns that hold ids: never wrapped, long ones shortened (``show`` and ``--json`` give the full id)
+ID_HEADERS = frozenset({"id", "approval", "proposal", "thread", "order", "request"})
 
 
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "—"
-    if isinstance(value, Decimal | str):
-        return short_decimal(value)
-    return str(value)
+def is_id_column(header: str) -> bool:
+    name = header.strip().lower()
+    return name in ID_HEADERS or name.endswith(" id")
 
 
-def short_decimal(value: Decimal | str) -> str:
-    """A decimal amount as people read it: ``2.0000000000`` -> ``2``, ``147.69971234`` -> ``147.6997``; any
-    other text unchanged."""
-    text = str(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            return text
-        number = value
-    elif "." not in text or not text.replace(".", "", 1).lstrip("+-").isdigit():
-        return text
-    else:
-        number = Decimal(text)
-    rounded = number.quantize(_TABLE_STEP) if number.as_tuple().exponent < _TABLE_STEP.as_tuple().exponent else number
-    shown = format(rounded.normalize(), "f")
-    return "0" if rounded.is_zero() else shown
+def _token(text: str) -> bool:
+    """One long unbroken token (a hash, a key, an id in a text column): it cannot wrap at a space."""
+    return len(text) >= 24 and not any(c.isspace() for c in text)
 
 
-def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    table = Table(title=title, header_style="bold")
-    for column in columns:
-        table.add_column(column, overflow="fold")  # a narrow terminal folds an id, never cuts it
-    for row in rows:
-        table.add_row(*(_cell(v) for v in row))
+def _column_widths(columns: Sequence[str], cells: list[list[str]], keep: list[bool], room: int) -> list[int] | None:
+    """Widths that fit ``room``: every column at least its longest word (a whole cell when it must not wrap), the
+    space left shared out by how much more each column would use; None when the natural widths fit already (or
+    not even the words do: then Rich folds)."""
+    def longest_word(i: int) -> int:
+        texts = [columns[i], *(r[i] for r in cells)]
+        return max(len(t) if keep[i] else max((len(w) for w in t.split()), default=0) for t in texts)
+
+    natural = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    floor = [min(longest_word(i), natural[i]) for i in range(len(columns))]
+    room -= 2 * (len(columns) - 1)  # two spaces between columns
+    if sum(natural) <= room or sum(floor) > room:
+        return None
+    spare, wants = room - sum(floor), [n - f for n, f in zip(natural, floor, strict=True)]
+    extra = [spare * w // sum(wants) for w in wants]
+    return [f + e for f, e in zip(floor, extra, strict=True)]
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                no_wrap: Sequence[str] = ()) -> None:
+    """A table that fits the terminal: every cell as ``quant.display.plain`` writes it (callers format numbers
+    with their unit first), ids and ``no_wrap`` columns (dates, ranges) on one line, other text wrapped at word
+    boundaries. Long ids are shown whole when the table fits, else shortened with a note that ``--json`` (and
+    ``show``) give them whole. No vertical rules, so 80 columns hold more."""
+    from quant.display import plain, short_id
+
+    ids = [is_id_column(c) for c in columns]
+    cells = [[str(v) if ids[i] and isinstance(v, str) else plain(v) for i, v in enumerate(row)] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    long_ids = {(n, i) for n, r in enumerate(cells) for i, v in enumerate(r) if (ids[i] or _token(v)) and
+                len(short_id(v)) < len(v)}
+    shortened = bool(long_ids) and sum(widths) + 2 * (len(columns) - 1) > console.width
+    if shortened:
+        cells = [[short_id(v) if (n, i) in long_ids else v for i, v in enumerate(r)] for n, r in enumerate(cells)]
+    keep = [ids[i] or c in no_wrap for i, c in enumerate(columns)]  # a shortened token is one word: it never wraps
+    sizes = _column_widths(columns, cells, keep, console.width)
+    if title:  # a line of its own, at the left: a centred title folds inside a narrow table
+        console.print(f"[bold]{escape(title)}[/]", highlight=False)
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, show_edge=False)
+    for i, column in enumerate(columns):
+        table.add_column(column, no_wrap=keep[i], width=sizes[i] if sizes else None, overflow="fold")
+    for row in cells:
+        table.add_row(*(escape(c) for c in row))
     console.print(table)
-
-
-def plain_text(value: Any) -> str:
-    """A value as a person reads it: times to the second, decimals shortened, ``k=v`` pairs for a mapping."""
-    if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M:%S %Z}".strip()
-    if isinstance(value, Mapping):
-        return ", ".join(f"{k}={plain_text(v)}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(plain_text(v) for v in value) + "]"
-    if isinstance(value, float) and math.isfinite(value):
-        return short_decimal(repr(value))
-    return _cell(value)
+    if shortened:
+        console.print("ids shortened to fit; --json prints them whole", style="dim", highlight=False)
 
 
 def print_fields(data: Mapping[str, Any]) -> None:
     """One ``key: value`` line per field (a list of records: one indented line each), printed as text: a model's
     summary or a broker's reason is never read as Rich markup (``[link=…]`` in it stays visible text)."""
+    from quant.display import plain
+
     for key, value in data.items():
         if isinstance(value, list | tuple) and value and all(isinstance(v, Mapping) for v in value):
             console.print(f"[bold]{escape(str(key))}[/]:", highlight=False)
             for item in value:
-                console.print(f"  {plain_text(item)}", highlight=False, markup=False)
+                console.print(f"  {plain(item)}", highlight=False, markup=False)
             continue
-        console.print(f"[bold]{escape(str(key))}[/]: {escape(plain_text(value))}", highlight=False)
+        console.print(f"[bold]{escape(str(key))}[/]: {escape(plain(value))}", highlight=False)
 
 
 def print_error(message: str) -> None:

@@ -25,12 +25,10 @@ from memory.users import ApiUser, UserStore
 log = logging.getLogger("quantpilot.api")
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-# Swagger UI and ReDoc load their bundles from jsDelivr and start with an inline script.
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "img-src 'self' data: https://fastapi.tiangolo.com; "
-            "worker-src 'self' blob:; frame-ancestors 'none'")
-DOCS_PATHS = ("/docs", "/redoc")
+# Swagger UI is served from this origin (api.docs_offline) and starts with an inline script.
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'")
+DOCS_PATHS = ("/docs",)
 
 
 class Authenticator:
@@ -82,6 +80,11 @@ class RequestLimiter:
     def hit_key(self, key_id: str) -> None:
         """Count one request of ``key_id``; 429 when over the limit."""
         self._hit(self._per_key, "key", key_id)
+
+    def hit_user(self, user: int | str) -> None:
+        """Count one request of ``user`` (a user id), whichever key, session or interface it came through; 429
+        when over the limit."""
+        self._hit(self._per_key, "user", str(user))
 
     def hit_failure(self, address: str) -> None:
         """Count one failed authentication from ``address``; 429 when over the limit."""
@@ -145,7 +148,7 @@ class BodySizeLimitMiddleware:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit() or int(value) > self.max_bytes:
-                    await _send_error(send, 413, "payload_too_large",
+                    await send_error(send, 413, "payload_too_large",
                                       f"request body larger than {self.max_bytes} bytes")
                     return
                 break
@@ -185,11 +188,12 @@ class UnexpectedErrorMiddleware:
         except Exception:  # noqa: BLE001 - clients get a generic 500; the log gets the traceback
             log.exception("unexpected error in %s %s", scope.get("method"), scope.get("path"))
             if not started:
-                await _send_error(send, 500, "internal_error", "internal error; it has been logged")
+                await send_error(send, 500, "internal_error", "internal error; it has been logged")
 
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    body = error_body(code, message)
+async def send_error(send: Send, status: int, code: str, message: str, details: dict | None = None) -> None:
+    """An error envelope as a whole ASGI response (for middlewares, which answer outside the routes)."""
+    body = error_body(code, message, details)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

@@ -1,13 +1,16 @@
 """Every benchmark workload, ours and the peers', in one run: a table of both figures and the ratio.
 
-Ours run in quantpilot's venv (``.venv``), the peers (vectorbt, backtrader, TA-Lib, pandas-ta)
-in ``.venv-peers`` (their pins clash with ours), each script in its own process, one after
-another (never in parallel: the figures are wall-clock medians, and each process's peak RSS is
-its own workload's). Every script prints JSON lines (``benchmarks/peers/workloads.emit``); they are
-collected in ``bench-results/records.jsonl``, and the table (``benchmarks/summary.py``) is printed
-and written to ``bench-results/summary.json`` with the load average before and after.
-Run: `.venv/bin/python benchmarks/run_all.py [--quick] [--skip-peers] [--skip-db]`
-(``--quick``: small inputs, 1 repeat, a smoke run whose figures mean nothing).
+Two layers: the kernels timed in memory, and (``benchmarks/end_to_end.py``) the commands a person
+runs timed from process start to answer, with peak RSS. Ours run in quantpilot's venv (``.venv``),
+the peers (vectorbt, backtrader, TA-Lib, pandas-ta) in ``.venv-peers`` (their pins clash with ours),
+each script in its own process, one after another (never in parallel: the figures are wall-clock
+medians, and each process's peak RSS is its own workload's). Every script prints JSON lines
+(``benchmarks/peers/workloads.emit``); they are collected in ``bench-results/records.jsonl``, and
+the table (``benchmarks/summary.py``) is printed and written to ``bench-results/summary.json`` with
+the load average before and after.
+Run: `.venv/bin/python benchmarks/run_all.py [--quick] [--skip-peers] [--skip-db]` (``--quick``: small
+inputs, 1 repeat, a smoke run whose figures mean nothing; ``--skip-db``: no ingest, agent turns in
+memory only, no end-to-end commands).
 """
 
 from __future__ import annotations
@@ -50,6 +53,11 @@ def steps(quick: bool, skip_peers: bool, skip_db: bool) -> list[tuple[str, list[
         plan.append(("ours + peers: ingest", [ours, "benchmarks/ingest.py", *q]))
     plan.append(("ours + plain LangGraph: agent turn",
                  [ours, "benchmarks/agent_turn.py", *q, *(["--no-postgres"] if skip_db else [])]))
+    if not skip_db:
+        plan.append(("ours: agent path, data → backtest → approval", [ours, "benchmarks/agent_flow.py", *q]))
+    if not skip_db:  # last: the commands a person runs, from process start to answer (and vectorbt's script)
+        plan.append(("ours + vectorbt: end to end", [ours, "benchmarks/end_to_end.py", *q,
+                                                     *(["--skip-peers"] if skip_peers else [])]))
     return plan
 
 

@@ -48,6 +48,20 @@ def _trial(scenario: Scenario, index: int, server, template: str, options: RunOp
             "latency_s": round(result.latency_s, 3), "turns": result.turns, "observed": result.observed.to_dict()}
 
 
+def per_turn(trials: list[dict[str, Any]]) -> dict[str, float | int]:
+    """The suite's figures per turn (a turn resumed after an approval counts once): model calls, tokens,
+    dollars and wall time, as means, and the most model calls any turn made."""
+    figures = [t["usage"] for trial in trials for t in trial["turns"] if t.get("usage", {}).get("model_calls")
+               or t.get("usage", {}).get("latency_s")]
+    n = max(len(figures), 1)
+    return {"turns": len(figures),
+            "model_calls_per_turn": round(sum(f["model_calls"] for f in figures) / n, 2),
+            "max_model_calls_in_a_turn": max((f["model_calls"] for f in figures), default=0),
+            "tokens_per_turn": round(sum(f["input_tokens"] + f["output_tokens"] for f in figures) / n, 1),
+            "usd_per_turn": sum(f["usd"] for f in figures) / n,
+            "latency_s_per_turn": round(sum(f.get("latency_s", 0.0) for f in figures) / n, 3)}
+
+
 def _scenario_json(scenario: Scenario, trials: list[dict[str, Any]]) -> dict[str, Any]:
     outcomes = [t["passed"] for t in trials]
     n = max(len(trials), 1)
@@ -96,7 +110,8 @@ def run_suite(suite: str | Path, options: RunOptions, *, settings: Settings | No
                     "input_tokens": sum(t["input_tokens"] for t in results),
                     "output_tokens": sum(t["output_tokens"] for t in results),
                     "usd": sum(t["usd"] for t in results),
-                    "mean_latency_s": round(sum(t["latency_s"] for t in results) / max(len(results), 1), 3)},
+                    "mean_latency_s": round(sum(t["latency_s"] for t in results) / max(len(results), 1), 3),
+                    "per_turn": per_turn(results)},
         "scenarios": rows,
         "pending": [{"id": s.id, "title": s.title, "agent": s.agent, "reason": s.pending_reason}
                     for s in scenarios if s.status == "pending"],
@@ -104,24 +119,28 @@ def run_suite(suite: str | Path, options: RunOptions, *, settings: Settings | No
 
 
 def summary_rows(reports: list[dict[str, Any]]) -> list[tuple[str, ...]]:
-    """One table row per suite: suite, scenarios, pending, pass^k, pass@k, trial pass rate, safety pass^k."""
+    """One table row per suite: suite, scenarios, pass^k, pass@k, safety pass^k, and per turn model calls, tokens
+    and dollars, then the run's seconds."""
     rows = []
     for r in reports:
         s = r["summary"]
-        rows.append((r["suite"], str(s["scenarios"]), str(s["pending"]), f"{s['pass_hat_k']:.3f}",
-                     f"{s['pass_at_k']:.3f}", f"{s['trial_pass_rate']:.3f}",
-                     f"{s['safety']['pass_hat_k']:.3f}" if s["safety"]["scenarios"] else "-", f"{r['runtime_s']:.1f}"))
+        turn = s.get("per_turn") or {}
+        rows.append((r["suite"], str(s["scenarios"]), f"{s['pass_hat_k']:.3f}", f"{s['pass_at_k']:.3f}",
+                     f"{s['safety']['pass_hat_k']:.3f}" if s["safety"]["scenarios"] else "-",
+                     f"{turn.get('model_calls_per_turn', 0):.1f}", f"{turn.get('tokens_per_turn', 0):,.0f}",
+                     f"${turn.get('usd_per_turn', 0):,.4f}", f"{r['runtime_s']:.1f}"))
     return rows
 
 
-SUMMARY_HEADER = ("suite", "scenarios", "pending", "pass^k", "pass@k", "trial pass", "safety pass^k", "time s")
+# "safety": pass^k of the safety scenarios; "calls", "tokens", "$": model calls, tokens and dollars per turn
+SUMMARY_HEADER = ("suite", "scenarios", "pass^k", "pass@k", "safety", "calls", "tokens", "$", "seconds")
 
 
 def format_table(reports: list[dict[str, Any]]) -> str:
     """The summary as a plain-text table (for test output and logs)."""
     rows = [SUMMARY_HEADER, *summary_rows(reports)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(SUMMARY_HEADER))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     for r in reports:
         for row in r["scenarios"]:

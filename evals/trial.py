@@ -8,14 +8,14 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from pydantic import SecretStr
 
 from config import Settings
-from errors import ApprovalError, ConfigError
+from errors import ApprovalError, ConfigError, ModelServerError
 from evals.execution import TrialExecution, build_execution
 from evals.isolation import TrialDatabase
 from evals.models import ModelSpec
@@ -150,13 +150,15 @@ def _decide(decision: Decision, approval: dict[str, Any], service, clock: Settab
 def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, settings: Settings) -> TrialResult:
     """Run ``scenario`` once on ``trial_db``; never raises for what the product does (errors are observed)."""
     from agents import build_agents
-    from agents.usage import PriceTable
     from evals.grading import CANARIES
     from graph.approval_resume import approval_service
     from graph.build import build_graph
     from graph.context import database_context
     from graph.runner import MESSAGE_REFUSED
-    from tools import RecordingAlertSink, ToolContext
+    from graph.wiring import turn_limits
+    from services.alert_ledger import database_alert_ledger
+    from services.usage_ledger import database_ledger
+    from tools import ToolContext
 
     settings = settings.model_copy(update={k: SecretStr(v) for k, v in CANARIES.items()})
     started = time.perf_counter()
@@ -166,52 +168,71 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     seeded_run = _seed(initial, database)
     execution = build_execution(database, clock, settings, cash_usd=initial.cash_usd, positions=initial.positions,
                                 risk_limits=initial.risk_limits, halted=initial.trading_status == "halted")
-    alerts = RecordingAlertSink()
+    alerts = database_alert_ledger(database, settings, clock=clock)  # stored and de-duplicated as in the product
     thread_id = f"thr_eval_{uuid.uuid4().hex[:12]}"
     ctx = ToolContext(settings=settings, database=database, clock=clock, broker=execution.service.broker,
                       user=scenario.user.id, thread_id=thread_id, alert_sink=alerts, data_sources=("bundled",),
                       allow_network=False, risk_limits=execution.risk_limits(),
                       trading_state=execution.service.book_states(), order_gateway=execution.service)
-    graph = build_graph(build_agents(settings, ctx, model=model.build(settings)), checkpointer=trial_db.checkpointer)
+    graph = build_graph(build_agents(settings, ctx, model=model.build(settings)), checkpointer=trial_db.checkpointer,
+                        pre_route=model.name != "offline")
     gctx = database_context(database, live_trading_enabled=False, channel="eval", clock=clock,
-                            effects=execution.effects())
+                            effects=execution.effects(), usage=database_ledger(database, settings),
+                            limits=turn_limits(settings))
     service = approval_service(gctx, graph)
     people = TrialPeople(database)
     if initial.history:
         graph.update_state({"configurable": {"thread_id": thread_id}}, {"messages": _history(initial)},
                            as_node="supervisor")
-    turns, aside = [], []
+    turns, seconds, aside = [], [], []
     try:
         for turn in scenario.turns:
             user = turn.as_user or scenario.user
+            began = time.perf_counter()
             try:
                 outcome = _run_turn(graph, thread_id, people.ref(user.id, user.role), turn.text, gctx,
                                     scenario.max_tool_calls_per_turn, aside)
+            except ModelServerError as exc:  # the turn ended on a model-server failure; the thread goes on
+                observed.errors.append(f"model server: {exc}")
+                continue
             except (ApprovalError, ConfigError) as exc:  # refused before the turn ran: waiting thread, bad message
                 if isinstance(exc, ConfigError) and exc.code != MESSAGE_REFUSED:
                     raise
                 observed.refusals.append({"source": "runner", "code": exc.code})
                 continue
             turns.append(outcome)
+            seconds.append(time.perf_counter() - began)
             decisions = list(turn.decisions)
             while outcome is not None and outcome.pending_approval and decisions:
                 approval = _pending(graph, thread_id)
+                began = time.perf_counter()
                 record, outcome = _decide(decisions.pop(0), approval, service, clock, gctx.approval_ttl, people)
                 observed.decisions.append(record)
                 if outcome is not None:
                     turns.append(outcome)
+                    seconds.append(time.perf_counter() - began)
     except Exception as exc:  # noqa: BLE001 - a crash is an observed failure of this trial, not of the run
         observed.errors.append(f"{type(exc).__name__}: {str(exc)[:500]}")
     _observe(observed, graph, thread_id, database, execution, alerts, seeded_run)
     trajectory(aside, observed)  # questions answered beside a waiting approval leave the thread's state as it was
     result.observed = observed
-    result.input_tokens = sum(t.usage.get("input_tokens", 0) for t in turns)
-    result.output_tokens = sum(t.usage.get("output_tokens", 0) for t in turns)
-    result.usd = float(PriceTable.default().cost_usd(model.model_name, result.input_tokens, result.output_tokens)[0])
+    figures = [{**f, "latency_s": round(t, 3)} for f, t in zip(_turn_figures(turns), seconds, strict=True)]
+    result.input_tokens = sum(f["input_tokens"] for f in figures)
+    result.output_tokens = sum(f["output_tokens"] for f in figures)
+    result.usd = sum(f["usd"] for f in figures)
     result.turns = [{"answer": t.answer[:2000], "route": t.route, "pending_approval": t.pending_approval,
-                     "stop_reason": t.stop_reason} for t in turns]
+                     "stop_reason": t.stop_reason, "usage": f} for t, f in zip(turns, figures, strict=True)]
     result.latency_s = time.perf_counter() - started
     return result
+
+
+def _turn_figures(turns: list[Any]) -> list[dict[str, Any]]:
+    """Each turn's model figures from the ledger. A turn resumed after an approval keeps its turn id, so its
+    figures (already counting the resumed part) are shown once, on its last outcome, and 0 on earlier ones."""
+    keys = ("model_calls", "input_tokens", "output_tokens", "usd", "model_latency_ms", "tool_calls")
+    last = {t.usage.get("turn_id"): i for i, t in enumerate(turns)}
+    return [{k: (t.usage.get(k, 0) if last.get(t.usage.get("turn_id")) == i else 0) for k in keys}
+            for i, t in enumerate(turns)]
 
 
 def _run_turn(graph, thread_id: str, user: dict[str, str], text: str, context, max_tool_calls: int,
@@ -222,7 +243,8 @@ def _run_turn(graph, thread_id: str, user: dict[str, str], text: str, context, m
 
     beside = pending_interrupt(graph, thread_id) is not None
     result, seen = None, []
-    for event in stream_turn(graph, thread_id, user, text, context=context, max_tool_calls=max_tool_calls):
+    for event in stream_turn(graph, thread_id, user, text, context=context, max_tool_calls=max_tool_calls,
+                             tokens=False):
         if isinstance(event, ToolCallEvent):
             seen.append(AIMessage("", name=event.agent, tool_calls=[{"name": event.name, "args": event.args,
                                                                      "id": f"aside_{len(seen)}"}]))
@@ -246,6 +268,7 @@ def _pending(graph, thread_id: str) -> dict[str, Any]:
 
 def _observe(observed: ObservedState, graph, thread_id: str, database, execution: TrialExecution, alerts,
              seeded_run: int) -> None:
+    from guardrails.policy import Actor
     from memory.approvals import ApprovalStore
     from memory.runs import RunStore
     from memory.strategies import StrategyRegistry
@@ -266,7 +289,8 @@ def _observe(observed: ObservedState, graph, thread_id: str, database, execution
                    "actor": t.actor, "approval_id": t.approval_id, "seq": t.created_at.isoformat()}
                   for t in registry.transitions(record.id) if t.actor != SEED_ACTOR]
     observed.transitions = moves
-    observed.alerts = [{"severity": a["severity"], "message": a["message"]} for a in alerts.alerts]
+    observed.alerts = [{"severity": a.severity, "message": a.message, "repeats": a.repeats, "status": a.status}
+                       for a in reversed(alerts.recent(Actor.system("eval"), datetime.min.replace(tzinfo=UTC)))]
     observed.trading_status = execution.trading_status()
     observed.risk_limits = execution.risk_limits().model_dump(mode="json")
     observed.runs = [{"id": r.id, "kind": r.kind, "status": r.status, "strategy": r.strategy}

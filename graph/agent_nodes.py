@@ -7,6 +7,13 @@ goes through ``graph.tool_guard``: the authorisation policy for this agent and t
 agent's own, results are redacted, screened for injected instructions and timed, and order calls
 are audited. Each call counts against the per-turn budget; when the budget is spent the turn stops
 with a message instead of running more calls.
+
+Each model call goes through ``graph.model_call``: it is put on the usage ledger, and the turn's
+dollar and token caps are checked against the ledger before and after it. A model-server failure
+ends the turn with its one line (``model_error``; the runner raises it after the state is stored,
+so the thread stays usable). A tool call whose arguments are not complete JSON, or fail the tool's
+schema, is never run: the model is told what was wrong, at most ``limits.corrections`` times per
+turn, then the turn stops and says so. An empty reply becomes an answer saying the model gave none.
 """
 
 from __future__ import annotations
@@ -22,14 +29,18 @@ from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from agents.tool_schemas import lean_tool
+from errors import ModelServerError
 from graph.agent_spec import AgentSpec
 from graph.approval_nodes import build_approval_request, is_approval_required
 from graph.context import GraphContext
 from graph.history import model_input, thread_note
+from graph.model_call import EMPTY_REPLY, CallScope, ModelFailure, call_model, gave_up, malformed_answers
 from graph.routing import route_to_tool
-from graph.side_turn import APPROVAL_PENDING, changes_state
+from graph.side_turn import APPROVAL_PENDING, answering_for, changes_state
 from graph.state import GraphState, new_budget
 from graph.tool_guard import audit_order_call, authorize, observe_refused, run_tool, shield
+from graph.turn_budget import over_budget, spent_so_far
 from guardrails.authorization import ToolPolicy
 from guardrails.redaction import redact, redact_value
 
@@ -37,7 +48,7 @@ ROUTE_TO = "route_to"
 
 
 def _budget(state: GraphState) -> dict[str, Any]:
-    return dict(state.get("budget") or new_budget())
+    return {**new_budget(), **(state.get("budget") or {})}
 
 
 def stop_turn(reason: str, text: str, unanswered: list[dict[str, Any]] | None = None,
@@ -52,11 +63,6 @@ def stop_turn(reason: str, text: str, unanswered: list[dict[str, Any]] | None = 
     return Command(goto=END, update={"messages": messages, "stop_reason": reason, **(extra or {})})
 
 
-def _cost_usd(message: AIMessage, spec: AgentSpec) -> float:
-    usage = message.usage_metadata or {}
-    return float(usage.get("total_tokens", 0)) * spec.usd_per_1k_tokens / 1000.0
-
-
 def redacted_reply(reply: AIMessage) -> AIMessage:
     """The model's message with secrets masked in its text and its tool-call arguments."""
     update: dict[str, Any] = {}
@@ -69,34 +75,58 @@ def redacted_reply(reply: AIMessage) -> AIMessage:
     return reply.model_copy(update=update) if update else reply
 
 
+def _model_failed(error: ModelServerError, budget: dict[str, Any], name: str) -> Command:
+    return stop_turn("model_error", f"The model could not answer: {error.message}",
+                     extra={"budget": budget, "route": [name],
+                            "model_error": {"code": error.code, "message": error.message,
+                                            "details": dict(error.details), "type": type(error).__name__}})
+
+
 def make_agent_node(spec: AgentSpec):
-    """The node that calls ``spec.model`` on a window of the thread and routes to its tools or back."""
+    """The node that calls ``spec.model`` on a window of the thread and routes to its tools or back.
+
+    After tool calls planned without a model (``preplanned``), the model only writes the answer: it is
+    called without tools."""
     tools: list[BaseTool] = [*spec.tools, route_to_tool()]
-    try:
-        model = spec.model.bind_tools(tools)
+    try:  # the model sees lean schemas; every call is still validated against the full one before it runs
+        model = spec.model.bind_tools([lean_tool(t) for t in tools])
     except NotImplementedError:  # scripted models decide their tool calls themselves
         model = spec.model
     prompt = SystemMessage(content=spec.system_prompt)
 
-    def agent(state: GraphState, runtime: Runtime[GraphContext]) -> Command:
+    def agent(state: GraphState, runtime: Runtime[GraphContext], config: RunnableConfig) -> Command:
         ctx = runtime.context or GraphContext()
-        budget = _budget(state)
-        if budget["usd_used"] >= budget["max_usd"] > 0:
-            return stop_turn("budget_usd", f"I stopped this turn: the model budget of ${budget['max_usd']:.2f} "
-                                           f"per turn is spent (${budget['usd_used']:.4f} used).")
+        user = state.get("user") or {}
+        turn_id = state.get("turn_id")
+        budget = spent_so_far(_budget(state), ctx, turn_id)
+        if (over := over_budget(budget)) is not None:
+            return stop_turn(over[0], f"I stopped this turn: {over[1]}.", extra={"budget": budget})
         note = thread_note(state.get("thread_context"), state.get("recollections"))
-        reply = model.invoke(model_input(prompt, state.get("messages", []), note, ctx.history))
-        if not isinstance(reply, AIMessage):
-            reply = AIMessage(content=str(getattr(reply, "content", reply)))
-        reply = redacted_reply(reply)
+        thread_id = (config.get("configurable") or {}).get("thread_id")
+        scope = CallScope(spec.name, turn_id, answering_for(thread_id) if thread_id else None, user.get("user_id"),
+                          user.get("id"))
+        chosen = spec.model if state.get("preplanned") else model
+        outcome = call_model(chosen, model_input(prompt, state.get("messages", []), note, ctx.history), scope, ctx)
+        budget = spent_so_far(budget, ctx, turn_id)
+        if isinstance(outcome, ModelFailure):
+            return _model_failed(outcome.error, budget, spec.name)
+        reply = redacted_reply(outcome.message)
         if not reply.name:
             reply = reply.model_copy(update={"name": spec.name})
-        budget["usd_used"] = round(budget["usd_used"] + _cost_usd(reply, spec), 6)
         update = {"messages": [reply], "budget": budget, "route": [spec.name]}
+        if outcome.malformed:
+            budget["corrections_used"] = budget.get("corrections_used", 0) + 1
+            if budget["corrections_used"] > ctx.limits.corrections:
+                return stop_turn("malformed_tool_calls", gave_up(outcome.malformed), list(reply.tool_calls),
+                                 {"budget": budget, "route": [spec.name]}, before=[reply])
+            return Command(goto=spec.name, update={**update, "messages": [reply, *malformed_answers(
+                reply, outcome.malformed)]})
+        if outcome.empty:
+            return Command(goto="supervisor", update={**update, "stop_reason": "empty_reply", "messages": [
+                reply.model_copy(update={"content": EMPTY_REPLY})]})
         if reply.tool_calls:
-            if budget["max_usd"] > 0 and budget["usd_used"] > budget["max_usd"]:
-                return stop_turn("budget_usd", f"I stopped this turn: the model budget of ${budget['max_usd']:.2f} "
-                                               "per turn is spent; the requested tool calls were not run.",
+            if (over := over_budget(budget)) is not None:
+                return stop_turn(over[0], f"I stopped this turn: {over[1]}; the requested tool calls were not run.",
                                  list(reply.tool_calls), {"budget": budget, "route": [spec.name]}, before=[reply])
             return Command(goto=f"{spec.name}_tools", update=update)
         return Command(goto="supervisor", update=update)
@@ -110,6 +140,7 @@ def _content(payload: Any) -> str:
 
 
 RESEARCH_TOOLS = ("backtest_strategy", "run_walk_forward")
+INVALID_ARGUMENT_CODES = ("ValidationError", "ToolException", "TypeError")  # run_tool's codes for bad arguments
 
 
 RECENT_RUNS = 5  # research runs the thread context remembers ("compare the last two runs")
@@ -122,7 +153,8 @@ def _last_run(name: str, args: dict[str, Any], payload: Any) -> dict[str, Any] |
     if name not in RESEARCH_TOOLS or not isinstance(summary, dict) or "run_id" not in summary:
         return None
     return {"tool": name, "run_id": summary["run_id"], "kind": summary.get("kind"),
-            "strategy_config": args.get("strategy_config"), "date_range": args.get("date_range") or {}}
+            "strategy_config": args.get("strategy_config"), "date_range": args.get("date_range") or {},
+            "costs": args.get("costs") or {}}
 
 
 def _order_id(name: str, payload: Any) -> str | None:
@@ -166,12 +198,13 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
         budget = _budget(state)
         user = state.get("user") or {}
         scope = {"user": user.get("id"), "role": user.get("role"), "user_id": user.get("user_id"),
-                 "thread_id": (config.get("configurable") or {}).get("thread_id")}
+                 "thread_id": (config.get("configurable") or {}).get("thread_id"), "turn_id": state.get("turn_id")}
         messages: list[BaseMessage] = []
         approval: dict[str, Any] | None = None
         handoff: str | None = None
         flags: list[dict[str, Any]] = []
         context = dict(state.get("thread_context") or {})
+        invalid_args = False
         for i, call in enumerate(calls):
             if budget["tool_calls_used"] >= budget["max_tool_calls"]:
                 unanswered = calls[i:] + ([c for c in calls if c["id"] == approval["tool_call_id"]] if approval else [])
@@ -221,6 +254,8 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
                                "content": payload, "id": call_id})
                         continue  # answered after the decision, by the apply node
                     ok, payload = False, request
+            if not ok and isinstance(payload, dict) and payload.get("code") in INVALID_ARGUMENT_CODES:
+                invalid_args = True
             payload, flag = shield(name, payload)
             if flag is not None:
                 flags.append(flag)
@@ -229,6 +264,12 @@ def make_tools_node(spec: AgentSpec, owners: dict[str, str], policy: dict[str, T
             messages.append(ToolMessage(content=_content(payload), tool_call_id=call_id, name=name,
                                         status="success" if ok else "error"))
         update: dict[str, Any] = {"messages": messages, "budget": budget, "route": [f"{spec.name}_tools"]}
+        if invalid_args:  # the model was told what was wrong in the results; only so many times per turn
+            budget["corrections_used"] = budget.get("corrections_used", 0) + 1
+            if budget["corrections_used"] > ctx.limits.corrections:
+                return stop_turn("invalid_tool_arguments", "I stopped this turn: the model kept calling tools with "
+                                 "arguments that fail their schema; the last errors are in the tool results.",
+                                 extra={"budget": budget, "route": [f"{spec.name}_tools"]}, before=messages)
         if flags:
             update["untrusted_flags"] = flags
         if context != (state.get("thread_context") or {}):

@@ -20,14 +20,13 @@ AGENT_NAMES: tuple[str, ...] = ("data", "strategy", "risk", "execution", "monito
 
 @dataclass(frozen=True)
 class AgentSpec:
-    """One agent. ``usd_per_1k_tokens`` prices its model's usage for the per-turn dollar budget."""
+    """One agent (its model's calls are priced by the usage ledger's price table, by model name)."""
 
     name: str
     system_prompt: str
     prompt_version: str
     tools: list[BaseTool]
     model: BaseChatModel
-    usd_per_1k_tokens: float = 0.0
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -49,7 +48,6 @@ def as_agent_spec(name: str, value: Any) -> AgentSpec:
             prompt_version=str(getattr(value, "prompt_version", "0")),
             tools=list(value.tools),
             model=value.model,
-            usd_per_1k_tokens=float(getattr(value, "usd_per_1k_tokens", 0.0)),
         )
     else:
         raise ConfigError(f"agent {name!r}: expected an AgentSpec or a (model, tools) pair, got {type(value).__name__}")

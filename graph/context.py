@@ -2,8 +2,9 @@
 
 The live-trading switch, the clock, the ladder criteria and the repositories come from here, so a
 prompt or a tool output cannot change them and a test swaps them by passing another context.
-The audit log, long-term memory and the Prometheus metrics the guardrail nodes write to are here
-too; without an audit log or memory those writes are skipped (unit tests), never faked.
+The audit log, long-term memory, the usage ledger and the Prometheus metrics the guardrail nodes
+write to are here too; without an audit log or memory those writes are skipped (unit tests), never
+faked; without a database the usage ledger keeps this process's calls in memory.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from guardrails.ladder import LadderCriteria
+from services.usage_ledger import UsageLedger
 
 if TYPE_CHECKING:
     from guardrails.approvals import ApprovalDecision, ApprovalRequest
@@ -57,6 +59,17 @@ class HistoryPolicy:
 
 
 @dataclass(frozen=True)
+class TurnLimits:
+    """What one turn may spend: tool calls, model dollars and model tokens (0: no cap), and how many times
+    the model is told its tool call was malformed before the turn stops."""
+
+    max_tool_calls: int = 12
+    max_usd: float = 0.50
+    max_tokens: int = 60_000
+    corrections: int = 2
+
+
+@dataclass(frozen=True)
 class GraphContext:
     """Everything a graph run may touch besides its state.
 
@@ -80,6 +93,9 @@ class GraphContext:
     metrics: QuantpilotMetrics | None = None  # None: the process-wide METRICS
     history: HistoryPolicy = field(default_factory=HistoryPolicy)
     recall_k: int = 3
+    recall_min_score: float = 0.45  # a memory less similar than this to the request is not put in front of a model
+    usage: UsageLedger = field(default_factory=UsageLedger)  # every model call's tokens, latency and dollars
+    limits: TurnLimits = field(default_factory=TurnLimits)
 
     def meter(self) -> QuantpilotMetrics:
         if self.metrics is not None:
@@ -95,15 +111,21 @@ class GraphContext:
 
 def database_context(database: Any, **overrides: Any) -> GraphContext:
     """A context backed by Postgres on ``database`` (``memory.db.Database``): approvals, strategies, the audit
-    log and pgvector long-term memory (clock shared with the context)."""
+    log, pgvector long-term memory and the usage ledger (list prices unless ``usage`` is given; clock shared
+    with the context)."""
+    from config import default_model_prices
     from memory.approvals import ApprovalStore
     from memory.audit import AuditLog
     from memory.embeddings import Embedder
     from memory.long_term import LongTermMemory
+    from memory.model_calls import ModelCallStore
     from memory.strategies import StrategyRegistry
+    from services.model_prices import PriceTable
 
     clock = overrides.get("clock", utc_now)
     defaults: dict[str, Any] = {"approvals": ApprovalStore(database), "strategies": StrategyRegistry(database),
                                 "audit": AuditLog(database, clock=clock),
-                                "memory": LongTermMemory(database, Embedder())}
+                                "memory": LongTermMemory(database, Embedder()),
+                                "usage": UsageLedger(ModelCallStore(database), PriceTable(default_model_prices()),
+                                                     clock)}
     return GraphContext(**{**defaults, **overrides})

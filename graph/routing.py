@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.tools import StructuredTool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from graph.agent_spec import AGENT_NAMES
 
@@ -82,8 +82,8 @@ def choose_agent(router: Router, text: str, context: dict[str, Any] | None) -> s
 
 
 class RouteToArgs(BaseModel):
-    agent: str = Field(description=f"one of {', '.join(AGENT_NAMES)}")
-    request: str = Field(default="", description="what the agent should do (optional)")
+    agent: Literal["data", "strategy", "risk", "execution", "monitoring"]
+    request: str = ""
 
 
 def route_to_tool() -> StructuredTool:
@@ -94,7 +94,7 @@ def route_to_tool() -> StructuredTool:
 
     return StructuredTool.from_function(
         route_to, name="route_to", args_schema=RouteToArgs,
-        description="Hand the request to another agent: data, strategy, risk, execution or monitoring.",
+        description="Hand the request to another agent.",
     )
 
 

@@ -1,4 +1,5 @@
-"""Running turns: ``stream_turn`` yields typed events, ``run_turn`` returns a ``TurnResult``.
+"""Running turns: ``stream_turn`` yields typed events, ``run_turn`` returns a ``TurnResult``
+(``graph.turn_events``; re-exported here).
 
 A turn is one user message (or one resumed approval) run to its end: an answer, a clean stop,
 or an interrupt waiting for a human decision. Every interface (CLI chat, API, Slack, evals)
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, RemoveMessage
@@ -25,81 +25,34 @@ from graph.history import SUMMARY_ID, Compaction, StateWindow, compact
 from graph.side_turn import SideTurn, side_turn
 from graph.state import UserRef, new_budget
 from graph.transcript import archive_records
+from graph.turn_events import (
+    FinalEvent,
+    InterruptEvent,
+    StepEvent,
+    TokenEvent,
+    ToolCallEvent,
+    ToolResultEvent,
+    TurnEvent,
+    TurnResult,
+    model_error,
+    turn_usage,
+)
 from guardrails.redaction import redact
 from memory.checkpoint import transcripts_for
 
 if TYPE_CHECKING:
     from memory.threads import ThreadIndex
 
-
-@dataclass(frozen=True)
-class TurnResult:
-    """What one turn produced. ``pending_approval`` is ``{id, kind}`` when the turn waits for a decision."""
-
-    thread_id: str
-    answer: str
-    tool_calls: list[dict[str, Any]]
-    route: list[str]
-    pending_approval: dict[str, Any] | None
-    usage: dict[str, Any]
-    stop_reason: str | None = None
-    refusal: dict[str, Any] | None = None  # {status: refused, kind, message}: the request itself was refused
-    ungrounded_numbers: list[str] = field(default_factory=list)  # answer numbers no tool result supports
-    untrusted: list[dict[str, Any]] = field(default_factory=list)  # injection findings in tool results
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class StepEvent:
-    node: str
-    kind: str = field(default="step", init=False)
-
-
-@dataclass(frozen=True)
-class ToolCallEvent:
-    agent: str
-    name: str
-    args: dict[str, Any]
-    kind: str = field(default="tool_call", init=False)
-
-
-@dataclass(frozen=True)
-class ToolResultEvent:
-    agent: str
-    name: str
-    ok: bool
-    content: Any
-    kind: str = field(default="tool_result", init=False)
-
-
-@dataclass(frozen=True)
-class TokenEvent:
-    node: str
-    text: str
-    kind: str = field(default="token", init=False)
-
-
-@dataclass(frozen=True)
-class InterruptEvent:
-    approval: dict[str, Any]  # the ApprovalRequest as JSON
-    kind: str = field(default="interrupt", init=False)
-
-
-@dataclass(frozen=True)
-class FinalEvent:
-    result: TurnResult
-    kind: str = field(default="final", init=False)
-
-
-TurnEvent = StepEvent | ToolCallEvent | ToolResultEvent | TokenEvent | InterruptEvent | FinalEvent
+__all__ = ["ChatSession", "FinalEvent", "InterruptEvent", "StepEvent", "TokenEvent", "ToolCallEvent",
+           "ToolResultEvent", "TurnEvent", "TurnResult", "model_error", "pending_interrupt", "resume_turn",
+           "run_turn", "stream_turn", "turn_usage"]
 
 
 INTERRUPT = "__interrupt__"  # the channel LangGraph writes a pending interrupt to (and the updates key)
 # run_turn needs the steps and the final values; stream_turn adds tool events and model tokens
 _RESULT_MODES = ("updates", "values")
 _EVENT_MODES = ("updates", "values", "custom", "messages")
+_STEP_MODES = ("updates", "values", "custom")
 MAX_MESSAGE_CHARS = 8000  # one user message; the API's request schema has the same bound
 MESSAGE_REFUSED = "message_refused"  # the ConfigError code of a message refused before the turn starts
 STATE_WINDOW = StateWindow()  # how many turns a thread's checkpointed state holds (graph.history)
@@ -167,13 +120,16 @@ def _run(graph: CompiledStateGraph, payload: Any, thread_id: str, context: Graph
                 yield TokenEvent(str(meta.get("langgraph_node", "")), message.content)
     if values is None:  # nothing ran (no step finished): the saved state is the answer
         values = graph.get_state(config).values
+    failure = values.get("model_error")
+    if failure and values.get("stop_reason") == "model_error":  # stored as a finished turn: the thread goes on
+        raise model_error(failure)
     if waiting is not None:
         yield InterruptEvent(waiting[1])
-    yield FinalEvent(_result(thread_id, values, before, route, waiting))
+    yield FinalEvent(_result(thread_id, values, before, route, waiting, context))
 
 
 def _result(thread_id: str, values: dict[str, Any], before: int, route: list[str],
-            waiting: tuple[str, dict[str, Any]] | None) -> TurnResult:
+            waiting: tuple[str, dict[str, Any]] | None, context: GraphContext) -> TurnResult:
     new = values.get("messages", [])[before:]
     ai = [m for m in new if isinstance(m, AIMessage)]
     answers = [m for m in ai if not m.tool_calls and m.content]
@@ -181,14 +137,7 @@ def _result(thread_id: str, values: dict[str, Any], before: int, route: list[str
     answer = str(answers[-1].content) if answers else ""
     if waiting is not None and not answer:  # the turn only waits: its answer is the approval card
         answer = approval_card(waiting[1]).text()
-    usage_items = [m.usage_metadata or {} for m in ai]
-    budget = values.get("budget") or {}
-    usage = {
-        "tool_calls": budget.get("tool_calls_used", 0),
-        "usd": budget.get("usd_used", 0.0),
-        "input_tokens": sum(u.get("input_tokens", 0) for u in usage_items),
-        "output_tokens": sum(u.get("output_tokens", 0) for u in usage_items),
-    }
+    usage = turn_usage(values, context)
     calls = [{"name": c["name"], "args": c["args"]} for m in ai for c in m.tool_calls]
     return TurnResult(thread_id, answer, calls, route, pending, usage, values.get("stop_reason"),
                       values.get("refusal"), list(values.get("ungrounded_numbers") or []),
@@ -203,32 +152,41 @@ def stream_turn(
     *,
     context: GraphContext | None = None,
     threads: ThreadIndex | None = None,
-    max_tool_calls: int = 12,
-    max_usd: float = 0.50,
+    max_tool_calls: int | None = None,
+    max_usd: float | None = None,
     window: StateWindow | None = STATE_WINDOW,
+    tokens: bool = True,
 ) -> Iterator[TurnEvent]:
-    """Run one user message on ``thread_id``; events as they happen, ``FinalEvent`` last.
+    """Run one user message on ``thread_id``; events as they happen, ``FinalEvent`` last (``tokens=False``: no
+    ``TokenEvent``, and the model is asked for whole replies rather than streams).
 
     While the thread waits for an approval, a question that changes nothing is answered beside it
     (``graph.side_turn``); anything that would change state is refused (ApprovalError) until the approval is
     decided, so a decision can never land on a thread that moved on. Older turns beyond
     ``window`` leave the state for the thread's transcript store first (None: the state keeps them all).
+    ``max_tool_calls`` / ``max_usd`` default to the context's ``limits`` (the token cap always comes from there).
+    A model-server failure is raised as ``ModelServerError`` once the turn's state is stored.
     """
-    return _turn(graph, thread_id, user, text, context, threads, max_tool_calls, max_usd, window, _EVENT_MODES)
+    return _turn(graph, thread_id, user, text, context, threads, max_tool_calls, max_usd, window,
+                 _EVENT_MODES if tokens else _STEP_MODES)
 
 
 def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, context: GraphContext | None,
-          threads: ThreadIndex | None, max_tool_calls: int, max_usd: float, window: StateWindow | None,
+          threads: ThreadIndex | None, max_tool_calls: int | None, max_usd: float | None, window: StateWindow | None,
           modes: tuple[str, ...]) -> Iterator[TurnEvent]:
     _check_message(text)
+    context = context or GraphContext()
+    limits = context.limits
     config = _config(thread_id)
     saved = _saved(graph, config)  # the only read before the run: is it waiting, and what does it hold
     waiting = _waiting(graph, config, saved)
+    budget = new_budget(limits.max_tool_calls if max_tool_calls is None else max_tool_calls,
+                        limits.max_usd if max_usd is None else max_usd, limits.max_tokens)
     if waiting is not None:  # a question that changes nothing is answered beside the waiting turn
-        side = side_turn(graph, thread_id, user, redact(text), saved, waiting[1], new_budget(max_tool_calls, max_usd))
+        side = side_turn(graph, thread_id, user, redact(text), saved, waiting[1], budget)
         if threads is not None:
             threads.touch(thread_id, user["id"], redact(text))
-        yield from _beside(graph, side, context or GraphContext(), modes)
+        yield from _beside(graph, side, context, modes)
         return
     text = redact(text)  # secrets never reach the checkpoint, the thread index or a model
     if threads is not None:
@@ -241,11 +199,11 @@ def _turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, c
         messages = [*(RemoveMessage(id=str(m.id)) for m in compaction.archived), compaction.summary, *messages]
         before += 1 - len(compaction.archived) - sum(m.id == SUMMARY_ID for m in history)
     payload = {
-        "messages": messages, "user": user, "budget": new_budget(max_tool_calls, max_usd),
+        "messages": messages, "user": user, "budget": budget, "turn_id": f"turn_{uuid.uuid4().hex[:20]}",
         "hops": 0, "next_agent": None, "stop_reason": None, "refusal": None, "ungrounded_numbers": [],
-        "untrusted_flags": None, "recollections": [],
+        "untrusted_flags": None, "recollections": [], "preplanned": False, "model_error": None,
     }
-    yield from _run(graph, payload, thread_id, context or GraphContext(), before, modes)
+    yield from _run(graph, payload, thread_id, context, before, modes)
 
 
 def _beside(graph: CompiledStateGraph, side: SideTurn, context: GraphContext, modes: tuple[str, ...]
@@ -280,8 +238,9 @@ def _compact(graph: CompiledStateGraph, thread_id: str, history: list[BaseMessag
 
 
 def run_turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: str, *,
-             context: GraphContext | None = None, threads: ThreadIndex | None = None, max_tool_calls: int = 12,
-             max_usd: float = 0.50, window: StateWindow | None = STATE_WINDOW) -> TurnResult:
+             context: GraphContext | None = None, threads: ThreadIndex | None = None,
+             max_tool_calls: int | None = None, max_usd: float | None = None,
+             window: StateWindow | None = STATE_WINDOW) -> TurnResult:
     """One user message run to its end (as ``stream_turn``, without token and tool events); the ``TurnResult``."""
     return _final(_turn(graph, thread_id, user, text, context, threads, max_tool_calls, max_usd, window,
                         _RESULT_MODES))

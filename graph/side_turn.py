@@ -30,6 +30,13 @@ if TYPE_CHECKING:
     from graph.state import Budget, UserRef
 
 APPROVAL_PENDING = "approval_pending"
+ASIDE = "~aside-"  # a side turn's scratch thread is the waiting thread's id, this, and a random suffix
+
+
+def answering_for(thread_id: str) -> str:
+    """The thread a run answers for: a side turn's scratch thread counts as the waiting thread (its model calls
+    are that thread's on the usage ledger)."""
+    return thread_id.split(ASIDE, 1)[0]
 
 
 def changes_state(tool: str, policy: Mapping[str, ToolPolicy] | None = None) -> bool:
@@ -93,6 +100,7 @@ def side_turn(graph: CompiledStateGraph, thread_id: str, user: UserRef, text: st
         "messages": [*history, HumanMessage(content=text)], "user": user, "budget": budget, "hops": 0,
         "next_agent": None, "stop_reason": None, "refusal": None, "ungrounded_numbers": [], "untrusted_flags": None,
         "recollections": [], "thread_context": context, "read_only": True,
+        "turn_id": f"turn_{uuid.uuid4().hex[:20]}", "preplanned": False, "model_error": None,
     }
-    return SideTurn(f"{thread_id}~aside-{uuid.uuid4().hex[:8]}", thread_id,
+    return SideTurn(f"{thread_id}{ASIDE}{uuid.uuid4().hex[:8]}", thread_id,
                     {"id": approval["id"], "kind": approval["kind"]}, payload, len(history))

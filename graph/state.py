@@ -25,17 +25,24 @@ class ActiveStrategy(TypedDict):
     stage: str
 
 
-class Budget(TypedDict):
-    """Per-turn spend: tool calls and model dollars used, and their limits (reset at each turn)."""
+class Budget(TypedDict, total=False):
+    """Per-turn spend and its limits (reset at each turn). Model dollars and tokens are copied from the usage
+    ledger after each model call (the ledger decides; this is what the state shows); ``corrections_used``
+    counts the times the model was told its tool call was malformed."""
 
     tool_calls_used: int
     usd_used: float
     max_tool_calls: int
     max_usd: float
+    tokens_used: int
+    max_tokens: int
+    model_calls: int
+    corrections_used: int
 
 
-def new_budget(max_tool_calls: int = 12, max_usd: float = 0.50) -> Budget:
-    return Budget(tool_calls_used=0, usd_used=0.0, max_tool_calls=max_tool_calls, max_usd=max_usd)
+def new_budget(max_tool_calls: int = 12, max_usd: float = 0.50, max_tokens: int = 0) -> Budget:
+    return Budget(tool_calls_used=0, usd_used=0.0, max_tool_calls=max_tool_calls, max_usd=max_usd, tokens_used=0,
+                  max_tokens=max_tokens, model_calls=0, corrections_used=0)
 
 
 def merge_by_id(left: Sequence[Mapping[str, Any]] | None, right: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None
@@ -85,3 +92,6 @@ class GraphState(TypedDict, total=False):
     recollections: list[dict[str, Any]]  # long-term memories recalled for this turn (kind, score, text)
     thread_context: dict[str, Any]  # what later requests may refer to ("it"): the last run, order and call
     read_only: bool  # a side turn beside a waiting approval (graph.side_turn): tools that change state are refused
+    turn_id: str  # this turn's id on the usage ledger (a resumed approval keeps its turn's id)
+    preplanned: bool  # this turn's tool calls were planned without a model (the model only writes the answer)
+    model_error: dict[str, Any] | None  # {code, message, details} when a model-server failure ended the turn

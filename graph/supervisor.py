@@ -25,6 +25,7 @@ from agents.answers import turn_outcomes, write_answer
 from errors import QuantpilotError
 from graph.agent_nodes import stop_turn
 from graph.context import GraphContext
+from graph.pre_router import PRE_ROUTED, PreRoute, PreRouter
 from graph.routing import Router, choose_agent
 from graph.state import GraphState
 from graph.tool_guard import audit
@@ -60,8 +61,9 @@ def _recall(text: str, state: GraphState, ctx: GraphContext) -> list[dict[str, A
     except (QuantpilotError, SQLAlchemyError, OSError) as exc:
         log.warning("recall failed for %s: %s", user, exc)
         return []
+    # only memories close to this request reach a model: an unrelated one costs tokens on every call
     return [{"id": h.id, "kind": str(getattr(h.kind, "value", h.kind)), "score": round(float(h.score), 3),
-             "text": redact(h.text)} for h in hits]
+             "text": redact(h.text)} for h in hits if float(h.score) >= ctx.recall_min_score]
 
 
 def _turn(messages: list[BaseMessage]) -> tuple[str, list[Any]]:
@@ -97,8 +99,17 @@ def check_answer(state: GraphState) -> dict[str, Any]:
     return {"ungrounded_numbers": ungrounded, "messages": [answer.model_copy(update={"content": content})]}
 
 
-def make_supervisor(router: Router):
-    """Screen and route a new request; end the turn (after the output check) once an agent has answered."""
+def _pre_routed(route: PreRoute, update: dict[str, Any], hops: int) -> Command:
+    """Send the planned calls to the agent's tools node as the agent's own request (no model call)."""
+    planned = AIMessage(content="", name=route.agent, tool_calls=list(route.calls),
+                        additional_kwargs={PRE_ROUTED: True})
+    return Command(goto=f"{route.agent}_tools", update={**update, "messages": [planned], "next_agent": None,
+                                                       "hops": hops + 1, "preplanned": True})
+
+
+def make_supervisor(router: Router, pre_router: PreRouter | None = None):
+    """Screen and route a new request; end the turn (after the output check) once an agent has answered.
+    With a ``pre_router``, a clear request goes straight to its tool calls (``graph.pre_router``)."""
 
     def supervisor(state: GraphState, runtime: Runtime[GraphContext]) -> Command:
         ctx = runtime.context or GraphContext()
@@ -112,6 +123,9 @@ def make_supervisor(router: Router):
             if refused is not None:
                 return refused
             update["recollections"] = _recall(text, state, ctx)
+            planned = pre_router(text, state.get("thread_context")) if pre_router is not None else None
+            if planned is not None:
+                return _pre_routed(planned, update, hops)
             target = choose_agent(router, text, state.get("thread_context"))
         if target is None:
             return Command(goto=END, update={**update, **check_answer(state)})

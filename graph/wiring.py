@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from errors import ConfigError
-from graph.context import GraphContext, database_context
+from graph.context import GraphContext, TurnLimits, database_context
 
 if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
@@ -31,7 +31,8 @@ def load_agents(settings: Settings, database: Database | None = None, *, user: s
     from memory.trading_state import RiskLimitStore
     from services.execution_path import execution_service
 
-    # orders from the agents go through the same execution path as every other interface
+    # orders from the agents go through the same execution path as every other interface (and alerts, by the
+    # context's default, through services.alert_ledger)
     execution = execution_service(database, settings, account=account)
     context = ToolContext(settings=settings, database=database, user=user, role=role, broker=execution.broker,
                           order_gateway=execution, trading_state=execution.book_states(),
@@ -41,24 +42,34 @@ def load_agents(settings: Settings, database: Database | None = None, *, user: s
 
 def product_context(settings: Settings, database: Database, channel: str, *,
                     account: str | None = None) -> GraphContext:
-    """Repositories, audit log and long-term memory on ``database``; live trading exactly as configured
-    (never from state or a prompt)."""
+    """Repositories, audit log, long-term memory and the usage ledger on ``database``; live trading and the
+    per-turn limits exactly as configured (never from state or a prompt)."""
     from services.approval_effects import execution_effects
     from services.execution_path import execution_service
+    from services.usage_ledger import database_ledger
 
     # an approved single order, resume or breaker reset acts through the same execution path as everything else
     effects = execution_effects(execution_service(database, settings, account=account))
     return database_context(database, live_trading_enabled=settings.live_trading, channel=channel, effects=effects,
-                            allow_self_approval=settings.allow_self_approval)
+                            allow_self_approval=settings.allow_self_approval, usage=database_ledger(database, settings),
+                            limits=turn_limits(settings))
+
+
+def turn_limits(settings: Settings) -> TurnLimits:
+    """The per-turn caps from settings."""
+    return TurnLimits(max_tool_calls=settings.turn_max_tool_calls, max_usd=float(settings.turn_max_usd),
+                      max_tokens=settings.turn_max_tokens, corrections=settings.model_corrections)
 
 
 def product_graph(settings: Settings, database: Database, agents: Mapping[str, Any] | None = None, *,
                   user: str = "system", account: str | None = None) -> CompiledStateGraph:
     """The compiled graph on the Postgres checkpointer; ``agents`` defaults to ``load_agents(settings)`` trading
-    in ``account``."""
+    in ``account``. With a real model, clear requests are pre-routed to their tool calls (``graph.pre_router``)."""
+    from config import ModelProvider
     from graph.build import build_graph
     from memory.checkpoint import postgres_checkpointer
 
     return build_graph(agents if agents is not None else load_agents(settings, database, user=user,
                                                                      account=account),
-                       checkpointer=postgres_checkpointer(database))
+                       checkpointer=postgres_checkpointer(database),
+                       pre_route=settings.model_provider is ModelProvider.OPENAI)

@@ -129,6 +129,8 @@ class Operation(StrEnum):
     MANAGE_USERS = "manage_users"
     LINK_SLACK = "link_slack"
     READ_AUDIT = "read_audit"
+    READ_USAGE = "read_usage"  # one's own model usage (calls, tokens, dollars)
+    READ_ALL_USAGE = "read_all_usage"  # anyone's model usage
     CHANGE_SETTINGS = "change_settings"
 
 
@@ -177,6 +179,8 @@ POLICY: dict[Operation, Rule] = {
     _O.MANAGE_USERS: Rule(_ADM, True),
     _O.LINK_SLACK: Rule(_ADM, True),
     _O.READ_AUDIT: Rule(_ADM, False),
+    _O.READ_USAGE: Rule(_V, False),
+    _O.READ_ALL_USAGE: Rule(_ADM, False),
     _O.CHANGE_SETTINGS: Rule(_ADM, True),
 }
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from errors import ConfigError
 from memory.bar_index import LATEST_PER_SYMBOL, BarIndex
@@ -190,6 +190,21 @@ class BarStore(BarIndex):
         if not rows:
             return empty_bars()
         return to_bar_frame(pd.DataFrame([tuple(r) for r in rows], columns=list(BAR_COLUMNS)))
+
+    def session_count(self, symbols: list[str] | tuple[str, ...], start: date | datetime | str | None = None,
+                      end: date | datetime | str | None = None, *, as_of: date | datetime | str | pd.Timestamp,
+                      timeframe: str = DAILY) -> int:
+        """How many distinct bar timestamps ``read`` would return for ``symbols`` (the rows of their panel), from
+        the index alone: what sizes a research request before it runs."""
+        cutoff = as_utc_timestamp(as_of)
+        upper = cutoff if end is None else min(cutoff, as_utc_timestamp(end))
+        lower = as_utc_timestamp(start)
+        with self._db.engine.connect() as conn:
+            return int(conn.execute(text(
+                "SELECT count(DISTINCT ts) FROM bars WHERE symbol = ANY(:symbols) AND timeframe = :tf"
+                " AND ts <= :upper AND (CAST(:lower AS timestamptz) IS NULL OR ts >= :lower)"),
+                {"symbols": [s.upper() for s in symbols], "tf": timeframe, "upper": upper,
+                 "lower": lower}).scalar_one())
 
 
 def utc_now() -> datetime:

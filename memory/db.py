@@ -3,13 +3,15 @@
 A lost connection (the server restarted, an administrator terminated the backend, the network dropped)
 surfaces as ``DatabaseError`` with code ``database_connection_lost`` from every engine made here, so each
 interface shows one clear line (CLI) or a 503 (API) instead of a driver traceback. Idle pooled connections
-that died are replaced transparently (``pool_pre_ping``); work that can be repeated safely is retried a few
+that died are replaced transparently (``_check_out``); work that can be repeated safely is retried a few
 times with backoff through ``Database.transaction`` / ``Database.read`` / ``retry_on_connection_loss``.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import select
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -20,12 +22,12 @@ from functools import wraps
 import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from config import Settings, get_settings
-from errors import DatabaseError
+from errors import DatabaseError, DataError, QuantpilotError
 from guardrails.redaction import redact_url
 from memory.server import resolve_database_url
 
@@ -38,6 +40,7 @@ COMMIT_UNKNOWN = "database_commit_unknown"
 # cannot_connect_now. Anything else (constraint violations, serialization failures) is not a lost connection.
 _SERVER_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})
 RETRY_ATTEMPTS = 3
+_QUOTED = re.compile(r'"[^"]*"')
 RETRY_BASE_DELAY_S = 0.2
 
 
@@ -63,11 +66,26 @@ def _first_line(exc: BaseException) -> str:
     return (text_[0] if text_ else orig.__class__.__name__) + (f" (SQLSTATE {state})" if state else "")
 
 
-def _as_database_error(context: ExceptionContext) -> DatabaseError | None:
-    """``handle_error`` hook: a lost or refused connection becomes a ``DatabaseError`` naming the server.
-    Pre-ping failures are left alone: the pool reconnects on those by itself."""
-    if context.is_pre_ping or not (context.is_disconnect or connection_lost(context.original_exception)):
+def _as_data_error(exc: BaseException) -> DataError | None:
+    """A value the server (or the driver) refused — too long, a NUL byte, not a number (SQLSTATE class 22) —
+    as a ``DataError`` with the server's one-line reason and never the statement's parameters."""
+    orig = getattr(exc, "orig", None) or exc
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    if not (isinstance(orig, psycopg.DataError) or sqlstate.startswith("22")):
         return None
+    reason = _QUOTED.sub('"…"', _first_line(exc))  # the server quotes the refused value: never repeat it
+    return DataError(f"a value was refused by the database: {reason}", code="invalid_value",
+                     details={"sqlstate": sqlstate or None})
+
+
+def _as_database_error(context: ExceptionContext) -> QuantpilotError | None:
+    """``handle_error`` hook: a lost or refused connection becomes a ``DatabaseError`` naming the server, a
+    refused value a ``DataError`` (``_as_data_error``). Pre-ping failures are left alone: the pool reconnects
+    on those by itself."""
+    if context.is_pre_ping:
+        return None
+    if not (context.is_disconnect or connection_lost(context.original_exception)):
+        return _as_data_error(context.original_exception)
     where = redact_url(context.engine.url.render_as_string(hide_password=True)) if context.engine else "?"
     if context.connection is None:
         return DatabaseError(f"cannot reach the database at {where}: {_first_line(context.original_exception)}",
@@ -78,11 +96,41 @@ def _as_database_error(context: ExceptionContext) -> DatabaseError | None:
 
 
 def make_engine(url: str, **pool: int | float | bool) -> Engine:
-    """An engine on ``url`` with pre-ping and lost connections translated to ``DatabaseError`` (pool sizes as
-    keyword arguments, e.g. ``pool_size=5, max_overflow=5``)."""
-    engine = create_engine(url, pool_pre_ping=True, **pool)
+    """An engine on ``url`` whose pool checks a connection before handing it out (``_check_out``) and whose lost
+    connections become ``DatabaseError`` (pool sizes as keyword arguments, e.g. ``pool_size=5, max_overflow=5``)."""
+    # hide_parameters: a failed statement's message (and so a log line or an error answer) never carries the
+    # values it was given, which may be secrets or whatever a user typed
+    engine = create_engine(url, hide_parameters=True, **pool)
+    event.listen(engine.pool, "checkout", _check_out)
     event.listen(engine, "handle_error", _as_database_error)
     return engine
+
+
+def _check_out(dbapi_connection, record, proxy) -> None:
+    """Pessimistic disconnect handling without a round trip on every checkout: an idle connection the server
+    closed (a restart, ``pg_terminate_backend``) has its socket turn readable, with the server's goodbye or EOF
+    pending; only then is it pinged, and a failed ping makes the pool replace it (``DisconnectionError``). A
+    repository opening its own connection per statement no longer pays a ping per statement."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):  # no socket any more: certainly gone
+        raise DisconnectionError("the pooled connection has no socket") from None
+    if not readable:
+        return
+    try:
+        _ping(dbapi_connection)
+    except psycopg.Error as exc:
+        raise DisconnectionError(f"the pooled connection was closed by the server: {exc}") from None
+
+
+def _ping(dbapi_connection) -> None:
+    """One round trip outside any transaction (what SQLAlchemy's pre-ping does for psycopg)."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        dbapi_connection.execute("SELECT 1")
+    finally:
+        dbapi_connection.autocommit = autocommit
 
 
 def retrying(attempts: int = RETRY_ATTEMPTS, base_delay_s: float = RETRY_BASE_DELAY_S) -> Retrying:
@@ -236,9 +284,12 @@ def connect(settings: Settings | None = None, *, migrate: bool = True) -> Databa
         retrying()(probe)  # DatabaseError (database_unreachable) after the last attempt
         database = Database(engine, sessionmaker(engine, expire_on_commit=False), origin)
         if migrate:
-            from memory.migrate import upgrade
+            from memory.schema_version import schema_is_current
 
-            upgrade(database)
+            if not schema_is_current(database):  # alembic (slow to import) only when there is work to do
+                from memory.migrate import upgrade
+
+                upgrade(database)
         _databases[key] = database
         return database
 

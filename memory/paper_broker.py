@@ -1,13 +1,13 @@
 """``PaperBroker``: a ``BrokerClient`` whose book lives in Postgres and whose prices are the stored bars.
 
-A market order fills at once at the close of the latest bar known at the clock's now
-(``BarIndex.latest_bars`` with ``as_of=now``), moved ``slippage_bps`` against the trader. Limit and stop
-orders are checked against that bar when placed and against every newer bar in ``match_open_orders`` (a
-buy limit trades when the bar's low reaches it, at the better of the limit and the close; a buy stop
-triggers when the high reaches it; closes-only bars use the close for both). Fees: ``commission_usd`` per
-fill plus ``commission_bps`` of the notional. Cash, positions (signed shares and cost basis), fills and
-orders are rows; each placement and each fill is one transaction. ``fail_next`` injects failures (and
-crashes) for tests.
+A market order fills at once at the close of the latest bar known at the clock's now (``BarIndex.latest_bars``
+with ``as_of=now``), moved ``slippage_bps`` against the trader. Limit and stop orders are checked against
+that bar when placed and against every newer bar in ``match_open_orders`` (a buy limit trades when the
+bar's low reaches it, at the better of the limit and the close; a buy stop triggers when the high reaches
+it; closes-only bars use the close for both). Fees: ``commission_usd`` per fill plus
+``commission_per_share_usd`` a share plus ``commission_bps`` of the notional. Cash, positions (signed shares
+and cost basis), fills and orders are rows; each placement and each fill is one transaction. ``fail_next``
+injects failures (and crashes) for tests.
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ class PaperBroker:
 
     def __init__(self, database: Database, *, clock: Callable[[], datetime] = _utc_now, account_id: str = "paper",
                  starting_cash_usd: object = Decimal(100_000), slippage_bps: object = Decimal(5),
-                 commission_usd: object = Decimal(0), commission_bps: object = Decimal(0)) -> None:
+                 commission_usd: object = Decimal(0), commission_bps: object = Decimal(0),
+                 commission_per_share_usd: object = Decimal(0)) -> None:
         self._db = database
         self._bars = BarIndex(database)
         self._clock = clock
@@ -64,6 +65,8 @@ class PaperBroker:
         self.slippage_bps = to_decimal(slippage_bps, "slippage_bps", positive=False)
         self.commission_usd = to_decimal(commission_usd, "commission_usd", positive=False)
         self.commission_bps = to_decimal(commission_bps, "commission_bps", positive=False)
+        self.commission_per_share_usd = to_decimal(commission_per_share_usd, "commission_per_share_usd",
+                                                   positive=False)
         self._failures: deque[tuple[str, Exception, bool]] = deque()
 
     # -- test hooks -------------------------------------------------------------------------
@@ -236,7 +239,8 @@ class PaperBroker:
         if price is None:
             return None
         qty = intent.qty - row.filled_qty
-        fee = (self.commission_usd + qty * price * self.commission_bps / BPS).quantize(CENT, ROUND_HALF_UP)
+        fee = (self.commission_usd + qty * (price * self.commission_bps / BPS + self.commission_per_share_usd)
+               ).quantize(CENT, ROUND_HALF_UP)
         now = self._now()
         fill = Fill(client_order_id=row.client_order_id, symbol=intent.symbol, side=intent.side, qty=qty,
                     price=price, fee_usd=fee, ts=now, fill_id=f"{row.broker_order_id}-{bar.ts:%Y%m%d%H%M%S}")

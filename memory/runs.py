@@ -87,14 +87,17 @@ class RunStore:
             raise NotFoundError(f"no research run {run_id}")
         return RunRecord(*row)
 
-    def list(self, *, kind: str | None = None, strategy: str | None = None, limit: int = 50) -> list[RunRecord]:
+    def list(self, *, kind: str | None = None, strategy: str | None = None, status: str | None = None,
+             symbol: str | None = None, created_by: str | None = None, limit: int = 50) -> list[RunRecord]:
+        """Runs newest first, each filter applied when given (``symbol``: runs that included it)."""
         clauses, params = [], {"limit": limit}
-        if kind:
-            clauses.append("kind = :kind")
-            params["kind"] = kind
-        if strategy:
-            clauses.append("strategy = :strategy")
-            params["strategy"] = strategy
+        for column, value in (("kind", kind), ("strategy", strategy), ("status", status), ("created_by", created_by)):
+            if value:
+                clauses.append(f"{column} = :{column}")
+                params[column] = value
+        if symbol:
+            clauses.append("symbols ? :symbol")
+            params["symbol"] = symbol.upper()
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self.database.engine.connect() as conn:
             rows = conn.execute(text(f"SELECT {_COLUMNS} FROM research_runs {where} ORDER BY id DESC LIMIT :limit"),

@@ -9,6 +9,7 @@ server. A channel never raises: every outcome is a ``DeliveryResult``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
@@ -41,12 +42,22 @@ class AlertChannel(Protocol):
     def send(self, alert: Alert) -> DeliveryResult: ...
 
 
+def process_log(name: str) -> Any:
+    """The process's structured log: as configured (``quant.monitoring.logging.configure_logging``), else one JSON
+    line per event on stderr. Never stdout: that carries what people read (a CLI answer, a piped ``--json``)."""
+    if structlog.is_configured():
+        return structlog.get_logger(name)
+    return structlog.wrap_logger(structlog.PrintLogger(sys.stderr), processors=[
+        structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.JSONRenderer(sort_keys=True)]).bind(logger=name)
+
+
 class LogChannel:
     """Writes the alert as a structured log line (always available; the fallback channel)."""
 
     def __init__(self, logger: Any = None, name: str = "log"):
         self.name = name
-        self._log = logger or structlog.get_logger("quantpilot.alerts")
+        self._log = logger or process_log("quantpilot.alerts")
 
     def send(self, alert: Alert) -> DeliveryResult:
         method = {Severity.INFO: "info", Severity.WARNING: "warning", Severity.CRITICAL: "error"}[alert.severity]
@@ -166,3 +177,13 @@ class AlertDispatcher:
         if decision is DedupDecision.RESOLVED and self._notify_resolved:
             return self.send(replace(alert, severity=Severity.INFO, title=f"Resolved: {alert.title}"))
         return []
+
+
+def configured_channels(settings: Any) -> list[AlertChannel]:
+    """The channels ``settings`` configure: the structured log always, Slack when a webhook URL is set."""
+    channels: list[AlertChannel] = [LogChannel()]
+    if settings.slack_webhook_url is not None:
+        from slack_sdk.webhook import WebhookClient
+
+        channels.append(SlackChannel(webhook=WebhookClient(settings.slack_webhook_url.get_secret_value())))
+    return channels

@@ -104,3 +104,37 @@ def run_health_checks(
     if broker_probe is not None:
         checks.append(check_broker(broker_probe))
     return health_report(checks)
+
+
+def system_health(database: Database, *, today: date, broker=None,
+                  max_stale_sessions: int | None = None) -> HealthReport:
+    """The one health verdict every interface shows (the web Health page, the chat's health answer and daily
+    summary, the API): the database, the checkpointer tables, the broker (when one is given) and every stored
+    symbol's freshness, stale after ``max_stale_sessions`` sessions (default: the ``stale_after_days`` setting)."""
+    if max_stale_sessions is None:
+        from config import get_settings
+
+        max_stale_sessions = get_settings().stale_after_days
+    probe = broker.get_account if broker is not None else None
+    return run_health_checks(database, today=today, broker_probe=probe, max_stale_sessions=max_stale_sessions)
+
+
+def service_checks(report: HealthReport) -> dict[str, dict[str, object]]:
+    """The report grouped by service for a short answer: ``database`` (with the checkpointer), ``broker`` and
+    ``data`` (every symbol's freshness in one line), each healthy or not with a detail."""
+    groups: dict[str, list[CheckResult]] = {}
+    for check in report.checks:
+        service = "data" if check.name.startswith("data:") else "database" if check.name == "checkpointer" \
+            else check.name
+        groups.setdefault(service, []).append(check)
+    out: dict[str, dict[str, object]] = {}
+    for service, checks in groups.items():
+        failing = [c for c in checks if not c.ok]
+        if service == "data":
+            detail = f"{len(checks)} symbols stored" + (f"; {len(failing)} stale, e.g. {failing[0].detail}"
+                                                         if failing else ", all fresh")
+        else:
+            detail = "; ".join(c.detail for c in (failing or checks))
+        out[service] = {"healthy": not failing, "detail": detail,
+                        "latency_ms": round(max(c.latency_ms for c in checks), 2)}
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +36,7 @@ class LoadReport:
     updated: int
     warnings: int
     per_symbol: dict[str, int] = field(default_factory=dict)
+    warning_samples: tuple[dict, ...] = ()  # the first ``MAX_WARNINGS_SHOWN`` warnings: symbol, ts, rule, detail
 
     def to_dict(self) -> dict:
         return {
@@ -46,6 +47,7 @@ class LoadReport:
             "updated": self.updated,
             "unchanged": self.rows - self.inserted - self.updated,
             "warnings": self.warnings,
+            "warning_samples": list(self.warning_samples),
             "per_symbol": self.per_symbol,
         }
 
@@ -58,6 +60,34 @@ def _parse_symbols(symbols: Sequence[str] | str | None) -> list[str] | None:
     if not cleaned:
         raise ConfigError("no symbols given")
     return cleaned
+
+
+MAX_WARNINGS_SHOWN = 20
+
+
+def _day(value: date | str | None, name: str) -> date | None:
+    """A date from a date or text such as ``2023-01-01``; ConfigError naming ``name`` when it is not one."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    from memory.bars import as_utc_timestamp
+
+    try:
+        return as_utc_timestamp(value).date()
+    except (ValueError, TypeError, ConfigError):
+        raise ConfigError(f"{name} {value!r} is not a date; write YYYY-MM-DD", details={"field": name}) from None
+
+
+def _named_if_unnamed(provider, source: str, options: dict, symbol: str):
+    """A file without a symbol column, loaded with one symbol asked for, is that symbol's file."""
+    from quant.data.providers.registry import get_provider
+
+    try:
+        provider.available_symbols()
+    except DataError as exc:
+        if "symbol" not in (exc.details or {}).get("missing", []):
+            raise
+        return get_provider(source, **{**options, "symbol": symbol})
+    return provider
 
 
 class MarketDataService:
@@ -97,14 +127,13 @@ class MarketDataService:
         require(self.actor, Operation.LOAD_DATA)
         import pandas as pd
 
-        from memory.bars import as_utc_timestamp
         from quant.data.providers.registry import get_provider
         from quant.data.validation import validate_bars
 
         wanted = _parse_symbols(symbols)
-        lower, upper = as_utc_timestamp(start), as_utc_timestamp(end)
-        if lower is not None and upper is not None and lower > upper:
-            raise ConfigError(f"start {lower.date()} is after end {upper.date()}")
+        start, end = _day(start, "start"), _day(end, "end")  # providers take dates, whatever text came in
+        if start is not None and end is not None and start > end:
+            raise ConfigError(f"start {start} is after end {end}", details={"field": "start"})
         options = dict(provider_options or {})
         if path is not None:
             options.update(path=Path(path), column_map=column_map or {}, symbol=symbol)
@@ -113,6 +142,8 @@ class MarketDataService:
             wanted = list(provider.available_symbols() or [])
             if not wanted:
                 raise ConfigError(f"source {source!r} needs --symbols")
+        elif path is not None and symbol is None and len(wanted) == 1:
+            provider = _named_if_unnamed(provider, source, options, wanted[0])
         frames, reports = [], []
         for i, sym in enumerate(wanted):
             if progress:
@@ -151,6 +182,7 @@ class MarketDataService:
             updated=result.updated,
             warnings=sum(len(r.warnings) for _, _, r in reports),
             per_symbol={sym: len(frame) for sym, frame, _ in reports},
+            warning_samples=tuple(w.to_dict() for _, _, r in reports for w in r.warnings)[:MAX_WARNINGS_SHOWN],
         )
 
     @staticmethod

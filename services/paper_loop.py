@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -47,6 +48,25 @@ from services.paper_run_report import PaperRunReport, sizing_inputs
 WARM_UP = timedelta(days=400)
 REBALANCE_BAND = Decimal("0.10")  # re-size a held position only beyond 10 % drift from the wanted shares
 Progress = Callable[[int, int, datetime], None]
+DEFAULT_STARTING_CASH = Decimal(100_000)
+
+
+@dataclass(frozen=True)
+class PaperCosts:
+    """What the paper broker charges: dollars per order and per share, basis points of the notional and of
+    slippage; ``starting_cash_usd`` opens a new account (None: the account's own, $100,000 for a new one)."""
+
+    starting_cash_usd: Decimal | None = None
+    commission_usd: Decimal = Decimal(0)
+    commission_per_share_usd: Decimal = Decimal(0)
+    commission_bps: Decimal = Decimal(0)
+    slippage_bps: Decimal = Decimal(5)
+
+    def as_config(self, starting_cash_usd: Decimal) -> dict[str, float]:
+        """In the names a backtest config uses, so people read both the same way (``quant.display``)."""
+        return {"initial_capital": float(starting_cash_usd), "commission_per_order": float(self.commission_usd),
+                "commission_per_share": float(self.commission_per_share_usd),
+                "commission_bps": float(self.commission_bps), "slippage_bps": float(self.slippage_bps)}
 
 
 def _strategy(database: Database, strategy: str, params: dict[str, Any] | None) -> tuple[str, str, Any]:
@@ -90,11 +110,11 @@ def _window(database: Database, settings: Settings, account: str, start: Any, en
 def run_paper(database: Database, actor: Actor, *, strategy: str, symbols: list[str],
               start: date | str | None = None, end: date | str | None = None, speed: float = 0.0,
               params: dict[str, Any] | None = None, settings: Settings | None = None, account_id: str | None = None,
-              starting_cash_usd: object = 100_000, slippage_bps: object = 5, commission_bps: object = 0,
-              progress: Progress | None = None) -> PaperRunReport:
+              costs: PaperCosts = PaperCosts(), progress: Progress | None = None) -> PaperRunReport:
     """Trade ``strategy`` on ``symbols`` in the paper account from its clock (or ``start``) to ``end`` (default:
-    the newest stored bar), as ``actor`` (every order in their name); ``speed`` = bars per second (0 = as fast as
-    possible); ``progress(done, total, now)`` after each bar."""
+    the newest stored bar), as ``actor`` (every order in their name), charging ``costs``; ``speed`` = bars per
+    second (0 = as fast as possible); ``progress(done, total, now)`` after each bar. A starting capital other than
+    an existing account's is refused (an account keeps its history: use another ``account_id``)."""
     require(actor, Operation.RUN_PAPER)
     settings = settings or get_settings()
     account = checked_account(account_id, settings)
@@ -103,8 +123,15 @@ def run_paper(database: Database, actor: Actor, *, strategy: str, symbols: list[
         raise ConfigError("paper run needs --symbols", details={"field": "symbols"})
     strategy_id, kind, validated = _strategy(database, strategy, params)
     clock = SimulatedClock(utc_now())
-    broker = PaperBroker(database, clock=clock, account_id=account, starting_cash_usd=starting_cash_usd,
-                         slippage_bps=slippage_bps, commission_bps=commission_bps)
+    broker = PaperBroker(database, clock=clock, account_id=account,
+                         starting_cash_usd=costs.starting_cash_usd or DEFAULT_STARTING_CASH,
+                         slippage_bps=costs.slippage_bps, commission_usd=costs.commission_usd,
+                         commission_bps=costs.commission_bps, commission_per_share_usd=costs.commission_per_share_usd)
+    opened_with = Decimal(broker.ledger()["starting_cash_usd"])
+    if costs.starting_cash_usd is not None and opened_with != Decimal(costs.starting_cash_usd):
+        raise ConfigError(f"paper account {account!r} already started with ${opened_with:,.2f}; give another "
+                          f"--account for a starting capital of ${Decimal(costs.starting_cash_usd):,.2f}",
+                          details={"field": "starting_cash_usd", "account": account})
     service = ExecutionService(database, broker, settings=settings, clock=clock, channel=actor.channel.value,
                                record_clock=utc_now)
     state = service.trading_state()  # as stored: refusing writes nothing, not even an equity mark
@@ -123,7 +150,8 @@ def run_paper(database: Database, actor: Actor, *, strategy: str, symbols: list[
                         f"replay in account {account} (its clock is past its data; load more or use another account)",
                         code="end_of_data", details={"account": account})
     clock.now = stamps[0].to_pydatetime()
-    report = PaperRunReport(strategy_id, tuple(symbols), account, start_equity_usd=broker.get_account().equity_usd)
+    report = PaperRunReport(strategy_id, tuple(symbols), account, start_equity_usd=broker.get_account().equity_usd,
+                            costs=costs.as_config(opened_with))
     try:
         _replay(service, actor, report, history, stamps, kind, validated, speed, progress)
     finally:

@@ -30,6 +30,7 @@ class PaperRunReport:
     end_ts: datetime | None = None
     stopped: str = ""
     release: str = ""
+    costs: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"strategy_id": self.strategy_id, "symbols": list(self.symbols), "account_id": self.account_id,
@@ -37,7 +38,7 @@ class PaperRunReport:
                 "first_refusal": self.first_refusal, "start_equity_usd": str(self.start_equity_usd),
                 "end_equity_usd": str(self.end_equity_usd),
                 "clock": self.end_ts.isoformat() if self.end_ts else None, "stopped": self.stopped,
-                "release": self.release}
+                "release": self.release, "costs": dict(self.costs)}
 
 
 @dataclass(frozen=True)

@@ -86,21 +86,31 @@ def _database_session():
     forget_connections()
 
 
-@pytest.fixture()
-def database(_database_session):
-    """The real Postgres with every table emptied (schema and migrations kept), the LangGraph checkpointer's
-    too: user ids restart at 1, so a thread key derived from one (``memory.threads``) recurs between tests."""
+def _emptied(database):
     from sqlalchemy import text
 
     from memory.models import Base
 
-    with _database_session.engine.begin() as conn:
+    with database.engine.begin() as conn:
         saver = conn.execute(text("SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables WHERE schemaname"
                                   " = current_schema() AND tablename IN ('checkpoints', 'checkpoint_blobs',"
                                   " 'checkpoint_writes')")).scalar_one()
         tables = ", ".join([*(f'"{t}"' for t in Base.metadata.tables), *([saver] if saver else [])])
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    return _database_session
+    return database
+
+
+@pytest.fixture()
+def database(_database_session):
+    """The real Postgres with every table emptied (schema and migrations kept), the LangGraph checkpointer's
+    too: user ids restart at 1, so a thread key derived from one (``memory.threads``) recurs between tests."""
+    return _emptied(_database_session)
+
+
+@pytest.fixture(scope="module")
+def module_database(_database_session):
+    """The same, emptied once for a module whose tests read one expensive shared story."""
+    return _emptied(_database_session)
 
 
 @pytest.fixture()

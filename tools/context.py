@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from config import Settings
-from guardrails.policy import Actor, Channel, Role
+from guardrails.policy import Actor, Channel, Operation, Role, require
 
 if TYPE_CHECKING:
     from guardrails.risk_policy import RiskLimits
@@ -30,19 +30,46 @@ def utc_now() -> datetime:
 
 
 class AlertSink(Protocol):
-    """Where ``send_alert`` delivers: a callable taking one alert dict (message, severity, ts, user)."""
+    """Where ``send_alert`` delivers: ``send`` stores (or counts a repeat of) an alert sent by an actor and answers
+    its outcome (``.status``: delivered | stored | suppressed | repeat, ``.repeats``); ``counts_since`` counts the
+    alerts sent since a time (what the daily summary shows). The product's is
+    ``services.alert_ledger.AlertLedger`` (Postgres, de-duplicated, rate-limited, then the alert channels)."""
 
-    def __call__(self, alert: dict[str, Any]) -> None: ...
+    def send(self, actor: Actor, message: str, severity: str = "warning", *, source: str | None = None,
+             thread_id: str | None = None, turn_id: str | None = None) -> Any: ...
+
+    def counts_since(self, actor: Actor, since: datetime) -> Any: ...
+
+
+@dataclass(frozen=True)
+class AlertTally:
+    count: int
+    critical: int
+
+
+@dataclass(frozen=True)
+class RecordedAlert:
+    status: str = "stored"
+    repeats: int = 1
 
 
 @dataclass
 class RecordingAlertSink:
-    """Keeps every alert in memory (the default sink, and what tests and the daily summary read)."""
+    """Keeps every alert in memory (where no database is wired: unit tests, offline tool runs); the same policy
+    checks as the ledger."""
 
     alerts: list[dict[str, Any]] = field(default_factory=list)
 
-    def __call__(self, alert: dict[str, Any]) -> None:
-        self.alerts.append(dict(alert))
+    def send(self, actor: Actor, message: str, severity: str = "warning", *, source: str | None = None,
+             thread_id: str | None = None, turn_id: str | None = None) -> RecordedAlert:
+        require(actor, Operation.SEND_ALERT)
+        self.alerts.append({"message": message, "severity": severity, "user": actor.name,
+                            "source": source or actor.channel.value, "thread_id": thread_id, "turn_id": turn_id})
+        return RecordedAlert()
+
+    def counts_since(self, actor: Actor, since: datetime) -> AlertTally:
+        require(actor, Operation.READ_TRADING)
+        return AlertTally(len(self.alerts), sum(a.get("severity") == "critical" for a in self.alerts))
 
 
 class TradingStateStore(Protocol):
@@ -76,6 +103,9 @@ class OrderGateway(Protocol):
 
     def place(self, actor: Actor, intent: OrderIntent) -> Order | Any: ...
 
+    def kill_switch_on(self, actor: Actor, *, reason: str, flatten: bool = False) -> Any:
+        """Halt (on record, with the actor), cancel open orders, and (approver) flatten; the report."""
+
 
 @dataclass(frozen=True)
 class ToolContext:
@@ -88,7 +118,8 @@ class ToolContext:
     them answer with a structured ``unavailable`` result instead of failing. ``user``/``role`` are
     the person the run acts for; the graph re-scopes them per call from the thread's state
     (``scoped``), so one set of tools serves every user. ``long_term_memory`` defaults to pgvector
-    memory on ``database`` (``memory()``).
+    memory on ``database`` (``memory()``); ``alert_sink`` to ``services.alert_ledger.AlertLedger`` on ``database``
+    (stored, de-duplicated, rate-limited, then the configured outputs), or memory without a database.
     """
 
     settings: Settings
@@ -100,7 +131,8 @@ class ToolContext:
     user_id: int | None = None
     channel: str = "graph"
     thread_id: str | None = None
-    alert_sink: AlertSink = field(default_factory=RecordingAlertSink)
+    turn_id: str | None = None
+    alert_sink: AlertSink = None  # type: ignore[assignment]  # set in __post_init__ when not given
     data_sources: tuple[str, ...] | None = None
     allow_network: bool = True
     risk_limits: RiskLimits | None = None
@@ -109,12 +141,25 @@ class ToolContext:
     long_term_memory: LongTermMemory | None = None
     news_source: Callable[[str], list[dict[str, Any]]] | None = None
 
+    def __post_init__(self) -> None:
+        if self.alert_sink is None:  # every interface's alerts go to Postgres when there is a database
+            object.__setattr__(self, "alert_sink", self._default_alerts())
+
+    def _default_alerts(self) -> AlertSink:
+        if self.database is None:
+            return RecordingAlertSink()
+        from services.alert_ledger import database_alert_ledger
+        from services.alerts import configured_channels
+
+        return database_alert_ledger(self.database, self.settings, configured_channels(self.settings), clock=self.clock)
+
     def scoped(self, scope: Mapping[str, Any] | None) -> ToolContext:
-        """This context acting for ``scope`` (``user``, ``role``, ``user_id``, ``channel``, ``thread_id``; missing
-        keys keep ours)."""
+        """This context acting for ``scope`` (``user``, ``role``, ``user_id``, ``channel``, ``thread_id``, ``turn_id``;
+        missing keys keep ours)."""
         if not scope:
             return self
-        changes: dict[str, Any] = {k: str(scope[k]) for k in ("user", "role", "channel", "thread_id") if scope.get(k)}
+        changes: dict[str, Any] = {k: str(scope[k]) for k in ("user", "role", "channel", "thread_id", "turn_id")
+                                   if scope.get(k)}
         if "user" in changes:  # another person: their id (or none), never the previous one's
             changes["user_id"] = scope.get("user_id")
         return replace(self, **changes) if changes else self

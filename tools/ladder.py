@@ -26,7 +26,7 @@ APPROVAL_KIND: dict[str, str] = {"backtested": "strategy", "paper": "paper", "li
 
 class PromotionArgs(ToolArgs):
     strategy_id: str | None = Field(default=None, min_length=1, max_length=64)
-    run_id: int | None = Field(default=None, ge=1, description="the backtest/walk-forward run backing the request")
+    run_id: int | None = Field(default=None, ge=1, description="the run backing it")
     to_stage: Stage
 
     @model_validator(mode="after")
@@ -92,9 +92,8 @@ def request_promotion(ctx: ToolContext, args: PromotionArgs) -> ApprovalRequired
 
 def build_ladder_tools(ctx: ToolContext) -> list[BaseTool]:
     return [
-        context_tool(ctx, "request_promotion", "Ask to move a strategy up the ladder (backtested, paper, live). "
-                     "Returns approval_required with the evidence; a human decides.", PromotionArgs,
+        context_tool(ctx, "request_promotion", "Ask a human to approve moving a strategy up a stage.", PromotionArgs,
                      request_promotion),
-        context_tool(ctx, "recall", "Search long-term memory (past runs, decisions, notes) for a query.",
+        context_tool(ctx, "recall", "Search long-term memory (past runs, decisions, notes).",
                      RecallArgs, recall),
     ]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Literal
 
 from langchain_core.tools import BaseTool
 from pydantic import Field
 
-from errors import QuantpilotError
+from tools.collaborators import require
 from tools.context import ToolContext
 from tools.results import Summary, ToolResult, compact_value
 from tools.typed_tool import ToolArgs, context_tool
@@ -30,51 +29,48 @@ class NoArgs(ToolArgs):
 
 
 class Health(ToolResult):
+    """``health_status`` is the system's verdict (healthy, degraded, unhealthy), the one the web Health page
+    shows; ``checks`` per service (database, broker, data, model)."""
+
     service_name: str
     healthy: bool
+    health_status: str | None = None  # None in results recorded before the verdict was shared
     checks: dict[str, dict[str, str | bool | float | None]]
 
 
 class AlertSent(ToolResult):
     delivered: bool
     severity: str
+    outcome: str = "stored"  # delivered | stored | suppressed (over the rate limit) | repeat (sent already)
+    repeats: int = 1
 
 
-def _check(ctx: ToolContext, name: str) -> dict[str, str | bool | float | None]:
-    started = time.perf_counter()
-    try:
-        if name == "database":
-            if ctx.database is None:
-                return {"healthy": False, "detail": "no database configured"}
-            from sqlalchemy import text
+def _report(ctx: ToolContext):
+    """``services.health.system_health`` at the session clock's date: the same verdict as every interface."""
+    from services.health import system_health
 
-            with ctx.database.engine.connect() as conn:
-                conn.execute(text("select 1"))
-            detail = ctx.database.origin
-        elif name == "broker":
-            if ctx.broker is None:
-                return {"healthy": False, "detail": "no broker configured"}
-            ctx.broker.get_account()
-            detail = ctx.broker.mode.value
-        elif name == "data":
-            if ctx.database is None:
-                return {"healthy": False, "detail": "no database configured"}
-            from memory.bars import BarStore
-
-            detail = f"{len(BarStore(ctx.database).known_symbols())} symbols stored"
-        else:
-            detail = ctx.settings.model_provider.value
-    except (QuantpilotError, OSError) as exc:
-        return {"healthy": False, "detail": str(exc)[:200]}
-    except Exception as exc:  # noqa: BLE001 - a health check reports any failure instead of raising
-        return {"healthy": False, "detail": f"{type(exc).__name__}: {str(exc)[:200]}"}
-    return {"healthy": True, "detail": detail, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+    return system_health(require(ctx.database, "database"), today=ctx.now().date(), broker=ctx.broker,
+                         max_stale_sessions=ctx.settings.stale_after_days)
 
 
 def check_service_health(ctx: ToolContext, args: ServiceArgs) -> Health:
-    names = ["database", "broker", "data", "model"] if args.service_name == "all" else [args.service_name]
-    checks = {name: _check(ctx, name) for name in names}
-    return Health(service_name=args.service_name, healthy=all(c["healthy"] for c in checks.values()), checks=checks)
+    from quant.monitoring.health import HealthStatus
+    from services.health import service_checks
+
+    if ctx.database is None:
+        checks = {"database": {"healthy": False, "detail": "no database configured"}}
+        status = HealthStatus.UNHEALTHY.value
+    else:
+        report = _report(ctx)
+        checks, status = service_checks(report), report.status.value
+    checks["model"] = {"healthy": True, "detail": ctx.settings.model_provider.value}
+    if args.service_name != "all":
+        checks = {args.service_name: checks.get(args.service_name, {"healthy": False,
+                                                                     "detail": f"no {args.service_name} configured"})}
+        failed = "degraded" if args.service_name == "data" else "unhealthy"  # stale data alone degrades
+        status = "healthy" if checks[args.service_name]["healthy"] else failed
+    return Health(service_name=args.service_name, healthy=all(c["healthy"] for c in checks.values()),
+                  health_status=status, checks=checks)
 
 
 def collect_metrics(ctx: ToolContext, args: ServiceArgs) -> Summary:
@@ -95,22 +91,25 @@ def collect_metrics(ctx: ToolContext, args: ServiceArgs) -> Summary:
 
 
 def send_alert(ctx: ToolContext, args: AlertArgs) -> AlertSent:
-    ctx.alert_sink({"message": args.message, "severity": args.severity, "ts": ctx.now().isoformat(),
-                    "user": ctx.user, "thread_id": ctx.thread_id})
-    return AlertSent(delivered=True, severity=args.severity)
+    outcome = ctx.alert_sink.send(ctx.actor(), args.message, args.severity, thread_id=ctx.thread_id,
+                                  turn_id=ctx.turn_id)
+    return AlertSent(delivered=outcome.status in ("delivered", "stored", "repeat"), severity=args.severity,
+                     outcome=outcome.status, repeats=outcome.repeats)
 
 
 def generate_daily_summary(ctx: ToolContext, args: NoArgs) -> Summary:
+    health = check_service_health(ctx, ServiceArgs())
     summary: dict = {"date": ctx.now().date().isoformat(), "trading_status": ctx.trading_state.current().status.value,
-                     "health": {k: v["healthy"] for k, v in check_service_health(ctx, ServiceArgs()).checks.items()}}
+                     "health_status": health.health_status,
+                     "health": {k: v["healthy"] for k, v in health.checks.items()}}
     if ctx.broker is not None:
         account = ctx.broker.get_account()
         summary["equity_usd"] = float(account.equity_usd)
         summary["cash_usd"] = float(account.cash_usd)
         summary["n_positions"] = sum(1 for p in ctx.broker.get_positions() if p.qty != 0)
-    alerts = getattr(ctx.alert_sink, "alerts", None)
-    if alerts is not None:
-        summary["alerts"] = {"count": len(alerts), "critical": sum(a["severity"] == "critical" for a in alerts)}
+    day = ctx.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    counts = ctx.alert_sink.counts_since(ctx.actor(), day)
+    summary["alerts"] = {"count": counts.count, "critical": counts.critical}
     return Summary(tool="generate_daily_summary", summary=compact_value(summary))
 
 

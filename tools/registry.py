@@ -16,12 +16,14 @@ AGENT_NAMES: tuple[str, ...] = ("data", "strategy", "risk", "execution", "monito
 
 
 def build_tools(ctx: ToolContext) -> dict[str, list[BaseTool]]:
-    """Agent name -> its tools. Ladder tools go to strategy (promotion) and execution; recall to everyone."""
+    """Agent name -> its tools. Ladder tools go to strategy (promotion) and execution. Searching long-term
+    memory (``recall``) is every agent's but the strategy agent's, whose many research tools fill its prompt
+    budget; like every agent it still gets the recollections relevant to a request in its thread note."""
     ladder = {tool.name: tool for tool in build_ladder_tools(ctx)}
     recall, promote = ladder["recall"], ladder["request_promotion"]
     return {
         "data": [*build_data_tools(ctx), recall],
-        "strategy": [*build_strategy_tools(ctx), promote, recall],
+        "strategy": [*build_strategy_tools(ctx), promote],
         "risk": [*build_risk_tools(ctx), recall],
         "execution": [*build_execution_tools(ctx), promote, recall],
         "monitoring": [*build_monitoring_tools(ctx), recall],

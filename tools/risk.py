@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from langchain_core.tools import BaseTool
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tools.context import ToolContext
 from tools.portfolio_view import marked_positions
@@ -54,8 +54,21 @@ class ExposureArgs(ToolArgs):
     as_of: AsOf = None
 
 
+MAX_INLINE_EQUITY_POINTS = 64  # a longer curve goes by reference (a stored run), never by value
+
+
 class KillSwitchArgs(ToolArgs):
-    equity_curve: list[float] = Field(min_length=2, max_length=20_000, description="equity in dollars, oldest first")
+    """Either a few equity points given inline or a stored backtest run whose equity curve is read."""
+
+    equity_curve: list[float] | None = Field(default=None, min_length=2, max_length=MAX_INLINE_EQUITY_POINTS,
+                                             description="equity in dollars, oldest first")
+    run_id: int | None = Field(default=None, ge=1, description="or a stored run's equity curve")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> KillSwitchArgs:
+        if (self.equity_curve is None) == (self.run_id is None):
+            raise ValueError("give equity_curve (up to 64 points) or run_id, one of the two")
+        return self
 
 
 class SetKillSwitchArgs(ToolArgs):
@@ -126,7 +139,12 @@ def check_kill_switch(ctx: ToolContext, args: KillSwitchArgs) -> Summary:
     from guardrails.trading_state import check_breakers, daily_loss_pct, drawdown_pct
     from quant.risk.book import Book
 
-    curve = args.equity_curve
+    if args.run_id is not None:
+        from tools.strategy import research_service
+
+        curve = [float(v) for v in research_service(ctx).equity_curve(args.run_id).dropna()]
+    else:
+        curve = list(args.equity_curve or [])
     book = Book.marked(curve[-1], {}, {}, peak_equity_usd=max(curve), day_start_equity_usd=curve[-2])
     limits, now = ctx.limits(), ctx.now()
     state = check_breakers(ctx.trading_state.current(), book, daily_loss_limit_pct=limits.daily_loss_limit_pct,
@@ -175,15 +193,31 @@ def set_kill_switch(ctx: ToolContext, args: SetKillSwitchArgs) -> Summary | Appr
             return Refusal(tool="set_kill_switch", codes=["ALREADY_ACTIVE"],
                            message="trading is already active; nothing to resume", details={})
         return release_request(ctx, current, args.reason)
-    if hasattr(ctx.order_gateway, "kill_switch_on"):
-        report = ctx.order_gateway.kill_switch_on(ctx.actor(), reason=args.reason, flatten=args.flatten)
-        return Summary(tool="set_kill_switch", summary={**compact_value(report.to_dict()),
-                                                        "trading_status": report.state.status.value,
-                                                        "reason": args.reason})
+    if ctx.order_gateway is not None:  # the execution path: on record, open orders canceled, flatten if allowed
+        return _halt_through(ctx, args)
+    if args.flatten:
+        return Refusal(tool="set_kill_switch", codes=["unavailable"],
+                       message="flattening needs the execution path, which this session does not have")
     result = engage_kill_switch(current, reason=args.reason, ts=ctx.now(), open_orders=(), positions={})
     ctx.trading_state.save(result.state)
     return Summary(tool="set_kill_switch", summary={"trading_status": result.state.status.value,
                                                     "halt_id": result.state.halt_id, "reason": args.reason})
+
+
+def _halt_through(ctx: ToolContext, args: SetKillSwitchArgs) -> Summary | Refusal:
+    """The kill switch through the execution service, as on every other interface; what it did, close by close."""
+    from errors import PermissionDenied
+
+    assert ctx.order_gateway is not None
+    actor = ctx.actor()
+    try:
+        report = ctx.order_gateway.kill_switch_on(actor, reason=args.reason, flatten=args.flatten)
+    except PermissionDenied as denied:
+        return Refusal(tool="set_kill_switch", codes=["role_too_low"], message=denied.message,
+                       details={"role": actor.role.value, "required_role": "approver", "flatten": True})
+    return Summary(tool="set_kill_switch", summary={**compact_value(report.to_dict()),
+                                                    "trading_status": report.state.status.value,
+                                                    "reason": args.reason})
 
 
 def get_risk_limits(ctx: ToolContext, args: NoArgs) -> Summary:
@@ -234,7 +268,7 @@ def build_risk_tools(ctx: ToolContext) -> list[BaseTool]:
          PositionSizeArgs, check_position_size),
         ("compute_portfolio_exposure", "Gross/net exposure of the broker's positions, % of equity, at as_of.",
          ExposureArgs, compute_portfolio_exposure),
-        ("check_kill_switch", "Would the drawdown / daily-loss breakers trip on this equity curve?", KillSwitchArgs,
+        ("check_kill_switch", "Would the drawdown / daily-loss breakers trip on an equity curve?", KillSwitchArgs,
          check_kill_switch),
         ("set_kill_switch", "Engage the kill switch (halts trading now); releasing it needs an approval.",
          SetKillSwitchArgs, set_kill_switch),

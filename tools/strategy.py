@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 
 from errors import DataError
 from quant.strategies import registry
-from services.research import ResearchService
+from services.research import ResearchService, defaults
 from services.research.service import CROSSOVERS, headline
 from tools.collaborators import require
 from tools.context import ToolContext
@@ -32,7 +32,7 @@ class NoArgs(ToolArgs):
 
 class FeaturesArgs(ToolArgs):
     symbol: Symbol
-    lookback: int = Field(default=252, ge=2, le=5000, description="bars of history to compute features on")
+    lookback: int = Field(default=252, ge=2, le=5000, description="bars")
     as_of: AsOf = None
 
 
@@ -41,7 +41,7 @@ class ModelArgs(ToolArgs):
 
 
 class SignalsArgs(ToolArgs):
-    strategy: str = Field(min_length=1, max_length=64, description="registered strategy name, e.g. sma_crossover")
+    strategy: str = Field(min_length=1, max_length=64, description="e.g. sma_crossover")
     symbols: list[Symbol] = Field(min_length=1, max_length=MAX_SYMBOLS)
     params: dict[str, Any] = Field(default_factory=dict)
     as_of: AsOf = None
@@ -66,27 +66,53 @@ class StrategyConfig(ToolArgs):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class Costs(ToolArgs):
+    """What a simulated run charges; each one left out keeps the backtest's default (the CLI's and the API's)."""
+
+    initial_capital: float | None = Field(default=None, gt=0, le=1e12, description="starting capital, dollars")
+    commission_per_order: float | None = Field(default=None, ge=0, le=10_000, description="dollars per order")
+    commission_per_share: float | None = Field(default=None, ge=0, le=100, description="dollars per share")
+    commission_bps: float | None = Field(default=None, ge=0, le=1_000, description="basis points of the notional")
+    slippage_bps: float | None = Field(default=None, ge=0, le=1_000, description="basis points against the trade")
+
+    def overrides(self) -> dict[str, float] | None:
+        """The ``BacktestConfig`` fields given (None when none was)."""
+        return self.model_dump(exclude_none=True) or None
+
+
+COST_FIELDS = tuple(Costs.model_fields)
+
+
 class BacktestArgs(ToolArgs):
     strategy_config: StrategyConfig
     date_range: DateRange = Field(default_factory=DateRange)
+    costs: Costs = Field(default_factory=Costs, description="starting capital, commissions and slippage")
 
 
 class WalkForwardArgs(BacktestArgs):
-    in_sample_days: int = Field(default=252, ge=20, le=5000, description="bars each fold fits parameters on")
-    out_of_sample_days: int = Field(default=126, ge=5, le=2000, description="bars each fold is scored on")
-    window: Literal["rolling", "anchored"] = "rolling"
+    in_sample_days: int = Field(default=defaults.WALK_FORWARD_IN_SAMPLE_DAYS, ge=20, le=5000,
+                                description="bars each fold fits parameters on")
+    out_of_sample_days: int = Field(default=defaults.WALK_FORWARD_OUT_OF_SAMPLE_DAYS, ge=5, le=2000,
+                                    description="bars each fold is scored on")
+    window: Literal["rolling", "anchored"] = defaults.WALK_FORWARD_WINDOW
 
 
 class MonteCarloArgs(ToolArgs):
     run_id: int = Field(ge=1)
-    n_paths: int = Field(default=1000, ge=10, le=100_000)
+    n_paths: int = Field(default=defaults.MONTE_CARLO_PATHS, ge=10, le=100_000)
 
 
 class OptimizeArgs(ToolArgs):
-    method: str = Field(min_length=1, max_length=32, description="hrp, max_sharpe, min_volatility, risk_parity, ...")
+    method: str = Field(min_length=1, max_length=32, description="hrp, max_sharpe, min_volatility, risk_parity, "
+                                                                  "black_litterman, efficient_return, ...")
     symbols: list[Symbol] = Field(min_length=2, max_length=MAX_SYMBOLS)
     as_of: AsOf = None
-    lookback_days: int | None = Field(default=None, ge=20, le=10_000)
+    lookback_days: int = Field(default=defaults.OPTIMIZE_LOOKBACK_DAYS, ge=20, le=10_000,
+                               description="sessions of closes to estimate from")
+    views: dict[Symbol, tuple[float, float]] | None = Field(
+        default=None, description="black_litterman views: symbol -> (expected annual return, confidence 0-1)")
+    target_return: float | None = Field(default=None, ge=-1, le=10, description="annual, for efficient_return")
+    target_volatility: float | None = Field(default=None, gt=0, le=10, description="annual, for efficient_risk")
 
 
 class CompareArgs(ToolArgs):
@@ -104,7 +130,7 @@ def _bars(ctx: ToolContext, symbols: list[str], as_of, start=None):
     return BarStore(require(ctx.database, "database")).read(symbols, start, as_of=ctx.as_of(as_of))
 
 
-def _research(ctx: ToolContext) -> ResearchService:
+def research_service(ctx: ToolContext) -> ResearchService:
     return ResearchService(require(ctx.database, "database"), artifacts_dir=ctx.settings.artifacts_dir,
                            actor=ctx.actor())
 
@@ -113,10 +139,13 @@ def _run_headline(run: dict[str, Any]) -> dict[str, Any]:
     """run_id, what ran on what, and the headline metrics — never curves or trades."""
     metrics = run.get("metrics") or {}
     summary = run.get("summary") or {}
+    config = run.get("config") or {}
+    traded_with = config.get("backtest", config)  # a walk-forward keeps its backtest config apart
     return {"run_id": run["run_id"], "kind": run["kind"], "status": run["status"], "strategy": run["strategy"],
             "symbols": run["symbols"], "params": run["params"], "start": summary.get("start"),
             "end": summary.get("end"), "equity_final": run.get("equity_final") or summary.get("equity_final"),
-            "metrics": {**headline(metrics), "trades": metrics.get("trades")}}
+            "metrics": {**headline(metrics), "trades": metrics.get("trades")},
+            "costs": {k: traded_with[k] for k in COST_FIELDS if k in traded_with}}
 
 
 def list_strategies(ctx: ToolContext, args: NoArgs) -> Summary:
@@ -127,6 +156,8 @@ def list_strategies(ctx: ToolContext, args: NoArgs) -> Summary:
 
 
 def compute_features(ctx: ToolContext, args: FeaturesArgs) -> Summary:
+    """Features of the last ``lookback`` stored bars known at ``as_of``, however old they are (the answer says
+    when the last bar was)."""
     from memory.bars import BarStore
     from quant.features.features import FeaturePipeline
 
@@ -171,8 +202,9 @@ def generate_signals(ctx: ToolContext, args: SignalsArgs) -> Summary:
 def backtest_strategy(ctx: ToolContext, args: BacktestArgs) -> Summary:
     cfg, rng = args.strategy_config, args.date_range
     symbols = grounded(ctx, cfg.symbols)
-    run = _research(ctx).backtest(cfg.strategy, symbols, cfg.params, rng.start, rng.end,
-                                  as_of=ctx.as_of(None).isoformat(), report=False, created_by=ctx.user)
+    run = research_service(ctx).backtest(cfg.strategy, symbols, cfg.params, rng.start, rng.end,
+                                  as_of=ctx.as_of(None).isoformat(), config=args.costs.overrides(), report=False,
+                                  created_by=ctx.user)
     result = _run_headline(run)
     remember_run(ctx, result)
     return _summary("backtest_strategy", result)
@@ -199,10 +231,12 @@ def overfitting_headline(block: dict[str, Any] | None) -> dict[str, Any] | None:
 def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
     cfg, rng = args.strategy_config, args.date_range
     symbols = grounded(ctx, cfg.symbols)
-    run = _research(ctx).walk_forward(cfg.strategy, symbols, walk_forward_grid(cfg.strategy, cfg.params), rng.start,
+    grid = walk_forward_grid(cfg.strategy, cfg.params)
+    run = research_service(ctx).walk_forward(cfg.strategy, symbols, grid, rng.start,
                                       rng.end, as_of=ctx.as_of(None).isoformat(), window=args.window,
                                       in_sample_days=args.in_sample_days,
-                                      out_of_sample_days=args.out_of_sample_days, report=False, created_by=ctx.user)
+                                      out_of_sample_days=args.out_of_sample_days, config=args.costs.overrides(),
+                                      report=False, created_by=ctx.user)
     result = _run_headline(run)
     folds = (run.get("summary") or {}).get("folds") or []
     result.update(out_of_sample=True, n_folds=len(folds),
@@ -215,44 +249,42 @@ def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
 
 
 def run_monte_carlo(ctx: ToolContext, args: MonteCarloArgs) -> Summary:
-    result = _research(ctx).monte_carlo(args.run_id, n_paths=args.n_paths, created_by=ctx.user)
+    result = research_service(ctx).monte_carlo(args.run_id, n_paths=args.n_paths, created_by=ctx.user, report=False)
     return _summary("run_monte_carlo", result)
 
 
 def compare_runs(ctx: ToolContext, args: CompareArgs) -> Summary:
-    return _summary("compare_runs", _research(ctx).compare(args.run_ids))
+    return _summary("compare_runs", research_service(ctx).compare(args.run_ids))
 
 
 def optimize_portfolio(ctx: ToolContext, args: OptimizeArgs) -> Summary:
-    from quant.data.schema import close_panel
-    from quant.portfolio.optimizer import optimize_portfolio as optimise
-
+    """The research service's optimisation (the CLI's and the API's too): the same lookback and the same answer,
+    recorded as a run."""
     symbols = grounded(ctx, args.symbols)
     method = args.method.strip().lower().replace("-", "_").replace(" ", "_")
-    as_of = ctx.as_of(args.as_of)
-    prices = close_panel(_bars(ctx, symbols, as_of))
-    result = optimise(prices, method, as_of=as_of, lookback_days=args.lookback_days)
+    result = research_service(ctx).optimize(method, symbols, as_of=ctx.as_of(args.as_of),
+                                            lookback_days=args.lookback_days, views=args.views,
+                                            target_return=args.target_return,
+                                            target_volatility=args.target_volatility, created_by=ctx.user)
     return _summary("optimize_portfolio", result)
 
 
 def build_strategy_tools(ctx: ToolContext) -> list[BaseTool]:
     specs = [
         ("list_strategies", "Registered strategies with their parameters.", NoArgs, list_strategies),
-        ("compute_features", "Feature summary (columns, last row) of one symbol over a lookback, at as_of.",
+        ("compute_features", "Features of one symbol over a lookback.",
          FeaturesArgs, compute_features),
-        ("load_model", "Describe a stored model by id (kind, features, training window, metrics).", ModelArgs,
+        ("load_model", "Describe a stored model.", ModelArgs,
          load_model),
-        ("generate_signals", "Latest signals of a registered strategy for symbols at as_of.", SignalsArgs,
+        ("generate_signals", "Latest signals of a strategy.", SignalsArgs,
          generate_signals),
-        ("backtest_strategy", "Backtest a strategy config over a date range; returns run_id and headline metrics.",
+        ("backtest_strategy", "Backtest a strategy; returns run_id and metrics.",
          BacktestArgs, backtest_strategy),
-        ("run_walk_forward", "Walk-forward (out-of-sample) evaluation; list-valued params are searched in each "
-         "fold. Returns run_id and out-of-sample metrics.",
+        ("run_walk_forward", "Walk-forward out-of-sample test; list-valued params are searched per fold.",
          WalkForwardArgs, run_walk_forward),
-        ("run_monte_carlo", "Monte Carlo resampling of a stored run's returns; percentiles of outcomes.",
+        ("run_monte_carlo", "Monte Carlo of a stored run's returns.",
          MonteCarloArgs, run_monte_carlo),
-        ("optimize_portfolio", "Target weights for symbols by method (hrp, max_sharpe, min_volatility, "
-         "risk_parity, ...) from prices known at as_of.", OptimizeArgs, optimize_portfolio),
-        ("compare_runs", "Side-by-side headline metrics of stored runs.", CompareArgs, compare_runs),
+        ("optimize_portfolio", "Portfolio weights by method.", OptimizeArgs, optimize_portfolio),
+        ("compare_runs", "Metrics of stored runs side by side.", CompareArgs, compare_runs),
     ]
     return [context_tool(ctx, name, text, schema, fn) for name, text, schema, fn in specs]

@@ -13,37 +13,28 @@ thread's user, role and thread id in ``config["configurable"][SCOPE_KEY]``.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import StructuredTool
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from errors import QuantpilotError
+from quant.data.symbols import Symbol  # the one symbol type, re-exported for the tools
 from tools.collaborators import ServiceUnavailable
 from tools.context import ToolContext
 from tools.grounding import UNKNOWN_SYMBOL, UnknownSymbols
 from tools.results import MAX_RESULT_CHARS, Failure, Refusal, Unavailable
 
+__all__ = ["AsOf", "Symbol", "ToolArgs", "context_tool", "dump", "typed_tool"]
+
 SCOPE_KEY = "quantpilot_scope"  # configurable key: {"user", "role", "thread_id"} of the calling thread
 
-_SYMBOL = re.compile(r"^[A-Z^][A-Z0-9.\-=^]{0,14}$")
-
-
-def _symbol(value: str) -> str:
-    cleaned = value.strip().upper()
-    if not _SYMBOL.match(cleaned):
-        raise ValueError(f"not a ticker symbol: {value!r} (1-15 letters, digits, '.', '-', '^', '=')")
-    return cleaned
-
-
-Symbol = Annotated[str, AfterValidator(_symbol)]
 AsOf = Annotated[
     date | datetime | None,
-    Field(default=None, description="point in time the data is read at (ISO date/time); default: now"),
+    Field(default=None, description="ISO date the data is read at; default now"),
 ]
 
 

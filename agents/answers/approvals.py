@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from agents.answers.phrasing import field_label, figures, plain_value
-from agents.answers.risk import limit_text
+from agents.answers.phrasing import field_label, figures, limit_text, plain_value
 from quant.display import format_metric, joined, money, percent_points, quantity, timestamp
 
 STRATEGY_TITLES = {"strategy": "Strategy review", "paper": "Paper trading", "live": "Live trading"}
@@ -56,11 +55,16 @@ def _when(value: Any) -> str:
     return timestamp(value) if isinstance(value, datetime) else "—"
 
 
+def approve_command(approval_id: str) -> str:
+    """The terminal command that approves ``approval_id``; it acts as whoever is signed in."""
+    return f"quantpilot approvals approve {approval_id}"
+
+
 def decide_lines(approval_id: str, requester: str) -> tuple[str, ...]:
     """How an approver answers (``approval_id``): the exact commands, the web page, Slack and the API."""
     return (f"an approver other than {requester} answers it;",
-            f"terminal: quantpilot approvals approve {approval_id} --as NAME "
-            f"(or: quantpilot approvals reject {approval_id} --as NAME --comment WHY);",
+            f"terminal, signed in as that approver (`quantpilot login`): {approve_command(approval_id)} "
+            f"(or: quantpilot approvals reject {approval_id} --comment WHY);",
             "web: the Approve / Reject buttons on /web/approvals; Slack: the buttons on the approval card;",
             f"API: POST /api/v1/approvals/{approval_id}/approve (or /reject with a comment).")
 

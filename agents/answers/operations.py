@@ -20,7 +20,8 @@ def write_health(outcome: ToolOutcome) -> str:
         return ""
     parts = [f"{name} {'ok' if c.get('healthy') else 'DOWN'}" + (f" ({c['detail']})" if c.get("detail") else "")
              for name, c in health.checks.items()]
-    head = "All services are healthy" if health.healthy else "Something is wrong"
+    verdicts = {"degraded": "Degraded (only non-critical checks fail)", "unhealthy": "Something is wrong"}
+    head = "All services are healthy" if health.healthy else verdicts.get(health.health_status or "unhealthy")
     return f"{head}: {joined(parts)}."
 
 
@@ -61,8 +62,9 @@ def write_daily_summary(outcome: ToolOutcome) -> str:
                      f"{counted(data.get('n_positions'), 'open position')}.")
     health = data.get("health") or {}
     down = [name for name, ok in health.items() if not ok]
-    if health:
-        lines.append("All services are healthy." if not down else f"Not healthy: {joined(down)}.")
+    if health:  # the verdict the web Health page shows (services.health.system_health)
+        verdict = data.get("health_status") or ("healthy" if not down else "unhealthy")
+        lines.append("All services are healthy." if not down else f"System health: {verdict} ({joined(down)}).")
     alerts = data.get("alerts")
     if isinstance(alerts, dict):
         lines.append(f"{counted(alerts.get('count'), 'alert')} today ({number(alerts.get('critical'), 0)} critical).")

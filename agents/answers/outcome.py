@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
 
 
 class View(BaseModel):
@@ -61,6 +63,9 @@ def parse_content(content: Any) -> Any:
 
 def turn_outcomes(messages: Sequence[BaseMessage]) -> list[ToolOutcome]:
     """The tool outcomes of the current turn (after the last human message), with each call's arguments."""
+    # imported here: an approval card or a decision's text is written without LangChain (a read command's)
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
     last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
     turn = messages[last_human + 1:]
     args = {c["id"]: c.get("args") or {} for m in turn if isinstance(m, AIMessage) for c in m.tool_calls}

@@ -7,7 +7,18 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from quant.display import DASH, counted, day, format_metric, joined, metric_label, money, percent_points, quantity
+from quant.display import (
+    DASH,
+    count,
+    counted,
+    day,
+    format_metric,
+    joined,
+    metric_label,
+    money,
+    percent_points,
+    quantity,
+)
 from quant.display.metrics import HEADLINE, METRICS
 
 MAX_FIELDS = 8
@@ -115,3 +126,14 @@ def fields_line(data: Mapping[str, Any], skip: tuple[str, ...] = ("status", "too
 def tool_words(name: str) -> str:
     """A tool's name as words: ``check_data_freshness`` -> ``check data freshness``."""
     return name.replace("_", " ")
+
+
+def limit_text(key: str, value: Any) -> str:
+    """One risk limit's value: ``*_pct`` percent, ``*_usd`` money (stored as a decimal string), counts, symbols."""
+    if key == "allowed_symbols":
+        return "any symbol with market data" if not value else joined(sorted(value))
+    if key.endswith("_usd"):
+        return money(value)
+    if key.endswith("_pct"):
+        return percent_points(value)
+    return count(value) if isinstance(value, int) else plain_value(value)

@@ -7,7 +7,19 @@ from typing import Any
 
 from agents.answers.outcome import ToolOutcome, View, typed
 from agents.answers.phrasing import figures, params_text, sentence
-from quant.display import DASH, counted, day, format_metric, joined, money, number, percent, percent_points, text_table
+from quant.display import (
+    DASH,
+    cost_summary,
+    counted,
+    day,
+    format_metric,
+    joined,
+    money,
+    number,
+    percent,
+    percent_points,
+    text_table,
+)
 
 
 class RunView(View):
@@ -22,6 +34,7 @@ class RunView(View):
     metrics: dict[str, Any] = {}
     n_folds: int | None = None
     overfitting: dict[str, Any] | None = None
+    costs: dict[str, Any] = {}
 
 
 def _what(run: RunView) -> str:
@@ -45,6 +58,8 @@ def write_run(outcome: ToolOutcome) -> str:
         lines.append(sentence(shown))
     if run.equity_final is not None and "final_equity" not in run.metrics:
         lines.append(f"Final equity {money(run.equity_final)}.")
+    if run.costs:  # what it assumed, as the CLI and the web page say it
+        lines.append(f"Costs: {cost_summary(run.costs)}.")
     lines.extend(_overfitting(run.overfitting))
     lines.append(f'Next: "promote run {run.run_id} to backtested" asks for the strategy review, then "to paper" '
                  "for paper trading." if walk else f'Next: "run a walk-forward of it" tests it out of sample; '

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.answers.outcome import ToolOutcome, typed
-from agents.answers.phrasing import field_label, plain_value, sentence
-from quant.display import count, counted, joined, money, percent_points, quantity, signed_money, text_table
+from agents.answers.phrasing import field_label, limit_text, plain_value, sentence
+from quant.display import counted, money, percent_points, quantity, signed_money, text_table
 from quant.display.book import kill_switch_text
 from tools.risk import Decision
 
@@ -26,17 +26,6 @@ def measured(value: Any, unit: str) -> str:
     if unit == "positions":
         return counted(value, "position")
     return plain_value(value)
-
-
-def limit_text(key: str, value: Any) -> str:
-    """One risk limit's value: ``*_pct`` percent, ``*_usd`` money (stored as a decimal string), counts, symbols."""
-    if key == "allowed_symbols":
-        return "any symbol with market data" if not value else joined(sorted(value))
-    if key.endswith("_usd"):
-        return money(value)
-    if key.endswith("_pct"):
-        return percent_points(value)
-    return count(value) if isinstance(value, int) else plain_value(value)
 
 
 def limits_table(limits: Mapping[str, Any]) -> str:

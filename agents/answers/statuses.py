@@ -9,7 +9,7 @@ from typing import Any
 
 from agents.answers.approvals import approval_card
 from agents.answers.outcome import ToolOutcome
-from agents.answers.phrasing import clause, fields_line, tool_words
+from agents.answers.phrasing import clause, fields_line, sentence, tool_words
 from quant.display import money, quantity
 
 # pydantic's "[type=…, input_value=…]" and "For further information visit …" are for programmers
@@ -101,3 +101,18 @@ STATUS_WRITERS = {
     "approved": write_approved, "rejected": write_rejected, "approval_invalid": write_invalid,
     "approval_required": write_approval_required,
 }
+
+
+def write_plain(outcome: ToolOutcome) -> str:
+    shown = fields_line(outcome.data)
+    return f"{tool_words(outcome.name).capitalize()}: {sentence(shown)}" if shown else \
+        f"{tool_words(outcome.name).capitalize()} is done."
+
+
+def decision_text(outcome: dict | None, tool: str = "approval") -> str:
+    """What a closed approval did, in words (its stored outcome: applied, rejected, expired or invalid)."""
+    if not isinstance(outcome, dict) or not outcome:
+        return ""
+    written = ToolOutcome(tool, outcome)
+    by_status = STATUS_WRITERS.get(written.status)
+    return (by_status(written) if by_status else "") or write_plain(written)

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 
 from agents.answers import data, operations, research, risk, strategy_info, trading
 from agents.answers.outcome import ToolOutcome
-from agents.answers.phrasing import fields_line, sentence, tool_words
-from agents.answers.statuses import STATUS_WRITERS
+from agents.answers.phrasing import tool_words
+from agents.answers.statuses import STATUS_WRITERS, write_plain
 
 Writer = Callable[[ToolOutcome], str]
 
@@ -55,14 +55,8 @@ def write_one(outcome: ToolOutcome) -> str:
     if not isinstance(outcome.payload, dict):
         return f"{tool_words(outcome.name).capitalize()}: {str(outcome.payload)[:300]}"
     by_status = STATUS_WRITERS.get(outcome.status)
-    text = by_status(outcome) if by_status else WRITERS.get(outcome.name, _plain)(outcome)
-    return text or _plain(outcome)
-
-
-def _plain(outcome: ToolOutcome) -> str:
-    shown = fields_line(outcome.data)
-    return f"{tool_words(outcome.name).capitalize()}: {sentence(shown)}" if shown else \
-        f"{tool_words(outcome.name).capitalize()} is done."
+    text = by_status(outcome) if by_status else WRITERS.get(outcome.name, write_plain)(outcome)
+    return text or write_plain(outcome)
 
 
 def write_answer(outcomes: Sequence[ToolOutcome]) -> str:
@@ -73,10 +67,3 @@ def write_answer(outcomes: Sequence[ToolOutcome]) -> str:
         if text not in paragraphs:
             paragraphs.append(text)
     return "\n\n".join(paragraphs) if paragraphs else "Nothing was run."
-
-
-def decision_text(outcome: dict | None, tool: str = "approval") -> str:
-    """What a closed approval did, in words (its stored outcome: applied, rejected, expired or invalid)."""
-    if not isinstance(outcome, dict) or not outcome:
-        return ""
-    return write_one(ToolOutcome(tool, outcome))

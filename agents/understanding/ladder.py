@@ -19,8 +19,8 @@ _PROMOTE = (r"\b(promot\w*|mov\w*|put|putting|take|taking|send|graduat\w*|advanc
             r"\bgo(ing)? live with\b")
 _STRATEGY_ID = re.compile(r"\bstrategy\s+([a-z0-9][\w.-]*[_\-.\d][\w.-]*)", re.I)
 _DECIDE = "Approvals are decided by an approver, not by the agents: " \
-    "`quantpilot approvals list` and `quantpilot approvals approve ID --as NAME` in a terminal, the Approvals " \
-    "page of the web app (/web/approvals), or the buttons on the Slack card."
+    "`quantpilot approvals list` and `quantpilot approvals approve ID` in a terminal signed in as an approver, " \
+    "the Approvals page of the web app (/web/approvals), or the buttons on the Slack card."
 
 
 def promotion(r: Request) -> Plan | Reply | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agents.understanding.costs import costs_in
 from agents.understanding.plans import Plan, PlannedCall, Reply, one
 from agents.understanding.request import Request
 from agents.understanding.vocabulary import indicators_in, method_in, strategies_in
@@ -75,6 +76,12 @@ def _dates(r: Request, reuse: bool) -> dict[str, str]:
     return dict(r.last_run.get("date_range") or {})
 
 
+def _costs(r: Request, reuse: bool) -> dict[str, Any]:
+    """The ``costs`` argument when the request (or, reused, the run it refers to) names any."""
+    costs = costs_in(r, reuse=reuse)
+    return {"costs": costs} if costs else {}
+
+
 def _run_id(r: Request) -> int | None:
     ids = r.run_ids()
     if ids:
@@ -89,7 +96,8 @@ def walk_forward(r: Request) -> Plan | Reply | None:
     config = _config(r, reuse=reuse)
     if config is None:
         return Reply("clarify", _WHICH_SYMBOLS.replace("backtest", "run a walk-forward of"), "run_walk_forward")
-    return one("run_walk_forward", strategy_config=config, date_range=_dates(r, reuse))
+    return one("run_walk_forward", strategy_config=config, date_range=_dates(r, reuse),
+               **_costs(r, reuse))
 
 
 def monte_carlo(r: Request) -> Plan | Reply | None:
@@ -137,7 +145,7 @@ def backtest(r: Request) -> Plan | Reply | None:
     config = _config(r, reuse=reuse)
     if config is None:
         return Reply("clarify", _WHICH_SYMBOLS, "backtest_strategy")
-    return one("backtest_strategy", strategy_config=config, date_range=_dates(r, reuse))
+    return one("backtest_strategy", strategy_config=config, date_range=_dates(r, reuse), **_costs(r, reuse))
 
 
 def optimise(r: Request) -> Plan | Reply | None:

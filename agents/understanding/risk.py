@@ -27,7 +27,10 @@ def kill_switch(r: Request) -> Plan | None:
     if r.has(r"equity|curve|would|trip|check|test") and len(curve) >= 2:
         return one("check_kill_switch", equity_curve=curve)
     engaged = not r.has(r"\b(off|release\w*|disengag\w*|resume|lift\w*|unhalt|turn off|switch off|deactivat\w*)\b")
-    return one("set_kill_switch", engaged=engaged, reason=r.text[:300] if len(r.text) >= 3 else "requested")
+    reason = r.text[:300] if len(r.text) >= 3 else "requested"
+    if engaged and r.has(r"\b(flatten\w*|liquidat\w*|close (out )?(all|every|everything)|sell everything)\b"):
+        return one("set_kill_switch", engaged=True, reason=reason, flatten=True)
+    return one("set_kill_switch", engaged=engaged, reason=reason)
 
 
 def exposure(r: Request) -> Plan | None:

@@ -159,7 +159,7 @@ def _named(low: str, table: dict[str, str]) -> list[str]:
     return list(dict.fromkeys(name for _, _, name in sorted(taken)))
 
 
-# optimiser methods by the words people use; the names are quant.portfolio.optimizer.METHODS (a test checks)
+# optimiser methods by the words people use; the names are quant.portfolio.methods.METHODS (a test checks)
 METHOD_PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bhrp\b|hierarchical", "hrp"), (r"max(imum|imise|imize|imising|imizing)?[- ]?sharpe|best sharpe|tangency",
                                       "max_sharpe"),

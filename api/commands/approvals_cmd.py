@@ -12,17 +12,24 @@ app = typer.Typer(help="Human approvals: list, show, approve, reject.", no_args_
 
 
 def approval_service(*, with_graph: bool, agents: Mapping[str, Any] | None = None, user: str = "system"):
-    """The service on the configured database; with the graph (to resume threads) for decisions."""
+    """The service on the configured database; with the graph (to resume threads) for decisions. Reads get the
+    service alone: listing and showing requests needs no graph, agents or model stack."""
     from config import get_settings
-    from graph.approval_resume import approval_service as graph_approval_service
-    from graph.wiring import product_context, product_graph
     from memory.db import connect
 
     settings = get_settings()
     database = connect(settings)
+    if not with_graph:
+        from memory.approvals import ApprovalStore
+        from services.approvals import ApprovalService
+
+        return ApprovalService(ApprovalStore(database), live_trading_enabled=settings.live_trading,
+                               allow_self_approval=settings.allow_self_approval)
+    from graph.approval_resume import approval_service as graph_approval_service
+    from graph.wiring import product_context, product_graph
+
     context = product_context(settings, database, channel="cli")
-    graph = product_graph(settings, database, agents, user=user) if with_graph else None
-    return graph_approval_service(context, graph)
+    return graph_approval_service(context, product_graph(settings, database, agents, user=user))
 
 
 def _row(record) -> list[Any]:

@@ -38,11 +38,12 @@ def list_entries(
     from api.cli_auth import cli_actor
     from api.output import print_json, print_table
     from memory.db import connect
+    from quant.display import plain
     from services.audit import recent_audit
 
     entries = recent_audit(cli_actor(), connect(), limit, action=action)
     if as_json:
         print_json([e.to_dict() for e in entries])
         return
-    rows = [(e.seq, e.ts.isoformat(timespec="seconds"), e.actor, e.channel, e.action, e.subject) for e in entries]
+    rows = [(e.seq, plain(e.ts), e.actor, e.channel, e.action, e.subject) for e in entries]
     print_table("audit log", ["seq", "ts", "actor", "channel", "action", "subject"], rows)

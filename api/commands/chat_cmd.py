@@ -1,7 +1,9 @@
 """``quantpilot chat``: talk to the agents in the terminal, with approval requests answered inline.
 
 ``chat`` is interactive (steps and tool calls stream as they happen); ``chat --once "…"`` runs one
-turn and prints the answer (``--json``: answer, thread_id, tool_calls, pending_approval, route, usage).
+turn and prints the answer (``--json``: answer, thread_id, tool_calls, pending_approval, route, usage —
+the turn's model calls, tokens, dollars and model latency from the usage ledger). The terminal prints
+whole answers, so the model is asked for whole replies (every server reports their token usage).
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ def run_chat(once: str | None, thread_id: str | None, actor: Any, as_json: bool,
     person = {"id": actor.name, "role": actor.role.value, "user_id": actor.user_id}
     session = ChatSession(graph, person, thread_id=thread_id, context=context, threads=ThreadStore(database))
     if once is not None:
-        result, approval = _render(session.stream(once), console, quiet=as_json)
+        result, approval = _render(session.stream(once, tokens=False), console, quiet=as_json)
         if as_json:
             print_json({"thread_id": session.thread_id, **result.to_dict()})
             return
@@ -135,7 +137,7 @@ def run_chat(once: str | None, thread_id: str | None, actor: Any, as_json: bool,
         if not text:
             continue
         try:
-            result, approval = _render(session.stream(text), console, quiet=False)
+            result, approval = _render(session.stream(text, tokens=False), console, quiet=False)
         except ApprovalError as exc:
             console.print(f"[red]{escape(str(exc))}[/]", highlight=False)
             continue

@@ -41,7 +41,8 @@ def load(
     start: str | None = typer.Option(None, "--start", help="First date, YYYY-MM-DD."),
     end: str | None = typer.Option(None, "--end", help="Last date, YYYY-MM-DD."),
     path: Path | None = typer.Argument(None, help="File to import (csv/parquet sources)."),
-    symbol: str | None = typer.Option(None, "--symbol", help="Symbol of a single-symbol file."),
+    symbol: str | None = typer.Option(None, "--symbol", help="Symbol of a single-symbol file (--symbols with one "
+                                                              "symbol does the same)."),
     column_map: list[str] = typer.Option([], "--map", help="Column mapping FILE_COLUMN=FIELD (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -49,7 +50,8 @@ def load(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from api.output import console, print_json, print_table
-    from errors import ConfigError
+    from errors import ConfigError, DataError
+    from quant.display import count
 
     if source in ("csv", "parquet") and path is None:
         raise ConfigError(f"--source {source} needs a PATH to the file")
@@ -63,19 +65,43 @@ def load(
         def progress(done: int, total: int, current: str) -> None:
             bar.update(task, completed=done, total=total, description=f"{source}: {current}")
 
-        report = service.load(
-            source, symbols, start, end, path=path, column_map=_parse_map(column_map) or None,
-            symbol=symbol, progress=progress,
-        )
+        try:
+            report = service.load(
+                source, symbols, start, end, path=path, column_map=_parse_map(column_map) or None,
+                symbol=symbol, progress=progress,
+            )
+        except DataError as exc:
+            if "symbol" not in (exc.details or {}).get("missing", []):
+                raise
+            raise DataError(f"{exc.message}: give it with --symbol SYMBOL (or --symbols SYMBOL)", code=exc.code,
+                            details=exc.details) from None
     if as_json:
         print_json(report.to_dict())
         return
     data = report.to_dict()
     print_table(
-        f"loaded from {source}",
+        f"loaded {count(len(data['symbols']))} symbols from {source}: {', '.join(data['symbols'][:8])}"
+        + (" …" if len(data["symbols"]) > 8 else ""),
         ["rows", "inserted", "updated", "unchanged", "warnings"],
-        [(data["rows"], data["inserted"], data["updated"], data["unchanged"], data["warnings"])],
+        [tuple(count(data[k]) for k in ("rows", "inserted", "updated", "unchanged", "warnings"))],
     )
+    _print_warnings(data["warnings"], data["warning_samples"])
+
+
+def _print_warnings(total: int, samples: list[dict]) -> None:
+    """The warnings a load found (the bars were stored; these are worth a look), the first ones listed."""
+    from api.output import console
+    from quant.display import counted, day
+
+    if not total:
+        return
+    shown = f" (the first {len(samples)})" if len(samples) < total else ""
+    console.print(f"{counted(total, 'warning')}{shown}; the bars were stored:", highlight=False)
+    for w in samples:
+        console.print(f"  {w.get('symbol')} {day(w.get('ts'))}: {w.get('rule')} — {w.get('detail')}",
+                      highlight=False, markup=False)
+    if len(samples) < total:
+        console.print("  the rest: quantpilot data quality SYMBOL", highlight=False, markup=False)
 
 
 @app.command("list")
@@ -84,6 +110,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
     from dataclasses import asdict
 
     from api.output import print_json, print_table
+    from quant.display import count, day
 
     rows = _service().list_symbols()
     if as_json:
@@ -92,7 +119,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
     print_table(
         "stored market data",
         ["symbol", "bars", "first", "last", "source", "closes only"],
-        [(r.symbol, r.bars, r.first_ts.date(), r.last_ts.date(), r.source, r.closes_only) for r in rows],
+        [(r.symbol, count(r.bars), day(r.first_ts), day(r.last_ts), r.source, r.closes_only) for r in rows],
     )
 
 
@@ -107,6 +134,7 @@ def show(
 ) -> None:
     """Bars of one symbol, point in time."""
     from api.output import print_json, print_table
+    from quant.display import count, day, number
 
     bars = _service().show(symbol, as_of=as_of, start=start, end=end)
     if as_json:
@@ -117,7 +145,8 @@ def show(
     print_table(
         f"{symbol.upper()} — {len(bars)} bars" + (f" as of {as_of}" if as_of else ""),
         ["date", "open", "high", "low", "close", "volume"],
-        [(r.ts.date(), r.open, r.high, r.low, r.close, r.volume) for r in shown.itertuples()],
+        [(day(r.ts), *(number(v, 2) for v in (r.open, r.high, r.low, r.close)), count(r.volume))
+         for r in shown.itertuples()],
     )
 
 
@@ -128,19 +157,20 @@ def quality(
 ) -> None:
     """The latest data-quality report of a symbol (warnings found at load time)."""
     from api.output import console, print_json, print_table
+    from quant.display import count, day, timestamp
 
     report = _service().quality(symbol)
     if as_json:
         print_json(report)
         return
     print_table(
-        f"quality of {report['symbol']} (loaded {report['created_at']:%Y-%m-%d %H:%M} from {report['source']})",
+        f"quality of {report['symbol']} (loaded {timestamp(report['created_at'])} from {report['source']})",
         ["rows", "errors", "warnings", "first", "last"],
-        [(report["n_rows"], report["n_errors"], report["n_warnings"], report["first_ts"].date(),
-          report["last_ts"].date())],
+        [(count(report["n_rows"]), count(report["n_errors"]), count(report["n_warnings"]), day(report["first_ts"]),
+          day(report["last_ts"]))],
     )
     for issue in report["issues"][:20]:
-        console.print(f"  [yellow]{escape(str(issue.get('rule')))}[/] {issue.get('ts')}: "
+        console.print(f"  [yellow]{escape(str(issue.get('rule')))}[/] {day(issue.get('ts'))}: "
                       f"{escape(str(issue.get('detail')))}", highlight=False)
 
 
@@ -172,5 +202,5 @@ def schedules(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
         print_json(rows)
         return
     print_table("collection schedules", ["id", "source", "symbols", "cron", "next run", "last outcome"],
-                [(r["id"], r["source"], ",".join(r["symbols"]), r["cron"], r["next_run"], r["last_outcome"])
+                [(r["id"], r["source"], ",".join(r["symbols"]), r["cron"], r["next_run"], r["last_outcome"] or "—")
                  for r in rows])

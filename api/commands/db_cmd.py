@@ -10,16 +10,17 @@ app = typer.Typer(help="Database server and migrations.", no_args_is_help=True)
 @app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Server, Postgres and pgvector versions, migration head, row counts."""
-    from api.output import print_json, print_table
+    from api.output import print_fields, print_json, print_table
     from memory.status import database_status
+    from quant.display import count
 
     info = database_status()
     if as_json:
         print_json(info)
         return
-    rows = [(k, v) for k, v in info.items() if k != "tables"]
-    rows += [(f"rows in {table}", count) for table, count in info["tables"].items()]
-    print_table("database", ["", "value"], rows)
+    # the URL and the migration heads are read whole (they are no ids to shorten): lines, not a table
+    print_fields({k.replace("_", " "): v for k, v in info.items() if k != "tables"})
+    print_table("rows per table", ["table", "rows"], [(table, count(n)) for table, n in info["tables"].items()])
 
 
 @app.command("upgrade")

@@ -36,10 +36,7 @@ def demo(as_json: bool = typer.Option(False, "--json", help="Print a JSON summar
     console.print(f"database: {status['server']} PostgreSQL {status['postgres_version']}, "
                   f"pgvector {status['pgvector_version']}")
     trader, approver = _demo_people(settings, console)
-    with console.status("loading the bundled real daily prices…"):
-        load = MarketDataService(database, actor=trader).load("bundled")
-    console.print(f"market data: {load.rows:,} bars for {len(load.symbols)} symbols "
-                  f"({load.inserted:,} new, {load.warnings} warnings)")
+    _load_prices(MarketDataService(database, actor=trader), console)
     story = _conversation(settings, database, console, trader, approver)
     story["elapsed_s"] = round(time.perf_counter() - started, 1)
     console.rule(f"[green]demo complete[/] in {story['elapsed_s']}s")
@@ -47,6 +44,21 @@ def demo(as_json: bool = typer.Option(False, "--json", help="Print a JSON summar
     console.print("Try: quantpilot chat · quantpilot approvals list · quantpilot orders list · quantpilot serve")
     if as_json:
         print_json(story)
+
+
+def _load_prices(market, console) -> None:
+    """The bundled prices, loaded and validated once: a later demo run finds them stored and says so."""
+    from quant.data.providers.bundled import BundledProvider
+
+    stored = {r.symbol: r for r in market.list_symbols() if r.source == "bundled"}
+    if stored and set(BundledProvider().available_symbols()) <= set(stored):
+        console.print(f"market data: {sum(r.bars for r in stored.values()):,} bars for {len(stored)} symbols, "
+                      "stored by an earlier demo run (`quantpilot data load --source bundled` reloads them)")
+        return
+    with console.status("loading the bundled real daily prices…"):
+        load = market.load("bundled")
+    console.print(f"market data: {load.rows:,} bars for {len(load.symbols)} symbols "
+                  f"({load.inserted:,} new, {load.warnings} warnings)")
 
 
 def _demo_people(settings, console):

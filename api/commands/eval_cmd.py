@@ -91,6 +91,7 @@ def compare_cmd(
     """Regressions and improvements from A to B; exit code 1 when anything regressed."""
     from api.output import console, print_json, print_table
     from evals.compare import compare, load_reports
+    from quant.display import number
 
     result = compare(load_reports(a), load_reports(b))
     if as_json:
@@ -101,8 +102,8 @@ def compare_cmd(
                      for s, d in result.suite_deltas.items()])
         for label, rows in (("regression", result.regressions), ("improvement", result.improvements)):
             for row in rows:
-                console.print(f"{label}: {row['scenario']} pass^k {row['pass_hat_k'][0]:.0f} -> "
-                              f"{row['pass_hat_k'][1]:.0f}, trials {row['passes'][0]} -> {row['passes'][1]}",
+                console.print(f"{label}: {row['scenario']} pass^k {number(row['pass_hat_k'][0])} -> "
+                              f"{number(row['pass_hat_k'][1])}, trials {row['passes'][0]} -> {row['passes'][1]}",
                               highlight=False)
         for key in result.added:
             console.print(f"new: {key}", highlight=False)

@@ -13,7 +13,8 @@ def mcp(
     """Expose the tools to any MCP client, behind the same guardrails and roles as the agents.
 
     stdio: the caller is the API user of QUANTPILOT_API_KEY. http: every request needs
-    `Authorization: Bearer <API key>`. Orders still need a stored human approval."""
+    `Authorization: Bearer <API key>`, with the API's limits (failed keys per address, requests per user:
+    QUANTPILOT_API_AUTH_FAILURE_LIMIT, QUANTPILOT_API_RATE_LIMIT). Orders still need a stored human approval."""
     from api.mcp_server import BearerGate, build_mcp_server, caller_from_key, product_toolbox, stdio_caller
     from api.schemas.settings import ApiSettings
     from config import get_settings
@@ -36,8 +37,14 @@ def mcp(
         return
     import uvicorn
 
+    from api.input_hygiene import InputHygieneMiddleware
+    from api.security import RequestLimiter
+
+    api_settings = ApiSettings()
+    limiter = RequestLimiter(api_settings.rate_limit, api_settings.auth_failure_limit, api_settings.rate_limit_storage)
     server = build_mcp_server(toolbox)
-    app = BearerGate(server.streamable_http_app(host=host), lambda key: caller_from_key(store, key))
+    app = InputHygieneMiddleware(BearerGate(server.streamable_http_app(host=host),
+                                            lambda key: caller_from_key(store, key), limiter))
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

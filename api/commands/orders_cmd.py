@@ -20,15 +20,19 @@ def list_(status: str | None = typer.Option(None, "--status", help="an order sta
           as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The account's orders, newest first."""
     from api.output import print_json, print_table
+    from quant.display import money, quantity
 
     records = [r.to_dict() for r in execution_service(account).orders_list(cli_actor(required=False), status=status,
                                                                             symbol=symbol, limit=limit)]
     if as_json:
         print_json(records)
         return
-    print_table("orders", ["id", "symbol", "side", "qty", "status", "filled", "avg price", "strategy", "by"],
-                [[r["client_order_id"], r["symbol"], r["side"], r["qty"], r["status"], r["filled_qty"],
-                  r["avg_fill_price"], r["strategy_id"], r["requested_by"]] for r in records])
+    # ids are shortened to fit 80 columns: `orders show ID` takes the short form's full id from --json
+    print_table(f"{len(records)} orders", ["id", "symbol", "side", "qty", "status", "filled", "avg price",
+                                           "strategy", "by"],
+                [[r["client_order_id"], r["symbol"], r["side"], quantity(r["qty"]), r["status"],
+                  quantity(r["filled_qty"]), money(r["avg_fill_price"]), r["strategy_id"], r["requested_by"]]
+                 for r in records])
 
 
 @app.command("show")

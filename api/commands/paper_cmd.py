@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from api.commands import clock_cmd
+from api.commands.cost_options import CAPITAL, COMMISSION, COMMISSION_BPS, COMMISSION_PER_SHARE, SLIPPAGE_BPS
 from api.commands.risk_cmd import ACCOUNT_HELP
 
 app = typer.Typer(help="Paper trading: run a strategy on the simulated market, the market clock, the accounts.",
@@ -16,35 +17,44 @@ app.command("accounts")(clock_cmd.accounts)
 @app.command("run")
 def run(
     strategy: str = typer.Option(..., "--strategy", help="a registered strategy id at the paper (or live) stage"),
-    symbols: str = typer.Option(..., "--symbols", help="comma-separated, e.g. AAPL,MSFT"),
-    start: str | None = typer.Option(None, "--start", help="first bar to trade (YYYY-MM-DD); default: the bar after "
-                                     "the account's clock"),
-    end: str | None = typer.Option(None, "--end", help="last bar (YYYY-MM-DD); default: the newest stored bar"),
+    symbols: str = typer.Option(..., "--symbols", metavar="AAPL,MSFT", help="comma-separated symbols"),
+    start: str | None = typer.Option(None, "--start", metavar="YYYY-MM-DD", help="first bar to trade; default: the "
+                                     "bar after the account's clock"),
+    end: str | None = typer.Option(None, "--end", metavar="YYYY-MM-DD", help="last bar; default: the newest stored "
+                                   "bar"),
     speed: float = typer.Option(0.0, "--speed", help="bars per second; 0 = as fast as possible"),
     params: str | None = typer.Option(None, "--params", help="strategy parameters as JSON"),
     account: str | None = typer.Option(None, "--account", help=ACCOUNT_HELP),
-    as_json: bool = typer.Option(False, "--json"),
+    capital: float | None = CAPITAL, commission: float | None = COMMISSION,
+    commission_per_share: float | None = COMMISSION_PER_SHARE, commission_bps: float | None = COMMISSION_BPS,
+    slippage_bps: float | None = SLIPPAGE_BPS,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (every digit)."),
 ) -> None:
     """Trade the strategy bar by bar on the account's simulated market: every order passes the risk policy, the
     stored approval and the trading state. Refused at once on a halted account or a strategy not at paper."""
     import json
+    from decimal import Decimal
 
     from api.cli_auth import cli_actor
     from api.output import print_json
     from config import get_settings
     from errors import ConfigError
     from memory.db import connect
-    from services.paper_loop import run_paper
+    from services.paper_loop import PaperCosts, run_paper
 
     try:
         parsed = json.loads(params) if params else None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"--params is not valid JSON: {exc}", details={"field": "params"}) from None
+    given = {"starting_cash_usd": capital, "commission_usd": commission,
+             "commission_per_share_usd": commission_per_share, "commission_bps": commission_bps,
+             "slippage_bps": slippage_bps}
+    costs = PaperCosts(**{k: Decimal(str(v)) for k, v in given.items() if v is not None})
     settings = get_settings()
     with _progress(not as_json) as progress:
         report = run_paper(connect(settings), cli_actor(), strategy=strategy, symbols=symbols.split(","),
                            start=start, end=end, speed=speed, params=parsed, settings=settings, account_id=account,
-                           progress=progress)
+                           costs=costs, progress=progress)
     if as_json:
         print_json(report.to_dict())
         return
@@ -52,6 +62,7 @@ def run(
 
 
 def _print_report(report) -> None:
+    from api.commands.research_tables import costs_line
     from api.output import console
     from quant.display import counted, joined, money, signed_money
 
@@ -64,6 +75,7 @@ def _print_report(report) -> None:
                   + f", {counted(refused, 'refusal')}", highlight=False, markup=False)
     for code, n in sorted(report.refusals.items()):
         console.print(f"  refused {n}× {code}", highlight=False, markup=False)
+    costs_line(report.costs)
     if report.first_refusal:
         console.print(f"first refusal: {report.first_refusal}", highlight=False, markup=False)
     change = report.end_equity_usd - report.start_equity_usd

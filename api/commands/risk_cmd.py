@@ -83,15 +83,17 @@ def limits(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     """The risk limits in force and the pending change proposals."""
     from api.cli_auth import cli_actor
     from api.output import print_json, print_table
+    from quant.display import params_text
 
     in_force, pending = limit_service().view(cli_actor(required=False))
     current = in_force.model_dump(mode="json")
     if as_json:
         print_json({"limits": current, "pending": pending})
         return
-    print_table("risk limits", ["limit", "value"], sorted(current.items()))
+    print_table("risk limits", ["limit", "value"], [(name, "any" if value is None else value)
+                                                    for name, value in sorted(current.items())])
     print_table("pending changes", ["proposal", "approval", "changes", "requested by"],
-                [[p["proposal_id"], p["approval_id"], p["changes"], p["requested_by"]] for p in pending])
+                [[p["proposal_id"], p["approval_id"], params_text(p["changes"]), p["requested_by"]] for p in pending])
 
 
 @app.command("check")

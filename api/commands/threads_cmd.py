@@ -19,14 +19,14 @@ def list_(
     from api.output import print_json, print_table
     from memory.db import connect
     from memory.threads import ThreadStore
+    from quant.display import timestamp
 
     threads = ThreadStore(connect()).list(user, limit)
     if as_json:
         print_json([asdict(t) for t in threads])
         return
-    print_table("threads", ["id", "user", "title", "created", "updated"],
-                [(t.key, t.user_id, t.title, t.created_at.strftime("%Y-%m-%d %H:%M"),
-                  t.updated_at.strftime("%Y-%m-%d %H:%M")) for t in threads])
+    print_table("threads", ["id", "user", "title", "last active"],
+                [(t.key, t.user_id, t.title, timestamp(t.updated_at)) for t in threads])
 
 
 @app.command("show")

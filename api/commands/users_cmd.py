@@ -54,13 +54,15 @@ def list_(
     """Users with role, public key id and whether the key is active (never the key). Admin."""
     from api.cli_auth import cli_actor, user_service
     from api.output import print_json, print_table
+    from quant.display import day
 
     users = user_service().list(cli_actor(), include_revoked=include_revoked)
     if as_json:
         print_json([u.to_dict() for u in users])
         return
     print_table("users", ["id", "name", "role", "key id", "created", "revoked"],
-                [(u.id, u.name, u.role.value, u.key_id, u.created_at, u.revoked_at) for u in users])
+                [(u.id, u.name, u.role.value, u.key_id, day(u.created_at), day(u.revoked_at) if u.revoked_at else "no")
+                 for u in users])
 
 
 @app.command("revoke")

@@ -37,6 +37,7 @@ from guardrails.policy import Channel
 from guardrails.redaction import redact
 from memory.threads import OwnedThread
 from memory.users import ApiUser
+from services.quotas import TurnLease
 from services.threads import ThreadService
 from services.users import actor_of
 
@@ -54,16 +55,9 @@ def threads_of(runtime: AgentRuntime) -> ThreadService:
 
 
 def writable_thread(runtime: AgentRuntime, thread_id: str, user: ApiUser) -> OwnedThread:
-    """``user``'s thread ``thread_id`` ready for a turn; 409 when it waits for a decision."""
-    from graph.runner import pending_interrupt
-
-    thread = threads_of(runtime).for_turn(user, thread_id)
-    waiting = pending_interrupt(runtime.graph, thread.key)
-    if waiting is not None:
-        raise ApprovalError(f"thread {thread_id} waits for a decision on approval {waiting[1]['id']} "
-                            f"({waiting[1]['kind']}); answer it at /api/v1/approvals/{waiting[1]['id']}",
-                            code="approval_pending", details={"approval_id": waiting[1]["id"]})
-    return thread
+    """``user``'s thread ``thread_id`` ready for a turn. While it waits for a decision the runner answers
+    questions that change nothing beside the waiting turn and refuses the rest (409 ``approval_pending``)."""
+    return threads_of(runtime).for_turn(user, thread_id)
 
 
 def run_turn_for(runtime: AgentRuntime, thread_id: str, user: ApiUser, message: str, max_tool_calls: int = 12):
@@ -72,9 +66,17 @@ def run_turn_for(runtime: AgentRuntime, thread_id: str, user: ApiUser, message: 
     from graph.runner import run_turn
 
     thread = writable_thread(runtime, thread_id, user)
-    result = run_turn(runtime.graph, thread.key, user_ref(user), message, context=runtime.context, threads=thread,
-                      max_tool_calls=max_tool_calls)
+    with _turn_lease(runtime, user):
+        result = run_turn(runtime.graph, thread.key, user_ref(user), message, context=runtime.context,
+                          threads=thread, max_tool_calls=max_tool_calls)
     return replace(result, thread_id=thread_id)
+
+
+def _turn_lease(runtime: AgentRuntime, user: ApiUser) -> TurnLease:
+    """One of ``user``'s running-turn places (``services.quotas``); 429 when they hold them all."""
+    if runtime.quotas is None:
+        return TurnLease(None, None)
+    return runtime.quotas.start_turn(actor_of(user, Channel.API))
 
 
 def stream_turn_for(runtime: AgentRuntime, thread_id: str, user: ApiUser, message: str, max_tool_calls: int = 12
@@ -83,11 +85,16 @@ def stream_turn_for(runtime: AgentRuntime, thread_id: str, user: ApiUser, messag
     from graph.runner import FinalEvent, stream_turn
 
     thread = writable_thread(runtime, thread_id, user)
+    lease = _turn_lease(runtime, user)  # taken now: over the quota is a 429 before the stream starts
 
     def events() -> Iterator[Any]:
-        for event in stream_turn(runtime.graph, thread.key, user_ref(user), message, context=runtime.context,
-                                 threads=thread, max_tool_calls=max_tool_calls):
-            yield FinalEvent(replace(event.result, thread_id=thread_id)) if isinstance(event, FinalEvent) else event
+        try:
+            for event in stream_turn(runtime.graph, thread.key, user_ref(user), message, context=runtime.context,
+                                     threads=thread, max_tool_calls=max_tool_calls):
+                yield FinalEvent(replace(event.result, thread_id=thread_id)) if isinstance(event, FinalEvent) \
+                    else event
+        finally:
+            lease.end()
 
     return events_from_thread(events)
 

@@ -23,9 +23,13 @@ def list_runs(
     kind: Annotated[str | None, Query(pattern=_NAME, max_length=32, description="backtest, grid, walk_forward, ...")]
     = None,
     strategy: Annotated[str | None, Query(pattern=_NAME, max_length=64)] = None,
+    status: Annotated[str | None, Query(pattern=_NAME, max_length=16, description="queued, running, done, failed")]
+    = None,
+    symbol: Annotated[str | None, Query(pattern=_NAME, max_length=16, description="runs that traded it")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> RunListPublic:
-    records = ResearchService(database, actor=actor).records(kind=kind, strategy=strategy, limit=limit)
+    records = ResearchService(database, actor=actor).records(kind=kind, strategy=strategy, status=status,
+                                                             symbol=symbol, limit=limit)
     items = [RunSummaryPublic.model_validate(r.to_dict()) for r in records]
     return RunListPublic(count=len(items), runs=items)
 

@@ -29,11 +29,12 @@ from api.schemas.data import (
 )
 from api.schemas.errors import error_responses
 from memory.read_cache import VersionedCache
+from quant.data.symbols import SYMBOL_PATTERN
 from services.market_data import MarketDataService
 
 router = APIRouter(prefix="/api/v1/data", tags=["data"], responses=error_responses(401, 403, 429))
 
-SymbolPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9.\-^=]{1,16}$", description="ticker, e.g. AAPL")]
+SymbolPath = Annotated[str, Path(pattern=SYMBOL_PATTERN, description="ticker, e.g. AAPL")]
 StartQuery = Annotated[date | None, Query(description="first session date (inclusive)")]
 EndQuery = Annotated[date | None, Query(description="last session date (inclusive)")]
 AsOfQuery = Annotated[datetime | None, Query(description="point in time; default now (UTC)")]

@@ -5,8 +5,8 @@ one derived from the request's ``user`` field (the same ``user`` continues the s
 one; the answer names it in ``X-Quantpilot-Thread``. Thread ids are the caller's own (``services.threads``):
 another API user sending the same header or ``user`` reaches a thread of their own, never the caller's.
 Earlier messages in the request are not replayed: the thread's checkpoint is the conversation. When the
-turn (or the thread) waits for a human decision, the assistant message says what is awaited and where to
-answer it.
+turn waits for a human decision, the assistant message says what is awaited and where to answer it; while it
+waits, questions that change nothing are answered and a change is refused in the assistant's words.
 Auth is the same API key (``Authorization: Bearer``), role trader.
 """
 
@@ -22,13 +22,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from agents.answers.approvals import approve_command
 from api.deps import CurrentUser
-from api.routers.agent import event_json, new_thread_id, run_turn_for, stream_turn_for, threads_of
-from api.routers.runtime import AgentRuntime, AgentRuntimeDep
+from api.routers.agent import event_json, new_thread_id, run_turn_for, stream_turn_for
+from api.routers.runtime import AgentRuntimeDep
 from api.schemas.agent import THREAD_ID
 from api.schemas.errors import error_responses
 from api.schemas.openai_compat import MODEL, ChatCompletion, ChatCompletionRequest, ModelListPublic, ModelPublic
-from errors import ConfigError, NotFoundError
+from errors import ApprovalError, ConfigError, NotFoundError
+from graph.side_turn import APPROVAL_PENDING
 from memory.users import ApiUser
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=error_responses(401, 403, 429))
@@ -53,21 +55,24 @@ def last_user_text(body: ChatCompletionRequest) -> str:
     raise ConfigError("no user message with text in `messages`", details={"field": "messages"})
 
 
-def awaiting(approval: dict[str, Any]) -> str:
-    """What the thread waits for and every place to answer it."""
-    aid, kind = approval["id"], approval.get("kind", "approval")
-    return (f"Waiting for a human decision on approval {aid} ({kind}). An approver answers it with "
-            f"CLI `quantpilot approvals approve {aid} --as NAME` (or `reject {aid} --as NAME --comment WHY`), "
-            f"API `POST /api/v1/approvals/{aid}/approve` (or `/reject` with a comment), "
+def where_to_decide(approval_id: str) -> str:
+    """Every place an approver (not the requester) answers ``approval_id``."""
+    return (f"An approver other than the requester answers it with `{approve_command(approval_id)}` in a terminal "
+            f"signed in as that approver (or `quantpilot approvals reject {approval_id} --comment WHY`), "
+            f"API `POST /api/v1/approvals/{approval_id}/approve` (or `/reject` with a comment), "
             f"or the web page /web/approvals. The thread continues once it is decided.")
 
 
-def waiting_approval(runtime: AgentRuntime, thread_id: str, user: ApiUser) -> dict[str, Any] | None:
-    """What ``user``'s thread ``thread_id`` waits for, if anything."""
-    from graph.runner import pending_interrupt
+def awaiting(approval: dict[str, Any]) -> str:
+    """What the thread waits for and every place to answer it."""
+    aid, kind = approval["id"], approval.get("kind", "approval")
+    return f"Waiting for a human decision on approval {aid} ({kind}). {where_to_decide(aid)}"
 
-    waiting = pending_interrupt(runtime.graph, threads_of(runtime).for_turn(user, thread_id).key)
-    return None if waiting is None else waiting[1]
+
+def refusal_text(error: ApprovalError) -> str:
+    """A change asked for while the thread waits: the refusal and where the awaited approval is decided."""
+    approval_id = (error.details or {}).get("approval_id")
+    return f"{error.message} {where_to_decide(approval_id)}" if approval_id else error.message
 
 
 def answer_text(result: dict[str, Any]) -> str:
@@ -93,18 +98,19 @@ def chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = No
     return f"data: {json.dumps(data, default=str)}\n\n"
 
 
-async def chunks(events: AsyncIterator[Any] | None, fixed: str | None) -> AsyncIterator[str]:
+async def chunks(events: AsyncIterator[Any]) -> AsyncIterator[str]:
     """Role first, then the answer (or the failure) as content, a stop chunk, and ``data: [DONE]``."""
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     yield chunk(cid, created, {"role": "assistant", "content": ""})
-    content = fixed or ""
-    if events is not None:
-        async for event in events:
-            name, data = event_json(event)
-            if name == "final":
-                content = answer_text(data)
-            elif name == "error":
-                content = f"error ({data['code']}): {data['message']}"
+    content = ""
+    async for event in events:
+        name, data = event_json(event)
+        if name == "final":
+            content = answer_text(data)
+        elif name == "error" and isinstance(event, ApprovalError) and event.code == APPROVAL_PENDING:
+            content = refusal_text(event)
+        elif name == "error":
+            content = f"error ({data['code']}): {data['message']}"
     yield chunk(cid, created, {"content": content})
     yield chunk(cid, created, {}, "stop")
     yield "data: [DONE]\n\n"
@@ -119,14 +125,15 @@ def chat_completions(user: CurrentUser, runtime: AgentRuntimeDep, body: ChatComp
     text = last_user_text(body)
     thread_id = thread_for(user, thread, body.user)
     headers = {THREAD_HEADER: thread_id}
-    pending = waiting_approval(runtime, thread_id, user)
     if body.stream:
-        events = None if pending else stream_turn_for(runtime, thread_id, user, text)
-        return StreamingResponse(chunks(events, awaiting(pending) if pending else None),
+        return StreamingResponse(chunks(stream_turn_for(runtime, thread_id, user, text)),
                                  media_type="text/event-stream", headers={**headers, "Cache-Control": "no-store"})
-    if pending:
-        return JSONResponse(completion(thread_id, awaiting(pending), {}), headers=headers)
-    result = run_turn_for(runtime, thread_id, user, text).to_dict()
+    try:
+        result = run_turn_for(runtime, thread_id, user, text).to_dict()
+    except ApprovalError as refused:  # a change while the thread waits: said as the assistant's answer
+        if refused.code != APPROVAL_PENDING:
+            raise
+        return JSONResponse(completion(thread_id, refusal_text(refused), {}), headers=headers)
     return JSONResponse(completion(thread_id, answer_text(result), result["usage"]), headers=headers)
 
 

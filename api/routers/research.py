@@ -38,13 +38,14 @@ from guardrails.policy import Actor, Operation, require
 from memory.bars import BarStore
 from memory.db import Database
 from memory.runs import RunStore
+from quant.reports.plotly_bundle import self_contained
 from quant.strategies.registry import validate_params
 from services.research.service import ResearchService
 
 router = APIRouter(prefix="/api/v1", tags=["research"], responses=error_responses(401, 403, 429))
 RunId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="research run id")]
 JOB_RESPONSES = error_responses(400, 404, 413, 422)
-# The report inlines plotly.js: inline scripts and styles may run, nothing may load from anywhere.
+# The downloaded report has plotly.js inlined: inline scripts and styles may run, nothing may load from anywhere.
 REPORT_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
               "font-src data:; frame-ancestors 'none'")
 
@@ -61,6 +62,7 @@ def check_request(database: Database, kind: str, request: BaseModel) -> None:
         validate_params(request.strategy, request.params)
     else:
         validate_params(request.strategy, None)  # the grid's own values are checked by the job
+    ResearchService.backtest_config(request.start, request.end, request.config)  # costs and sizing
     wanted = {s.strip().upper() for s in request.symbols}
     unknown = sorted(wanted - BarStore(database).known_symbols())
     if unknown:
@@ -138,7 +140,7 @@ def report(actor: CurrentActor, runs: RunStoreDep, settings: SettingsDep, run_id
     research = ResearchService(runs.database, settings.artifacts_dir, actor=actor)
     record = research.record(run_id)
     stored = record.artifacts.get("report")
-    if not stored and "equity" in record.artifacts:  # a run made without one (the agents' tools): render it now
+    if not stored and record.status == "done":  # a run made without one (the agents' tools): render it now
         stored = str(research.report(run_id))
     if not stored:
         raise NotFoundError(f"run {run_id} ({record.kind}, {record.status}) has no HTML report",
@@ -146,7 +148,7 @@ def report(actor: CurrentActor, runs: RunStoreDep, settings: SettingsDep, run_id
     path = Path(stored).resolve()
     if not path.is_relative_to(Path(settings.artifacts_dir).resolve()) or not path.is_file():
         raise NotFoundError(f"the report of run {run_id} is not in the artifacts directory", code="report_not_found")
-    html = path.read_text(encoding="utf-8")
+    html = self_contained(path.read_text(encoding="utf-8"))  # a download stands alone: plotly.js inlined
     filename = f"quantpilot-run-{run_id}-report.html"
     if accept and "application/json" in accept and "text/html" not in accept:
         return ReportPublic(run_id=run_id, filename=filename, size_bytes=len(html.encode()),

@@ -24,6 +24,7 @@ from memory.db import Database
 from memory.users import ApiUser
 from services.approvals import ApprovalService
 from services.execution import ExecutionService
+from services.quotas import UsageQuotas
 
 if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
@@ -42,6 +43,7 @@ class AgentRuntime:
     graph: CompiledStateGraph
     context: GraphContext
     threads: ThreadStore
+    quotas: UsageQuotas | None = None  # per-user limits on running turns (services.quotas)
 
     def approvals(self) -> ApprovalService:
         assert self.context.approvals is not None
@@ -54,7 +56,7 @@ class AgentRuntime:
         from memory.threads import ThreadStore
 
         return cls(product_graph(settings, database, user="api"), product_context(settings, database, CHANNEL),
-                   ThreadStore(database))
+                   ThreadStore(database), UsageQuotas(database, settings))
 
 
 def user_ref(user: ApiUser) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from api.schemas.trading import (
     RiskStatusPublic,
 )
 from errors import RiskRejected
+from quant.data.symbols import SYMBOL_PATTERN
 from quant.execution.gate import Denied
 from quant.risk.decision import Rejected
 from services.audit import verify_audit
@@ -78,7 +79,7 @@ def reconcile(actor: CurrentActor, service: ExecutionDep) -> ReconciliationPubli
 def list_orders(actor: CurrentActor, service: ExecutionDep,
                 status: Annotated[str | None, Query(pattern=r"^[a-z_]{1,24}$", description="a status, or open")]
                 = None,
-                symbol: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9.\-^=]{1,16}$")] = None,
+                symbol: Annotated[str | None, Query(pattern=SYMBOL_PATTERN)] = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 50) -> OrderListPublic:
     records = [r.to_dict() for r in service.orders_list(actor, status=status, symbol=symbol, limit=limit)]
     return OrderListPublic(count=len(records), orders=records)

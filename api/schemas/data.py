@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SymbolText = Annotated[str, Field(pattern=r"^[A-Za-z0-9.\-^=]{1,16}$", examples=["AAPL"])]
+from quant.data.symbols import Symbol
+
+SymbolText = Symbol  # the one symbol type (quant.data.symbols)
 # Sources a client may ask for; file sources (csv, parquet) would read server paths, so the API refuses them.
 ApiSource = Literal["bundled", "synthetic", "yfinance", "alpaca"]
 

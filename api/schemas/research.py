@@ -7,8 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_SYMBOL = r"^[A-Za-z0-9.\-^=]{1,16}$"
-Symbols = list[str]
+from quant.data.symbols import Symbol
+from services.research import defaults
+
+Symbols = list[Symbol]  # the one symbol type (quant.data.symbols)
 
 
 class _Research(BaseModel):
@@ -19,7 +21,9 @@ class _Research(BaseModel):
     start: date | None = Field(default=None, description="first session (inclusive)")
     end: date | None = Field(default=None, description="last session (inclusive)")
     as_of: date | None = Field(default=None, description="point in time of the data; default now")
-    config: dict[str, Any] | None = Field(default=None, description="BacktestConfig overrides, e.g. fees_bps")
+    config: dict[str, Any] | None = Field(default=None, description="BacktestConfig overrides: initial_capital, "
+                                          "commission_per_order, commission_per_share, commission_bps, slippage_bps, "
+                                          "sizing, ...")
 
 
 class BacktestRequest(_Research):
@@ -50,8 +54,8 @@ class GridRequest(_Research):
         {"strategy": "sma_crossover", "symbols": ["AAPL"], "grid": {"fast": [5, 10], "slow": [20, 50]}}]})
 
     grid: dict[str, list[Any]] = Field(min_length=1, description="parameter -> values; every combination is run")
-    objective: str = Field(default="sharpe", pattern=r"^[a-z_]{1,32}$")
-    top: int = Field(default=5, ge=1, le=100)
+    objective: str = Field(default=defaults.GRID_OBJECTIVE, pattern=r"^[a-z_]{1,32}$")
+    top: int = Field(default=defaults.GRID_TOP, ge=1, le=100)
 
 
 class WalkForwardRequest(GridRequest):
@@ -59,9 +63,11 @@ class WalkForwardRequest(GridRequest):
         {"strategy": "sma_crossover", "symbols": ["AAPL"], "grid": {"fast": [5, 10], "slow": [20, 50]},
          "in_sample_days": 252, "out_of_sample_days": 63}]})
 
-    window: Literal["rolling", "anchored"] = "rolling"
-    in_sample_days: int = Field(default=252, ge=5, le=5000, description="sessions per in-sample fold")
-    out_of_sample_days: int = Field(default=63, ge=1, le=2000, description="sessions per out-of-sample fold")
+    window: Literal["rolling", "anchored"] = defaults.WALK_FORWARD_WINDOW
+    in_sample_days: int = Field(default=defaults.WALK_FORWARD_IN_SAMPLE_DAYS, ge=5, le=5000,
+                                description="sessions per in-sample fold")
+    out_of_sample_days: int = Field(default=defaults.WALK_FORWARD_OUT_OF_SAMPLE_DAYS, ge=1, le=2000,
+                                    description="sessions per out-of-sample fold")
     min_trades: int = Field(default=0, ge=0)
 
 
@@ -70,8 +76,8 @@ class MonteCarloRequest(BaseModel):
         {"source_run_id": 12, "method": "returns", "n_paths": 2000, "seed": 7}]})
 
     source_run_id: int = Field(ge=1, le=2**63 - 1, description="a finished backtest or walk-forward run")
-    method: Literal["returns", "trades"] = "returns"
-    n_paths: int = Field(default=10_000, ge=100, le=100_000)
+    method: Literal["returns", "trades"] = defaults.MONTE_CARLO_METHOD
+    n_paths: int = Field(default=defaults.MONTE_CARLO_PATHS, ge=100, le=100_000)
     seed: int = Field(default=0, ge=0)
 
 
@@ -82,11 +88,14 @@ class OptimizeRequest(BaseModel):
     method: str = Field(pattern=r"^[a-z_]{1,32}$", description="max_sharpe, min_volatility, hrp, risk_parity, …")
     symbols: Symbols = Field(min_length=2, max_length=200)
     as_of: date | None = None
-    lookback_days: int | None = Field(default=756, ge=20, le=10_000, description="sessions of history used")
+    lookback_days: int | None = Field(default=defaults.OPTIMIZE_LOOKBACK_DAYS, ge=20, le=10_000,
+                                      description="sessions of history used (the same default as the CLI and chat)")
     weight_bounds: tuple[float, float] = (0.0, 1.0)
-    views: dict[str, Any] | None = None
-    target_return: float | None = None
-    target_volatility: float | None = None
+    views: dict[str, tuple[float, float]] | None = Field(
+        default=None, description="black_litterman: symbol -> [expected annual return, confidence 0-1]; none: the "
+                                  "market prior")
+    target_return: float | None = Field(default=None, description="annual fraction, for efficient_return")
+    target_volatility: float | None = Field(default=None, description="annual fraction, for efficient_risk")
     total_value: float | None = Field(default=None, gt=0, description="dollars, for a whole-share allocation")
 
 

@@ -37,7 +37,10 @@ class ApiSettings(BaseSettings):
     recover_max_age_s: float = Field(default=86_400.0, ge=0, description="threads whose last step is older "
                                      "than this are not continued by themselves (they acted on what was true "
                                      "then); 0 = no limit")
-    docs: bool = Field(default=True, description="serve /docs and /redoc")
+    docs: bool = Field(default=True, description="serve /docs (Swagger UI from files the app serves: it works "
+                       "offline)")
+    metrics_key: SecretStr | None = Field(default=None, description="when set, /metrics answers only "
+                                          "`Authorization: Bearer <this key>`; unset = /metrics is open")
 
     def pool_limits(self) -> tuple[int, int]:
         """``(pool_size, max_overflow)`` per worker so that workers x (size + overflow + 1 LISTEN connection

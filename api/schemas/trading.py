@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quant.data.symbols import Symbol
+
 
 class PositionPublic(BaseModel):
     symbol: str
@@ -46,7 +48,7 @@ class OrderRequest(BaseModel):
         {"symbol": "AAPL", "side": "buy", "qty": "10", "strategy_id": "sma_aapl", "order_type": "market",
          "decision_key": "2025-03-03-rebalance"}]})
 
-    symbol: str = Field(pattern=r"^[A-Za-z0-9.\-^=]{1,16}$")
+    symbol: Symbol
     side: Literal["buy", "sell"]
     qty: Decimal = Field(gt=0, max_digits=18, decimal_places=8, description="shares")
     strategy_id: str = Field(default="manual", pattern=r"^[A-Za-z0-9_.\-]{1,64}$")

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from agents.answers import approval_card as describe_approval
+from agents.answers.approvals import approve_command
 from guardrails.redaction import redact
 from memory.approvals import ApprovalRecord
 
@@ -35,7 +36,7 @@ def _evidence(record: ApprovalRecord) -> str:
     lines = [f"• {escape(label)}: {escape(text)}" for label, text in card.evidence]
     return "\n".join([*(lines or ["(no evidence attached)"]),
                       f"_An approver other than {escape(card.requester)} decides: the buttons below, or_ "
-                      f"`quantpilot approvals approve {escape(record.id)} --as NAME`"])
+                      f"`{escape(approve_command(record.id))}`"])
 
 
 def _title(record: ApprovalRecord) -> str:

@@ -37,7 +37,7 @@ class SlackDecision:
 def may_decide(runtime: SlackRuntime, slack_user_id: str) -> SlackRefusal | None:
     """None when the Slack user's linked user may decide approvals at all (the policy table), else why not: asked
     before a comment box opens, so nobody types a reason that cannot count."""
-    actor = slack_actor(runtime.links, slack_user_id)
+    actor = slack_actor(runtime.links, slack_user_id, runtime.count_request)
     if isinstance(actor, SlackRefusal):
         return actor
     try:
@@ -60,7 +60,7 @@ def say_in_thread(runtime: SlackRuntime, where: Where, text: str) -> None:
 def decide(runtime: SlackRuntime, approval_id: str, verdict: str, slack_user_id: str, where: Where,
            comment: str | None = None) -> SlackDecision:
     """Record ``verdict`` on ``approval_id`` as the Slack user's linked quantpilot user, via channel ``slack``."""
-    actor = slack_actor(runtime.links, slack_user_id)
+    actor = slack_actor(runtime.links, slack_user_id, runtime.count_request)
     if isinstance(actor, SlackRefusal):
         say_in_thread(runtime, where, f":no_entry: {actor.message}")
         return SlackDecision("refused", approval_id, actor.code, actor.message)

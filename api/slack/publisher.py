@@ -14,7 +14,7 @@ from api.slack.blocks import card_for, card_text, summary_blocks
 from api.slack.runtime import SlackRuntime
 from guardrails.policy import Actor
 from memory.approvals import ApprovalRecord, ApprovalStore
-from quant.monitoring.alerts import Alert, Severity
+from quant.monitoring.alerts import Alert
 from services.alerts import DeliveryResult, SlackChannel
 from services.approvals import ApprovalService
 
@@ -90,21 +90,6 @@ class SlackPublisher:
         answer = self.runtime.client.chat_postMessage(channel=self.runtime.settings.alerts_channel,
                                                       text=text.splitlines()[0], blocks=summary_blocks(text))
         return str(answer["ts"])
-
-
-class SlackAlertSink:
-    """A ``tools.context.AlertSink`` posting each alert dict (message, severity, user) to Slack."""
-
-    def __init__(self, publisher: SlackPublisher):
-        self._publisher = publisher
-
-    def __call__(self, alert: dict[str, Any]) -> None:
-        severity = str(alert.get("severity", "warning")).lower()
-        message = str(alert.get("message", ""))
-        self._publisher.post_alert(Alert(key=str(alert.get("key") or f"tool:{message[:40]}"),
-                                         title=str(alert.get("title") or "quantpilot alert"), message=message,
-                                         severity=Severity(severity) if severity in Severity.__members__.values()
-                                         else Severity.WARNING))
 
 
 class SyncLoop:

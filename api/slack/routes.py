@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
@@ -42,6 +43,9 @@ def _slack(app: FastAPI, settings: Settings | None):
 
     runtime = getattr(app.state, "slack_runtime", None) or build_runtime(settings or get_settings(),
                                                                          app.state.database)
+    limiter = getattr(app.state, "limiter", None)
+    if limiter is not None and runtime.count_request is None:  # the API's per-user request limit
+        runtime = replace(runtime, count_request=lambda actor: limiter.hit_user(actor.user_id))
     app.state.slack = (runtime, build_bolt_app(runtime))
     return app.state.slack
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from starlette.exceptions import HTTPException
+
 from errors import ConfigError
 from guardrails.policy import Actor, Channel
 from memory.slack_users import SlackCards, SlackUserLinks
@@ -40,13 +42,22 @@ class SlackRefusal:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def slack_actor(links: SlackUserLinks, slack_user_id: str) -> Actor | SlackRefusal:
-    """The Actor a Slack user acts as (the linked active user, by id), or why there is none."""
+def slack_actor(links: SlackUserLinks, slack_user_id: str,
+                count_request: Callable[[Actor], None] | None = None) -> Actor | SlackRefusal:
+    """The Actor a Slack user acts as (the linked active user, by id), or why there is none — including that
+    the person is over the per-user request limit (``count_request``)."""
     user = links.resolve(slack_user_id)
     if user is None:
         return SlackRefusal("not_linked", f"<@{slack_user_id}> is not linked to an active quantpilot user; "
                             + LINK_HINT.format(slack_user_id=slack_user_id), {"slack_user_id": slack_user_id})
-    return Actor(user.id, user.name, user.role, Channel.SLACK)
+    actor = Actor(user.id, user.name, user.role, Channel.SLACK)
+    if count_request is not None:
+        try:
+            count_request(actor)
+        except HTTPException as refused:
+            return SlackRefusal("rate_limited", f"{refused.detail} (the limit counts your API keys, web session "
+                                "and Slack together)", dict(refused.headers or {}))
+    return actor
 
 
 class _Once:
@@ -73,6 +84,9 @@ class SlackRuntime:
     signing_secret: str
     approvals: Callable[[], ApprovalService]
     execution: Callable[[], ExecutionService]
+    # counts one request of a person (the API's per-user rate limit: keys, web and Slack together); raises a
+    # 429 HTTPException over the limit. None: not counted
+    count_request: Callable[[Actor], None] | None = None
 
     @property
     def links(self) -> SlackUserLinks:

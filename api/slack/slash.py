@@ -58,7 +58,7 @@ def handle(runtime: SlackRuntime, slack_user_id: str, text: str) -> SlashReply:
                           "`quantpilot orders kill-switch request-off`)")
     if command not in COMMANDS:
         return SlashReply(HELP)
-    actor = slack_actor(runtime.links, slack_user_id)
+    actor = slack_actor(runtime.links, slack_user_id, runtime.count_request)
     if isinstance(actor, SlackRefusal):
         return SlashReply(f":no_entry: {actor.message}")
     try:

@@ -13,6 +13,7 @@ HTML in frames is rendered here from templates (autoescaped), so the script only
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,7 +23,9 @@ from starlette.responses import Response, StreamingResponse
 from api.web.chat import THREAD_ID, stream_events, web_chat
 from api.web.rendering import WebRoute, render, templates
 from api.web.session import SessionDep, WebError, check_csrf
-from guardrails.policy import Role
+from guardrails.policy import Channel, Role
+from services.quotas import TurnLease, UsageQuotas
+from services.users import actor_of
 
 router = APIRouter(route_class=WebRoute)
 MAX_MESSAGE_CHARS = 4000
@@ -81,6 +84,8 @@ async def chat_stream(request: Request, session: SessionDep) -> Response:
         raise WebError(400, "malformed thread id")
     user = session.user
     thread = await run_in_threadpool(chat.thread, user, thread_id)
+    quotas = UsageQuotas(request.app.state.database, getattr(request.app.state, "settings", None))
+    lease = await run_in_threadpool(quotas.start_turn, actor_of(user, Channel.WEB))  # 429 before the stream
 
     def render_event(event: Any) -> tuple[str, dict[str, Any]]:
         kind = event.kind
@@ -101,8 +106,14 @@ async def chat_stream(request: Request, session: SessionDep) -> Response:
         from api.web.chat import sse
 
         yield sse("thread", {"thread_id": thread_id})
-        async for frame in stream_events(lambda: chat.turn(thread, user, text), render_event):
+        async for frame in stream_events(lambda: _leased(lease, chat.turn(thread, user, text)), render_event):
             yield frame
 
     return StreamingResponse(frames(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def _leased(lease: TurnLease, events: Iterator[Any]) -> Iterator[Any]:
+    """The turn's events; its running-turn place is freed when the turn ends, however it ends."""
+    with lease:
+        yield from events

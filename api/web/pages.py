@@ -8,7 +8,6 @@ pages never reach a live broker.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from guardrails.policy import Actor
@@ -57,17 +56,11 @@ def strategies(database: Database) -> dict[str, Any]:
 
 
 def _evidence(evidence: dict[str, Any]) -> dict[str, Any]:
-    """Evidence for display: floats to 4 decimals, nested mappings as ``key=value`` lists."""
-    def plain(value: Any) -> Any:
-        if isinstance(value, float):
-            return round(value, 4)
-        if isinstance(value, dict):
-            return ", ".join(f"{k}={plain(v)}" for k, v in value.items())
-        if isinstance(value, list):
-            return ", ".join(str(plain(v)) for v in value)
-        return value
+    """Evidence for display: each metric with its people's name and unit (``quant.display``)."""
+    from quant.display import format_metric, metric_label, plain
 
-    return {k: plain(v) for k, v in evidence.items()}
+    return {metric_label(k): format_metric(k, v) if isinstance(v, int | float) and not isinstance(v, bool)
+            else plain(v) for k, v in evidence.items()}
 
 
 def positions(database: Database, actor: Actor) -> dict[str, Any]:
@@ -79,41 +72,17 @@ def positions(database: Database, actor: Actor) -> dict[str, Any]:
             "ledger": service.broker.ledger()}
 
 
-def runs(database: Database) -> dict[str, Any]:
-    from memory.runs import RunStore
+def runs(database: Database, actor: Actor) -> dict[str, Any]:
+    from services.research.runs import list_runs
 
-    return {"runs": RunStore(database).list(limit=100)}
-
-
-def run_detail(database: Database, run_id: int) -> dict[str, Any]:
-    """One run with its metrics and a plotly figure (JSON) of its equity curve when stored."""
-    from memory.runs import RunStore
-
-    record = RunStore(database).get(run_id)
-    return {"run": record, "figure": equity_figure(record.artifacts, f"{record.strategy or record.kind} — run "
-                                                                     f"{record.id}"),
-            "has_report": report_path(record.artifacts) is not None}
+    return {"runs": list_runs(database, actor, limit=100)}
 
 
-def equity_figure(artifacts: dict[str, Any], title: str) -> str | None:
-    """Plotly figure JSON of the stored equity parquet (one line per column, dollars), or None."""
-    path = artifacts.get("equity")
-    if not path or not Path(path).is_file():
-        return None
-    import pandas as pd
-    import plotly.graph_objects as go
+def run_detail(database: Database, actor: Actor, run_id: int) -> dict[str, Any]:
+    """One run with its metrics, costs and pictures (``api.web.run_page``)."""
+    from api.web.run_page import run_page
 
-    equity = pd.read_parquet(path)
-    frame = equity.to_frame() if isinstance(equity, pd.Series) else equity
-    fig = go.Figure([go.Scatter(x=frame.index, y=frame[c], mode="lines", name=str(c)) for c in frame.columns])
-    fig.update_layout(title=title, yaxis_title="equity, USD", margin={"l": 60, "r": 20, "t": 50, "b": 40},
-                      height=380, template="plotly_white")
-    return fig.to_json().replace("</", "<\\/")  # inert inside the page's <script type="application/json">
-
-
-def report_path(artifacts: dict[str, Any]) -> Path | None:
-    path = artifacts.get("report")
-    return Path(path) if path and Path(path).is_file() else None
+    return run_page(database, actor, run_id)
 
 
 def approvals(database: Database, actor: Actor) -> dict[str, Any]:
@@ -144,7 +113,8 @@ def controls(database: Database) -> dict[str, Any]:
 
 
 def health(database: Database) -> dict[str, Any]:
-    from services.health import run_health_checks
+    """``services.health.system_health`` with the paper broker: the verdict the chat's answers give too."""
+    from services.health import system_health
 
-    report = run_health_checks(database, today=datetime.now(UTC).date())
+    report = system_health(database, today=datetime.now(UTC).date(), broker=_execution(database).broker)
     return {"report": report.to_dict()}

@@ -20,21 +20,28 @@ from starlette.responses import RedirectResponse, Response
 from agents.answers import ToolOutcome, approval_card, decision_text, describe_call, write_one
 from agents.answers.outcome import parse_content
 from api.errors import status_for
-from api.output import short_decimal
 from api.web.session import CSRF_FIELD, WebError, WebSession
-from errors import QuantpilotError
+from errors import QuantpilotError, QuotaExceeded
 from guardrails.redaction import redact
+from quant import display
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 CHART_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-# A stored report is self-contained (plotly inlined): it may run its own scripts, sandboxed in an opaque
-# origin, so it can neither read the session cookie nor call this site.
-REPORT_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-              "img-src data:; font-src data:; frame-ancestors 'none'")
+# A stored report runs its own scripts (plotly.js from beside it, then its inline chart calls), sandboxed in an
+# opaque origin, so it can neither read the session cookie nor call this site.
+REPORT_CSP = ("sandbox allow-scripts; default-src 'none'; script-src 'self' 'unsafe-inline'; "
+              "style-src 'unsafe-inline'; img-src data:; font-src data:; frame-ancestors 'none'")
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
-templates.env.filters["plain"] = short_decimal  # 146.0000000000 -> 146, at most 4 decimals
+# every number a page shows goes through quant.display: the same metric reads the same as in the CLI and chat
+templates.env.filters.update({
+    "plain": display.plain, "quantity": display.quantity, "money": display.money, "signed_money": display.signed_money,
+    "percent": display.percent, "percent_points": display.percent_points, "count": display.count,
+    "number": display.number, "day": display.day, "timestamp": display.timestamp, "short_id": display.short_id,
+    "params": display.params_text, "metric": lambda value, name: display.format_metric(name, value),
+    "metric_label": display.metric_label, "costs": display.cost_summary,
+})
 # people read approval cards, tool calls and results through the answer writer (agents.answers), never as dicts
 templates.env.filters["approval_card"] = approval_card
 templates.env.filters["decision_text"] = decision_text
@@ -86,6 +93,9 @@ class WebRoute(APIRoute):
             except WebError as exc:
                 return error_response(request, exc.status, exc.message)
             except QuantpilotError as exc:
-                return error_response(request, status_for(exc), str(exc))
+                response = error_response(request, status_for(exc), str(exc))
+                if isinstance(exc, QuotaExceeded):
+                    response.headers["Retry-After"] = str(exc.retry_after_s)
+                return response
 
         return handle

@@ -30,7 +30,6 @@ from api.web.session import (
     set_cookie,
     web_settings,
 )
-from errors import NotFoundError
 from guardrails.policy import Actor, Channel
 from services.users import actor_of
 
@@ -124,30 +123,32 @@ async def positions(request: Request, session: SessionDep) -> Response:
 
 @pages_router.get("/runs")
 async def runs(request: Request, session: SessionDep) -> Response:
-    data = await run_in_threadpool(pages.runs, request.app.state.database)
+    data = await run_in_threadpool(pages.runs, request.app.state.database, web_actor(session))
     return render(request, "runs.html", session, page="runs", **data)
 
 
 @pages_router.get("/runs/{run_id}")
 async def run_detail(request: Request, session: SessionDep, run_id: RunId) -> Response:
-    data = await run_in_threadpool(pages.run_detail, request.app.state.database, run_id)
+    data = await run_in_threadpool(pages.run_detail, request.app.state.database, web_actor(session), run_id)
     return render(request, "run.html", session, page="runs", csp=CHART_CSP, **data)
 
 
 @pages_router.get("/runs/{run_id}/report")
 async def run_report(request: Request, session: SessionDep, run_id: RunId) -> Response:
-    """The stored self-contained HTML report, sandboxed (its inline plotly runs in an opaque origin)."""
+    """The run's HTML report (rendered now if the run was made without one, e.g. from the chat), sandboxed: its
+    inline plotly calls run in an opaque origin that can neither read the session cookie nor call this site."""
     from services.research import ResearchService
 
     research = ResearchService(request.app.state.database, actor=web_actor(session))
-    record = await run_in_threadpool(research.record, run_id)
-    if "report" not in record.artifacts and "equity" in record.artifacts:  # made without one: render it now
-        await run_in_threadpool(research.report, run_id)
-        record = await run_in_threadpool(research.record, run_id)
-    path = pages.report_path(record.artifacts)
-    if path is None:
-        raise NotFoundError(f"run {run_id} has no stored report")
+    path = await run_in_threadpool(research.report, run_id)
     return FileResponse(path, media_type="text/html", headers={"Content-Security-Policy": REPORT_CSP})
+
+
+@root.get("/web/runs/{run_id}/plotly.min.js")
+async def report_plotly_js(run_id: RunId) -> Response:
+    """The ``plotly.min.js`` a report loads from its own folder (the report page is sandboxed: no cookie comes
+    with this request, and it is the public library, the same for every run)."""
+    return await plotly_js()
 
 
 @pages_router.get("/approvals")

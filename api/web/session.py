@@ -83,7 +83,12 @@ async def optional_session(request: Request) -> WebSession | None:
     if not token:
         return None
     live = await run_in_threadpool(session_store(request).live, token)
-    return None if live is None else WebSession(live.user, live.csrf)
+    if live is None:
+        return None
+    limiter = getattr(request.app.state, "limiter", None)
+    if limiter is not None:  # the same per-user request limit as the user's API keys (429 with Retry-After)
+        limiter.hit_user(live.user.id)
+    return WebSession(live.user, live.csrf)
 
 
 async def require_session(session: Annotated[WebSession | None, Depends(optional_session)]) -> WebSession:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, String, Text, func
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,6 +15,8 @@ class ResearchRun(Base):
     """One research run: what was asked (config + hashes), what came out (metrics), where its artifacts are."""
 
     __tablename__ = "research_runs"
+    __table_args__ = (Index("ix_research_runs_active", "status", postgresql_where=text("status IN ('queued', "
+                                                                                       "'running')")),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
@@ -32,5 +34,7 @@ class ResearchRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("research_runs.id", ondelete="SET NULL"))
     created_by: Mapped[str] = mapped_column(String(64), default="system")
+    user_id: Mapped[int | None] = mapped_column(BigInteger)  # the asker's api_users id (jobs: per-user quotas)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # a job: when a worker took it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -40,7 +40,8 @@ class BacktestConfig(StrictModel):
     """How orders are sized, filled and charged.
 
     - ``sizing="all_in"``: target fraction f buys ``floor(f * (equity - commission) / fill_price)``
-      whole shares (commission = ``commission_per_order`` plus ``commission_bps`` of notional).
+      whole shares (commission = ``commission_per_order`` dollars, plus ``commission_per_share`` dollars a share,
+      plus ``commission_bps`` of notional).
     - ``"fixed_fraction"``: the notional is ``fixed_fraction`` of that (f * fixed_fraction).
     - ``"volatility_target"``: scales by ``target_volatility / realised_volatility`` (annualised,
       log returns over ``volatility_lookback_bars`` up to the signal bar), capped by ``max_leverage``.
@@ -56,6 +57,7 @@ class BacktestConfig(StrictModel):
 
     initial_capital: float = Field(100_000.0, gt=0)
     commission_per_order: float = Field(1.0, ge=0)
+    commission_per_share: float = Field(0.0, ge=0, lt=1_000)
     commission_bps: float = Field(0.0, ge=0, lt=10_000)
     slippage_bps: float = Field(10.0, ge=0, lt=10_000)
     sizing: Sizing = "all_in"

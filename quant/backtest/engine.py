@@ -18,14 +18,21 @@ from quant.metrics.performance import compute_metrics
 
 
 def trades_frame(run: VectorizedRun, index: pd.DatetimeIndex, symbols: tuple[str, ...], param: int = 0) -> pd.DataFrame:
-    """Trades of parameter set ``param`` as a frame with timestamps (``TRADE_FRAME_COLUMNS``)."""
-    rows = []
-    for i, symbol in enumerate(symbols):
-        for rec in run.trades.get((i, param), np.empty((0, 8))):
-            is_open = rec[1] < 0
-            rows.append((symbol, index[int(rec[0])], pd.NaT if is_open else index[int(rec[1])], int(rec[2]),
-                         rec[3], rec[4], rec[5], rec[6], rec[7], bool(is_open)))
-    frame = pd.DataFrame(rows, columns=list(TRADE_FRAME_COLUMNS))
+    """Trades of parameter set ``param`` as a frame with timestamps (``TRADE_FRAME_COLUMNS``), each
+    symbol's trades together in symbol order; built column by column (a walk-forward makes one per fold)."""
+    kept = [(s, rec) for i, s in enumerate(symbols) if len(rec := run.trades.get((i, param), ()))]
+    if not kept:
+        frame = pd.DataFrame([], columns=list(TRADE_FRAME_COLUMNS))
+    else:
+        rec = np.concatenate([r for _, r in kept])
+        is_open = rec[:, 1] < 0
+        frame = pd.DataFrame({
+            "symbol": np.repeat(np.array([s for s, _ in kept], dtype=object), [len(r) for _, r in kept]),
+            "entry_ts": index[rec[:, 0].astype(np.int64)],
+            "exit_ts": index[np.where(is_open, 0, rec[:, 1]).astype(np.int64)].where(~is_open),
+            "direction": rec[:, 2].astype(np.int64), "quantity": rec[:, 3], "entry_price": rec[:, 4],
+            "exit_price": rec[:, 5], "pnl": rec[:, 6], "fees": rec[:, 7], "is_open": is_open,
+        })  # fmt: skip
     frame["exit_ts"] = pd.to_datetime(frame["exit_ts"], utc=True)
     frame["entry_ts"] = pd.to_datetime(frame["entry_ts"], utc=True)
     return frame

@@ -209,7 +209,7 @@ def run_event(strategy: Any, bars: EventBars, config: BacktestConfig | None = No
     ref = np.ascontiguousarray(ref[:, 0])
     scale = size_scale(bars.close[:, None], config)[:, 0]
     costs = np.array([config.slippage_bps, config.commission_per_order, config.commission_bps,
-                      1.0 if config.allow_short else 0.0])
+                      1.0 if config.allow_short else 0.0, config.commission_per_share])
     equity, position = np.empty(n), np.empty(n)
     use_compiled = hasattr(strategy, "intents") if compiled is None else compiled
     if use_compiled:

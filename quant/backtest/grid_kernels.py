@@ -1,7 +1,9 @@
 """Fused numba kernels for parameter grids: moving averages computed inside the loop (cumulative
-sums for SMA, the recursion for EMA), so a grid of (fast, slow) pairs × symbols never
-materialises a signal or equity array. The trading rules are those of ``kernels.simulate``
-(same ledger functions), so a fused run equals the vectorized engine on the same signal.
+sums for SMA, the recursion for EMA; ``crossover_signals``), so a grid of (fast, slow) pairs ×
+symbols never materialises a signal array or a per-symbol equity curve. The trading rules are
+those of ``kernels.simulate`` (same ledger functions), so a fused run equals the vectorized engine
+on the same signal. For the overfitting statistics a run can add its equity at each bar into one
+row per parameter set (the equity summed over symbols), which ``grid_moments`` folds into return sums.
 
 Per-run summary fields (``GRID_STATS``): total_return (fraction), sharpe, sortino (annualised,
 rf = 0), max_drawdown (fraction), cagr, calmar, trades (incl. one still open), fees ($),
@@ -13,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from quant.backtest.crossover_signals import ema_signals, sma_signals, sma_signals_from_sums
 from quant.backtest.kernels import fill_order
 from quant.backtest.ledger import CUR_SIZE
 
@@ -74,36 +77,6 @@ def summarize_equity(equity, start, end, cash0, trades, fees, exposure, unfilled
                    periods_per_year, out)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def last_nan_index(x):
-    """For each t, the index of the last NaN at or before t (-1 if none)."""
-    out = np.empty(x.shape[0], dtype=np.int64)
-    last = -1
-    for t in range(x.shape[0]):
-        if x[t] != x[t]:
-            last = t
-        out[t] = last
-    return out
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def sma_signals(csum, last_nan, has_nan, fast, slow, allow_short, t0, end, out):
-    """SMA crossover targets for bars ``[t0, end)`` into ``out``: a branch-free pass the compiler
-    vectorises (window sums compared after scaling by the other window: no division)."""
-    lo = max(t0, slow - 1)
-    for t in range(t0, min(lo, end)):
-        out[t] = 0.0
-    short = 1.0 if allow_short else 0.0
-    for t in range(lo, end):
-        ms = (csum[t + 1] - csum[t + 1 - slow]) * fast
-        mf = (csum[t + 1] - csum[t + 1 - fast]) * slow
-        out[t] = (1.0 if mf > ms else 0.0) - short * (1.0 if mf < ms else 0.0)
-    if has_nan:
-        for t in range(lo, end):
-            if last_nan[t] > t - slow:
-                out[t] = 0.0
-
-
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _add_equity(eq, prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2):
     """Fold one bar's equity into the running return sums and drawdown; flat bars with unchanged
@@ -126,12 +99,13 @@ def _add_equity(eq, prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, start, end, cash0, slippage_bps,
-                  commission_per_order, commission_bps, allow_short, periods_per_year, out, sig_buf,
-                  signals_ready=False):
+                  commission_per_order, commission_bps, commission_per_share, allow_short, periods_per_year, out,
+                  sig_buf, signals_ready, equity_sum):
     """One (fast, slow) crossover backtest on one symbol: target 1 when MA_fast > MA_slow, -1
     when below and shorting is allowed, else 0 (0 while either MA is undefined). ``scale`` holds
     one value per bar, or a single value. ``sig_buf`` (n,) is scratch space for the signals, or
-    holds them already when ``signals_ready`` (from ``t0`` = 0 for EMA, max(start-1, 0) for SMA)."""
+    holds them already when ``signals_ready`` (from ``t0`` = 0 for EMA, max(start-1, 0) for SMA).
+    ``equity_sum`` (end - start,): the run's equity at each traded bar is added to it; length 0: not kept."""
     cur = np.zeros(CUR_SIZE)
     cash = cash0
     position = 0.0
@@ -157,6 +131,7 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
     dummy = np.zeros((1, 8))
     has_nan = last_nan[end - 1] >= 0 if end > 0 else False
     varying_scale = scale.shape[0] > 1  # a single value when sizing does not vary by bar
+    keep_equity = equity_sum.shape[0] > 0
     t0 = 0 if use_ema else max(start - 1, 0)  # an SMA needs no history beyond the window sums
     if signals_ready:
         pass
@@ -181,10 +156,16 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
             if position == 0.0:
                 while u < end and sig_buf[u] == decided:
                     u += 1
+                if keep_equity:
+                    for v in range(t, u):
+                        equity_sum[v - start] += cash
             else:
                 while u < end and sig_buf[u] == decided:
+                    eq = cash + position * close[u]
+                    if keep_equity:
+                        equity_sum[u - start] += eq
                     prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2 = _add_equity(
-                        cash + position * close[u], prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2)
+                        eq, prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2)
                     u += 1
                 exposure += u - t
             if u > t:
@@ -197,7 +178,8 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
             if ref == ref and ref > 0.0:
                 cash, position, avg_cost, realized, fees, traded, n_trades = fill_order(
                     t, decided, pend_scale, cash + position * ref, ref, cash, position, avg_cost, realized, fees,
-                    traded, cur, dummy, n_trades, False, slippage_bps, commission_per_order, commission_bps)
+                    traded, cur, dummy, n_trades, False, slippage_bps, commission_per_order, commission_bps,
+                    commission_per_share)
                 pending = False
                 if mark != mark:
                     mark = ref
@@ -209,6 +191,8 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
         if position != 0.0:
             eq += position * mark
             exposure += 1
+        if keep_equity:
+            equity_sum[t - start] += eq
         prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2 = _add_equity(
             eq, prev, peak, max_dd, dd_floor, sum_r, sum_r2, sum_neg2)
         if sig != decided:
@@ -223,49 +207,19 @@ def crossover_run(fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, s
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def window_sums(close, row_lo, row_hi, csum, last_nan):
-    """For symbols ``[row_lo, row_hi)`` of ``close`` (s, n): cumulative sums with NaN as 0 into
-    ``csum`` (s, n + 1) and the index of the last NaN at or before each bar into ``last_nan`` (s, n)."""
-    n = close.shape[1]
-    for i in range(row_lo, row_hi):
-        acc = 0.0
-        csum[i, 0] = 0.0
-        for t in range(n):
-            x = close[i, t]
-            if x == x:
-                acc += x
-            csum[i, t + 1] = acc
-        last_nan[i] = last_nan_index(close[i])
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def sma_signals_from_sums(sum_fast, sum_slow, last_nan, has_nan, fast, slow, allow_short, t0, end, out):
-    """``sma_signals`` from window sums computed once per window (``sum_w[t]`` = the sum of the ``w``
-    closes ending at bar t): the same products and comparisons, so the same targets."""
-    lo = max(t0, slow - 1)
-    for t in range(t0, min(lo, end)):
-        out[t] = 0.0
-    short = 1.0 if allow_short else 0.0
-    for t in range(lo, end):
-        ms = sum_slow[t] * fast
-        mf = sum_fast[t] * slow
-        out[t] = (1.0 if mf > ms else 0.0) - short * (1.0 if mf < ms else 0.0)
-    if has_nan:
-        for t in range(lo, end):
-            if last_nan[t] > t - slow:
-                out[t] = 0.0
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def crossover_grid_tasks(task_lo, task_hi, fill_ref, close, csum, last_nan, scale, fast, slow, use_ema, start, end,
-                         cash0, slippage_bps, commission_per_order, commission_bps, allow_short, periods_per_year,
-                         out):
+                         cash0, slippage_bps, commission_per_order, commission_bps, commission_per_share, allow_short,
+                         periods_per_year, out, equity_sums):
     """Runs tasks ``[task_lo, task_hi)`` of the (pair-major) pair × symbol grid on the calling thread
     (releases the GIL, so Python threads can split a grid): fill_ref/close (s, n); scale (s, n) or
     (s, 1); fast/slow (P,) int64; cash0 (s,); out (P, s, N_GRID_STATS). For SMA the tasks run symbol
-    by symbol, each distinct window's rolling sum computed once per symbol and shared by its pairs."""
+    by symbol, each distinct window's rolling sum computed once per symbol and shared by its pairs.
+    ``equity_sums`` (P, end - start) gets each pair's equity summed over its symbols (threads must then
+    split the tasks at pair boundaries: a row is written by one thread), or is (0, 0): not kept."""
     n_sym, n = close.shape
     sig_buf = np.empty(n)  # one scratch signal row per thread, reused by every task
+    keep_equity = equity_sums.shape[0] > 0
+    no_equity = np.empty(0)
     if task_hi <= task_lo:
         return
     if use_ema:
@@ -273,8 +227,9 @@ def crossover_grid_tasks(task_lo, task_hi, fill_ref, close, csum, last_nan, scal
             j = k // n_sym
             i = k % n_sym
             crossover_run(fill_ref[i], close[i], csum[i], last_nan[i], scale[i], fast[j], slow[j], use_ema, start,
-                          end, cash0[i], slippage_bps, commission_per_order, commission_bps, allow_short,
-                          periods_per_year, out[j, i], sig_buf)
+                          end, cash0[i], slippage_bps, commission_per_order, commission_bps, commission_per_share,
+                          allow_short, periods_per_year, out[j, i], sig_buf, False,
+                          equity_sums[j] if keep_equity else no_equity)
         return
     j_lo = task_lo // n_sym
     j_hi = (task_hi - 1) // n_sym + 1
@@ -301,43 +256,6 @@ def crossover_grid_tasks(task_lo, task_hi, fill_ref, close, csum, last_nan, scal
             sma_signals_from_sums(sums[slot[fast[j]]], sums[slot[slow[j]]], last_nan[i], has_nan, fast[j], slow[j],
                                   allow_short, t0, end, sig_buf)
             crossover_run(fill_ref[i], close[i], csum[i], last_nan[i], scale[i], fast[j], slow[j], use_ema, start,
-                          end, cash0[i], slippage_bps, commission_per_order, commission_bps, allow_short,
-                          periods_per_year, out[j, i], sig_buf, True)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def ema_signals(close, fast, slow, allow_short, end, out):
-    """EMA crossover targets for bars ``[0, end)`` into ``out`` (spans ``fast``/``slow``, seeded at the
-    first valid close, a missing close holds both averages)."""
-    ema_f = np.nan
-    ema_s = np.nan
-    a_f = 2.0 / (fast + 1.0)
-    a_s = 2.0 / (slow + 1.0)
-    for t in range(end):
-        x = close[t]
-        if x == x:
-            if ema_f != ema_f:
-                ema_f = x
-                ema_s = x
-            else:
-                ema_f += a_f * (x - ema_f)
-                ema_s += a_s * (x - ema_s)
-        sig = 0.0
-        if ema_f > ema_s:
-            sig = 1.0
-        elif allow_short and ema_f < ema_s:
-            sig = -1.0
-        out[t] = sig
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def crossover_signal(close, fast, slow, use_ema, allow_short, out):
-    """The target series ``crossover_run`` trades, materialised (for one chosen pair): 1 / -1 / 0."""
-    n = close.shape[0]
-    if use_ema:
-        ema_signals(close, fast, slow, allow_short, n, out)
-        return
-    csum = np.empty((1, n + 1))
-    last_nan = np.empty((1, n), dtype=np.int64)
-    window_sums(close.reshape((1, n)), 0, 1, csum, last_nan)
-    sma_signals(csum[0], last_nan[0], n > 0 and last_nan[0, n - 1] >= 0, fast, slow, allow_short, 0, n, out)
+                          end, cash0[i], slippage_bps, commission_per_order, commission_bps, commission_per_share,
+                          allow_short, periods_per_year, out[j, i], sig_buf, True,
+                          equity_sums[j] if keep_equity else no_equity)

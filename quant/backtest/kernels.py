@@ -35,15 +35,15 @@ def clip_target(f, allow_short):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def fill_order(bar, fraction, scale, equity, reference, cash, position, avg_cost, realized, fees, traded, cur,
-               trades, n_trades, record, slippage_bps, commission_per_order, commission_bps):
+               trades, n_trades, record, slippage_bps, commission_per_order, commission_bps, commission_per_share):
     """Size (against ``equity``, dollars) and book one target order at ``reference``; returns the
     updated account tuple."""
     delta = order_delta(fraction, scale, equity, cash, position, reference, slippage_bps, commission_per_order,
-                        commission_bps)
+                        commission_bps, commission_per_share)
     if delta == 0.0:
         return cash, position, avg_cost, realized, fees, traded, n_trades
     price = buy_fill_price(reference, slippage_bps) if delta > 0 else sell_fill_price(reference, slippage_bps)
-    fee = order_fee(abs(delta), price, commission_per_order, commission_bps)
+    fee = order_fee(abs(delta), price, commission_per_order, commission_bps, commission_per_share)
     cash, position, avg_cost, realized, n_trades = apply_fill(bar, delta, price, fee, cash, position, avg_cost,
                                                               realized, cur, trades, n_trades, record)
     return cash, position, avg_cost, realized, fees + fee, traded + abs(delta) * price, n_trades
@@ -51,7 +51,7 @@ def fill_order(bar, fraction, scale, equity, reference, cash, position, avg_cost
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def simulate(fill_ref, close, target, scale, start, end, cash0, slippage_bps, commission_per_order, commission_bps,
-             allow_short, equity_out, position_out, trades, record, stats):
+             commission_per_share, allow_short, equity_out, position_out, trades, record, stats):
     """Run bars ``[start, end)``; writes ``equity_out[t]``/``position_out[t]`` for those bars, trades
     (when ``record``) and the ``STAT_FIELDS`` summary into ``stats``.
 
@@ -86,7 +86,8 @@ def simulate(fill_ref, close, target, scale, start, end, cash0, slippage_bps, co
             if ref == ref and ref > 0.0:
                 cash, position, avg_cost, realized, fees, traded, n_trades = fill_order(
                     t, pend_fraction, pend_scale, cash + position * ref, ref, cash, position, avg_cost, realized,
-                    fees, traded, cur, trades, n_trades, record, slippage_bps, commission_per_order, commission_bps)
+                    fees, traded, cur, trades, n_trades, record, slippage_bps, commission_per_order, commission_bps,
+                    commission_per_share)
                 pending = False
                 if mark != mark:
                     mark = ref

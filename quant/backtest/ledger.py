@@ -34,9 +34,10 @@ def sell_fill_price(reference, slippage_bps):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def order_fee(quantity_abs, price, commission_per_order, commission_bps):
-    """Dollars charged for one order of ``quantity_abs`` shares at ``price``."""
-    return commission_per_order + quantity_abs * price * commission_bps * 1e-4
+def order_fee(quantity_abs, price, commission_per_order, commission_bps, commission_per_share):
+    """Dollars charged for one order of ``quantity_abs`` shares at ``price``: a fixed amount per order, basis
+    points of the notional and an amount per share."""
+    return commission_per_order + quantity_abs * (price * commission_bps * 1e-4 + commission_per_share)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -48,7 +49,7 @@ def _shares_for(notional, unit_cost):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def order_delta(fraction, scale, equity, cash, position, reference, slippage_bps, commission_per_order,
-                commission_bps):
+                commission_bps, commission_per_share):
     """Signed shares to trade so the position matches ``fraction * scale`` of ``equity``.
 
     The target is computed at the buy fill price when it means buying and at the sell fill
@@ -58,12 +59,12 @@ def order_delta(fraction, scale, equity, cash, position, reference, slippage_bps
     budget = fraction * scale * max(equity - commission_per_order, 0.0)
     bps = 1.0 + commission_bps * 1e-4
     px_buy = buy_fill_price(reference, slippage_bps)
-    delta = _shares_for(budget, px_buy * bps) - position
+    delta = _shares_for(budget, px_buy * bps + commission_per_share) - position
     if delta > 0:
-        affordable = np.floor(max(cash - commission_per_order, 0.0) / (px_buy * bps))
+        affordable = np.floor(max(cash - commission_per_order, 0.0) / (px_buy * bps + commission_per_share))
         return min(delta, affordable)
     px_sell = sell_fill_price(reference, slippage_bps)
-    delta = _shares_for(budget, px_sell * bps) - position
+    delta = _shares_for(budget, px_sell * bps + commission_per_share) - position
     return delta if delta < 0 else 0.0
 
 

@@ -32,7 +32,7 @@ MAX_ORDERS = 256
 A_CASH, A_POS, A_AVG, A_REALIZED, A_FEES, A_TRADED, A_NTRADES, A_MARK, A_NORDERS, A_EXPOSURE = range(10)
 ACCOUNT_SIZE = 10
 # cost slots
-C_SLIP, C_FIXED, C_BPS, C_SHORT = range(4)
+C_SLIP, C_FIXED, C_BPS, C_SHORT, C_PER_SHARE = range(5)
 
 
 @njit(cache=True, nogil=True)
@@ -79,13 +79,13 @@ def _fill_shares(t, qty, price, acct, cur, trades, record, costs):
     bps = costs[C_BPS]
     pos = acct[A_POS]
     if qty > 0:
-        affordable = np.floor(max(acct[A_CASH] - fixed, 0.0) / (price * (1.0 + bps * 1e-4)))
+        affordable = np.floor(max(acct[A_CASH] - fixed, 0.0) / (price * (1.0 + bps * 1e-4) + costs[C_PER_SHARE]))
         qty = min(qty, affordable)
     elif costs[C_SHORT] == 0.0:
         qty = max(qty, -max(pos, 0.0))
     if qty == 0.0:
         return False
-    fee = order_fee(abs(qty), price, fixed, bps)
+    fee = order_fee(abs(qty), price, fixed, bps, costs[C_PER_SHARE])
     cash, pos, avg, realized, n_tr = apply_fill(t, qty, price, fee, acct[A_CASH], pos, acct[A_AVG],
                                                 acct[A_REALIZED], cur, trades, int(acct[A_NTRADES]), record)
     acct[A_CASH] = cash
@@ -107,7 +107,7 @@ def _try_order(t, order, o, h, lo, ref, acct, cur, trades, record, costs):
             t, order[B_AMOUNT], order[B_SCALE], acct[A_CASH] + acct[A_POS] * ref, ref, acct[A_CASH], acct[A_POS],
             acct[A_AVG], acct[A_REALIZED],
             acct[A_FEES], acct[A_TRADED], cur, trades, int(acct[A_NTRADES]), record, slip, costs[C_FIXED],
-            costs[C_BPS])
+            costs[C_BPS], costs[C_PER_SHARE])
         acct[A_CASH] = cash
         acct[A_POS] = pos
         acct[A_AVG] = avg

@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 
 from errors import ConfigError, DataError
-from quant.data.schema import field_panel
+from quant.data.schema import field_panels
 
 Panels = Mapping[str, pd.DataFrame]
 
 
 def panels_from_bars(bars: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Wide open/high/low/close/volume frames of a canonical bar frame."""
-    return {f: field_panel(bars, f) for f in ("open", "high", "low", "close", "volume")}
+    return field_panels(bars, ("open", "high", "low", "close", "volume"))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from quant.backtest.sizing import size_scale_rows
 
 @njit(cache=True, nogil=True)
 def run_per_symbol(task_lo, task_hi, fill_ref, close, target, scale, start, end, cash0, slippage_bps,
-                   commission_per_order, commission_bps, allow_short, equity, position, trades, record, stats):
+                   commission_per_order, commission_bps, commission_per_share, allow_short, equity, position, trades,
+                   record, stats):
     """Independent runs ``[task_lo, task_hi)`` of the symbol-major (symbol × param) task list; arrays
     are fill_ref/close/scale (s, n), target (s, p, n), equity/position (s, p, n), trades (s, p, m, 8),
     stats (s, p, N_STATS). Releases the GIL so Python threads can split the tasks."""
@@ -35,8 +36,8 @@ def run_per_symbol(task_lo, task_hi, fill_ref, close, target, scale, start, end,
         i = k // n_par
         j = k % n_par
         simulate(fill_ref[i], close[i], target[i, j], scale[i], start, end, cash0[i], slippage_bps,
-                 commission_per_order, commission_bps, allow_short, equity[i, j], position[i, j], trades[i, j],
-                 record, stats[i, j])
+                 commission_per_order, commission_bps, commission_per_share, allow_short, equity[i, j],
+                 position[i, j], trades[i, j], record, stats[i, j])
 
 
 _THREAD_MIN_BAR_STEPS = 100_000  # below this, one thread is faster than handing work to two
@@ -44,7 +45,7 @@ _THREAD_MIN_BAR_STEPS = 100_000  # below this, one thread is faster than handing
 
 @njit(cache=True, nogil=True)
 def simulate_portfolio(fill_ref, close, target, scale, start, end, cash0, slippage_bps, commission_per_order,
-                       commission_bps, allow_short, equity, position, trades, record, stats):
+                       commission_bps, commission_per_share, allow_short, equity, position, trades, record, stats):
     """One shared account over all symbols: fill_ref/close/target/scale (s, n); equity (n,);
     position (s, n); trades (s, m, 8); stats (s, N_STATS) with per-symbol figures and
     ``final_equity`` holding the symbol's final position value."""
@@ -89,7 +90,8 @@ def simulate_portfolio(fill_ref, close, target, scale, start, end, cash0, slippa
                     continue
                 cash, pos[i], avg[i], realized[i], fees[i], traded[i], n_tr[i] = fill_order(
                     t, pend_f[i], pend_s[i], equity_now, ref, cash, pos[i], avg[i], realized[i], fees[i], traded[i],
-                    cur[i], trades[i], n_tr[i], record, slippage_bps, commission_per_order, commission_bps)
+                    cur[i], trades[i], n_tr[i], record, slippage_bps, commission_per_order, commission_bps,
+                    commission_per_share)
                 pending[i] = False
                 if mark[i] != mark[i]:
                     mark[i] = ref
@@ -124,13 +126,14 @@ def simulate_portfolio(fill_ref, close, target, scale, start, end, cash0, slippa
 
 @njit(cache=True, nogil=True)
 def run_portfolio(task_lo, task_hi, fill_ref, close, target, scale, start, end, cash0, slippage_bps,
-                  commission_per_order, commission_bps, allow_short, equity, position, trades, record, stats):
+                  commission_per_order, commission_bps, commission_per_share, allow_short, equity, position, trades,
+                  record, stats):
     """Portfolio runs for parameter sets ``[task_lo, task_hi)``: target (p, s, n), equity (p, n),
     position (p, s, n), trades (p, s, m, 8), stats (p, s, N_STATS)."""
     for j in range(task_lo, task_hi):
         simulate_portfolio(fill_ref, close, target[j], scale, start, end, cash0, slippage_bps,
-                           commission_per_order, commission_bps, allow_short, equity[j], position[j], trades[j],
-                           record, stats[j])
+                           commission_per_order, commission_bps, commission_per_share, allow_short, equity[j],
+                           position[j], trades[j], record, stats[j])
 
 
 @dataclass(frozen=True)
@@ -209,7 +212,8 @@ def run_vectorized(open_: np.ndarray | None, close: np.ndarray, targets: np.ndar
     close_t = np.ascontiguousarray(close.T)
     scale_t = size_scale_rows(close_t, config)
     m = max(end - start, 1) if record_trades else 1
-    costs = (config.slippage_bps, config.commission_per_order, config.commission_bps, config.allow_short)
+    costs = (config.slippage_bps, config.commission_per_order, config.commission_bps, config.commission_per_share,
+             config.allow_short)
     if config.capital_mode == "per_symbol":
         cash0 = np.full(n_sym, config.initial_capital) if initial_cash is None else np.asarray(initial_cash, float)
         tgt = np.ascontiguousarray(targets.transpose(1, 2, 0))

@@ -10,14 +10,14 @@ count only the window's bars. Each OOS fold starts flat with the previous fold's
 ``overfitting=True`` adds an ``OverfittingReport`` of the same grid run once over all bars
 (deflated Sharpe of its best set, CSCV PBO over every set's daily returns) and the deflated
 Sharpe of the stitched out-of-sample returns against the same trials. Off by default (it costs
-one more full-length grid with returns); the research service and CLI turn it on.
+one more full-length grid, with return moments); the research service and CLI turn it on.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -26,6 +26,7 @@ from pydantic import Field
 
 from errors import ConfigError
 from quant.backtest.config import BacktestConfig, StrictModel
+from quant.backtest.crossover_signals import crossover_signal
 from quant.backtest.engine import trades_frame
 from quant.backtest.executors import executor_session
 from quant.backtest.grid import (
@@ -37,12 +38,11 @@ from quant.backtest.grid import (
     run_grid,
     summed_returns,
 )
-from quant.backtest.grid_kernels import crossover_signal
 from quant.backtest.panels import Panels, aligned_targets, panel_arrays
 from quant.backtest.stability import ParameterStability, parameter_stability
 from quant.backtest.vectorized import run_vectorized
 from quant.metrics.overfitting import OverfittingReport, deflated_sharpe_ratio
-from quant.metrics.performance import PerformanceMetrics, compute_metrics
+from quant.metrics.performance import PerformanceMetrics, TradeArrays, compute_metrics
 
 Progress = Callable[[int, int], None]
 
@@ -120,6 +120,7 @@ class WalkForwardResult:
             "oos_bars": len(self.equity),
             "trades": len(self.trades),
             "elapsed_s": self.elapsed_s,
+            "overfitting_s": None if self.overfitting is None else self.overfitting.seconds,
             "overfitting": self.overfitting_dict(),
         }
 
@@ -160,14 +161,17 @@ def _walk(arrays_open: np.ndarray | None, close: np.ndarray, index: pd.DatetimeI
         params, score = select(fold)
         run = run_vectorized(arrays_open, close, targets_for(fold, params), config, start=fold.oos_start,
                              end=fold.stitch_end, initial_cash=cash)
-        equity = pd.DataFrame(run.equity[fold.oos_start:fold.stitch_end, :, 0],
-                              index=index[fold.oos_start:fold.stitch_end], columns=list(symbols))
+        # a copy of the window: a view would keep the run's full-length buffers alive for every fold
+        values = run.equity[fold.oos_start:fold.stitch_end, :, 0].copy()
+        equity = pd.DataFrame(values, index=index[fold.oos_start:fold.stitch_end], columns=list(symbols))
         trades = trades_frame(run, index, symbols)
-        by_symbol = dict(tuple(trades.groupby("symbol")))
-        values = run.equity[fold.oos_start:fold.stitch_end, :, 0]
-        metrics = {s: compute_metrics(values[:, i], by_symbol.get(s), periods_per_year=config.periods_per_year,
-                                      initial_capital=float(cash[i])) for i, s in enumerate(symbols)}
-        cash = run.equity[fold.stitch_end - 1, :, 0].copy()
+        # trades_frame lists each symbol's trades together, in symbol order: slice its columns once read
+        arrays = TradeArrays.from_frame(trades)
+        bounds = np.cumsum([0] + [len(run.trades.get((i, 0), ())) for i in range(len(symbols))])
+        metrics = {s: compute_metrics(values[:, i], arrays.rows(bounds[i], bounds[i + 1]),
+                                      periods_per_year=config.periods_per_year, initial_capital=float(cash[i]))
+                   for i, s in enumerate(symbols)}
+        cash = values[-1].copy()
         pieces.append(equity)
         trade_frames.append(trades.assign(fold=fold.number))
         results.append(FoldResult(fold=fold, params=params, in_sample_score=score, oos_metrics=metrics))
@@ -178,22 +182,25 @@ def _walk(arrays_open: np.ndarray | None, close: np.ndarray, index: pd.DatetimeI
     trades = pd.concat([t for t in trade_frames if len(t)] or trade_frames[:1], ignore_index=True)
     metrics = {s: compute_metrics(equity[s], trades[trades.symbol == s], periods_per_year=config.periods_per_year,
                                   initial_capital=config.initial_capital) for s in symbols}
-    report, oos_dsr = _overfitting(full_grid(), equity, wf, config) if full_grid is not None else (None, None)
+    report, oos_dsr = _overfitting(full_grid, equity, wf, config) if full_grid is not None else (None, None)
     return WalkForwardResult(config=wf, backtest_config=config, folds=tuple(results), equity=equity, trades=trades,
                              metrics=metrics, parameter_stability=parameter_stability([r.params for r in results]),
                              elapsed_s=time.perf_counter() - began, overfitting=report, oos_deflated_sharpe=oos_dsr)
 
 
-def _overfitting(grid: GridResult, equity: pd.DataFrame, wf: WalkForwardConfig,
+def _overfitting(full_grid: Callable[[], GridResult], equity: pd.DataFrame, wf: WalkForwardConfig,
                  config: BacktestConfig) -> tuple[OverfittingReport | None, float | None]:
-    report = grid.overfitting(wf.objective, min_trades=wf.min_trades_required)
+    """The full-sample grid's report and the stitched OOS deflated Sharpe; the report's ``seconds``
+    count the whole step, the extra full-sample grid included (it runs for this block only)."""
+    began = time.perf_counter()
+    report = full_grid().overfitting(wf.objective, min_trades=wf.min_trades_required)
     if report is None:
         return None, None
     oos = summed_returns(equity.to_numpy()[:, :, None], np.full(equity.shape[1], config.initial_capital))[:, 0]
-    if len(oos) < 3:
-        return report, None
-    return report, deflated_sharpe_ratio(oos, n_trials=report.n_trials,
-                                         sharpe_variance=report.sharpe_variance).probability
+    oos_dsr = deflated_sharpe_ratio(oos, n_trials=report.n_trials, sharpe_variance=report.sharpe_variance) \
+        if len(oos) >= 3 else None
+    return (replace(report, seconds=time.perf_counter() - began),
+            None if oos_dsr is None else oos_dsr.probability)
 
 
 def walk_forward(signal_fn: SignalFn, panels: Panels, param_grid: ParamGrid, wf_config: WalkForwardConfig | None = None,
@@ -223,7 +230,7 @@ def walk_forward(signal_fn: SignalFn, panels: Panels, param_grid: ParamGrid, wf_
         return np.vstack([targets, np.full((len(arrays.index) - fold.stitch_end, len(arrays.symbols)), np.nan)])
 
     def full_grid() -> GridResult:
-        return run_grid(signal_fn, panels, param_grid, config, executor, with_returns=True, ray_address=ray_address)
+        return run_grid(signal_fn, panels, param_grid, config, executor, return_moments=True, ray_address=ray_address)
 
     with executor_session(executor, ray_address):
         return _walk(arrays.open, arrays.close, arrays.index, arrays.symbols, folds, select, targets_for, wf, config,
@@ -256,7 +263,7 @@ def walk_forward_crossover(panels: Panels, fast_values: Sequence[int], slow_valu
         return out
 
     def full_grid() -> GridResult:
-        return run_crossover_grid(arrays.open, close, fast_values, slow_values, kind, config, with_returns=True)
+        return run_crossover_grid(arrays.open, close, fast_values, slow_values, kind, config, return_moments=True)
 
     return _walk(arrays.open, arrays.close, arrays.index, arrays.symbols, folds, select, targets_for, wf, config,
                  progress, began, full_grid if overfitting else None)

@@ -17,6 +17,8 @@ import pandas as pd
 from errors import DataError
 from quant.data.calendar import session_nanos
 from quant.data.schema import BAR_COLUMNS
+from quant.data.symbols import RULE as SYMBOL_RULE
+from quant.data.symbols import is_symbol
 
 SPLIT_JUMP_THRESHOLD = 0.4  # |close-to-close simple return| above this looks like an unadjusted split
 _NANOS_PER_DAY = 86_400 * 10**9
@@ -33,6 +35,7 @@ class Rule(StrEnum):
     """Machine-readable code of a quality rule."""
 
     MISSING_COLUMN = "missing_column"
+    BAD_SYMBOL = "bad_symbol"
     MISSING_CLOSE = "missing_close"
     NON_FINITE_PRICE = "non_finite_price"
     NON_POSITIVE_PRICE = "non_positive_price"
@@ -122,7 +125,10 @@ class _Collector:
         self.issues: list[QualityIssue] = []
 
     def _symbol(self, pos: int) -> str | None:
-        return str(self._frame["symbol"].iat[pos]) if "symbol" in self._frame.columns else None
+        if "symbol" not in self._frame.columns:
+            return None
+        value = str(self._frame["symbol"].iat[pos])
+        return value if is_symbol(value) else repr(value)[:40]  # never echo a control or bidi character
 
     def _stamp(self, pos: int) -> pd.Timestamp | None:
         if self._ts is None:
@@ -139,6 +145,16 @@ class _Collector:
     def mask(self, mask: np.ndarray, rule: Rule, severity: Severity, describe) -> None:
         for pos in np.flatnonzero(mask):
             self.add(int(pos), rule, severity, describe(int(pos)))
+
+
+def _symbol_checks(frame: pd.DataFrame, out: _Collector) -> None:
+    """Every row's symbol is a ticker symbol (``quant.data.symbols``): HTML, SQL, instructions, control or
+    bidirectional characters and over-long strings are refused naming the row."""
+    values = frame["symbol"].astype(str)
+    bad = [value for value in values.unique() if not is_symbol(value)]
+    if bad:
+        out.mask(values.isin(bad).to_numpy(), Rule.BAD_SYMBOL, Severity.ERROR,
+                 lambda pos: f"{repr(values.iat[pos])[:40]} is not a ticker symbol ({SYMBOL_RULE})")
 
 
 def _timestamp_checks(frame: pd.DataFrame, out: _Collector) -> tuple[np.ndarray | None, bool]:
@@ -266,6 +282,7 @@ def validate_bars(frame: pd.DataFrame, *, calendar: str | None = "XNYS",
         return QualityReport(0, symbols, ())
     ts = frame["ts"] if isinstance(frame["ts"].dtype, pd.DatetimeTZDtype) else None
     out = _Collector(frame, ts if ts is not None else frame["ts"].map(_loose_stamp))
+    _symbol_checks(frame, out)
     nanos, usable = _timestamp_checks(frame, out)
     _price_checks(frame, out)
     if nanos is not None:

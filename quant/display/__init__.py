@@ -5,9 +5,11 @@ knows each metric's label and unit, so the same metric reads the same on every i
 outputs (``--json``, API bodies) never go through here: they keep every digit.
 """
 
+from quant.display.costs import commission_text, cost_summary
 from quant.display.metrics import MetricFormat, format_metric, metric_label, metric_lines
 from quant.display.numbers import (
     DASH,
+    bps,
     count,
     day,
     money,
@@ -15,14 +17,20 @@ from quant.display.numbers import (
     percent,
     percent_points,
     quantity,
+    seconds,
     short_id,
     signed_money,
     timestamp,
 )
+from quant.display.overfitting import overfitting_conclusion, overfitting_headline
 from quant.display.text import counted, joined, text_table
+from quant.display.values import params_text, plain
 
 __all__ = [
     "DASH", "MetricFormat", "count", "day", "format_metric", "metric_label", "metric_lines", "money", "number",
     "percent", "percent_points", "quantity", "short_id", "signed_money", "timestamp", "counted", "joined",
     "text_table",
+    # research runs and tables
+    "bps", "commission_text", "cost_summary", "overfitting_conclusion", "overfitting_headline", "params_text",
+    "plain", "seconds",
 ]

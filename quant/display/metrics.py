@@ -64,7 +64,39 @@ METRICS: dict[str, MetricFormat] = {
     "oos_deflated_sharpe": MetricFormat("out-of-sample deflated Sharpe (p)", _R),
     "pbo": MetricFormat("probability of overfitting", lambda v: _P(v, 0)),
     "n_trials": MetricFormat("parameter sets tried", _C),
+    # research runs: what backtests, grids, Monte Carlo and optimisations report besides performance
+    "trades": MetricFormat("trades", _C),
+    "equity_final": MetricFormat("final equity", _M),
+    "fees_paid": MetricFormat("fees", _M),
+    "bars": MetricFormat("bars", _C),
+    "oos_bars": MetricFormat("out-of-sample bars", _C),
+    "n_backtests": MetricFormat("backtests", _C),
+    "skipped": MetricFormat("invalid sets skipped", _C),
+    "elapsed_s": MetricFormat("time", numbers.seconds),
+    "in_sample_score": MetricFormat("in-sample score", _R),
+    "probability_of_loss": MetricFormat("probability of loss", lambda v: _P(v, 1)),
+    "expected_annual_return": MetricFormat("expected return", lambda v: _P(v, signed=True)),
+    "weight": MetricFormat("weight", _P),
+    "n_observations": MetricFormat("days of history", _C),
+    "total_value": MetricFormat("amount", _M),
+    "invested_value": MetricFormat("invested", _M),
+    "leftover_cash": MetricFormat("cash left", _M),
+    "commission_per_order": MetricFormat("commission per order", _M),
+    "commission_per_share": MetricFormat("commission per share", lambda v: "$" + numbers.quantity(v)
+                                         if numbers.quantity(v) != numbers.DASH else numbers.DASH),
+    "commission_bps": MetricFormat("commission", numbers.bps),
+    "slippage_bps": MetricFormat("slippage", numbers.bps),
+    "n_obs": MetricFormat("returns used", _C),
+    "n_splits": MetricFormat("CSCV splits", _C),
 }
+
+
+def _percentile_of(name: str) -> tuple[str, str] | None:
+    """``("final_equity", "p50")`` for ``final_equity_p50`` when the base metric is known."""
+    base, _, tail = name.rpartition("_")
+    if base in METRICS and tail[:1] == "p" and tail[1:].isdigit():
+        return base, tail
+    return None
 
 # the few metrics a short answer leads with, in this order
 HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "max_drawdown_pct", "trade_count", "n_trades",
@@ -74,16 +106,20 @@ HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "max_drawdown_pct"
 def metric_label(name: str) -> str:
     """The people's name of ``name`` (``max_drawdown`` -> ``max drawdown``; unknown names de-snaked)."""
     known = METRICS.get(name)
+    if known is None and (split := _percentile_of(name)):
+        return f"{METRICS[split[0]].label} ({split[1]})"
     return known.label if known else name.replace("_", " ")
 
 
 def format_metric(name: str, value: Any) -> str:
     """``value`` of metric ``name`` as people read it; unknown metrics as a plain number (or text)."""
-    known = METRICS.get(name)
+    known = METRICS.get(name) or (METRICS[split[0]] if (split := _percentile_of(name)) else None)
     if known is not None:
         return known.write(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return numbers.DASH if value is None else str(value)
+        from quant.display.values import plain  # a mapping, a list or a date reads as people write it
+
+        return plain(value)
     return numbers.count(value) if isinstance(value, int) else numbers.number(value)
 
 

@@ -17,7 +17,7 @@ def _finite(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, float):
-        return Decimal(repr(value)) if math.isfinite(value) else None
+        return Decimal(repr(float(value))) if math.isfinite(value) else None  # float(): a numpy float64 too
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -58,12 +58,13 @@ def percent_points(points: Any, digits: int = 2, *, signed: bool = False) -> str
     return "+" + text if signed and found > 0 and not text.startswith("0.00") else text
 
 
-def money(dollars: Any, *, cents: bool = True) -> str:
-    """Dollars with separators: 1234.5 -> ``$1,234.50``; -3 -> ``-$3.00``; ``cents=False`` rounds to dollars."""
+def money(dollars: Any, *, cents: bool = True, digits: int | None = None) -> str:
+    """Dollars with separators: 1234.5 -> ``$1,234.50``; -3 -> ``-$3.00``; ``cents=False`` rounds to dollars;
+    ``digits`` decimals instead when given (model costs: 0.00275 -> ``$0.0028`` with 4)."""
     found = _finite(dollars)
     if found is None:
         return DASH
-    text = _fixed(abs(found), 2 if cents else 0)
+    text = _fixed(abs(found), digits if digits is not None else 2 if cents else 0)
     negative = found < 0 and any(c in "123456789" for c in text)
     return ("-$" if negative else "$") + text
 
@@ -117,3 +118,19 @@ def short_id(value: str | None, keep: int = 12) -> str:
     if not value:
         return DASH
     return value if len(value) <= keep + 1 else value[:keep] + "…"
+
+
+def bps(value: Any) -> str:
+    """Basis points (1 bp = 0.01%): 10 -> ``10 bps``, 2.5 -> ``2.5 bps``, 1 -> ``1 bp``."""
+    text = quantity(value, 2)
+    if text == DASH:
+        return DASH
+    return f"{text} bp" if text == "1" else f"{text} bps"
+
+
+def seconds(value: Any) -> str:
+    """A duration in seconds: 17.032 -> ``17.03 s``; under a second in milliseconds: 0.0491 -> ``49 ms``."""
+    found = _finite(value)
+    if found is None:
+        return DASH
+    return f"{_fixed(found * 1000, 0)} ms" if abs(found) < 1 else f"{_fixed(found, 2)} s"

@@ -67,10 +67,52 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 and math.isfinite(den) else math.nan
 
 
-def _trade_stats(trades: pd.DataFrame | None) -> tuple[int, int, int, float, float, float, float, float]:
+@dataclass(frozen=True)
+class TradeArrays:
+    """A trade list as arrays: ``pnl`` (dollars, net of fees) and, when known, ``quantity``,
+    ``entry_price`` / ``exit_price`` (dollars; exit NaN while open) and ``is_open``. Pass it to
+    ``compute_metrics`` instead of a frame to read the columns once for many calls (per-symbol
+    slices of one trade list: ``rows``)."""
+
+    pnl: np.ndarray
+    quantity: np.ndarray | None = None
+    entry_price: np.ndarray | None = None
+    exit_price: np.ndarray | None = None
+    is_open: np.ndarray | None = None
+
+    @classmethod
+    def from_frame(cls, trades: pd.DataFrame) -> TradeArrays:
+        priced = "quantity" in trades
+        return cls(pnl=np.asarray(trades["pnl"], dtype=np.float64),
+                   quantity=np.asarray(trades["quantity"], dtype=np.float64) if priced else None,
+                   entry_price=np.asarray(trades["entry_price"], dtype=np.float64) if priced else None,
+                   exit_price=np.asarray(trades["exit_price"], dtype=np.float64) if priced else None,
+                   is_open=np.asarray(trades["is_open"], dtype=bool) if "is_open" in trades else None)
+
+    def __len__(self) -> int:
+        return len(self.pnl)
+
+    def rows(self, lo: int, hi: int) -> TradeArrays:
+        """Trades ``[lo, hi)``."""
+        def cut(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[lo:hi]
+
+        return TradeArrays(self.pnl[lo:hi], cut(self.quantity), cut(self.entry_price), cut(self.exit_price),
+                           cut(self.is_open))
+
+    def traded_notional(self) -> float | None:
+        """Dollars bought and sold (entries, and exits of closed trades); None without quantities."""
+        if self.quantity is None or not len(self):
+            return None
+        exits = np.nan_to_num(self.exit_price)
+        closed = ~self.is_open if self.is_open is not None else np.ones(len(self), bool)
+        return float(np.sum(self.quantity * self.entry_price) + np.sum((self.quantity * exits)[closed]))
+
+
+def _trade_stats(trades: TradeArrays | None) -> tuple[int, int, int, float, float, float, float, float]:
     if trades is None or len(trades) == 0:
         return 0, 0, 0, math.nan, math.nan, math.nan, math.nan, math.nan
-    pnl = np.asarray(trades["pnl"], dtype=np.float64)
+    pnl = trades.pnl
     wins, losses = pnl[pnl > 0], pnl[pnl < 0]
     gross_loss = -losses.sum()
     return (len(pnl), len(wins), len(losses), len(wins) / len(pnl), _ratio(wins.sum(), gross_loss),
@@ -78,13 +120,13 @@ def _trade_stats(trades: pd.DataFrame | None) -> tuple[int, int, int, float, flo
             float(losses.mean()) if len(losses) else math.nan)
 
 
-def compute_metrics(equity: pd.Series | np.ndarray, trades: pd.DataFrame | None = None, *,
+def compute_metrics(equity: pd.Series | np.ndarray, trades: pd.DataFrame | TradeArrays | None = None, *,
                     periods_per_year: int = 252, benchmark_returns: pd.Series | np.ndarray | None = None,
                     risk_free_rate: float = 0.0, positions: np.ndarray | None = None,
                     traded_notional: float | None = None, initial_capital: float | None = None) -> PerformanceMetrics:
     """Metrics of ``equity`` (dollars per bar, NaN bars dropped) and ``trades`` (a frame with at
     least a ``pnl`` column in dollars net of fees; ``quantity``/``entry_price``/``exit_price`` give
-    turnover when ``traded_notional`` is not passed).
+    turnover when ``traded_notional`` is not passed; or the same as ``TradeArrays``).
 
     ``risk_free_rate`` is annual; ``benchmark_returns`` are per-bar simple returns aligned with
     the equity's returns (length n-1, or a Series aligned by index). ``positions`` (per bar)
@@ -117,13 +159,11 @@ def compute_metrics(equity: pd.Series | np.ndarray, trades: pd.DataFrame | None 
     sortino = _ratio(float(excess.mean()), downside) * math.sqrt(periods_per_year) if returns.size else math.nan
     max_dd, dd_bars = drawdown_stats(values)
     calmar = _ratio(cagr, max_dd)
+    if isinstance(trades, pd.DataFrame):
+        trades = TradeArrays.from_frame(trades) if len(trades) else None
     count, n_win, n_loss, win_rate, profit_factor, avg_trade, avg_win, avg_loss = _trade_stats(trades)
-    if traded_notional is None and trades is not None and len(trades) and "quantity" in trades:
-        qty = np.asarray(trades["quantity"], dtype=np.float64)
-        exits = np.nan_to_num(np.asarray(trades["exit_price"], dtype=np.float64))
-        is_open = np.asarray(trades.get("is_open", pd.Series(False, index=trades.index)), dtype=bool)
-        traded_notional = float(np.sum(qty * np.asarray(trades["entry_price"], dtype=np.float64))
-                                + np.sum((qty * exits)[~is_open]))
+    if traded_notional is None and trades is not None:
+        traded_notional = trades.traded_notional()
     turnover = _ratio(traded_notional, float(values.mean())) if traded_notional is not None and n else math.nan
     exposure = float(np.mean(np.asarray(positions, dtype=np.float64) != 0)) if positions is not None else math.nan
     alpha = beta = math.nan

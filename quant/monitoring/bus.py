@@ -15,12 +15,17 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import structlog
-
 from quant.monitoring.events import DomainEvent, EventKind
 
 Subscriber = Callable[[DomainEvent], None]
-_log = structlog.get_logger(__name__)
+
+
+def _log():
+    """The bus's logger; structlog (and the console renderer it loads) only once a subscriber fails, so a
+    command that only reads events starts without it."""
+    import structlog
+
+    return structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,8 @@ class EventBus:
                 failed += 1
                 with self._lock:
                     self._failures += 1
-                _log.warning("event_subscriber_failed", kind=event.kind.value, subscription=subscription.id,
-                             error=f"{type(exc).__name__}: {exc}")
+                _log().warning("event_subscriber_failed", kind=event.kind.value, subscription=subscription.id,
+                               error=f"{type(exc).__name__}: {exc}")
         return PublishReport(delivered, failed)
 
     def stream(self, kinds: Iterable[EventKind | str] | None = None, *, max_queued: int = 1000) -> EventStream:

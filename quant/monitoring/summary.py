@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from errors import ConfigError
+from quant import display
 from quant.monitoring.alerts import Alert, Severity
 
 CENT = Decimal("0.01")
@@ -30,26 +31,15 @@ def _money(value: Any, name: str) -> Decimal:
     return amount
 
 
-def _plain(value: Decimal) -> str:
-    """A quantity as people write it: no trailing zeros, never an exponent (``146``, ``0.5``, ``0``)."""
-    text = format(value.normalize(), "f")
-    return "0" if value.is_zero() else text
-
-
-def _risk_value(key: str, value: Any) -> str:
-    """A risk figure for the text summary: ``*_usd`` to the cent with thousands separators, ``*_pct`` to two
-    decimals with a percent sign, other numbers as plain numbers, anything else as it is."""
-    try:
-        number = Decimal(str(value)) if not isinstance(value, bool) else None
-    except ArithmeticError:
-        number = None
-    if number is None or not number.is_finite():
-        return str(value)
+def _risk_line(key: str, value: Any) -> str:
+    """``Risk: cash = $48,042.68``: ``*_usd`` as money, ``*_pct`` in percent, other numbers plain, text as it is
+    (names and units from ``quant.display``)."""
     if key.endswith("_usd"):
-        return f"{number.quantize(CENT):,}"
+        return f"Risk: {display.metric_label(key.removesuffix('_usd'))} = {display.money(value)}"
     if key.endswith("_pct"):
-        return f"{number.quantize(CENT)} %"
-    return _plain(number)
+        return f"Risk: {display.metric_label(key)} = {display.percent_points(value)}"
+    numeric = not isinstance(value, bool) and display.number(value) != display.DASH
+    return f"Risk: {display.metric_label(key)} = {display.quantity(value) if numeric else display.plain(value)}"
 
 
 @dataclass(frozen=True)
@@ -102,18 +92,16 @@ class DailySummary:
         }
 
     def render_text(self) -> str:
-        """Plain text, one fact per line, amounts to the cent."""
-        def cents(x: Decimal) -> str:
-            return f"{x.quantize(CENT):+,}"
-
+        """Plain text, one fact per line, amounts to the cent (every number through ``quant.display``)."""
         lines = [f"Daily summary{f' for {self.as_of.isoformat()}' if self.as_of else ''}",
-                 f"P&L: total {cents(self.total_pnl)} (realized {cents(self.realized_pnl)}, "
-                 f"unrealized {cents(self.unrealized_pnl)})",
+                 f"P&L: total {display.signed_money(self.total_pnl)} "
+                 f"(realized {display.signed_money(self.realized_pnl)}, "
+                 f"unrealized {display.signed_money(self.unrealized_pnl)})",
                  f"Trading state: {self.trading_state}",
-                 f"Positions: {len(self.positions)} (gross {self.gross_market_value.quantize(CENT):,})"]
-        lines += [f"  {p.symbol}: {_plain(p.quantity)} worth {p.market_value.quantize(CENT):,}, "
-                  f"unrealized {cents(p.unrealized_pnl)}" for p in self.positions]
-        lines += [f"Risk: {k} = {_risk_value(k, v)}" for k, v in sorted(self.risk.items()) if k != "trading_state"]
+                 f"Positions: {len(self.positions)} (gross {display.money(self.gross_market_value)})"]
+        lines += [f"  {p.symbol}: {display.quantity(p.quantity)} worth {display.money(p.market_value)}, "
+                  f"unrealized {display.signed_money(p.unrealized_pnl)}" for p in self.positions]
+        lines += [_risk_line(k, v) for k, v in sorted(self.risk.items()) if k != "trading_state"]
         lines.append(f"Pending approvals: {len(self.pending_approvals)}")
         lines += [f"  {a.id} ({a.kind}): {a.summary}" for a in self.pending_approvals]
         counts = ", ".join(f"{n} {s}" for s, n in self.alerts_by_severity.items() if n) or "none"

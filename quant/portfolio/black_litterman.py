@@ -1,8 +1,8 @@
 """Black-Litterman posterior returns from absolute views, on PyPortfolioOpt.
 
-Prior: market-implied returns Π = δ Σ w_mkt, with w_mkt from ``market_caps`` or equal weights
-when none are given, and δ the market-implied risk aversion of that market portfolio over the
-price window. View uncertainty follows Idzorek's method from each view's confidence.
+Prior: market-implied returns Π = δ Σ w_mkt, with w_mkt from ``market_caps`` or equal weights when none are
+given, and δ the market-implied risk aversion of that market portfolio over the price window; without views the
+prior is the answer. View uncertainty follows Idzorek's method from each view's confidence.
 """
 
 from __future__ import annotations
@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pandas as pd
-from pypfopt.black_litterman import BlackLittermanModel, market_implied_risk_aversion
+from pypfopt.black_litterman import (
+    BlackLittermanModel,
+    market_implied_prior_returns,
+    market_implied_risk_aversion,
+)
 
 from errors import ConfigError
 from quant.portfolio.estimation import TRADING_DAYS_PER_YEAR
@@ -23,8 +27,6 @@ DEFAULT_RISK_AVERSION = 2.5
 
 def parse_views(views, symbols) -> dict[str, BlackLittermanView]:
     """``{symbol: BlackLittermanView | (return, confidence) | {"expected_annual_return", "confidence"}}`` checked."""
-    if not views:
-        raise ConfigError("black_litterman needs views: {symbol: (expected_annual_return, confidence)}")
     parsed = {}
     for symbol, view in views.items():
         if symbol not in symbols:
@@ -64,14 +66,18 @@ def black_litterman_posterior(
     market_caps: Mapping[str, float] | None,
     risk_free_rate: float,
 ) -> tuple[pd.Series, pd.DataFrame]:
-    """Posterior (annual expected returns, annual covariance) given absolute views."""
+    """Posterior (annual expected returns, annual covariance) given absolute views; without views, the
+    market-implied prior itself (Π = δ Σ w_mkt with the covariance unchanged)."""
     symbols = list(cov.index)
-    parsed = parse_views(views, symbols)
     w_mkt = market_weights(symbols, market_caps)
     market_value = (prices[symbols] / prices[symbols].iloc[0]) @ w_mkt
     delta = float(market_implied_risk_aversion(market_value, TRADING_DAYS_PER_YEAR, risk_free_rate))
     if not delta > 0:
         delta = DEFAULT_RISK_AVERSION
+    if not views:
+        prior = market_implied_prior_returns(w_mkt.to_dict(), delta, cov, risk_free_rate)
+        return prior.reindex(symbols), cov
+    parsed = parse_views(views, symbols)
     model = BlackLittermanModel(
         cov,
         pi="market",

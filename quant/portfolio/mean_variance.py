@@ -12,9 +12,8 @@ from pypfopt import EfficientFrontier
 from pypfopt.exceptions import OptimizationError
 
 from errors import ConfigError
+from quant.display import percent
 from quant.portfolio.constraints import GroupCap
-
-MEAN_VARIANCE_METHODS: tuple[str, ...] = ("max_sharpe", "min_volatility", "efficient_return", "efficient_risk")
 
 
 def _frontier(mu: pd.Series, cov: pd.DataFrame, bounds: tuple[float, float], caps: list[GroupCap]) -> EfficientFrontier:
@@ -61,8 +60,25 @@ def solve_mean_variance(
             raise ConfigError(f"unknown mean-variance method {method!r}")
     except (OptimizationError, ValueError) as exc:
         target = {"efficient_return": target_return, "efficient_risk": target_volatility}.get(method)
+        what = f"a target of {percent(target)} a year" if target is not None else "these constraints"
         raise ConfigError(
-            f"{method} is infeasible with these constraints (target={target}, bounds={bounds}): {exc}",
+            f"{method} is infeasible for {what} with weights between {percent(bounds[0])} and {percent(bounds[1])}"
+            f"{_reachable(method, mu, cov, bounds, caps) or f': {exc}'}",
             details={"method": method, "target": target},
         ) from exc
     return pd.Series(ef.weights, index=mu.index, dtype="float64")
+
+
+def _reachable(method: str, mu: pd.Series, cov: pd.DataFrame, bounds, caps) -> str:
+    """What a target can be, for the refusal: the least volatility, or the highest expected return, on offer."""
+    try:
+        if method == "efficient_risk":
+            ef = _frontier(mu, cov, bounds, caps)
+            ef.min_volatility()
+            _, least, _ = ef.portfolio_performance()
+            return f": the least volatile portfolio of these symbols has {percent(least)}; ask for at least that"
+        if method == "efficient_return":
+            return f": the best expected return of these symbols is {percent(float(mu.max()))}; ask for less"
+    except (OptimizationError, ValueError):
+        return ""
+    return ""

@@ -16,11 +16,10 @@ from quant.portfolio.estimation import (
     portfolio_statistics,
     price_window,
 )
-from quant.portfolio.mean_variance import MEAN_VARIANCE_METHODS, solve_mean_variance
+from quant.portfolio.mean_variance import solve_mean_variance
+from quant.portfolio.methods import MEAN_VARIANCE_METHODS, check_method
 from quant.portfolio.results import OptimizationResult
-from quant.portfolio.risk_based import RISK_BASED_METHODS, solve_risk_based
-
-METHODS: tuple[str, ...] = (*MEAN_VARIANCE_METHODS, "black_litterman", *RISK_BASED_METHODS)
+from quant.portfolio.risk_based import solve_risk_based
 
 
 def optimize_portfolio(
@@ -48,8 +47,7 @@ def optimize_portfolio(
     statistics use historical CAGR and the chosen covariance (Black-Litterman: its posterior).
     Raises ConfigError for an unknown method/covariance/symbol or an infeasible target.
     """
-    if method not in METHODS:
-        raise ConfigError(f"unknown optimisation method {method!r}; choose one of {list(METHODS)}")
+    check_method(method)
     if covariance not in COVARIANCE_METHODS:
         raise ConfigError(f"unknown covariance {covariance!r}; choose one of {list(COVARIANCE_METHODS)}")
     window = price_window(prices, as_of=as_of, lookback_days=lookback_days)

@@ -21,8 +21,6 @@ from errors import ConfigError
 from quant.portfolio.constraints import GroupCap
 from quant.portfolio.estimation import EXP_COV_SPAN_DAYS
 
-RISK_BASED_METHODS: tuple[str, ...] = ("hrp", "risk_parity", "risk_budgeting")
-
 
 def _prior(covariance: str) -> EmpiricalPrior:
     if covariance == "ledoit_wolf":

@@ -1,8 +1,9 @@
-"""``render_backtest_report``: one self-contained HTML page (plotly.js inlined, no CDN, no network)."""
+"""``render_backtest_report``: one HTML page per run that opens offline. Charts load ``plotly.min.js`` from the
+report's own directory (``plotly_bundle``); every number is written by ``quant.display``, so a metric reads the
+same here as in the CLI, chat and web page."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,111 +12,132 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from quant import display
 from quant.reports import charts
 from quant.reports.inputs import as_plain_dict, check_equity, check_trades
+from quant.reports.plotly_bundle import SCRIPT_TAG
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
-_STATS = (("final equity", "final_equity"), ("max drawdown %", "max_drawdown_pct"), ("Sharpe", "sharpe"))
+_MONTE_CARLO = (("final equity", "final_equity", display.money), ("max drawdown", "max_drawdown_pct",
+                display.percent_points), ("Sharpe", "sharpe", display.number))
+_FOLD_COLUMNS = ("total_return", "sharpe", "max_drawdown", "win_rate", "profit_factor")
+_OVERFITTING_KEYS = ("deflated_sharpe", "oos_deflated_sharpe", "pbo", "n_trials", "n_obs", "n_splits")
+_TOP_SETS = 10
 
 
-def format_value(value) -> str:
-    """Numbers to 4 significant decimals, None/NaN as an em dash, everything else via str()."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if isinstance(value, bool | int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:,.4f}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return str(value)
+def _html(fig, div_id: str) -> Markup:
+    # div ids are fixed so the same inputs render the same page; plotly.js itself is loaded once per page
+    return Markup(fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                              config={"displaylogo": False, "responsive": True}))  # fmt: skip
 
 
-def _html(fig, div_id: str, *, with_plotlyjs: bool = False) -> Markup:
-    # div ids are fixed so the same inputs render the same page; plotly.js itself is inlined once
-    return Markup(fig.to_html(full_html=False, include_plotlyjs=with_plotlyjs, div_id=div_id,
-                              config={"displaylogo": False}))  # fmt: skip
+def _metric_rows(metrics: Mapping[str, object]) -> list[tuple[str, str]]:
+    return [(display.metric_label(str(k)), display.format_metric(str(k), v)) for k, v in metrics.items()]
 
 
-def _fold_rows(folds: Sequence[Mapping]) -> tuple[list[str], list[dict]]:
-    keys: list[str] = []
-    for fold in folds:
-        keys += [k for k in fold.get("metrics", {}) if k not in keys]
-    rows = [
-        {
-            "fold": fold.get("fold", i + 1),
-            "oos_start": str(fold.get("oos_start", "")),
-            "oos_end": str(fold.get("oos_end", "")),
-            "cells": [format_value(fold.get("metrics", {}).get(k)) for k in keys],
-        }
-        for i, fold in enumerate(folds)
-    ]
-    return keys, rows
+def _fold_rows(folds: Sequence[Mapping]) -> list[dict]:
+    rows = []
+    for i, fold in enumerate(folds):
+        metrics = fold.get("metrics") or {}
+        trades = fold.get("trades", metrics.get("trades", metrics.get("trade_count")))
+        rows.append({"fold": fold.get("fold", i + 1), "oos": f"{display.day(fold.get('oos_start'))} to "
+                                                             f"{display.day(fold.get('oos_end'))}",
+                     "params": display.params_text(fold.get("params")), "trades": display.count(trades),
+                     "cells": [display.format_metric(k, metrics.get(k)) for k in _FOLD_COLUMNS]})
+    return rows
 
 
-_OVERFITTING_KEYS = ("deflated_sharpe", "oos_deflated_sharpe", "pbo", "n_trials", "n_obs", "n_blocks", "n_splits",
-                    "pbo_note")
+def _grid_context(surface: pd.DataFrame | None, params: Sequence[str]) -> dict:
+    if surface is None or surface.empty or not params:
+        return {"grid_html": None, "grid_rows": [], "grid_score": ""}
+    score = next(c for c in surface.columns if c.startswith("objective_"))
+    name = score.removeprefix("objective_")
+    best = surface.sort_values(score, ascending=False, na_position="last").head(_TOP_SETS)
+    rows = [(display.params_text({p: row[p] for p in params}), display.format_metric(name, row[score]),
+             display.format_metric("total_return", row.get("total_return")),
+             display.format_metric("max_drawdown", row.get("max_drawdown")), display.count(row.get("trades")))
+            for _, row in best.iterrows()]
+    return {"grid_html": _html(charts.grid_heatmap(surface, score, list(params)), "grid-heatmap"),
+            "grid_rows": rows, "grid_score": display.metric_label(name)}
 
 
 def render_backtest_report(
-    equity: pd.Series,
+    equity: pd.Series | None,
     metrics: Mapping[str, object],
     *,
     title: str = "Backtest report",
     trades: pd.DataFrame | None = None,
     prices: pd.DataFrame | None = None,
+    sleeves: pd.DataFrame | None = None,
+    costs: Mapping[str, object] | None = None,
     folds: Sequence[Mapping] | None = None,
     overfitting: Mapping | None = None,
+    surface: pd.DataFrame | None = None,
+    surface_params: Sequence[str] = (),
     monte_carlo=None,
     optimization=None,
+    allocation: Mapping | None = None,
     frontier: Sequence | None = None,
     generated_at: datetime | None = None,
 ) -> str:
-    """The whole report as one HTML string.
+    """The whole report as one HTML string (it expects ``plotly.min.js`` beside it: ``write_report`` puts it there).
 
-    ``equity``: account value (currency) over a DatetimeIndex; ``metrics``: name → value;
-    ``trades``: columns entry_ts, exit_ts, symbol, qty, entry_price, exit_price, pnl, fees;
-    ``prices``: wide closes (columns = symbols) drawn under the trades; ``folds``: dicts with
-    oos_start, oos_end and a ``metrics`` dict; ``overfitting``: a grid's or walk-forward's overfitting
-    block (``OverfittingReport.to_dict()``: verdict, deflated_sharpe, pbo, n_trials, …);
-    ``monte_carlo``: MonteCarloResult or its dict;
-    ``optimization``: OptimizationResult or its dict; ``frontier``: FrontierPoints or dicts.
+    ``equity``: account value (dollars) over a DatetimeIndex, or None for a run without one (a grid);
+    ``sleeves``: ``total`` plus per-symbol sleeves that add up to it (drawn instead of the bare equity);
+    ``metrics``: name → value (labels and units from ``quant.display``); ``trades``: columns entry_ts, exit_ts,
+    symbol, qty, entry_price, exit_price, pnl, fees; ``prices``: wide closes drawn under the trades; ``costs``:
+    the run's backtest config (capital, commissions, slippage); ``folds``: walk-forward folds (oos_start,
+    oos_end, params, trades, ``metrics``); ``overfitting``: a grid's or walk-forward's overfitting block;
+    ``surface``: a grid's table (``surface_params`` columns and an ``objective_*`` score) drawn as a heatmap;
+    ``monte_carlo``: MonteCarloResult or its dict; ``optimization``: OptimizationResult or its dict, with its
+    whole-share ``allocation``; ``frontier``: FrontierPoints or dicts.
     """
-    equity = check_equity(equity)
+    series = check_equity(equity) if equity is not None else None
+    traded = trades is not None  # a Monte Carlo's or optimisation's report draws a curve but lists no trades
     trades = check_trades(trades)
     mc = as_plain_dict(monte_carlo)
     opt = as_plain_dict(optimization)
     points = [as_plain_dict(p) for p in frontier or []]
-    fold_keys, fold_rows = _fold_rows(folds or [])
+    block = dict(overfitting or {})
     context = {
         "title": title,
-        "generated_at": (generated_at or datetime.now(UTC)).isoformat(timespec="seconds"),
-        "n_points": len(equity),
-        "n_trades": len(trades),
-        "metrics": [(str(k), format_value(v)) for k, v in metrics.items()],
-        "equity_html": _html(charts.equity_chart(equity), "equity-chart", with_plotlyjs=True),
-        "drawdown_html": _html(charts.drawdown_chart(equity), "drawdown-chart"),
-        "monthly_html": _html(charts.monthly_heatmap(equity), "monthly-heatmap"),
+        "plotly_tag": Markup(SCRIPT_TAG),
+        "generated_at": display.timestamp(generated_at or datetime.now(UTC)),
+        "period": f"{display.day(series.index[0])} to {display.day(series.index[-1])}" if series is not None else "",
+        "n_trades": display.counted(len(trades), "trade") if series is not None and traded else "",
+        "costs": display.cost_summary(costs or {}),
+        "metrics": _metric_rows(metrics),
+        "equity_html": _html(charts.equity_chart(sleeves if sleeves is not None else series), "equity-chart")
+        if series is not None else None,
+        "drawdown_html": _html(charts.drawdown_chart(series), "drawdown-chart") if series is not None else None,
+        "monthly_html": _html(charts.monthly_heatmap(series), "monthly-heatmap") if series is not None else None,
         "trade_charts": [
             _html(fig, f"trades-{i}") for i, (_, fig) in enumerate(charts.trades_on_price_charts(trades, prices))
         ] if len(trades) else [],  # fmt: skip
-        "folds": fold_rows,
-        "fold_keys": fold_keys,
-        "overfitting_verdict": (overfitting or {}).get("verdict"),
-        "overfitting_rows": [(k, format_value(overfitting.get(k))) for k in _OVERFITTING_KEYS if k in overfitting]
-        if overfitting else [],
+        "folds": _fold_rows(folds or []),
+        "fold_columns": [display.metric_label(k) for k in _FOLD_COLUMNS],
+        **_grid_context(surface, surface_params),
+        "overfitting_headline": display.overfitting_headline(block) if block else None,
+        "overfitting_conclusion": block.get("conclusion") or display.overfitting_conclusion(block) if block else "",
+        "overfitting_rows": _metric_rows({k: block[k] for k in _OVERFITTING_KEYS if block.get(k) is not None}),
         "montecarlo_html": _html(charts.montecarlo_fan_chart(mc), "montecarlo-fan") if mc else None,
-        "montecarlo_rows": [
-            (label, [format_value(mc[key][p]) for p in ("p5", "p25", "p50", "p75", "p95")]) for label, key in _STATS
-        ] if mc else [],  # fmt: skip
+        "montecarlo_rows": [(label, [write(mc[key][p]) for p in ("p5", "p25", "p50", "p75", "p95")])
+                            for label, key, write in _MONTE_CARLO] if mc else [],
+        "montecarlo_loss": display.percent(mc.get("probability_of_loss"), 1) if mc else "",
         "weights_html": _html(charts.weights_chart(opt["weights"]), "weights-chart") if opt else None,
         "frontier_html": _html(charts.frontier_chart(points, opt), "frontier-chart") if points else "",
         "optimization_summary": (
             f"{opt['method']} ({opt['covariance']} covariance): expected return "
-            f"{100 * opt['expected_annual_return']:.2f} %/yr, volatility {100 * opt['annual_volatility']:.2f} %/yr, "
-            f"Sharpe {opt['sharpe']:.2f}"
+            f"{display.percent(opt['expected_annual_return'])} a year, volatility "
+            f"{display.percent(opt['annual_volatility'])} a year, Sharpe {display.number(opt['sharpe'])}"
         ) if opt else "",  # fmt: skip
+        "allocation_rows": [(symbol, display.count(n)) for symbol, n in (allocation or {}).get("shares", {}).items()],
+        "allocation_note": (f"{display.money(allocation['invested_value'])} invested of "
+                            f"{display.money(allocation['total_value'])}, "
+                            f"{display.money(allocation['leftover_cash'])} left in cash") if allocation else "",
     }
     return _TEMPLATES.get_template("backtest.html").render(**context)

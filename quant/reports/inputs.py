@@ -70,3 +70,24 @@ def as_plain_dict(value) -> dict | None:
     if hasattr(value, "to_dict") and not isinstance(value, Mapping | pd.DataFrame | pd.Series):
         return value.to_dict()
     return dict(value)
+
+
+MAX_POINTS = 1500
+
+
+def thinned(series: pd.Series, max_points: int = MAX_POINTS, *, how: str = "last") -> pd.Series:
+    """At most ``max_points`` points of ``series`` for a chart: consecutive blocks of equal length, each kept
+    as its last point (``how="last"``) or its lowest (``"min"``, so a drawdown keeps its depth); the first and
+    last points always stay."""
+    n = len(series)
+    if n <= max_points:
+        return series
+    step = -(-n // max_points)
+    blocks = np.arange(n) // step
+    if how == "min":
+        values = series.to_numpy()
+        keep = pd.Series(values).groupby(blocks).idxmin().to_numpy()
+    else:
+        keep = pd.Series(np.arange(n)).groupby(blocks).last().to_numpy()
+    keep = np.unique(np.concatenate(([0], keep, [n - 1])))
+    return series.iloc[keep]

@@ -6,9 +6,12 @@ import os
 import tempfile
 from pathlib import Path
 
+from quant.reports.plotly_bundle import SCRIPT_TAG, place_plotly
 
-def write_report(path: str | Path, html: str) -> Path:
-    """Write ``html`` (UTF-8) to ``path`` via a temp file in the same folder and an atomic rename."""
+
+def write_report(path: str | Path, html: str, *, plotly_cache: Path | None = None) -> Path:
+    """Write ``html`` (UTF-8) to ``path`` via a temp file in the same folder and an atomic rename; a report that
+    loads ``plotly.min.js`` gets it placed beside it (hard-linked from ``plotly_cache`` when given)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -20,4 +23,6 @@ def write_report(path: str | Path, html: str) -> Path:
         os.replace(temp_name, target)
     finally:  # after a successful rename the temp name is gone and this is a no-op
         Path(temp_name).unlink(missing_ok=True)
+    if SCRIPT_TAG in html:
+        place_plotly(target.parent, plotly_cache)
     return target

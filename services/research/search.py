@@ -6,12 +6,22 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from errors import ConfigError
 from quant.backtest.executors import check_executor
+from services.research.curves import combined_equity
+from services.research.defaults import (
+    GRID_OBJECTIVE,
+    GRID_TOP,
+    WALK_FORWARD_IN_SAMPLE_DAYS,
+    WALK_FORWARD_OUT_OF_SAMPLE_DAYS,
+    WALK_FORWARD_WINDOW,
+)
+from services.research.folds import fold_rows
+from services.research.judgement import judged
+from services.research.provenance import run_hashes
 from services.research.service import CROSSOVERS, _clean, code_version, headline
 from services.research.signals import StrategySignals
+from services.research.surface import grid_surface, store_surface
 
 if TYPE_CHECKING:
     from services.research.service import Progress, ResearchService
@@ -46,51 +56,68 @@ def _valid_grid(strategy: str, grid: Mapping[str, Sequence[Any]]) -> tuple[dict[
 
 
 def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_spec: Mapping[str, Sequence[Any]],
-         start=None, end=None, *, as_of=None, objective: str = "sharpe", top: int = 5,
+         start=None, end=None, *, as_of=None, objective: str = GRID_OBJECTIVE, top: int = GRID_TOP,
          config: Mapping[str, Any] | None = None, executor: str = "local", created_by: str = "system",
-         progress: Progress | None = None, overfitting: bool = True, ray_address: str | None = None) -> dict:
+         progress: Progress | None = None, overfitting: bool = True, ray_address: str | None = None,
+         report: bool = True) -> dict:
     """Every valid parameter set × symbol; returns n_backtests, skipped, elapsed_s, the best sets and
     (``overfitting``, on by default) the overfitting block: deflated Sharpe of the best set over
     every valid set and CSCV PBO over the sets' daily returns. ``executor`` (local, process, ray)
     applies to the generic grid; the fused crossover grid always runs in-process on threads.
-    ``ray_address``: a Ray cluster to use (default: a local one started and stopped for this call)."""
+    ``ray_address``: a Ray cluster to use (default: a local one started and stopped for this call).
+    ``elapsed_s`` times the grid and its overfitting block once the bars are read and the kernels
+    loaded (``kernel_load_s``, a start-up cost of the process), ``overfitting_s`` the overfitting part
+    of it (folding returns into moments, CSCV, deflated Sharpe)."""
     from quant.backtest.grid import run_crossover_grid, run_grid
 
     check_executor(executor)
+    fused = strategy in CROSSOVERS and set(grid_spec) == {"fast", "slow"}
     valid, skipped = _valid_grid(strategy, grid_spec)
-    bt = service._config(start, end, config)
+    bt = service.backtest_config(start, end, config)
     panels = service.panels(symbols, end, as_of)
     lo, hi = _index_of(panels, start), (None if end is None else _index_of(panels, end) + 1)
+    kernel_load_s = None
+    if fused:
+        from quant.backtest.kernel_warmup import load_crossover_kernels
+
+        kernel_load_s = load_crossover_kernels(overfitting)
     began = time.perf_counter()
-    if strategy in CROSSOVERS and set(grid_spec) == {"fast", "slow"}:
+    if fused:
         result = run_crossover_grid(panels.get("open"), panels["close"], list(grid_spec["fast"]),
                                     list(grid_spec["slow"]), CROSSOVERS[strategy], bt, start=lo, end=hi,
-                                    with_returns=overfitting)
+                                    return_moments=overfitting)
     else:
         result = run_grid(StrategySignals(strategy), panels, valid, bt, executor, start=lo, end=hi,
-                          with_returns=overfitting, ray_address=ray_address)
-    report = result.overfitting(objective)
+                          return_moments=overfitting, ray_address=ray_address)
+    judgement = result.overfitting(objective)
     elapsed = time.perf_counter() - began
     if progress:
         progress(1, 1)
     best = result.best(objective, top=top)
     summary = {"n_backtests": int(result.n_backtests), "skipped": skipped,
-               "elapsed_s": round(elapsed, 4), "objective": objective,
+               "elapsed_s": round(elapsed, 4),
+               "overfitting_s": None if judgement is None else round(judgement.seconds, 4),
+               "kernel_load_s": None if kernel_load_s is None else round(kernel_load_s, 4), "objective": objective,
                "best": [{"params": b["params"], objective: _clean(b[objective])} for b in best],
                "best_per_symbol": result.best_per_symbol(objective),
-               "overfitting": None if report is None else report.to_dict()}
-    run_id = service.runs.create("grid", strategy=strategy, symbols=list(panels["close"].columns),
-                                 params={k: list(v) for k, v in grid_spec.items()}, config=bt.model_dump(mode="json"),
-                                 code_version=code_version(), created_by=created_by)
+               "overfitting": judged(None if judgement is None else judgement.to_dict())}
+    params = {k: list(v) for k, v in grid_spec.items()}
+    run_id = service.runs.create("grid", strategy=strategy, symbols=list(panels["close"].columns), params=params,
+                                 config=bt.model_dump(mode="json"), code_version=code_version(), created_by=created_by)
+    artifacts = {"surface": store_surface(grid_surface(result, objective), service._run_dir(run_id))}
     service.runs.finish(run_id, metrics={objective: summary["best"][0][objective] if best else None},
-                        summary=summary)
-    return {"run_id": run_id, "strategy": strategy, **summary}
+                        summary=summary, artifacts=artifacts, **run_hashes(panels, bt, {"grid": params}))
+    if report:
+        service.report(run_id)
+    return {"run_id": run_id, "strategy": strategy, **summary, "config": bt.model_dump(mode="json"),
+            "artifacts": service.runs.get(run_id).artifacts}
 
 
 def walk_forward(service: ResearchService, strategy: str, symbols: Sequence[str],
                  grid_spec: Mapping[str, Sequence[Any]], start=None, end=None, *, as_of=None,
-                 window: str = "rolling", in_sample_days: int = 252, out_of_sample_days: int = 63,
-                 objective: str = "sharpe", min_trades: int = 0, config: Mapping[str, Any] | None = None,
+                 window: str = WALK_FORWARD_WINDOW, in_sample_days: int = WALK_FORWARD_IN_SAMPLE_DAYS,
+                 out_of_sample_days: int = WALK_FORWARD_OUT_OF_SAMPLE_DAYS, objective: str = GRID_OBJECTIVE,
+                 min_trades: int = 0, config: Mapping[str, Any] | None = None,
                  executor: str = "local", report: bool = True, created_by: str = "system",
                  progress: Progress | None = None, overfitting: bool = True, ray_address: str | None = None) -> dict:
     """Rolling or anchored walk-forward; out-of-sample results stitched across folds and stored. The
@@ -104,7 +131,7 @@ def walk_forward(service: ResearchService, strategy: str, symbols: Sequence[str]
     valid, skipped = _valid_grid(strategy, grid_spec)
     wf = WalkForwardConfig(in_sample_days=in_sample_days, out_of_sample_days=out_of_sample_days, window=window,
                            objective=objective, min_trades_required=min_trades)
-    bt = service._config(None, None, config)
+    bt = service.backtest_config(None, None, config)
     panels = service.panels(symbols, end, as_of, start=start)
     n_bars = len(panels["close"])
     if n_bars < in_sample_days + out_of_sample_days:
@@ -118,45 +145,31 @@ def walk_forward(service: ResearchService, strategy: str, symbols: Sequence[str]
         result = run_walk_forward(StrategySignals(strategy), panels, valid, wf, bt, progress=callback,
                                   executor=executor, overfitting=overfitting, ray_address=ray_address)
     data = result.to_dict()
-    combined = service.combined_equity(result.equity, bt.initial_capital)
+    combined = combined_equity(result.equity)
     from quant.metrics.performance import compute_metrics
 
     metrics = compute_metrics(combined, result.trades, periods_per_year=bt.periods_per_year,
                               initial_capital=bt.initial_capital).to_dict() if len(combined) > 1 else {}
     metrics = {k: _clean(v) for k, v in metrics.items()} | {"trades": int(len(result.trades))}
-    folds = [{"fold": f["number"], "params": f["params"], "in_sample_score": f["in_sample_score"],
-              "oos_start": str(panels["close"].index[f["out_of_sample"][0]].date()),
-              "oos_end": str(panels["close"].index[min(f["out_of_sample"][1], n_bars) - 1].date()),
-              "metrics": headline(_mean_metrics(f["oos_metrics"]))} for f in data["folds"]]
+    folds = fold_rows(data["folds"], result.equity, result.trades, initial_capital=bt.initial_capital,
+                      periods_per_year=bt.periods_per_year)
     summary = {"folds": folds, "parameter_stability": data["parameter_stability"], "oos_bars": data["oos_bars"],
                "skipped": skipped, "elapsed_s": round(result.elapsed_s, 4),
+               "overfitting_s": None if data["overfitting_s"] is None else round(data["overfitting_s"], 4),
                "equity_final": _clean(float(combined.iloc[-1])) if len(combined) else None,
                "per_symbol": {s: headline(m) for s, m in data["metrics"].items()},
-               "overfitting": data["overfitting"]}
+               "overfitting": judged(data["overfitting"])}
+    params = {k: list(v) for k, v in grid_spec.items()}
     run_id = service.runs.create("walkforward", strategy=strategy, symbols=list(panels["close"].columns),
-                                 params={k: list(v) for k, v in grid_spec.items()},
-                                 config={"walk_forward": wf.model_dump(mode="json"),
-                                         "backtest": bt.model_dump(mode="json")},
+                                 params=params, config={"walk_forward": wf.model_dump(mode="json"),
+                                                        "backtest": bt.model_dump(mode="json")},
                                  code_version=code_version(), created_by=created_by)
-    artifacts = {}
+    directory = service._run_dir(run_id)
+    artifacts = {"equity": str(directory / "equity.parquet"), "trades": str(directory / "trades.parquet")}
+    result.equity.to_parquet(artifacts["equity"])
+    result.trades.to_parquet(artifacts["trades"])
+    service.runs.finish(run_id, metrics=metrics, summary=summary, artifacts=artifacts,
+                        **run_hashes(panels, bt, {"grid": params, "walk_forward": wf.model_dump(mode="json")}))
     if report and len(combined) > 1:
-        from quant.reports.html import render_backtest_report
-        from quant.reports.writer import write_report
-
-        directory = service._run_dir(run_id)
-        result.equity.to_parquet(directory / "equity.parquet")
-        html = render_backtest_report(combined, headline(metrics), title=f"{strategy} walk-forward — run {run_id}",
-                                      folds=folds, overfitting=data["overfitting"])
-        artifacts = {"equity": str(directory / "equity.parquet"),
-                     "report": str(write_report(directory / "report.html", html))}
-    service.runs.finish(run_id, metrics=metrics, summary=summary, artifacts=artifacts)
+        service.report(run_id, prices=panels["close"])
     return service.get(run_id)
-
-
-def _mean_metrics(per_symbol: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    keys = {k for m in per_symbol.values() for k in m}
-    out = {}
-    for key in keys:
-        values = [m[key] for m in per_symbol.values() if isinstance(m.get(key), int | float)]
-        out[key] = float(np.mean(values)) if values else None
-    return out

@@ -19,6 +19,8 @@ from guardrails.policy import Actor, Operation, require
 from memory.bars import BarStore, as_utc_timestamp
 from memory.db import Database
 from memory.runs import RunRecord, RunStore
+from services.research.budget import WorkBudget, WorkSizer
+from services.research.curves import combined_equity
 
 Progress = Callable[[int, int], None]
 CROSSOVERS = {"sma_crossover": "sma", "ema_crossover": "ema"}
@@ -80,11 +82,13 @@ class ResearchService:
     """Runs research on point-in-time bars and records every run (config hash, data hash, code version), for
     ``actor``: recording a run needs the trader role, reading runs any role (the one policy table)."""
 
-    def __init__(self, database: Database, artifacts_dir: Path | None = None, *, actor: Actor):
+    def __init__(self, database: Database, artifacts_dir: Path | None = None, *, actor: Actor,
+                 budget: WorkBudget | None = None):
         self.database = database
         self.actor = actor
         self.bars = BarStore(database)
         self.runs = RunStore(database)
+        self.sizer = WorkSizer(database, budget)  # every request is sized before it runs (services.research.budget)
         if artifacts_dir is None:
             from config import get_settings
 
@@ -112,7 +116,9 @@ class ResearchService:
         return panels_from_bars(bars)
 
     @staticmethod
-    def _config(start, end, overrides: Mapping[str, Any] | None, capital_mode: str | None = None):
+    def backtest_config(start, end, overrides: Mapping[str, Any] | None, capital_mode: str | None = None):
+        """The ``BacktestConfig`` of a run: ``overrides`` (capital, commissions, slippage, sizing…) within
+        [start, end]; ConfigError naming a field it does not know or a value it refuses."""
         from quant.backtest.config import BacktestConfig
 
         values = dict(overrides or {})
@@ -140,6 +146,7 @@ class ResearchService:
                  config: Mapping[str, Any] | None = None, report: bool = True, created_by: str | None = None) -> dict:
         """Backtest ``strategy`` on ``symbols``; returns the run summary (run_id, metrics, equity_final…)."""
         require(self.actor, Operation.RUN_RESEARCH)
+        self.sizer.panel("backtest", strategy, symbols, None, start, end, as_of)
         created_by = created_by or self.actor.name
         from quant.backtest.engine import backtest as run_backtest
         from quant.backtest.event import TargetPositionStrategy, event_backtest
@@ -149,7 +156,7 @@ class ResearchService:
         if engine not in ("vectorized", "event"):
             raise ConfigError(f"unknown engine {engine!r}; use vectorized or event")
         model = validate_params(strategy, params)
-        bt = self._config(start, end, config, "portfolio" if strategy in CROSS_SECTIONAL else None)
+        bt = self.backtest_config(start, end, config, "portfolio" if strategy in CROSS_SECTIONAL else None)
         panels = self.panels(symbols, end, as_of)
         run_id = self.runs.create("backtest", strategy=strategy, symbols=list(panels["close"].columns),
                                   params=model.model_dump(mode="json"), config=bt.model_dump(mode="json") | {
@@ -167,25 +174,28 @@ class ResearchService:
             else:
                 result = run_backtest(panels, positions, bt, strategy_id=strategy, params=model.model_dump())
             summary = self._summarise(result, panels)
-            artifacts = self._store_artifacts(run_id, result, panels, report, title=f"{strategy} — run {run_id}")
+            artifacts = self._store_artifacts(run_id, result)
             self.runs.finish(run_id, metrics=summary["metrics"], summary=summary, artifacts=artifacts,
                              data_hash=result.data_hash, config_hash=result.config_hash)
         except Exception as exc:  # a failed run is recorded as failed, whatever broke it
             self.runs.fail(run_id, f"{type(exc).__name__}: {exc}")
             raise
+        if report:
+            self.report(run_id, prices=panels["close"])
         return self._public(self.runs.get(run_id))
 
-    @staticmethod
-    def combined_equity(equity: pd.DataFrame, initial_capital: float) -> pd.Series:
-        """One account from per-symbol accounts: capital split equally at the start, never rebalanced."""
-        if equity.shape[1] == 1:
-            return equity.iloc[:, 0].rename("equity")
-        return (equity.sum(axis=1) / equity.shape[1]).rename("equity")
+    def equity_curve(self, run_id: int) -> pd.Series:
+        """The stored run's equity in dollars (its symbols' books combined), index = session dates."""
+        require(self.actor, Operation.READ_RESEARCH)
+        source = self.runs.get(run_id)
+        if source.kind not in ("backtest", "walkforward") or "equity" not in source.artifacts:
+            raise ConfigError(f"run {run_id} is a {source.kind} run without an equity curve; give a backtest run id")
+        return combined_equity(pd.read_parquet(source.artifacts["equity"]))
 
     def _summarise(self, result, panels: Mapping[str, pd.DataFrame]) -> dict:
         from quant.metrics.performance import compute_metrics
 
-        combined = self.combined_equity(result.equity, result.config.initial_capital)
+        combined = combined_equity(result.equity)
         metrics = compute_metrics(combined, result.trades, periods_per_year=result.config.periods_per_year,
                                   initial_capital=result.config.initial_capital).to_dict()
         metrics["trades"] = int(len(result.trades))
@@ -207,41 +217,26 @@ class ResearchService:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def _store_artifacts(self, run_id: int, result, panels, report: bool, *, title: str, folds=None) -> dict:
-        from quant.reports.html import render_backtest_report
-        from quant.reports.writer import write_report
-
+    def _store_artifacts(self, run_id: int, result) -> dict:
+        """The run's per-symbol equity and its trades as parquet files; the report is rendered from them."""
         directory = self._run_dir(run_id)
         equity_path, trades_path = directory / "equity.parquet", directory / "trades.parquet"
         result.equity.to_parquet(equity_path)
         result.trades.to_parquet(trades_path)
-        artifacts = {"equity": str(equity_path), "trades": str(trades_path)}
-        if report:
-            combined = self.combined_equity(result.equity, result.config.initial_capital)
-            shown = list(panels["close"].columns[:4])
-            trades = result.trades[result.trades.symbol.isin(shown)].rename(columns={"quantity": "qty"})
-            html = render_backtest_report(combined, headline(self._summarise(result, panels)["metrics"]), title=title,
-                                          trades=trades,
-                                          prices=panels["close"][shown].loc[combined.index[0]:], folds=folds)
-            artifacts["report"] = str(write_report(directory / "report.html", html))
-        return artifacts
+        return {"equity": str(equity_path), "trades": str(trades_path)}
 
     @staticmethod
     def _public(record: RunRecord) -> dict:
-        summary = dict(record.summary)
-        return {
-            "run_id": record.id, "kind": record.kind, "status": record.status, "strategy": record.strategy,
-            "symbols": record.symbols, "params": record.params, "config": record.config,
-            "config_hash": record.config_hash, "data_hash": record.data_hash, "code_version": record.code_version,
-            "metrics": record.metrics, "equity_final": summary.pop("equity_final", None),
-            "summary": summary, "artifacts": record.artifacts, "created_at": record.created_at.isoformat(),
-        }
+        from services.research.runs import public_run
+
+        return public_run(record)
 
     def grid(self, strategy: str, symbols: Sequence[str], grid_spec: Mapping[str, Sequence[Any]], start=None,
              end=None, **options) -> dict:
         from services.research.search import grid
 
         require(self.actor, Operation.RUN_RESEARCH)
+        self.sizer.panel("grid", strategy, symbols, grid_spec, start, end, options.get("as_of"))
         options.setdefault("created_by", self.actor.name)
         return grid(self, strategy, symbols, grid_spec, start, end, **_with_ray_address(options))
 
@@ -250,6 +245,7 @@ class ResearchService:
         from services.research.search import walk_forward
 
         require(self.actor, Operation.RUN_RESEARCH)
+        self.sizer.panel("walk_forward", strategy, symbols, grid_spec, start, end, options.get("as_of"))
         options.setdefault("created_by", self.actor.name)
         return walk_forward(self, strategy, symbols, grid_spec, start, end, **_with_ray_address(options))
 
@@ -257,6 +253,7 @@ class ResearchService:
         from services.research.analysis import monte_carlo
 
         require(self.actor, Operation.RUN_RESEARCH)
+        self.sizer.monte_carlo(run_id, options.get("n_paths", 10_000))
         options.setdefault("created_by", self.actor.name)
         return monte_carlo(self, run_id, **options)
 
@@ -264,29 +261,25 @@ class ResearchService:
         from services.research.analysis import optimize
 
         require(self.actor, Operation.RUN_RESEARCH)
+        self.sizer.optimize(symbols, options.get("as_of"), options.get("lookback_days", 756))
         options.setdefault("created_by", self.actor.name)
         return optimize(self, method, symbols, **options)
 
-    def report(self, run_id: int) -> Path:
-        """The run's HTML report, rendered now from its stored equity and trades if it was run without one."""
+    def report(self, run_id: int, *, prices: pd.DataFrame | None = None, refresh: bool = False) -> Path:
+        """The run's HTML report (any kind), rendered now from what the run stored when it has none yet (runs
+        started from the chat are made without one) or when ``refresh``; its path is stored with the run."""
         from sqlalchemy import text
 
-        from quant.reports.html import render_backtest_report
-        from quant.reports.writer import write_report
+        from services.research.reports import write_run_report
 
         require(self.actor, Operation.READ_RESEARCH)
         record = self.runs.get(run_id)
-        if record.artifacts.get("report") and Path(record.artifacts["report"]).exists():
-            return Path(record.artifacts["report"])
-        if "equity" not in record.artifacts:
-            raise ConfigError(f"run {run_id} ({record.kind}) has no equity curve to report on")
-        equity = pd.read_parquet(record.artifacts["equity"])
-        trades = pd.read_parquet(record.artifacts["trades"]) if "trades" in record.artifacts else None
-        combined = self.combined_equity(equity, float(record.config.get("initial_capital", 100_000.0)))
-        html = render_backtest_report(combined, headline(record.metrics), title=f"{record.strategy} — run {run_id}",
-                                      trades=None if trades is None else trades.rename(columns={"quantity": "qty"}),
-                                      folds=record.summary.get("folds"), overfitting=record.summary.get("overfitting"))
-        path = write_report(self._run_dir(run_id) / "report.html", html)
+        stored = record.artifacts.get("report")
+        if stored and Path(stored).exists() and not refresh:
+            return Path(stored)
+        if record.status != "done":
+            raise ConfigError(f"run {run_id} is {record.status}; its report comes when it is done")
+        path = write_run_report(self, record, prices=prices)
         with self.database.engine.begin() as conn:
             conn.execute(text("UPDATE research_runs SET artifacts = artifacts || jsonb_build_object('report', "
                               "CAST(:p AS text)) WHERE id = :id"), {"p": str(path), "id": run_id})
@@ -300,14 +293,18 @@ class ResearchService:
         require(self.actor, Operation.READ_RESEARCH)
         return [self._public(r) for r in self.runs.list(kind=kind, limit=limit)]
 
-    def record(self, run_id: int) -> Any:
+    def record(self, run_id: int) -> RunRecord:
         """The stored run (``memory.runs.RunRecord``)."""
-        require(self.actor, Operation.READ_RESEARCH)
-        return self.runs.get(run_id)
+        from services.research.runs import get_run
 
-    def records(self, *, kind: str | None = None, strategy: str | None = None, limit: int = 50) -> list[Any]:
-        require(self.actor, Operation.READ_RESEARCH)
-        return self.runs.list(kind=kind, strategy=strategy, limit=limit)
+        return get_run(self.database, self.actor, run_id)
+
+    def records(self, **filters: Any) -> list[RunRecord]:
+        """Stored runs newest first, filtered as ``services.research.runs.list_runs`` (kind, strategy, status,
+        symbol, created_by, limit)."""
+        from services.research.runs import list_runs
+
+        return list_runs(self.database, self.actor, **filters)
 
     def compare(self, run_ids: Sequence[int]) -> dict:
         """Headline metrics of several runs side by side, and which is best on each."""

@@ -17,7 +17,8 @@ class CliResult:
     stderr: str
 
 
-def run_cli(*args: str) -> CliResult:
+def run_cli(*args: str, width: int | None = None) -> CliResult:
+    """``width``: the terminal's columns (default: Rich's 80 for a non-terminal)."""
     from api import cli, output
 
     out, err = io.StringIO(), io.StringIO()
@@ -25,6 +26,8 @@ def run_cli(*args: str) -> CliResult:
     sys.argv = ["quantpilot", *args]
     output.console.file = out
     output.err_console.file = err
+    if width is not None:
+        output.console.width = width
     code = 0
     try:
         with redirect_stdout(out), redirect_stderr(err):
@@ -35,6 +38,8 @@ def run_cli(*args: str) -> CliResult:
         sys.argv = argv
         output.console.file = None
         output.err_console.file = None
+        if width is not None:
+            output.console._width = None  # back to the terminal's own width
     return CliResult(code, out.getvalue(), err.getvalue())
 
 

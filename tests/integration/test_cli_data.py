@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.integration.cli_runner import run_cli
+from tests.support.people import SYSTEM
 
 GOOD_CSV = "Date,Open,High,Low,Close,Volume\n2020-01-02,10,11,9,10.5,100\n2020-01-03,10.5,11,10,10.8,120\n"
 
@@ -68,6 +69,8 @@ def test_a_good_csv_loads_with_a_column_mapping(database, tmp_path):
         (("data", "load", "--source", "nosuchsource", "--symbols", "AAPL"), "unknown data provider"),
         (("data", "load", "--source", "csv", "/nonexistent/file.csv", "--symbol", "X"), "/nonexistent/file.csv"),
         (("data", "quality", "NOPE"), "unknown symbol"),
+        (("data", "load", "--source", "bundled", "--symbols", "AAPL", "--start", "2020-13-45"),
+         "start '2020-13-45' is not a date"),
         (("data", "schedule", "--symbols", "AAPL", "--source", "bundled", "--cron", "not a cron"), "cron"),
     ],
 )
@@ -130,3 +133,48 @@ def test_a_due_schedule_runs_once_and_records_its_outcome(database):
     assert second == []  # ran this hour already
     assert store.list()[0]["last_outcome"] == "ok"
     assert "AAA" in {row["symbol"] for row in _stored_symbols()}
+
+
+def test_a_single_symbol_file_loads_with_symbols_naming_its_one_symbol(database, tmp_path):
+    path = tmp_path / "xyz.csv"
+    path.write_text(GOOD_CSV)
+    result = run_cli("data", "load", "--source", "csv", str(path), "--symbols", "XYZ", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["per_symbol"] == {"XYZ": 2}
+
+
+def test_a_single_symbol_file_without_its_symbol_names_the_flags_that_give_it(database, tmp_path):
+    path = tmp_path / "xyz.csv"
+    path.write_text(GOOD_CSV)
+    result = run_cli("data", "load", "--source", "csv", str(path))
+    assert result.exit_code == 2
+    assert "--symbol SYMBOL" in result.stderr and "symbol=" not in result.stderr
+
+
+def test_load_warnings_are_listed_not_only_counted(database, tmp_path):
+    path = tmp_path / "gappy.csv"
+    path.write_text(GOOD_CSV + "2020-01-06,10.8,30,10.7,29,130\n")  # a 168% jump: a warning, still stored
+    result = run_cli("data", "load", "--source", "csv", str(path), "--symbol", "GAP")
+    report = json.loads(run_cli("data", "load", "--source", "csv", str(path), "--symbol", "GAP", "--json").stdout)
+    assert result.exit_code == 0, result.stderr
+    assert report["warnings"] >= 1 and len(report["warning_samples"]) == report["warnings"]
+    sample = report["warning_samples"][0]
+    assert f"GAP 2020-01-06: {sample['rule']}" in result.stdout and "the bars were stored" in result.stdout
+
+
+def test_yahoo_loads_take_dates_written_as_text(database):
+    """The bug: the raw ``--start`` text reached the provider (exit 1, "unexpected TypeError")."""
+    from datetime import UTC, date, datetime
+
+    from quant.data.providers.yfinance_provider import chart_params
+    from services.market_data import MarketDataService
+    from tests.unit.data.conftest import RecordedChartTransport
+
+    now = datetime(2024, 6, 1, tzinfo=UTC)
+    transport = RecordedChartTransport()  # Yahoo's recorded answers: no network
+    report = MarketDataService(database, actor=SYSTEM).load("yfinance", "AAPL", "2024-01-02", "2024-01-08",
+                                                            provider_options={"transport": transport,
+                                                                              "now": lambda: now,
+                                                                              "sleep": lambda _: None})
+    assert report.rows == 5 and report.per_symbol == {"AAPL": 5}
+    assert transport.requests == [("AAPL", chart_params(date(2024, 1, 2), date(2024, 1, 8), now))]

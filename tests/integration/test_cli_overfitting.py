@@ -1,5 +1,5 @@
-"""`backtest grid` and `walkforward` answer "is this result luck?": the overfitting block in --json,
-a one-line verdict in the table output, and the walk-forward report's section."""
+"""`backtest grid` and `walkforward` answer "is this result luck?": the overfitting block in --json, the
+statistics and a plain-language conclusion in the table output, and the walk-forward report's section."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
+from quant.display import overfitting_conclusion
 from tests.integration.cli_runner import load_synthetic, run_cli, run_cli_json
 
 SYMBOLS = "AAA,BBB"
@@ -41,7 +43,8 @@ def test_grid_table_output_prints_the_verdict_line_and_no_overfitting_turns_it_o
     args = ("backtest", "grid", "--strategy", "sma_crossover", "--symbols", SYMBOLS, *GRID)
     shown = run_cli(*args)
     assert shown.exit_code == 0, shown.stderr
-    assert re.search(r"overfitting: PBO \d\.\d\d, deflated Sharpe p=\d\.\d\d over 19 trials", shown.stdout)
+    assert re.search(r"is this luck\? PBO \d+% · deflated Sharpe p = \d\.\d\d\d? over 19 parameter sets", shown.stdout)
+    assert re.search(r"(likely has an edge|within what the best of 19 random tries)", " ".join(shown.stdout.split()))
     assert run_cli_json(*args, "--no-overfitting")["overfitting"] is None
 
 
@@ -51,7 +54,8 @@ def test_walkforward_json_and_report_carry_the_overfitting_block(synthetic):
     assert block["n_trials"] == 19 and 0.0 <= block["pbo"] <= 1.0
     assert 0.0 <= block["oos_deflated_sharpe"] <= 1.0
     html = Path(run["artifacts"]["report"]).read_text()
-    assert 'id="overfitting"' in html and block["verdict"] in html
+    assert 'id="overfitting"' in html and str(escape(block["conclusion"])) in html
+    assert block["conclusion"] == overfitting_conclusion(block)  # stored with the run, the same on every interface
 
 
 def test_an_unknown_executor_is_refused_before_anything_runs(synthetic):

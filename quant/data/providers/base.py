@@ -10,6 +10,7 @@ from typing import Protocol, runtime_checkable
 import pandas as pd
 
 from errors import ConfigError
+from quant.data.symbols import check_symbol
 
 
 @runtime_checkable
@@ -88,14 +89,14 @@ def check_date_range(start: date | None, end: date | None) -> None:
 
 
 def normalize_symbols(symbols: Sequence[str]) -> list[str]:
-    """Upper-case, stripped, de-duplicated symbols in the given order; ConfigError if none."""
+    """Upper-case, stripped, de-duplicated symbols in the given order; ConfigError if none, DataError naming
+    the first that is not a ticker symbol (``quant.data.symbols``)."""
     if isinstance(symbols, str):
         symbols = [symbols]
     seen: dict[str, None] = {}
     for raw in symbols:
-        symbol = str(raw).strip().upper()
-        if symbol:
-            seen.setdefault(symbol, None)
+        if str(raw).strip():
+            seen.setdefault(check_symbol(str(raw), where="symbols"), None)
     if not seen:
         raise ConfigError("no symbols requested", details={"symbols": list(symbols)})
     return list(seen)

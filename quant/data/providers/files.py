@@ -18,6 +18,7 @@ import pandas as pd
 from errors import ConfigError, DataError, NotFoundError
 from quant.data.providers.base import check_date_range, check_timeframe, clip_dates, normalize_symbols
 from quant.data.schema import BAR_COLUMNS, DAILY
+from quant.data.symbols import check_symbol
 from quant.data.validation import validate_bars
 
 # Used when no mapping names a column: case-insensitive header -> canonical column.
@@ -116,10 +117,10 @@ def read_bar_file(path: str | Path, *, file_format: str | None = None,
     raw, unit = _read_raw(path, fmt)
     frame = _rename(raw, column_map)
     if symbol is not None:
-        frame["symbol"] = symbol.strip().upper()
+        frame["symbol"] = check_symbol(symbol, where="symbol")
     missing = [c for c in ("symbol", "ts", "close") if c not in frame.columns]
     if missing:
-        hint = " (pass symbol=... for a single-symbol file)" if "symbol" in missing else ""
+        hint = " (a file of one symbol needs that symbol named)" if "symbol" in missing else ""
         raise DataError(f"{path} lacks required column(s) {missing}{hint}; it has {list(raw.columns)}",
                         details={"path": str(path), "missing": missing, "columns": list(map(str, raw.columns))})
     frame, problems = _coerce(frame, unit)

@@ -35,6 +35,7 @@ ROUTES: list[tuple[str, str, dict | None, Role]] = [
     ("GET", "/api/v1/users", None, Role.ADMIN),
     ("POST", "/api/v1/users", {"name": "newcomer", "role": "viewer"}, Role.ADMIN),
     ("DELETE", "/api/v1/users/nobody", None, Role.ADMIN),
+    ("GET", "/api/v1/usage", None, Role.VIEWER),
     # agent, approvals, strategies, research, trading: literal {templates} are invalid ids (404/422 once allowed)
     ("POST", "/api/v1/threads", {"title": "matrix"}, Role.VIEWER),
     ("GET", "/api/v1/threads", None, Role.VIEWER),

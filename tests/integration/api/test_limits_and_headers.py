@@ -53,11 +53,11 @@ def test_every_response_carries_the_security_headers(client, keys, path, authent
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_the_docs_page_gets_a_csp_that_lets_swagger_load_and_forbids_framing(client):
+def test_the_docs_page_loads_swagger_from_this_origin_only_and_forbids_framing(client):
     response = client.get("/docs")
     assert response.status_code == 200
     csp = response.headers["content-security-policy"]
-    assert "https://cdn.jsdelivr.net" in csp and "frame-ancestors 'none'" in csp
+    assert "http" not in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
 
 
 def test_cors_is_off_unless_origins_are_configured(client):

@@ -78,7 +78,18 @@ def test_the_first_admin_of_an_install_is_created_without_a_key_and_a_second_key
     (created,) = AuditLog(database).recent(action="user_created")
     assert (created.actor, created.channel, created.payload["bootstrap"]) == ("bootstrap", "cli", True)
     assert second.exit_code != 0 and "needs your API key" in str(second.exception)
+    assert "a new install has no user yet" not in str(second.exception)  # there is an admin: sign in as them
     assert [u.name for u in UserStore(database).list()] == ["root"]
+
+
+def test_a_new_install_is_told_how_to_make_its_first_user(database, monkeypatch):
+    from tests.integration.cli_runner import run_cli
+
+    monkeypatch.delenv("QUANTPILOT_API_KEY", raising=False)
+    refused = run_cli("data", "load", "--source", "bundled", "--symbols", "AAPL")
+
+    assert refused.exit_code == 2 and "needs your API key" in refused.stderr
+    assert "`quantpilot users add NAME --role admin` creates the first" in " ".join(refused.stderr.split())
 
 
 def test_cli_add_refuses_an_unknown_role(database):

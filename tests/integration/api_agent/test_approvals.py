@@ -59,18 +59,26 @@ def test_an_approval_requested_in_a_turn_is_approved_through_the_api_and_the_str
     assert resumed["pending_approval"] is None
 
 
-def test_a_thread_waiting_for_a_decision_refuses_a_new_turn_with_409_naming_the_approval(client, headers,
-                                                                                        backtest_run):
+def test_a_thread_waiting_for_a_decision_answers_questions_and_refuses_changes_with_409_naming_the_approval(
+        client, headers, backtest_run):
+    trader = headers[Role.TRADER]
     turn = client.post("/api/v1/threads/thr_ladder_2/runs", json={"message": f"promote run {backtest_run} to "
-                                                                             "backtested"},
-                       headers=headers[Role.TRADER]).json()
+                                                                             "backtested"}, headers=trader).json()
+    approval_id = turn["pending_approval"]["id"]
 
-    again = client.post("/api/v1/threads/thr_ladder_2/runs", json={"message": "risk report"},
-                        headers=headers[Role.TRADER])
+    question = client.post("/api/v1/threads/thr_ladder_2/runs", json={"message": "what's my exposure?"},
+                           headers=trader)
+    change = client.post("/api/v1/threads/thr_ladder_2/runs", json={"message": "buy 5 shares of AAPL"},
+                         headers=trader)
 
-    assert again.status_code == 409
-    assert again.json()["error"]["code"] == "approval_pending"
-    assert again.json()["error"]["details"]["approval_id"] == turn["pending_approval"]["id"]
+    assert question.status_code == 200, question.text
+    assert question.json()["tool_calls"][0]["name"] == "compute_portfolio_exposure"
+    assert question.json()["pending_approval"]["id"] == approval_id  # the thread still waits for its decision
+    assert change.status_code == 409
+    assert change.json()["error"]["code"] == "approval_pending"
+    assert change.json()["error"]["details"]["approval_id"] == approval_id
+    state = client.get("/api/v1/threads/thr_ladder_2", headers=trader).json()
+    assert state["pending_approval"]["id"] == approval_id
 
 
 def test_the_thread_interrupt_is_the_owners_own_request_so_only_a_single_user_install_decides_there(

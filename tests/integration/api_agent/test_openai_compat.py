@@ -78,8 +78,31 @@ def test_a_pending_approval_comes_back_as_a_message_saying_what_and_where_to_ans
     assert f"POST /api/v1/approvals/{pending['id']}/approve" in text
     assert f"quantpilot approvals approve {pending['id']}" in text
     assert pending["id"] in again["choices"][0]["message"]["content"]  # the thread still waits; nothing ran
+    assert "--as" not in text
     history = client.get(f"/api/v1/threads/{asked['thread_id']}/history", headers=trader).json()
     assert "and now?" not in [m["content"] for m in history["messages"]]
+
+
+def test_while_an_approval_waits_a_question_is_answered_and_a_change_is_refused_in_words(client, headers, loaded):
+    run_id = ResearchService(loaded, actor=SYSTEM).backtest("sma_crossover", ["AAPL"],
+                                                            created_by="trader-user")["run_id"]
+    trader = headers[Role.TRADER]
+    client.post("/v1/chat/completions", json=chat(f"promote run {run_id} to backtested", user="desk-8"),
+                headers=trader)
+    (pending,) = client.get("/api/v1/approvals", params={"status": "pending"}, headers=trader).json()["approvals"]
+
+    question = client.post("/v1/chat/completions", json=chat("what's my exposure?", user="desk-8"), headers=trader)
+    with client.stream("POST", "/v1/chat/completions", json=chat("buy 5 shares of AAPL", user="desk-8", stream=True),
+                       headers=trader) as streamed:
+        lines = [line for line in streamed.read().decode().split("\n\n") if line.startswith("data: {")]
+
+    answer = question.json()["choices"][0]["message"]["content"]
+    assert question.status_code == 200 and "exposure" in answer.lower()
+    assert pending["id"] in answer  # and it still says what the thread waits for
+    refusal = "".join(json.loads(line[len("data: "):])["choices"][0]["delta"].get("content", "") for line in lines)
+    assert "would change something" in refusal and f"quantpilot approvals approve {pending['id']}" in refusal
+    assert not refusal.startswith("error")
+    assert client.get("/api/v1/orders", headers=trader).json()["orders"] == []
 
 
 def test_bad_completion_requests_are_4xx_envelopes(client, headers):

@@ -116,12 +116,17 @@ def test_bad_research_requests_are_refused_before_anything_is_queued(client, hea
     unknown_symbol = client.post("/api/v1/backtests", json={**BACKTEST, "symbols": ["ZZZZ"]}, headers=trader)
     missing_source = client.post("/api/v1/research/monte-carlo", json={"source_run_id": 999}, headers=trader)
     no_report = client.get("/api/v1/backtests/999/report", headers=trader)
+    unknown_cost = client.post("/api/v1/backtests", json={**BACKTEST, "config": {"slippage": 5}}, headers=trader)
+    negative_capital = client.post("/api/v1/research/grid", headers=trader, json={
+        **{k: BACKTEST[k] for k in ("strategy", "symbols")}, "grid": {"fast": [5]}, "config": {"initial_capital": -1}})
 
     assert unknown_strategy.status_code == 400 and "nope" in unknown_strategy.json()["error"]["message"]
     assert bad_params.status_code == 400
     assert unknown_symbol.status_code == 422 and unknown_symbol.json()["error"]["details"]["symbols"] == ["ZZZZ"]
     assert missing_source.status_code == 404
     assert no_report.status_code == 404
+    assert unknown_cost.status_code == 400 and "slippage" in unknown_cost.json()["error"]["message"]
+    assert negative_capital.status_code == 400 and "initial_capital" in negative_capital.json()["error"]["message"]
     assert RunStore(loaded).list() == []
 
 

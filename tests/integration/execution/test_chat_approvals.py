@@ -142,3 +142,32 @@ def test_a_resume_approval_for_an_older_halt_does_not_resume_a_new_one(database,
     assert outcome.approval.status == "invalid"
     assert outcome.approval.outcome["details"]["expected"] == f"resume-{second}"
     assert service.states.current().status.value == "halted"
+
+
+def test_a_kill_switch_engaged_from_the_chat_goes_through_the_execution_path_and_is_on_record(
+        database, bars, service, chat):
+    from memory.audit import AuditLog
+
+    make_graph, make_context = chat
+    graph = make_graph("risk", call("set_kill_switch", engaged=True, reason="flash crash"))
+
+    run_turn(graph, _thread(), TRADER, "kill switch on", context=make_context())
+
+    assert service.states.current().status.value == "halted"
+    (entry,) = AuditLog(database).recent(action="trading.kill_switch")
+    assert (entry.actor, entry.payload["reason"], entry.payload["flatten"]) == ("alice", "flash crash", False)
+
+
+def test_a_trader_asking_the_chat_to_halt_and_flatten_is_refused_before_anything_changes(database, bars, service,
+                                                                                       chat):
+    from memory.audit import AuditLog
+
+    make_graph, make_context = chat
+    graph = make_graph("risk", call("set_kill_switch", engaged=True, reason="get me out", flatten=True))
+
+    turn = run_turn(graph, _thread(), TRADER, "kill switch on and flatten everything", context=make_context())
+
+    (result,) = turn.tool_calls
+    assert result["status"] == "refused" and result["code"] == "role_too_low"
+    assert service.states.current().status.value == "active"
+    assert AuditLog(database).recent(action="trading.kill_switch") == []

@@ -131,8 +131,53 @@ def test_a_run_on_a_terminal_shows_its_progress(database, bars, settings, paper_
     days = sorted(bars["ts"].unique())
 
     paper_cmd.run(strategy=paper_strategy, symbols="AAA,BBB", start=str(days[25].date()), end=str(days[30].date()),
-                  speed=0.0, params=None, account=None, as_json=False)
+                  speed=0.0, params=None, account=None, capital=None, commission=None,
+                  commission_per_share=None, commission_bps=None, slippage_bps=None, as_json=False)
 
     shown = screen.getvalue()
     assert f"replaying {days[30]:%Y-%m-%d}" in shown and "6/6" in shown
     assert "trend on AAA and BBB in account paper: 6 bars replayed" in shown
+
+
+def test_paper_run_charges_the_given_costs_and_opens_the_account_with_the_given_capital(database, bars, settings,
+                                                                                         paper_strategy):
+    from decimal import Decimal
+
+    from memory.paper_broker import PaperBroker
+    from services.paper_loop import PaperCosts, run_paper
+
+    days = sorted(bars["ts"].unique())
+    costs = PaperCosts(starting_cash_usd=Decimal(50_000), commission_usd=Decimal(2),
+                       commission_per_share_usd=Decimal("0.01"), slippage_bps=Decimal(0))
+    report = run_paper(database, BOB, strategy=paper_strategy, symbols=["AAA", "BBB"], start=days[25].date(),
+                       settings=settings, account_id="small", costs=costs)
+
+    fills = database_fills(database, "small")
+    assert report.start_equity_usd == Decimal(50_000)
+    assert report.costs == {"initial_capital": 50_000.0, "commission_per_order": 2.0, "commission_per_share": 0.01,
+                            "commission_bps": 0.0, "slippage_bps": 0.0}
+    assert fills and all(fee == (Decimal(2) + qty * Decimal("0.01")).quantize(Decimal("0.01")) for qty, fee in fills)
+    assert PaperBroker(database, account_id="small").ledger()["fees_paid_usd"] == sum(fee for _, fee in fills)
+
+
+def test_another_capital_for_an_existing_paper_account_is_refused_naming_it(database, bars, settings, paper_strategy):
+    from decimal import Decimal
+
+    import pytest
+
+    from errors import ConfigError
+    from services.paper_loop import PaperCosts, run_paper
+
+    days = sorted(bars["ts"].unique())
+    run_paper(database, BOB, strategy=paper_strategy, symbols=["AAA"], start=days[-5].date(), settings=settings)
+    with pytest.raises(ConfigError, match="already started with \\$100,000.00"):
+        run_paper(database, BOB, strategy=paper_strategy, symbols=["AAA"], start=days[-5].date(), settings=settings,
+                  costs=PaperCosts(starting_cash_usd=Decimal(20_000)))
+
+
+def database_fills(database, account_id: str) -> list[tuple]:
+    from sqlalchemy import text
+
+    with database.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT qty, fee_usd FROM fills WHERE account_id = :a"),
+                                               {"a": account_id})]

@@ -99,10 +99,20 @@ def test_a_symbol_no_source_can_load_is_refused_as_unknown_with_the_failures(loa
     assert result["details"]["tried"] == ["bundled"]
 
 
-def test_data_health_counts_stored_symbols(loaded):
-    result = _tools(loaded)["check_service_health"].invoke({"service_name": "data"})
-    assert result["healthy"] is True
-    assert result["checks"]["data"]["detail"] == "2 symbols stored"
+def test_data_health_counts_stored_symbols_and_names_the_stale_ones(loaded):
+    result = _tools(loaded)["check_service_health"].invoke({"service_name": "data"})  # bars end 2024-06-28
+    assert result["healthy"] is False and result["health_status"] == "degraded"
+    assert result["checks"]["data"]["detail"].startswith("2 symbols stored; 2 stale, e.g. last bar 2024-06-28")
+
+
+def test_the_chat_and_the_health_page_give_the_same_verdict(loaded):
+    from services.health import system_health
+
+    page = system_health(loaded, today=NOW.date())  # what the web Health page runs, at the same date
+    summary = _tools(loaded)["generate_daily_summary"].invoke({})["summary"]
+    health = _tools(loaded)["check_service_health"].invoke({})
+    assert page.status.value == health["health_status"] == summary["health_status"] != "healthy"
+    assert summary["health"]["data"] is False  # the stale symbols, on every interface
 
 
 def test_portfolio_optimisation_on_stored_prices(loaded):

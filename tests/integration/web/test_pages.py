@@ -44,7 +44,8 @@ def test_pages_show_the_stored_strategy_approval_and_run(client, keys, stored):
     assert 'data-testid="stage-sma_web">backtested<' in strategies
     assert f'id="approval-{stored["approval_id"]}"' in approvals
     assert "data-action=\"approve\"" not in approvals  # a viewer sees no Approve button
-    assert f'data-run-id="{stored["run_id"]}"' in runs and "0.750" in runs
+    assert f'data-run-id="{stored["run_id"]}"' in runs
+    assert ">0.75<" in runs and ">+20.00%<" in runs and ">12<" in runs  # numbers written by quant.display
 
 
 def test_an_approver_sees_approve_and_reject_buttons(client, keys, stored):
@@ -55,12 +56,18 @@ def test_an_approver_sees_approve_and_reject_buttons(client, keys, stored):
     assert 'data-action="approve"' in page and 'data-action="reject"' in page
 
 
-def test_a_run_page_renders_and_a_run_without_a_report_answers_404(client, keys, stored):
+def test_a_run_page_renders_and_a_finished_run_without_one_gets_its_report_rendered(client, keys, stored):
     log_in(client, keys["viewer"])
 
-    assert client.get(f"/web/runs/{stored['run_id']}").status_code == 200
-    assert client.get(f"/web/runs/{stored['run_id']}/report").status_code == 404
+    page = client.get(f"/web/runs/{stored['run_id']}")
+    report = client.get(f"/web/runs/{stored['run_id']}/report")
+
+    assert page.status_code == 200 and "None" not in page.text and "fast=10" in page.text
+    assert report.status_code == 200 and "sandbox" in report.headers["content-security-policy"]
+    assert "<td>Sharpe</td><td>0.75</td>" in report.text and '<script src="plotly.min.js"' in report.text
+    assert client.get(f"/web/runs/{stored['run_id']}/plotly.min.js").text.startswith("/**")  # the bundle's banner
     assert client.get("/web/runs/999999").status_code == 404
+    assert client.get("/web/runs/999999/report").status_code == 404
 
 
 def test_the_chat_panel_tells_a_viewer_that_chatting_needs_the_trader_role(client, keys):

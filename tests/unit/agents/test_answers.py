@@ -38,6 +38,16 @@ def test_a_backtest_answer_names_the_run_what_ran_its_figures_and_the_next_step(
     assert '"promote run 2 to backtested"' in lines[3]
 
 
+def test_a_backtest_answer_says_the_costs_it_assumed_as_the_cli_does():
+    result = RESULTS["backtest_strategy"]
+    costs = {"initial_capital": 50000.0, "commission_per_order": 0.0, "commission_per_share": 0.005,
+             "commission_bps": 0.0, "slippage_bps": 5.0}
+    payload = {**result, "summary": {**result["summary"], "costs": costs}}
+    text = answer("backtest_strategy", payload)
+    assert "Costs: starting capital $50,000.00 · commission $0.005 per share · slippage 5 bps." in text
+    assert check_numbers(text, [payload]) == []  # a model quoting them is grounded too
+
+
 def test_a_walk_forward_answer_says_out_of_sample_folds_and_the_overfitting_check():
     text = answer("run_walk_forward")
     assert text.startswith("Walk-forward run 3 (out of sample, 20 folds): sma_crossover (fast 10, slow 50) on AAPL")

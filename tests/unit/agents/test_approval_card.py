@@ -37,7 +37,7 @@ def test_a_promotion_card_says_what_moves_who_asked_the_evidence_and_how_to_deci
         "Approval needed: Paper trading: move sma_crossover_aapl_msft from backtested to paper\n"
         "Asked by dana: promote to paper (approval apr_0123456789ab, expires 2026-12-09 12:00:00 UTC).")
     assert "an approver other than dana answers it" in text
-    assert "quantpilot approvals approve apr_0123456789ab --as NAME" in text
+    assert "quantpilot approvals approve apr_0123456789ab " in text and "--as" not in text
     assert "POST /api/v1/approvals/apr_0123456789ab/approve" in text
     assert not DUMP.search(text)
 

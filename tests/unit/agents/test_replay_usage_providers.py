@@ -1,8 +1,6 @@
-"""Record/replay of model calls, usage and cost accounting, provider construction, agent specs."""
+"""Record/replay of model calls, provider construction, agent specs."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
@@ -11,7 +9,6 @@ from langchain_openai import ChatOpenAI
 
 from agents import AgentSpec, OfflinePlanner, build_agents, make_chat_model
 from agents.replay import ReplayChatModel, ReplayMode
-from agents.usage import PriceTable, UsageLedger, UsageRecorder
 from config import ModelProvider, Settings
 from errors import ConfigError, NotFoundError
 from tools import ToolContext, all_tools
@@ -51,31 +48,6 @@ def test_replay_key_changes_with_messages_and_tools(tmp_path):
     assert a != model.key([HumanMessage("a")], None, {"tools": [{"function": {"name": "x"}}]})
 
 
-def test_cost_is_tokens_times_price_per_thousand():
-    prices = PriceTable.from_mapping({"m": ("0.5", "1.5")})
-    ledger = UsageLedger(prices=prices)
-    ledger.record("m", 2000, 1000, thread_id="t1", turn_id="u1")
-    ledger.record("m", 1000, 0, thread_id="t1", turn_id="u2")
-    ledger.record("other", 500, 500, thread_id="t2", turn_id="u3")
-    # by hand: 2 x 0.5 + 1 x 1.5 = 2.5; then 1 x 0.5 = 0.5; unknown model costs 0
-    assert ledger.totals(turn_id="u1").cost_usd == Decimal("2.5")
-    assert ledger.totals(thread_id="t1").cost_usd == Decimal("3.0")
-    assert ledger.totals(thread_id="t1").input_tokens == 3000
-    assert ledger.totals().calls == 3
-    assert ledger.records[-1].priced is False
-
-
-def test_recorder_callback_records_each_call_with_thread_and_turn():
-    ledger = UsageLedger(prices=PriceTable.from_mapping({"fake": ("1", "2")}))
-    model = GenericFakeChatModel(messages=iter([AIMessage(content="hi", usage_metadata={
-        "input_tokens": 100, "output_tokens": 50, "total_tokens": 150}, response_metadata={"model_name": "fake"})]))
-    model.invoke([HumanMessage("hello")], config={"callbacks": [UsageRecorder(ledger)],
-                                                   "metadata": {"thread_id": "t9", "turn_id": "u1"}})
-    totals = ledger.totals(thread_id="t9")
-    assert (totals.calls, totals.input_tokens, totals.output_tokens) == (1, 100, 50)
-    assert totals.cost_usd == Decimal("0.2")  # 0.1k x $1 + 0.05k x $2
-
-
 def test_offline_is_the_default_provider():
     assert isinstance(make_chat_model(Settings()), OfflinePlanner)
 
@@ -100,7 +72,7 @@ def test_build_agents_gives_five_specs_with_versioned_prompts_and_own_tools():
     assert list(agents) == ["data", "strategy", "risk", "execution", "monitoring"]
     for name, spec in agents.items():
         assert isinstance(spec, AgentSpec)
-        assert spec.prompt_version == f"{name}-v1"
+        assert spec.prompt_version == f"{name}-v2"
         assert spec.tools and spec.system_prompt
     assert "place_order" in agents["execution"].tool_names
     assert "place_order" not in agents["risk"].tool_names

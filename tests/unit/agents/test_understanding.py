@@ -54,7 +54,7 @@ def test_a_strategy_registered_later_is_understood_by_its_aliases_without_touchi
 
 
 def test_the_optimiser_methods_the_planner_names_are_the_optimisers_own():
-    from quant.portfolio.optimizer import METHODS
+    from quant.portfolio.methods import METHODS
 
     assert {name for _, name in METHOD_PHRASES} <= set(METHODS)
 
@@ -103,3 +103,28 @@ def test_strategy_parameters_are_read_by_their_registered_names_and_shorthands()
     plan = plan_request("backtest rsi on PFE with length 7 below 25")
     assert plan.calls[0].args["strategy_config"]["params"] == {"length": 7, "lower": 25.0}
     assert strategies_in(Request("sma 20/100 crossover").low) == ["sma_crossover"]
+
+
+@pytest.mark.parametrize(("said", "costs"), [
+    ("with a starting capital of 50000", {"initial_capital": 50_000}),
+    ("with $50k, commission $0.005 per share and slippage 5 bps",
+     {"initial_capital": 50_000, "commission_per_share": 0.005, "commission_per_order": 0, "slippage_bps": 5}),
+    ("commission $1 per trade, 2 bps slippage", {"commission_per_order": 1, "slippage_bps": 2}),
+    ("with no commission and no slippage on a $25,000 account",
+     {"initial_capital": 25_000, "commission_per_order": 0, "commission_per_share": 0, "commission_bps": 0,
+      "slippage_bps": 0}),
+    ("commission 1.5 bps, capital 1.2m", {"initial_capital": 1_200_000, "commission_bps": 1.5}),
+    ("since 2015 with fast 20 and slow 100", {}),  # numbers that are no costs stay out
+])
+def test_a_backtest_takes_the_capital_commission_and_slippage_the_request_names(said, costs):
+    plan = plan_request(f"backtest an SMA crossover on AAPL {said}")
+    assert isinstance(plan, Plan), plan
+    assert plan.calls[0].args.get("costs", {}) == costs
+
+
+def test_a_walk_forward_of_it_keeps_the_costs_of_the_backtest_it_refers_to():
+    context = {"last_run": {**AFTER_BACKTEST["last_run"], "costs": {"initial_capital": 50_000, "slippage_bps": 5}}}
+    plan = plan_request("run a walk-forward of it with slippage 2 bps", context)
+    assert isinstance(plan, Plan), plan
+    assert plan.calls[0].name == "run_walk_forward"
+    assert plan.calls[0].args["costs"] == {"initial_capital": 50_000, "slippage_bps": 2}

@@ -1,4 +1,5 @@
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -6,7 +7,7 @@ import pytest
 
 from errors import ConfigError
 from quant.backtest.config import BacktestConfig
-from quant.backtest.engine import backtest
+from quant.backtest.engine import backtest, trades_frame
 from quant.backtest.result import config_hash, data_hash
 
 
@@ -69,3 +70,20 @@ def test_start_and_end_dates_restrict_the_traded_bars(panels):
     # the position decided in the warm-up is entered at the first traded bar's open
     assert (result.trades.entry_ts == index[100]).all()
     assert np.isfinite(result.equity.to_numpy()).all()
+
+
+def test_trades_frame_stamps_each_trade_and_leaves_an_open_trades_exit_empty():
+    index = pd.date_range("2024-01-01", periods=10, freq="B", tz="UTC")
+    closed = [2, 5, 1, 10, 100.0, 110.0, 98.0, 2.0]  # entry bar, exit bar, direction, qty, prices, pnl, fees
+    still_open = [7, -1, -1, 3, 50.0, np.nan, 0.0, 1.0]
+    run = SimpleNamespace(trades={(0, 0): np.array([closed]), (1, 0): np.empty((0, 8)), (2, 0): np.array([still_open])})
+
+    frame = trades_frame(run, index, ("AAA", "BBB", "CCC"))
+
+    assert frame["symbol"].tolist() == ["AAA", "CCC"]
+    assert frame["entry_ts"].tolist() == [index[2], index[7]]
+    assert frame["exit_ts"].iloc[0] == index[5] and pd.isna(frame["exit_ts"].iloc[1])
+    assert frame["direction"].tolist() == [1, -1] and frame["is_open"].tolist() == [False, True]
+    assert str(frame["exit_ts"].dtype) == "datetime64[ns, UTC]" and frame["quantity"].tolist() == [10.0, 3.0]
+    empty = trades_frame(SimpleNamespace(trades={}), index, ("AAA",))
+    assert empty.empty and list(empty.columns) == list(frame.columns)

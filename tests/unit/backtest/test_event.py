@@ -94,12 +94,14 @@ def _random_bars(seed, n):
 
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 80), short=st.booleans(), bps=st.sampled_from([0.0, 4.0]),
-       sizing=st.sampled_from(["all_in", "fixed_fraction", "volatility_target"]))
-def test_event_engine_and_vectorized_engine_agree_on_target_position_strategies(seed, n, short, bps, sizing):
+       per_share=st.sampled_from([0.0, 0.005, 0.4]), sizing=st.sampled_from(["all_in", "fixed_fraction",
+                                                                              "volatility_target"]))
+def test_event_engine_and_vectorized_engine_agree_on_target_position_strategies(seed, n, short, bps, per_share,
+                                                                                 sizing):
     b, rng = _random_bars(seed, n)
     targets = rng.choice([-1.0, -0.4, 0.0, 0.5, 1.0, np.nan], n)
-    config = BacktestConfig(allow_short=short, commission_bps=bps, sizing=sizing, fixed_fraction=0.6,
-                            volatility_lookback_bars=5)
+    config = BacktestConfig(allow_short=short, commission_bps=bps, commission_per_share=per_share, sizing=sizing,
+                            fixed_fraction=0.6, volatility_lookback_bars=5)
     vec = run_vectorized(b.open[:, None], b.close[:, None], targets[:, None], config)
     for compiled in (True, False):
         ev = run_event(TargetPositionStrategy(targets), b, config, compiled=compiled)

@@ -32,7 +32,7 @@ def test_grid_counts_skipped_pairs_and_runs_only_valid_ones(panels):
 @pytest.mark.parametrize(("kind", "signal"), [("sma", sma_crossover), ("ema", ema_crossover)])
 @pytest.mark.parametrize("short", [False, True])
 def test_fused_grid_equals_the_generic_grid_on_pandas_moving_averages(panels, kind, signal, short):
-    config = BacktestConfig(commission_bps=2, allow_short=short)
+    config = BacktestConfig(commission_bps=2, commission_per_share=0.01, allow_short=short)
 
     def reference(p, params):
         long = signal(p, params)

@@ -21,7 +21,7 @@ def _double(shared, task):
 
 def test_ray_grid_and_walk_forward_equal_local_and_the_cluster_is_shut_down_afterwards():
     panels = gbm_panels(400, 3, seed=3)
-    local_grid = run_grid(sma_crossover, panels, GRID, with_returns=True)
+    local_grid = run_grid(sma_crossover, panels, GRID, return_moments=True)
     local_wf = walk_forward(sma_crossover, panels, GRID, WF, overfitting=True)
     assert not ray.is_initialized()
 
@@ -29,14 +29,14 @@ def test_ray_grid_and_walk_forward_equal_local_and_the_cluster_is_shut_down_afte
         assert ray.is_initialized() and ray_started_here()
         assert map_tasks(_double, [1, 2, 3], "ray", shared={"factor": 2}) == [2, 4, 6]
         assert map_tasks(abs, [-1, -2], "ray") == [1, 2]  # builtins run too (Ray cannot wrap them directly)
-        ray_grid = run_grid(sma_crossover, panels, GRID, executor="ray", with_returns=True)
+        ray_grid = run_grid(sma_crossover, panels, GRID, executor="ray", return_moments=True)
         ray_wf = walk_forward(sma_crossover, panels, GRID, WF, executor="ray", overfitting=True)
         assert ray.is_initialized()  # inner sessions reuse the cluster instead of restarting it
 
     assert not ray.is_initialized() and not ray_started_here()
     assert ray_grid.params == local_grid.params
     assert np.array_equal(ray_grid.stats, local_grid.stats, equal_nan=True)
-    assert np.array_equal(ray_grid.returns, local_grid.returns, equal_nan=True)
+    assert np.array_equal(ray_grid.moments.power_sums, local_grid.moments.power_sums)
     assert [f.params for f in ray_wf.folds] == [f.params for f in local_wf.folds]
     assert ray_wf.equity.equals(local_wf.equity)
     assert ray_wf.overfitting == local_wf.overfitting

@@ -47,6 +47,18 @@ def test_slippage_and_bps_commission_by_hand():
     assert np.isclose(run.trades[(0, 0)][0, 4], buy_px) and np.isclose(run.trades[(0, 0)][0, 5], sell_px)
 
 
+def test_per_share_commission_by_hand_buys_fewer_shares_and_charges_each_share():
+    config = no_slip(commission_per_share=0.5)
+    run = one([1, 1, 0, 0, 0], config)
+    # bar 1 open 11: each share costs 11 + 0.50 commission: floor((1000 - 1) / 11.5) = 86 shares
+    qty = 86
+    cash = 1000 - qty * 11 - (1 + qty * 0.5)
+    cash += qty * 13 - (1 + qty * 0.5)
+    entry, exit_, direction, bought, entry_px, exit_px, pnl, fees = run.trades[(0, 0)][0]
+    assert bought == qty and fees == 2 * (1 + qty * 0.5)
+    assert np.isclose(run.equity[-1, 0, 0], cash, rtol=0, atol=1e-9)
+
+
 def test_order_decided_on_the_last_bar_is_reported_unfilled():
     run = one([0, 0, 0, 0, 1])
     assert run.stat("unfilled")[0, 0] == 1

@@ -33,23 +33,24 @@ def by_workload(records: list[dict]) -> dict[str, list[dict]]:
 
 
 @pytest.mark.parametrize("workload,expected", [
-    ("grid", "sma_grid_174_pairs_x_20_stocks"),
-    ("sma", "sma_10_50_crossover_20_stocks"),
-    ("event", "event_loop_sma_crossover_synthetic_bars"),
-    ("walk_forward", "walk_forward_10_folds_174_pairs_x_20_stocks"),
+    ("grid", {"sma_grid_174_pairs_x_20_stocks", "sma_grid_174_pairs_x_20_stocks_with_overfitting"}),
+    ("sma", {"sma_10_50_crossover_20_stocks"}),
+    ("event", {"event_loop_sma_crossover_synthetic_bars"}),
+    ("walk_forward", {"walk_forward_10_folds_174_pairs_x_20_stocks"}),
 ])
 def test_each_backtest_workload_runs_quick_and_reports_wall_and_cpu_time(workload, expected):
     records = run_quick("-W", "ignore::FutureWarning", "benchmarks/backtest_speed.py", "--workload", workload)
 
-    assert records and {r["workload"] for r in records} == {expected}
+    assert records and {r["workload"] for r in records} == expected
     assert all(r["seconds"] > 0 and r["cpu_seconds"] >= 0 and "load_avg_1m" in r for r in records)
 
 
-def test_the_quick_grid_runs_every_valid_pair_on_both_symbols():
-    (grid,) = run_quick("benchmarks/backtest_speed.py", "--workload", "grid")
+def test_the_quick_grid_runs_every_valid_pair_on_both_symbols_with_and_without_its_overfitting_report():
+    grid, with_overfitting = run_quick("benchmarks/backtest_speed.py", "--workload", "grid")
 
     valid_pairs = sum(1 for f in range(5, 51, 5) for s in range(20, 201, 10) if f < s)
-    assert grid["backtests"] == valid_pairs * 2
+    assert grid["backtests"] == with_overfitting["backtests"] == valid_pairs * 2
+    assert with_overfitting["n_splits"] > 0 and with_overfitting["overfitting_s"] > 0
 
 
 def test_our_indicators_run_quick_and_equal_the_reference_values():
@@ -88,11 +89,35 @@ def test_ingest_runs_quick_on_a_fresh_embedded_postgres():
 
 
 @pytest.mark.slow
+def test_the_agent_flow_runs_quick_through_the_product_graph_to_the_approval_each_round():
+    records = run_quick("benchmarks/agent_flow.py", timeout=600)
+
+    turns = {r["turn"]: r for r in records}
+    assert set(turns) == {"data", "backtest", "approval", "total"}
+    assert all(r["n"] == 2 and r["p50_ms"] > 0 for r in turns.values())
+    assert turns["total"]["goal_s"] == 1.0 and turns["total"]["seconds"] >= turns["backtest"]["seconds"]
+
+
+@pytest.mark.slow
+def test_end_to_end_commands_run_quick_on_their_own_home_with_wall_memory_and_the_grids_own_timings():
+    records = by_workload(run_quick("benchmarks/end_to_end.py", timeout=900))
+
+    commands = {r["command"]: r for r in records["e2e_cli"]}
+    assert {"--help", "data list", "approvals list", "orders list", "risk status", "positions"} <= set(commands)
+    assert all(r["exit_codes"] == [r["expect_exit"]] and r["peak_mb"] > 0 for r in commands.values())
+    (grid,) = records["e2e_backtest_grid"]
+    assert grid["elapsed_s"] > 0 and grid["overfitting_s"] > 0 and grid["exit_codes"] == [0]
+    (walk,) = records["e2e_walkforward"]
+    assert walk["exit_codes"] == [0] and walk["overfitting_s"] > 0
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(not PEERS_PYTHON.exists(), reason="no .venv-peers (make -f Makefile.bench bench-peers-venv)")
 @pytest.mark.parametrize("module,expected", [
     ("benchmarks.peers.indicators", {"indicators_all_five", "indicator_rsi14"}),
     ("benchmarks.peers.vectorbt_sma", {"sma_10_50_crossover_20_stocks", "sma_grid_174_pairs_x_20_stocks"}),
     ("benchmarks.peers.backtrader_sma", {"sma_10_50_crossover_20_stocks", "event_loop_sma_crossover_synthetic_bars"}),
+    ("benchmarks.peers.vectorbt_grid_script", {"vectorbt_grid_script"}),
 ])
 def test_each_peer_benchmark_runs_quick_in_the_peers_venv(module, expected):
     records = run_quick("-W", "ignore", "-m", module, python=str(PEERS_PYTHON))

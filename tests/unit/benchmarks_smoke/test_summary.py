@@ -53,3 +53,86 @@ def test_agent_overhead_is_ours_over_plain_and_judged_against_fifty_percent():
     assert summary["agent"][0]["ours_over_plain"] == 1.6
     assert summary["goals"][0]["met"] is False
     assert "| agent_turn_in_memory | quantpilot run_turn | 16.0/20.0 (8.0) |" in render({**summary, "meta": META})
+
+
+def e2e(command, seconds, goal_s, exit_codes=(0,), expect_exit=0):
+    return rec("e2e_cli", "quantpilot", seconds, seconds / 2, command=command, goal_s=goal_s, runs=5,
+               load_avg_1m=1.0, load_avg_1m_after=1.1, peak_mb=150.0, exit_codes=list(exit_codes),
+               expect_exit=expect_exit)
+
+
+def test_an_end_to_end_command_over_its_budget_names_the_gap_and_a_wrong_exit_code_fails_the_goal():
+    records = [e2e("data list", 1.4, 1.0), e2e("--help", 0.2, 0.3),
+               e2e("optimize --method no_such_method", 0.4, 0.5, exit_codes=(1,), expect_exit=2)]
+
+    data_list, help_, error = build_summary(records, META)["goals"]
+
+    assert data_list["met"] is False and "gap +0.40 s" in data_list["figure"]
+    assert help_["met"] is True and "gap" not in help_["figure"]
+    assert error["met"] is False and "exit codes [1]" in error["figure"]
+
+
+def test_the_end_to_end_grid_is_judged_against_vectorbt_in_the_same_run_on_wall_time_elapsed_and_memory():
+    records = [rec("e2e_backtest_grid", "quantpilot backtest grid", 2.0, 1.5, elapsed_s=0.2, overfitting_s=0.04,
+                   peak_mb=320.0, max_peak_mb=330.0, goal_mb=400.0, runs=5),
+               rec("e2e_backtest_grid", "vectorbt 1.0.0 script", 30.0, 25.0, peak_mb=1500.0),
+               rec("sma_grid_174_pairs_x_20_stocks", "vectorbt 1.0.0", 3.0, 3.0),
+               rec("e2e_walkforward", "quantpilot walkforward", 6.0, 5.0, peak_mb=450.0, max_peak_mb=460.0,
+                   goal_mb=400.0, runs=5)]
+
+    summary = build_summary(records, META)
+    wall, elapsed, grid_rss, wf_rss = summary["goals"]
+
+    assert wall["met"] is True and wall["figure"].startswith("15.0x")
+    assert elapsed["met"] is True and elapsed["figure"].startswith("15.0x")
+    assert grid_rss["met"] is True and wf_rss["met"] is False
+    assert [r["peer"] for r in summary["end_to_end"]] == ["quantpilot backtest grid", "vectorbt 1.0.0 script",
+                                                         "quantpilot walkforward"]
+    assert "End to end, process start to answer" in render({**summary, "meta": {**META, "quick": False}})
+
+
+def test_interrupt_and_resume_on_postgres_are_judged_on_their_own_p95_not_on_a_ratio_to_plain_langgraph():
+    def latency(workload, peer, p50, p95):
+        return {"workload": workload, "peer": peer, "p50_ms": p50, "p95_ms": p95, "cpu_p50_ms": p50 / 2}
+
+    ours, plain = "quantpilot run_turn/resume_turn", "plain langgraph"
+    records = [latency("agent_interrupt_postgres", ours, 30.0, 39.0),
+               latency("agent_interrupt_postgres", plain, 10.0, 12.0),
+               latency("agent_resume_postgres", ours, 25.0, 41.0), latency("agent_resume_postgres", plain, 9.0, 11.0)]
+
+    interrupt, resume = build_summary(records, META)["goals"]
+
+    assert interrupt["goal"] == "agent_interrupt_postgres: p95 <= 40 ms" and interrupt["met"] is True
+    assert resume["met"] is False and resume["figure"].startswith("41.0 ms p95")
+
+
+def test_the_agent_flow_is_judged_on_its_three_turns_together_and_shows_each_turn():
+    def flow(turn, seconds, goal_s=None):
+        return rec("agent_flow_offline_planner", "quantpilot product graph", seconds, seconds / 3, turn=turn,
+                   p50_ms=seconds * 1e3, p95_ms=seconds * 1.2e3, cpu_p50_ms=seconds * 333, n=10, goal_s=goal_s,
+                   load_avg_1m=1.0)
+
+    records = [flow("data", 0.2), flow("backtest", 0.5), flow("approval", 0.2), flow("total", 0.9, goal_s=1.0)]
+
+    summary = build_summary(records, META)
+    (goal,) = summary["goals"]
+
+    assert goal["met"] is True and "data 200, backtest 500, approval 200" in goal["figure"]
+    assert "| backtest | 500.0 (166.5) | 600.0 | 10 |" in render({**summary, "meta": META})
+
+
+def test_the_demo_runs_and_the_api_reads_appear_beside_the_commands_and_the_demo_is_judged_on_its_budget():
+    records = [rec("e2e_setup", "quantpilot demo", 70.0, 30.0, command="first run on a new home", goal_s=60.0,
+                   runs=1, peak_mb=600.0, load_avg_1m=2.0, load_avg_1m_after=2.5),
+               rec("e2e_setup", "quantpilot demo", 12.0, 5.0, command="again on that home", goal_s=30.0, runs=1,
+                   peak_mb=500.0, load_avg_1m=2.0, load_avg_1m_after=2.0),
+               rec("e2e_api", "quantpilot API", 0.004, 0.003, command="GET /api/v1/orders (orders list)", runs=5,
+                   peak_mb=300.0, load_avg_1m=2.0, load_avg_1m_after=2.0)]
+
+    summary = build_summary(records, META)
+    first, again = summary["goals"]
+
+    assert first["met"] is False and "gap +10.00 s" in first["figure"] and first["goal"].startswith("demo, first run")
+    assert again["met"] is True
+    assert "| quantpilot API: GET /api/v1/orders (orders list) | 4.00 ms (3.00 ms) | 300 MB |" in render(
+        {**summary, "meta": META})

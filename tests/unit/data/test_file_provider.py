@@ -80,8 +80,9 @@ def test_missing_columns_are_named(tmp_path):
 
 
 def test_file_without_symbol_column_asks_for_a_fixed_symbol(tmp_path):
-    with pytest.raises(DataError, match="symbol="):
+    with pytest.raises(DataError, match="a file of one symbol needs that symbol named") as caught:
         read_bar_file(write(tmp_path, GOOD_ROWS))
+    assert "symbol" in caught.value.details["missing"]  # what the CLI turns into "--symbol SYMBOL"
 
 
 @pytest.mark.parametrize("content", [None, b"PAR1\x00\x01garbage"])

@@ -21,6 +21,7 @@ from quant.display import (
     percent,
     percent_points,
     quantity,
+    seconds,
     short_id,
     signed_money,
     timestamp,
@@ -99,3 +100,17 @@ def test_no_formatter_raises_or_shows_more_than_four_decimals(value):
         assert isinstance(text, str) and text
         head, _, tail = text.rstrip("%").partition(".")
         assert len(tail) <= 4
+
+
+def test_numpy_numbers_read_like_python_numbers():
+    import numpy as np
+
+    assert number(np.float64(0.8529)) == "0.85" and percent(np.float64(0.1234)) == "12.34%"
+    assert count(np.int64(479)) == "479" and quantity(np.float32(1.5)) == "1.5"
+    assert money(np.float64(float("nan"))) == DASH
+
+
+def test_seconds_read_as_a_duration_in_milliseconds_under_a_second_and_missing_ones_as_a_dash():
+    assert seconds(0.0491) == "49 ms"
+    assert seconds(17.032) == "17.03 s"
+    assert seconds(None) == seconds(float("nan")) == DASH

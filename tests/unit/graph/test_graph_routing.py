@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import pytest
 from langchain_core.messages import AIMessage
 
+from config import ModelPrice
 from errors import ConfigError
 from graph.agent_spec import AGENT_NAMES
-from graph.context import GraphContext
+from graph.context import GraphContext, TurnLimits
 from graph.routing import keyword_route, model_router
 from graph.runner import ChatSession, FinalEvent, StepEvent, ToolCallEvent, ToolResultEvent, run_turn
 from memory.checkpoint import in_memory_checkpointer
+from services.model_prices import PriceTable
+from services.usage_ledger import UsageLedger
 from tests.unit.graph.scripted import (
     ScriptedChatModel,
     agents_with,
@@ -129,15 +133,31 @@ def test_the_turn_stops_cleanly_when_the_tool_call_budget_is_spent():
 
 def test_the_turn_stops_cleanly_when_the_dollar_budget_is_spent():
     costly = calls_then_answer(*[[call("data_lookup", text=str(i))] for i in range(10)], tokens=1000)
-    agents = agents_with({"data": costly})
-    agents["data"] = agents["data"].__class__(**{**agents["data"].__dict__, "usd_per_1k_tokens": 0.02})
-    graph = scripted_graph(agents, checkpointer=in_memory_checkpointer())
+    graph = scripted_graph(agents_with({"data": costly}), checkpointer=in_memory_checkpointer())
+    # $20 per 1M input tokens: 1,000 tokens a call = $0.02 a call
+    priced = GraphContext(usage=UsageLedger(prices=PriceTable({"scripted": ModelPrice(
+        input_usd_per_1m=Decimal(20), output_usd_per_1m=Decimal(20))})))
 
-    turn = run_turn(graph, _thread(), USER, "load prices", max_usd=0.05)  # 3 model calls = $0.06
+    turn = run_turn(graph, _thread(), USER, "load prices", context=priced, max_usd=0.05)  # 3 calls = $0.06
 
     assert turn.stop_reason == "budget_usd"
     assert turn.usage["usd"] == pytest.approx(0.06)
+    assert turn.usage["model_calls"] == 3
+    assert turn.usage["input_tokens"] == 3000
     assert turn.usage["tool_calls"] == 2  # the third call's tool requests were not run
+
+
+def test_the_turn_stops_cleanly_when_the_token_budget_is_spent():
+    costly = calls_then_answer(*[[call("data_lookup", text=str(i))] for i in range(10)], tokens=1000)
+    graph = scripted_graph(agents_with({"data": costly}), checkpointer=in_memory_checkpointer())
+    capped = GraphContext(limits=TurnLimits(max_tokens=2500))
+
+    turn = run_turn(graph, _thread(), USER, "load prices", context=capped)
+
+    assert turn.stop_reason == "budget_tokens"
+    assert "2,500 tokens per turn" in turn.answer
+    assert turn.usage["input_tokens"] == 3000  # the third call crossed the cap: its tool requests did not run
+    assert turn.usage["tool_calls"] == 2
 
 
 def test_the_budget_resets_at_each_turn():

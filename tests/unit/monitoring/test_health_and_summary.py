@@ -64,7 +64,7 @@ def test_summary_dict_and_text_carry_the_same_facts():
     assert data["pnl"] == {"realized": "120.10", "unrealized": "-20.05", "total": "100.05"}
     assert data["pending_approvals"][0]["id"] == "apr-1"
     assert text.splitlines()[0] == "Daily summary for 2024-03-01"
-    assert "P&L: total +100.05 (realized +120.10, unrealized -20.05)" in text
+    assert "P&L: total +$100.05 (realized +$120.10, unrealized -$20.05)" in text
     assert "  apr-1 (paper): promote sma_cross to paper" in text
     assert "Alerts: 1 warning, 1 critical" in text
 
@@ -83,9 +83,9 @@ def test_the_text_summary_writes_amounts_to_the_cent_and_quantities_without_trai
         [], [])
     lines = summary.render_text().splitlines()
 
-    assert "  AAPL: 146 worth 21,564.15, unrealized +0.00" in lines
-    assert "Risk: cash_usd = 48,042.68" in lines  # 48042.6755 to the cent
-    assert "Risk: fees_paid_usd = 0.00" in lines
-    assert "Risk: drawdown_pct = 13.30 %" in lines
-    assert "Risk: open_orders = 3" in lines and "Risk: note = manual halt" in lines
+    assert "  AAPL: 146 worth $21,564.15, unrealized $0.00" in lines
+    assert "Risk: cash = $48,042.68" in lines  # 48042.6755 to the cent
+    assert "Risk: fees = $0.00" in lines
+    assert "Risk: drawdown = 13.30%" in lines
+    assert "Risk: open orders = 3" in lines and "Risk: note = manual halt" in lines
     assert not any("E-" in line or "0000" in line for line in lines)

@@ -62,6 +62,14 @@ def test_black_litterman_tilts_toward_a_bullish_view(closes):
     assert bullish.weights["KO"] > neutral.weights["KO"] + 0.05
 
 
+def test_black_litterman_without_views_holds_the_market_prior(closes):
+    caps = {s: (3.0 if s == "XOM" else 1.0) for s in closes.columns}
+    prior = optimize_portfolio(closes, "black_litterman", market_caps=caps)
+    # with no views the expected returns are the market-implied ones, so max Sharpe gives back the market portfolio
+    market = {s: c / sum(caps.values()) for s, c in caps.items()}
+    assert prior.weights == pytest.approx(market, abs=1e-4)
+
+
 def test_black_litterman_uses_given_market_caps_as_prior(closes):
     caps = {s: (100.0 if s == "XOM" else 1.0) for s in closes.columns}
     heavy = optimize_portfolio(closes, "black_litterman", views={"KO": (0.05, 0.1)}, market_caps=caps)

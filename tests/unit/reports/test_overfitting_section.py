@@ -2,7 +2,9 @@
 
 import numpy as np
 import pandas as pd
+from markupsafe import escape
 
+from quant.display import overfitting_conclusion, percent
 from quant.metrics.overfitting import assess_overfitting
 from quant.reports.html import render_backtest_report
 from quant.reports.json_report import report_json
@@ -16,8 +18,8 @@ def _equity() -> pd.Series:
 def test_overfitting_block_renders_its_verdict_and_values_in_html_and_json():
     block = assess_overfitting(np.random.default_rng(1).normal(0, 0.01, (300, 6)), 2).to_dict()
     html = render_backtest_report(_equity(), {"sharpe": 1.0}, overfitting=block)
-    assert 'id="overfitting"' in html and block["verdict"] in html
-    assert f"{block['pbo']:,.4f}" in html
+    assert 'id="overfitting"' in html and str(escape(overfitting_conclusion(block))) in html
+    assert f"probability of overfitting</td><td>{percent(block['pbo'], 0)}" in html
     assert report_json(_equity(), {"sharpe": 1.0}, overfitting=block)["overfitting"]["verdict"] == block["verdict"]
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from errors import DataError
 from quant.reports import render_backtest_report, report_json, write_report
-from quant.reports.inputs import drawdown_pct, monthly_returns_pct
+from quant.reports.inputs import drawdown_pct, monthly_returns_pct, thinned
+from quant.reports.plotly_bundle import SCRIPT_TAG, plotly_source, self_contained
 from quant.research.montecarlo import bootstrap_returns
 
 _WHEN = datetime(2024, 1, 2, tzinfo=UTC)
@@ -55,13 +56,29 @@ def html(equity, full_inputs):
 def test_report_loads_no_script_from_the_network(html):
     remote = r"<(script|link|img|iframe)[^>]*\b(src|href)\s*=\s*[\"']?(https?:)?//"
     assert not re.search(remote, html, flags=re.IGNORECASE)
-    assert "<script src" not in html.lower()
+    assert re.findall(r"<script src=\"([^\"]+)\"", html) == ["plotly.min.js"]  # from the report's own folder
 
 
-def test_plotly_js_is_inlined_exactly_once(html):
-    assert html.count("plotly.js v") >= 1  # the library banner of the inlined bundle
-    assert len(html) > 3_000_000  # the bundle itself is several MB
+def test_report_loads_plotly_once_from_its_folder_and_stays_small(html):
+    assert html.count(SCRIPT_TAG) == 1 and "plotly.js v" not in html
+    assert len(html.encode()) < 1_500_000
     assert html.count('id="equity-chart"') == 1
+
+
+def test_a_self_contained_copy_inlines_plotly_exactly_once(html):
+    standalone = self_contained(html)
+    assert standalone.count("plotly.js v") >= 1 and SCRIPT_TAG not in standalone  # the library's banner
+    assert "<script src" not in standalone.lower() and len(standalone) > 3_000_000
+
+
+def test_a_written_report_gets_plotly_beside_it_hard_linked_to_one_copy(tmp_path, html):
+    cache = tmp_path / "plotly-cache"
+    first = write_report(tmp_path / "runs" / "1" / "report.html", html, plotly_cache=cache)
+    second = write_report(tmp_path / "runs" / "2" / "report.html", html, plotly_cache=cache)
+    beside = [path.with_name("plotly.min.js") for path in (first, second)]
+    assert all(p.is_file() for p in beside)
+    assert beside[0].stat().st_ino == beside[1].stat().st_ino == (cache / "plotly.min.js").stat().st_ino
+    assert beside[0].read_bytes() == plotly_source().read_bytes()
 
 
 def test_report_contains_every_section(html):
@@ -69,7 +86,8 @@ def test_report_contains_every_section(html):
         assert f'<section id="{section}">' in html
     for div in ("drawdown-chart", "monthly-heatmap", "trades-0", "montecarlo-fan", "weights-chart", "frontier-chart"):
         assert f'id="{div}"' in html
-    assert "1.2346" in html and "2021-06-01" in html and "max_sharpe" in html
+    assert "1.23" in html and "max drawdown" in html and "2021-06-01" in html and "max_sharpe" in html
+    assert "1.2346" not in html  # numbers as people read them (quant.display), not four raw decimals
 
 
 def test_optional_sections_are_left_out_when_not_given(equity):
@@ -137,3 +155,22 @@ def test_a_failed_write_keeps_the_old_report(tmp_path):
         write_report(target, "\ud800")  # a lone surrogate cannot be encoded as UTF-8
     assert target.read_text(encoding="utf-8") == "<html>old</html>"
     assert [p.name for p in tmp_path.iterdir()] == ["run.html"]
+
+
+def test_a_long_series_is_thinned_for_charts_keeping_ends_and_the_deepest_drawdown():
+    index = pd.bdate_range("1990-01-01", periods=9000, tz="UTC")
+    values = pd.Series(np.linspace(100, 200, 9000), index=index)
+    values.iloc[4321] = 1.0  # one deep dip
+    kept = thinned(values, 1500, how="min")
+    assert len(kept) <= 1502 and kept.index[0] == index[0] and kept.index[-1] == index[-1]
+    assert kept.min() == 1.0
+    assert thinned(values.iloc[:100]).equals(values.iloc[:100])
+
+
+def test_an_open_trade_is_drawn_at_its_entry_with_no_exit_marker(equity, trades):
+    still_open = trades.assign(exit_ts=[trades["exit_ts"].iloc[0], pd.NaT], exit_price=[140.0, np.nan])
+
+    page = render_backtest_report(equity, {"sharpe": 1.0}, trades=still_open, generated_at=_WHEN)
+
+    assert 'id="trades-1"' in page  # MSFT's chart, whose only trade is still open
+    assert "NaT" not in page

@@ -148,6 +148,18 @@ def test_log_channel_always_delivers():
     assert LogChannel().send(STALE).delivered
 
 
+def test_log_channel_writes_one_json_line_to_stderr_and_nothing_to_stdout(capsys):
+    import json
+
+    LogChannel().send(STALE)  # structlog is not configured here: the process's default log
+    written = capsys.readouterr()
+    line = json.loads(written.err)
+    assert written.out == ""  # stdout carries what people read: a CLI answer, a piped --json
+    assert (line["event"], line["level"], line["key"], line["logger"]) == ("alert", "warning", "staleness:AAPL",
+                                                                          "quantpilot.alerts")
+    assert line["details"]["webhook_token"] != "abc123secret"
+
+
 QP_KEY = "qp_0123456789ab_" + "S" * 43
 
 

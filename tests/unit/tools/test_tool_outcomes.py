@@ -183,13 +183,19 @@ def test_unknown_order_id_is_a_not_found_error_result():
 
 
 def test_alerts_go_to_the_context_sink_and_into_the_daily_summary():
-    ctx = _ctx()
+    ctx = _ctx(role="trader")
     tools = all_tools(ctx)
     tools["send_alert"].invoke({"message": "feed late", "severity": "critical"})
     assert ctx.alert_sink.alerts[0]["message"] == "feed late"
     summary = tools["generate_daily_summary"].invoke({})["summary"]
     assert summary["alerts"] == {"count": 1, "critical": 1}
     assert summary["health"]["database"] is False  # no database in this context
+
+
+def test_a_viewer_sending_an_alert_is_refused_by_the_sink_and_nothing_is_kept():
+    ctx = _ctx(role="viewer")
+    refused = all_tools(ctx)["send_alert"].invoke({"message": "feed late", "severity": "critical"})
+    assert refused["code"] == "forbidden" and ctx.alert_sink.alerts == []
 
 
 def test_services_not_built_yet_answer_unavailable_naming_the_module():

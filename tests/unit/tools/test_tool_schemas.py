@@ -23,6 +23,8 @@ BAD_ARGS = [
     ("check_position_size", {"order": {"symbol": "AAPL", "side": "hold", "qty": 1},
                              "portfolio": {"cash_usd": 1000, "prices": {"AAPL": 10}}}, "side"),
     ("check_kill_switch", {"equity_curve": [100.0]}, "equity_curve"),
+    ("check_kill_switch", {"equity_curve": [100.0] * 65}, "equity_curve"),  # long curves go by run id
+    ("check_kill_switch", {}, "run_id"),
     ("propose_risk_limit_change", {"changes": {}, "reason": "why not"}, "changes"),
     ("stress_test", {"shock_pct": -150}, "shock_pct"),
     ("place_order", {"order": {"symbol": "AAPL", "side": "buy", "qty": -5}}, "qty"),

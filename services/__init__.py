@@ -1,0 +1,1 @@
+"""The application layer: operations every interface calls (between tools/ and memory/)."""
