@@ -35,12 +35,14 @@ def generate_daily_summary(service: ExecutionService, actor: Actor, *, alerts_si
     limits: RiskLimits = service.limits.current()
     drawdown = (book.peak_equity_usd - book.equity_usd) / book.peak_equity_usd * 100 if book.peak_equity_usd else 0
     gross = sum((abs(Decimal(str(p["market_value"]))) for p in positions), Decimal(0))
-    risk = {"trading_state": state.status.value.upper(), "equity_usd": str(account.equity_usd),
+    risk = {"account": service.account, "trading_state": state.status.value.upper(),
+            "equity_usd": str(account.equity_usd),
             "cash_usd": str(account.cash_usd), "drawdown_pct": round(float(drawdown), 4),
             "gross_exposure_pct": round(float(gross / account.equity_usd * 100), 4) if account.equity_usd else None,
             "max_drawdown_pct": limits.max_drawdown_pct, "fees_paid_usd": str(ledger.get("fees_paid_usd", "0"))}
     pending = [{"id": a.id, "kind": a.kind, "summary": a.summary} for a in service.approvals.list("pending")]
-    since = alerts_since or now.replace(hour=0, minute=0, second=0, microsecond=0)
+    # alerts are stamped when they happened, not at the account's (possibly simulated) market time
+    since = alerts_since or service.record_now().replace(hour=0, minute=0, second=0, microsecond=0)
     kinds = (EventKind.SYSTEM_ALERT, EventKind.PORTFOLIO_RISK_ALERT, EventKind.KILL_SWITCH_ACTIVATED,
              EventKind.RISK_THRESHOLD_BREACHED, EventKind.TRADING_STATE_CHANGED)
     alerts = [{"severity": getattr(e.payload, "severity", "warning"), "title": f"{e.kind.value}: {e.subject}"}
