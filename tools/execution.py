@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from errors import NotFoundError
 from tools.collaborators import require
 from tools.context import ToolContext
-from tools.results import ApprovalRequired, Refusal, ToolResult
+from tools.results import ApprovalRequired, Refusal, ToolResult, compact_value
 from tools.risk import OrderArgs, to_intent
 from tools.typed_tool import Symbol, ToolArgs, context_tool
 
@@ -100,9 +100,15 @@ def place_order(ctx: ToolContext, args: PlaceOrderArgs) -> OrderState | Refusal 
     if set(codes) <= APPROVAL_CODES:
         kind = order_approval_kind(ctx)
         return ApprovalRequired(kind=kind, subject=subject, evidence={"codes": codes, "mode": kind.split("_")[0]},
-                                requested_by=ctx.user, reason=str(getattr(outcome, "detail", "")))
+                                requested_by=ctx.user, reason=_order_reason(intent, subject))
     message = str(getattr(outcome, "detail", "") or getattr(outcome, "reason", "") or "refused")
     return Refusal(tool="place_order", codes=codes, message=message, details=subject)
+
+
+def _order_reason(intent, subject: dict) -> str:
+    """Why the approval is asked, as a person says it: ``buy 5 AAPL (market) in account paper``."""
+    where = f" in account {subject['account_id']}" if subject.get("account_id") else ""
+    return f"{intent.side.value} {compact_value(intent.qty)} {intent.symbol} ({intent.order_type.value}){where}"
 
 
 def order_subject(intent) -> dict[str, str | None]:
