@@ -3,7 +3,8 @@
 The inputs have a stored walk-forward's shape: 10 years of business days, an account of four sleeves and its
 total, 200 trades with closes under them, 8 folds, the overfitting block. Each run is its own process: first
 render (cold: module imports, plotly's first use) and a second render of the same inputs (warm), with peak RSS.
-Run: `.venv/bin/python benchmarks/report_render.py [--runs 3] [--tree DIR]`; one JSON line per run and the medians.
+Run: `.venv/bin/python benchmarks/report_render.py [--runs 3] [--tree DIR] [--quick]`; one JSON line per run,
+then the medians (``--tree``: render with another checkout, e.g. an export of main, for a before/after).
 """
 
 from __future__ import annotations
@@ -61,15 +62,16 @@ print(json.dumps({"cpu_s": usage.ru_utime + usage.ru_stime,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one run (a smoke run)")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the source tree to render with (another checkout)")
     args = parser.parse_args()
     rows = []
-    for _ in range(args.runs):
+    for _ in range(1 if args.quick else max(args.runs, 1)):
         out = subprocess.run([sys.executable, "-c", _CHILD], cwd=args.tree, capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout))
         print(json.dumps({k: round(v, 3) for k, v in rows[-1].items()}))
     medians = {k: round(statistics.median(r[k] for r in rows), 3) for k in rows[0]}
-    print(json.dumps({"median_of": args.runs, **medians, "load_1min": round(os.getloadavg()[0], 2)}))
+    print(json.dumps({"median_of": len(rows), **medians, "load_1min": round(os.getloadavg()[0], 2)}))
 
 
 if __name__ == "__main__":
