@@ -14,8 +14,12 @@ from quant import display
 MAX_BEST_SETS = 10
 
 
-def _json(fig) -> str:
-    return fig.to_json().replace("</", "<\\/")  # inert inside the page's <script type="application/json">
+def _json(fig: dict[str, Any]) -> str:
+    import plotly.io as pio
+
+    # the figure is plain data built by ``quant.reports.charts`` (nothing for plotly to validate); "</" made
+    # inert inside the page's <script type="application/json">
+    return pio.to_json(fig, validate=False).replace("</", "<\\/")
 
 
 def _figures(record: RunRecord, source: RunRecord) -> list[tuple[str, str]]:

@@ -77,6 +77,14 @@ def test_agent_turn_runs_quick_for_quantpilot_and_plain_langgraph():
     assert len(records["agent_long_thread_in_memory"]) == 2
 
 
+def test_the_report_render_runs_quick_in_a_fresh_process_and_reports_each_stage():
+    *runs, medians = run_quick("benchmarks/report_render.py")
+
+    assert len(runs) == 1 and medians["median_of"] == 1
+    assert medians["page_kb"] > 100 and medians["peak_rss_mb"] > 0  # ten years of charts, plotly.js not inlined
+    assert medians["process_to_page_s"] >= medians["first_render_s"] > 0 and medians["second_render_s"] > 0
+
+
 @pytest.mark.slow
 def test_ingest_runs_quick_on_a_fresh_embedded_postgres():
     records = by_workload(run_quick("benchmarks/ingest.py"))
