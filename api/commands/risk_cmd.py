@@ -40,6 +40,7 @@ def status(account: str | None = typer.Option(None, "--account", help=ACCOUNT_HE
     from api.output import console, print_fields, print_json
     from guardrails.trading_state import daily_loss_pct, drawdown_pct
     from quant.display import money, percent_points, quantity, timestamp
+    from services.book_states import release_api_of
 
     service = execution_service(account)
     book, state, limits = service.risk_state(cli_actor(required=False))
@@ -48,7 +49,8 @@ def status(account: str | None = typer.Option(None, "--account", help=ACCOUNT_HE
     data = {"account_id": service.account, "clock": clock.to_dict(), "trading_state": state.status.value,
             "halted_by": "kill switch" if state.account_id is None and state.status.value != "active" else
             ("breaker" if state.status.value != "active" else None), "reason": state.reason,
-            "release": state.release, "halt_id": state.halt_id, "equity_usd": str(book.equity_usd),
+            "release": state.release, "release_api": release_api_of(state, service.account),
+            "halt_id": state.halt_id, "equity_usd": str(book.equity_usd),
             "cash_usd": str(book.cash_usd), "peak_equity_usd": str(book.peak_equity_usd),
             "positions": {k: str(v) for k, v in book.positions.items()},
             "drawdown_pct": float(drawdown_pct(book)), "max_drawdown_pct": limits.max_drawdown_pct,
@@ -112,28 +114,21 @@ def check(
 ) -> None:
     """Would the risk policy pass this order at the account's clock (or --as-of)? Nothing is sent. Exit code 2
     when rejected."""
-    from api.commands.clock_cmd import parse_day
+    from api.cli_auth import cli_actor
     from api.output import console, print_json
-    from guardrails.risk_policy import intent_or_rejection
-    from quant.risk.decision import Rejected
+    from services.market_clock import moment_of
+    from services.pre_trade_check import check_order
 
-    when = parse_day(as_of, "--as-of") if as_of else None
-    decision = intent_or_rejection(symbol=symbol, side=side, qty=qty, strategy_id=strategy, decision_key="check",
-                                   order_type=order_type, limit_price=limit_price, stop_price=stop_price)
-    if not isinstance(decision, Rejected):
-        from api.cli_auth import cli_actor
-
-        decision = execution_service(account).check(cli_actor(required=False), decision, as_of=when)
-    data = {"approved": decision.ok, "client_order_id": decision.client_order_id,
-            "codes": [str(c) for c in getattr(decision, "codes", ())],
-            "details": {str(k): v for k, v in dict(getattr(decision, "details", {}) or {}).items()},
-            "reason": getattr(decision, "reason", "")}
+    answer = check_order(execution_service(account), cli_actor(required=False),
+                         as_of=moment_of(as_of, "--as-of") if as_of else None, symbol=symbol, side=side, qty=qty,
+                         strategy_id=strategy, order_type=order_type, limit_price=limit_price, stop_price=stop_price)
+    data = answer.to_dict()
     if as_json:
         print_json(data)
     else:
-        console.print("[green]passes the risk policy[/]" if decision.ok else f"[red]rejected:[/] {data['reason']}",
+        console.print("[green]passes the risk policy[/]" if answer.approved else f"[red]rejected:[/] {data['reason']}",
                       highlight=False)
-    if not decision.ok:
+    if not answer.approved:
         raise typer.Exit(2)
 
 
