@@ -36,8 +36,7 @@ def breaker_release(account: str) -> str:
 def breaker_release_api(account: str) -> str:
     """``breaker_release`` as API calls (the same request, approval and reset)."""
     return (f'POST /api/v1/risk/breaker/reset-request?account={account} {{"reason": "…"}} (another approver: '
-            f'POST /api/v1/approvals/ID/approve), then POST /api/v1/risk/breaker/reset?account={account} '
-            '{"approval_id": "ID"}')
+            'POST /api/v1/approvals/ID/approve), then POST /api/v1/risk/breaker/reset {"approval_id": "ID"}')
 
 
 class BreakerOperations:

@@ -54,6 +54,7 @@ from services.limits import LimitService
 from services.market_clock import MarketClockService, moment_of
 from services.paper_accounts import accounts_overview
 from services.pre_trade_check import check_order
+from services.risk_status import risk_status as account_risk_status
 
 router = APIRouter(prefix="/api/v1", tags=["trading"], responses=error_responses(401, 403, 429))
 OrderId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$", description="client order id, e.g. qp-3fa9…")]
@@ -121,18 +122,7 @@ def cancel_order(actor: CurrentActor, service: ExecutionDep, order_id: OrderId) 
 @router.get("/risk/status", response_model=RiskStatusPublic,
             summary="Trading state, equity, drawdown and daily loss against the limits (viewer)")
 def risk_status(actor: CurrentActor, service: ExecutionDep) -> RiskStatusPublic:
-    from guardrails.trading_state import daily_loss_pct, drawdown_pct
-
-    book, state, limits = service.risk_state(actor)
-    return RiskStatusPublic(
-        account_id=service.account, clock=service.market_clock().to_dict(), reason=state.reason,
-        release=state.release, release_api=release_api_of(state, service.account), trading_state=state.status.value,
-        halt_id=state.halt_id, equity_usd=str(book.equity_usd),
-        cash_usd=str(book.cash_usd), positions={k: str(v) for k, v in book.positions.items()},
-        drawdown_pct=float(drawdown_pct(book)), max_drawdown_pct=limits.max_drawdown_pct,
-        daily_loss_pct=float(daily_loss_pct(book)), daily_loss_limit_pct=limits.daily_loss_limit_pct,
-        last_transitions=[asdict(t) for t in (service.states if state.account_id is None else service.breakers)
-                          .transitions(5)])
+    return RiskStatusPublic.model_validate(account_risk_status(service, actor))
 
 
 @router.post("/risk/check", response_model=RiskCheckPublic, responses=error_responses(400, 422),

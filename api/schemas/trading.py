@@ -85,12 +85,14 @@ class RiskStatusPublic(BaseModel):
     account_id: str | None = None
     clock: dict[str, Any] | None = Field(default=None, description="mode (simulated | real) and now of the account")
     trading_state: str = Field(description="active | reducing | halted")
+    halted_by: str | None = Field(default=None, description="kill switch | breaker; null when active")
     reason: str = Field(default="", description="why it is not active")
     release: str = Field(default="", description="the command that lifts the halt")
     release_api: str = Field(default="", description="the API calls that lift the halt")
     halt_id: str | None
     equity_usd: str
     cash_usd: str
+    peak_equity_usd: str | None = Field(default=None, description="the high-water mark the drawdown is measured from")
     positions: dict[str, str]
     drawdown_pct: float
     max_drawdown_pct: float

@@ -126,3 +126,8 @@ def test_a_kill_switch_halt_names_the_cli_command_and_the_api_calls_that_lift_it
     assert halted.json()["release_api"].startswith("POST /api/v1/risk/kill-switch/release-request")
     assert (status["release"], status["release_api"]) == (halted.json()["release"], halted.json()["release_api"])
     assert (on_cli["release"], on_cli["release_api"]) == (status["release"], status["release_api"])
+    assert status["halted_by"] == "kill switch" and status["peak_equity_usd"] is not None
+    assert {k: v for k, v in on_cli.items() if k != "last_transitions"} == \
+        {k: v for k, v in status.items() if k != "last_transitions"}
+    assert [(t["to_status"], t["reason"]) for t in on_cli["last_transitions"]] == \
+        [(t["to_status"], t["reason"]) for t in status["last_transitions"]] != []
