@@ -210,6 +210,7 @@ class PaperBroker:
                                   next_order_no=1)
             s.add(row)
             s.flush()
+            s.refresh(row)  # amounts as stored (the column's scale), so a first read equals every later one
         return row
 
     def _order(self, row: PaperOrderRow) -> Order:

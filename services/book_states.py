@@ -2,7 +2,8 @@
 
 ``BookStates`` is the ``tools.context.TradingStateStore`` of one account: ``current()`` is the global kill switch
 when it is engaged, else the account's breakers (with ``release`` filled in); ``save`` stores a state in its own
-scope. ``release_of`` names the exact command that lifts a halt, so every refusal caused by one can say it.
+scope. ``release_of`` names the exact command that lifts a halt, so every refusal caused by one can say it;
+``release_api_of`` names the same steps as API calls.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from typing import TYPE_CHECKING
 
 from guardrails.trading_state import GLOBAL_SCOPE, TradingState
 from quant.risk.decision import TradingStatus
-from services.breakers import breaker_release
+from services.breakers import breaker_release, breaker_release_api
 
 if TYPE_CHECKING:
     from services.execution import ExecutionService
 
 KILL_SWITCH_RELEASE = ('quantpilot kill-switch request-off --reason "…" (another approver approves it, then: '
                        "quantpilot kill-switch off --approval ID)")
+KILL_SWITCH_RELEASE_API = ('POST /api/v1/risk/kill-switch/release-request {"reason": "…"} (another approver: '
+                           'POST /api/v1/approvals/ID/approve), then POST /api/v1/risk/kill-switch/release '
+                           '{"approval_id": "ID"}')
 
 
 def release_of(state: TradingState, account: str) -> str:
@@ -29,6 +33,17 @@ def release_of(state: TradingState, account: str) -> str:
     if state.status is TradingStatus.REDUCING:
         return f"it lifts at the next session by itself, or at once: {breaker_release(account)}"
     return breaker_release(account)
+
+
+def release_api_of(state: TradingState, account: str) -> str:
+    """``release_of`` as the API calls that lift ``state`` for ``account`` ("" when it is ACTIVE)."""
+    if state.status is TradingStatus.ACTIVE:
+        return ""
+    if state.scope == GLOBAL_SCOPE:
+        return KILL_SWITCH_RELEASE_API
+    if state.status is TradingStatus.REDUCING:
+        return f"it lifts at the next session by itself, or at once: {breaker_release_api(account)}"
+    return breaker_release_api(account)
 
 
 class BookStates:

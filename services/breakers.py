@@ -33,6 +33,12 @@ def breaker_release(account: str) -> str:
             "it, then: quantpilot risk reset-breaker apply --approval ID)")
 
 
+def breaker_release_api(account: str) -> str:
+    """``breaker_release`` as API calls (the same request, approval and reset)."""
+    return (f'POST /api/v1/risk/breaker/reset-request?account={account} {{"reason": "…"}} (another approver: '
+            'POST /api/v1/approvals/ID/approve), then POST /api/v1/risk/breaker/reset {"approval_id": "ID"}')
+
+
 class BreakerOperations:
     """Mixed into ``ExecutionService`` (it provides the account, its stores, clocks and recording)."""
 

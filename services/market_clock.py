@@ -39,6 +39,16 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def moment_of(value: str, field: str) -> datetime:
+    """``YYYY-MM-DD`` (or an ISO time) as a UTC moment (a date is its midnight UTC); a ConfigError naming
+    ``field`` otherwise (``--as-of`` on the CLI, ``as_of`` on the API)."""
+    try:
+        moment = datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{field} {value!r} is not a date: write YYYY-MM-DD", details={"field": field}) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def clock_of(clock: Callable[[], datetime], account: str) -> AccountClock:
     """What ``clock`` (an ``ExecutionService``'s market clock) is for ``account``: simulated or real time."""
     mode = getattr(clock, "mode", REAL)
@@ -92,6 +102,7 @@ class ClockAdvance:
     trading_state: str
     reason: str = ""
     release: str = ""
+    release_api: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -100,7 +111,8 @@ class ClockAdvance:
                                                       "side": f.side.value, "qty": str(f.qty), "price": str(f.price),
                                                       "fee_usd": str(f.fee_usd)} for f in self.fills],
                 "equity_before_usd": str(self.equity_before_usd), "equity_after_usd": str(self.equity_after_usd),
-                "trading_state": self.trading_state, "reason": self.reason, "release": self.release}
+                "trading_state": self.trading_state, "reason": self.reason, "release": self.release,
+                "release_api": self.release_api}
 
 
 class StoredMarketClock:
@@ -207,6 +219,7 @@ class MarketClockService:
     # -- internals ------------------------------------------------------------------------------
     def _step_through(self, actor: Actor, account: str, start: datetime, steps: list[datetime]) -> ClockAdvance:
         from memory.paper_broker import PaperBroker
+        from services.book_states import release_api_of
         from services.execution import ExecutionService
 
         clock = SimulatedClock(start)
@@ -220,7 +233,8 @@ class MarketClockService:
             fills.extend(service.match_resting(actor))
             state = service.trading_state(service.book())  # the breakers see each session's equity
         return ClockAdvance(account, start, steps[-1], len(steps), tuple(fills), before,
-                            service.broker.get_account().equity_usd, state.status.value, state.reason, state.release)
+                            service.broker.get_account().equity_usd, state.status.value, state.reason, state.release,
+                           release_api_of(state, account))
 
     def _simulated(self, actor: Actor, account: str) -> AccountClock:
         current = self.clock(account)

@@ -3,24 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import typer
 
 from api.commands.risk_cmd import ACCOUNT_HELP
 
 app = typer.Typer(help="A paper account's market clock: show, advance, set, real time.", no_args_is_help=True)
-
-
-def parse_day(value: str, option: str) -> datetime:
-    """``YYYY-MM-DD`` (or an ISO time) as a UTC moment; a clear ConfigError naming ``option`` otherwise."""
-    from errors import ConfigError
-
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ConfigError(f"{option} {value!r} is not a date: write YYYY-MM-DD", details={"field": option}) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def clock_service():
@@ -77,8 +64,9 @@ def set_(date: str = typer.Option(..., "--date", help="YYYY-MM-DD: the last stor
          as_json: bool = typer.Option(False, "--json")) -> None:
     """Put the account's simulated market on a date (backward only for an account without orders) (trader)."""
     from api.cli_auth import cli_actor
+    from services.market_clock import moment_of
 
-    _print_clock(clock_service().set_to(cli_actor(), account, parse_day(date, "--date")), as_json)
+    _print_clock(clock_service().set_to(cli_actor(), account, moment_of(date, "--date")), as_json)
 
 
 @app.command("real")
@@ -96,21 +84,13 @@ def accounts(as_json: bool = typer.Option(False, "--json")) -> None:
     from api.commands.risk_cmd import execution_service
     from api.output import console, print_json
     from quant.display import count, money, text_table
-    from services.paper_accounts import known_accounts
+    from services.paper_accounts import accounts_overview
 
-    actor = cli_actor(required=False)
-    service = execution_service()
-    rows, shown = [], []
-    for name in sorted({*known_accounts(service.database), service.account}):  # the default one, even untouched
-        book_of = service.for_account(name)
-        book, state, _ = book_of.risk_state(actor)
-        clock = book_of.market_clock()
-        rows.append({"account_id": name, "clock": clock.to_dict(), "trading_state": state.status.value,
-                     "equity_usd": str(book.equity_usd), "positions": len(book.positions)})
-        shown.append([name, clock.describe(), state.status.value.upper(), money(book.equity_usd),
-                      count(len(book.positions))])
+    overview = accounts_overview(execution_service(), cli_actor(required=False))
     if as_json:
-        print_json(rows)
+        print_json([row.to_dict() for row in overview])
         return
-    console.print(text_table(["account", "clock", "state", "equity", "positions"], shown), highlight=False,
-                  markup=False)
+    console.print(text_table(["account", "clock", "state", "equity", "positions"],
+                             [[row.account_id, row.clock.describe(), row.trading_state.upper(),
+                               money(row.equity_usd), count(row.positions)] for row in overview]),
+                  highlight=False, markup=False)

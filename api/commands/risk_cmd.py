@@ -36,45 +36,37 @@ def status(account: str | None = typer.Option(None, "--account", help=ACCOUNT_HE
            as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Trading state (ACTIVE/REDUCING/HALTED) of the account and why, the command that lifts a halt, its clock,
     equity, drawdown and daily loss against the limits."""
+    from decimal import Decimal
+
     from api.cli_auth import cli_actor
     from api.output import console, print_fields, print_json
-    from guardrails.trading_state import daily_loss_pct, drawdown_pct
     from quant.display import money, percent_points, quantity, timestamp
+    from services.risk_status import risk_status
 
     service = execution_service(account)
-    book, state, limits = service.risk_state(cli_actor(required=False))
-    clock = service.market_clock()
-    store = service.states if state.account_id is None else service.breakers
-    data = {"account_id": service.account, "clock": clock.to_dict(), "trading_state": state.status.value,
-            "halted_by": "kill switch" if state.account_id is None and state.status.value != "active" else
-            ("breaker" if state.status.value != "active" else None), "reason": state.reason,
-            "release": state.release, "halt_id": state.halt_id, "equity_usd": str(book.equity_usd),
-            "cash_usd": str(book.cash_usd), "peak_equity_usd": str(book.peak_equity_usd),
-            "positions": {k: str(v) for k, v in book.positions.items()},
-            "drawdown_pct": float(drawdown_pct(book)), "max_drawdown_pct": limits.max_drawdown_pct,
-            "daily_loss_pct": float(daily_loss_pct(book)), "daily_loss_limit_pct": limits.daily_loss_limit_pct,
-            "last_transitions": [{"to": t.to_status, "reason": t.reason, "actor": t.actor, "ts": t.ts}
-                                 for t in store.transitions(5)]}
+    data = risk_status(service, cli_actor(required=False))
     if as_json:
         print_json(data)
         return
-    fields = {"account": service.account, "clock": clock.describe(),
-              "trading state": state.status.value.upper() + (f" ({state.halt_id})" if state.halt_id else "")}
-    if state.reason:
-        fields["why"] = state.reason
-    if state.release:
-        fields["to lift it"] = state.release
-    fields.update({"equity": money(book.equity_usd), "cash": money(book.cash_usd),
-                   "positions": ", ".join(f"{s} {quantity(q)}" for s, q in sorted(book.positions.items())) or "none",
+    usd = {name: Decimal(data[name]) for name in ("equity_usd", "cash_usd", "peak_equity_usd")}
+    fields = {"account": data["account_id"], "clock": service.market_clock().describe(),
+              "trading state": data["trading_state"].upper() + (f" ({data['halt_id']})" if data["halt_id"] else "")}
+    if data["reason"]:
+        fields["why"] = data["reason"]
+    if data["release"]:
+        fields["to lift it"] = data["release"]
+    fields.update({"equity": money(usd["equity_usd"]), "cash": money(usd["cash_usd"]),
+                   "positions": ", ".join(f"{s} {quantity(Decimal(q))}" for s, q in sorted(data["positions"].items()))
+                   or "none",
                    "drawdown": f"{percent_points(data['drawdown_pct'])} of the high-water mark "
-                               f"{money(book.peak_equity_usd)} (halts at {percent_points(limits.max_drawdown_pct)})",
+                               f"{money(usd['peak_equity_usd'])} (halts at {percent_points(data['max_drawdown_pct'])})",
                    "daily loss": f"{percent_points(data['daily_loss_pct'])} "
-                                 f"(reducing-only at {percent_points(limits.daily_loss_limit_pct)})"})
+                                 f"(reducing-only at {percent_points(data['daily_loss_limit_pct'])})"})
     print_fields(fields)
     if data["last_transitions"]:
         console.print("[bold]last transitions[/]:", highlight=False)
     for t in data["last_transitions"]:
-        console.print(f"  {timestamp(t['ts'])} → {t['to']} by {t['actor']}: {t['reason']}", highlight=False,
+        console.print(f"  {timestamp(t['ts'])} → {t['to_status']} by {t['actor']}: {t['reason']}", highlight=False,
                       markup=False)
 
 
@@ -112,28 +104,21 @@ def check(
 ) -> None:
     """Would the risk policy pass this order at the account's clock (or --as-of)? Nothing is sent. Exit code 2
     when rejected."""
-    from api.commands.clock_cmd import parse_day
+    from api.cli_auth import cli_actor
     from api.output import console, print_json
-    from guardrails.risk_policy import intent_or_rejection
-    from quant.risk.decision import Rejected
+    from services.market_clock import moment_of
+    from services.pre_trade_check import check_order
 
-    when = parse_day(as_of, "--as-of") if as_of else None
-    decision = intent_or_rejection(symbol=symbol, side=side, qty=qty, strategy_id=strategy, decision_key="check",
-                                   order_type=order_type, limit_price=limit_price, stop_price=stop_price)
-    if not isinstance(decision, Rejected):
-        from api.cli_auth import cli_actor
-
-        decision = execution_service(account).check(cli_actor(required=False), decision, as_of=when)
-    data = {"approved": decision.ok, "client_order_id": decision.client_order_id,
-            "codes": [str(c) for c in getattr(decision, "codes", ())],
-            "details": {str(k): v for k, v in dict(getattr(decision, "details", {}) or {}).items()},
-            "reason": getattr(decision, "reason", "")}
+    answer = check_order(execution_service(account), cli_actor(required=False),
+                         as_of=moment_of(as_of, "--as-of") if as_of else None, symbol=symbol, side=side, qty=qty,
+                         strategy_id=strategy, order_type=order_type, limit_price=limit_price, stop_price=stop_price)
+    data = answer.to_dict()
     if as_json:
         print_json(data)
     else:
-        console.print("[green]passes the risk policy[/]" if decision.ok else f"[red]rejected:[/] {data['reason']}",
+        console.print("[green]passes the risk policy[/]" if answer.approved else f"[red]rejected:[/] {data['reason']}",
                       highlight=False)
-    if not decision.ok:
+    if not answer.approved:
         raise typer.Exit(2)
 
 

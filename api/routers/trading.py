@@ -23,6 +23,7 @@ from api.schemas.trading import (
     ClockAdvancePublic,
     ClockAdvanceRequest,
     ClockPublic,
+    ClockSetRequest,
     DailySummaryPublic,
     KillSwitchPublic,
     KillSwitchRequest,
@@ -30,12 +31,15 @@ from api.schemas.trading import (
     OrderListPublic,
     OrderPublic,
     OrderRequest,
+    PaperAccountsPublic,
     PositionsPublic,
     ProposalPublic,
     ProposalRequest,
     ReconciliationPublic,
     ReleaseRequest,
     ResumeRequest,
+    RiskCheckPublic,
+    RiskCheckRequest,
     RiskStatusPublic,
 )
 from errors import RiskRejected
@@ -43,9 +47,14 @@ from quant.data.symbols import SYMBOL_PATTERN
 from quant.execution.gate import Denied
 from quant.risk.decision import Rejected
 from services.audit import verify_audit
+from services.book_states import release_api_of
 from services.daily_summary import generate_daily_summary
 from services.execution import ExecutionService
 from services.limits import LimitService
+from services.market_clock import MarketClockService, moment_of
+from services.paper_accounts import accounts_overview
+from services.pre_trade_check import check_order
+from services.risk_status import risk_status as account_risk_status
 
 router = APIRouter(prefix="/api/v1", tags=["trading"], responses=error_responses(401, 403, 429))
 OrderId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$", description="client order id, e.g. qp-3fa9…")]
@@ -113,17 +122,18 @@ def cancel_order(actor: CurrentActor, service: ExecutionDep, order_id: OrderId) 
 @router.get("/risk/status", response_model=RiskStatusPublic,
             summary="Trading state, equity, drawdown and daily loss against the limits (viewer)")
 def risk_status(actor: CurrentActor, service: ExecutionDep) -> RiskStatusPublic:
-    from guardrails.trading_state import daily_loss_pct, drawdown_pct
+    return RiskStatusPublic.model_validate(account_risk_status(service, actor))
 
-    book, state, limits = service.risk_state(actor)
-    return RiskStatusPublic(
-        account_id=service.account, clock=service.market_clock().to_dict(), reason=state.reason,
-        release=state.release, trading_state=state.status.value, halt_id=state.halt_id, equity_usd=str(book.equity_usd),
-        cash_usd=str(book.cash_usd), positions={k: str(v) for k, v in book.positions.items()},
-        drawdown_pct=float(drawdown_pct(book)), max_drawdown_pct=limits.max_drawdown_pct,
-        daily_loss_pct=float(daily_loss_pct(book)), daily_loss_limit_pct=limits.daily_loss_limit_pct,
-        last_transitions=[asdict(t) for t in (service.states if state.account_id is None else service.breakers)
-                          .transitions(5)])
+
+@router.post("/risk/check", response_model=RiskCheckPublic, responses=error_responses(400, 422),
+             summary="Would the risk policy pass this order at the account's clock (or as_of)? Nothing is sent; a "
+                     "refusal is approved=false with its codes (viewer)")
+def risk_check(actor: CurrentActor, service: ExecutionDep, body: RiskCheckRequest) -> RiskCheckPublic:
+    fields = body.model_dump(exclude_none=True, exclude={"as_of"})
+    answer = check_order(service, actor, as_of=moment_of(body.as_of, "as_of") if body.as_of else None, **fields)
+    if answer.invalid_field is not None:  # no order to check: bad input, named
+        raise RiskRejected(answer.to_dict()["reason"], code="invalid_order", details={"field": answer.invalid_field})
+    return RiskCheckPublic.model_validate(answer.to_dict())
 
 
 def _limits(service: ExecutionService) -> LimitService:
@@ -158,6 +168,7 @@ def apply_proposal(actor: CurrentActor, service: ExecutionDep, proposal_id: Prop
 def kill_switch_on(actor: CurrentActor, service: ExecutionDep, body: KillSwitchRequest) -> KillSwitchPublic:
     report = service.kill_switch_on(actor, reason=body.reason, flatten=body.flatten)
     return KillSwitchPublic(**report.to_dict(), reason=report.state.reason, release=report.state.release,
+                            release_api=release_api_of(report.state, service.account),
                             flatten_complete=not report.refused)
 
 
@@ -166,8 +177,10 @@ def kill_switch_on(actor: CurrentActor, service: ExecutionDep, body: KillSwitchR
              summary="Ask for the approval that turning the kill switch off needs (trader)")
 def request_release(actor: CurrentActor, service: ExecutionDep, body: ReleaseRequest) -> KillSwitchPublic:
     approval_id = service.request_resume(actor, reason=body.reason)
-    state = service.states.current()
-    return KillSwitchPublic(trading_state=state.status.value, halt_id=state.halt_id, approval_id=approval_id)
+    state = service.trading_state()
+    return KillSwitchPublic(account_id=service.account, trading_state=state.status.value, halt_id=state.halt_id,
+                            reason=state.reason, release=state.release,
+                            release_api=release_api_of(state, service.account), approval_id=approval_id)
 
 
 @router.post("/risk/kill-switch/release", response_model=KillSwitchPublic, responses=error_responses(404, 409, 422),
@@ -175,7 +188,8 @@ def request_release(actor: CurrentActor, service: ExecutionDep, body: ReleaseReq
 def release(actor: CurrentActor, service: ExecutionDep, body: ResumeRequest) -> KillSwitchPublic:
     state = service.resume(actor, body.approval_id)
     return KillSwitchPublic(account_id=service.account, trading_state=state.status.value, halt_id=state.halt_id,
-                            reason=state.reason, release=state.release, approval_id=body.approval_id)
+                            reason=state.reason, release=state.release,
+                            release_api=release_api_of(state, service.account), approval_id=body.approval_id)
 
 
 @router.post("/risk/breaker/reset-request", response_model=KillSwitchPublic, status_code=201,
@@ -185,7 +199,8 @@ def request_breaker_reset(actor: CurrentActor, service: ExecutionDep, body: Brea
     approval_id = service.request_breaker_reset(actor, reason=body.reason)
     state = service.trading_state()
     return KillSwitchPublic(account_id=service.account, trading_state=state.status.value, halt_id=state.halt_id,
-                            reason=state.reason, release=state.release, approval_id=approval_id)
+                            reason=state.reason, release=state.release,
+                            release_api=release_api_of(state, service.account), approval_id=approval_id)
 
 
 @router.post("/risk/breaker/reset", response_model=KillSwitchPublic, responses=error_responses(400, 404, 409, 422),
@@ -193,7 +208,8 @@ def request_breaker_reset(actor: CurrentActor, service: ExecutionDep, body: Brea
 def reset_breaker(actor: CurrentActor, service: ExecutionDep, body: ResumeRequest) -> KillSwitchPublic:
     state = service.reset_breaker(actor, body.approval_id)
     return KillSwitchPublic(account_id=service.account, trading_state=state.status.value, halt_id=state.halt_id,
-                            reason=state.reason, release=state.release, approval_id=body.approval_id)
+                            reason=state.reason, release=state.release,
+                            release_api=release_api_of(state, service.account), approval_id=body.approval_id)
 
 
 @router.get("/clock", response_model=ClockPublic,
@@ -207,10 +223,31 @@ def market_clock(actor: CurrentActor, service: ExecutionDep) -> ClockPublic:
              responses=error_responses(400, 422),
              summary="Step the account's simulated market forward; resting orders fill at each new bar (trader)")
 def advance_clock(actor: CurrentActor, service: ExecutionDep, body: ClockAdvanceRequest) -> ClockAdvancePublic:
-    from services.market_clock import MarketClockService
-
     clocks = MarketClockService(service.database, service.settings)
     return ClockAdvancePublic.model_validate(clocks.advance(actor, service.account, sessions=body.days).to_dict())
+
+
+@router.post("/clock/set", response_model=ClockPublic, responses=error_responses(400, 422),
+             summary="Put the account's simulated market on the last stored session at or before a date (backward "
+                     "only for an account without orders) (trader)")
+def set_clock(actor: CurrentActor, service: ExecutionDep, body: ClockSetRequest) -> ClockPublic:
+    clock = MarketClockService(service.database, service.settings).set_to(actor, service.account,
+                                                                           moment_of(body.date, "date"))
+    return ClockPublic(**clock.to_dict(), description=clock.describe())
+
+
+@router.post("/clock/real", response_model=ClockPublic, responses=error_responses(400),
+             summary="Leave the simulated market: the account's now becomes real time (needs current data) (trader)")
+def real_clock(actor: CurrentActor, service: ExecutionDep) -> ClockPublic:
+    clock = MarketClockService(service.database, service.settings).use_real_time(actor, service.account)
+    return ClockPublic(**clock.to_dict(), description=clock.describe())
+
+
+@router.get("/paper/accounts", response_model=PaperAccountsPublic,
+            summary="Every paper account: its clock, trading state, equity and number of positions (viewer)")
+def paper_accounts(actor: CurrentActor, service: ExecutionDep) -> PaperAccountsPublic:
+    rows = [row.to_dict() for row in accounts_overview(service, actor)]
+    return PaperAccountsPublic(count=len(rows), accounts=rows)
 
 
 @router.get("/summary/daily", response_model=DailySummaryPublic,

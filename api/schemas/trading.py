@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from quant.data.symbols import Symbol
 
@@ -85,11 +85,14 @@ class RiskStatusPublic(BaseModel):
     account_id: str | None = None
     clock: dict[str, Any] | None = Field(default=None, description="mode (simulated | real) and now of the account")
     trading_state: str = Field(description="active | reducing | halted")
+    halted_by: str | None = Field(default=None, description="kill switch | breaker; null when active")
     reason: str = Field(default="", description="why it is not active")
     release: str = Field(default="", description="the command that lifts the halt")
+    release_api: str = Field(default="", description="the API calls that lift the halt")
     halt_id: str | None
     equity_usd: str
     cash_usd: str
+    peak_equity_usd: str | None = Field(default=None, description="the high-water mark the drawdown is measured from")
     positions: dict[str, str]
     drawdown_pct: float
     max_drawdown_pct: float
@@ -142,6 +145,7 @@ class KillSwitchPublic(BaseModel):
     trading_state: str
     reason: str = ""
     release: str = Field(default="", description="the command that lifts the halt")
+    release_api: str = Field(default="", description="the API calls that lift the halt")
     halt_id: str | None = None
     canceled: list[str] = []
     closes: list[dict[str, Any]] = Field(default_factory=list, description="each close order of a flatten and its "
@@ -180,6 +184,7 @@ class ClockAdvancePublic(BaseModel):
     trading_state: str
     reason: str = ""
     release: str = Field(default="", description="the command that lifts a halt a breaker tripped on the way")
+    release_api: str = Field(default="", description="the API calls that lift that halt")
 
 
 class ClockPublic(BaseModel):
@@ -188,6 +193,82 @@ class ClockPublic(BaseModel):
     account_id: str
     mode: str = Field(description="simulated | real")
     now: str
+
+
+class ClockSetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"date": "2024-03-01"}]})
+
+    date: str = Field(min_length=1, max_length=40, description="YYYY-MM-DD: the last stored session at or before it")
+
+    @field_validator("date")
+    @classmethod
+    def _a_date(cls, value: str) -> str:
+        return _checked_moment(value, "date")
+
+
+class PaperAccountPublic(BaseModel):
+    account_id: str
+    clock: dict[str, Any] = Field(description="mode (simulated | real) and now of the account")
+    trading_state: str = Field(description="active | reducing | halted")
+    equity_usd: str
+    positions: int = Field(description="how many positions the account holds")
+
+
+class PaperAccountsPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 1, "accounts": [{
+        "account_id": "paper", "clock": {"account_id": "paper", "mode": "simulated",
+                                         "now": "2021-12-30T00:00:00+00:00"},
+        "trading_state": "active", "equity_usd": "100000", "positions": 0}]}]})
+
+    count: int
+    accounts: list[PaperAccountPublic]
+
+
+class RiskCheckRequest(BaseModel):
+    """An order to check against the risk policy at the account's clock (or ``as_of``); nothing is sent."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"symbol": "AAPL", "side": "buy", "qty": "10", "order_type": "market", "as_of": "2024-03-01"}]})
+
+    symbol: Symbol
+    side: Literal["buy", "sell"]
+    qty: Decimal = Field(gt=0, max_digits=18, decimal_places=8, description="shares")
+    strategy_id: str = Field(default="manual", pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
+    order_type: Literal["market", "limit", "stop", "stop_limit"] = "market"
+    limit_price: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=6)
+    stop_price: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=6)
+    as_of: str | None = Field(default=None, max_length=40, description="decide at this date (YYYY-MM-DD), not after "
+                              "the account's clock; default: the account's now")
+
+    @field_validator("as_of")
+    @classmethod
+    def _a_date(cls, value: str | None) -> str | None:
+        return None if value is None else _checked_moment(value, "as_of")
+
+
+class RiskCheckPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "approved": False, "client_order_id": "qp-3fa9c1d2e4b5", "codes": ["STALE_PRICE"],
+        "details": {"STALE_PRICE": {"observed": 41.0, "threshold": 5.0, "unit": "days_old", "symbol": "AAPL"}},
+        "reason": "order rejected: STALE_PRICE"}]})
+
+    approved: bool
+    client_order_id: str
+    codes: list[str] = Field(description="why it would be refused (empty when approved)")
+    details: dict[str, Any] = Field(description="per code: observed value, threshold, unit and facts")
+    reason: str = ""
+
+
+def _checked_moment(value: str, field: str) -> str:
+    """``value`` unchanged when it reads as a date (``services.market_clock.moment_of``), else a ValueError."""
+    from errors import ConfigError
+    from services.market_clock import moment_of
+
+    try:
+        moment_of(value, field)
+    except ConfigError as bad:
+        raise ValueError(bad.message) from None
+    return value
 
 
 class ReleaseRequest(BaseModel):

@@ -1,5 +1,6 @@
-"""``/quantpilot``: ``status``, ``positions``, ``kill switch on [reason]``, ``help``, each one service call as
-the caller's linked user; the services' policy decides who may (the same rule as on every interface)."""
+"""``/quantpilot``: ``status``, ``positions``, ``clock`` (each of a paper account), ``kill switch on [reason]``,
+``help``, each one service call as the caller's linked user; the services' policy decides who may (the same rule
+as on every interface)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,21 @@ import shlex
 from dataclasses import dataclass
 
 from api.slack.runtime import SlackRefusal, SlackRuntime, slack_actor
-from errors import PermissionDenied, QuantpilotError
+from errors import ConfigError, PermissionDenied, QuantpilotError
 from guardrails.policy import Actor
 from guardrails.redaction import redact
 from quant.display import money, percent_points
 from quant.display.book import holdings_text, kill_switch_text
+from services.book_states import KILL_SWITCH_RELEASE
+from services.execution import ExecutionService
+from services.paper_accounts import account_id
 
-HELP = ("`/quantpilot status` — trading state, equity, drawdown and daily loss against the limits\n"
-        "`/quantpilot positions` — positions, cash and equity (paper broker)\n"
+HELP = ("`/quantpilot status [account]` — trading state, equity, drawdown and daily loss against the limits\n"
+        "`/quantpilot positions [account]` — positions with mark, value and P&L, cash and equity (paper broker)\n"
+        "`/quantpilot clock [account]` — the clock the account's book runs on (simulated market or real time)\n"
         "`/quantpilot kill switch on [--flatten] [reason]` — HALT trading now and cancel open orders (traders); "
         "`--flatten` also closes every position of the paper account (approvers) and lists each close")
-COMMANDS = ("status", "positions", "kill")
+COMMANDS = ("status", "positions", "clock", "kill")
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ def handle(runtime: SlackRuntime, slack_user_id: str, text: str) -> SlashReply:
     command, rest = parse(text)
     if command == "kill-usage":
         return SlashReply("usage: `/quantpilot kill switch on [reason]` (turning it off needs an approval: "
-                          "`quantpilot orders kill-switch request-off`)")
+                          f"`{KILL_SWITCH_RELEASE}`)")
     if command not in COMMANDS:
         return SlashReply(HELP)
     actor = slack_actor(runtime.links, slack_user_id, runtime.count_request)
@@ -63,9 +68,12 @@ def handle(runtime: SlackRuntime, slack_user_id: str, text: str) -> SlashReply:
         return SlashReply(f":no_entry: {actor.message}")
     try:
         if command == "status":
-            return SlashReply(_status(runtime, actor))
+            return SlashReply(_status(_book(runtime, rest), actor))
         if command == "positions":
-            return SlashReply(_positions(runtime, actor))
+            return SlashReply(_positions(_book(runtime, rest), actor))
+        if command == "clock":
+            clock = _book(runtime, rest).account_clock(actor)
+            return SlashReply(f"*Clock* of account `{clock.account_id}`: {clock.describe()}")
         return _kill(runtime, actor, rest)
     except PermissionDenied as exc:
         return SlashReply(f":no_entry: {exc.message}")
@@ -73,10 +81,19 @@ def handle(runtime: SlackRuntime, slack_user_id: str, text: str) -> SlashReply:
         return SlashReply(f":warning: {exc.message}")
 
 
-def _status(runtime: SlackRuntime, actor: Actor) -> str:
+def _book(runtime: SlackRuntime, account: str) -> ExecutionService:
+    """The execution service of ``account`` (a paper account id; the default one when empty)."""
+    service = runtime.execution()
+    name = account_id(account.split()[0] if account.split() else None, service.settings)
+    other = service.for_account(name)
+    if other is None:
+        raise ConfigError(f"this broker has a single account ({service.account}); no account {name!r}")
+    return other
+
+
+def _status(service: ExecutionService, actor: Actor) -> str:
     from guardrails.trading_state import daily_loss_pct, drawdown_pct
 
-    service = runtime.execution()
     book, state, limits = service.risk_state(actor)
     lines = [f"*Trading state:* {state.status.value.upper()}" + (f" (halt `{state.halt_id}`)" if state.halt_id else "")
              + f" · account `{service.account}` · {service.market_clock().describe()}"]
@@ -91,8 +108,8 @@ def _status(runtime: SlackRuntime, actor: Actor) -> str:
     return "\n".join(lines)
 
 
-def _positions(runtime: SlackRuntime, actor: Actor) -> str:
-    held = runtime.execution().holdings(actor).to_dict()
+def _positions(service: ExecutionService, actor: Actor) -> str:
+    held = service.holdings(actor).to_dict()
     return f"*Positions*\n```{holdings_text(held)}```"
 
 
@@ -104,4 +121,4 @@ def _kill(runtime: SlackRuntime, actor: Actor, reason: str) -> SlashReply:
                                                 flatten=flatten)
     head = ":warning:" if report.refused else ":rotating_light:"
     return SlashReply(f"{head} Trading HALTED by *{actor.name}*\n```{kill_switch_text(report.to_dict())}```\n"
-                      "Resuming needs an approval.", in_channel=True)
+                      f"Resuming needs an approval. To lift it: `{report.state.release}`", in_channel=True)

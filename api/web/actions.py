@@ -57,10 +57,10 @@ async def reject(request: Request, session: SessionDep, approval_id: ApprovalId)
     return _answer(request, session, "/web/approvals", "_decision.html", outcome=outcome)
 
 
-def _execution(request: Request):
+def _execution(request: Request, account: str | None = None):
     from services.execution_path import execution_service
 
-    return execution_service(request.app.state.database)
+    return execution_service(request.app.state.database, account=account)
 
 
 def _limits(request: Request):
@@ -101,7 +101,7 @@ async def breaker_reset_request(request: Request, session: SessionDep) -> Respon
     reason = str(form.get("reason") or "").strip()
     if not reason:
         raise WebError(400, "say why the account may trade again")
-    service = await run_in_threadpool(_execution, request)
+    service = await run_in_threadpool(_execution, request, str(form.get("account") or "") or None)
     approval_id = await run_in_threadpool(lambda: service.request_breaker_reset(_actor(session), reason=reason[:200]))
     return _answer(request, session, "/web/controls", "_notice.html",
                    message=f"breaker reset of account {service.account} requested: approval {approval_id} waits on "

@@ -17,10 +17,10 @@ ROLE_ACTIONS = {"viewer": "read every page", "trader": "chat, propose limit chan
                 "approver": "approve or reject, kill switch", "admin": "everything"}
 
 
-def _execution(database: Database):
+def _execution(database: Database, account: str | None = None):
     from services.execution_path import execution_service
 
-    return execution_service(database)
+    return execution_service(database, account=account)
 
 
 def overview(database: Database, actor: Actor) -> dict[str, Any]:
@@ -63,13 +63,16 @@ def _evidence(evidence: dict[str, Any]) -> dict[str, Any]:
             else plain(v) for k, v in evidence.items()}
 
 
-def positions(database: Database, actor: Actor) -> dict[str, Any]:
-    """The default paper account's positions (quantity, average entry, mark, market value and unrealized P&L in
-    dollars, at its market clock), its ledger and orders."""
-    service = _execution(database)
+def positions(database: Database, actor: Actor, account: str | None = None) -> dict[str, Any]:
+    """A paper account's positions (quantity, average entry, mark, market value and unrealized P&L in dollars, at
+    its market clock), its ledger and orders (the default account unless ``account``), and every paper account at
+    a glance (``services.paper_accounts.accounts_overview``, as ``paper accounts`` and the API list them)."""
+    from services.paper_accounts import accounts_overview
+
+    service = _execution(database, account)
     holdings = service.holdings(actor)
     return {"holdings": holdings, "positions": holdings.positions, "orders": service.orders_list(actor, limit=50),
-            "ledger": service.broker.ledger()}
+            "ledger": service.broker.ledger(), "accounts": accounts_overview(service, actor)}
 
 
 def runs(database: Database, actor: Actor) -> dict[str, Any]:
@@ -95,12 +98,13 @@ def approvals(database: Database, actor: Actor) -> dict[str, Any]:
             "decided": [a for a in items if a.status != "pending"][:50]}
 
 
-def controls(database: Database) -> dict[str, Any]:
-    """The state the default paper account trades under (the kill switch, or its own breakers: why, and the
-    command that lifts it), its clock, the last transitions, the limits in force and the pending proposals."""
+def controls(database: Database, account: str | None = None) -> dict[str, Any]:
+    """The state a paper account (the default one unless ``account``) trades under (the kill switch, or its own
+    breakers: why, and the command that lifts it), its clock, the last transitions, the limits in force and the
+    pending proposals."""
     from guardrails.risk_policy import RiskLimits
 
-    service = _execution(database)
+    service = _execution(database, account)
     state = service.trading_state(service.book())
     store = service.states if state.account_id is None else service.breakers
     limits = service.limits.current().model_dump(mode="json")

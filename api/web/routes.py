@@ -116,8 +116,8 @@ async def strategies(request: Request, session: SessionDep) -> Response:
 
 
 @pages_router.get("/positions")
-async def positions(request: Request, session: SessionDep) -> Response:
-    data = await run_in_threadpool(pages.positions, request.app.state.database, web_actor(session))
+async def positions(request: Request, session: SessionDep, account: str | None = None) -> Response:
+    data = await run_in_threadpool(pages.positions, request.app.state.database, web_actor(session), account)
     return render(request, "positions.html", session, page="positions", **data)
 
 
@@ -158,8 +158,8 @@ async def approvals(request: Request, session: SessionDep) -> Response:
 
 
 @pages_router.get("/controls")
-async def controls(request: Request, session: SessionDep) -> Response:
-    data = await run_in_threadpool(pages.controls, request.app.state.database)
+async def controls(request: Request, session: SessionDep, account: str | None = None) -> Response:
+    data = await run_in_threadpool(pages.controls, request.app.state.database, account)
     return render(request, "controls.html", session, page="controls", **data)
 
 

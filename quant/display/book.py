@@ -21,11 +21,11 @@ def positions_table(positions: list[Mapping[str, Any]]) -> str:
 
 
 def holdings_text(data: Mapping[str, Any]) -> str:
-    """The account, its clock, cash and equity, P&L, then the positions table (or that there are none)."""
+    """The account and its clock, equity and cash, P&L, then the positions table (or that there are none)."""
     positions = list(data.get("positions") or [])
     realized = data.get("realized_pnl_usd")
-    lines = [f"account {data.get('account_id')} · {data.get('clock')}",
-             f"equity {money(data.get('equity_usd'))} · cash {money(data.get('cash_usd'))} · "
+    lines = [f"account {data.get('account_id')} · {data.get('clock')}",  # each line fits 80 columns
+             f"equity {money(data.get('equity_usd'))} · cash {money(data.get('cash_usd'))}",
              f"unrealized P&L {signed_money(data.get('unrealized_pnl_usd'))}"
              + (f" · realized P&L {signed_money(realized)}" if realized is not None else "")]
     if not positions:

@@ -77,7 +77,8 @@ def _eval_report(path, passed: float) -> str:
 GRID = ("--grid", "fast=5:20:5", "--grid", "slow=30:90:30")
 
 
-def commands(story: dict) -> list[tuple[str, ...]]:
+def commands(story: dict, account: str = "fit") -> list[tuple[str, ...]]:
+    """``account``: the paper account ``paper run`` trades in (a fresh one per run: its market only moves forward)."""
     runs = story["runs"]
     return [
         ("config", "show"), ("db", "status"),
@@ -94,12 +95,12 @@ def commands(story: dict) -> list[tuple[str, ...]]:
         ("backtest", "compare", str(runs["backtest"]), str(runs["walkforward"]), str(runs["grid"])),
         ("optimize", "--method", "black_litterman", "--symbols", SYMBOLS, "--view", "AAA=0.1@0.6", "--value", "9000"),
         ("runs", "list"), *(("runs", "show", str(run_id)) for run_id in runs.values()),
-        ("paper", "run", "--strategy", "trend", "--symbols", SYMBOLS, "--start", "2022-11-01", "--account", "fit",
+        ("paper", "run", "--strategy", "trend", "--symbols", SYMBOLS, "--start", "2022-11-01", "--account", account,
          "--capital", "12345.67", "--commission-per-share", "0.0035"),
         ("orders", "list"), ("orders", "show", story["order"]), ("positions",), ("summary",),
         ("approvals", "list"), ("approvals", "show", story["approval"]), ("audit", "list"), ("users", "list"),
         ("users", "slack-links"), ("threads", "list"), ("risk", "status"), ("risk", "limits"),
-        ("eval", "compare", *story["evals"]), ("eval", "routing"),
+        ("eval", "compare", *story["evals"]), ("eval", "routing"), ("usage",),
     ]
 
 
@@ -118,7 +119,7 @@ def _wrapped_ids(lines: list[str], ids: list[str]) -> list[str]:
 @pytest.mark.parametrize("width", [80, 120])
 def test_every_table_fits_the_terminal_keeps_ids_whole_and_numbers_short(story, width):
     failures, shown = [], ""
-    for args in commands(story):
+    for args in commands(story, account=f"fit-{width}"):
         result = run_cli(*args, width=width)
         assert result.exit_code == 0, f"{' '.join(args)}: {result.stderr}"
         shown += result.stdout

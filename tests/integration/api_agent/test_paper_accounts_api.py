@@ -44,6 +44,7 @@ def test_a_breaker_halt_is_named_and_lifted_by_an_approved_reset(client, headers
     assert (halted["trading_state"], halted["account_id"]) == ("halted", "paper")
     assert halted["reason"].startswith("drawdown breaker") and "reset-breaker request --account paper" in \
         halted["release"]
+    assert "POST /api/v1/risk/breaker/reset-request?account=paper" in halted["release_api"]
     assert asked.status_code == 201 and too_early.status_code == 409 and decided.status_code == 200
     assert reset.status_code == 200 and reset.json()["trading_state"] == "active"
 

@@ -117,3 +117,15 @@ def test_linking_needs_an_active_user_and_a_slack_member_id(database):
     assert links.resolve("UCAROL001").role is Role.VIEWER
     links.unlink("UCAROL001")
     assert links.resolve("UCAROL001") is None
+
+
+def test_status_positions_and_clock_name_another_paper_account_and_a_bad_one_is_refused(client, people):
+    status = post_signed(client, command_form("status swing", people["tom"])).json()["text"]
+    positions = post_signed(client, command_form("positions swing", people["tom"])).json()["text"]
+    clock = post_signed(client, command_form("clock swing", people["tom"])).json()["text"]
+    bad = post_signed(client, command_form("status Not/An/Account", people["tom"])).json()["text"]
+
+    assert "account `swing`" in status and "*Trading state:* ACTIVE" in status
+    assert positions.startswith("*Positions*\n```account swing")
+    assert clock.startswith("*Clock* of account `swing`: ") and ("simulated market at" in clock or "real time" in clock)
+    assert bad.startswith(":warning: account 'Not/An/Account' is not a valid account id")

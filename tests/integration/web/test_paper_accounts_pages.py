@@ -60,3 +60,49 @@ def test_positions_show_mark_value_and_pnl_at_the_accounts_clock(client, keys, d
     assert page.status_code == 200
     assert f"paper account paper · simulated market at {day:%Y-%m-%d}" in page.text
     assert "<td>AAA</td>" in page.text and f"<td>{day:%Y-%m-%d}</td>" in page.text
+
+
+def test_positions_of_another_account_and_every_account_listed_as_paper_accounts_does(client, keys, database, bars,  # noqa: F811
+                                                                                      paper_strategy):  # noqa: F811
+    import json
+
+    from services.execution_path import execution_service
+    from tests.integration.cli_runner import run_cli
+
+    execution_service(database, _settings()).place(BOB, intent(qty=10))
+    execution_service(database, _settings(), account="swing").book()
+    log_in(client, keys["viewer"])
+
+    swing = client.get("/web/positions?account=swing")
+    bad = client.get("/web/positions?account=Not%20One")
+    listed = json.loads(run_cli("paper", "accounts", "--json").stdout)
+
+    assert swing.status_code == 200 and "paper account swing · simulated market at" in swing.text
+    assert "No open positions." in swing.text
+    assert [a["account_id"] for a in listed] == ["paper", "swing"]
+    assert swing.text.count('data-testid="account-row"') == 2
+    for account in listed:
+        assert f'href="/web/positions?account={account["account_id"]}">{account["account_id"]}</a>' in swing.text
+    assert bad.status_code == 400 and "is not a valid account id" in bad.text
+
+
+def test_controls_of_another_account_name_its_breaker_and_ask_its_reset(client, keys, database, bars,  # noqa: F811
+                                                                       paper_strategy):  # noqa: F811
+    from services.execution_path import execution_service
+
+    execution_service(database, _settings(), account="swing").book()
+    with database.engine.begin() as conn:
+        conn.execute(text("UPDATE paper_accounts SET cash_usd = 80000 WHERE account_id = 'swing'"))
+    csrf = log_in(client, keys["trader"])
+
+    page = client.get("/web/controls?account=swing")
+    default = client.get("/web/controls")
+    asked = client.post("/web/controls/breaker-reset-request",
+                        data={"csrf_token": csrf, "reason": "reviewed", "account": "swing"},
+                        headers={"HX-Request": "true"})
+
+    assert 'data-testid="trading-state">HALTED' in page.text and "<code>swing</code>" in page.text
+    assert "quantpilot risk reset-breaker request --account swing" in page.text
+    assert 'name="account" value="swing"' in page.text
+    assert 'data-testid="trading-state">ACTIVE' in default.text
+    assert asked.status_code == 200 and "breaker reset of account swing requested: approval apr_" in asked.text
