@@ -113,6 +113,8 @@ class OptimizeArgs(ToolArgs):
         default=None, description="black_litterman views: symbol -> (expected annual return, confidence 0-1)")
     target_return: float | None = Field(default=None, ge=-1, le=10, description="annual, for efficient_return")
     target_volatility: float | None = Field(default=None, gt=0, le=10, description="annual, for efficient_risk")
+    total_value: float | None = Field(default=None, gt=0, le=1e12,
+                                      description="dollars to spend: the whole-share allocation at the latest closes")
 
 
 class CompareArgs(ToolArgs):
@@ -265,7 +267,8 @@ def optimize_portfolio(ctx: ToolContext, args: OptimizeArgs) -> Summary:
     result = research_service(ctx).optimize(method, symbols, as_of=ctx.as_of(args.as_of),
                                             lookback_days=args.lookback_days, views=args.views,
                                             target_return=args.target_return,
-                                            target_volatility=args.target_volatility, created_by=ctx.user)
+                                            target_volatility=args.target_volatility,
+                                            total_value=args.total_value, created_by=ctx.user)
     return _summary("optimize_portfolio", result)
 
 
