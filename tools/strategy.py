@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from errors import DataError
 from quant.strategies import registry
 from services.research import ResearchService, defaults
-from services.research.service import CROSSOVERS, headline
+from services.research.service import headline, walk_forward_grid
 from tools.collaborators import require
 from tools.context import ToolContext
 from tools.grounding import grounded
@@ -210,16 +210,6 @@ def backtest_strategy(ctx: ToolContext, args: BacktestArgs) -> Summary:
     result = _run_headline(run)
     remember_run(ctx, result)
     return _summary("backtest_strategy", result)
-
-
-def walk_forward_grid(strategy: str, params: dict[str, Any]) -> dict[str, list[Any]]:
-    """The parameter grid of a walk-forward: given values (lists are searched), else the defaults."""
-    grid = {k: list(v) if isinstance(v, list) else [v] for k, v in params.items()}
-    if grid:
-        return grid
-    defaults = registry.validate_params(strategy, {}).model_dump(mode="json")
-    keys = ("fast", "slow") if strategy in CROSSOVERS else tuple(defaults)
-    return {k: [defaults[k]] for k in keys}
 
 
 def overfitting_headline(block: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -82,3 +82,16 @@ def test_views_dollars_and_targets_asked_in_words_get_the_cli_flags_answer(datab
     asked = runs.list(kind="optimize", limit=1)[0]
     assert asked.params["target_volatility"] == 0.3
     assert asked.summary["weights"] == pytest.approx(target["weights"], abs=1e-9)
+
+
+def test_a_walk_forward_without_a_grid_is_the_same_run_from_the_cli_and_the_chat(database, act_as):
+    MarketDataService(database, actor=SYSTEM).load("bundled", ["AAPL", "MSFT"])
+    act_as("trader")
+    cli = run_cli_json("walkforward", "--strategy", "sma_crossover", "--symbols", "AAPL,MSFT", "--start", "2016-01-01")
+    chat = run_cli("chat", "--once", "walk-forward an SMA crossover on AAPL and MSFT since 2016")
+    assert chat.exit_code == 0, chat.stderr
+    runs = RunStore(database)
+    asked = runs.list(kind="walkforward", limit=1)[0]
+    assert asked.id != cli["run_id"] and asked.params == runs.get(cli["run_id"]).params == {"fast": [10], "slow": [50]}
+    assert asked.config_hash == runs.get(cli["run_id"]).config_hash
+    assert asked.metrics["total_return"] == pytest.approx(cli["metrics"]["total_return"], rel=1e-12)
