@@ -220,7 +220,7 @@ def walkforward(
     from api.output import console, print_json
 
     config = backtest_costs(capital, commission, commission_per_share, commission_bps, slippage_bps)
-    with Progress(console=console, transient=True, disable=as_json) as bar:
+    with Progress(console=console, transient=True, disable=as_json or not console.is_terminal) as bar:
         task = bar.add_task("walk-forward folds", total=None)
         result = _service().walk_forward(
             strategy, _symbols(symbols), _grid(grid), start, end, window=window, in_sample_days=in_sample_days,
