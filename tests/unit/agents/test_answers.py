@@ -196,3 +196,9 @@ def test_a_tool_call_is_described_in_words():
     assert describe_call("place_order", {"order": {"symbol": "AAPL", "side": "buy", "qty": 10.0}}) == \
         "place order: buy 10 AAPL"
     assert describe_call("get_positions", {}) == "get positions"
+    assert describe_call("optimize_portfolio", {
+        "method": "black_litterman", "symbols": ["AAPL", "XOM"], "total_value": 50_000.0,
+        "views": {"AAPL": (0.12, 0.7), "XOM": (-0.05, 0.4)}}) == "optimize portfolio: method black_litterman, " \
+        "symbols AAPL and XOM, total value $50,000.00, views AAPL=12.00%@70%, XOM=-5.00%@40%"
+    assert describe_call("optimize_portfolio", {"method": "efficient_risk", "target_volatility": 0.3}) == \
+        "optimize portfolio: method efficient_risk, target volatility 30.00%"
