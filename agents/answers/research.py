@@ -9,6 +9,7 @@ from agents.answers.outcome import ToolOutcome, View, typed
 from agents.answers.phrasing import figures, params_text, sentence
 from quant.display import (
     DASH,
+    allocation_summary,
     cost_summary,
     count,
     counted,
@@ -136,7 +137,5 @@ def write_optimisation(outcome: ToolOutcome) -> str:
     if tail:
         lines.append(sentence(tail))
     if allocation:  # the CLI's --value line, in the same words
-        lines.append(f"Whole shares for {money(allocation.get('total_value'))}: "
-                     f"{money(allocation.get('invested_value'))} invested, {money(allocation.get('leftover_cash'))} "
-                     "left in cash.")
+        lines.append(sentence(allocation_summary(allocation)))
     return "\n".join(lines)
