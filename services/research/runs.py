@@ -61,6 +61,12 @@ def shown_metrics(record: RunRecord) -> dict[str, Any]:
     return {k: found[k] for k in (*first, *names) if k in found}
 
 
+def run_sharpe(metrics: Mapping[str, Any]) -> Any:
+    """The Sharpe a list of runs shows: the run's own, a Monte Carlo's median path's (the web page's Runs list and
+    ``runs list`` alike)."""
+    return metrics.get("sharpe", metrics.get("sharpe_p50"))
+
+
 def shown_params(record: RunRecord) -> dict[str, Any]:
     """The run's parameters that were given (an optimisation stores every option, most of them unset); an
     optimisation's as its CLI flags take them, in people's units: ``view AAPL=12.00%@70%``, ``target_volatility=

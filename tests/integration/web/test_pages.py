@@ -73,6 +73,22 @@ def test_an_optimisation_page_shows_shares_the_cash_left_and_its_views_as_the_cl
     assert "method=black_litterman, view AAPL=12.00%@70%, total_value=$50,000.00, weight_bounds=0% to 100%" in page
 
 
+def test_a_monte_carlo_lists_its_median_sharpe_on_the_web_page_and_in_runs_list(client, keys, database):
+    from tests.integration.cli_runner import run_cli
+
+    runs = RunStore(database)
+    run_id = runs.create("montecarlo", strategy="sma_crossover", symbols=["AAPL"], created_by="trader")
+    runs.finish(run_id, metrics={"sharpe_p50": 0.8678697888130875, "probability_of_loss": 0.002})
+    log_in(client, keys["viewer"])
+
+    row = client.get("/web/runs").text.split(f'data-run-id="{run_id}"')[1].split("</tr>")[0]
+    listed = next(line for line in run_cli("runs", "list").stdout.splitlines()
+                  if line.split()[:2] == [str(run_id), "montecarlo"])
+
+    assert '<td class="num">0.87</td>' in row
+    assert listed.split()[4:7] == ["loss", "0.2%", "0.87"]  # result, then the same Sharpe
+
+
 def test_a_run_page_renders_and_a_finished_run_without_one_gets_its_report_rendered(client, keys, stored):
     log_in(client, keys["viewer"])
 
