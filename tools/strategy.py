@@ -114,7 +114,7 @@ class OptimizeArgs(ToolArgs):
     target_return: float | None = Field(default=None, ge=-1, le=10, description="annual, for efficient_return")
     target_volatility: float | None = Field(default=None, gt=0, le=10, description="annual, for efficient_risk")
     total_value: float | None = Field(default=None, gt=0, le=1e12,
-                                      description="dollars to spend: the whole-share allocation at the latest closes")
+                                      description="dollars, for whole shares")
 
 
 class CompareArgs(ToolArgs):
