@@ -14,6 +14,7 @@ from sqlalchemy import text
 from memory.db import Database
 from quant.data.calendar import sessions_between
 from quant.data.schema import DAILY
+from quant.display import counted
 from quant.monitoring.health import CheckResult, HealthReport, health_report, run_check
 
 CHECKPOINTER_TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes", "checkpoint_migrations")
@@ -71,7 +72,7 @@ def check_data_freshness(
             continue
         behind = sessions_between(ts, today, calendar)
         ok = behind <= max_stale_sessions
-        detail = (f"last bar {ts.date().isoformat()}, {behind} session(s) behind {today.isoformat()}"
+        detail = (f"last bar {ts.date().isoformat()}, {counted(behind, 'session')} behind {today.isoformat()}"
                   + ("" if ok else f" (stale: more than {max_stale_sessions})"))
         results.append(CheckResult(name, ok, detail, elapsed_ms, critical=False,
                                    facts={"symbol": symbol, "last_bar": ts.date().isoformat(),

@@ -26,7 +26,7 @@ APPROVAL_KIND: dict[str, str] = {"backtested": "strategy", "paper": "paper", "li
 
 class PromotionArgs(ToolArgs):
     strategy_id: str | None = Field(default=None, min_length=1, max_length=64)
-    run_id: int | None = Field(default=None, ge=1, description="the run backing it")
+    run_id: int | None = Field(default=None, ge=1)  # the run backing it
     to_stage: Stage
 
     @model_validator(mode="after")

@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from errors import DataError
 from quant.strategies import registry
 from services.research import ResearchService, defaults
-from services.research.service import CROSSOVERS, headline
+from services.research.service import headline, walk_forward_grid
 from tools.collaborators import require
 from tools.context import ToolContext
 from tools.grounding import grounded
@@ -105,15 +105,16 @@ class MonteCarloArgs(ToolArgs):
 
 
 class OptimizeArgs(ToolArgs):
-    method: str = Field(min_length=1, max_length=32, description="e.g. max_sharpe, hrp, black_litterman")
+    method: str = Field(min_length=1, max_length=32, description="max_sharpe, hrp, black_litterman, ...")
     symbols: list[Symbol] = Field(min_length=2, max_length=MAX_SYMBOLS)
     as_of: AsOf = None
     lookback_days: int = Field(default=defaults.OPTIMIZE_LOOKBACK_DAYS, ge=20, le=10_000,
                                description="sessions")
     views: dict[Symbol, tuple[float, float]] | None = Field(
-        default=None, description="black_litterman: symbol -> [annual return, confidence 0-1]")
+        default=None, description="symbol -> [annual return, confidence]")
     target_return: float | None = Field(default=None, ge=-1, le=10, description="annual")
     target_volatility: float | None = Field(default=None, gt=0, le=10, description="annual")
+    total_value: float | None = Field(default=None, gt=0, le=1e12, description="dollars")
 
 
 class CompareArgs(ToolArgs):
@@ -211,16 +212,6 @@ def backtest_strategy(ctx: ToolContext, args: BacktestArgs) -> Summary:
     return _summary("backtest_strategy", result)
 
 
-def walk_forward_grid(strategy: str, params: dict[str, Any]) -> dict[str, list[Any]]:
-    """The parameter grid of a walk-forward: given values (lists are searched), else the defaults."""
-    grid = {k: list(v) if isinstance(v, list) else [v] for k, v in params.items()}
-    if grid:
-        return grid
-    defaults = registry.validate_params(strategy, {}).model_dump(mode="json")
-    keys = ("fast", "slow") if strategy in CROSSOVERS else tuple(defaults)
-    return {k: [defaults[k]] for k in keys}
-
-
 def overfitting_headline(block: dict[str, Any] | None) -> dict[str, Any] | None:
     """The "is this luck?" fields of a grid's or walk-forward's overfitting block, without internals."""
     if not block:
@@ -266,7 +257,8 @@ def optimize_portfolio(ctx: ToolContext, args: OptimizeArgs) -> Summary:
     result = research_service(ctx).optimize(method, symbols, as_of=ctx.as_of(args.as_of),
                                             lookback_days=args.lookback_days, views=args.views,
                                             target_return=args.target_return,
-                                            target_volatility=args.target_volatility, created_by=ctx.user)
+                                            target_volatility=args.target_volatility,
+                                            total_value=args.total_value, created_by=ctx.user)
     return _summary("optimize_portfolio", result)
 
 

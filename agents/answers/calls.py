@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.answers.phrasing import params_text, plain_value, tool_words
-from quant.display import joined, quantity
+from quant.display import joined, money, percent, quantity
 
 MAX_CHARS = 160
 
@@ -36,6 +36,12 @@ def _part(key: str, value: Any) -> str:
         return _order(value)
     if key == "portfolio" and isinstance(value, Mapping):
         return f"with cash {plain_value(value.get('cash_usd'))}"
+    if key == "views" and isinstance(value, Mapping):  # as the CLI's --view takes them: AAPL=12.00%@70%
+        return "views " + ", ".join(f"{s}={percent(v[0])}@{percent(v[1], 0)}" for s, v in value.items())
+    if key in ("target_return", "target_volatility"):
+        return f"{key.replace('_', ' ')} {percent(value)}"
+    if key == "total_value":
+        return f"total value {money(value)}"
     return f"{key.replace('_', ' ')} {plain_value(value)}"
 
 

@@ -9,7 +9,9 @@ from agents.answers.outcome import ToolOutcome, View, typed
 from agents.answers.phrasing import figures, params_text, sentence
 from quant.display import (
     DASH,
+    allocation_summary,
     cost_summary,
+    count,
     counted,
     day,
     format_metric,
@@ -121,11 +123,19 @@ def write_optimisation(outcome: ToolOutcome) -> str:
     if not isinstance(weights, dict) or not weights:
         return ""
     ordered = sorted(weights.items(), key=lambda kv: -(kv[1] or 0))
-    table = text_table(["symbol", "weight"], [[s, percent(w)] for s, w in ordered])
+    allocation = data.get("allocation") if isinstance(data.get("allocation"), dict) else None
+    shares = (allocation or {}).get("shares") or {}
+    table = text_table(["symbol", "weight", *(["shares"] if allocation else [])],
+                       [[s, percent(w), *([count(shares.get(s, 0))] if allocation else [])]
+                        for s, w in ordered])
     known = f" (prices up to {day(data.get('as_of'))})" if data.get("as_of") else ""
-    lines = [f"{_method(data.get('method', 'optimised'))} weights for {joined(s for s, _ in ordered)}{known}:", table]
+    run = f" (run {data['run_id']})" if data.get("run_id") is not None else ""
+    lines = [f"{_method(data.get('method', 'optimised'))} weights{run} for {joined(s for s, _ in ordered)}{known}:",
+             table]
     tail = figures({"expected_return": data.get("expected_annual_return"), "volatility": data.get("annual_volatility"),
                     "sharpe": data.get("sharpe")}, ("expected_return", "volatility", "sharpe"))
     if tail:
         lines.append(sentence(tail))
+    if allocation:  # the CLI's --value line, in the same words
+        lines.append(sentence(allocation_summary(allocation)))
     return "\n".join(lines)

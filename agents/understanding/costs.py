@@ -24,7 +24,8 @@ _NO_COMMISSION = r"\b(?:no|zero|without)\s+(?:commissions?|fees?)\b|\bcommission
 _NO_SLIPPAGE = r"\b(?:no|zero|without)\s+slippage\b"
 
 
-def _number(text: str, scale: str | None = None) -> float:
+def amount(text: str, scale: str | None = None) -> float:
+    """``text`` as a number, times ``scale`` (k, m, thousand, million) when given: "50k" -> 50,000."""
     return float(text.replace(",", "")) * _SCALE.get(scale or "", 1.0)
 
 
@@ -36,19 +37,19 @@ def costs_in(r: Request, *, reuse: bool = False) -> dict[str, float]:
     costs: dict[str, float] = dict(previous) if isinstance(previous, dict) else {}
     for pattern in _CAPITAL:
         if m := r.find(pattern):
-            costs["initial_capital"] = _number(m.group(1), m.group(2))
+            costs["initial_capital"] = amount(m.group(1), m.group(2))
             break
     if r.has(_NO_COMMISSION):
         costs.update(commission_per_order=0.0, commission_per_share=0.0, commission_bps=0.0)
     if m := r.find(_PER_SHARE):
-        costs["commission_per_share"] = _number(m.group(1))
+        costs["commission_per_share"] = amount(m.group(1))
         costs.setdefault("commission_per_order", 0.0)  # a per-share schedule replaces the per-order default
     if m := r.find(_COMMISSION_BPS):
-        costs["commission_bps"] = _number(m.group(1))
+        costs["commission_bps"] = amount(m.group(1))
     elif m := r.find(_PER_ORDER):
-        costs["commission_per_order"] = _number(m.group(1))
+        costs["commission_per_order"] = amount(m.group(1))
     if r.has(_NO_SLIPPAGE):
         costs["slippage_bps"] = 0.0
     elif m := r.find(_SLIPPAGE):
-        costs["slippage_bps"] = _number(m.group(1) or m.group(2))
+        costs["slippage_bps"] = amount(m.group(1) or m.group(2))
     return costs

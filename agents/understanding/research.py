@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from agents.understanding.costs import costs_in
+from agents.understanding.optimisation import optimisation_inputs
 from agents.understanding.plans import Plan, PlannedCall, Reply, one
 from agents.understanding.request import Request
 from agents.understanding.vocabulary import indicators_in, method_in, strategies_in
@@ -157,7 +158,8 @@ def optimise(r: Request) -> Plan | Reply | None:
     if len(r.symbols) < 2:
         return Reply("clarify", 'Which symbols (at least two)? For example: "optimise a portfolio of AAPL, MSFT '
                      'and JNJ with HRP".', "optimize_portfolio") if r.has(r"optimi|portfolio|weights|alloc") else None
-    return one("optimize_portfolio", method=method_in(r.low), symbols=r.symbols)
+    method = method_in(r.low)
+    return one("optimize_portfolio", method=method, symbols=r.symbols, **optimisation_inputs(r, method))
 
 
 def signals(r: Request) -> Plan | Reply | None:

@@ -166,6 +166,10 @@ METHOD_PHRASES: tuple[tuple[str, str], ...] = (
     (r"min(imum|imise|imize)?[- ]?(vol(atility)?|variance|risk)|lowest (vol|risk)|least risk", "min_volatility"),
     (r"risk[- ]?parity|equal risk", "risk_parity"), (r"black[- ]?litterman", "black_litterman"),
     (r"risk[- ]?budget", "risk_budgeting"),
+    (r"efficient[- _]?return|target(ing)? (an? )?(annual )?return|\d% (annual |a year )?return",
+     "efficient_return"),
+    (r"efficient[- _]?risk|target(ing)? (an? )?(annual )?(vol(atility)?|risk)\b|\d% (annual )?vol(atility)?\b",
+     "efficient_risk"),
 )
 
 

@@ -51,14 +51,14 @@ def load(
 
     from api.output import console, print_json, print_table
     from errors import ConfigError, DataError
-    from quant.display import count
+    from quant.display import count, counted
 
     if source in ("csv", "parquet") and path is None:
         raise ConfigError(f"--source {source} needs a PATH to the file")
     service = _service(acting=True)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True, disable=as_json,
+        console=console, transient=True, disable=as_json or not console.is_terminal,  # no stray line in a pipe
     ) as bar:
         task = bar.add_task(f"loading from {source}", total=None)
 
@@ -80,7 +80,7 @@ def load(
         return
     data = report.to_dict()
     print_table(
-        f"loaded {count(len(data['symbols']))} symbols from {source}: {', '.join(data['symbols'][:8])}"
+        f"loaded {counted(len(data['symbols']), 'symbol')} from {source}: {', '.join(data['symbols'][:8])}"
         + (" …" if len(data["symbols"]) > 8 else ""),
         ["rows", "inserted", "updated", "unchanged", "warnings"],
         [tuple(count(data[k]) for k in ("rows", "inserted", "updated", "unchanged", "warnings"))],

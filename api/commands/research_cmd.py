@@ -198,8 +198,10 @@ def backtest_compare(run_ids: list[int] = typer.Argument(..., help="Run ids."), 
 
 
 def walkforward(
-    strategy: str = STRATEGY, symbols: str = SYMBOLS, grid: list[str] = GRID, start: str | None = START,
-    end: str | None = END,
+    strategy: str = STRATEGY, symbols: str = SYMBOLS,
+    grid: list[str] = typer.Option([], "--grid", metavar="NAME=START:STOP:STEP", help="A parameter's values to "
+                                   "choose from in each fold (repeatable); none: the strategy's defaults."),
+    start: str | None = START, end: str | None = END,
     window: str = typer.Option(WALK_FORWARD_WINDOW, "--window", help="rolling or anchored."),
     in_sample_days: int = typer.Option(WALK_FORWARD_IN_SAMPLE_DAYS, "--in-sample-days", metavar="BARS"),
     out_of_sample_days: int = typer.Option(WALK_FORWARD_OUT_OF_SAMPLE_DAYS, "--out-of-sample-days", metavar="BARS"),
@@ -218,7 +220,7 @@ def walkforward(
     from api.output import console, print_json
 
     config = backtest_costs(capital, commission, commission_per_share, commission_bps, slippage_bps)
-    with Progress(console=console, transient=True, disable=as_json) as bar:
+    with Progress(console=console, transient=True, disable=as_json or not console.is_terminal) as bar:
         task = bar.add_task("walk-forward folds", total=None)
         result = _service().walk_forward(
             strategy, _symbols(symbols), _grid(grid), start, end, window=window, in_sample_days=in_sample_days,

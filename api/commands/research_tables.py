@@ -155,6 +155,4 @@ def optimization(result: Mapping[str, Any]) -> None:
     print_table(None, columns, [(s, display.percent(w), *([display.count(shares.get(s, 0))] if allocation else []))
                                 for s, w in ordered])
     if allocation:
-        say(f"whole shares for {display.money(allocation['total_value'])}: "
-            f"{display.money(allocation['invested_value'])} invested, {display.money(allocation['leftover_cash'])} "
-            "left in cash")
+        say(display.allocation_summary(allocation))

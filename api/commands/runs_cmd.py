@@ -45,7 +45,7 @@ def runs_list(
     from api.output import print_json, print_table
     from memory.db import connect
     from quant.display import counted, day, format_metric
-    from services.research.runs import list_runs, public_run
+    from services.research.runs import list_runs, public_run, run_sharpe
 
     records = list_runs(connect(), cli_actor(required=False), kind=kind, strategy=strategy, status=status,
                         symbol=symbol, created_by=by, limit=limit)
@@ -56,7 +56,7 @@ def runs_list(
                 ["run", "kind", "strategy", "symbols", "result", "Sharpe", "created"],
                 [(r.id, r.kind, r.strategy or "—", _symbols(r.symbols),
                   _headline(r.kind, r.metrics) if r.status == "done" else r.status,
-                  format_metric("sharpe", r.metrics.get("sharpe")), day(r.created_at)) for r in records],
+                  format_metric("sharpe", run_sharpe(r.metrics)), day(r.created_at)) for r in records],
                 no_wrap=("created",))
 
 

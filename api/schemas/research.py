@@ -63,6 +63,8 @@ class WalkForwardRequest(GridRequest):
         {"strategy": "sma_crossover", "symbols": ["AAPL"], "grid": {"fast": [5, 10], "slow": [20, 50]},
          "in_sample_days": 252, "out_of_sample_days": 63}]})
 
+    grid: dict[str, list[Any]] = Field(default_factory=dict, description="parameter -> values each fold chooses "
+                                       "from; none: the strategy's default parameters")
     window: Literal["rolling", "anchored"] = defaults.WALK_FORWARD_WINDOW
     in_sample_days: int = Field(default=defaults.WALK_FORWARD_IN_SAMPLE_DAYS, ge=5, le=5000,
                                 description="sessions per in-sample fold")

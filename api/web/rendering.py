@@ -24,6 +24,7 @@ from api.web.session import CSRF_FIELD, WebError, WebSession
 from errors import QuantpilotError, QuotaExceeded
 from guardrails.redaction import redact
 from quant import display
+from services.research.runs import run_sharpe
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
@@ -45,6 +46,7 @@ templates.env.filters.update({
 # people read approval cards, tool calls and results through the answer writer (agents.answers), never as dicts
 templates.env.filters["approval_card"] = approval_card
 templates.env.filters["decision_text"] = decision_text
+templates.env.filters["run_sharpe"] = run_sharpe  # the Sharpe ``runs list`` shows too
 templates.env.globals["describe_call"] = describe_call
 templates.env.globals["result_text"] = lambda name, content: write_one(ToolOutcome(name, parse_content(content)))
 

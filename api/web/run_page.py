@@ -93,6 +93,7 @@ def run_page(database: Database, actor: Actor, run_id: int) -> dict[str, Any]:
         if block else None,
         "weights": [(s, display.percent(w), display.count(allocation.get("shares", {}).get(s)) if allocation else "")
                     for s, w in sorted((record.summary.get("weights") or {}).items(), key=lambda kv: -kv[1])],
+        "allocation": display.allocation_summary(allocation) if allocation else "",
         "hashes": {"config": record.config_hash, "data": record.data_hash},
         "can_report": record.status == "done",
     }

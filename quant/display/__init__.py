@@ -5,7 +5,7 @@ knows each metric's label and unit, so the same metric reads the same on every i
 outputs (``--json``, API bodies) never go through here: they keep every digit.
 """
 
-from quant.display.costs import commission_text, cost_summary
+from quant.display.costs import allocation_summary, commission_text, cost_summary
 from quant.display.metrics import MetricFormat, format_metric, metric_label, metric_lines
 from quant.display.numbers import (
     DASH,
@@ -31,6 +31,6 @@ __all__ = [
     "percent", "percent_points", "quantity", "short_id", "signed_money", "timestamp", "counted", "joined",
     "text_table",
     # research runs and tables
-    "bps", "commission_text", "cost_summary", "overfitting_conclusion", "overfitting_headline", "params_text",
-    "plain", "seconds",
+    "allocation_summary", "bps", "commission_text", "cost_summary", "overfitting_conclusion", "overfitting_headline",
+    "params_text", "plain", "seconds",
 ]

@@ -35,3 +35,11 @@ def cost_summary(config: Mapping[str, Any]) -> str:
     if config.get("slippage_bps") is not None:
         parts.append(f"slippage {numbers.bps(config['slippage_bps'])}")
     return " · ".join(parts)
+
+
+def allocation_summary(allocation: Mapping[str, Any]) -> str:
+    """``whole shares for $50,000.00: $49,900.23 invested, $99.77 left in cash`` from a discrete allocation
+    (``total_value``, ``invested_value``, ``leftover_cash``, dollars)."""
+    return (f"whole shares for {numbers.money(allocation.get('total_value'))}: "
+            f"{numbers.money(allocation.get('invested_value'))} invested, "
+            f"{numbers.money(allocation.get('leftover_cash'))} left in cash")

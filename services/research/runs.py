@@ -61,9 +61,35 @@ def shown_metrics(record: RunRecord) -> dict[str, Any]:
     return {k: found[k] for k in (*first, *names) if k in found}
 
 
+def run_sharpe(metrics: Mapping[str, Any]) -> Any:
+    """The Sharpe a list of runs shows: the run's own, a Monte Carlo's median path's (the web page's Runs list and
+    ``runs list`` alike)."""
+    return metrics.get("sharpe", metrics.get("sharpe_p50"))
+
+
 def shown_params(record: RunRecord) -> dict[str, Any]:
-    """The run's parameters that were given (an optimisation stores every option, most of them unset)."""
-    return {k: v for k, v in record.params.items() if v not in (None, {}, [])}
+    """The run's parameters that were given (an optimisation stores every option, most of them unset); an
+    optimisation's as its CLI flags take them, in people's units: ``view AAPL=12.00%@70%``, ``target_volatility=
+    30.00%``, ``total_value=$50,000.00``, ``weight_bounds=0% to 100%``."""
+    given = {k: v for k, v in record.params.items() if v not in (None, {}, [])}
+    if record.kind != "optimize":
+        return given
+    from quant import display
+
+    shown: dict[str, Any] = {}
+    for name, value in sorted(given.items(), key=lambda item: item[0] != "method"):  # JSONB reorders the keys
+        if name == "views" and isinstance(value, Mapping):
+            shown.update({f"view {symbol}": f"{display.percent(view[0])}@{display.percent(view[1], 0)}"
+                          for symbol, view in value.items()})
+        elif name in ("target_return", "target_volatility"):
+            shown[name] = display.percent(value)
+        elif name == "total_value":
+            shown[name] = display.money(value)
+        elif name == "weight_bounds" and len(value) == 2:
+            shown[name] = f"{display.percent(value[0], 0)} to {display.percent(value[1], 0)}"
+        else:
+            shown[name] = value
+    return shown
 
 
 def backtest_costs(record: RunRecord) -> Mapping[str, Any]:

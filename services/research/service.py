@@ -25,6 +25,19 @@ from services.research.curves import combined_equity
 Progress = Callable[[int, int], None]
 CROSSOVERS = {"sma_crossover": "sma", "ema_crossover": "ema"}
 CROSS_SECTIONAL = {"xs_momentum"}
+
+
+def walk_forward_grid(strategy: str, params: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The parameter grid of a walk-forward: the given values (lists are searched per fold), else the strategy's
+    defaults (a crossover's fast and slow) — the same for the CLI without ``--grid``, the chat and the API."""
+    from quant.strategies import registry
+
+    grid = {k: list(v) if isinstance(v, list | tuple) else [v] for k, v in params.items()}
+    if grid:
+        return grid
+    defaults = registry.validate_params(strategy, {}).model_dump(mode="json")
+    keys = ("fast", "slow") if strategy in CROSSOVERS else tuple(defaults)
+    return {k: [defaults[k]] for k in keys}
 HEADLINE = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trade_count", "win_rate", "profit_factor")
 
 
@@ -240,11 +253,13 @@ class ResearchService:
         options.setdefault("created_by", self.actor.name)
         return grid(self, strategy, symbols, grid_spec, start, end, **_with_ray_address(options))
 
-    def walk_forward(self, strategy: str, symbols: Sequence[str], grid_spec: Mapping[str, Sequence[Any]],
+    def walk_forward(self, strategy: str, symbols: Sequence[str], grid_spec: Mapping[str, Sequence[Any]] | None,
                      start=None, end=None, **options) -> dict:
+        """``grid_spec`` empty or None: the strategy's default parameters in every fold (``walk_forward_grid``)."""
         from services.research.search import walk_forward
 
         require(self.actor, Operation.RUN_RESEARCH)
+        grid_spec = walk_forward_grid(strategy, grid_spec or {})
         self.sizer.panel("walk_forward", strategy, symbols, grid_spec, start, end, options.get("as_of"))
         options.setdefault("created_by", self.actor.name)
         return walk_forward(self, strategy, symbols, grid_spec, start, end, **_with_ray_address(options))

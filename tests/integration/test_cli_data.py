@@ -141,6 +141,8 @@ def test_a_single_symbol_file_loads_with_symbols_naming_its_one_symbol(database,
     result = run_cli("data", "load", "--source", "csv", str(path), "--symbols", "XYZ", "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["per_symbol"] == {"XYZ": 2}
+    again = run_cli("data", "load", "--source", "csv", str(path), "--symbols", "XYZ")
+    assert again.exit_code == 0 and again.stdout.startswith("loaded 1 symbol from csv: XYZ\n")
 
 
 def test_a_single_symbol_file_without_its_symbol_names_the_flags_that_give_it(database, tmp_path):

@@ -57,12 +57,33 @@ def story(module_database, tmp_path_factory):
     assert run_cli("users", "link-slack", "avery", "U0123ABCDEF").exit_code == 0
     assert run_cli("data", "schedule", "--symbols", SYMBOLS, "--source", "synthetic", "--cron", "30 22 * * 1-5"
                    ).exit_code == 0
+    _model_calls(module_database)
     orders = [o["client_order_id"] for o in run_cli_json("orders", "list")]
     assert orders, "the paper run placed no order to list"
     evals = tmp_path_factory.mktemp("evals")
     yield {"runs": runs, "ids": [*orders, approval_id, thread_id], "order": orders[0], "approval": approval_id,
            "thread": thread_id, "evals": (_eval_report(evals / "a.json", 0.5), _eval_report(evals / "b.json", 1.0))}
     env.undo()
+
+
+def _model_calls(database) -> None:
+    """Model calls in the usage ledger, priced to fractions of a cent and timed to odd milliseconds (what
+    ``usage`` sums and rounds), one of them unpriced and one failed."""
+    from decimal import Decimal
+
+    from config import ModelPrice
+    from memory.model_calls import ModelCallStore
+    from services.model_prices import PriceTable
+    from services.usage_ledger import ModelCallUsage, UsageLedger
+
+    prices = PriceTable({"gpt-4.1-mini-2025-04-14": ModelPrice(input_usd_per_1m=Decimal("0.4"),
+                                                                 output_usd_per_1m=Decimal("1.6"))})
+    ledger = UsageLedger(ModelCallStore(database), prices)
+    for model, tokens, latency_ms, outcome in (("gpt-4.1-mini-2025-04-14", (12_345, 678), 1_234, "ok"),
+                                               ("gpt-4.1-mini-2025-04-14", (987, 65), 777, "ok"),
+                                               ("qwen2.5-7b-instruct-q4_k_m", (4_321, 123), 60_001, "model_timeout")):
+        ledger.record(ModelCallUsage(model, "data", *tokens, latency_ms, outcome=outcome, turn_id="u1",
+                                     thread_id="t1", user_name="ada"))
 
 
 def _eval_report(path, passed: float) -> str:
@@ -100,7 +121,7 @@ def commands(story: dict, account: str = "fit") -> list[tuple[str, ...]]:
         ("orders", "list"), ("orders", "show", story["order"]), ("positions",), ("summary",),
         ("approvals", "list"), ("approvals", "show", story["approval"]), ("audit", "list"), ("users", "list"),
         ("users", "slack-links"), ("threads", "list"), ("risk", "status"), ("risk", "limits"),
-        ("eval", "compare", *story["evals"]), ("eval", "routing"), ("usage",),
+        ("eval", "compare", *story["evals"]), ("eval", "routing"), ("usage",), ("usage", "--user", "ada"),
     ]
 
 

@@ -158,3 +158,20 @@ def test_a_run_the_agents_made_without_a_report_gets_one_rendered_on_download(cl
 
     assert report.status_code == 200 and f"run {run['run_id']}" in report.text
     assert "report" in RunStore(loaded).get(run["run_id"]).artifacts
+
+
+def test_a_walk_forward_job_without_a_grid_trades_the_strategys_defaults_like_the_cli_and_the_chat(
+        client, headers, loaded):
+    from services.research import ResearchService
+
+    request = {"strategy": "sma_crossover", "symbols": ["AAPL", "MSFT"], "in_sample_days": 20,
+               "out_of_sample_days": 10}
+    accepted = client.post("/api/v1/research/walk-forward", json=request, headers=headers[Role.TRADER])
+    assert accepted.status_code == 202, accepted.text
+    run = wait_for_run(client, accepted.json()["run_id"], headers[Role.VIEWER])
+    assert run["status"] == "done", run.get("error")
+    assert run["params"] == {"fast": [10], "slow": [50]}  # sma_crossover's defaults, in every fold
+    spelled_out = ResearchService(loaded, actor=person("tina", "trader")).walk_forward(
+        "sma_crossover", ["AAPL", "MSFT"], {"fast": [10], "slow": [50]}, in_sample_days=20, out_of_sample_days=10,
+        report=False)
+    assert RunStore(loaded).get(spelled_out["run_id"]).config_hash == run["config_hash"]

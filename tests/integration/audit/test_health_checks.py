@@ -33,6 +33,7 @@ def test_data_is_fresh_within_the_allowed_sessions_and_stale_beyond(database):
     assert monday.ok and monday.facts["sessions_behind"] == 1
     assert not tuesday.ok and tuesday.facts["sessions_behind"] == 2 and not tuesday.critical
     assert "stale" in tuesday.detail
+    assert "1 session behind" in monday.detail and "2 sessions behind" in tuesday.detail  # read by people
 
 
 def test_a_weekend_does_not_count_as_staleness(database):

@@ -56,6 +56,39 @@ def test_an_approver_sees_approve_and_reject_buttons(client, keys, stored):
     assert 'data-action="approve"' in page and 'data-action="reject"' in page
 
 
+def test_an_optimisation_page_shows_shares_the_cash_left_and_its_views_as_the_cli_prints_them(client, keys, database):
+    runs = RunStore(database)
+    run_id = runs.create("optimize", symbols=["AAPL", "XOM"], created_by="trader", params={
+        "method": "black_litterman", "views": {"AAPL": [0.12, 0.7]}, "total_value": 50_000, "target_return": None,
+        "weight_bounds": [0, 1]})
+    runs.finish(run_id, metrics={"sharpe": 0.46}, summary={"weights": {"AAPL": 0.6, "XOM": 0.4}, "allocation": {
+        "shares": {"AAPL": 120, "XOM": 150}, "invested_value": 49_900.231999999996,
+        "leftover_cash": 99.76800000000367, "total_value": 50_000.0}})
+    log_in(client, keys["viewer"])
+
+    page = client.get(f"/web/runs/{run_id}").text
+
+    assert '<p id="allocation">whole shares for $50,000.00: $49,900.23 invested, $99.77 left in cash</p>' in page
+    assert '<td class="num">120</td>' in page
+    assert "method=black_litterman, view AAPL=12.00%@70%, total_value=$50,000.00, weight_bounds=0% to 100%" in page
+
+
+def test_a_monte_carlo_lists_its_median_sharpe_on_the_web_page_and_in_runs_list(client, keys, database):
+    from tests.integration.cli_runner import run_cli
+
+    runs = RunStore(database)
+    run_id = runs.create("montecarlo", strategy="sma_crossover", symbols=["AAPL"], created_by="trader")
+    runs.finish(run_id, metrics={"sharpe_p50": 0.8678697888130875, "probability_of_loss": 0.002})
+    log_in(client, keys["viewer"])
+
+    row = client.get("/web/runs").text.split(f'data-run-id="{run_id}"')[1].split("</tr>")[0]
+    listed = next(line for line in run_cli("runs", "list").stdout.splitlines()
+                  if line.split()[:2] == [str(run_id), "montecarlo"])
+
+    assert '<td class="num">0.87</td>' in row
+    assert listed.split()[4:7] == ["loss", "0.2%", "0.87"]  # result, then the same Sharpe
+
+
 def test_a_run_page_renders_and_a_finished_run_without_one_gets_its_report_rendered(client, keys, stored):
     log_in(client, keys["viewer"])
 

@@ -78,6 +78,17 @@ def test_an_optimisation_lists_weights_largest_first_with_the_expected_figures()
     assert text.endswith("Expected return +15.46%, volatility 19.85%, Sharpe 0.78.")
 
 
+def test_an_optimisation_with_dollars_shows_the_whole_shares_and_the_cash_left_as_the_cli_does():
+    result = RESULTS["optimize_portfolio"]
+    payload = {**result, "summary": {**result["summary"], "run_id": 5, "allocation": {
+        "shares": {"JNJ": 211, "MSFT": 41, "AAPL": 40}, "invested_value": 49_900.231999999996,
+        "leftover_cash": 99.76800000000367, "total_value": 50_000.0}}}
+    lines = answer("optimize_portfolio", payload).split("\n")
+    assert lines[0] == "HRP weights (run 5) for JNJ, MSFT and AAPL (prices up to 2022-12-28):"
+    assert lines[1].split() == ["symbol", "weight", "shares"] and lines[2].split() == ["JNJ", "66.80%", "211"]
+    assert lines[-1] == "Whole shares for $50,000.00: $49,900.23 invested, $99.77 left in cash."
+
+
 def test_exposure_with_positions_shows_each_symbols_share_of_equity():
     payload = {"status": "ok", "summary": {"equity_usd": 101234.5, "cash_usd": 60000.0, "n_positions": 2,
                                            "gross_exposure_usd": 41234.5, "net_exposure_usd": 41234.5,
@@ -185,3 +196,9 @@ def test_a_tool_call_is_described_in_words():
     assert describe_call("place_order", {"order": {"symbol": "AAPL", "side": "buy", "qty": 10.0}}) == \
         "place order: buy 10 AAPL"
     assert describe_call("get_positions", {}) == "get positions"
+    assert describe_call("optimize_portfolio", {
+        "method": "black_litterman", "symbols": ["AAPL", "XOM"], "total_value": 50_000.0,
+        "views": {"AAPL": (0.12, 0.7), "XOM": (-0.05, 0.4)}}) == "optimize portfolio: method black_litterman, " \
+        "symbols AAPL and XOM, total value $50,000.00, views AAPL=12.00%@70%, XOM=-5.00%@40%"
+    assert describe_call("optimize_portfolio", {"method": "efficient_risk", "target_volatility": 0.3}) == \
+        "optimize portfolio: method efficient_risk, target volatility 30.00%"
