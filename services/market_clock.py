@@ -236,6 +236,15 @@ class MarketClockService:
                             service.broker.get_account().equity_usd, state.status.value, state.reason, state.release,
                            release_api_of(state, account))
 
+    def replay_account(self, account: str, *, by: str) -> AccountClock:
+        """``account`` on a simulated market for a replay (the demo's): a new account gets one at the default
+        start even where real time is available (keys or current bars); an account with a clock keeps it."""
+        if self.store.get(account) is None:
+            start = self._default_start()
+            if start is not None:
+                self.store.create_if_missing(account, SIMULATED, start, by=by)
+        return self.clock(account)
+
     def _simulated(self, actor: Actor, account: str) -> AccountClock:
         current = self.clock(account)
         if not current.simulated:

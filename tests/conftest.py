@@ -97,6 +97,7 @@ def _emptied(database):
                                   " 'checkpoint_writes')")).scalar_one()
         tables = ", ".join([*(f'"{t}"' for t in Base.metadata.tables), *([saver] if saver else [])])
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    (_SESSION_HOME / "credentials.json").unlink(missing_ok=True)  # its user is gone with the tables (a demo signs in)
     return database
 
 

@@ -67,7 +67,7 @@ def _show_approval(console, approval: Mapping[str, Any]) -> str:
     text = approval_card(approval).text()
     head, _, rest = text.partition("\n")
     console.print(f"[bold yellow]{escape(head)}[/]", highlight=False)
-    console.print(rest, highlight=False, markup=False)
+    console.print(rest, highlight=False, markup=False, soft_wrap=True)  # a command is never split across lines
     return text
 
 
@@ -123,7 +123,8 @@ def run_chat(once: str | None, thread_id: str | None, actor: Any, as_json: bool,
             return
         card = _show_approval(console, approval) if approval else None
         if result.answer != card:  # a turn that only waits answers with the card itself
-            console.print(result.answer, highlight=False, markup=False)  # model text: never Rich markup
+            # model text: never Rich markup; the terminal wraps it, so a command in it stays one line to copy
+            console.print(result.answer, highlight=False, markup=False, soft_wrap=True)
         return
     service = approval_service(context, graph)
     console.print(f"quantpilot chat — thread {session.thread_id} (type 'exit' to leave)", highlight=False)
@@ -150,4 +151,4 @@ def run_chat(once: str | None, thread_id: str | None, actor: Any, as_json: bool,
             card, result, approval = None, turn, (session.pending_approval() if turn.pending_approval else None)
         if result is not None and result.answer and result.answer != card:
             console.print("[bold]quantpilot[/]:", highlight=False)
-            console.print(result.answer, highlight=False, markup=False)
+            console.print(result.answer, highlight=False, markup=False, soft_wrap=True)

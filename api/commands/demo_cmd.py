@@ -82,7 +82,7 @@ def _say(console, session, text: str):
     result = session.send(text)
     calls = ", ".join(c["name"] for c in result.tool_calls) or "none"
     console.print(f"[dim]route {' → '.join(result.route)} · tools: {calls}[/]")
-    console.print(result.answer, highlight=False, markup=False)
+    console.print(result.answer, highlight=False, markup=False, soft_wrap=True)  # commands in it stay whole
     return result
 
 
@@ -142,18 +142,25 @@ def _replay(settings, database, console, trader) -> dict:
     """The 2022 replay in the demo account, once: a later demo run finds the account's clock past it (and the
     breaker halt it ended in) and says so instead of replaying again."""
     from services.execution_path import execution_service
+    from services.market_clock import MarketClockService
     from services.paper_loop import run_paper
 
+    # the replay runs on a simulated market even where real time is available (Alpaca keys, current bars)
+    MarketClockService(database, settings).replay_account(ACCOUNT, by=trader.name)
     service = execution_service(database, settings, account=ACCOUNT)
     clock, state = service.market_clock(), service.trading_state()
-    if service.orders.list(account_id=ACCOUNT, limit=1) or state.status.value != "active":
+    earlier = service.orders.list(account_id=ACCOUNT, limit=10_000)
+    if earlier or state.status.value != "active":
         console.print(f"account {ACCOUNT} replayed 2022 in an earlier demo run: its clock is at "
                       f"{clock.now:%Y-%m-%d}, trading {state.status.value}" + (f" ({state.reason})" if state.reason
                                                                                else ""), highlight=False)
         if state.release:
             console.print(f"[dim]to lift it: {state.release}[/]", highlight=False)
-        return {"bars": 0, "orders": {}, "refusals": {}, "account_id": ACCOUNT, "stopped": state.reason,
-                "release": state.release, "reused": True}
+        from collections import Counter
+
+        orders = Counter(r.order.status.value for r in earlier)
+        return {"bars": 0, "orders": dict(orders), "refusals": {}, "account_id": ACCOUNT, "stopped": state.reason,
+                "release": state.release, "replayed_before": True}
     with console.status("replaying bars through the risk policy and the paper broker…"):
         paper = run_paper(database, trader, strategy=STRATEGY_ID, symbols=["AAPL", "MSFT"], start=REPLAY[0],
                           end=REPLAY[1], settings=settings, account_id=ACCOUNT)

@@ -32,4 +32,5 @@ def test_a_second_demo_finds_the_prices_stages_and_replay_of_the_first_and_redoe
     assert placed > 0 and story["approvals_gated"] == ["strategy", "paper"]
     assert "stored by an earlier demo run" in again.stdout and _bars(database) == bars
     assert repeat["approvals_gated"] == [] and repeat["stage"] == "paper"
-    assert repeat["paper"] == {"replayed_before": True, "orders": placed}
+    assert repeat["paper"]["replayed_before"] is True and sum(repeat["paper"]["orders"].values()) == placed
+    assert repeat["paper"]["account_id"] == "demo" and repeat["paper"]["bars"] == 0  # nothing replayed again
