@@ -35,14 +35,15 @@ _PR_SET_PDEATHSIG = 1
 MIB = 1024 * 1024
 
 # job kind (API word) -> the kind the research service records
-RUN_KIND = {"backtest": "backtest", "grid": "grid", "walk_forward": "walkforward", "monte_carlo": "montecarlo"}
+RUN_KIND = {"backtest": "backtest", "grid": "grid", "walk_forward": "walkforward", "monte_carlo": "montecarlo",
+            "optimize": "optimize"}
 Runner = Callable[[ResearchService, Mapping[str, Any], str], dict]
 
 
 def _backtest(service: ResearchService, r: Mapping[str, Any], by: str) -> dict:
     return service.backtest(r["strategy"], r["symbols"], r.get("params"), r.get("start"), r.get("end"),
                             as_of=r.get("as_of"), engine=r.get("engine", "vectorized"), config=r.get("config"),
-                            created_by=by)
+                            report=r.get("report", True), created_by=by)
 
 
 def _grid(service: ResearchService, r: Mapping[str, Any], by: str) -> dict:
@@ -57,16 +58,26 @@ def _walk_forward(service: ResearchService, r: Mapping[str, Any], by: str) -> di
                                 in_sample_days=r.get("in_sample_days", 252),
                                 out_of_sample_days=r.get("out_of_sample_days", 63),
                                 objective=r.get("objective", "sharpe"), min_trades=r.get("min_trades", 0),
-                                config=r.get("config"), created_by=by)
+                                config=r.get("config"), report=r.get("report", True), created_by=by)
 
 
 def _monte_carlo(service: ResearchService, r: Mapping[str, Any], by: str) -> dict:
     return service.monte_carlo(int(r["source_run_id"]), method=r.get("method", "returns"),
-                               n_paths=r.get("n_paths", 10_000), seed=r.get("seed", 0), created_by=by)
+                               n_paths=r.get("n_paths", 10_000), seed=r.get("seed", 0), report=r.get("report", True),
+                               created_by=by)
+
+
+def _optimize(service: ResearchService, r: Mapping[str, Any], by: str) -> dict:
+    import pandas as pd
+
+    views = {s: tuple(v) for s, v in (r.get("views") or {}).items()} or None
+    return service.optimize(r["method"], r["symbols"], as_of=pd.Timestamp(r["as_of"]) if r.get("as_of") else None,
+                            lookback_days=r.get("lookback_days"), views=views, target_return=r.get("target_return"),
+                            target_volatility=r.get("target_volatility"), created_by=by)
 
 
 RUNNERS: dict[str, Runner] = {"backtest": _backtest, "grid": _grid, "walk_forward": _walk_forward,
-                              "monte_carlo": _monte_carlo}
+                              "monte_carlo": _monte_carlo, "optimize": _optimize}
 
 
 @dataclass(frozen=True)
