@@ -62,6 +62,7 @@ class ResearchJobs:
         self.artifacts_dir = artifacts_dir or settings.artifacts_dir
         self.workers = workers or settings.research_job_workers
         self.claimed: list[int] = []  # ids of the jobs this runner claimed (and so ran), in order
+        self.worker_pids: dict[int, int] = {}  # run id -> the id of the worker process that ran it
         self._wake = threading.Condition()
         self._stopping = self._draining = False
         self._slots: list[threading.Thread] = []
@@ -192,6 +193,7 @@ class ResearchJobs:
         child = _worker_context().Process(target=run_job_process, args=(spec,), name=f"research-job-{job.run_id}")
         child.start()
         self._children[job.run_id] = child
+        self.worker_pids[job.run_id] = child.pid
         try:
             child.join(self.settings.research_job_timeout_s)
             if child.is_alive():

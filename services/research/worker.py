@@ -100,6 +100,16 @@ def memory_limit_message(memory_mb: int) -> str:
             "values, symbols, dates or paths) or raise QUANTPILOT_RESEARCH_JOB_MEMORY_MB")
 
 
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says the process ran out of its address space: a ``MemoryError``, or a library that could
+    not be mapped into memory while it was imported (an ``ImportError``/``OSError`` saying so)."""
+    if isinstance(exc, MemoryError):
+        return True
+    said = str(exc)
+    return isinstance(exc, (ImportError, OSError)) and ("failed to map segment" in said
+                                                        or "Cannot allocate memory" in said)
+
+
 def execute(database: Database, job: WorkerJob) -> None:
     """Run ``job`` into its claimed row (in whichever process calls it); raises what the job raised."""
     from memory.job_queue import ClaimedRunStore
@@ -142,6 +152,8 @@ def run_job_process(job: WorkerJob) -> None:
 
     _die_with_parent()
     install_log_redaction()
+    with contextlib.suppress(ImportError):  # what every job writes its artifacts with: loaded outside its allowance
+        import pyarrow.parquet  # noqa: F401
     limit_memory(job.memory_mb)
     from sqlalchemy.orm import sessionmaker
 
@@ -150,15 +162,16 @@ def run_job_process(job: WorkerJob) -> None:
     code = 0
     try:
         execute(database, job)
-    except MemoryError:
-        code = EXIT_MEMORY
-        RunStore(database).fail(job.run_id, memory_limit_message(job.memory_mb))
     except QuantpilotError as exc:
         RunStore(database).fail(job.run_id, f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - a job's failure is stored on its row, whatever it was
-        code = EXIT_FAILED
-        log.exception("research job %s failed", job.run_id)
-        RunStore(database).fail(job.run_id, f"{type(exc).__name__}: {exc}")
+        if out_of_memory(exc):
+            code = EXIT_MEMORY
+            RunStore(database).fail(job.run_id, memory_limit_message(job.memory_mb))
+        else:
+            code = EXIT_FAILED
+            log.exception("research job %s failed", job.run_id)
+            RunStore(database).fail(job.run_id, f"{type(exc).__name__}: {exc}")
     finally:
         engine.dispose()
     os._exit(code)  # no interpreter teardown: nothing of the parent's to flush
