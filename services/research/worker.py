@@ -152,8 +152,6 @@ def run_job_process(job: WorkerJob) -> None:
 
     _die_with_parent()
     install_log_redaction()
-    with contextlib.suppress(ImportError):  # what every job writes its artifacts with: loaded outside its allowance
-        import pyarrow.parquet  # noqa: F401
     limit_memory(job.memory_mb)
     from sqlalchemy.orm import sessionmaker
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from datetime import date
 
@@ -74,8 +75,6 @@ def test_a_chat_research_call_over_its_memory_limit_is_refused_in_the_answer_whi
     app = create_app(make_settings(), database=long_history)
     api_process = psutil.Process()
     with serving_app(app) as base, httpx.Client(base_url=base, timeout=120) as client:
-        import threading
-
         answers: list[httpx.Response] = []
         asking = threading.Thread(target=lambda: answers.append(client.post(
             "/api/v1/threads/thr_chatjob000002/runs", json={"message": "backtest an SMA crossover on AAPL since 1990"},
@@ -104,6 +103,7 @@ def test_a_chat_research_call_over_its_memory_limit_is_refused_in_the_answer_whi
 def test_a_cli_chat_turn_counts_in_the_users_turn_quota(database, loaded, keys, configure, monkeypatch, capsys):
     configure(QUANTPILOT_CHAT_TURNS_PER_USER=1, QUANTPILOT_QUOTA_RETRY_AFTER_S=9)
     from api.cli import main
+    from config import get_settings
     from memory.users import UserStore
     from memory.work_leases import WorkLeases
     from services.quotas import TURN, UsageQuotas
@@ -112,7 +112,7 @@ def test_a_cli_chat_turn_counts_in_the_users_turn_quota(database, loaded, keys, 
     trader = actor_of(UserStore(database).authenticate(keys[Role.TRADER]), Channel.WEB)
     monkeypatch.setenv("QUANTPILOT_API_KEY", keys[Role.TRADER])
     monkeypatch.setenv("QUANTPILOT_DB_KEEP_RUNNING", os.environ.get("QUANTPILOT_DB_KEEP_RUNNING", "true"))
-    monkeypatch.setenv("NUMBA_CACHE_DIR", os.environ.get("NUMBA_CACHE_DIR", str(database.url)[:0] or "/tmp/numba"))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", os.environ.get("NUMBA_CACHE_DIR", str(get_settings().numba_cache_dir)))
 
     def cli_chat() -> int:
         monkeypatch.setattr(sys, "argv", ["quantpilot", "chat", "--once", "help"])

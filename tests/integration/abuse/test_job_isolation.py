@@ -68,7 +68,8 @@ def test_a_job_over_its_memory_limit_ends_failed_while_the_api_keeps_answering(l
     assert "memory" in failed.error and "QUANTPILOT_RESEARCH_JOB_MEMORY_MB" in failed.error, failed.error
     assert health and set(health) == {200}  # /health answered every time while the job ran
     assert peak_rss - rss_before < 200 * 1024 * 1024  # the job's arrays were never in the API process
-    assert RunStore(long_history).get(after.json()["run_id"]).status == "done"  # the next job is unaffected
+    later = RunStore(long_history).get(after.json()["run_id"])
+    assert later.status == "done", later.error  # the next job is unaffected
 
 
 def test_one_users_twenty_queued_jobs_do_not_delay_another_users_job_by_more_than_one_job(loaded):
