@@ -66,6 +66,8 @@ class Settings(BaseSettings):
         description="external Postgres 15+ with pgvector; unset = embedded server",
     )
     trading_mode: TradingMode = TradingMode.PAPER
+    paper_account: str = Field(default="paper", pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+                               description="the paper account every interface trades in unless told another")
     live_trading: bool = Field(default=False, description="must be true before any live order")
     allow_self_approval: bool = Field(
         default=False, description="let a requester decide their own approval requests (a single-user install's "

@@ -12,10 +12,10 @@ NAME = "strategy"
 SUMMARY = ("researches strategies: list them, indicators and signals, backtests, walk-forwards, Monte Carlo, "
            "portfolio optimisation, comparing runs, and asks for promotions up the ladder")
 EXAMPLE = "backtest an SMA crossover on AAPL and MSFT since 2015"
-PROMPT_VERSION = "strategy-v2"
+PROMPT_VERSION = "strategy-v3"
 SYSTEM_PROMPT = system_prompt(
-    "You are the Strategy agent of quantpilot: you research strategies (backtests, walk-forwards, signals, "
-    "portfolios) and request promotions draft -> backtested -> paper -> live, which humans approve."
+    "You are quantpilot's Strategy agent: backtests, walk-forwards, signals, portfolios; you request promotions "
+    "(draft -> backtested -> paper -> live) that humans approve."
 )
 
 

@@ -19,7 +19,9 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 _DROPPED = frozenset({"title", "additionalProperties", "minLength", "maxLength", "minItems", "maxItems",
                       "minProperties", "maxProperties", "exclusiveMinimum", "exclusiveMaximum", "minimum",
-                      "maximum", "pattern", "default", "format"})
+                      "maximum", "pattern", "default", "format", "examples",
+                      # tuple and keyed-map shapes: grammar engines differ on them; the full schema still validates
+                      "patternProperties", "propertyNames", "prefixItems"})
 
 
 def _optional(schema: dict[str, Any]) -> dict[str, Any] | None:
@@ -35,24 +37,27 @@ def _optional(schema: dict[str, Any]) -> dict[str, Any] | None:
     return {"type": types.pop()} if len(types) == 1 and None not in types and len(rest) > 1 else None
 
 
-def lean_schema(schema: Any) -> Any:
-    """A JSON schema without bounds, titles, extra-property flags and null alternatives (see the module)."""
+def lean_schema(schema: Any, depth: int = 0) -> Any:
+    """A JSON schema without bounds, titles, extra-property flags and null alternatives (see the module); the
+    fields of a nested object (``depth`` > 1) go without descriptions: the object's own description names them."""
     if isinstance(schema, list):
-        return [lean_schema(item) for item in schema]
+        return [lean_schema(item, depth) for item in schema]
     if not isinstance(schema, dict):
         return schema
     inner = _optional(schema)
     if inner is not None:
         merged = {**inner, **{k: v for k, v in schema.items() if k in ("description",)}}
-        return lean_schema(merged)
+        return lean_schema(merged, depth)
+    if "x-lean" in schema:  # an object shown as one line naming its fields (``Costs``)
+        return {"type": "object", "description": schema["x-lean"]}
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key in _DROPPED:
+        if key in _DROPPED or (key == "description" and depth > 1):
             continue
         if key == "properties" and isinstance(value, dict):  # property names are data, not schema keywords
-            out[key] = {name: lean_schema(sub) for name, sub in value.items()}
+            out[key] = {name: lean_schema(sub, depth + 1) for name, sub in value.items()}
         else:
-            out[key] = lean_schema(value)
+            out[key] = lean_schema(value, depth)
     return out
 
 

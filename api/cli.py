@@ -10,6 +10,7 @@ import typer
 from api.commands import (
     approvals_cmd,
     audit_cmd,
+    breaker_cmd,
     chat_cmd,
     config_cmd,
     data_cmd,
@@ -54,6 +55,7 @@ app.command("optimize")(research_cmd.optimize)
 app.add_typer(users_cmd.app, name="users")
 app.command("serve")(serve_cmd.serve)
 app.add_typer(risk_cmd.app, name="risk")
+risk_cmd.app.add_typer(breaker_cmd.app, name="reset-breaker")
 app.add_typer(orders_cmd.app, name="orders")
 # the top-level spellings of the operator commands (the same functions as under `orders`)
 app.add_typer(orders_cmd.kill_app, name="kill-switch")

@@ -166,7 +166,7 @@ def product_toolbox(settings: Settings, database: Database) -> McpToolbox:
 
     gateway = execution_service(database, settings)
     ctx = ToolContext(settings=settings, database=database, broker=gateway.broker, order_gateway=gateway,
-                      user="mcp", role="viewer")
+                      trading_state=gateway.book_states(), user="mcp", role="viewer")
     return McpToolbox(build_tools(ctx), GraphContext(audit=AuditLog(database), channel=CHANNEL),
                       UsageQuotas(database, settings))
 

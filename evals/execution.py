@@ -80,7 +80,7 @@ class TrialExecution:
         return float(self.service.broker.get_account().cash_usd)
 
     def trading_status(self) -> str:
-        return self.service.states.current().status.value
+        return self.service.trading_state().status.value
 
     def risk_limits(self) -> RiskLimits:
         return self.service.limits.current()

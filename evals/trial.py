@@ -173,7 +173,7 @@ def run_trial(scenario: Scenario, trial_db: TrialDatabase, model: ModelSpec, set
     ctx = ToolContext(settings=settings, database=database, clock=clock, broker=execution.service.broker,
                       user=scenario.user.id, thread_id=thread_id, alert_sink=alerts, data_sources=("bundled",),
                       allow_network=False, risk_limits=execution.risk_limits(),
-                      trading_state=execution.service.states, order_gateway=execution.service)
+                      trading_state=execution.service.book_states(), order_gateway=execution.service)
     graph = build_graph(build_agents(settings, ctx, model=model.build(settings)), checkpointer=trial_db.checkpointer,
                         pre_route=model.name != "offline")
     gctx = database_context(database, live_trading_enabled=False, channel="eval", clock=clock,

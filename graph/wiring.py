@@ -17,10 +17,10 @@ if TYPE_CHECKING:
 
 
 def load_agents(settings: Settings, database: Database | None = None, *, user: str = "system",
-                role: str = "viewer") -> Mapping[str, Any]:
+                role: str = "viewer", account: str | None = None) -> Mapping[str, Any]:
     """The five agents from ``agents.build_agents`` over a ``ToolContext`` on ``database`` (imported here:
-    agents load their models and tools). ``user``/``role`` are the defaults; each tool call is re-scoped to
-    the thread's user and role by the graph."""
+    agents load their models and tools), trading in the paper ``account`` (default: the configured one).
+    ``user``/``role`` are the defaults; each tool call is re-scoped to the thread's user and role by the graph."""
     try:
         from agents import build_agents
         from tools import ToolContext
@@ -28,27 +28,28 @@ def load_agents(settings: Settings, database: Database | None = None, *, user: s
         raise ConfigError(f"the agents are not available ({exc}); cannot run the agent graph") from exc
     if database is None:
         return build_agents(settings, ToolContext(settings=settings, database=None, user=user, role=role))
-    from memory.trading_state import RiskLimitStore, TradingStateStore
+    from memory.trading_state import RiskLimitStore
     from services.execution_path import execution_service
 
     # orders from the agents go through the same execution path as every other interface (and alerts, by the
     # context's default, through services.alert_ledger)
-    execution = execution_service(database, settings)
+    execution = execution_service(database, settings, account=account)
     context = ToolContext(settings=settings, database=database, user=user, role=role, broker=execution.broker,
-                          order_gateway=execution, trading_state=TradingStateStore(database, channel="graph"),
+                          order_gateway=execution, trading_state=execution.book_states(),
                           risk_limits=RiskLimitStore(database).current())
     return build_agents(settings, context)
 
 
-def product_context(settings: Settings, database: Database, channel: str) -> GraphContext:
+def product_context(settings: Settings, database: Database, channel: str, *,
+                    account: str | None = None) -> GraphContext:
     """Repositories, audit log, long-term memory and the usage ledger on ``database``; live trading and the
     per-turn limits exactly as configured (never from state or a prompt)."""
     from services.approval_effects import execution_effects
     from services.execution_path import execution_service
     from services.usage_ledger import database_ledger
 
-    # an approved single order or resume request acts through the same execution path as everything else
-    effects = execution_effects(execution_service(database, settings))
+    # an approved single order, resume or breaker reset acts through the same execution path as everything else
+    effects = execution_effects(execution_service(database, settings, account=account))
     return database_context(database, live_trading_enabled=settings.live_trading, channel=channel, effects=effects,
                             allow_self_approval=settings.allow_self_approval, usage=database_ledger(database, settings),
                             limits=turn_limits(settings))
@@ -61,13 +62,14 @@ def turn_limits(settings: Settings) -> TurnLimits:
 
 
 def product_graph(settings: Settings, database: Database, agents: Mapping[str, Any] | None = None, *,
-                  user: str = "system") -> CompiledStateGraph:
-    """The compiled graph on the Postgres checkpointer; ``agents`` defaults to ``load_agents(settings)``.
-    With a real model, clear requests are pre-routed to their tool calls (``graph.pre_router``)."""
+                  user: str = "system", account: str | None = None) -> CompiledStateGraph:
+    """The compiled graph on the Postgres checkpointer; ``agents`` defaults to ``load_agents(settings)`` trading
+    in ``account``. With a real model, clear requests are pre-routed to their tool calls (``graph.pre_router``)."""
     from config import ModelProvider
     from graph.build import build_graph
     from memory.checkpoint import postgres_checkpointer
 
-    return build_graph(agents if agents is not None else load_agents(settings, database, user=user),
+    return build_graph(agents if agents is not None else load_agents(settings, database, user=user,
+                                                                     account=account),
                        checkpointer=postgres_checkpointer(database),
                        pre_route=settings.model_provider is ModelProvider.OPENAI)

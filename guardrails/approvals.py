@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from guardrails.policy import Operation
 
-ApprovalKind = Literal["strategy", "paper", "live", "risk_limit", "live_order", "paper_order"]
+ApprovalKind = Literal["strategy", "paper", "live", "risk_limit", "live_order", "paper_order", "breaker_reset"]
 KIND_ALIASES = {"order": "live_order", "backtested": "strategy", "limit": "risk_limit"}
 STRATEGY_KINDS = ("strategy", "paper", "live")
 ORDER_KINDS = ("paper_order", "live_order")  # one order intent each; subject.order_intent_hash = client order id
@@ -38,6 +38,7 @@ class ApprovalSubject(BaseModel):
     to_stage: str | None = None
     order_intent_hash: str | None = None
     limit_change_id: str | None = None
+    account_id: str | None = None  # the paper account of an order or a breaker reset
 
 
 class ApprovalRequest(BaseModel):
@@ -66,6 +67,8 @@ class ApprovalRequest(BaseModel):
             raise ValueError(f"a {self.kind} approval needs subject.order_intent_hash")
         if self.kind == "risk_limit" and not s.limit_change_id:
             raise ValueError("a risk_limit approval needs subject.limit_change_id")
+        if self.kind == "breaker_reset" and not (s.account_id and (s.model_extra or {}).get("halt_id")):
+            raise ValueError("a breaker_reset approval needs subject.account_id and halt_id")
         if self.expires_at <= self.created_at:
             raise ValueError("expires_at must be after created_at")
         return self
@@ -224,6 +227,8 @@ def request_operation(request: ApprovalRequest) -> Operation:
         return Operation.REQUEST_PROMOTION
     if request.kind in ORDER_KINDS:
         return Operation.PLACE_ORDER
+    if request.kind == "breaker_reset":
+        return Operation.REQUEST_BREAKER_RESET
     if (request.subject.model_extra or {}).get("action") == "resume_trading":
         return Operation.REQUEST_RESUME
     return Operation.PROPOSE_LIMIT_CHANGE

@@ -9,7 +9,8 @@ the roles below it may.
 
 The kill switch: engaging it (halt, cancel open orders) is the safe direction and needs only the
 trader role, on every interface; flattening positions as well sells at market and is an approver's
-call; turning it off needs an approved resume request decided by someone else.
+call; turning it off needs an approved resume request decided by someone else. A paper account halted
+by its own breaker leaves the halt the same way: an approved reset of its breaker baseline.
 """
 
 from __future__ import annotations
@@ -113,11 +114,14 @@ class Operation(StrEnum):
     CANCEL_ORDER = "cancel_order"
     RECONCILE = "reconcile"
     RUN_PAPER = "run_paper"
+    MOVE_MARKET_CLOCK = "move_market_clock"  # a paper account's simulated clock: advance, set, or real time
     PROPOSE_LIMIT_CHANGE = "propose_limit_change"
     APPLY_LIMIT_CHANGE = "apply_limit_change"
     ENGAGE_KILL_SWITCH = "engage_kill_switch"
     REQUEST_RESUME = "request_resume"
     RESUME_TRADING = "resume_trading"
+    REQUEST_BREAKER_RESET = "request_breaker_reset"
+    RESET_BREAKER = "reset_breaker"  # an account's breaker baseline, with the reset approved by someone else
     SEND_ALERT = "send_alert"
     DECIDE_APPROVAL = "decide_approval"
     FLATTEN_POSITIONS = "flatten_positions"
@@ -160,11 +164,14 @@ POLICY: dict[Operation, Rule] = {
     _O.CANCEL_ORDER: Rule(_T, True),
     _O.RECONCILE: Rule(_T, True),
     _O.RUN_PAPER: Rule(_T, False),
+    _O.MOVE_MARKET_CLOCK: Rule(_T, True),  # fills resting orders and may trip breakers: on record
     _O.PROPOSE_LIMIT_CHANGE: Rule(_T, True),
     _O.APPLY_LIMIT_CHANGE: Rule(_T, True),  # only with the change approved by someone else
     _O.ENGAGE_KILL_SWITCH: Rule(_T, True),  # the safe direction
     _O.REQUEST_RESUME: Rule(_T, True),
     _O.RESUME_TRADING: Rule(_T, True),  # only with an approved resume request
+    _O.REQUEST_BREAKER_RESET: Rule(_T, True),
+    _O.RESET_BREAKER: Rule(_T, True),  # only with an approved reset request for that account's current halt
     _O.SEND_ALERT: Rule(_T, False),
     _O.DECIDE_APPROVAL: Rule(_A, True),  # and never one's own request (segregation of duties)
     _O.FLATTEN_POSITIONS: Rule(_A, True),

@@ -41,6 +41,7 @@ class RiskLimits(BaseModel):
     fat_finger_band_pct: float = Field(5.0, gt=0.0, le=50.0, description="limit/stop price vs last price")
     allowed_symbols: frozenset[str] | None = Field(None, description="None = any symbol with market data")
     max_adv_participation_pct: float = Field(5.0, gt=0.0, le=100.0, description="order qty, % of ADV")
+    max_price_age_days: float = Field(5.0, gt=0.0, le=30.0, description="a last price older than this is stale")
 
 
 def _detail(observed: Decimal | float, threshold: Decimal | float, unit: str, **extra: Any) -> dict[str, Any]:
@@ -63,6 +64,16 @@ def intent_or_rejection(**fields: Any) -> OrderIntent | Rejected:
                         reason=f"order refused: {bad}")
 
 
+def _halted(state: TradingState | TradingStatus) -> str:
+    """Why trading is halted or reducing-only, and how a person lifts it (``TradingState.release``)."""
+    if not isinstance(state, TradingState):
+        return f"trading is {TradingStatus(state).value}"
+    whose = f"account {state.account_id}" if state.account_id else "trading (every account: the kill switch)"
+    because = f": {state.reason}" if state.reason else ""
+    lift = f"; to lift it: {state.release}" if state.release else ""
+    return f"{whose} is {state.status.value}{because}{lift}"
+
+
 class RiskPolicy:
     """Deterministic pre-trade checks; holds only the limits, all data comes in through ``check``."""
 
@@ -76,10 +87,21 @@ class RiskPolicy:
         found: dict[RejectCode, dict[str, Any]] = {}
         last = market.last_price.get(intent.symbol)
         if last is None:
+            when = f" at or before {market.as_of:%Y-%m-%d %H:%M} UTC" if market.as_of else " at the decision time"
             found[R.UNKNOWN_SYMBOL] = {"symbol": intent.symbol, "observed": None, "threshold": None,
                                        "unit": "symbol",
-                                       "message": f"no current price for {intent.symbol} at the decision time (no bar "
-                                                  "stored, or only old ones: load current data before trading)"}
+                                       "message": f"no price for {intent.symbol}{when}: no bar of it is stored "
+                                                  f"(`quantpilot data load --symbols {intent.symbol}`)"}
+            return self._reject(cid, found)
+        age = market.price_age_days(intent.symbol)
+        if age is not None and age > self.limits.max_price_age_days:
+            stamped = market.price_ts[intent.symbol]
+            found[R.STALE_PRICE] = {**_detail(age, self.limits.max_price_age_days, "days_old"),
+                                    "symbol": intent.symbol, "last_bar": stamped.isoformat(),
+                                    "message": f"the last price of {intent.symbol} is from {stamped:%Y-%m-%d}, "
+                                               f"{age:,.1f} days before the decision time (limit "
+                                               f"{self.limits.max_price_age_days:g} days): load newer bars of it "
+                                               f"(`quantpilot data load --symbols {intent.symbol}`)"}
             return self._reject(cid, found)
         base = book.committed_qty(intent.symbol)
         reduces = _reduces(base, intent.signed_qty)
@@ -87,12 +109,10 @@ class RiskPolicy:
             flatten = isinstance(state, TradingState) and state.allows_flatten(cid)
             if not (flatten and reduces):
                 found[R.TRADING_HALTED] = {"observed": None, "threshold": None, "unit": "state",
-                                           "status": status.value,
-                                           "message": "trading is halted (a breaker or the kill switch); only an "
-                                                      "approved flatten may reduce a position"}
+                                           "status": status.value, "message": _halted(state)}
         elif status is TradingStatus.REDUCING and not reduces:
             found[R.REDUCING_ONLY] = _detail(abs(base + intent.signed_qty), abs(base), "shares",
-                                             status=status.value)
+                                             status=status.value, message=_halted(state))
         self._price_checks(intent, last, found)
         if not reduces:
             self._exposure_checks(intent, book, market, last, base, found)
@@ -176,8 +196,8 @@ class RiskPolicy:
         first = codes[0]
         d = found[first]
         more = f" (and {len(codes) - 1} more: {', '.join(codes[1:])})" if len(codes) > 1 else ""
-        observed = f": {d['message']}" if d.get("observed") is None and d.get("message") else \
+        observed = f": {d['message']}" if d.get("message") else \
             "" if d.get("observed") is None else f": observed {d['observed']} {d['unit']}"
-        limit = "" if d.get("threshold") is None else f" vs limit {d['threshold']}"
+        limit = "" if d.get("threshold") is None or d.get("message") else f" vs limit {d['threshold']}"
         reason = f"order {cid or '(invalid)'} refused by {first.value}{observed}{limit}{more}."
         return Rejected(client_order_id=cid, codes=codes, details=dict(found), reason=reason)

@@ -1,7 +1,10 @@
 """Trading state ACTIVE / REDUCING / HALTED and its recorded transitions.
 
+A state has a scope: ``global`` is the kill switch, the same for every paper account; ``account:<id>`` is one
+paper account's breakers. An account trades under the global state when that is not ACTIVE, else its own.
 - daily-loss breaker: ACTIVE -> REDUCING until the next session (``start_session`` lifts it);
-- drawdown breaker or kill switch: -> HALTED, left only by ``resume(state, approval_id)``.
+- drawdown breaker or kill switch: -> HALTED, left only by ``resume(state, approval_id)`` (for a breaker: an
+  approved reset of its baseline).
 Every change appends a ``TradingStateEvent`` (from, to, reason, ts) for the caller to persist.
 """
 
@@ -20,6 +23,12 @@ from quant.risk.book import Book
 from quant.risk.decision import TradingStatus
 
 HUNDRED = Decimal(100)
+GLOBAL_SCOPE = "global"
+
+
+def account_scope(account_id: str) -> str:
+    """The scope of one paper account's breakers."""
+    return f"account:{account_id}"
 
 
 @dataclass(frozen=True)
@@ -33,13 +42,29 @@ class TradingStateEvent:
 
 @dataclass(frozen=True)
 class TradingState:
-    """Current status, the session REDUCING was entered in, and the halt's id and allowed flatten orders."""
+    """Current status, the session REDUCING was entered in, and the halt's id and allowed flatten orders.
+
+    ``scope`` says whose state it is (``GLOBAL_SCOPE`` or ``account_scope(id)``); ``release`` is how a person
+    lifts the current halt (the exact command), filled in by the service that reads the state, never stored."""
 
     status: TradingStatus = TradingStatus.ACTIVE
     reducing_session: date | None = None
     halt_id: str | None = None
     flatten_client_order_ids: frozenset[str] = frozenset()
     events: tuple[TradingStateEvent, ...] = ()
+    scope: str = GLOBAL_SCOPE
+    release: str = ""
+
+    @property
+    def reason(self) -> str:
+        """Why the state is what it is: the reason of the transition into it ("" when it never changed)."""
+        into = [e for e in self.events if e.to_status is self.status]
+        return into[-1].reason if into and self.status is not TradingStatus.ACTIVE else ""
+
+    @property
+    def account_id(self) -> str | None:
+        """The paper account of an account-scoped state; None for the global kill switch."""
+        return self.scope.split(":", 1)[1] if self.scope.startswith("account:") else None
 
     def allows_flatten(self, client_order_id: str) -> bool:
         """True only for the flatten orders issued by the kill switch that caused the current halt."""

@@ -14,7 +14,7 @@ import re
 import select
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import wraps
@@ -153,8 +153,10 @@ def retry_on_connection_loss[**P, T](fn: Callable[P, T]) -> Callable[P, T]:
     return run
 
 
-# the session of the unit of work open in this thread or task, with the engine it belongs to
+# the session of the unit of work open in this thread or task, with the engine it belongs to, and whether blocks
+# inside it are savepoints (False: one flat transaction, see ``Database.unit_of_work``)
 _UNIT_OF_WORK: ContextVar[tuple[Engine, Session] | None] = ContextVar("quantpilot_unit_of_work", default=None)
+_SAVEPOINTS: ContextVar[bool] = ContextVar("quantpilot_savepoints", default=True)
 
 
 @dataclass(frozen=True)
@@ -184,20 +186,28 @@ class Database:
         return current[1] if current is not None and current[0] is self.engine else None
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
+    def unit_of_work(self, *, savepoints: bool = True) -> Iterator[Session]:
         """One transaction for everything inside, committed when the outermost block ends, rolled back on any
-        error. Nested blocks (and ``session()``/``begin()`` inside) are savepoints of it."""
+        error. Nested blocks (and ``session()``/``begin()`` inside) are savepoints of it; with ``savepoints=False``
+        (the outermost block's choice) they simply join it, two statements fewer each: for a loop of many small
+        steps where any failure should undo the whole step."""
         ambient = self._ambient()
         if ambient is not None:
-            with ambient.begin_nested():
+            with self._nested(ambient):
                 yield ambient
             return
         with self.sessions.begin() as session:
             token = _UNIT_OF_WORK.set((self.engine, session))
+            flat = _SAVEPOINTS.set(savepoints)
             try:
                 yield session
             finally:
+                _SAVEPOINTS.reset(flat)
                 _UNIT_OF_WORK.reset(token)
+
+    @staticmethod
+    def _nested(ambient: Session) -> AbstractContextManager[object]:
+        return ambient.begin_nested() if _SAVEPOINTS.get() else nullcontext()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -205,7 +215,7 @@ class Database:
         work: a savepoint of it)."""
         ambient = self._ambient()
         if ambient is not None:
-            with ambient.begin_nested():
+            with self._nested(ambient):
                 yield ambient
             return
         with self.sessions.begin() as session:
@@ -216,7 +226,7 @@ class Database:
         """A connection in one transaction, for SQL text (inside a unit of work: a savepoint of it)."""
         ambient = self._ambient()
         if ambient is not None:
-            with ambient.begin_nested():
+            with self._nested(ambient):
                 yield ambient.connection()
             return
         with self.engine.begin() as connection:

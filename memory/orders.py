@@ -54,6 +54,7 @@ class OrderRecord:
     mode: str
     requested_by: str | None
     approval_id: str | None
+    account_id: str = "paper"
 
     def to_dict(self) -> dict[str, Any]:
         o = self.order
@@ -65,13 +66,13 @@ class OrderRecord:
                 "avg_fill_price": None if o.avg_fill_price is None else str(o.avg_fill_price),
                 "broker_order_id": o.broker_order_id, "outbox_status": self.outbox_status,
                 "attempts": self.attempts, "mode": self.mode, "requested_by": self.requested_by,
-                "approval_id": self.approval_id, "reason": o.reason,
+                "approval_id": self.approval_id, "account_id": self.account_id, "reason": o.reason,
                 "created_at": o.created_at.isoformat() if o.created_at else None}
 
 
 def _record(row: OrderRow) -> OrderRecord:
     return OrderRecord(order_from_row(row), row.outbox_status, row.attempts, row.mode, row.requested_by,
-                       row.approval_id)
+                       row.approval_id, row.account_id)
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,13 @@ class OrderRepository:
                 raise NotFoundError(f"no order {client_order_id!r}", details={"client_order_id": client_order_id})
             return _record(row)
 
-    def list(self, *, status: str | None = None, symbol: str | None = None, limit: int = 200) -> list[OrderRecord]:
-        """Newest first; ``status`` = an order status or ``open`` (not terminal)."""
+    def list(self, *, status: str | None = None, symbol: str | None = None, limit: int = 200,
+             account_id: str | None = None) -> list[OrderRecord]:
+        """Newest first; ``status`` = an order status or ``open`` (not terminal); every account's unless
+        ``account_id``."""
         query = select(OrderRow).order_by(OrderRow.created_at.desc(), OrderRow.client_order_id).limit(limit)
+        if account_id:
+            query = query.where(OrderRow.account_id == account_id)
         if status == "open":
             query = query.where(OrderRow.status.in_(OPEN_STATUSES))
         elif status:
@@ -112,10 +117,13 @@ class OrderRepository:
         with self._db.session() as s:
             return [_record(r) for r in s.scalars(query)]
 
-    def open_orders(self) -> list[Order]:
-        """Orders that may still trade: sent (or being sent) and not terminal."""
+    def open_orders(self, account_id: str | None) -> list[Order]:
+        """Orders of ``account_id`` (None: of every account) that may still trade: sent (or being sent) and not
+        terminal."""
         query = select(OrderRow).where(OrderRow.status.in_(OPEN_STATUSES),
                                        OrderRow.outbox_status.in_(("recorded", "submitted", "resolved")))
+        if account_id is not None:
+            query = query.where(OrderRow.account_id == account_id)
         with self._db.session() as s:
             return [order_from_row(r) for r in s.scalars(query.order_by(OrderRow.created_at))]
 
@@ -126,11 +134,12 @@ class OrderRepository:
             return [OrderEventRecord(r.client_order_id, r.ts, r.kind, r.from_status, r.to_status, r.filled_qty,
                                      r.avg_fill_price, r.broker_order_id, r.reason) for r in s.scalars(query)]
 
-    def expected_positions(self) -> dict[str, Decimal]:
-        """Signed shares per symbol implied by the filled quantities of our orders (what we believe we hold)."""
+    def expected_positions(self, account_id: str) -> dict[str, Decimal]:
+        """Signed shares per symbol implied by the filled quantities of ``account_id``'s orders (what we believe
+        it holds)."""
         held: dict[str, Decimal] = defaultdict(Decimal)
         with self._db.session() as s:
-            for row in s.scalars(select(OrderRow).where(OrderRow.filled_qty != 0)):
+            for row in s.scalars(select(OrderRow).where(OrderRow.account_id == account_id, OrderRow.filled_qty != 0)):
                 held[row.symbol] += row.filled_qty if row.side == "buy" else -row.filled_qty
         return {k: v for k, v in sorted(held.items()) if v != 0}
 

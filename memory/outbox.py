@@ -2,7 +2,8 @@
 
 Each call is one transaction holding the row lock (``SELECT ... FOR UPDATE``), so a crash between two
 calls leaves the last committed step, which ``recover`` reads after a restart. ``record_intent`` is
-idempotent on ``client_order_id``. Every status change also appends an ``order_events`` row.
+idempotent on ``client_order_id``. Every status change also appends an ``order_events`` row. An outbox serves
+one account: a client order id recorded for another account is refused, never taken for a replay.
 """
 
 from __future__ import annotations
@@ -29,14 +30,15 @@ def _entry(row: OrderRow) -> OutboxEntry:
 
 
 class PostgresOrderOutbox:
-    """Durable outbox. ``mode``, ``requested_by`` and ``approval_id`` are stored with each new intent;
-    ``on_result(connection, entry)`` runs in the transaction that stores the broker's answer (the order's audit
-    row)."""
+    """Durable outbox of ``account_id``. ``mode``, ``requested_by`` and ``approval_id`` are stored with each new
+    intent; ``on_result(connection, entry)`` runs in the transaction that stores the broker's answer (the order's
+    audit row)."""
 
-    def __init__(self, database: Database, *, mode: str = "paper", requested_by: str | None = None,
-                 approval_id: str | None = None,
+    def __init__(self, database: Database, *, account_id: str = "paper", mode: str = "paper",
+                 requested_by: str | None = None, approval_id: str | None = None,
                  on_result: Callable[[Connection, OutboxEntry], None] | None = None) -> None:
         self._db = database
+        self.account_id = account_id
         self.mode = mode
         self.requested_by = requested_by
         self.approval_id = approval_id
@@ -46,12 +48,14 @@ class PostgresOrderOutbox:
         cid = intent.client_order_id
         with self._db.session() as s:
             inserted = s.execute(insert(OrderRow).values(
-                client_order_id=cid, intent=intent_to_json(intent), symbol=intent.symbol, side=intent.side.value,
-                qty=intent.qty, strategy_id=intent.strategy_id, outbox_status=OutboxStatus.RECORDED.value,
-                attempts=0, status="new", filled_qty=0, reason="", mode=self.mode, requested_by=self.requested_by,
-                approval_id=self.approval_id).on_conflict_do_nothing().returning(OrderRow.client_order_id)).first()
+                client_order_id=cid, account_id=self.account_id, intent=intent_to_json(intent), symbol=intent.symbol,
+                side=intent.side.value, qty=intent.qty, strategy_id=intent.strategy_id,
+                outbox_status=OutboxStatus.RECORDED.value, attempts=0, status="new", filled_qty=0, reason="",
+                mode=self.mode, requested_by=self.requested_by, approval_id=self.approval_id,
+            ).on_conflict_do_nothing().returning(OrderRow.client_order_id)).first()
             row = s.get(OrderRow, cid, with_for_update=True)
             assert row is not None
+            self._same_account(row)
             if inserted is None and intent_from_json(row.intent) != intent:
                 raise ConfigError(f"client order id {cid} already used by a different intent",
                                   details={"client_order_id": cid})
@@ -100,15 +104,22 @@ class PostgresOrderOutbox:
     def get(self, client_order_id: str) -> OutboxEntry | None:
         with self._db.session() as s:
             row = s.get(OrderRow, client_order_id)
-            return None if row is None else _entry(row)
+            return None if row is None else _entry(self._same_account(row))
 
     def unresolved(self) -> tuple[OutboxEntry, ...]:
-        query = select(OrderRow).where(or_(
+        query = select(OrderRow).where(OrderRow.account_id == self.account_id, or_(
             OrderRow.outbox_status.in_((OutboxStatus.RECORDED.value, OutboxStatus.SUBMITTED.value)),
             (OrderRow.outbox_status == OutboxStatus.RESOLVED.value) & OrderRow.status.in_(OPEN_STATUSES),
         )).order_by(OrderRow.created_at, OrderRow.client_order_id)
         with self._db.session() as s:
             return tuple(_entry(r) for r in s.scalars(query))
+
+    def _same_account(self, row: OrderRow) -> OrderRow:
+        if row.account_id != self.account_id:
+            raise ConfigError(f"client order id {row.client_order_id} is an order of account {row.account_id}, not "
+                              f"{self.account_id}; use another decision key", code="order_of_another_account",
+                              details={"client_order_id": row.client_order_id, "account_id": row.account_id})
+        return row
 
     @staticmethod
     def _require(s: Session, client_order_id: str) -> OrderRow:

@@ -198,6 +198,10 @@ class PaperBroker:
         value = self._clock()
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def now(self) -> datetime:
+        """The market clock's now (UTC): what orders fill at and positions are marked at."""
+        return self._now()
+
     def _account(self, s: Session) -> PaperAccountRow:
         row = s.get(PaperAccountRow, self.account_id, with_for_update=True)
         if row is None:

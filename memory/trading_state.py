@@ -1,8 +1,8 @@
 """Durable trading state and risk limits.
 
-``TradingStateStore``: the current ``TradingState`` (ACTIVE / REDUCING / HALTED, halt id, allowed flatten
-orders) in one row plus every transition in order, so a kill switch survives a restart; also the equity
-marks (peak and session-start equity, dollars) the breakers need.
+``TradingStateStore``: the current ``TradingState`` of one scope (``global``: the kill switch; ``account:<id>``:
+that paper account's breakers) in one row plus every transition in order, so a halt survives a restart; also
+the equity marks (peak and session-start equity, dollars) an account's breakers need.
 
 ``RiskLimitStore``: the limits in force plus pending change proposals. A proposal is stored with an
 approval request (kind ``risk_limit``, subject ``limit_change_id``) and applied only through
@@ -23,7 +23,7 @@ from errors import ApprovalError, NotFoundError
 from guardrails.limits import LimitChangeProposal, ProposalStatus, apply
 from guardrails.redaction import redact
 from guardrails.risk_policy import RiskLimits
-from guardrails.trading_state import TradingState, TradingStateEvent
+from guardrails.trading_state import GLOBAL_SCOPE, TradingState, TradingStateEvent
 from memory.approvals import ApprovalRecord, ApprovalStore
 from memory.db import Database
 from memory.models.execution import RiskLimitProposalRow, RiskLimitsRow, TradingStateEventRow, TradingStateRow
@@ -62,41 +62,50 @@ class StateTransition:
 
 
 class TradingStateStore:
-    """Implements ``tools.context.TradingStateStore`` (``current``/``save``) on Postgres."""
+    """Implements ``tools.context.TradingStateStore`` (``current``/``save``) on Postgres for one ``scope``."""
 
-    def __init__(self, database: Database, *, actor: str = "system", channel: str = "system") -> None:
+    def __init__(self, database: Database, *, scope: str = GLOBAL_SCOPE, actor: str = "system",
+                 channel: str = "system") -> None:
         self._db = database
+        self.scope = scope
         self.actor = actor
         self.channel = channel
 
     def current(self) -> TradingState:
         with self._db.session() as s:
-            row = s.get(TradingStateRow, 1)
+            row = s.get(TradingStateRow, self.scope)
             events = tuple(TradingStateEvent(TradingStatus(e.from_status), TradingStatus(e.to_status), e.reason, e.ts,
                                              e.approval_id)
-                           for e in s.scalars(select(TradingStateEventRow).order_by(TradingStateEventRow.seq)))
+                           for e in s.scalars(select(TradingStateEventRow).where(
+                               TradingStateEventRow.scope == self.scope).order_by(TradingStateEventRow.seq)))
             if row is None:
-                return TradingState(events=events)
+                return TradingState(events=events, scope=self.scope)
             return TradingState(status=TradingStatus(row.status), reducing_session=row.reducing_session,
                                 halt_id=row.halt_id, flatten_client_order_ids=frozenset(row.flatten_client_order_ids),
-                                events=events)
+                                events=events, scope=self.scope)
+
+    def active(self) -> bool:
+        """Whether the scope is ACTIVE (one light read: the common case needs no history)."""
+        with self._db.session() as s:  # inside a unit of work: its session (and identity map)
+            row = s.get(TradingStateRow, self.scope)
+            return row is None or row.status == TradingStatus.ACTIVE.value
 
     def save(self, state: TradingState, *, actor: str | None = None,
              channel: str | None = None) -> list[StateTransition]:
         """Store ``state`` and its transitions not stored yet (one transaction); returns the new transitions."""
         actor, channel = actor or self.actor, channel or self.channel
+        if state.scope != self.scope:
+            raise ValueError(f"a {state.scope} state cannot be stored as {self.scope}")
         with self._db.session() as s:
-            row = s.get(TradingStateRow, 1, with_for_update=True)
-            if row is None:
-                row = TradingStateRow(id=1, status=state.status.value, flatten_client_order_ids=[])
-                s.add(row)
-            stored = s.scalar(select(func.count()).select_from(TradingStateEventRow)) or 0
+            row = self._row(s)
+            stored = s.scalar(select(func.count()).select_from(TradingStateEventRow).where(
+                TradingStateEventRow.scope == self.scope)) or 0
             added = []
             for seq, e in enumerate(state.events[stored:], start=stored + 1):
                 reason = redact(e.reason)  # typed by a person (kill switch, resume) or written by a model
-                s.add(TradingStateEventRow(seq=seq, from_status=e.from_status.value, to_status=e.to_status.value,
-                                           reason=reason, ts=e.ts, approval_id=e.approval_id, actor=actor,
-                                           channel=channel))
+                s.add(TradingStateEventRow(scope=self.scope, seq=seq, from_status=e.from_status.value,
+                                           to_status=e.to_status.value, reason=reason, ts=e.ts,
+                                           approval_id=e.approval_id, actor=actor, channel=channel))
                 added.append(StateTransition(seq, e.from_status.value, e.to_status.value, reason, e.ts,
                                              e.approval_id, actor, channel))
             row.status, row.halt_id = state.status.value, state.halt_id
@@ -110,21 +119,34 @@ class TradingStateStore:
     def transitions(self, limit: int = 50) -> list[StateTransition]:
         """The newest ``limit`` transitions, newest first."""
         with self._db.session() as s:
-            rows = s.scalars(select(TradingStateEventRow).order_by(TradingStateEventRow.seq.desc()).limit(limit))
+            rows = s.scalars(select(TradingStateEventRow).where(TradingStateEventRow.scope == self.scope)
+                             .order_by(TradingStateEventRow.seq.desc()).limit(limit))
             return [StateTransition(r.seq, r.from_status, r.to_status, r.reason, r.ts, r.approval_id, r.actor,
                                     r.channel) for r in rows]
 
     def mark_equity(self, equity_usd: Decimal, session: date) -> tuple[Decimal, Decimal]:
         """Record ``equity_usd`` now; returns (peak equity, equity at the start of ``session``) in dollars."""
         with self._db.session() as s:
-            row = s.get(TradingStateRow, 1, with_for_update=True)
-            if row is None:
-                row = TradingStateRow(id=1, status=TradingStatus.ACTIVE.value, flatten_client_order_ids=[])
-                s.add(row)
+            row = self._row(s)
             row.peak_equity_usd = max(equity_usd, row.peak_equity_usd or equity_usd)
             if row.session != session or row.day_start_equity_usd is None:
                 row.session, row.day_start_equity_usd = session, equity_usd
             return row.peak_equity_usd, row.day_start_equity_usd
+
+    def reset_baseline(self, equity_usd: Decimal, session: date) -> None:
+        """Make ``equity_usd`` the high-water mark and the session's start equity (dollars): drawdown and the
+        day's loss count from here."""
+        with self._db.session() as s:
+            row = self._row(s)
+            row.peak_equity_usd, row.day_start_equity_usd, row.session = equity_usd, equity_usd, session
+
+    def _row(self, s: Any) -> TradingStateRow:
+        row = s.get(TradingStateRow, self.scope, with_for_update=True)
+        if row is None:
+            row = TradingStateRow(scope=self.scope, status=TradingStatus.ACTIVE.value, flatten_client_order_ids=[])
+            s.add(row)
+            s.flush()
+        return row
 
 
 class RiskLimitStore:

@@ -1,8 +1,9 @@
 """What an approved request does on the execution path, for the graph's apply step (``GraphContext.effects``).
 
-An approved ``paper_order``/``live_order`` sends exactly the order it names (risk, kill switch and the
-stored approval are checked again by ``ExecutionService``); an approved resume request (kind
-``risk_limit``, action ``resume_trading``) resumes trading. Other ``risk_limit`` approvals go to
+An approved ``paper_order``/``live_order`` sends exactly the order it names, in the paper account it names
+(risk, kill switch and the stored approval are checked again by ``ExecutionService``); an approved resume
+request (kind ``risk_limit``, action ``resume_trading``) turns the kill switch off; an approved
+``breaker_reset`` resets the breaker baseline of the account it names. Other ``risk_limit`` approvals go to
 ``apply_limits(request, decision)`` when given, else they are only recorded. An order the service does
 not send raises ``ApprovalError`` (the approval closes as invalid).
 """
@@ -49,11 +50,22 @@ def place_approved_order(execution: Any, request: ApprovalRequest, actor: Actor)
             "message": str(getattr(outcome, "detail", "") or getattr(outcome, "reason", "") or "refused")}
 
 
+def _account(execution: Any, request: ApprovalRequest) -> Any:
+    """The execution path of the paper account the request names (``execution``'s own when it names none)."""
+    account = request.subject.account_id
+    found = execution.for_account(account) if account and hasattr(execution, "for_account") else execution
+    if found is None:
+        raise ApprovalError(f"approval {request.id} names account {account}, which this execution path does not "
+                            "trade", code="unknown_account", details={"account_id": account})
+    return found
+
+
 def execution_effects(execution: Any, apply_limits: Effect | None = None) -> dict[str, Effect]:
-    """The effects of approved orders and resume requests on ``execution`` (see the module docstring)."""
+    """The effects of approved orders, resume and breaker-reset requests on ``execution`` (see the module
+    docstring)."""
 
     def send(request: ApprovalRequest, decision: Any) -> dict[str, Any]:
-        outcome = place_approved_order(execution, request, decider(decision))
+        outcome = place_approved_order(_account(execution, request), request, decider(decision))
         if not outcome.get("sent"):
             raise ApprovalError(f"approved order {request.subject.order_intent_hash} was not sent: "
                                 f"{outcome.get('codes')}", code="order_not_sent", details=outcome)
@@ -68,4 +80,8 @@ def execution_effects(execution: Any, apply_limits: Effect | None = None) -> dic
             return apply_limits(request, decision)
         return {"note": "the risk_limit approval is stored; nothing applies it in this run"}
 
-    return {"paper_order": send, "live_order": send, "risk_limit": limit}
+    def reset(request: ApprovalRequest, decision: Any) -> dict[str, Any]:
+        state = _account(execution, request).reset_breaker(decider(decision), request.id)
+        return {"trading_status": state.status.value, "account_id": request.subject.account_id}
+
+    return {"paper_order": send, "live_order": send, "risk_limit": limit, "breaker_reset": reset}

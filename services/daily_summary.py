@@ -3,6 +3,7 @@ alerts, read from the execution path every interface uses."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -35,15 +36,17 @@ def generate_daily_summary(service: ExecutionService, actor: Actor, *, alerts_si
     limits: RiskLimits = service.limits.current()
     drawdown = (book.peak_equity_usd - book.equity_usd) / book.peak_equity_usd * 100 if book.peak_equity_usd else 0
     gross = sum((abs(Decimal(str(p["market_value"]))) for p in positions), Decimal(0))
-    risk = {"trading_state": state.status.value.upper(), "equity_usd": str(account.equity_usd),
+    risk = {"account": service.account, "trading_state": state.status.value.upper(),
+            "equity_usd": str(account.equity_usd),
             "cash_usd": str(account.cash_usd), "drawdown_pct": round(float(drawdown), 4),
             "gross_exposure_pct": round(float(gross / account.equity_usd * 100), 4) if account.equity_usd else None,
             "max_drawdown_pct": limits.max_drawdown_pct, "fees_paid_usd": str(ledger.get("fees_paid_usd", "0"))}
     pending = [{"id": a.id, "kind": a.kind, "summary": a.summary} for a in service.approvals.list("pending")]
-    since = alerts_since or now.replace(hour=0, minute=0, second=0, microsecond=0)
+    # alerts are stamped when they happened, not at the account's (possibly simulated) market time
+    since = alerts_since or service.record_now().replace(hour=0, minute=0, second=0, microsecond=0)
     kinds = (EventKind.SYSTEM_ALERT, EventKind.PORTFOLIO_RISK_ALERT, EventKind.KILL_SWITCH_ACTIVATED,
              EventKind.RISK_THRESHOLD_BREACHED, EventKind.TRADING_STATE_CHANGED)
-    alerts = [{"severity": getattr(e.payload, "severity", "warning"), "title": f"{e.kind.value}: {e.subject}"}
+    alerts = [{"severity": getattr(e.payload, "severity", "warning"), "title": _alert_title(e)}
               for e in service.events.store.recent(kinds, since=since, limit=200)]
     return build_daily_summary({"realized": ledger.get("realized_pnl_usd", 0), "unrealized": unrealized},
                                positions, risk, pending, alerts, as_of=now.date())
@@ -54,3 +57,16 @@ def _mark(service: ExecutionService, symbol: str, fallback: Decimal) -> Decimal:
     P&L and equity agree), else ``fallback`` (the entry price: no unrealized P&L claimed without a price)."""
     latest = service.bars.latest_bars([symbol], as_of=service.now()).get(symbol.upper())
     return Decimal(repr(latest.close)) if latest is not None else fallback
+
+
+def _alert_title(event: Any) -> str:
+    """One line a person reads: what happened (the event's kind in words) and its own words (a reason, a
+    title, a rule), never an empty ``Kind: ``."""
+    payload = event.payload
+    what = re.sub(r"(?<!^)(?=[A-Z])", " ", event.kind.value).lower()
+    if hasattr(payload, "to_state"):
+        detail = f"{payload.from_state} → {payload.to_state}" + (f" ({payload.reason})" if payload.reason else "")
+    else:
+        detail = next((str(v) for v in (getattr(payload, "title", None), getattr(payload, "reason", None),
+                                        getattr(payload, "rule", None), event.subject) if v), "")
+    return f"{what}: {detail}" if detail else what

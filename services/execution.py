@@ -2,28 +2,36 @@
 
 An order reaches the broker only through ``GatedBroker.submit`` with an ``Authorized`` value, made by
 ``ExecutionGate.authorize`` after (1) ``RiskPolicy.check`` passed it on a book and market read from
-Postgres, (2) a stored approval covers it (the strategy's paper/live stage reached through an approved
-request of that kind for its current version, or a single-order approval: ``paper_order`` on the
-paper broker, ``live_order`` on a live one), (3) the trading
-state read from Postgres is not HALTED (kill-switch flattens excepted) and (4) for live, live trading is
-enabled. Every decision writes an audit row and a domain event.
+Postgres at the account's market clock, (2) a stored approval covers it (the strategy's paper/live stage
+reached through an approved request of that kind for its current version, or a single-order approval:
+``paper_order`` on the paper broker, ``live_order`` on a live one), (3) the trading state is not HALTED
+(kill-switch flattens excepted) and (4) for live, live trading is enabled. Every decision writes an audit row
+and a domain event.
+
+One service serves one paper account (the broker's ``account_id``): its cash, positions, orders, equity marks
+and breakers. The kill switch (``services.kill_switch``) is global; a breaker halts only its account and is
+left by an approved reset of its baseline (``services.breakers``). ``clock`` is the account's market time
+(prices, fills, marks, sessions); ``record_clock`` is when things happen (audit rows, events, the kill switch).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from config import Settings, get_settings
 from errors import ApprovalError, BrokerError, ConfigError, NotFoundError, PermanentBrokerError
-from guardrails.approvals import ApprovalRequest
-from guardrails.policy import Actor, Operation, require
+from guardrails.policy import Actor, Operation
 from guardrails.risk_policy import RiskPolicy, intent_or_rejection
-from guardrails.trading_state import TradingState, check_breakers, engage_kill_switch, resume
+from guardrails.trading_state import (
+    GLOBAL_SCOPE,
+    TradingState,
+    account_scope,
+    check_breakers,
+    start_session,
+)
 from memory.approvals import ApprovalStore
 from memory.audit import AuditLog
 from memory.bar_index import BarIndex
@@ -32,136 +40,114 @@ from memory.events import EventLog, EventStore
 from memory.orders import OrderRepository
 from memory.outbox import PostgresOrderOutbox
 from memory.strategies import StrategyRegistry
-from memory.trading_state import APPROVAL_TTL, RiskLimitStore, TradingStateStore, approval_value, new_approval_id
+from memory.trading_state import RiskLimitStore, TradingStateStore, approval_value
 from quant.execution.broker import BrokerClient, BrokerMode
-from quant.execution.exactly_once import OutboxStatus, RecoveryReport, recover
+from quant.execution.exactly_once import OutboxStatus
 from quant.execution.gate import Approval, ApprovalScope, ApprovalStatus, Authorized, Denied, ExecutionGate, GatedBroker
-from quant.execution.orders import Order, OrderIntent
+from quant.execution.orders import Fill, Order, OrderIntent
 from quant.monitoring.events import (
     DomainEvent,
     EventKind,
     FillPayload,
-    KillSwitchPayload,
-    NoticePayload,
     OrderPayload,
     RejectionPayload,
     TradingStatePayload,
 )
-from quant.risk.book import Book, MarketSnapshot
+from quant.risk.book import Book
 from quant.risk.decision import Rejected, RiskDecision, TradingStatus
-from services.approvals import store_request
+from services.book_states import BookStates, release_of
+from services.breakers import BreakerOperations
+from services.holdings import Holdings, holdings_of
+from services.kill_switch import KillSwitchOperations
+from services.market_clock import AccountClock, clock_of
+from services.market_snapshot import market_snapshot
 from services.operations import operation
+from services.reconciliation import RecoveryOperations
 
 STAGE_KIND = {"paper": "paper", "live": "live"}
-HISTORY = timedelta(days=60)
 BREAKER = Actor.system("breaker")
+DEFAULT_ACCOUNT = "paper"
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class KillSwitchReport:
-    state: TradingState
-    canceled: tuple[str, ...]
-    flatten_orders: tuple[Order | Denied | Rejected, ...]
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    """Expected vs broker shares per symbol; ``discrepancies`` lists each mismatch."""
-
-    matched: bool
-    expected: dict[str, Decimal]
-    actual: dict[str, Decimal]
-    discrepancies: tuple[dict[str, Any], ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"matched": self.matched, "expected": {k: _fmt(v) for k, v in self.expected.items()},
-                "actual": {k: _fmt(v) for k, v in self.actual.items()}, "discrepancies": list(self.discrepancies)}
-
-
-def _fmt(value: Decimal) -> str:
-    """A Decimal without trailing zeros or exponent (``10.0000000000`` -> ``10``)."""
-    return format(value.normalize(), "f") if value else "0"
-
-
-def market_snapshot(bars: BarIndex, symbols: list[str], now: datetime) -> MarketSnapshot:
-    """Last close, 20-bar average volume (shares) and a 2 x ATR(14) stop distance (dollars; mean absolute
-    close change for closes-only data) per symbol, from the bars of the ``HISTORY`` before ``now``."""
-    last, adv, stop = {}, {}, {}
-    for symbol in sorted({s.upper() for s in symbols}):
-        rows = bars.read_rows(symbol, now - HISTORY, now)
-        if not len(rows):
-            continue
-        last[symbol] = Decimal(repr(rows.close[-1]))
-        volume = [v for v in rows.volume[-20:] if v is not None]
-        if volume:
-            adv[symbol] = Decimal(repr(math.fsum(volume) / len(volume)))
-        ranges = list(map(_true_range, rows.high, rows.low, rows.close, (None, *rows.close[:-1])))[-14:]
-        known = [r for r in ranges if r is not None]
-        atr = math.fsum(known) / len(known) if known else 0.0
-        if atr > 0:
-            stop[symbol] = Decimal(repr(round(2 * atr, 6)))
-    return MarketSnapshot(last_price=last, adv_shares=adv, stop_distance_usd=stop)
-
-
-def _true_range(high: float | None, low: float | None, close: float, prev: float | None) -> float | None:
-    """A bar's true range (dollars): the largest known of high - low, |high - prev close| and |low - prev close|;
-    for a closes-only bar |close - prev close|; None when nothing is known (a series' first closes-only bar)."""
-    if high is None:
-        return None if prev is None else abs(close - prev)
-    spans = [high - low] if low is not None else []
-    if prev is not None:
-        spans += [abs(high - prev)] + ([abs(low - prev)] if low is not None else [])
-    return max(spans) if spans else None
-
-
-class ExecutionService:
-    """Orders, positions, the kill switch and its release, for an authenticated ``Actor`` on every interface
-    (the ``OrderGateway`` of ``tools.context``: ``place(actor, intent)``)."""
+class ExecutionService(KillSwitchOperations, BreakerOperations, RecoveryOperations):
+    """Orders, positions, the kill switch and breakers of one paper account (or the live account), for an
+    authenticated ``Actor`` on every interface (the ``OrderGateway`` of ``tools.context``: ``place(actor, intent)``)."""
 
     def __init__(self, database: Database, broker: BrokerClient, *, settings: Settings | None = None,
                  clock: Callable[[], datetime] = _utc_now, channel: str = "system",
-                 outbox_factory: Callable[..., Any] | None = None) -> None:
+                 outbox_factory: Callable[..., Any] | None = None,
+                 record_clock: Callable[[], datetime] | None = None) -> None:
         self.database, self.broker, self.clock, self.channel = database, broker, clock, channel
+        self.record_clock = record_clock or clock
         self.settings = settings or get_settings()
         if broker.mode is BrokerMode.LIVE and not self.settings.live_trading:
             raise ApprovalError("live broker refused: live trading is not enabled (QUANTPILOT_LIVE_TRADING)",
                                 code="live_disabled")
+        self.account = getattr(broker, "account_id", None) or (
+            "live" if broker.mode is BrokerMode.LIVE else DEFAULT_ACCOUNT)
         self.bars, self.orders = BarIndex(database), OrderRepository(database)
-        self.states, self.limits = TradingStateStore(database, channel=channel), RiskLimitStore(database)
+        self.states = TradingStateStore(database, scope=GLOBAL_SCOPE, channel=channel)  # the kill switch
+        self.breakers = TradingStateStore(database, scope=account_scope(self.account), channel=channel)
+        self.limits = RiskLimitStore(database)
         self.approvals, self.strategies = ApprovalStore(database), StrategyRegistry(database)
-        self.audit, self.events = AuditLog(database, clock=self.now), EventLog(EventStore(database))
+        self.audit, self.events = AuditLog(database, clock=self.record_now), EventLog(EventStore(database))
         self.gate = ExecutionGate()
         self._outbox_factory = outbox_factory or (lambda **kw: PostgresOrderOutbox(database, **kw))
 
     def now(self) -> datetime:
-        value = self.clock()
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        """The account's market time (UTC)."""
+        return _utc(self.clock())
+
+    def record_now(self) -> datetime:
+        """When things happen (UTC): audit rows, events, the kill switch."""
+        return _utc(self.record_clock())
+
+    def for_account(self, account: str) -> ExecutionService | None:
+        """The same execution path for another paper account (None where the broker has a single account)."""
+        if account == self.account:
+            return self
+        if not hasattr(self.broker, "account_id"):
+            return None
+        # an account's own market clock where the clock knows accounts (``services.market_clock``)
+        clock = self.clock.for_account(account) if hasattr(self.clock, "for_account") else self.clock
+        sibling = type(self.broker)(self.database, clock=clock, account_id=account)  # type: ignore[call-arg]
+        return ExecutionService(self.database, sibling, settings=self.settings, clock=clock, channel=self.channel,
+                                record_clock=self.record_clock)
 
     # -- reading --------------------------------------------------------------------------
     def book(self, state: TradingState | None = None) -> Book:
         account = self.broker.get_account()
         positions = {p.symbol: p.qty for p in self.broker.get_positions()}
-        open_orders = tuple(replace(o.intent, qty=o.remaining_qty) for o in self.orders.open_orders()
+        open_orders = tuple(replace(o.intent, qty=o.remaining_qty) for o in self.orders.open_orders(self.account)
                             if o.remaining_qty > 0)
-        peak, day_start = self.states.mark_equity(account.equity_usd, self.now().date())
+        peak, day_start = self.breakers.mark_equity(account.equity_usd, self.now().date())
         return Book(cash_usd=account.cash_usd, positions=positions, equity_usd=account.equity_usd,
                     peak_equity_usd=peak, day_start_equity_usd=day_start, open_orders=open_orders)
 
     def trading_state(self, book: Book | None = None) -> TradingState:
-        """The stored state after the breakers looked at ``book`` (a trip is saved, audited and announced)."""
-        state = self.states.current()
-        if book is None:
-            return state
-        limits = self.limits.current()
-        after = check_breakers(state, book, daily_loss_limit_pct=limits.daily_loss_limit_pct,
-                               max_drawdown_pct=limits.max_drawdown_pct, session=self.now().date(), ts=self.now())
-        if after is not state:
-            self._save_state(after, BREAKER)
-        return after
+        """The state this account trades under: the global kill switch when it is engaged, else the account's
+        breakers after they looked at ``book`` (a trip, or a new session lifting reducing-only, is saved, audited
+        and announced). ``release`` says how a person lifts it."""
+        mine = self.breakers.current()
+        if book is not None:
+            limits, now = self.limits.current(), self.now()
+            after = start_session(mine, now.date(), now)
+            after = check_breakers(after, book, daily_loss_limit_pct=limits.daily_loss_limit_pct,
+                                   max_drawdown_pct=limits.max_drawdown_pct, session=now.date(), ts=now)
+            if after is not mine:
+                self._save_state(after, BREAKER)
+                mine = after
+        kill = self.states.current() if not self.states.active() else None
+        effective = kill if kill is not None and kill.status is not TradingStatus.ACTIVE else mine
+        return replace(effective, release=release_of(effective, self.account))
+
+    def book_states(self) -> BookStates:
+        """The ``tools.context.TradingStateStore`` view of this account (the state it trades under)."""
+        return BookStates(self)
 
     @operation(Operation.READ_TRADING, one_transaction=False)
     def positions(self, actor: Actor) -> tuple[Any, list[Any]]:
@@ -169,9 +155,25 @@ class ExecutionService:
         return self.broker.get_account(), list(self.broker.get_positions())
 
     @operation(Operation.READ_TRADING, one_transaction=False)
+    def holdings(self, actor: Actor) -> Holdings:
+        """Cash, equity and each position with its mark, value and unrealized P&L at the account's clock."""
+        clock = self.market_clock()
+        return holdings_of(self.broker, self.bars, account_id=self.account, as_of=clock.now, clock=clock.describe())
+
+    def market_clock(self) -> AccountClock:
+        """The clock this account's book runs on (simulated market or real time) and its now."""
+        return clock_of(self.clock, self.account)
+
+    @operation(Operation.READ_TRADING, one_transaction=False)
+    def account_clock(self, actor: Actor) -> AccountClock:
+        """``market_clock()`` for a reader."""
+        return self.market_clock()
+
+    @operation(Operation.READ_TRADING, one_transaction=False)
     def orders_list(self, actor: Actor, *, status: str | None = None, symbol: str | None = None,
                     limit: int = 50) -> list[Any]:
-        return self.orders.list(status=status, symbol=symbol, limit=limit)
+        """This account's orders, newest first."""
+        return self.orders.list(status=status, symbol=symbol, limit=limit, account_id=self.account)
 
     @operation(Operation.READ_TRADING, one_transaction=False)
     def order(self, actor: Actor, client_order_id: str) -> tuple[Any, list[Any]]:
@@ -185,15 +187,23 @@ class ExecutionService:
         return book, self.trading_state(book), self.limits.current()
 
     @operation(Operation.READ_TRADING, one_transaction=False)
-    def check(self, actor: Actor, intent: OrderIntent) -> RiskDecision:
-        """The risk policy's decision on ``intent`` now; nothing is sent or stored besides equity marks."""
+    def check(self, actor: Actor, intent: OrderIntent, *, as_of: datetime | None = None) -> RiskDecision:
+        """The risk policy's decision on ``intent`` at the account's market time, or at ``as_of`` (prices at or
+        before it; never after the account's clock). Nothing is sent or stored besides equity marks."""
+        now = self.now()
+        when = now if as_of is None else _utc(as_of)
+        if when > now:
+            raise ConfigError(f"--as-of {when:%Y-%m-%d %H:%M} is after account {self.account}'s clock "
+                              f"({now:%Y-%m-%d %H:%M} UTC): nothing past the clock can be seen",
+                              code="after_the_clock", details={"field": "as_of"})
         book = self.book()
         state = self.trading_state(book)
-        market = market_snapshot(self.bars, [intent.symbol, *book.committed_symbols()], self.now())
+        market = market_snapshot(self.bars, [intent.symbol, *book.committed_symbols()], when)
         return RiskPolicy(self.limits.current()).check(intent, book, market, state)
 
     def approval_for(self, intent: OrderIntent, state: TradingState) -> Approval | None:
-        """The stored approval covering ``intent``: kill-switch halt, strategy stage, or this single order."""
+        """The stored approval covering ``intent``: kill-switch halt, strategy stage, or this single order (of
+        this account)."""
         if state.allows_flatten(intent.client_order_id) and state.halt_id:
             return Approval(f"kill-{state.halt_id}", ApprovalScope.KILL_SWITCH, state.halt_id,
                             ApprovalStatus.APPROVED, approver="kill-switch")
@@ -212,9 +222,21 @@ class ExecutionService:
         kind = "paper_order" if self.broker.mode is BrokerMode.PAPER else "live_order"
         found = [approval_value(stored, ApprovalScope.ORDER, intent.client_order_id)
                  for stored in self.approvals.list(limit=500)
-                 if stored.kind == kind and stored.subject.get("order_intent_hash") == intent.client_order_id]
+                 if stored.kind == kind and stored.subject.get("order_intent_hash") == intent.client_order_id
+                 and stored.subject.get("account_id") in (None, self.account)]
         granted = [a for a in found if a.status is ApprovalStatus.APPROVED]
         return (granted or found or [None])[0]
+
+    def match_resting(self, actor: Actor) -> tuple[Fill, ...]:
+        """Match this account's resting paper orders at the clock's bar; each filled order's new state is
+        recorded in the outbox with its events."""
+        fills = tuple(self.broker.match_open_orders()) if hasattr(self.broker, "match_open_orders") else ()
+        for cid in dict.fromkeys(f.client_order_id for f in fills):
+            order = self.broker.get_order_by_client_id(cid)
+            if order is not None and self._outbox(actor, None).get(cid) is not None:
+                self._outbox(actor, None).mark_result(cid, order)
+                self._order_events(order)
+        return fills
 
     # -- placing --------------------------------------------------------------------------
     @operation(Operation.PLACE_ORDER, one_transaction=False)
@@ -288,109 +310,21 @@ class ExecutionService:
         self._event(EventKind.ORDER_CANCELED, _order_payload(order), actor.name)
         return order
 
-    # -- kill switch and resume -----------------------------------------------------------
-    @operation(Operation.ENGAGE_KILL_SWITCH, one_transaction=False)
-    def kill_switch_on(self, actor: Actor, *, reason: str = "manual", flatten: bool = False) -> KillSwitchReport:
-        """HALT now (persisted first), cancel every open order, then (approver only) flatten every position."""
-        if flatten:
-            require(actor, Operation.FLATTEN_POSITIONS)
-        positions = {p.symbol: p.qty for p in self.broker.get_positions()}
-        result = engage_kill_switch(self.states.current(), reason=reason, ts=self.now(),
-                                    open_orders=self.orders.open_orders(), positions=positions, flatten=flatten)
-        with self.database.unit_of_work():  # the request itself is on record even when trading was halted already
-            self._audit(actor, "trading.kill_switch", "halt", {"reason": reason, "flatten": flatten})
-            self._save_state(result.state, actor)
-        self._event(EventKind.KILL_SWITCH_ACTIVATED, KillSwitchPayload(True, reason, actor.name), actor.name)
-        canceled = []
-        for cancel in result.cancels:
-            if cancel.broker_order_id:
-                self.cancel(actor, cancel.client_order_id)
-                canceled.append(cancel.client_order_id)
-        flattens = tuple(self.place(actor, i) for i in result.flattens)
-        return KillSwitchReport(self.states.current(), tuple(canceled), flattens)
-
-    @operation(Operation.REQUEST_RESUME)
-    def request_resume(self, actor: Actor, *, reason: str) -> str:
-        """Store the approval request that ``resume`` needs (kind ``risk_limit``, action resume_trading)."""
-        state, now = self.states.current(), self.now()
-        if state.status is TradingStatus.ACTIVE:
-            raise ConfigError("trading is already active; nothing to resume")
-        subject_id = f"resume-{state.halt_id or 'reducing'}"
-        request = ApprovalRequest(
-            id=new_approval_id(), kind="risk_limit", requester=actor.name, requester_id=actor.user_id,
-            channel=actor.channel.value, thread_id=None,
-            subject={"limit_change_id": subject_id, "action": "resume_trading",  # type: ignore[arg-type]
-                     "halt_id": state.halt_id, "status": state.status.value},
-            evidence={"reason": reason}, summary=f"resume trading ({state.status.value}): {reason}",
-            created_at=now, expires_at=now + APPROVAL_TTL)
-        store_request(self.approvals, self.audit, actor, request)
-        return request.id
-
-    @operation(Operation.RESUME_TRADING, one_transaction=False)
-    def resume(self, actor: Actor, approval_id: str) -> TradingState:
-        """Leave HALTED/REDUCING with an approved resume request for the current halt (``ApprovalError`` if not)."""
-        state, record = self.states.current(), self.approvals.get(approval_id)
-        expected = f"resume-{state.halt_id or 'reducing'}"
-        approval = approval_value(record, ApprovalScope.RISK_LIMIT, record.subject.get("limit_change_id", ""))
-        if record.subject.get("action") != "resume_trading" or approval.subject != expected:
-            raise ApprovalError(f"approval {approval_id} does not cover resuming from {state.status.value} "
-                                f"(needs {expected})", details={"approval_id": approval_id, "expected": expected})
-        if approval.status is not ApprovalStatus.APPROVED:
-            raise ApprovalError(f"approval {approval_id} is {record.status}, not approved",
-                                details={"approval_id": approval_id})
-        after = resume(state, approval_id, ts=self.now(), reason=f"resumed with approval {approval_id}")
-        self._save_state(after, actor)
-        self._event(EventKind.KILL_SWITCH_ACTIVATED, KillSwitchPayload(False, "resumed", actor.name), actor.name)
-        return after
-
-    kill_switch_off = resume
-
-    # -- recovery and reconciliation --------------------------------------------------------
-    def recover(self, actor: Actor = Actor.system("recovery")) -> RecoveryReport:
-        """After a restart: settle every unresolved outbox entry with the broker; an intent the broker never
-        got is sent again only if the whole gate passes it now, else abandoned."""
-        def may_resubmit(intent: OrderIntent) -> bool:
-            book = self.book()
-            state = self.trading_state(book)
-            market = market_snapshot(self.bars, [intent.symbol, *book.committed_symbols()], self.now())
-            decision = RiskPolicy(self.limits.current()).check(intent, book, market, state)
-            return isinstance(self.gate.authorize(intent, risk_decision=decision,
-                                                  approval=self.approval_for(intent, state), trading_state=state,
-                                                  mode=self.broker.mode, live_enabled=self.settings.live_trading),
-                              Authorized)
-        report = recover(self._outbox(actor, None), self.broker, may_resubmit=may_resubmit)
-        self._audit(actor, "orders.recover", "outbox", {k: list(getattr(report, k)) for k in (
-            "found_at_broker", "resubmitted", "abandoned", "refreshed", "still_unknown")})
-        return report
-
-    @operation(Operation.RECONCILE)
-    def reconcile(self, actor: Actor, expected: dict[str, Decimal] | None = None) -> Reconciliation:
-        """Our positions (default: from our orders' fills) vs the broker's; a mismatch raises an alert event."""
-        want = {k.upper(): Decimal(str(v)) for k, v in (expected if expected is not None
-                                                        else self.orders.expected_positions()).items()}
-        have = {p.symbol: p.qty for p in self.broker.get_positions() if p.qty != 0}
-        found = tuple({"symbol": s, "expected": _fmt(want.get(s, Decimal(0))), "actual": _fmt(have.get(s, Decimal(0))),
-                       "difference": _fmt(have.get(s, Decimal(0)) - want.get(s, Decimal(0)))}
-                      for s in sorted(set(want) | set(have)) if want.get(s, 0) != have.get(s, 0))
-        self._audit(actor, "positions.reconcile", "positions", {"discrepancies": list(found)})
-        if found:
-            self._event(EventKind.SYSTEM_ALERT, NoticePayload(
-                f"position reconciliation found {len(found)} discrepancies", "warning",
-                {"discrepancies": list(found)}), actor.name)
-        return Reconciliation(not found, want, have, found)
-
     # -- recording ------------------------------------------------------------------------
     def _outbox(self, actor: Actor, approval_id: str | None, **hooks: Any) -> Any:
-        return self._outbox_factory(mode=self.broker.mode.value, requested_by=actor.name, approval_id=approval_id,
-                                    **hooks)
+        return self._outbox_factory(account_id=self.account, mode=self.broker.mode.value, requested_by=actor.name,
+                                    approval_id=approval_id, **hooks)
 
     def _save_state(self, state: TradingState, actor: Actor) -> None:
-        """Store the state's new transitions with their audit rows in one transaction, then announce them."""
+        """Store the state's new transitions (the kill switch's or this account's, by its scope) with their audit
+        rows in one transaction, then announce them."""
+        store = self.states if state.scope == GLOBAL_SCOPE else self.breakers
         with self.database.unit_of_work():
-            added = self.states.save(state, actor=actor.name, channel=actor.channel.value)
+            added = store.save(state, actor=actor.name, channel=actor.channel.value)
             for t in added:
                 self._audit(actor, "trading.state", t.to_status, {"from": t.from_status, "to": t.to_status,
-                                                                  "reason": t.reason, "approval_id": t.approval_id})
+                                                                  "reason": t.reason, "approval_id": t.approval_id,
+                                                                  "scope": state.scope})
         for t in added:
             self._event(EventKind.TRADING_STATE_CHANGED,
                         TradingStatePayload(t.from_status, t.to_status, t.reason, actor.name), actor.name)
@@ -414,7 +348,12 @@ class ExecutionService:
         self.audit.append(actor.name or "system", actor.channel.value, action, subject, payload)
 
     def _event(self, kind: EventKind, payload: Any, source: str) -> None:
-        self.events.record(DomainEvent(kind=kind, payload=payload, source=(source or "system")[:64], ts=self.now()))
+        self.events.record(DomainEvent(kind=kind, payload=payload, source=(source or "system")[:64],
+                                       ts=self.record_now()))
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _order_payload(order: Order) -> OrderPayload:

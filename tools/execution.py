@@ -12,11 +12,12 @@ from pydantic import BaseModel, Field
 from errors import NotFoundError
 from tools.collaborators import require
 from tools.context import ToolContext
-from tools.results import ApprovalRequired, Refusal, ToolResult
+from tools.results import ApprovalRequired, Refusal, ToolResult, compact_value
 from tools.risk import OrderArgs, to_intent
 from tools.typed_tool import Symbol, ToolArgs, context_tool
 
 APPROVAL_CODES = {"APPROVAL_MISSING", "APPROVAL_NOT_GRANTED", "APPROVAL_DOES_NOT_COVER"}
+MAX_ROWS = 40  # positions a result carries (the risk limits allow at most 15 open positions)
 
 
 class PlaceOrderArgs(ToolArgs):
@@ -46,6 +47,10 @@ class PositionRow(BaseModel):
     symbol: str
     qty: float
     avg_entry_price: float
+    mark_usd: float | None = None  # the last close at or before the account's clock (None: none stored)
+    value_usd: float | None = None
+    unrealized_pnl_usd: float | None = None
+    price_ts: str | None = None
 
 
 class Positions(ToolResult):
@@ -53,6 +58,10 @@ class Positions(ToolResult):
     cash_usd: float
     equity_usd: float
     positions: list[PositionRow]
+    account_id: str | None = None
+    clock: str | None = None  # "simulated market at 2021-12-30" or "real time"
+    unrealized_pnl_usd: float | None = None
+    realized_pnl_usd: float | None = None
 
 
 class ReconcileArgs(ToolArgs):
@@ -86,12 +95,20 @@ def place_order(ctx: ToolContext, args: PlaceOrderArgs) -> OrderState | Refusal 
         return order_state(outcome)
     codes = [str(c) for c in (getattr(outcome, "codes", None) or [getattr(outcome, "code", "REFUSED")])]
     subject = order_subject(intent)
+    if getattr(ctx.order_gateway, "account", None):  # the paper account the approved order is sent in
+        subject["account_id"] = ctx.order_gateway.account
     if set(codes) <= APPROVAL_CODES:
         kind = order_approval_kind(ctx)
         return ApprovalRequired(kind=kind, subject=subject, evidence={"codes": codes, "mode": kind.split("_")[0]},
-                                requested_by=ctx.user, reason=str(getattr(outcome, "detail", "")))
+                                requested_by=ctx.user, reason=_order_reason(intent, subject))
     message = str(getattr(outcome, "detail", "") or getattr(outcome, "reason", "") or "refused")
     return Refusal(tool="place_order", codes=codes, message=message, details=subject)
+
+
+def _order_reason(intent, subject: dict) -> str:
+    """Why the approval is asked, as a person says it: ``buy 5 AAPL (market) in account paper``."""
+    where = f" in account {subject['account_id']}" if subject.get("account_id") else ""
+    return f"{intent.side.value} {compact_value(intent.qty)} {intent.symbol} ({intent.order_type.value}){where}"
 
 
 def order_subject(intent) -> dict[str, str | None]:
@@ -127,12 +144,23 @@ def check_order_status(ctx: ToolContext, args: OrderIdArgs) -> OrderState:
 
 
 def get_positions(ctx: ToolContext, args: NoArgs) -> Positions:
+    if hasattr(ctx.order_gateway, "holdings"):  # marked at the account's clock, by the execution path
+        held = ctx.order_gateway.holdings(ctx.actor())
+        rows = [PositionRow(symbol=p.symbol, qty=float(p.qty), avg_entry_price=float(p.avg_entry_usd),
+                            mark_usd=None if p.mark_usd is None else float(p.mark_usd), value_usd=float(p.value_usd),
+                            unrealized_pnl_usd=float(p.unrealized_pnl_usd),
+                            price_ts=p.price_ts.isoformat() if p.price_ts else None) for p in held.positions]
+        realized = held.realized_pnl_usd
+        return Positions(mode=ctx.order_gateway.broker.mode.value, cash_usd=float(held.cash_usd),
+                         equity_usd=float(held.equity_usd), positions=rows[:MAX_ROWS], account_id=held.account_id,
+                         clock=held.clock, unrealized_pnl_usd=float(held.unrealized_pnl_usd),
+                         realized_pnl_usd=None if realized is None else float(realized))
     broker = require(ctx.broker, "broker")
     account = broker.get_account()
     rows = [PositionRow(symbol=p.symbol, qty=float(p.qty), avg_entry_price=float(p.avg_entry_price))
             for p in broker.get_positions() if p.qty != 0]
     return Positions(mode=broker.mode.value, cash_usd=float(account.cash_usd), equity_usd=float(account.equity_usd),
-                     positions=rows[:100])
+                     positions=rows[:MAX_ROWS])
 
 
 def reconcile_positions(ctx: ToolContext, args: ReconcileArgs) -> Reconciliation:

@@ -102,6 +102,10 @@ def generate_daily_summary(ctx: ToolContext, args: NoArgs) -> Summary:
     summary: dict = {"date": ctx.now().date().isoformat(), "trading_status": ctx.trading_state.current().status.value,
                      "health_status": health.health_status,
                      "health": {k: v["healthy"] for k, v in health.checks.items()}}
+    gateway = ctx.order_gateway
+    if gateway is not None and hasattr(gateway, "account"):  # the account the session trades in, at its clock
+        summary["account"] = gateway.account
+        summary["market_date"] = gateway.now().date().isoformat()
     if ctx.broker is not None:
         account = ctx.broker.get_account()
         summary["equity_usd"] = float(account.equity_usd)

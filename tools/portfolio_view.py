@@ -12,7 +12,8 @@ from tools.context import ToolContext
 def marked_positions(ctx: ToolContext, as_of=None) -> tuple[dict[str, Decimal], dict[str, Decimal], Decimal]:
     """(shares per symbol, last price per symbol in dollars, cash in dollars) from the run's broker.
 
-    Each symbol is marked at its last stored close at or before ``as_of``, however old (as the paper broker
+    Each symbol is marked at its last stored close at or before ``as_of`` (default: the broker's market clock),
+    however old (as the paper broker
     marks its equity: an old price still shows a loss, the entry price would hide it); only a symbol with no
     close at all is marked at its average entry price.
     """
@@ -22,7 +23,8 @@ def marked_positions(ctx: ToolContext, as_of=None) -> tuple[dict[str, Decimal], 
     if positions and ctx.database is not None:
         from memory.bars import BarStore
 
-        latest = BarStore(ctx.database).latest(sorted(positions), as_of=ctx.as_of(as_of))
+        market_now = broker.now() if as_of is None and hasattr(broker, "now") else None  # the account's clock
+        latest = BarStore(ctx.database).latest(sorted(positions), as_of=ctx.as_of(market_now or as_of))
         for symbol, close in zip(latest["symbol"], latest["close"], strict=True):
             prices[symbol] = Decimal(str(close))
     return {s: p.qty for s, p in positions.items()}, prices, broker.get_account().cash_usd

@@ -74,7 +74,7 @@ class KillSwitchArgs(ToolArgs):
 class SetKillSwitchArgs(ToolArgs):
     engaged: bool
     reason: str = Field(min_length=3, max_length=300)
-    flatten: bool = Field(default=False, description="also close every position (approver only)")
+    flatten: bool = Field(default=False, description="engaging: also close every position of the account (approver)")
 
 
 class LimitChangeArgs(ToolArgs):
@@ -164,8 +164,27 @@ def resume_subject(state) -> dict[str, Any]:
             "halt_id": state.halt_id, "status": state.status.value}
 
 
+def release_request(ctx: ToolContext, state, reason: str) -> ApprovalRequired:
+    """The approval that lifts ``state``: a resume of the kill switch, or the reset of the breaker baseline of the
+    account a breaker halted (the same requests ``ExecutionService`` stores)."""
+    if state.account_id is None:
+        return ApprovalRequired(kind="risk_limit", subject=resume_subject(state),
+                                evidence={"reason": reason, "trading_status": state.status.value},
+                                requested_by=ctx.user, reason=f"resume trading ({state.status.value}): {reason}")
+    from services.breakers import breaker_key
+
+    gateway = ctx.order_gateway
+    evidence = (gateway.breaker_evidence(gateway.book(), state, reason) if hasattr(gateway, "breaker_evidence")
+                else {"reason": reason, "trading_status": state.status.value, "halt_reason": state.reason})
+    subject = {"account_id": state.account_id, "halt_id": breaker_key(state), "status": state.status.value}
+    return ApprovalRequired(kind="breaker_reset", subject=subject, evidence=compact_value(evidence),
+                            requested_by=ctx.user,
+                            reason=f"reset the breaker baseline of account {state.account_id}: {reason}")
+
+
 def set_kill_switch(ctx: ToolContext, args: SetKillSwitchArgs) -> Summary | ApprovalRequired | Refusal:
-    """Engaging halts at once (the safe direction); releasing needs an approved ``risk_limit`` resume request."""
+    """Engaging halts at once (the safe direction), through the execution path when there is one (cancels, the
+    optional flatten and its report); releasing needs an approved request (kill switch or breaker)."""
     from guardrails.trading_state import engage_kill_switch
 
     current = ctx.trading_state.current()
@@ -173,10 +192,7 @@ def set_kill_switch(ctx: ToolContext, args: SetKillSwitchArgs) -> Summary | Appr
         if current.status.value == "active":
             return Refusal(tool="set_kill_switch", codes=["ALREADY_ACTIVE"],
                            message="trading is already active; nothing to resume", details={})
-        return ApprovalRequired(kind="risk_limit", subject=resume_subject(current),
-                                evidence={"reason": args.reason, "trading_status": current.status.value},
-                                requested_by=ctx.user,
-                                reason=f"resume trading ({current.status.value}): {args.reason}")
+        return release_request(ctx, current, args.reason)
     if ctx.order_gateway is not None:  # the execution path: on record, open orders canceled, flatten if allowed
         return _halt_through(ctx, args)
     if args.flatten:
@@ -189,7 +205,7 @@ def set_kill_switch(ctx: ToolContext, args: SetKillSwitchArgs) -> Summary | Appr
 
 
 def _halt_through(ctx: ToolContext, args: SetKillSwitchArgs) -> Summary | Refusal:
-    """The kill switch through the execution service, as on every other interface; what it did, order by order."""
+    """The kill switch through the execution service, as on every other interface; what it did, close by close."""
     from errors import PermissionDenied
 
     assert ctx.order_gateway is not None
@@ -199,19 +215,9 @@ def _halt_through(ctx: ToolContext, args: SetKillSwitchArgs) -> Summary | Refusa
     except PermissionDenied as denied:
         return Refusal(tool="set_kill_switch", codes=["role_too_low"], message=denied.message,
                        details={"role": actor.role.value, "required_role": "approver", "flatten": True})
-    closes = [_close_result(o) for o in report.flatten_orders]
-    return Summary(tool="set_kill_switch", summary={
-        "trading_status": report.state.status.value, "halt_id": report.state.halt_id, "reason": args.reason,
-        "canceled_orders": len(report.canceled), "flatten_orders": closes})
-
-
-def _close_result(outcome: Any) -> dict[str, Any]:
-    """One closing order as the answer shows it: the order's symbol, shares and state, or why it was refused."""
-    intent = getattr(outcome, "intent", None)
-    if intent is not None:
-        return {"symbol": intent.symbol, "qty": compact_value(intent.qty), "status": outcome.status.value}
-    codes = getattr(outcome, "codes", None) or (getattr(outcome, "code", None),)
-    return {"symbol": None, "status": "refused", "codes": [getattr(c, "value", str(c)) for c in codes]}
+    return Summary(tool="set_kill_switch", summary={**compact_value(report.to_dict()),
+                                                    "trading_status": report.state.status.value,
+                                                    "reason": args.reason})
 
 
 def get_risk_limits(ctx: ToolContext, args: NoArgs) -> Summary:
@@ -244,7 +250,11 @@ def stress_test(ctx: ToolContext, args: StressArgs) -> Summary:
 def generate_risk_report(ctx: ToolContext, args: NoArgs) -> Summary:
     state = ctx.trading_state.current()
     report: dict[str, Any] = {"trading_status": state.status.value, "halt_id": state.halt_id,
+                              "reason": getattr(state, "reason", ""), "release": getattr(state, "release", ""),
                               "limits": ctx.limits().model_dump(mode="json")}
+    if hasattr(ctx.order_gateway, "market_clock"):
+        clock = ctx.order_gateway.market_clock()
+        report.update(account_id=clock.account_id, clock=clock.describe())
     if ctx.broker is not None:
         report["exposure"] = compute_portfolio_exposure(ctx, ExposureArgs()).summary
     else:

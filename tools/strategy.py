@@ -47,7 +47,7 @@ class SignalsArgs(ToolArgs):
     as_of: AsOf = None
 
 
-class DateRange(ToolArgs):
+class DateRange(ToolArgs, json_schema_extra={"x-lean": "start, end: ISO dates"}):
     start: date | None = None
     end: date | None = None
 
@@ -60,14 +60,16 @@ class DateRange(ToolArgs):
         return end
 
 
-class StrategyConfig(ToolArgs):
+class StrategyConfig(ToolArgs, json_schema_extra={"x-lean": "{strategy, symbols: [tickers], params}"}):
     strategy: str = Field(min_length=1, max_length=64)
     symbols: list[Symbol] = Field(min_length=1, max_length=MAX_SYMBOLS)
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class Costs(ToolArgs):
-    """What a simulated run charges; each one left out keeps the backtest's default (the CLI's and the API's)."""
+class Costs(ToolArgs, json_schema_extra={"x-lean": "$: initial_capital, commission_per_order, "
+                                                    "commission_per_share; bps: commission_bps, slippage_bps"}):
+    """What a simulated run charges; each one left out keeps the backtest's default (the CLI's and the API's).
+    The model sees it as one object named by ``x-lean`` (its fields are validated all the same)."""
 
     initial_capital: float | None = Field(default=None, gt=0, le=1e12, description="starting capital, dollars")
     commission_per_order: float | None = Field(default=None, ge=0, le=10_000, description="dollars per order")
@@ -91,9 +93,9 @@ class BacktestArgs(ToolArgs):
 
 class WalkForwardArgs(BacktestArgs):
     in_sample_days: int = Field(default=defaults.WALK_FORWARD_IN_SAMPLE_DAYS, ge=20, le=5000,
-                                description="bars each fold fits parameters on")
+                                description="bars to fit")
     out_of_sample_days: int = Field(default=defaults.WALK_FORWARD_OUT_OF_SAMPLE_DAYS, ge=5, le=2000,
-                                    description="bars each fold is scored on")
+                                    description="bars to score")
     window: Literal["rolling", "anchored"] = defaults.WALK_FORWARD_WINDOW
 
 
@@ -103,16 +105,15 @@ class MonteCarloArgs(ToolArgs):
 
 
 class OptimizeArgs(ToolArgs):
-    method: str = Field(min_length=1, max_length=32, description="hrp, max_sharpe, min_volatility, risk_parity, "
-                                                                  "black_litterman, efficient_return, ...")
+    method: str = Field(min_length=1, max_length=32, description="e.g. max_sharpe, hrp, black_litterman")
     symbols: list[Symbol] = Field(min_length=2, max_length=MAX_SYMBOLS)
     as_of: AsOf = None
     lookback_days: int = Field(default=defaults.OPTIMIZE_LOOKBACK_DAYS, ge=20, le=10_000,
-                               description="sessions of closes to estimate from")
+                               description="sessions")
     views: dict[Symbol, tuple[float, float]] | None = Field(
-        default=None, description="black_litterman views: symbol -> (expected annual return, confidence 0-1)")
-    target_return: float | None = Field(default=None, ge=-1, le=10, description="annual, for efficient_return")
-    target_volatility: float | None = Field(default=None, gt=0, le=10, description="annual, for efficient_risk")
+        default=None, description="black_litterman: symbol -> [annual return, confidence 0-1]")
+    target_return: float | None = Field(default=None, ge=-1, le=10, description="annual")
+    target_volatility: float | None = Field(default=None, gt=0, le=10, description="annual")
 
 
 class CompareArgs(ToolArgs):
@@ -294,7 +295,7 @@ def build_strategy_tools(ctx: ToolContext) -> list[BaseTool]:
          generate_signals),
         ("backtest_strategy", "Backtest a strategy; returns run_id and metrics.",
          BacktestArgs, backtest_strategy),
-        ("run_walk_forward", "Walk-forward out-of-sample test; list-valued params are searched per fold.",
+        ("run_walk_forward", "Walk-forward test; list params are searched per fold.",
          WalkForwardArgs, run_walk_forward),
         ("run_monte_carlo", "Monte Carlo of a stored run's returns.",
          MonteCarloArgs, run_monte_carlo),

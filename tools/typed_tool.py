@@ -34,7 +34,7 @@ SCOPE_KEY = "quantpilot_scope"  # configurable key: {"user", "role", "thread_id"
 
 AsOf = Annotated[
     date | datetime | None,
-    Field(default=None, description="ISO date the data is read at; default now"),
+    Field(default=None, description="ISO date"),
 ]
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from agents.answers.phrasing import field_label, figures, limit_text, plain_value
-from quant.display import format_metric, joined, quantity, timestamp
+from quant.display import format_metric, joined, money, percent_points, quantity, timestamp
 
 STRATEGY_TITLES = {"strategy": "Strategy review", "paper": "Paper trading", "live": "Live trading"}
 _RUN_METRICS = ("total_return", "cagr", "sharpe", "win_rate")
@@ -76,7 +76,12 @@ def _title(kind: str, subject: Mapping[str, Any]) -> str:
     if kind.endswith("_order"):
         price = f" limit {subject['limit_price']}" if subject.get("limit_price") else ""
         what = f"{subject.get('side')} {quantity(subject.get('qty'))} {subject.get('symbol')}"
-        return f"{kind.split('_')[0].capitalize()} order: {what} ({subject.get('order_type') or 'market'}{price})"
+        where = f" in account {subject['account_id']}" if subject.get("account_id") else ""
+        return (f"{kind.split('_')[0].capitalize()} order: {what} ({subject.get('order_type') or 'market'}{price})"
+                f"{where}")
+    if kind == "breaker_reset":
+        return (f"Reset the breaker baseline of account {subject.get('account_id')} (now {subject.get('status')}): "
+                "its equity becomes the new high-water mark and it trades again")
     if subject.get("action") == "resume_trading":
         return f"Resume trading (now {subject.get('status')}" + (
             f", halt {subject['halt_id']})" if subject.get("halt_id") else ")")
@@ -108,6 +113,12 @@ def _evidence(kind: str, evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
         lines.append(("live trading enabled", plain_value(evidence["live_trading_enabled"])))
     if kind.endswith("_order") and evidence.get("codes"):
         lines.append(("risk checks", "passed; the order waits only for this approval"))
+    if evidence.get("halt_reason"):
+        lines.append(("halted because", str(evidence["halt_reason"])))
+    if evidence.get("equity_usd") is not None and evidence.get("peak_equity_usd") is not None:
+        lines.append(("equity", f"{money(evidence['equity_usd'])}, high-water mark "
+                                f"{money(evidence['peak_equity_usd'])} (drawdown "
+                                f"{percent_points(evidence.get('drawdown_pct'))})"))
     if evidence.get("trading_status"):
         lines.append(("trading now", str(evidence["trading_status"])))
     if evidence.get("reason"):

@@ -56,7 +56,13 @@ def write_alert(outcome: ToolOutcome) -> str:
 
 def write_daily_summary(outcome: ToolOutcome) -> str:
     data = outcome.data
-    lines = [f"Daily summary for {day(data.get('date'))}: trading is {data.get('trading_status', 'unknown')}."]
+    where = ""
+    if data.get("account"):
+        market = data.get("market_date")
+        where = f" (account {data['account']}" + (f", market at {day(market)}" if market and market != data.get(
+            "date") else "") + ")"
+    lines = [f"Daily summary for {day(data.get('date'))}{where}: trading is "
+             f"{data.get('trading_status', 'unknown')}."]
     if "equity_usd" in data:
         lines.append(f"Equity {money(data['equity_usd'])}, cash {money(data.get('cash_usd'))}, "
                      f"{counted(data.get('n_positions'), 'open position')}.")

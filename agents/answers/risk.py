@@ -9,6 +9,7 @@ from typing import Any
 from agents.answers.outcome import ToolOutcome, typed
 from agents.answers.phrasing import field_label, limit_text, plain_value, sentence
 from quant.display import counted, money, percent_points, quantity, signed_money, text_table
+from quant.display.book import kill_switch_text
 from tools.risk import Decision
 
 
@@ -61,7 +62,12 @@ def write_exposure(outcome: ToolOutcome) -> str:
 def write_risk_report(outcome: ToolOutcome) -> str:
     data = outcome.data
     status = str(data.get("trading_status", "unknown"))
-    lines = [f"Trading is {status}" + (f" (halt {data['halt_id']})." if data.get("halt_id") else ".")]
+    where = f" in account {data['account_id']} ({data.get('clock')})" if data.get("account_id") else ""
+    lines = [f"Trading is {status}{where}" + (f" (halt {data['halt_id']})." if data.get("halt_id") else ".")]
+    if data.get("reason"):
+        lines.append(sentence(f"Why: {data['reason']}"))
+    if data.get("release"):
+        lines.append(f"To lift it: {data['release']}")
     exposure = data.get("exposure")
     if exposure:
         lines.append(exposure_text(exposure) if isinstance(exposure, Mapping) else sentence(str(exposure)))
@@ -99,17 +105,10 @@ def write_kill_switch(outcome: ToolOutcome) -> str:
     status = str(data.get("trading_status"))
     if status != "halted":
         return f"Trading is {status}."
-    text = (f"Kill switch engaged: trading is halted (halt {data.get('halt_id')}); no order is sent until an approver "
+    if "closes" in data:  # the execution path's report: each close with its final state, a refusal said plainly
+        return kill_switch_text(data) + '\nReleasing it needs an approval: "kill switch off" asks for it.'
+    return (f"Kill switch engaged: trading is halted (halt {data.get('halt_id')}); no order is sent until an approver "
             'releases it. "Kill switch off" asks for that approval.')
-    canceled = int(data.get("canceled_orders") or 0)
-    if canceled:
-        text += f" {quantity(canceled)} open order{'s' if canceled != 1 else ''} canceled."
-    closes = data.get("flatten_orders") or []
-    if closes:
-        listed = "; ".join(f"{c['symbol']} {quantity(c.get('qty'))} shares {c['status']}" if c.get("symbol")
-                           else f"one refused ({', '.join(c.get('codes') or ['no reason given'])})" for c in closes)
-        text += f" Closing orders: {listed}."
-    return text
 
 
 def write_size_check(outcome: ToolOutcome) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agents.answers.outcome import ToolOutcome, typed
 from quant.display import counted, money, quantity, text_table
+from quant.display.book import holdings_text
 from tools.execution import OrderState, Positions, Reconciliation
 
 
@@ -23,6 +24,8 @@ def write_positions(outcome: ToolOutcome) -> str:
     book = typed(Positions, outcome.payload)
     if book is None:
         return ""
+    if book.account_id is not None:  # marked at the account's clock: the same text as `quantpilot positions`
+        return f"{book.mode.capitalize()} " + holdings_text(book.model_dump())
     head = (f"{book.mode.capitalize()} account: equity {money(book.equity_usd)}, cash {money(book.cash_usd)}, "
             f"{counted(len(book.positions), 'open position')}")
     if not book.positions:

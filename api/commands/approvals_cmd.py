@@ -34,7 +34,8 @@ def approval_service(*, with_graph: bool, agents: Mapping[str, Any] | None = Non
 
 def _row(record) -> list[Any]:
     subject = record.subject
-    what = subject.get("strategy_id") or subject.get("order_intent_hash") or subject.get("limit_change_id")
+    what = (subject.get("strategy_id") or subject.get("order_intent_hash") or subject.get("limit_change_id")
+            or f"breaker of account {subject.get('account_id')}")
     if subject.get("to_stage"):
         what = f"{what} {subject.get('from_stage')}→{subject['to_stage']} v{subject.get('version')}"
     decided = record.decision.approver if record.decision else ""

@@ -3,7 +3,8 @@
 Database → bundled real prices → a conversation with the agents (offline planner) that loads data,
 backtests an SMA crossover, walks it forward, asks for the strategy review and the paper approval
 (given explicitly by a demo approver) → paper trading over replayed 2022 history through the gated
-execution path → risk report, daily summary and the report path.
+execution path, in its own paper account ``demo`` (the default account stays untouched) → risk report,
+daily summary and the report path. A second run reuses what the first stored.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import typer
 
 TRADER, APPROVER = "dana", "avery"
+ACCOUNT = "demo"  # the demo's own paper account: its 2022 replay never touches the default book
 STRATEGY_ID = "sma_crossover_aapl_msft"
+REPLAY = ("2022-01-03", "2022-12-28")
 STAGES = ("draft", "backtested", "paper", "live")
 
 
@@ -102,10 +105,9 @@ def _conversation(settings, database, console, trader, approver) -> dict:
     from memory.threads import ThreadStore
     from services.daily_summary import generate_daily_summary
     from services.execution_path import execution_service
-    from services.paper_loop import run_paper
 
-    context = product_context(settings, database, channel="cli")
-    graph = product_graph(settings, database, user=TRADER)
+    context = product_context(settings, database, channel="cli", account=ACCOUNT)
+    graph = product_graph(settings, database, user=TRADER, account=ACCOUNT)
     person = {"id": trader.name, "role": trader.role.value, "user_id": trader.user_id}
     session = ChatSession(graph, person, context=context, threads=ThreadStore(database))
     approvals, registry = approval_service(context, graph), StrategyRegistry(database)
@@ -124,40 +126,49 @@ def _conversation(settings, database, console, trader, approver) -> dict:
         gated.append(asked.pending_approval["kind"])
         _approve(console, approvals, approver, asked.pending_approval)
     console.print(f"strategy {STRATEGY_ID} is now at stage [bold]{_stage(registry)}[/]")
-    console.rule("paper trading over replayed 2022 history")
-    result = _paper(settings, database, console, trader, run_paper)
+    console.rule(f"paper trading over replayed 2022 history, in paper account {ACCOUNT!r}")
+    result = _replay(settings, database, console, trader)
     console.rule("risk and summary")
     _say(console, session, "risk report")
     _say(console, session, "daily summary")
-    summary = generate_daily_summary(execution_service(database, settings), trader)
+    summary = generate_daily_summary(execution_service(database, settings, account=ACCOUNT), trader)
     console.print(summary.render_text(), highlight=False, markup=False)
     report = _report_path(database, trader)
     return {"thread_id": session.thread_id, "approvals_gated": gated, "stage": _stage(registry),
             "paper": result, "report": report}
 
 
-def _paper(settings, database, console, trader, run_paper) -> dict:
-    """Replay 2022 through the gated paper broker; a later demo run finds the replay's orders and shows them
-    instead of replaying the same year into the same account again."""
+def _replay(settings, database, console, trader) -> dict:
+    """The 2022 replay in the demo account, once: a later demo run finds the account's clock past it (and the
+    breaker halt it ended in) and says so instead of replaying again."""
     from services.execution_path import execution_service
+    from services.paper_loop import run_paper
 
-    earlier = [o for o in execution_service(database, settings).orders_list(trader, limit=1000)
-               if o.order.intent.strategy_id == STRATEGY_ID]
-    if earlier:
-        console.print(f"2022 was replayed by an earlier demo run: {len(earlier)} orders of {STRATEGY_ID} "
-                      "(quantpilot orders list; `quantpilot paper run` replays again)")
-        return {"replayed_before": True, "orders": len(earlier)}
+    service = execution_service(database, settings, account=ACCOUNT)
+    clock, state = service.market_clock(), service.trading_state()
+    if service.orders.list(account_id=ACCOUNT, limit=1) or state.status.value != "active":
+        console.print(f"account {ACCOUNT} replayed 2022 in an earlier demo run: its clock is at "
+                      f"{clock.now:%Y-%m-%d}, trading {state.status.value}" + (f" ({state.reason})" if state.reason
+                                                                               else ""), highlight=False)
+        if state.release:
+            console.print(f"[dim]to lift it: {state.release}[/]", highlight=False)
+        return {"bars": 0, "orders": {}, "refusals": {}, "account_id": ACCOUNT, "stopped": state.reason,
+                "release": state.release, "reused": True}
     with console.status("replaying bars through the risk policy and the paper broker…"):
-        paper = run_paper(database, trader, strategy=STRATEGY_ID, symbols=["AAPL", "MSFT"], start="2022-01-03",
-                          end="2022-12-28", settings=settings)
+        paper = run_paper(database, trader, strategy=STRATEGY_ID, symbols=["AAPL", "MSFT"], start=REPLAY[0],
+                          end=REPLAY[1], settings=settings, account_id=ACCOUNT)
+    from quant.display import counted, money
+
     result = paper.to_dict()
-    console.print(f"{result['bars']} bars replayed; orders {result['orders'] or 'none'}; refusals "
-                  f"{result['refusals'] or 'none'}; equity ${float(result['start_equity_usd']):,.0f} → "
-                  f"${float(result['end_equity_usd']):,.0f}")
-    if result["refusals"]:
-        console.print(f"[yellow]refused by the execution path:[/] {result['first_refusal']}", highlight=False)
-        console.print("[dim]a breaker or the kill switch halts trading; only an approved resume lifts it "
-                      "(quantpilot orders kill-switch request-off)[/]")
+    orders = ", ".join(f"{n} {status}" for status, n in sorted(paper.orders.items())) or "none"
+    refusals = ", ".join(f"{n} {code}" for code, n in sorted(paper.refusals.items())) or "none"
+    console.print(f"{counted(paper.bars, 'bar')} replayed; orders: {orders}; refusals: {refusals}; equity "
+                  f"{money(paper.start_equity_usd, cents=False)} → {money(paper.end_equity_usd, cents=False)}",
+                  highlight=False)
+    if paper.stopped:
+        console.print(f"[yellow]{paper.stopped}[/] — the breaker halts account {ACCOUNT} only; the default account "
+                      "trades on.", highlight=False)
+        console.print(f"[dim]to lift it: {paper.release}[/]", highlight=False)
     return result
 
 

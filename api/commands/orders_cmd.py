@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from api.cli_auth import cli_actor
-from api.commands.risk_cmd import execution_service
+from api.commands.risk_cmd import ACCOUNT_HELP, execution_service
 
 app = typer.Typer(help="Orders, positions, reconciliation, kill switch, daily summary.", no_args_is_help=True)
 kill_app = typer.Typer(help="The kill switch: on (trader; --flatten: approver) / request-off / off (needs an "
@@ -16,13 +16,14 @@ app.add_typer(kill_app, name="kill-switch")
 @app.command("list")
 def list_(status: str | None = typer.Option(None, "--status", help="an order status, or 'open'"),
           symbol: str | None = typer.Option(None, "--symbol"), limit: int = typer.Option(50, "--limit"),
+          account: str | None = typer.Option(None, "--account", help=ACCOUNT_HELP),
           as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Orders, newest first."""
+    """The account's orders, newest first."""
     from api.output import print_json, print_table
     from quant.display import money, quantity
 
-    records = [r.to_dict() for r in execution_service().orders_list(cli_actor(required=False), status=status,
-                                                                     symbol=symbol, limit=limit)]
+    records = [r.to_dict() for r in execution_service(account).orders_list(cli_actor(required=False), status=status,
+                                                                            symbol=symbol, limit=limit)]
     if as_json:
         print_json(records)
         return
@@ -62,27 +63,26 @@ def cancel(order_id: str = typer.Argument(...), as_json: bool = typer.Option(Fal
 
 
 @app.command("positions")
-def positions(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Positions, cash and equity at the broker."""
-    from api.output import console, print_json, print_table
-    from quant.display import money, quantity
+def positions(account: str | None = typer.Option(None, "--account", help=ACCOUNT_HELP),
+              as_json: bool = typer.Option(False, "--json")) -> None:
+    """The account's positions with mark, market value and unrealized P&L at its market clock; cash and equity."""
+    from api.output import console, print_json
+    from quant.display.book import holdings_text
 
-    account, held = execution_service().positions(cli_actor(required=False))
-    rows = [{"symbol": p.symbol, "qty": str(p.qty), "avg_entry_price": str(p.avg_entry_price)} for p in held]
+    held = execution_service(account).holdings(cli_actor(required=False)).to_dict()
     if as_json:
-        print_json({"cash_usd": str(account.cash_usd), "equity_usd": str(account.equity_usd), "positions": rows})
+        print_json(held)
         return
-    console.print(f"cash {money(account.cash_usd)} · equity {money(account.equity_usd)}", highlight=False)
-    print_table("positions", ["symbol", "qty", "avg entry"],
-                [[p.symbol, quantity(p.qty), money(p.avg_entry_price)] for p in held])
+    console.print(holdings_text(held), highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("reconcile")
-def reconcile(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Our recorded fills vs the broker's positions; exit code 2 on a discrepancy."""
+def reconcile(account: str | None = typer.Option(None, "--account", help=ACCOUNT_HELP),
+              as_json: bool = typer.Option(False, "--json")) -> None:
+    """The account's recorded fills vs the broker's positions; exit code 2 on a discrepancy."""
     from api.output import console, print_json
 
-    result = execution_service().reconcile(cli_actor())
+    result = execution_service(account).reconcile(cli_actor())
     if as_json:
         print_json(result.to_dict())
     else:
@@ -93,12 +93,13 @@ def reconcile(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @app.command("summary")
-def summary(as_json: bool = typer.Option(False, "--json")) -> None:
-    """The daily summary: P&L, positions, risk, pending approvals, alerts."""
+def summary(account: str | None = typer.Option(None, "--account", help=ACCOUNT_HELP),
+            as_json: bool = typer.Option(False, "--json")) -> None:
+    """The daily summary of the account: P&L, positions, risk, pending approvals, alerts."""
     from api.output import console, print_json
     from services.daily_summary import generate_daily_summary
 
-    result = generate_daily_summary(execution_service(), cli_actor(required=False))
+    result = generate_daily_summary(execution_service(account), cli_actor(required=False))
     if as_json:
         print_json(result.to_dict())
     else:
@@ -107,19 +108,23 @@ def summary(as_json: bool = typer.Option(False, "--json")) -> None:
 
 @kill_app.command("on")
 def kill_on(reason: str = typer.Option("manual kill switch", "--reason"),
-            flatten: bool = typer.Option(False, "--flatten", help="Also close every position (approver)."),
+            flatten: bool = typer.Option(False, "--flatten", help="Also close every position of the account "
+                                         "(approver)."),
+            account: str | None = typer.Option(None, "--account", help="the account --flatten closes (default: "
+                                               "QUANTPILOT_PAPER_ACCOUNT); the halt covers every account"),
             as_json: bool = typer.Option(False, "--json")) -> None:
-    """HALT trading now: cancel open orders, optionally flatten. No approval needed (the safe direction)."""
+    """HALT trading in every account now: cancel open orders, optionally close the account's positions (each close
+    is listed with its final state; exit code 1 when one was refused). No approval needed (the safe direction)."""
     from api.output import console, print_json
+    from quant.display.book import kill_switch_text
 
-    report = execution_service().kill_switch_on(cli_actor(), reason=reason, flatten=flatten)
-    data = {"trading_state": report.state.status.value, "halt_id": report.state.halt_id,
-            "canceled": list(report.canceled), "flatten_orders": len(report.flatten_orders)}
+    report = execution_service(account).kill_switch_on(cli_actor(), reason=reason, flatten=flatten)
     if as_json:
-        print_json(data)
+        print_json(report.to_dict())
     else:
-        console.print(f"trading HALTED ({data['halt_id']}); canceled {len(report.canceled)}, "
-                      f"flatten orders {data['flatten_orders']}", highlight=False)
+        console.print(kill_switch_text(report.to_dict()), highlight=False, markup=False, soft_wrap=True)
+    if report.refused:
+        raise typer.Exit(1)
 
 
 @kill_app.command("request-off")
@@ -139,12 +144,19 @@ def kill_request_off(reason: str = typer.Option(..., "--reason"),
 
 @kill_app.command("off")
 def kill_off(approval_id: str = typer.Option(..., "--approval", help="An approved resume request."),
+             account: str | None = typer.Option(None, "--account", help="whose state to report afterwards"),
              as_json: bool = typer.Option(False, "--json")) -> None:
-    """Resume trading with an approved request for the current halt."""
+    """Turn the kill switch off with an approved request for the current halt (an account its own breaker halted
+    stays halted: see `quantpilot risk status`)."""
     from api.output import console, print_json
 
-    state = execution_service().resume(cli_actor(), approval_id)
+    service = execution_service(account)
+    state = service.resume(cli_actor(), approval_id)
     if as_json:
-        print_json({"trading_state": state.status.value})
+        print_json({"trading_state": state.status.value, "account_id": service.account, "reason": state.reason,
+                    "release": state.release})
+    elif state.status.value == "active":
+        console.print(f"kill switch off: account {service.account} is trading (active)", highlight=False)
     else:
-        console.print(f"trading {state.status.value}", highlight=False)
+        console.print(f"kill switch off, but account {service.account} is still {state.status.value}: {state.reason}."
+                      f" To lift it: {state.release}", highlight=False, markup=False)

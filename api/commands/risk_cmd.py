@@ -7,14 +7,18 @@ import typer
 app = typer.Typer(help="Risk: trading state, limits, pre-trade checks.", no_args_is_help=True)
 
 
-def execution_service():
-    """The execution service on the configured database and broker (paper unless configured live)."""
+ACCOUNT_HELP = "the paper account (default: QUANTPILOT_PAPER_ACCOUNT, `paper`)"
+
+
+def execution_service(account: str | None = None):
+    """The execution service on the configured database and broker (paper unless configured live), in the paper
+    ``account`` on its market clock."""
     from config import get_settings
     from memory.db import connect
     from services.execution_path import execution_service as configured
 
     settings = get_settings()
-    return configured(connect(settings), settings)
+    return configured(connect(settings), settings, account=account)
 
 
 def limit_service():
@@ -28,36 +32,50 @@ def limit_service():
 
 
 @app.command("status")
-def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Trading state (ACTIVE/REDUCING/HALTED), equity, drawdown and daily loss against the limits."""
+def status(account: str | None = typer.Option(None, "--account", help=ACCOUNT_HELP),
+           as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Trading state (ACTIVE/REDUCING/HALTED) of the account and why, the command that lifts a halt, its clock,
+    equity, drawdown and daily loss against the limits."""
     from api.cli_auth import cli_actor
     from api.output import console, print_fields, print_json
     from guardrails.trading_state import daily_loss_pct, drawdown_pct
     from quant.display import money, percent_points, quantity, timestamp
 
-    service = execution_service()
+    service = execution_service(account)
     book, state, limits = service.risk_state(cli_actor(required=False))
-    data = {"trading_state": state.status.value, "halt_id": state.halt_id, "equity_usd": str(book.equity_usd),
-            "cash_usd": str(book.cash_usd), "positions": {k: str(v) for k, v in book.positions.items()},
+    clock = service.market_clock()
+    store = service.states if state.account_id is None else service.breakers
+    data = {"account_id": service.account, "clock": clock.to_dict(), "trading_state": state.status.value,
+            "halted_by": "kill switch" if state.account_id is None and state.status.value != "active" else
+            ("breaker" if state.status.value != "active" else None), "reason": state.reason,
+            "release": state.release, "halt_id": state.halt_id, "equity_usd": str(book.equity_usd),
+            "cash_usd": str(book.cash_usd), "peak_equity_usd": str(book.peak_equity_usd),
+            "positions": {k: str(v) for k, v in book.positions.items()},
             "drawdown_pct": float(drawdown_pct(book)), "max_drawdown_pct": limits.max_drawdown_pct,
             "daily_loss_pct": float(daily_loss_pct(book)), "daily_loss_limit_pct": limits.daily_loss_limit_pct,
             "last_transitions": [{"to": t.to_status, "reason": t.reason, "actor": t.actor, "ts": t.ts}
-                                 for t in service.states.transitions(5)]}
+                                 for t in store.transitions(5)]}
     if as_json:
         print_json(data)
         return
-    print_fields({"trading state": state.status.value.upper() + (f" ({state.halt_id})" if state.halt_id else ""),
-                  "equity": money(book.equity_usd), "cash": money(book.cash_usd),
-                  "positions": ", ".join(f"{s} {quantity(q)}" for s, q in sorted(book.positions.items())) or "none",
-                  "drawdown": f"{percent_points(data['drawdown_pct'])} "
-                              f"(limit {percent_points(limits.max_drawdown_pct)})",
-                  "daily loss": f"{percent_points(data['daily_loss_pct'])} "
-                                f"(limit {percent_points(limits.daily_loss_limit_pct)})"})
+    fields = {"account": service.account, "clock": clock.describe(),
+              "trading state": state.status.value.upper() + (f" ({state.halt_id})" if state.halt_id else "")}
+    if state.reason:
+        fields["why"] = state.reason
+    if state.release:
+        fields["to lift it"] = state.release
+    fields.update({"equity": money(book.equity_usd), "cash": money(book.cash_usd),
+                   "positions": ", ".join(f"{s} {quantity(q)}" for s, q in sorted(book.positions.items())) or "none",
+                   "drawdown": f"{percent_points(data['drawdown_pct'])} of the high-water mark "
+                               f"{money(book.peak_equity_usd)} (halts at {percent_points(limits.max_drawdown_pct)})",
+                   "daily loss": f"{percent_points(data['daily_loss_pct'])} "
+                                 f"(reducing-only at {percent_points(limits.daily_loss_limit_pct)})"})
+    print_fields(fields)
     if data["last_transitions"]:
         console.print("[bold]last transitions[/]:", highlight=False)
     for t in data["last_transitions"]:
-        console.print(f"  {timestamp(t['ts'])} → {t['to']} by {t['actor']}: {t['reason']}",
-                      highlight=False, markup=False)
+        console.print(f"  {timestamp(t['ts'])} → {t['to']} by {t['actor']}: {t['reason']}", highlight=False,
+                      markup=False)
 
 
 @app.command("limits")
@@ -87,19 +105,25 @@ def check(
     limit_price: str | None = typer.Option(None, "--limit-price"),
     stop_price: str | None = typer.Option(None, "--stop-price"),
     strategy: str = typer.Option("manual", "--strategy"),
+    as_of: str | None = typer.Option(None, "--as-of", help="decide at this date (YYYY-MM-DD), not after the "
+                                     "account's clock; default: the account's now"),
+    account: str | None = typer.Option(None, "--account", help=ACCOUNT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Would the risk policy pass this order now? Nothing is sent. Exit code 2 when rejected."""
+    """Would the risk policy pass this order at the account's clock (or --as-of)? Nothing is sent. Exit code 2
+    when rejected."""
+    from api.commands.clock_cmd import parse_day
     from api.output import console, print_json
     from guardrails.risk_policy import intent_or_rejection
     from quant.risk.decision import Rejected
 
+    when = parse_day(as_of, "--as-of") if as_of else None
     decision = intent_or_rejection(symbol=symbol, side=side, qty=qty, strategy_id=strategy, decision_key="check",
                                    order_type=order_type, limit_price=limit_price, stop_price=stop_price)
     if not isinstance(decision, Rejected):
         from api.cli_auth import cli_actor
 
-        decision = execution_service().check(cli_actor(required=False), decision)
+        decision = execution_service(account).check(cli_actor(required=False), decision, as_of=when)
     data = {"approved": decision.ok, "client_order_id": decision.client_order_id,
             "codes": [str(c) for c in getattr(decision, "codes", ())],
             "details": {str(k): v for k, v in dict(getattr(decision, "details", {}) or {}).items()},

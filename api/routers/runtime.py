@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from api.deps import DatabaseDep
 from config import Settings, get_settings
@@ -93,20 +93,24 @@ def get_approval_service(runtime: AgentRuntimeDep) -> ApprovalService:
 ApprovalServiceDep = Annotated[ApprovalService, Depends(get_approval_service)]
 
 
-def get_execution_service(request: Request, settings: SettingsDep, database: DatabaseDep) -> ExecutionService:
-    """The execution path on the paper broker; ``app.state.broker``/``app.state.clock`` replace the broker and
-    the clock (tests, replays). Live trading is not served here."""
+def get_execution_service(
+    request: Request, settings: SettingsDep, database: DatabaseDep,
+    account: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+                                         description="the paper account (default: QUANTPILOT_PAPER_ACCOUNT)")] = None,
+) -> ExecutionService:
+    """The execution path on the paper broker in ``account``, on its market clock; ``app.state.broker``/
+    ``app.state.clock`` replace the broker and the clock (tests, replays). Live trading is not served here."""
     from config import TradingMode
     from errors import ConfigError
-    from memory.paper_broker import PaperBroker
+    from services.execution_path import execution_service
 
     clock = getattr(request.app.state, "clock", None)
     broker = getattr(request.app.state, "broker", None)
-    if broker is None:
-        if settings.trading_mode is TradingMode.LIVE:
-            raise ConfigError("live trading through the API is not wired; use paper (QUANTPILOT_TRADING_MODE=paper)")
-        broker = PaperBroker(database, **({"clock": clock} if clock else {}))
-    return ExecutionService(database, broker, settings=settings, **({"clock": clock} if clock else {}))
+    if broker is not None:
+        return ExecutionService(database, broker, settings=settings, **({"clock": clock} if clock else {}))
+    if settings.trading_mode is TradingMode.LIVE:
+        raise ConfigError("live trading through the API is not wired; use paper (QUANTPILOT_TRADING_MODE=paper)")
+    return execution_service(database, settings, account=account, clock=clock)
 
 
 ExecutionDep = Annotated[ExecutionService, Depends(get_execution_service)]

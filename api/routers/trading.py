@@ -19,6 +19,10 @@ from api.routers.runtime import ExecutionDep
 from api.schemas.errors import error_responses
 from api.schemas.trading import (
     AuditVerificationPublic,
+    BreakerResetRequest,
+    ClockAdvancePublic,
+    ClockAdvanceRequest,
+    ClockPublic,
     DailySummaryPublic,
     KillSwitchPublic,
     KillSwitchRequest,
@@ -59,11 +63,10 @@ def refusal(outcome: Rejected | Denied) -> RiskRejected:
                         details={"codes": [outcome.code.value], "detail": outcome.detail})
 
 
-@router.get("/positions", response_model=PositionsPublic, summary="Positions, cash and equity at the broker (viewer)")
+@router.get("/positions", response_model=PositionsPublic,
+            summary="Positions with mark, value and unrealized P&L at the account's clock; cash, equity (viewer)")
 def positions(actor: CurrentActor, service: ExecutionDep) -> PositionsPublic:
-    account, held = service.positions(actor)
-    rows = [{"symbol": p.symbol, "qty": str(p.qty), "avg_entry_price": str(p.avg_entry_price)} for p in held]
-    return PositionsPublic(cash_usd=str(account.cash_usd), equity_usd=str(account.equity_usd), positions=rows)
+    return PositionsPublic.model_validate(service.holdings(actor).to_dict())
 
 
 @router.post("/positions/reconcile", response_model=ReconciliationPublic,
@@ -114,11 +117,13 @@ def risk_status(actor: CurrentActor, service: ExecutionDep) -> RiskStatusPublic:
 
     book, state, limits = service.risk_state(actor)
     return RiskStatusPublic(
-        trading_state=state.status.value, halt_id=state.halt_id, equity_usd=str(book.equity_usd),
+        account_id=service.account, clock=service.market_clock().to_dict(), reason=state.reason,
+        release=state.release, trading_state=state.status.value, halt_id=state.halt_id, equity_usd=str(book.equity_usd),
         cash_usd=str(book.cash_usd), positions={k: str(v) for k, v in book.positions.items()},
         drawdown_pct=float(drawdown_pct(book)), max_drawdown_pct=limits.max_drawdown_pct,
         daily_loss_pct=float(daily_loss_pct(book)), daily_loss_limit_pct=limits.daily_loss_limit_pct,
-        last_transitions=[asdict(t) for t in service.states.transitions(5)])
+        last_transitions=[asdict(t) for t in (service.states if state.account_id is None else service.breakers)
+                          .transitions(5)])
 
 
 def _limits(service: ExecutionService) -> LimitService:
@@ -152,8 +157,8 @@ def apply_proposal(actor: CurrentActor, service: ExecutionDep, proposal_id: Prop
              summary="HALT trading now: cancel open orders (trader); also flatten every position (approver)")
 def kill_switch_on(actor: CurrentActor, service: ExecutionDep, body: KillSwitchRequest) -> KillSwitchPublic:
     report = service.kill_switch_on(actor, reason=body.reason, flatten=body.flatten)
-    return KillSwitchPublic(trading_state=report.state.status.value, halt_id=report.state.halt_id,
-                            canceled=list(report.canceled), flatten_orders=len(report.flatten_orders))
+    return KillSwitchPublic(**report.to_dict(), reason=report.state.reason, release=report.state.release,
+                            flatten_complete=not report.refused)
 
 
 @router.post("/risk/kill-switch/release-request", response_model=KillSwitchPublic, status_code=201,
@@ -169,7 +174,43 @@ def request_release(actor: CurrentActor, service: ExecutionDep, body: ReleaseReq
              summary="Turn the kill switch off with a release request someone else approved (trader)")
 def release(actor: CurrentActor, service: ExecutionDep, body: ResumeRequest) -> KillSwitchPublic:
     state = service.resume(actor, body.approval_id)
-    return KillSwitchPublic(trading_state=state.status.value, halt_id=state.halt_id, approval_id=body.approval_id)
+    return KillSwitchPublic(account_id=service.account, trading_state=state.status.value, halt_id=state.halt_id,
+                            reason=state.reason, release=state.release, approval_id=body.approval_id)
+
+
+@router.post("/risk/breaker/reset-request", response_model=KillSwitchPublic, status_code=201,
+             responses=error_responses(400, 422),
+             summary="Ask for the approval that resets the account's breaker baseline (trader)")
+def request_breaker_reset(actor: CurrentActor, service: ExecutionDep, body: BreakerResetRequest) -> KillSwitchPublic:
+    approval_id = service.request_breaker_reset(actor, reason=body.reason)
+    state = service.trading_state()
+    return KillSwitchPublic(account_id=service.account, trading_state=state.status.value, halt_id=state.halt_id,
+                            reason=state.reason, release=state.release, approval_id=approval_id)
+
+
+@router.post("/risk/breaker/reset", response_model=KillSwitchPublic, responses=error_responses(400, 404, 409, 422),
+             summary="Reset the account's breaker baseline with a request someone else approved (trader)")
+def reset_breaker(actor: CurrentActor, service: ExecutionDep, body: ResumeRequest) -> KillSwitchPublic:
+    state = service.reset_breaker(actor, body.approval_id)
+    return KillSwitchPublic(account_id=service.account, trading_state=state.status.value, halt_id=state.halt_id,
+                            reason=state.reason, release=state.release, approval_id=body.approval_id)
+
+
+@router.get("/clock", response_model=ClockPublic,
+            summary="The clock the account's book runs on: a simulated market (and its date) or real time (viewer)")
+def market_clock(actor: CurrentActor, service: ExecutionDep) -> ClockPublic:
+    clock = service.account_clock(actor)
+    return ClockPublic(**clock.to_dict(), description=clock.describe())
+
+
+@router.post("/clock/advance", response_model=ClockAdvancePublic, response_model_by_alias=True,
+             responses=error_responses(400, 422),
+             summary="Step the account's simulated market forward; resting orders fill at each new bar (trader)")
+def advance_clock(actor: CurrentActor, service: ExecutionDep, body: ClockAdvanceRequest) -> ClockAdvancePublic:
+    from services.market_clock import MarketClockService
+
+    clocks = MarketClockService(service.database, service.settings)
+    return ClockAdvancePublic.model_validate(clocks.advance(actor, service.account, sessions=body.days).to_dict())
 
 
 @router.get("/summary/daily", response_model=DailySummaryPublic,

@@ -15,15 +15,29 @@ class PositionPublic(BaseModel):
     symbol: str
     qty: str = Field(description="shares, decimal string")
     avg_entry_price: str = Field(description="dollars per share, decimal string")
+    mark_usd: str | None = Field(default=None, description="last close at or before the account's clock; null: none")
+    price_ts: str | None = Field(default=None, description="when that close was stamped")
+    value_usd: str | None = Field(default=None, description="market value, dollars")
+    unrealized_pnl_usd: str | None = Field(default=None, description="value minus cost, dollars")
 
 
 class PositionsPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "cash_usd": "90000.00", "equity_usd": "100150.00",
-        "positions": [{"symbol": "AAPL", "qty": "10", "avg_entry_price": "185.20"}]}]})
+        "account_id": "paper", "clock": "simulated market at 2021-12-30", "as_of": "2021-12-30T00:00:00+00:00",
+        "cash_usd": "98230.00", "equity_usd": "100150.00", "market_value_usd": "1920.00",
+        "unrealized_pnl_usd": "68.00", "realized_pnl_usd": "0",
+        "positions": [{"symbol": "AAPL", "qty": "10", "avg_entry_price": "185.20", "mark_usd": "192.00",
+                       "price_ts": "2021-12-30T00:00:00+00:00", "value_usd": "1920.00",
+                       "unrealized_pnl_usd": "68.00"}]}]})
 
+    account_id: str | None = None
+    clock: str | None = Field(default=None, description="the clock the book runs on: simulated market or real time")
+    as_of: str | None = None
     cash_usd: str
     equity_usd: str
+    market_value_usd: str | None = None
+    unrealized_pnl_usd: str | None = None
+    realized_pnl_usd: str | None = None
     positions: list[PositionPublic]
 
 
@@ -68,7 +82,11 @@ class RiskStatusPublic(BaseModel):
         "drawdown_pct": 0.0, "max_drawdown_pct": 20.0, "daily_loss_pct": 0.0, "daily_loss_limit_pct": 3.0,
         "last_transitions": []}]})
 
+    account_id: str | None = None
+    clock: dict[str, Any] | None = Field(default=None, description="mode (simulated | real) and now of the account")
     trading_state: str = Field(description="active | reducing | halted")
+    reason: str = Field(default="", description="why it is not active")
+    release: str = Field(default="", description="the command that lifts the halt")
     halt_id: str | None
     equity_usd: str
     cash_usd: str
@@ -120,11 +138,56 @@ class KillSwitchPublic(BaseModel):
         "trading_state": "halted", "halt_id": "halt_1f2e…", "canceled": [], "flatten_orders": 0,
         "approval_id": None}]})
 
+    account_id: str | None = None
     trading_state: str
+    reason: str = ""
+    release: str = Field(default="", description="the command that lifts the halt")
     halt_id: str | None = None
     canceled: list[str] = []
-    flatten_orders: int = 0
+    closes: list[dict[str, Any]] = Field(default_factory=list, description="each close order of a flatten and its "
+                                         "final state (filled, accepted, or refused with the reason)")
+    refused_closes: int = Field(default=0, description="closes that did not happen: those positions are still open")
+    flatten_complete: bool = True
     approval_id: str | None = Field(default=None, description="the release request a person must approve")
+
+
+class BreakerResetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "strategy reviewed after the 2022 drawdown"}]})
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ClockAdvanceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"days": 1}]})
+
+    days: int = Field(default=1, ge=1, le=2520, description="sessions (stored bars) to step forward")
+
+
+class ClockAdvancePublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "account_id": "paper", "from": "2021-12-28T00:00:00+00:00", "to": "2021-12-29T00:00:00+00:00", "sessions": 1,
+        "fills": [], "equity_before_usd": "99999.56", "equity_after_usd": "100000.00", "trading_state": "active",
+        "reason": "", "release": ""}]}, populate_by_name=True)
+
+    account_id: str
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    sessions: int
+    fills: list[dict[str, Any]]
+    equity_before_usd: str
+    equity_after_usd: str
+    trading_state: str
+    reason: str = ""
+    release: str = Field(default="", description="the command that lifts a halt a breaker tripped on the way")
+
+
+class ClockPublic(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    account_id: str
+    mode: str = Field(description="simulated | real")
+    now: str
 
 
 class ReleaseRequest(BaseModel):

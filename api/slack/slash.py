@@ -10,11 +10,13 @@ from api.slack.runtime import SlackRefusal, SlackRuntime, slack_actor
 from errors import PermissionDenied, QuantpilotError
 from guardrails.policy import Actor
 from guardrails.redaction import redact
-from quant.display import money, percent_points, quantity
+from quant.display import money, percent_points
+from quant.display.book import holdings_text, kill_switch_text
 
 HELP = ("`/quantpilot status` — trading state, equity, drawdown and daily loss against the limits\n"
         "`/quantpilot positions` — positions, cash and equity (paper broker)\n"
-        "`/quantpilot kill switch on [reason]` — HALT trading now and cancel open orders (traders)")
+        "`/quantpilot kill switch on [--flatten] [reason]` — HALT trading now and cancel open orders (traders); "
+        "`--flatten` also closes every position of the paper account (approvers) and lists each close")
 COMMANDS = ("status", "positions", "kill")
 
 
@@ -74,24 +76,32 @@ def handle(runtime: SlackRuntime, slack_user_id: str, text: str) -> SlashReply:
 def _status(runtime: SlackRuntime, actor: Actor) -> str:
     from guardrails.trading_state import daily_loss_pct, drawdown_pct
 
-    book, state, limits = runtime.execution().risk_state(actor)
-    return (f"*Trading state:* {state.status.value.upper()}" + (f" (halt `{state.halt_id}`)" if state.halt_id else "")
-            + f"\n*Equity:* {money(book.equity_usd)} · *cash* {money(book.cash_usd)}"
-            + f"\n*Drawdown:* {percent_points(drawdown_pct(book))} (limit {percent_points(limits.max_drawdown_pct)})"
-            + f" · *daily loss:* {percent_points(daily_loss_pct(book))} "
-            f"(limit {percent_points(limits.daily_loss_limit_pct)})")
-
-
-def _positions(runtime: SlackRuntime, actor: Actor) -> str:
-    account, held = runtime.execution().positions(actor)
-    rows = [p for p in held if p.qty != 0]
-    lines = [f"*Positions* (cash {money(account.cash_usd)}, equity {money(account.equity_usd)})"]
-    lines += [f"• {p.symbol}: {quantity(p.qty)} shares at {money(p.avg_entry_price)} on average"
-              for p in rows[:50]] or ["(no positions)"]
+    service = runtime.execution()
+    book, state, limits = service.risk_state(actor)
+    lines = [f"*Trading state:* {state.status.value.upper()}" + (f" (halt `{state.halt_id}`)" if state.halt_id else "")
+             + f" · account `{service.account}` · {service.market_clock().describe()}"]
+    if state.reason:
+        lines.append(f"*Why:* {state.reason}")
+    if state.release:
+        lines.append(f"*To lift it:* `{state.release}`")
+    lines += [f"*Equity:* {money(book.equity_usd)} · *cash* {money(book.cash_usd)}",
+              f"*Drawdown:* {percent_points(drawdown_pct(book))} (limit {percent_points(limits.max_drawdown_pct)})"
+              f" · *daily loss:* {percent_points(daily_loss_pct(book))} "
+              f"(limit {percent_points(limits.daily_loss_limit_pct)})"]
     return "\n".join(lines)
 
 
+def _positions(runtime: SlackRuntime, actor: Actor) -> str:
+    held = runtime.execution().holdings(actor).to_dict()
+    return f"*Positions*\n```{holdings_text(held)}```"
+
+
 def _kill(runtime: SlackRuntime, actor: Actor, reason: str) -> SlashReply:
-    report = runtime.execution().kill_switch_on(actor, reason=reason or f"kill switch from Slack by {actor.name}")
-    return SlashReply(f":rotating_light: Trading HALTED by *{actor.name}* (halt `{report.state.halt_id}`); "
-                      f"canceled {len(report.canceled)} open orders. Resuming needs an approval.", in_channel=True)
+    words = reason.split()
+    flatten = "--flatten" in words
+    reason = " ".join(w for w in words if w != "--flatten")
+    report = runtime.execution().kill_switch_on(actor, reason=reason or f"kill switch from Slack by {actor.name}",
+                                                flatten=flatten)
+    head = ":warning:" if report.refused else ":rotating_light:"
+    return SlashReply(f"{head} Trading HALTED by *{actor.name}*\n```{kill_switch_text(report.to_dict())}```\n"
+                      "Resuming needs an approval.", in_channel=True)

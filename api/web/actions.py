@@ -77,8 +77,10 @@ async def kill_switch(request: Request, session: SessionDep) -> Response:
     service = await run_in_threadpool(_execution, request)
     report = await run_in_threadpool(lambda: service.kill_switch_on(
         _actor(session), reason=reason[:200], flatten=form.get("flatten") == "on"))
-    return _answer(request, session, "/web/controls", "_notice.html",
-                   message=f"trading is {report.state.status.value}; {len(report.canceled)} open orders canceled")
+    from quant.display.book import kill_switch_text
+
+    return _answer(request, session, "/web/controls", "_notice.html", message=kill_switch_text(report.to_dict()),
+                   failed=bool(report.refused))
 
 
 @router.post("/controls/resume-request")
@@ -91,6 +93,20 @@ async def resume_request(request: Request, session: SessionDep) -> Response:
     approval_id = await run_in_threadpool(lambda: service.request_resume(_actor(session), reason=reason[:200]))
     return _answer(request, session, "/web/controls", "_notice.html",
                    message=f"resume requested: approval {approval_id} waits on the Approvals page")
+
+
+@router.post("/controls/breaker-reset-request")
+async def breaker_reset_request(request: Request, session: SessionDep) -> Response:
+    form = await check_csrf(request, session)
+    reason = str(form.get("reason") or "").strip()
+    if not reason:
+        raise WebError(400, "say why the account may trade again")
+    service = await run_in_threadpool(_execution, request)
+    approval_id = await run_in_threadpool(lambda: service.request_breaker_reset(_actor(session), reason=reason[:200]))
+    return _answer(request, session, "/web/controls", "_notice.html",
+                   message=f"breaker reset of account {service.account} requested: approval {approval_id} waits on "
+                           "the Approvals page; once approved: quantpilot risk reset-breaker apply --approval "
+                           f"{approval_id}")
 
 
 @router.post("/controls/resume/{approval_id}")

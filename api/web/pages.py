@@ -63,20 +63,13 @@ def _evidence(evidence: dict[str, Any]) -> dict[str, Any]:
             else plain(v) for k, v in evidence.items()}
 
 
-def positions(database: Database) -> dict[str, Any]:
-    """Paper positions (quantity, average entry, mark, market value and unrealized P&L in dollars) and orders."""
-    from memory.orders import OrderRepository
-    from memory.paper_broker import PaperBroker
-
-    broker = PaperBroker(database)
-    rows = []
-    for p in broker.get_positions():
-        bar = broker.latest_bar(p.symbol)
-        mark = bar.close if bar is not None else p.avg_entry_price
-        rows.append({"symbol": p.symbol, "qty": p.qty, "avg_entry_usd": p.avg_entry_price, "mark_usd": mark,
-                     "value_usd": p.qty * mark, "unrealized_usd": p.qty * (mark - p.avg_entry_price)})
-    orders = OrderRepository(database).list(limit=50)
-    return {"positions": rows, "orders": orders, "ledger": broker.ledger()}
+def positions(database: Database, actor: Actor) -> dict[str, Any]:
+    """The default paper account's positions (quantity, average entry, mark, market value and unrealized P&L in
+    dollars, at its market clock), its ledger and orders."""
+    service = _execution(database)
+    holdings = service.holdings(actor)
+    return {"holdings": holdings, "positions": holdings.positions, "orders": service.orders_list(actor, limit=50),
+            "ledger": service.broker.ledger()}
 
 
 def runs(database: Database, actor: Actor) -> dict[str, Any]:
@@ -103,15 +96,19 @@ def approvals(database: Database, actor: Actor) -> dict[str, Any]:
 
 
 def controls(database: Database) -> dict[str, Any]:
-    """Trading state with its last transitions, the limits in force and the pending limit proposals."""
+    """The state the default paper account trades under (the kill switch, or its own breakers: why, and the
+    command that lifts it), its clock, the last transitions, the limits in force and the pending proposals."""
     from guardrails.risk_policy import RiskLimits
 
     service = _execution(database)
-    state = service.states.current()
+    state = service.trading_state(service.book())
+    store = service.states if state.account_id is None else service.breakers
     limits = service.limits.current().model_dump(mode="json")
     editable = {name: field.description or "" for name, field in RiskLimits.model_fields.items()
                 if name != "allowed_symbols"}
-    return {"state": state, "transitions": service.states.transitions(10), "limits": limits, "editable": editable,
+    return {"state": state, "account": service.account, "clock": service.market_clock().describe(),
+            "breaker_halt": state.account_id is not None and state.status.value != "active",
+            "transitions": store.transitions(10), "limits": limits, "editable": editable,
             "pending": service.limits.pending()}
 
 

@@ -117,7 +117,7 @@ async def strategies(request: Request, session: SessionDep) -> Response:
 
 @pages_router.get("/positions")
 async def positions(request: Request, session: SessionDep) -> Response:
-    data = await run_in_threadpool(pages.positions, request.app.state.database)
+    data = await run_in_threadpool(pages.positions, request.app.state.database, web_actor(session))
     return render(request, "positions.html", session, page="positions", **data)
 
 

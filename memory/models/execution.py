@@ -1,5 +1,6 @@
 """Execution tables: our order outbox/OMS view and its events, the paper broker's book (accounts, orders,
-fills, positions), the durable trading state with its transitions, and the risk limits with proposals.
+fills, positions), the durable trading state with its transitions (one scope for the global kill switch, one per
+paper account for its breakers), the market clock of each paper account, and the risk limits with proposals.
 
 Money and quantities are ``Numeric`` (exact ``Decimal``): dollars and shares.
 """
@@ -23,9 +24,11 @@ class OrderRow(Base):
     """One intent in the outbox and the last known broker order (our side of every order)."""
 
     __tablename__ = "orders"
-    __table_args__ = (Index("ix_orders_outbox_status", "outbox_status"), Index("ix_orders_status", "status"))
+    __table_args__ = (Index("ix_orders_outbox_status", "outbox_status"), Index("ix_orders_status", "status"),
+                      Index("ix_orders_account_status", "account_id", "status"))
 
     client_order_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), default="paper")
     intent: Mapped[dict] = mapped_column(JSONB)
     symbol: Mapped[str] = mapped_column(String(32), index=True)
     side: Mapped[str] = mapped_column(String(8))
@@ -123,11 +126,12 @@ class PositionRow(Base):
 
 
 class TradingStateRow(Base):
-    """The current trading state (one row, id 1) and the equity marks the breakers read (dollars)."""
+    """The current trading state of one scope: ``global`` (the kill switch) or ``account:<id>`` (that paper
+    account's breakers, with the equity marks they read, dollars)."""
 
     __tablename__ = "trading_state"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
     halt_id: Mapped[str | None] = mapped_column(String(64))
     flatten_client_order_ids: Mapped[list] = mapped_column(JSONB, default=list)
@@ -140,10 +144,11 @@ class TradingStateRow(Base):
 
 
 class TradingStateEventRow(Base):
-    """One recorded trading-state transition, in order (``seq`` = position in ``TradingState.events``)."""
+    """One recorded trading-state transition of a scope, in order (``seq`` = position in ``TradingState.events``)."""
 
     __tablename__ = "trading_state_events"
 
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     from_status: Mapped[str] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
@@ -152,6 +157,18 @@ class TradingStateEventRow(Base):
     approval_id: Mapped[str | None] = mapped_column(String(128))
     actor: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(16))
+
+
+class MarketClockRow(Base):
+    """The market clock of one paper account: ``simulated`` (``now_ts`` moves through stored bars) or ``real``."""
+
+    __tablename__ = "market_clocks"
+
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    now_ts: Mapped[datetime | None] = mapped_column(TS)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
 
 
 class RiskLimitsRow(Base):

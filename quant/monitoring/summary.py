@@ -31,15 +31,40 @@ def _money(value: Any, name: str) -> Decimal:
     return amount
 
 
-def _risk_line(key: str, value: Any) -> str:
-    """``Risk: cash = $48,042.68``: ``*_usd`` as money, ``*_pct`` in percent, other numbers plain, text as it is
-    (names and units from ``quant.display``)."""
+_SHOWN_RISK = ("account", "trading_state", "equity_usd", "cash_usd", "fees_paid_usd", "drawdown_pct",
+               "max_drawdown_pct", "gross_exposure_pct")
+
+
+def _risk_lines(risk: Mapping[str, Any]) -> list[str]:
+    """The account and its risk in sentences (``Account demo: equity $89,537.85, cash …``; ``Risk: drawdown
+    10.46% of the high-water mark (halts at 10.00%), gross exposure 45.94% of equity``); any other fact after
+    ``Also:`` with its name and unit from ``quant.display``."""
+    book = [f"{label} {display.money(risk[key])}" for key, label in
+            (("equity_usd", "equity"), ("cash_usd", "cash"), ("fees_paid_usd", "fees paid")) if key in risk]
+    lines = [f"Account {risk['account']}: " + ", ".join(book) if "account" in risk else
+             ("Account: " + ", ".join(book) if book else "")]
+    parts = []
+    if risk.get("drawdown_pct") is not None:
+        limit = risk.get("max_drawdown_pct")
+        parts.append(f"drawdown {display.percent_points(risk['drawdown_pct'])} of the high-water mark"
+                     + (f" (halts at {display.percent_points(limit)})" if limit is not None else ""))
+    if risk.get("gross_exposure_pct") is not None:
+        parts.append(f"gross exposure {display.percent_points(risk['gross_exposure_pct'])} of equity")
+    if parts:
+        lines.append("Risk: " + ", ".join(parts))
+    others = [f"{display.metric_label(k)} {_fact(k, v)}" for k, v in sorted(risk.items()) if k not in _SHOWN_RISK]
+    if others:
+        lines.append("Also: " + "; ".join(others))
+    return [line for line in lines if line]
+
+
+def _fact(key: str, value: Any) -> str:
     if key.endswith("_usd"):
-        return f"Risk: {display.metric_label(key.removesuffix('_usd'))} = {display.money(value)}"
+        return display.money(value)
     if key.endswith("_pct"):
-        return f"Risk: {display.metric_label(key)} = {display.percent_points(value)}"
+        return display.percent_points(value)
     numeric = not isinstance(value, bool) and display.number(value) != display.DASH
-    return f"Risk: {display.metric_label(key)} = {display.quantity(value) if numeric else display.plain(value)}"
+    return display.quantity(value) if numeric else display.plain(value)
 
 
 @dataclass(frozen=True)
@@ -101,7 +126,7 @@ class DailySummary:
                  f"Positions: {len(self.positions)} (gross {display.money(self.gross_market_value)})"]
         lines += [f"  {p.symbol}: {display.quantity(p.quantity)} worth {display.money(p.market_value)}, "
                   f"unrealized {display.signed_money(p.unrealized_pnl)}" for p in self.positions]
-        lines += [_risk_line(k, v) for k, v in sorted(self.risk.items()) if k != "trading_state"]
+        lines += _risk_lines(self.risk)
         lines.append(f"Pending approvals: {len(self.pending_approvals)}")
         lines += [f"  {a.id} ({a.kind}): {a.summary}" for a in self.pending_approvals]
         counts = ", ".join(f"{n} {s}" for s, n in self.alerts_by_severity.items() if n) or "none"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -66,12 +67,22 @@ class Book:
 @dataclass(frozen=True)
 class MarketSnapshot:
     """Per symbol: last price (dollars), average daily volume (shares), stop distance (dollars per share,
-    e.g. 2 x ATR), and optionally a sector name."""
+    e.g. 2 x ATR), and optionally a sector name; ``price_ts`` = when each last price was stamped and ``as_of``
+    = the decision time (together: how old a price is; a snapshot without them never calls a price stale)."""
 
     last_price: Mapping[str, Decimal]
     adv_shares: Mapping[str, Decimal] = field(default_factory=dict)
     stop_distance_usd: Mapping[str, Decimal] = field(default_factory=dict)
     sector: Mapping[str, str] = field(default_factory=dict)
+    price_ts: Mapping[str, datetime] = field(default_factory=dict)
+    as_of: datetime | None = None
+
+    def price_age_days(self, symbol: str) -> float | None:
+        """Days between the symbol's last price and ``as_of`` (None when either is unknown)."""
+        stamped = self.price_ts.get(symbol.upper())
+        if stamped is None or self.as_of is None:
+            return None
+        return (self.as_of - stamped).total_seconds() / 86_400
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "last_price", _frozen_map(self.last_price, "last_price", positive=True))
@@ -79,3 +90,4 @@ class MarketSnapshot:
         object.__setattr__(self, "stop_distance_usd",
                            _frozen_map(self.stop_distance_usd, "stop_distance_usd", positive=False))
         object.__setattr__(self, "sector", MappingProxyType({k.upper(): v for k, v in self.sector.items()}))
+        object.__setattr__(self, "price_ts", MappingProxyType({k.upper(): v for k, v in self.price_ts.items()}))

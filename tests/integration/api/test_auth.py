@@ -75,6 +75,10 @@ ROUTES: list[tuple[str, str, dict | None, Role]] = [
     ("POST", "/api/v1/risk/kill-switch", None, Role.TRADER),
     ("POST", "/api/v1/risk/kill-switch/release-request", None, Role.TRADER),
     ("POST", "/api/v1/risk/kill-switch/release", None, Role.TRADER),
+    ("POST", "/api/v1/risk/breaker/reset-request", None, Role.TRADER),
+    ("POST", "/api/v1/risk/breaker/reset", None, Role.TRADER),
+    ("GET", "/api/v1/clock", None, Role.VIEWER),
+    ("POST", "/api/v1/clock/advance", None, Role.TRADER),
     ("GET", "/api/v1/summary/daily", None, Role.VIEWER),
     ("GET", "/api/v1/audit/verify", None, Role.ADMIN),
 ]

@@ -127,3 +127,15 @@ def intent(symbol="AAA", side="buy", qty=10, strategy_id="trend", key="k1", **ex
 
     return OrderIntent(symbol=symbol, side=side, qty=Decimal(str(qty)), strategy_id=strategy_id,
                        decision_key=key, **extra)
+
+
+def stranded_position(database, settings, qty: int = 10) -> None:
+    """``qty`` AAA held in the default paper account (bought on its simulated market), then the account switched to
+    real time: its only prices are months old, so any close of it is refused as STALE_PRICE. Needs ``bars`` and a
+    strategy ``trend`` at paper."""
+    from services.execution_path import execution_service
+    from services.market_clock import MarketClockService
+    from tests.support.people import BOB, DANA
+
+    assert execution_service(database, settings).place(BOB, intent(qty=qty, key="stranded")).status.value == "filled"
+    MarketClockService(database, settings).use_real_time(DANA)

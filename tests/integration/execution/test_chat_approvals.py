@@ -167,7 +167,7 @@ def test_a_trader_asking_the_chat_to_halt_and_flatten_is_refused_before_anything
 
     turn = run_turn(graph, _thread(), TRADER, "kill switch on and flatten everything", context=make_context())
 
-    (result,) = turn.tool_calls
-    assert result["status"] == "refused" and result["code"] == "role_too_low"
+    assert [c["name"] for c in turn.tool_calls] == ["set_kill_switch"]
+    assert '"status": "refused"' in turn.answer and "role_too_low" in turn.answer  # the tool's result, as answered
     assert service.states.current().status.value == "active"
     assert AuditLog(database).recent(action="trading.kill_switch") == []

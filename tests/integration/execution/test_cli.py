@@ -58,3 +58,54 @@ def test_paper_run_then_orders_positions_and_kill_switch_from_the_cli(cli, datab
     assert status_text.exit_code == 0 and "trading state: HALTED (" in status_text.stdout
     assert "→ halted by carol" in status_text.stdout and "datetime" not in status_text.stdout
     assert limits["limits"]["max_drawdown_pct"] == 10.0
+
+
+def test_positions_show_mark_value_and_pnl_within_80_columns_and_json_keeps_every_digit(database, bars, settings,
+                                                                                     paper_strategy, act_as):
+    from decimal import Decimal
+
+    from services.execution_path import execution_service
+    from tests.integration.cli_runner import run_cli
+    from tests.integration.execution.conftest import intent
+    from tests.support.people import BOB
+
+    service = execution_service(database, settings)
+    service.place(BOB, intent(qty=10))
+    service.place(BOB, intent(symbol="BBB", qty=3, key="b"))
+    act_as("viewer")
+
+    shown = run_cli("positions")
+    data = json.loads(run_cli("positions", "--json").stdout)
+
+    lines = shown.stdout.splitlines()
+    day = sorted(bars["ts"].unique())[20]
+    assert lines[0] == f"account paper · simulated market at {day:%Y-%m-%d}"
+    assert lines[2].split() == ["symbol", "shares", "avg", "entry", "mark", "value", "unrealized", "price", "of"]
+    assert [line.split()[0] for line in lines[3:]] == ["AAA", "BBB"] and max(map(len, lines)) <= 80
+    aaa = data["positions"][0]
+    assert Decimal(aaa["value_usd"]) == Decimal(aaa["qty"]) * Decimal(aaa["mark_usd"])
+    assert Decimal(aaa["unrealized_pnl_usd"]) == Decimal(aaa["value_usd"]) - Decimal(aaa["qty"]) * Decimal(
+        aaa["avg_entry_price"])
+    assert len(aaa["unrealized_pnl_usd"].split(".")[1]) > 2  # every digit, not the two a person reads
+    assert f"${float(aaa['value_usd']):,.2f}" in lines[3]
+
+
+def test_risk_status_says_the_account_its_clock_and_the_state(database, bars, act_as):
+    from tests.integration.cli_runner import run_cli
+
+    act_as("viewer")
+    shown = run_cli("risk", "status", "--account", "swing")
+
+    day = sorted(bars["ts"].unique())[20]
+    assert shown.stdout.splitlines()[:3] == ["account: swing", f"clock: simulated market at {day:%Y-%m-%d}",
+                                             "trading state: ACTIVE"]
+
+
+def test_a_bad_account_name_is_one_line_with_exit_code_2(database, act_as):
+    from tests.integration.cli_runner import run_cli
+
+    act_as("viewer")
+    shown = run_cli("positions", "--account", "Bad Name!")
+
+    assert shown.exit_code == 2 and shown.stdout == ""
+    assert "account 'Bad Name!' is not a valid account id" in shown.stderr and "Traceback" not in shown.stderr

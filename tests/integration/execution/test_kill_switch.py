@@ -26,7 +26,7 @@ def test_kill_switch_cancels_open_orders_flattens_and_halts(database, service, b
     assert report.state.status is TradingStatus.HALTED
     assert report.canceled == (resting.client_order_id,)
     assert service.orders.get(resting.client_order_id).order.status is OrderStatus.CANCELED
-    assert [o.status for o in report.flatten_orders] == [OrderStatus.FILLED]
+    assert [(c.symbol, c.status, c.refused) for c in report.closes] == [("AAA", "filled", False)]
     assert broker.get_positions() == ()
     assert count(database, "events", "kind = 'KillSwitchActivated'") == 1
     assert count(database, "audit_log", "action = 'trading.state' AND channel = 'slack'") == 1
@@ -83,7 +83,8 @@ def test_an_old_resume_approval_does_not_lift_a_new_halt(database, service, bars
         service.resume(ALICE, first)
 
 
-def test_drawdown_breaker_halts_and_is_recorded(database, service, broker, clock, bars, paper_strategy):
+def test_drawdown_breaker_halts_only_its_account_and_is_recorded(database, service, broker, clock, bars,
+                                                                 paper_strategy):
     from sqlalchemy import text
 
     from quant.risk.decision import RejectCode, TradingStatus
@@ -94,6 +95,8 @@ def test_drawdown_breaker_halts_and_is_recorded(database, service, broker, clock
 
     outcome = service.place(BOB, intent())
 
-    assert service.states.current().status is TradingStatus.HALTED
+    assert service.breakers.current().status is TradingStatus.HALTED
+    assert service.states.current().status is TradingStatus.ACTIVE  # the kill switch is not the breaker
     assert RejectCode.TRADING_HALTED in outcome.codes
-    assert count(database, "trading_state_events", "to_status = 'halted'") == 1
+    assert "quantpilot risk reset-breaker request --account paper" in outcome.details["TRADING_HALTED"]["message"]
+    assert count(database, "trading_state_events", "to_status = 'halted' AND scope = 'account:paper'") == 1

@@ -29,7 +29,7 @@ def _frame_snapshot(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 def test_market_snapshot_equals_the_frame_computation_with_and_without_highs_and_lows(database):
     from memory.bars import BarStore
-    from services.execution import HISTORY, market_snapshot
+    from services.market_snapshot import HISTORY, market_snapshot
 
     full = synthetic_bars(("AAA",), n=80, seed=3)
     closes_only = synthetic_bars(("CLO",), n=80, seed=4).assign(open=np.nan, high=np.nan, low=np.nan,

@@ -22,15 +22,16 @@ from tests.support.people import ADA, ALICE, BOB, CAROL, DANA
 # audited operations no service implements: settings come from the environment, never from a request
 NOT_IMPLEMENTED = {Operation.CHANGE_SETTINGS}
 # audited operations checked inside another one's implementation, and exercised through it
-INSIDE = {Operation.FLATTEN_POSITIONS: "ExecutionService.kill_switch_on", Operation.REQUEST_PROMOTION: "store_request",
-          Operation.PLACE_ORDER: "store_request", Operation.PROPOSE_LIMIT_CHANGE: "store_request",
-          Operation.REQUEST_RESUME: "store_request"}
+INSIDE = {Operation.FLATTEN_POSITIONS: "KillSwitchOperations.kill_switch_on",
+          Operation.REQUEST_PROMOTION: "store_request", Operation.PLACE_ORDER: "store_request",
+          Operation.PROPOSE_LIMIT_CHANGE: "store_request", Operation.REQUEST_RESUME: "store_request"}
 
 
 def _import_services() -> None:
     import services.approvals  # noqa: F401
     import services.execution  # noqa: F401
     import services.limits  # noqa: F401
+    import services.market_clock  # noqa: F401
     import services.strategies  # noqa: F401
     import services.users  # noqa: F401
 
@@ -41,10 +42,12 @@ def world(database, service, bars, paper_strategy):
     from memory.approvals import ApprovalStore
     from services.approvals import ApprovalService
     from services.limits import LimitService
+    from services.market_clock import MarketClockService
     from services.strategies import StrategyService
     from services.users import UserService
 
     return {"execution": service, "users": UserService(database), "limits": LimitService(database),
+            "clocks": MarketClockService(database),
             "strategies": StrategyService(database), "approvals": ApprovalService(ApprovalStore(database)),
             "database": database}
 
@@ -88,6 +91,21 @@ def _promotion_request(w) -> Any:
                            created_at=now, expires_at=now + timedelta(days=1))
 
 
+def _breaker_halt(w) -> None:
+    """The account lost 20 % since its high-water mark: its drawdown breaker halts it."""
+    w["execution"].book()
+    with w["database"].engine.begin() as conn:
+        conn.execute(text("UPDATE paper_accounts SET cash_usd = 80000"))
+    w["execution"].trading_state(w["execution"].book())
+
+
+def _approved_breaker_reset(w) -> str:
+    _breaker_halt(w)
+    approval_id = w["execution"].request_breaker_reset(BOB, reason="reviewed")
+    w["approvals"].approve(ALICE, approval_id)
+    return approval_id
+
+
 # operation -> (set-up, the call under test); each call performs the operation once
 EXERCISES: dict[str, tuple[Callable[[dict], Any], Callable[[dict, Any], Any]]] = {
     "UserService.add": (lambda w: None, lambda w, _: w["users"].add(ADA, "newbie", "trader")),
@@ -110,12 +128,21 @@ EXERCISES: dict[str, tuple[Callable[[dict], Any], Callable[[dict, Any], Any]]] =
         qty=5, key="resting", order_type="limit", limit_price=(w["execution"].broker.mark("AAA") * Decimal("0.97"))
         .quantize(Decimal("0.01")))),
                                 lambda w, order: w["execution"].cancel(BOB, order.client_order_id)),
-    "ExecutionService.reconcile": (lambda w: None, lambda w, _: w["execution"].reconcile(BOB)),
-    "ExecutionService.kill_switch_on": (lambda w: None, lambda w, _: w["execution"].kill_switch_on(
+    "RecoveryOperations.reconcile": (lambda w: None, lambda w, _: w["execution"].reconcile(BOB)),
+    "KillSwitchOperations.kill_switch_on": (lambda w: None, lambda w, _: w["execution"].kill_switch_on(
         CAROL, reason="drill", flatten=True)),
-    "ExecutionService.request_resume": (lambda w: w["execution"].kill_switch_on(CAROL, reason="incident"),
+    "KillSwitchOperations.request_resume": (lambda w: w["execution"].kill_switch_on(CAROL, reason="incident"),
                                         lambda w, _: w["execution"].request_resume(CAROL, reason="fixed")),
-    "ExecutionService.resume": (_approved_resume, lambda w, approval_id: w["execution"].resume(CAROL, approval_id)),
+    "KillSwitchOperations.resume": (_approved_resume, lambda w, approval_id: w["execution"].resume(CAROL, approval_id)),
+    "BreakerOperations.request_breaker_reset": (_breaker_halt, lambda w, _: w["execution"].request_breaker_reset(
+        BOB, reason="reviewed")),
+    "BreakerOperations.reset_breaker": (_approved_breaker_reset,
+                                       lambda w, approval_id: w["execution"].reset_breaker(BOB, approval_id)),
+    "MarketClockService.advance": (lambda w: w["clocks"].clock(), lambda w, _: w["clocks"].advance(BOB)),
+    "MarketClockService.set_to": (lambda w: w["clocks"].clock(), lambda w, clock: w["clocks"].set_to(
+        BOB, None, clock.now)),
+    "MarketClockService.use_real_time": (lambda w: w["clocks"].clock(),
+                                         lambda w, _: w["clocks"].use_real_time(BOB)),
     "LimitService.propose": (lambda w: None, lambda w, _: _proposal(w)),
     "LimitService.apply": (_approved_proposal, lambda w, proposal_id: w["limits"].apply(BOB, proposal_id)),
     "store_request": (lambda w: None, lambda w, _: w["approvals"].request(DANA, _promotion_request(w))),

@@ -26,7 +26,7 @@ def test_status_answers_the_trading_state_to_a_linked_user(client, people):
 def test_positions_lists_cash_and_equity(client, people):
     answer = post_signed(client, command_form("positions", people["tom"]))
 
-    assert "*Positions* (cash" in answer.json()["text"]
+    assert answer.json()["text"].startswith("*Positions*\n```account paper") and "equity $" in answer.json()["text"]
 
 
 def test_kill_switch_on_from_an_approver_halts_trading_and_is_announced_in_channel(client, database, people):

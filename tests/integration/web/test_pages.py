@@ -98,16 +98,21 @@ def test_the_chat_page_builds_the_product_graph_on_first_use(client, keys, app):
 
 
 def test_positions_show_share_counts_without_the_ledgers_ten_decimals():
+    from datetime import UTC, datetime
     from decimal import Decimal
 
     from api.web.rendering import NAV, templates
     from api.web.session import CSRF_FIELD
+    from services.holdings import Holding, Holdings
 
-    row = {"symbol": "AAPL", "qty": Decimal("146.0000000000"), "avg_entry_usd": Decimal("147.6997"),
-           "mark_usd": Decimal("125.67"), "value_usd": Decimal("18347.82"), "unrealized_usd": Decimal("-3216.33")}
+    row = Holding("AAPL", Decimal("146.0000000000"), Decimal("147.6997"), Decimal("125.67"),
+                  datetime(2022, 6, 13, tzinfo=UTC))
     ledger = {k: Decimal(0) for k in ("starting_cash_usd", "cash_usd", "fees_paid_usd", "realized_pnl_usd")}
+    holdings = Holdings("paper", datetime(2022, 6, 13, tzinfo=UTC), "simulated market at 2022-06-13", Decimal(0),
+                        Decimal("18347.82"), Decimal(0), (row,))
 
-    html = templates.env.get_template("positions.html").render(positions=[row], orders=[], ledger=ledger,
-                                                               session=None, nav=NAV, csrf_field=CSRF_FIELD)
+    html = templates.env.get_template("positions.html").render(positions=[row], holdings=holdings, orders=[],
+                                                               ledger=ledger, session=None, nav=NAV,
+                                                               csrf_field=CSRF_FIELD)
 
     assert '<td class="num">146</td>' in html and "146.0000000000" not in html

@@ -102,7 +102,8 @@ def test_limit_price_far_from_last_is_refused_as_fat_finger():
 def test_unknown_and_disallowed_symbols_are_refused():
     unpriced = check(buy(symbol="ZZZZ"))
     assert unpriced.codes == (RejectCode.UNKNOWN_SYMBOL,)
-    assert "refused by UNKNOWN_SYMBOL: no current price for ZZZZ at the decision time" in unpriced.reason
+    assert "refused by UNKNOWN_SYMBOL: no price for ZZZZ at the decision time: no bar of it is stored" in \
+        unpriced.reason
     limits = RiskLimits(allowed_symbols=frozenset({"MSFT"}))
     assert check(buy(), limits=limits).codes == (RejectCode.SYMBOL_NOT_ALLOWED,)
 
@@ -113,6 +114,44 @@ def test_order_in_halted_state_is_refused():
     assert "refused by TRADING_HALTED: trading is halted" in refused.reason and "observed" not in refused.reason
     held = book(positions={"AAPL": 10}, cash=99_000)
     assert RejectCode.TRADING_HALTED in check(buy(side="sell"), held, state=TradingState(TradingStatus.HALTED)).codes
+
+
+def test_a_price_older_than_the_limit_is_refused_as_stale_with_its_age_not_as_an_unknown_symbol():
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    stale = MarketSnapshot(last_price=MARKET.last_price, adv_shares=MARKET.adv_shares,
+                           stop_distance_usd=MARKET.stop_distance_usd, as_of=now,
+                           price_ts={"AAPL": datetime(2022, 12, 28, tzinfo=UTC), "MSFT": now})
+
+    refused = check(buy(), market=stale)
+    fresh = check(buy(symbol="MSFT", qty=5), market=stale)
+
+    assert refused.codes == (RejectCode.STALE_PRICE,)
+    detail = refused.details[RejectCode.STALE_PRICE]
+    assert detail["observed"] == pytest.approx((now - datetime(2022, 12, 28, tzinfo=UTC)).days, abs=1e-3)
+    assert (detail["threshold"], detail["unit"], detail["last_bar"][:10]) == (5.0, "days_old", "2022-12-28")
+    assert "the last price of AAPL is from 2022-12-28, 1,160.0 days before the decision time" in refused.reason
+    assert isinstance(fresh, Approved)
+
+
+def test_a_halt_refusal_says_whose_halt_it_is_why_and_the_command_that_lifts_it():
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from guardrails.trading_state import TradingStateEvent, account_scope
+
+    why = TradingStateEvent(TradingStatus.ACTIVE, TradingStatus.HALTED, "drawdown breaker: drawdown 12.00% >= limit "
+                            "10.0%", datetime(2022, 6, 13, tzinfo=UTC))
+    halted = TradingState(TradingStatus.HALTED, halt_id="halt-1", events=(why,), scope=account_scope("demo"))
+    lifted_by = "quantpilot risk reset-breaker request --account demo"
+
+    refused = check(buy(), state=replace(halted, release=lifted_by))
+
+    assert refused.codes == (RejectCode.TRADING_HALTED,)
+    assert refused.details[RejectCode.TRADING_HALTED]["message"] == (
+        f"account demo is halted: drawdown breaker: drawdown 12.00% >= limit 10.0%; to lift it: {lifted_by}")
+    assert lifted_by in refused.reason
 
 
 def test_reducing_state_allows_only_exposure_reducing_orders():

@@ -84,8 +84,8 @@ def test_the_text_summary_writes_amounts_to_the_cent_and_quantities_without_trai
     lines = summary.render_text().splitlines()
 
     assert "  AAPL: 146 worth $21,564.15, unrealized $0.00" in lines
-    assert "Risk: cash = $48,042.68" in lines  # 48042.6755 to the cent
-    assert "Risk: fees = $0.00" in lines
-    assert "Risk: drawdown = 13.30%" in lines
-    assert "Risk: open orders = 3" in lines and "Risk: note = manual halt" in lines
+    assert "Account: cash $48,042.68, fees paid $0.00" in lines  # 48042.6755 to the cent
+    assert "Risk: drawdown 13.30% of the high-water mark" in lines
+    assert "Also: note manual halt; open orders 3" in lines
+    assert not any(" = " in line for line in lines)  # sentences, not key = value
     assert not any("E-" in line or "0000" in line for line in lines)
