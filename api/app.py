@@ -56,6 +56,7 @@ from memory.db import Database
 from memory.read_cache import VersionedCache
 from memory.users import UserStore
 from quant.monitoring.metrics import REGISTRY as QUANTPILOT_REGISTRY
+from services.research.placement import serve_jobs, stop_serving
 
 # On quantpilot's registry (quant.monitoring.metrics), which /metrics serves beside the process collectors.
 REQUESTS = Counter("quantpilot_api_requests_total", "HTTP requests answered", ["method", "route", "status"],
@@ -112,6 +113,14 @@ def _attach_services(app: FastAPI, database: Database, api_settings: ApiSettings
                                             version=app.state.cache_versions.users)
 
 
+def _serve_jobs(app: FastAPI, database: Database) -> None:
+    """This process serves research jobs: the routes' and every chat's research (API, OpenAI-compatible, web,
+    Slack) run as jobs on the app's runner, in worker processes (``services.research.placement``)."""
+    from api.jobs import jobs_of
+
+    serve_jobs(database, lambda: jobs_of(app))
+
+
 def _start_listener(app: FastAPI, database: Database) -> ChangeListener:
     """LISTEN for bar and user changes from every process; until it connects, bar caches serve nothing."""
     listener = ChangeListener(sqlalchemy_to_conninfo(database.url)).start()
@@ -130,9 +139,11 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if database is not None:
             listener = await run_in_threadpool(_start_listener, app, database)
+            _serve_jobs(app, database)
             try:
                 yield
             finally:
+                stop_serving(database)
                 jobs = getattr(app.state, "research_jobs", None)
                 if jobs is not None:  # a given database (tests, embedding): jobs it was asked to run finish
                     await run_in_threadpool(jobs.shutdown, True)
@@ -142,6 +153,7 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
         owned = await run_in_threadpool(open_database, settings or get_settings(), api_settings)
         _attach_services(app, owned, api_settings)
         listener = await run_in_threadpool(_start_listener, app, owned)
+        _serve_jobs(app, owned)
         from services.schedules import ScheduleRunner
 
         schedules = ScheduleRunner(owned).start()  # scheduled data collection (seed 000)
@@ -157,6 +169,7 @@ def create_app(api_settings: ApiSettings | None = None, *, database: Database | 
         try:
             yield
         finally:
+            stop_serving(owned)
             jobs = getattr(app.state, "research_jobs", None)
             if jobs is not None:  # running jobs go back to the queue for the next start
                 await run_in_threadpool(jobs.shutdown, False)

@@ -16,7 +16,12 @@ _create_lock = threading.Lock()
 
 def get_research_jobs(request: Request) -> ResearchJobs:
     """The app's job runner, created on first use (then it re-schedules jobs left queued)."""
-    state = request.app.state
+    return jobs_of(request.app)
+
+
+def jobs_of(app) -> ResearchJobs:
+    """``app``'s job runner (``app.state.research_jobs``, which tests may set), created on first use."""
+    state = app.state
     jobs = getattr(state, "research_jobs", None)
     if jobs is None:
         with _create_lock:

@@ -201,12 +201,27 @@ def generate_signals(ctx: ToolContext, args: SignalsArgs) -> Summary:
         "latest": {s: (None if pd.isna(v) else float(v)) for s, v in latest.items()}})
 
 
+def run_research(ctx: ToolContext, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+    """``kind`` for the context's person, placed as every research request is (``services.research.placement``:
+    admitted under the budget and quotas, then in a worker process when this process serves jobs); made
+    without an HTML report (the run's page renders one when asked)."""
+    from services.research.placement import ResearchPlacement
+
+    placement = ResearchPlacement(require(ctx.database, "database"), settings=ctx.settings,
+                                  artifacts_dir=ctx.settings.artifacts_dir)
+    return placement.run(ctx.actor(), kind, {**request, "report": False})
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def backtest_strategy(ctx: ToolContext, args: BacktestArgs) -> Summary:
     cfg, rng = args.strategy_config, args.date_range
     symbols = grounded(ctx, cfg.symbols)
-    run = research_service(ctx).backtest(cfg.strategy, symbols, cfg.params, rng.start, rng.end,
-                                  as_of=ctx.as_of(None).isoformat(), config=args.costs.overrides(), report=False,
-                                  created_by=ctx.user)
+    run = run_research(ctx, "backtest", {
+        "strategy": cfg.strategy, "symbols": symbols, "params": cfg.params, "start": _day(rng.start),
+        "end": _day(rng.end), "as_of": ctx.as_of(None).isoformat(), "config": args.costs.overrides()})
     result = _run_headline(run)
     remember_run(ctx, result)
     return _summary("backtest_strategy", result)
@@ -224,11 +239,10 @@ def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
     cfg, rng = args.strategy_config, args.date_range
     symbols = grounded(ctx, cfg.symbols)
     grid = walk_forward_grid(cfg.strategy, cfg.params)
-    run = research_service(ctx).walk_forward(cfg.strategy, symbols, grid, rng.start,
-                                      rng.end, as_of=ctx.as_of(None).isoformat(), window=args.window,
-                                      in_sample_days=args.in_sample_days,
-                                      out_of_sample_days=args.out_of_sample_days, config=args.costs.overrides(),
-                                      report=False, created_by=ctx.user)
+    run = run_research(ctx, "walk_forward", {
+        "strategy": cfg.strategy, "symbols": symbols, "grid": grid, "start": _day(rng.start), "end": _day(rng.end),
+        "as_of": ctx.as_of(None).isoformat(), "window": args.window, "in_sample_days": args.in_sample_days,
+        "out_of_sample_days": args.out_of_sample_days, "config": args.costs.overrides()})
     result = _run_headline(run)
     folds = (run.get("summary") or {}).get("folds") or []
     result.update(out_of_sample=True, n_folds=len(folds),
@@ -241,7 +255,7 @@ def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
 
 
 def run_monte_carlo(ctx: ToolContext, args: MonteCarloArgs) -> Summary:
-    result = research_service(ctx).monte_carlo(args.run_id, n_paths=args.n_paths, created_by=ctx.user, report=False)
+    result = run_research(ctx, "monte_carlo", {"source_run_id": args.run_id, "n_paths": args.n_paths})
     return _summary("run_monte_carlo", result)
 
 
@@ -254,11 +268,11 @@ def optimize_portfolio(ctx: ToolContext, args: OptimizeArgs) -> Summary:
     recorded as a run."""
     symbols = grounded(ctx, args.symbols)
     method = args.method.strip().lower().replace("-", "_").replace(" ", "_")
-    result = research_service(ctx).optimize(method, symbols, as_of=ctx.as_of(args.as_of),
-                                            lookback_days=args.lookback_days, views=args.views,
-                                            target_return=args.target_return,
-                                            target_volatility=args.target_volatility,
-                                            total_value=args.total_value, created_by=ctx.user)
+    result = run_research(ctx, "optimize", {
+        "method": method, "symbols": symbols, "as_of": ctx.as_of(args.as_of).isoformat(),
+        "lookback_days": args.lookback_days, "views": {s: list(v) for s, v in (args.views or {}).items()} or None,
+        "target_return": args.target_return, "target_volatility": args.target_volatility,
+        "total_value": args.total_value})
     return _summary("optimize_portfolio", result)
 
 

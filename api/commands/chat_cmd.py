@@ -103,12 +103,13 @@ def run_chat(once: str | None, thread_id: str | None, actor: Any, as_json: bool,
     models, scripted input)."""
     from api.output import console, print_json
     from config import get_settings
-    from errors import ApprovalError
+    from errors import ApprovalError, QuotaExceeded
     from graph.approval_resume import approval_service
     from graph.runner import ChatSession
     from graph.wiring import product_context, product_graph
     from memory.db import connect
     from memory.threads import ThreadStore
+    from services.quotas import UsageQuotas
 
     settings = get_settings()
     database = connect(settings)
@@ -116,8 +117,10 @@ def run_chat(once: str | None, thread_id: str | None, actor: Any, as_json: bool,
     graph = product_graph(settings, database, agents, user=actor.name)
     person = {"id": actor.name, "role": actor.role.value, "user_id": actor.user_id}
     session = ChatSession(graph, person, thread_id=thread_id, context=context, threads=ThreadStore(database))
+    quotas = UsageQuotas(database, settings)  # a turn here counts with the user's turns on every interface
     if once is not None:
-        result, approval = _render(session.stream(once, tokens=False), console, quiet=as_json)
+        with quotas.start_turn(actor):  # over the limit: QuotaExceeded, exit 2 with the limit and when to retry
+            result, approval = _render(session.stream(once, tokens=False), console, quiet=as_json)
         if as_json:
             print_json({"thread_id": session.thread_id, **result.to_dict()})
             return
@@ -138,8 +141,9 @@ def run_chat(once: str | None, thread_id: str | None, actor: Any, as_json: bool,
         if not text:
             continue
         try:
-            result, approval = _render(session.stream(text, tokens=False), console, quiet=False)
-        except ApprovalError as exc:
+            with quotas.start_turn(actor):
+                result, approval = _render(session.stream(text, tokens=False), console, quiet=False)
+        except (ApprovalError, QuotaExceeded) as exc:
             console.print(f"[red]{escape(str(exc))}[/]", highlight=False)
             continue
         card = None

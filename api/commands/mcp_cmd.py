@@ -39,7 +39,13 @@ def mcp(
 
     from api.input_hygiene import InputHygieneMiddleware
     from api.security import RequestLimiter
+    from services.research.jobs import ResearchJobs
+    from services.research.placement import serve_jobs
 
+    # a server: the tools' research runs as jobs in worker processes, never in this process
+    runner = ResearchJobs(database, settings=settings)
+    runner.recover()
+    serve_jobs(database, lambda: runner)
     api_settings = ApiSettings()
     limiter = RequestLimiter(api_settings.rate_limit, api_settings.auth_failure_limit, api_settings.rate_limit_storage)
     server = build_mcp_server(toolbox)

@@ -2,8 +2,8 @@
 portfolio optimisation and run comparison (answered at once) and a run's HTML report.
 
 A job's status is its run's: ``GET /api/v1/backtests/{run_id}`` (queued → running → done | failed).
-Requests are checked before they are queued (strategy, parameters, stored symbols, source run), so a
-bad request is a 4xx now rather than a failed job later.
+Requests are checked before they are queued (``services.research.requests``: strategy, parameters, stored
+symbols, source run), so a bad request is a 4xx now rather than a failed job later.
 """
 
 from __future__ import annotations
@@ -33,13 +33,9 @@ from api.schemas.research import (
     ResearchResultPublic,
     WalkForwardRequest,
 )
-from errors import ConfigError, DataError, NotFoundError
-from guardrails.policy import Actor, Operation, require
-from memory.bars import BarStore
-from memory.db import Database
-from memory.runs import RunStore
+from errors import NotFoundError
+from guardrails.policy import Actor
 from quant.reports.plotly_bundle import self_contained
-from quant.strategies.registry import validate_params
 from services.research.service import ResearchService
 
 router = APIRouter(prefix="/api/v1", tags=["research"], responses=error_responses(401, 403, 429))
@@ -50,30 +46,10 @@ REPORT_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe
               "font-src data:; frame-ancestors 'none'")
 
 
-def check_request(database: Database, kind: str, request: BaseModel) -> None:
-    """4xx now for what would make the job fail at once: strategy, parameters, symbols, source run."""
-    if kind == "monte_carlo":
-        source = RunStore(database).get(request.source_run_id)
-        if source.kind not in ("backtest", "walkforward") or source.status != "done":
-            raise ConfigError(f"run {source.id} is a {source.status} {source.kind} run; give a finished backtest "
-                              "or walk-forward run", details={"field": "source_run_id"})
-        return
-    if kind == "backtest":
-        validate_params(request.strategy, request.params)
-    else:
-        validate_params(request.strategy, None)  # the grid's own values are checked by the job
-    ResearchService.backtest_config(request.start, request.end, request.config)  # costs and sizing
-    wanted = {s.strip().upper() for s in request.symbols}
-    unknown = sorted(wanted - BarStore(database).known_symbols())
-    if unknown:
-        raise DataError(f"unknown symbol(s) {', '.join(unknown)}; load them first (POST /api/v1/data/load)",
-                        code="unknown_symbol", details={"symbols": unknown})
-
-
-def submit_job(jobs: ResearchJobs, database: Database, kind: str, request: BaseModel, actor: Actor) -> JSONResponse:
+def submit_job(jobs: ResearchJobs, kind: str, request: BaseModel, actor: Actor) -> JSONResponse:
     """Check, queue and answer 202 with the run id, its status and where to look."""
-    require(actor, Operation.RUN_RESEARCH)  # before the request is looked at: a viewer learns nothing about it
-    check_request(database, kind, request)
+    # the job runner checks the role before it looks at the request (a viewer learns nothing about it), then the
+    # request (services.research.requests), the budget and the quotas
     record = jobs.submit(actor, kind, request.model_dump(mode="json"))
     status_url = f"/api/v1/backtests/{record.id}"
     body = JobAccepted(run_id=record.id, kind=kind, status=record.status,
@@ -83,39 +59,43 @@ def submit_job(jobs: ResearchJobs, database: Database, kind: str, request: BaseM
 
 @router.post("/backtests", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
              summary="Start a backtest as a background job (trader)")
-def start_backtest(actor: CurrentActor, database: DatabaseDep, jobs: ResearchJobsDep, body: BacktestRequest):
-    return submit_job(jobs, database, "backtest", body, actor)
+def start_backtest(actor: CurrentActor, jobs: ResearchJobsDep, body: BacktestRequest):
+    return submit_job(jobs, "backtest", body, actor)
 
 
 @router.post("/backtest/run", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
              summary="Seed 000 alias of POST /backtests (trader)")
-def run_backtest(actor: CurrentActor, database: DatabaseDep, jobs: ResearchJobsDep, body: BacktestRequest):
-    return submit_job(jobs, database, "backtest", body, actor)
+def run_backtest(actor: CurrentActor, jobs: ResearchJobsDep, body: BacktestRequest):
+    return submit_job(jobs, "backtest", body, actor)
 
 
 @router.post("/research/grid", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
              summary="Start a parameter grid as a background job (trader)")
-def start_grid(actor: CurrentActor, database: DatabaseDep, jobs: ResearchJobsDep, body: GridRequest):
-    return submit_job(jobs, database, "grid", body, actor)
+def start_grid(actor: CurrentActor, jobs: ResearchJobsDep, body: GridRequest):
+    return submit_job(jobs, "grid", body, actor)
 
 
 @router.post("/research/walk-forward", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
              summary="Start a walk-forward as a background job (trader)")
-def start_walk_forward(actor: CurrentActor, database: DatabaseDep, jobs: ResearchJobsDep, body: WalkForwardRequest):
-    return submit_job(jobs, database, "walk_forward", body, actor)
+def start_walk_forward(actor: CurrentActor, jobs: ResearchJobsDep, body: WalkForwardRequest):
+    return submit_job(jobs, "walk_forward", body, actor)
 
 
 @router.post("/research/monte-carlo", response_model=JobAccepted, status_code=202, responses=JOB_RESPONSES,
              summary="Start a Monte Carlo of a finished run as a background job (trader)")
-def start_monte_carlo(actor: CurrentActor, database: DatabaseDep, jobs: ResearchJobsDep, body: MonteCarloRequest):
-    return submit_job(jobs, database, "monte_carlo", body, actor)
+def start_monte_carlo(actor: CurrentActor, jobs: ResearchJobsDep, body: MonteCarloRequest):
+    return submit_job(jobs, "monte_carlo", body, actor)
 
 
 @router.post("/portfolio/optimize", response_model=ResearchResultPublic, responses=error_responses(400, 422),
              summary="Optimise portfolio weights on stored closes; recorded as a run (trader)")
-def optimize(actor: CurrentActor, database: DatabaseDep, body: OptimizeRequest) -> ResearchResultPublic:
-    options = body.model_dump(exclude={"method", "symbols"})
-    result = ResearchService(database, actor=actor).optimize(body.method, body.symbols, **options)
+def optimize(actor: CurrentActor, jobs: ResearchJobsDep, body: OptimizeRequest) -> ResearchResultPublic:
+    """Answered when done, like the CLI; it runs as a job in a worker process (the budget, the per-user quota and
+    the memory limit of every research job), never in the API process."""
+    from services.research.placement import ResearchPlacement
+
+    request = body.model_dump(mode="json")
+    result = ResearchPlacement(jobs.database, jobs=jobs).run(actor, "optimize", request)
     return ResearchResultPublic.model_validate(result)
 
 

@@ -72,7 +72,7 @@ def backtest(actor: CurrentActor, database: DatabaseDep, jobs: ResearchJobsDep, 
              body: StrategyBacktestRequest) -> JobAccepted:
     record = StrategyService(database).get(actor, strategy_id)
     request = BacktestRequest(strategy=record.kind, params=record.params, **body.model_dump())
-    return submit_job(jobs, database, "backtest", request, actor)
+    return submit_job(jobs, "backtest", request, actor)
 
 
 @router.post("/{strategy_id}/promotions", response_model=TurnPublic, responses=error_responses(404, 409, 422),

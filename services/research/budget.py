@@ -147,6 +147,8 @@ class WorkSizer:
         """A queued job's request (``services.research.jobs`` kinds), sized and checked before it is queued."""
         if kind == "monte_carlo":
             return self.monte_carlo(int(request["source_run_id"]), int(request.get("n_paths", 10_000)))
+        if kind == "optimize":
+            return self.optimize(request["symbols"], request.get("as_of"), request.get("lookback_days"))
         grid = request.get("grid") if kind in ("grid", "walk_forward") else None
         return self.panel(kind, request["strategy"], request["symbols"], grid, request.get("start"),
                           request.get("end"), request.get("as_of"))

@@ -20,12 +20,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+
 from errors import ConfigError, QuotaExceeded
 from guardrails.policy import Actor, Operation, require
 from memory.db import Database
 from memory.job_queue import ClaimedJob, JobQueue
 from memory.runs import RunRecord, RunStore
 from services.research.budget import WorkBudget, WorkSizer
+from services.research.requests import check_request
 from services.research.worker import EXIT_MEMORY, RUN_KIND, RUNNERS, WorkerJob, memory_limit_message, run_job_process
 
 log = logging.getLogger("quantpilot.research.jobs")
@@ -59,6 +62,7 @@ class ResearchJobs:
         self.artifacts_dir = artifacts_dir or settings.artifacts_dir
         self.workers = workers or settings.research_job_workers
         self.claimed: list[int] = []  # ids of the jobs this runner claimed (and so ran), in order
+        self.worker_pids: dict[int, int] = {}  # run id -> the id of the worker process that ran it
         self._wake = threading.Condition()
         self._stopping = self._draining = False
         self._slots: list[threading.Thread] = []
@@ -69,21 +73,34 @@ class ResearchJobs:
         """Store the job asked by ``actor`` (a trader, by the policy table) as ``queued`` and wake a slot here
         unless ``run_now`` is False (then any runner's ``recover`` picks it up); returns the stored row.
         ``WorkBudgetExceeded`` (too large) and ``QuotaExceeded`` (too many) before anything is stored."""
-        require(actor, Operation.RUN_RESEARCH)
-        if kind not in RUNNERS:
-            raise ConfigError(f"unknown job kind {kind!r}; one of {sorted(RUNNERS)}")
-        estimate = WorkSizer(self.database, self.budget).request(kind, request)
-        spec = {"kind": kind, "request": dict(request), "estimate": estimate.to_dict()}
+        spec = self.admissible(actor, kind, request)
         with self.database.engine.begin() as conn:
-            owner = str(actor.user_id) if actor.user_id is not None else actor.name
-            self.queue.lock_admissions(conn, owner)
-            self._admit(self.queue.load(conn, actor.user_id, actor.name), actor)
-            run_id = self.queue.enqueue(conn, RUN_KIND[kind], spec, strategy=request.get("strategy"),
-                                        symbols=list(request.get("symbols") or []), created_by=actor.name,
-                                        user_id=actor.user_id)
+            run_id = self.enqueue(conn, actor, spec)
         if run_now:
             self._start()
         return self.runs.get(run_id)
+
+    def admissible(self, actor: Actor, kind: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """The job's spec once ``actor`` may ask for it, its request is well formed
+        (``services.research.requests``) and it fits the work budget; raises otherwise, before anything is
+        stored."""
+        require(actor, Operation.RUN_RESEARCH)
+        if kind not in RUNNERS:
+            raise ConfigError(f"unknown job kind {kind!r}; one of {sorted(RUNNERS)}")
+        check_request(self.database, kind, request)
+        estimate = WorkSizer(self.database, self.budget).request(kind, request)
+        return {"kind": kind, "request": dict(request), "estimate": estimate.to_dict()}
+
+    def enqueue(self, conn: Connection, actor: Actor, spec: Mapping[str, Any]) -> int:
+        """Admit ``actor``'s job under the quotas (``QuotaExceeded``) and store it queued on ``conn`` (the caller's
+        transaction); its run id."""
+        request = spec["request"]
+        owner = str(actor.user_id) if actor.user_id is not None else actor.name
+        self.queue.lock_admissions(conn, owner)
+        self._admit(self.queue.load(conn, actor.user_id, actor.name), actor)
+        return self.queue.enqueue(conn, RUN_KIND[spec["kind"]], dict(spec), strategy=request.get("strategy"),
+                                  symbols=list(request.get("symbols") or []), created_by=actor.name,
+                                  user_id=actor.user_id)
 
     def _admit(self, load, actor: Actor) -> None:
         retry = max(1, round(self.queue.typical_seconds()))
@@ -176,6 +193,7 @@ class ResearchJobs:
         child = _worker_context().Process(target=run_job_process, args=(spec,), name=f"research-job-{job.run_id}")
         child.start()
         self._children[job.run_id] = child
+        self.worker_pids[job.run_id] = child.pid
         try:
             child.join(self.settings.research_job_timeout_s)
             if child.is_alive():

@@ -35,14 +35,15 @@ _PR_SET_PDEATHSIG = 1
 MIB = 1024 * 1024
 
 # job kind (API word) -> the kind the research service records
-RUN_KIND = {"backtest": "backtest", "grid": "grid", "walk_forward": "walkforward", "monte_carlo": "montecarlo"}
+RUN_KIND = {"backtest": "backtest", "grid": "grid", "walk_forward": "walkforward", "monte_carlo": "montecarlo",
+            "optimize": "optimize"}
 Runner = Callable[[ResearchService, Mapping[str, Any], str], dict]
 
 
 def _backtest(service: ResearchService, r: Mapping[str, Any], by: str) -> dict:
     return service.backtest(r["strategy"], r["symbols"], r.get("params"), r.get("start"), r.get("end"),
                             as_of=r.get("as_of"), engine=r.get("engine", "vectorized"), config=r.get("config"),
-                            created_by=by)
+                            report=r.get("report", True), created_by=by)
 
 
 def _grid(service: ResearchService, r: Mapping[str, Any], by: str) -> dict:
@@ -57,16 +58,27 @@ def _walk_forward(service: ResearchService, r: Mapping[str, Any], by: str) -> di
                                 in_sample_days=r.get("in_sample_days", 252),
                                 out_of_sample_days=r.get("out_of_sample_days", 63),
                                 objective=r.get("objective", "sharpe"), min_trades=r.get("min_trades", 0),
-                                config=r.get("config"), created_by=by)
+                                config=r.get("config"), report=r.get("report", True), created_by=by)
 
 
 def _monte_carlo(service: ResearchService, r: Mapping[str, Any], by: str) -> dict:
     return service.monte_carlo(int(r["source_run_id"]), method=r.get("method", "returns"),
-                               n_paths=r.get("n_paths", 10_000), seed=r.get("seed", 0), created_by=by)
+                               n_paths=r.get("n_paths", 10_000), seed=r.get("seed", 0), report=r.get("report", True),
+                               created_by=by)
+
+
+def _optimize(service: ResearchService, r: Mapping[str, Any], by: str) -> dict:
+    import pandas as pd
+
+    views = {s: tuple(v) for s, v in (r.get("views") or {}).items()} or None
+    return service.optimize(r["method"], r["symbols"], as_of=pd.Timestamp(r["as_of"]) if r.get("as_of") else None,
+                            lookback_days=r.get("lookback_days"), views=views, target_return=r.get("target_return"),
+                            target_volatility=r.get("target_volatility"), total_value=r.get("total_value"),
+                            weight_bounds=tuple(r.get("weight_bounds") or (0.0, 1.0)), created_by=by)
 
 
 RUNNERS: dict[str, Runner] = {"backtest": _backtest, "grid": _grid, "walk_forward": _walk_forward,
-                              "monte_carlo": _monte_carlo}
+                              "monte_carlo": _monte_carlo, "optimize": _optimize}
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,16 @@ class WorkerJob:
 def memory_limit_message(memory_mb: int) -> str:
     return (f"the job needed more memory than its limit of {memory_mb:,} MiB; ask for less work (fewer parameter "
             "values, symbols, dates or paths) or raise QUANTPILOT_RESEARCH_JOB_MEMORY_MB")
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says the process ran out of its address space: a ``MemoryError``, or a library that could
+    not be mapped into memory while it was imported (an ``ImportError``/``OSError`` saying so)."""
+    if isinstance(exc, MemoryError):
+        return True
+    said = str(exc)
+    return isinstance(exc, (ImportError, OSError)) and ("failed to map segment" in said
+                                                        or "Cannot allocate memory" in said)
 
 
 def execute(database: Database, job: WorkerJob) -> None:
@@ -139,15 +161,16 @@ def run_job_process(job: WorkerJob) -> None:
     code = 0
     try:
         execute(database, job)
-    except MemoryError:
-        code = EXIT_MEMORY
-        RunStore(database).fail(job.run_id, memory_limit_message(job.memory_mb))
     except QuantpilotError as exc:
         RunStore(database).fail(job.run_id, f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - a job's failure is stored on its row, whatever it was
-        code = EXIT_FAILED
-        log.exception("research job %s failed", job.run_id)
-        RunStore(database).fail(job.run_id, f"{type(exc).__name__}: {exc}")
+        if out_of_memory(exc):
+            code = EXIT_MEMORY
+            RunStore(database).fail(job.run_id, memory_limit_message(job.memory_mb))
+        else:
+            code = EXIT_FAILED
+            log.exception("research job %s failed", job.run_id)
+            RunStore(database).fail(job.run_id, f"{type(exc).__name__}: {exc}")
     finally:
         engine.dispose()
     os._exit(code)  # no interpreter teardown: nothing of the parent's to flush

@@ -79,6 +79,10 @@ ROUTES: list[tuple[str, str, dict | None, Role]] = [
     ("POST", "/api/v1/risk/breaker/reset", None, Role.TRADER),
     ("GET", "/api/v1/clock", None, Role.VIEWER),
     ("POST", "/api/v1/clock/advance", None, Role.TRADER),
+    ("POST", "/api/v1/clock/set", None, Role.TRADER),
+    ("POST", "/api/v1/clock/real", None, Role.TRADER),
+    ("GET", "/api/v1/paper/accounts", None, Role.VIEWER),
+    ("POST", "/api/v1/risk/check", None, Role.VIEWER),
     ("GET", "/api/v1/summary/daily", None, Role.VIEWER),
     ("GET", "/api/v1/audit/verify", None, Role.ADMIN),
 ]

@@ -80,14 +80,15 @@ def test_positions_show_mark_value_and_pnl_within_80_columns_and_json_keeps_ever
     lines = shown.stdout.splitlines()
     day = sorted(bars["ts"].unique())[20]
     assert lines[0] == f"account paper · simulated market at {day:%Y-%m-%d}"
-    assert lines[2].split() == ["symbol", "shares", "avg", "entry", "mark", "value", "unrealized", "price", "of"]
-    assert [line.split()[0] for line in lines[3:]] == ["AAA", "BBB"] and max(map(len, lines)) <= 80
+    header = next(i for i, line in enumerate(lines) if line.startswith("symbol"))  # after the account's amounts
+    assert lines[header].split() == ["symbol", "shares", "avg", "entry", "mark", "value", "unrealized", "price", "of"]
+    assert [line.split()[0] for line in lines[header + 1:]] == ["AAA", "BBB"] and max(map(len, lines)) <= 80
     aaa = data["positions"][0]
     assert Decimal(aaa["value_usd"]) == Decimal(aaa["qty"]) * Decimal(aaa["mark_usd"])
     assert Decimal(aaa["unrealized_pnl_usd"]) == Decimal(aaa["value_usd"]) - Decimal(aaa["qty"]) * Decimal(
         aaa["avg_entry_price"])
     assert len(aaa["unrealized_pnl_usd"].split(".")[1]) > 2  # every digit, not the two a person reads
-    assert f"${float(aaa['value_usd']):,.2f}" in lines[3]
+    assert f"${float(aaa['value_usd']):,.2f}" in lines[header + 1]
 
 
 def test_risk_status_says_the_account_its_clock_and_the_state(database, bars, act_as):

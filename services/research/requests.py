@@ -1,0 +1,38 @@
+"""What a research job request must be before it is queued: a 4xx (CLI exit 2, a chat refusal) now for what
+would make the job fail at once — strategy, parameters, costs, stored symbols, the source run — rather than a
+failed job later. ``services.research.jobs`` checks every request it admits with ``check_request``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from errors import ConfigError, DataError
+from memory.bars import BarStore
+from memory.db import Database
+from memory.runs import RunStore
+
+
+def check_request(database: Database, kind: str, request: Mapping[str, Any]) -> None:
+    """ConfigError or DataError naming what is wrong in ``request`` (a job kind of ``services.research.worker``)."""
+    from quant.strategies.registry import validate_params
+    from services.research.service import ResearchService
+
+    if kind == "monte_carlo":
+        source = RunStore(database).get(int(request["source_run_id"]))
+        if source.kind not in ("backtest", "walkforward") or source.status != "done":
+            raise ConfigError(f"run {source.id} is a {source.status} {source.kind} run; give a finished backtest "
+                              "or walk-forward run", details={"field": "source_run_id"})
+        return
+    if kind == "backtest":
+        validate_params(request["strategy"], request.get("params"))
+    elif kind in ("grid", "walk_forward"):
+        validate_params(request["strategy"], None)  # the grid's own values are checked by the job
+    if kind != "optimize":
+        ResearchService.backtest_config(request.get("start"), request.get("end"), request.get("config"))
+    wanted = {str(s).strip().upper() for s in request.get("symbols") or []}
+    unknown = sorted(wanted - BarStore(database).known_symbols())
+    if unknown:
+        raise DataError(f"unknown symbol(s) {', '.join(unknown)}; load them first (`quantpilot data load "
+                        f"--symbols {','.join(unknown)}`, or POST /api/v1/data/load)",
+                        code="unknown_symbol", details={"symbols": unknown})
