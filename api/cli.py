@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -80,6 +81,7 @@ app.command("usage")(usage_cmd.usage)
 app.command("demo")(demo_cmd.demo)
 
 _state = {"debug": False}
+_YOUNG_GENERATION = 50_000  # allocations between collections of the youngest generation (Python's default: 700)
 
 
 @app.callback()
@@ -107,6 +109,10 @@ def main() -> None:
     """Entry point, and the one place errors become output: every error is one line on stderr with exit code 2
     (bad usage, bad input, a refusal, an unexpected failure; ``--debug`` shows the traceback), interruption 130;
     a command's own non-zero answer (``reconcile`` finding a discrepancy) keeps its code."""
+    # Start-up allocates hundreds of thousands of long-lived objects (modules, classes, ORM mappers) and the
+    # collector at its default 700-allocation trigger scans them again and again: ~15% of a read command's CPU.
+    # A larger young generation collects the same garbage, just less often (cycles are still freed).
+    gc.set_threshold(_YOUNG_GENERATION, *gc.get_threshold()[1:])
     from api.output import console, print_error
 
     try:
