@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from memory.db import connect
 from memory.migrate import current_revision, head_revision
-from memory.models import Base
+from memory.models import whole_schema
 
 
 def database_status() -> dict:
@@ -16,7 +16,7 @@ def database_status() -> dict:
         vector = conn.execute(text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).scalar()
         tables = {
             name: conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar()
-            for name in sorted(Base.metadata.tables)
+            for name in sorted(whole_schema().tables)
         }
     return {
         "server": database.origin,

@@ -12,14 +12,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, runtime_checkable
-
-import httpx
-import structlog
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from errors import ConfigError
 from guardrails.redaction import redact, redact_value
 from quant.monitoring.alerts import Alert, AlertDeduplicator, DedupDecision, Severity
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def redacted(alert: Alert) -> dict[str, Any]:
@@ -45,6 +45,8 @@ class AlertChannel(Protocol):
 def process_log(name: str) -> Any:
     """The process's structured log: as configured (``quant.monitoring.logging.configure_logging``), else one JSON
     line per event on stderr. Never stdout: that carries what people read (a CLI answer, a piped ``--json``)."""
+    import structlog  # here: a read command that only might raise an alert never pays for the logging library
+
     if structlog.is_configured():
         return structlog.get_logger(name)
     return structlog.wrap_logger(structlog.PrintLogger(sys.stderr), processors=[
@@ -80,6 +82,8 @@ class WebhookChannel:
         self._client = client
 
     def send(self, alert: Alert) -> DeliveryResult:
+        import httpx  # here: importing the alert service costs a read command nothing until a webhook is sent
+
         try:
             if self._client is not None:
                 response = self._client.post(self._url, json=redacted(alert), headers=self._headers,

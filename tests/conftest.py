@@ -89,13 +89,13 @@ def _database_session():
 def _emptied(database):
     from sqlalchemy import text
 
-    from memory.models import Base
+    from memory.models import whole_schema
 
     with database.engine.begin() as conn:
         saver = conn.execute(text("SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables WHERE schemaname"
                                   " = current_schema() AND tablename IN ('checkpoints', 'checkpoint_blobs',"
                                   " 'checkpoint_writes')")).scalar_one()
-        tables = ", ".join([*(f'"{t}"' for t in Base.metadata.tables), *([saver] if saver else [])])
+        tables = ", ".join([*(f'"{t}"' for t in whole_schema().tables), *([saver] if saver else [])])
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     (_SESSION_HOME / "credentials.json").unlink(missing_ok=True)  # its user is gone with the tables (a demo signs in)
     return database

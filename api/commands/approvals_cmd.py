@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import typer
-from rich.markup import escape
 
 app = typer.Typer(help="Human approvals: list, show, approve, reject.", no_args_is_help=True)
 
@@ -99,6 +98,8 @@ def _print_card(record) -> None:
 def decide(approval_id: str, verdict: str, comment: str | None, as_json: bool,
            agents: Mapping[str, Any] | None = None) -> None:
     """Approve or reject as the signed-in user, then print the request's new status and the resumed turn's answer."""
+    from rich.markup import escape
+
     from api.cli_auth import cli_actor
     from api.output import console, print_json
     from errors import ConfigError

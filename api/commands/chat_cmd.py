@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import typer
-from rich.markup import escape
 
 
 def chat(
@@ -35,6 +34,8 @@ def chat(
 
 def _render(events: Iterable[Any], console, *, quiet: bool):
     """Print steps, tool calls and results as they stream; returns the final TurnResult and any approval."""
+
+    from rich.markup import escape
 
     from agents.answers import ToolOutcome, describe_call, write_one
     from agents.answers.outcome import parse_content
@@ -62,6 +63,8 @@ def _render(events: Iterable[Any], console, *, quiet: bool):
 
 def _show_approval(console, approval: Mapping[str, Any]) -> str:
     """Print the approval card (what is asked, by whom, the evidence, how to decide); returns its text."""
+    from rich.markup import escape
+
     from agents.answers import approval_card
 
     text = approval_card(approval).text()
@@ -74,6 +77,8 @@ def _show_approval(console, approval: Mapping[str, Any]) -> str:
 def _answer_inline(service, approval, ask: Callable[[str], str], ask_secret: Callable[[str], str], console) -> Any:
     """Ask approve/reject/later; another approver decides with their own key (whoever asked never decides).
     Returns the resumed turn (None for later or a refused decision)."""
+    from rich.markup import escape
+
     from api.cli_auth import user_service
     from errors import ApprovalError, AuthenticationError, PermissionDenied
     from guardrails.policy import Channel
@@ -101,6 +106,8 @@ def run_chat(once: str | None, thread_id: str | None, actor: Any, as_json: bool,
              ask_secret: Callable[[str], str] = getpass.getpass) -> None:
     """The chat command's body, as ``actor``; ``agents``, ``ask`` and ``ask_secret`` are injectable (scripted
     models, scripted input)."""
+    from rich.markup import escape
+
     from api.output import console, print_json
     from config import get_settings
     from errors import ApprovalError, QuotaExceeded

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
 app = typer.Typer(help="Market data: load, list, show, quality, schedules.", no_args_is_help=True)
 
@@ -156,6 +155,8 @@ def quality(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The latest data-quality report of a symbol (warnings found at load time)."""
+    from rich.markup import escape
+
     from api.output import console, print_json, print_table
     from quant.display import count, day, timestamp
 

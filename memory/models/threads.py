@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from memory.models.base import Base
+from memory.models.users import ApiUser  # noqa: F401 - owner_id points at its table (api_users)
 
 
 class ChatThread(Base):

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from memory.models.base import Base
+from memory.models.users import ApiUser  # noqa: F401 - user_id points at its table (api_users)
 
 
 class WebSession(Base):

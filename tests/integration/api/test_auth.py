@@ -92,11 +92,11 @@ ORDER = [Role.VIEWER, Role.TRADER, Role.APPROVER, Role.ADMIN]
 @pytest.fixture(scope="module")
 def matrix(_database_session):
     """One emptied database with bars and a key per role, shared by the 64 role-matrix cases."""
-    from memory.models import Base
+    from memory.models import whole_schema
     from services.market_data import MarketDataService
     from tests.integration.api.conftest import END, START
 
-    tables = ", ".join(f'"{t}"' for t in Base.metadata.tables)
+    tables = ", ".join(f'"{t}"' for t in whole_schema().tables)
     with _database_session.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     MarketDataService(_database_session, actor=SYSTEM).load("synthetic", ["AAPL", "MSFT"], START, END)
