@@ -34,6 +34,13 @@ def test_the_sleeves_add_up_to_the_account_at_every_bar(per_symbol_accounts):
 def test_the_equity_chart_draws_sleeves_that_add_up_to_the_total_it_draws(per_symbol_accounts):
     figure = equity_chart(account_curves(per_symbol_accounts))
 
-    traces = {trace.name: np.asarray(trace.y, dtype=float) for trace in figure.data}
+    traces = {trace["name"]: _numbers(trace["y"]) for trace in figure["data"]}
     assert set(traces) == {"total", "AAPL", "MSFT"} and len(traces["total"]) < len(per_symbol_accounts)  # thinned
     assert traces["AAPL"] + traces["MSFT"] == pytest.approx(traces["total"])
+
+
+def _numbers(spec) -> np.ndarray:
+    """A trace's numbers as the chart sends them (a plotly.js typed array: base64 little-endian float64)."""
+    import base64
+
+    return np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f8")
