@@ -8,6 +8,7 @@ scope. ``release_of`` names the exact command that lifts a halt, so every refusa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from guardrails.trading_state import GLOBAL_SCOPE, TradingState
@@ -26,24 +27,22 @@ KILL_SWITCH_RELEASE_API = ('POST /api/v1/risk/kill-switch/release-request {"reas
 
 def release_of(state: TradingState, account: str) -> str:
     """The command that lifts ``state`` for ``account`` ("" when it is ACTIVE)."""
-    if state.status is TradingStatus.ACTIVE:
-        return ""
-    if state.scope == GLOBAL_SCOPE:
-        return KILL_SWITCH_RELEASE
-    if state.status is TradingStatus.REDUCING:
-        return f"it lifts at the next session by itself, or at once: {breaker_release(account)}"
-    return breaker_release(account)
+    return _release(state, account, KILL_SWITCH_RELEASE, breaker_release)
 
 
 def release_api_of(state: TradingState, account: str) -> str:
     """``release_of`` as the API calls that lift ``state`` for ``account`` ("" when it is ACTIVE)."""
+    return _release(state, account, KILL_SWITCH_RELEASE_API, breaker_release_api)
+
+
+def _release(state: TradingState, account: str, kill_switch: str, breaker: Callable[[str], str]) -> str:
     if state.status is TradingStatus.ACTIVE:
         return ""
     if state.scope == GLOBAL_SCOPE:
-        return KILL_SWITCH_RELEASE_API
+        return kill_switch
     if state.status is TradingStatus.REDUCING:
-        return f"it lifts at the next session by itself, or at once: {breaker_release_api(account)}"
-    return breaker_release_api(account)
+        return f"it lifts at the next session by itself, or at once: {breaker(account)}"
+    return breaker(account)
 
 
 class BookStates:
