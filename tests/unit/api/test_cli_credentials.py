@@ -14,6 +14,11 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("QUANTPILOT_HOME", str(tmp_path))
     get_settings.cache_clear()
     yield tmp_path
+    from memory.db import forget_connections
+    from memory.server import stop_embedded
+
+    forget_connections()
+    stop_embedded(get_settings().pgdata)  # a read as the local reader started this home's own server
     get_settings.cache_clear()
 
 
