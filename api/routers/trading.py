@@ -10,7 +10,7 @@ with one call (trader; flattening too: approver); it comes off only with an appr
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
@@ -172,24 +172,27 @@ def kill_switch_on(actor: CurrentActor, service: ExecutionDep, body: KillSwitchR
                             flatten_complete=not report.refused)
 
 
+def _state_answer(service: ExecutionService, state: Any, approval_id: str | None) -> KillSwitchPublic:
+    """The trading state the account is under now, with what lifts it (CLI and API) and the approval involved."""
+    return KillSwitchPublic(account_id=service.account, trading_state=state.status.value, halt_id=state.halt_id,
+                            reason=state.reason, release=state.release,
+                            release_api=release_api_of(state, service.account), approval_id=approval_id)
+
+
 @router.post("/risk/kill-switch/release-request", response_model=KillSwitchPublic, status_code=201,
              responses=error_responses(400, 422),
              summary="Ask for the approval that turning the kill switch off needs (trader)")
 def request_release(actor: CurrentActor, service: ExecutionDep, body: ReleaseRequest) -> KillSwitchPublic:
     approval_id = service.request_resume(actor, reason=body.reason)
     state = service.trading_state()
-    return KillSwitchPublic(account_id=service.account, trading_state=state.status.value, halt_id=state.halt_id,
-                            reason=state.reason, release=state.release,
-                            release_api=release_api_of(state, service.account), approval_id=approval_id)
+    return _state_answer(service, state, approval_id)
 
 
 @router.post("/risk/kill-switch/release", response_model=KillSwitchPublic, responses=error_responses(404, 409, 422),
              summary="Turn the kill switch off with a release request someone else approved (trader)")
 def release(actor: CurrentActor, service: ExecutionDep, body: ResumeRequest) -> KillSwitchPublic:
     state = service.resume(actor, body.approval_id)
-    return KillSwitchPublic(account_id=service.account, trading_state=state.status.value, halt_id=state.halt_id,
-                            reason=state.reason, release=state.release,
-                            release_api=release_api_of(state, service.account), approval_id=body.approval_id)
+    return _state_answer(service, state, body.approval_id)
 
 
 @router.post("/risk/breaker/reset-request", response_model=KillSwitchPublic, status_code=201,
@@ -198,18 +201,14 @@ def release(actor: CurrentActor, service: ExecutionDep, body: ResumeRequest) -> 
 def request_breaker_reset(actor: CurrentActor, service: ExecutionDep, body: BreakerResetRequest) -> KillSwitchPublic:
     approval_id = service.request_breaker_reset(actor, reason=body.reason)
     state = service.trading_state()
-    return KillSwitchPublic(account_id=service.account, trading_state=state.status.value, halt_id=state.halt_id,
-                            reason=state.reason, release=state.release,
-                            release_api=release_api_of(state, service.account), approval_id=approval_id)
+    return _state_answer(service, state, approval_id)
 
 
 @router.post("/risk/breaker/reset", response_model=KillSwitchPublic, responses=error_responses(400, 404, 409, 422),
              summary="Reset the account's breaker baseline with a request someone else approved (trader)")
 def reset_breaker(actor: CurrentActor, service: ExecutionDep, body: ResumeRequest) -> KillSwitchPublic:
     state = service.reset_breaker(actor, body.approval_id)
-    return KillSwitchPublic(account_id=service.account, trading_state=state.status.value, halt_id=state.halt_id,
-                            reason=state.reason, release=state.release,
-                            release_api=release_api_of(state, service.account), approval_id=body.approval_id)
+    return _state_answer(service, state, body.approval_id)
 
 
 @router.get("/clock", response_model=ClockPublic,
