@@ -11,12 +11,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-import pandas as pd
-
 from config import Settings
 from guardrails.policy import Actor, Channel, Operation, Role, require
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from guardrails.risk_policy import RiskLimits
     from guardrails.trading_state import TradingState
     from memory.db import Database
@@ -188,6 +188,8 @@ class ToolContext:
 
     def as_of(self, value: date | datetime | str | None) -> pd.Timestamp:
         """``value`` as a UTC timestamp, or the session's now when None. A bare date is taken as is."""
+        import pandas as pd  # here, not at the top: building the tools (as resuming an approval does) needs no pandas
+
         stamp = pd.Timestamp(self.now() if value is None else value)
         return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 

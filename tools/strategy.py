@@ -5,22 +5,25 @@ service; results are run ids and headline numbers."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from langchain_core.tools import BaseTool
 from pydantic import Field, field_validator
 
 from errors import DataError
-from quant.strategies import registry
-from services.research import ResearchService, defaults
-from services.research.service import headline, walk_forward_grid
+from services.research import defaults
 from tools.collaborators import require
 from tools.context import ToolContext
 from tools.grounding import grounded
 from tools.recollection import remember_run
 from tools.results import Summary, Unavailable, compact_value
 from tools.typed_tool import AsOf, Symbol, ToolArgs, context_tool
+
+if TYPE_CHECKING:
+    from services.research import ResearchService
+
+# pandas, numba (the strategies' kernels) and the research service are imported by the tools that run them, not
+# here: building the tools, as every graph does (resuming an approval too), only needs their argument schemas
 
 MAX_SYMBOLS = 50
 MAX_FOLDS_SHOWN = 12
@@ -133,12 +136,16 @@ def _bars(ctx: ToolContext, symbols: list[str], as_of, start=None):
 
 
 def research_service(ctx: ToolContext) -> ResearchService:
+    from services.research import ResearchService
+
     return ResearchService(require(ctx.database, "database"), artifacts_dir=ctx.settings.artifacts_dir,
                            actor=ctx.actor())
 
 
 def _run_headline(run: dict[str, Any]) -> dict[str, Any]:
     """run_id, what ran on what, and the headline metrics — never curves or trades."""
+    from services.research.service import headline
+
     metrics = run.get("metrics") or {}
     summary = run.get("summary") or {}
     config = run.get("config") or {}
@@ -151,6 +158,8 @@ def _run_headline(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_strategies(ctx: ToolContext, args: NoArgs) -> Summary:
+    from quant.strategies import registry
+
     specs = registry.list_strategies()
     return _summary("list_strategies", {"strategies": [s.name for s in specs],
                                         "descriptions": {s.name: s.description for s in specs},
@@ -160,6 +169,8 @@ def list_strategies(ctx: ToolContext, args: NoArgs) -> Summary:
 def compute_features(ctx: ToolContext, args: FeaturesArgs) -> Summary:
     """Features of the last ``lookback`` stored bars known at ``as_of``, however old they are (the answer says
     when the last bar was)."""
+    import pandas as pd
+
     from memory.bars import BarStore
     from quant.features.features import FeaturePipeline
 
@@ -185,7 +196,10 @@ def load_model(ctx: ToolContext, args: ModelArgs) -> Unavailable:
 
 
 def generate_signals(ctx: ToolContext, args: SignalsArgs) -> Summary:
+    import pandas as pd
+
     from quant.backtest.panels import panels_from_bars
+    from quant.strategies import registry
 
     symbols = grounded(ctx, args.symbols)
     params = registry.validate_params(args.strategy, args.params)
@@ -236,6 +250,8 @@ def overfitting_headline(block: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def run_walk_forward(ctx: ToolContext, args: WalkForwardArgs) -> Summary:
+    from services.research.service import walk_forward_grid
+
     cfg, rng = args.strategy_config, args.date_range
     symbols = grounded(ctx, cfg.symbols)
     grid = walk_forward_grid(cfg.strategy, cfg.params)

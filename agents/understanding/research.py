@@ -13,7 +13,6 @@ from agents.understanding.plans import Plan, PlannedCall, Reply, one
 from agents.understanding.request import Request
 from agents.understanding.vocabulary import indicators_in, method_in, strategies_in
 from errors import ConfigError
-from quant.strategies.registry import get_strategy
 
 DEFAULT_STRATEGY = "sma_crossover"
 _BACKTEST = (r"\bback[- ]?test\w*|\btest (a|an|the|my)?\s*\w+( \w+)? (strategy|crossover|reversion|momentum|"
@@ -27,6 +26,8 @@ _WHICH_SYMBOLS = 'Which symbols? For example: "backtest an SMA crossover on AAPL
 def strategy_params(name: str, r: Request) -> dict[str, Any]:
     """Parameters of ``name`` written in the request: ``fast 20`` / ``fast=20``, and the usual shorthands
     (``20/100`` for a crossover, ``RSI(7)``, ``top 5``, ``2.5 std``)."""
+    from quant.strategies.registry import get_strategy  # numba kernels: loaded when a request names a strategy
+
     low, params = r.low, {}
     try:
         fields = list(get_strategy(name).Params.model_fields)
