@@ -111,3 +111,16 @@ def test_first_dimensions_stay_pinned_to_the_reviewed_reference(embedder):
 def test_a_missing_model_directory_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="model.safetensors|weights"):
         Embedder(model_dir=tmp_path).embed(["anything"])
+
+
+def test_the_gelu_error_function_matches_the_exact_one_below_float32_resolution():
+    import math
+
+    from memory.embeddings import erf
+
+    grid = np.linspace(-8.0, 8.0, 40_001)
+    exact = np.array([math.erf(v) for v in grid])
+
+    assert np.abs(erf(grid) - exact).max() <= 1.5e-7
+    assert erf(grid.astype(np.float32)).dtype == np.float32
+    np.testing.assert_array_equal(erf(-grid), -erf(grid))  # odd, exactly
