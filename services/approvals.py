@@ -65,6 +65,13 @@ def approval_json(record: ApprovalRecord) -> dict[str, Any]:
     return data
 
 
+def may_resume(record: ApprovalRecord) -> bool:
+    """Whether deciding ``record`` may resume a conversation thread: it was asked in one, and the graph's apply step
+    has not closed it yet (only that step closes a request, after its thread has passed the approval). An
+    interface that builds the graph only to resume (the CLI) skips it otherwise."""
+    return record.thread_id is not None and record.closed_at is None
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 

@@ -105,12 +105,13 @@ def decide(approval_id: str, verdict: str, comment: str | None, as_json: bool,
     from errors import ConfigError
 
     actor = cli_actor()
-    try:
-        service = approval_service(with_graph=True, agents=agents, user=actor.name)
-    except ConfigError as exc:  # no agents yet: the decision is still recorded; re-run to resume the thread
-        console.print(f"[yellow]warning:[/] {escape(str(exc))}; the decision is recorded, the thread resumes on a "
-                      "repeat call")
-        service = approval_service(with_graph=False)
+    service = approval_service(with_graph=False)
+    if _may_resume(service, approval_id):  # the graph (LangGraph, the agents, their tools) only to resume a thread
+        try:
+            service = approval_service(with_graph=True, agents=agents, user=actor.name)
+        except ConfigError as exc:  # no agents yet: the decision is still recorded; re-run to resume the thread
+            console.print(f"[yellow]warning:[/] {escape(str(exc))}; the decision is recorded, the thread resumes on "
+                          "a repeat call")
     if verdict == "approved":
         outcome = service.approve(actor, approval_id, comment)
     else:
@@ -129,6 +130,18 @@ def decide(approval_id: str, verdict: str, comment: str | None, as_json: bool,
             console.print(decision_text(record.outcome), highlight=False, markup=False)
     if verdict == "approved" and outcome.approval.status in ("expired", "invalid"):
         raise typer.Exit(2)
+
+
+def _may_resume(service, approval_id: str) -> bool:
+    """Whether the stored request may have a thread to resume (an unknown id: no; the service then says why,
+    after the permission check, as it does for every caller)."""
+    from errors import NotFoundError
+    from services.approvals import may_resume
+
+    try:
+        return may_resume(service.store.get(approval_id))
+    except NotFoundError:
+        return False
 
 
 _AS_GONE = typer.Option(None, "--as", hidden=True)
