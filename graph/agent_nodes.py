@@ -88,10 +88,18 @@ def make_agent_node(spec: AgentSpec):
     After tool calls planned without a model (``preplanned``), the model only writes the answer: it is
     called without tools."""
     tools: list[BaseTool] = [*spec.tools, route_to_tool()]
-    try:  # the model sees lean schemas; every call is still validated against the full one before it runs
-        model = spec.model.bind_tools([lean_tool(t) for t in tools])
-    except NotImplementedError:  # scripted models decide their tool calls themselves
-        model = spec.model
+    bound: list[Any] = []
+
+    def model_with_tools() -> Any:
+        """The model bound to the lean schemas of its tools, made on this agent's first call (about 5 ms a tool:
+        a process resuming one thread, or running one turn, calls one or two of the five agents)."""
+        if not bound:  # two threads may both bind on a first call; either result is the same
+            try:  # the model sees lean schemas; every call is still validated against the full one before it runs
+                bound.append(spec.model.bind_tools([lean_tool(t) for t in tools]))
+            except NotImplementedError:  # scripted models decide their tool calls themselves
+                bound.append(spec.model)
+        return bound[0]
+
     prompt = SystemMessage(content=spec.system_prompt)
 
     def agent(state: GraphState, runtime: Runtime[GraphContext], config: RunnableConfig) -> Command:
@@ -105,7 +113,7 @@ def make_agent_node(spec: AgentSpec):
         thread_id = (config.get("configurable") or {}).get("thread_id")
         scope = CallScope(spec.name, turn_id, answering_for(thread_id) if thread_id else None, user.get("user_id"),
                           user.get("id"))
-        chosen = spec.model if state.get("preplanned") else model
+        chosen = spec.model if state.get("preplanned") else model_with_tools()
         outcome = call_model(chosen, model_input(prompt, state.get("messages", []), note, ctx.history), scope, ctx)
         budget = spent_so_far(budget, ctx, turn_id)
         if isinstance(outcome, ModelFailure):
