@@ -59,10 +59,12 @@ class LogChannel:
 
     def __init__(self, logger: Any = None, name: str = "log"):
         self.name = name
-        self._log = logger or process_log("quantpilot.alerts")
+        self._log = logger  # None: the process's log, looked up on the first alert (most processes send none)
 
     def send(self, alert: Alert) -> DeliveryResult:
         method = {Severity.INFO: "info", Severity.WARNING: "warning", Severity.CRITICAL: "error"}[alert.severity]
+        if self._log is None:
+            self._log = process_log("quantpilot.alerts")
         getattr(self._log, method)("alert", **redacted(alert))
         return DeliveryResult(self.name, True, "logged")
 
