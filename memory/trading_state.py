@@ -207,6 +207,22 @@ class RiskLimitStore:
             return limits
 
 
+    def replace(self, expected: RiskLimits, limits: RiskLimits, approval_id: str) -> None:
+        """Put ``limits`` in force under ``approval_id`` if the limits in force are still ``expected`` (what the
+        approved request was made against); ``ApprovalError`` ``stale_evidence`` otherwise, nothing written."""
+        with self._db.session() as s:
+            current = s.get(RiskLimitsRow, 1, with_for_update=True)
+            in_force = RiskLimits() if current is None else RiskLimits.model_validate(current.limits)
+            if in_force != expected:
+                raise ApprovalError(f"the risk limits changed since approval {approval_id} was asked for; ask again",
+                                    code="stale_evidence", details={"approval_id": approval_id})
+            if current is None:
+                s.add(RiskLimitsRow(id=1, limits=limits.model_dump(mode="json"), approval_id=approval_id))
+            else:
+                current.limits, current.approval_id = limits.model_dump(mode="json"), approval_id
+                current.updated_at = datetime.now(UTC)
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, frozenset | set):
         return sorted(value)

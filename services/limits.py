@@ -71,3 +71,20 @@ class LimitService:
         self.audit.append(actor.name, actor.channel.value, "limits_applied", f"proposal:{proposal_id}",
                           {"changes": changed})
         return limits
+
+    @operation(Operation.APPLY_LIMIT_CHANGE)
+    def apply_requested(self, actor: Actor, request: ApprovalRequest) -> dict[str, Any]:
+        """Put in force the change a conversation asked for (``propose_risk_limit_change``), once ``actor``
+        approved it and the graph re-validated the decision: the limits in force must still be those the
+        request was made against (``ApprovalError`` ``stale_evidence`` otherwise). The new limits and the
+        ``limits_applied`` audit row are stored in one transaction; returns ``{"applied": {limit: {from, to}}}``."""
+        changes = (request.subject.model_extra or {}).get("changes") or {}
+        expected = RiskLimits.model_validate((request.evidence or {}).get("current") or {})
+        proposal = propose_change(expected, {k: v["to"] if isinstance(v, dict) else v for k, v in changes.items()},
+                                  request.requester, created_at=request.created_at)
+        self.store.replace(expected, proposal.proposed, request.id)
+        before, after = expected.model_dump(mode="json"), proposal.proposed.model_dump(mode="json")
+        changed = {k: {"from": before[k], "to": after[k]} for k in proposal.changes}
+        self.audit.append(actor.name, actor.channel.value, "limits_applied", f"approval:{request.id}",
+                          {"changes": changed, "requested_by": request.requester})
+        return {"applied": changed}

@@ -61,11 +61,20 @@ def _effect(payload: Mapping[str, Any]) -> str:
                 if filled and payload.get("avg_fill_price") is not None else "")
         return (f"{payload.get('side')} {quantity(payload.get('qty'))} {payload.get('symbol')} was sent as order "
                 f"{payload.get('client_order_id')} ({str(payload.get('order_status', '')).replace('_', ' ')}{fill})")
+    if isinstance(payload.get("applied"), Mapping) and payload["applied"]:
+        changed = ", ".join(f"{name} {_limit(change, 'from')} → {_limit(change, 'to')}"
+                            for name, change in sorted(payload["applied"].items()))
+        return f"the new risk limits are in force: {changed}"
     if payload.get("trading_status"):
         return f"trading is {payload['trading_status']}"
     if payload.get("note"):
         return str(payload["note"])
     return fields_line(payload, skip=("status", "tool", "approval_id", "approver", "comment", "effect"))
+
+
+def _limit(change: Any, end: str) -> str:
+    value = change.get(end) if isinstance(change, Mapping) else change
+    return ", ".join(map(str, value)) or "any" if isinstance(value, list) else str(value)
 
 
 def write_approved(outcome: ToolOutcome) -> str:
