@@ -39,8 +39,17 @@ class LimitService:
 
     @operation(Operation.READ_TRADING, one_transaction=False)
     def view(self, actor: Actor) -> tuple[RiskLimits, list[dict[str, Any]]]:
-        """``(the limits in force, the pending proposals)``."""
-        return self.store.current(), self.store.pending()
+        """``(the limits in force, the pending proposals)``: those proposed here (CLI, API, web: put in force by
+        ``apply`` once approved) and those asked for in a conversation (``in_conversation``: a pending
+        ``risk_limit`` approval with the changes, put in force by the approval itself)."""
+        pending = [{**p, "in_conversation": False} for p in self.store.pending()]
+        proposed_here = {p["approval_id"] for p in pending}
+        asked = [{"proposal_id": r.subject.get("proposal_id"), "approval_id": r.id, "changes": r.subject["changes"],
+                  "requested_by": r.requester, "reason": r.summary, "created_at": r.created_at,
+                  "in_conversation": True}
+                 for r in self.approvals.list("pending")
+                 if r.kind == "risk_limit" and r.subject.get("changes") and r.id not in proposed_here]
+        return self.store.current(), sorted(pending + asked, key=lambda p: p["created_at"])
 
     @operation(Operation.PROPOSE_LIMIT_CHANGE)
     def propose(self, actor: Actor, changes: dict[str, Any], *, reason: str = "") -> tuple[LimitChangeProposal, str,

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from agents.answers.approvals import approval_card
+from agents.answers.approvals import approval_card, limit_changes_text
 from agents.answers.outcome import ToolOutcome
 from agents.answers.phrasing import clause, fields_line, sentence, tool_words
 from quant.display import money, quantity
@@ -62,19 +62,12 @@ def _effect(payload: Mapping[str, Any]) -> str:
         return (f"{payload.get('side')} {quantity(payload.get('qty'))} {payload.get('symbol')} was sent as order "
                 f"{payload.get('client_order_id')} ({str(payload.get('order_status', '')).replace('_', ' ')}{fill})")
     if isinstance(payload.get("applied"), Mapping) and payload["applied"]:
-        changed = ", ".join(f"{name} {_limit(change, 'from')} → {_limit(change, 'to')}"
-                            for name, change in sorted(payload["applied"].items()))
-        return f"the new risk limits are in force: {changed}"
+        return f"the new risk limits are in force: {limit_changes_text(payload['applied'])}"
     if payload.get("trading_status"):
         return f"trading is {payload['trading_status']}"
     if payload.get("note"):
         return str(payload["note"])
     return fields_line(payload, skip=("status", "tool", "approval_id", "approver", "comment", "effect"))
-
-
-def _limit(change: Any, end: str) -> str:
-    value = change.get(end) if isinstance(change, Mapping) else change
-    return ", ".join(map(str, value)) or "any" if isinstance(value, list) else str(value)
 
 
 def write_approved(outcome: ToolOutcome) -> str:

@@ -26,6 +26,9 @@ def test_an_approved_change_from_the_chat_is_in_force_with_its_audit_row(client,
     pending = turn["pending_approval"]
     assert pending["kind"] == "risk_limit"
     assert limits(client, headers)["max_open_positions"] == before  # asking changes nothing
+    listed = client.get("/api/v1/risk/limits", headers=headers[Role.VIEWER]).json()["pending"]
+    assert [(p["approval_id"], p["changes"], p["requested_by"], p["in_conversation"]) for p in listed] == [
+        (pending["id"], {"max_open_positions": {"from": before, "to": before + 2}}, "trader-user", True)]
 
     decided = client.post(f"/api/v1/approvals/{pending['id']}/approve", json={"comment": "fine"},
                           headers=headers[Role.APPROVER])
@@ -34,8 +37,9 @@ def test_an_approved_change_from_the_chat_is_in_force_with_its_audit_row(client,
     outcome = decided.json()
     assert outcome["approval"]["status"] == "applied"
     assert limits(client, headers)["max_open_positions"] == before + 2
-    assert f"max_open_positions {before} → {before + 2}" in outcome["turn"]["answer"]
+    assert f"max open positions {before} to {before + 2}" in outcome["turn"]["answer"]
     assert RiskLimitStore(database).current().max_open_positions == before + 2
+    assert client.get("/api/v1/risk/limits", headers=headers[Role.VIEWER]).json()["pending"] == []
     (row,) = AuditLog(database).recent(action="limits_applied")
     assert (row.actor, row.subject) == ("approver-user", f"approval:{pending['id']}")
     assert row.payload["changes"] == {"max_open_positions": {"from": before, "to": before + 2}}
