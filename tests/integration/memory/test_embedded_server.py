@@ -29,7 +29,7 @@ def _spawn_holder(pgdata: Path, seconds: float) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-c", _HOLDER, str(pgdata), str(seconds)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
-    assert line.startswith("postgresql://"), proc.stderr.read() if proc.poll() is not None else line
+    assert line.startswith("postgresql://"), proc.stderr.read()
     return proc
 
 
