@@ -15,7 +15,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -24,11 +25,13 @@ from guardrails.limits import LimitChangeProposal, ProposalStatus, apply
 from guardrails.redaction import redact
 from guardrails.risk_policy import RiskLimits
 from guardrails.trading_state import GLOBAL_SCOPE, TradingState, TradingStateEvent
-from memory.approvals import ApprovalRecord, ApprovalStore
 from memory.db import Database
 from memory.models.execution import RiskLimitProposalRow, RiskLimitsRow, TradingStateEventRow, TradingStateRow
 from quant.execution.gate import Approval, ApprovalScope, ApprovalStatus
 from quant.risk.decision import TradingStatus
+
+if TYPE_CHECKING:
+    from memory.approvals import ApprovalRecord, ApprovalStore
 
 APPROVAL_TTL = timedelta(hours=72)
 
@@ -154,7 +157,13 @@ class RiskLimitStore:
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        self.approvals = ApprovalStore(database)
+
+    @cached_property
+    def approvals(self) -> ApprovalStore:
+        """The approval requests (loaded on first use: reading the limits in force needs none of them)."""
+        from memory.approvals import ApprovalStore
+
+        return ApprovalStore(self._db)
 
     def current(self) -> RiskLimits:
         with self._db.session() as s:
