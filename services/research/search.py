@@ -35,6 +35,22 @@ def _index_of(panels, when) -> int:
     return int(panels["close"].index.searchsorted(as_utc_timestamp(when)))
 
 
+def _panels_while_kernels_load(service: ResearchService, symbols: Sequence[str], end, as_of,
+                               overfitting: bool) -> tuple[dict, float]:
+    """The panels of ``symbols`` and the seconds the crossover kernels took to load: the kernels load on a
+    second thread while this one reads the bars, mostly a wait on Postgres (0.1-0.25 s saved). Both are done
+    when this returns, an error or not (the pool's exit waits for the load), so no thread is left importing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from quant.backtest.kernel_warmup import load_crossover_kernels
+
+    symbols = service.stored_symbols(symbols)  # an unknown symbol is refused before any kernel loads
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kernel-load") as pool:
+        loading = pool.submit(load_crossover_kernels, overfitting)
+        panels = service.panels(symbols, end, as_of)
+    return panels, loading.result()
+
+
 def _valid_grid(strategy: str, grid: Mapping[str, Sequence[Any]]) -> tuple[dict[str, list], int]:
     """Keep the grid's combinations the strategy accepts; count the invalid ones (e.g. slow <= fast)."""
     from quant.backtest.grid import expand_grid
@@ -74,13 +90,11 @@ def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_s
     fused = strategy in CROSSOVERS and set(grid_spec) == {"fast", "slow"}
     valid, skipped = _valid_grid(strategy, grid_spec)
     bt = service.backtest_config(start, end, config)
-    panels = service.panels(symbols, end, as_of)
-    lo, hi = _index_of(panels, start), (None if end is None else _index_of(panels, end) + 1)
-    kernel_load_s = None
     if fused:
-        from quant.backtest.kernel_warmup import load_crossover_kernels
-
-        kernel_load_s = load_crossover_kernels(overfitting)
+        panels, kernel_load_s = _panels_while_kernels_load(service, symbols, end, as_of, overfitting)
+    else:
+        panels, kernel_load_s = service.panels(symbols, end, as_of), None
+    lo, hi = _index_of(panels, start), (None if end is None else _index_of(panels, end) + 1)
     began = time.perf_counter()
     if fused:
         result = run_crossover_grid(panels.get("open"), panels["close"], list(grid_spec["fast"]),

@@ -109,11 +109,8 @@ class ResearchService:
         self.artifacts_dir = Path(artifacts_dir)
 
     # ----------------------------------------------------------------- inputs
-    def panels(self, symbols: Sequence[str], end: date | str | None, as_of: date | str | datetime | None,
-               start: date | str | None = None) -> dict[str, pd.DataFrame]:
-        """Wide panels (open/high/low/close/volume) of ``symbols`` known at ``as_of``, up to ``end``."""
-        from quant.backtest.panels import panels_from_bars
-
+    def stored_symbols(self, symbols: Sequence[str]) -> list[str]:
+        """``symbols`` upper-cased, each checked to have stored bars (``DataError`` naming those without)."""
         wanted = [s.strip().upper() for s in symbols if s.strip()]
         if not wanted:
             raise ConfigError("no symbols given")
@@ -122,6 +119,14 @@ class ResearchService:
         if unknown:
             raise DataError(f"unknown symbol(s) {', '.join(unknown)}; load them first "
                             f"(`quantpilot data load --symbols {','.join(unknown)}`)", code="unknown_symbol")
+        return wanted
+
+    def panels(self, symbols: Sequence[str], end: date | str | None, as_of: date | str | datetime | None,
+               start: date | str | None = None) -> dict[str, pd.DataFrame]:
+        """Wide panels (open/high/low/close/volume) of ``symbols`` known at ``as_of``, up to ``end``."""
+        from quant.backtest.panels import panels_from_bars
+
+        wanted = self.stored_symbols(symbols)
         cutoff = as_of or end or pd.Timestamp.now(tz="UTC")
         bars = self.bars.read(wanted, start, end, as_of=cutoff)
         if bars.empty:
