@@ -118,11 +118,12 @@ def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_s
     params = {k: list(v) for k, v in grid_spec.items()}
     run_id = service.runs.create("grid", strategy=strategy, symbols=list(panels["close"].columns), params=params,
                                  config=bt.model_dump(mode="json"), code_version=code_version(), created_by=created_by)
-    artifacts = {"surface": store_surface(grid_surface(result, objective), service._run_dir(run_id))}
+    surface = grid_surface(result, objective)
+    artifacts = {"surface": store_surface(surface, service._run_dir(run_id))}
     service.runs.finish(run_id, metrics={objective: summary["best"][0][objective] if best else None},
                         summary=summary, artifacts=artifacts, **run_hashes(panels, bt, {"grid": params}))
     if report:
-        service.report(run_id)
+        service.report(run_id, frames={"surface": surface})
     return {"run_id": run_id, "strategy": strategy, **summary, "config": bt.model_dump(mode="json"),
             "artifacts": service.runs.get(run_id).artifacts}
 

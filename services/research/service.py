@@ -285,9 +285,11 @@ class ResearchService:
         options.setdefault("created_by", self.actor.name)
         return optimize(self, method, symbols, **options)
 
-    def report(self, run_id: int, *, prices: pd.DataFrame | None = None, refresh: bool = False) -> Path:
+    def report(self, run_id: int, *, prices: pd.DataFrame | None = None, refresh: bool = False,
+               frames: Mapping[str, pd.DataFrame] | None = None) -> Path:
         """The run's HTML report (any kind), rendered now from what the run stored when it has none yet (runs
-        started from the chat are made without one) or when ``refresh``; its path is stored with the run."""
+        started from the chat are made without one) or when ``refresh``; its path is stored with the run.
+        ``frames``: artifacts the caller has just stored, by name, so they are not read back from disk."""
         from sqlalchemy import text
 
         from services.research.reports import write_run_report
@@ -299,7 +301,7 @@ class ResearchService:
             return Path(stored)
         if record.status != "done":
             raise ConfigError(f"run {run_id} is {record.status}; its report comes when it is done")
-        path = write_run_report(self, record, prices=prices)
+        path = write_run_report(self, record, prices=prices, frames=frames)
         with self.database.engine.begin() as conn:
             conn.execute(text("UPDATE research_runs SET artifacts = artifacts || jsonb_build_object('report', "
                               "CAST(:p AS text)) WHERE id = :id"), {"p": str(path), "id": run_id})
