@@ -21,3 +21,24 @@ def test_loading_the_kernels_leaves_each_one_with_the_signature_a_real_grid_uses
 
     assert seconds >= 0.0 and all(loaded.values())
     assert {k: set(k.signatures) for k in kernels} == loaded  # the real grid needed no other specialisation
+
+
+def test_loading_the_kernels_skips_scipy_yet_a_kernel_using_blas_still_compiles():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # a fresh interpreter: this one may have imported scipy.linalg already
+    script = (
+        "import sys, numpy as np, numba\n"
+        "from quant.backtest.kernel_warmup import load_crossover_kernels\n"
+        "load_crossover_kernels()\n"
+        "print('scipy.linalg' in sys.modules)\n"
+        "dot = numba.njit(lambda a, b: np.dot(a, b))\n"
+        "print(dot(np.arange(3.0), np.arange(3.0)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[3])
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "5.0"]
