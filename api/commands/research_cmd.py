@@ -48,19 +48,10 @@ OVERFITTING = typer.Option(True, "--overfitting/--no-overfitting",
 def _service(*, acting: bool = True):
     """The research service acting for the signed-in user (``acting``: recording a run needs a trader's key);
     reads work without a key, as the local reader."""
-    import atexit
-    import gc
-
     from api.cli_auth import cli_actor
     from memory.db import connect
     from services.research import ResearchService
 
-    # A research command leaves millions of objects (numba's typing tables, pandas, SQLAlchemy) that the
-    # interpreter's shutdown collections would scan and free one by one: 0.6-1 s of the grid command's wall
-    # after its answer is printed. Frozen at exit, they go back to the OS with the process instead (atexit, not
-    # now: an in-process caller, such as the tests' CLI runner, keeps collecting its garbage).
-    atexit.unregister(gc.freeze)  # once, however many services a command makes
-    atexit.register(gc.freeze)
     return ResearchService(connect(), actor=cli_actor(required=acting))
 
 
