@@ -7,15 +7,20 @@ the safe ones: paper trading, the offline planner, the embedded database, live t
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from types import UnionType
+from typing import Any, ClassVar, Union, get_args, get_origin
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from errors import ConfigError
 
 
 class TradingMode(StrEnum):
@@ -52,12 +57,77 @@ def default_home() -> Path:
     return Path(base) / "quantpilot"
 
 
-class Settings(BaseSettings):
+def _complex(annotation: Any) -> bool:
+    """Whether a field's value is given as JSON in the environment (lists, dicts, models), as pydantic-settings
+    decides it."""
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType):
+        return any(_complex(arm) for arm in get_args(annotation) if arm is not type(None))
+    target = origin or annotation
+    return isinstance(target, type) and issubclass(target, list | dict | set | frozenset | tuple | BaseModel)
+
+
+def _merged(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``, dicts merged key by key (pydantic-settings' ``deep_update``)."""
+    merged = dict(base)
+    for key, value in over.items():
+        old = merged.get(key)
+        merged[key] = _merged(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+    return merged
+
+
+class EnvSettings(BaseModel):
+    """Settings read from the environment and a ``.env`` file, as pydantic-settings' ``BaseSettings`` reads them
+    (whose import costs every command ~50 ms): keyword arguments win over ``<env_prefix><FIELD>`` variables (any
+    case; a field with a ``validation_alias`` is read from those names, without the prefix), which win over the
+    same names in ``env_file`` (in the working directory; ``_env_file=None`` skips it), which win over defaults.
+    List, dict and model fields are given as JSON."""
+
+    model_config = ConfigDict(extra="ignore", validate_default=True, validate_by_name=True, validate_by_alias=True)
+    env_prefix: ClassVar[str] = ""
+    env_file: ClassVar[str | None] = ".env"
+
+    def __init__(self, _env_file: str | Path | None = "", **values: Any) -> None:
+        env_file = type(self).env_file if _env_file == "" else _env_file
+        found = self._read(_dotenv(env_file)) if env_file else {}
+        super().__init__(**_merged(_merged(found, self._read(os.environ)), values))
+
+    @classmethod
+    def _read(cls, source: Mapping[str, str | None]) -> dict[str, Any]:
+        """The fields ``source`` (variable name -> text) sets, by field name; JSON fields decoded."""
+        lowered = {key.lower(): value for key, value in source.items() if value is not None}
+        found: dict[str, Any] = {}
+        for name, field in cls.model_fields.items():
+            alias = field.validation_alias
+            names = ([c for c in alias.choices if isinstance(c, str)] if isinstance(alias, AliasChoices)
+                     else [alias] if isinstance(alias, str) else [cls.env_prefix + name])
+            key = next((n.lower() for n in names if n.lower() in lowered), None)
+            if key is None:
+                continue
+            text = lowered[key]
+            if _complex(field.annotation):
+                try:
+                    found[name] = json.loads(text)
+                except ValueError as exc:
+                    raise ConfigError(f"{key.upper()} must be JSON ({field.annotation}): {exc}") from None
+            else:
+                found[name] = text
+        return found
+
+
+def _dotenv(path: str | Path) -> Mapping[str, str | None]:
+    """The variables of a ``.env`` file, none when there is no such file."""
+    if not Path(path).is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return dotenv_values(path, encoding="utf-8")
+
+
+class Settings(EnvSettings):
     """Every setting of quantpilot, typed; secrets are ``SecretStr`` and never printed."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="QUANTPILOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    env_prefix: ClassVar[str] = "QUANTPILOT_"
 
     home: Path = Field(default_factory=default_home, description="data directory root")
     database_url: SecretStr | None = Field(

@@ -10,10 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from guardrails.redaction import redact
 
@@ -83,6 +81,9 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     with their unit first), ids and ``no_wrap`` columns (dates, ranges) on one line, other text wrapped at word
     boundaries. Long ids are shown whole when the table fits, else shortened with a note that ``--json`` (and
     ``show``) give them whole. No vertical rules, so 80 columns hold more."""
+    from rich import box  # here: `risk status` and the `show` commands print fields, no table
+    from rich.table import Table
+
     from quant.display import plain, short_id
 
     ids = [is_id_column(c) for c in columns]

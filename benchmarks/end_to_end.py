@@ -79,9 +79,12 @@ def cli_commands(approval_id: str | None, has_runs: bool) -> list[Command]:
 
 def child_env(home: Path) -> dict[str, str]:
     """This process's environment for the commands: their home, the server kept up between them, and
-    numba's cache under the home (as the CLI sets it for a user)."""
+    numba's cache under the home (as the CLI sets it for a user). Bytecode is cached as for an installed
+    package: a shell with PYTHONDONTWRITEBYTECODE would have every module changed since the last cached
+    compile (a fresh checkout: all of them) compiled from source in every timed run, 0.2-0.4 s of the grid."""
     env = {k: v for k, v in os.environ.items() if k not in (
-        "NUMBA_CACHE_DIR", "DATABASE_URL", "QUANTPILOT_DATABASE_URL", "QUANTPILOT_EMBEDDED_URL")}
+        "NUMBA_CACHE_DIR", "DATABASE_URL", "QUANTPILOT_DATABASE_URL", "QUANTPILOT_EMBEDDED_URL",
+        "PYTHONDONTWRITEBYTECODE")}
     return env | {"QUANTPILOT_HOME": str(home), "QUANTPILOT_DB_KEEP_RUNNING": "true", "PYTHONPATH": str(ROOT)}
 
 

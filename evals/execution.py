@@ -86,24 +86,11 @@ class TrialExecution:
         return self.service.limits.current()
 
     def effects(self) -> dict[str, Any]:
-        """The product's approval effects on this service; a limit change is applied by ``_apply_limits``."""
-        from services.approval_effects import execution_effects
+        """The product's approval effects on this service, a limit change included (``graph.wiring``'s)."""
+        from services.approval_effects import execution_effects, limit_change_effect
+        from services.limits import LimitService
 
-        return execution_effects(self.service, apply_limits=self._apply_limits)
-
-    def _apply_limits(self, request, decision) -> dict[str, Any]:
-        """Through ``guardrails.limits.apply`` (the approver must not be the requester: ApprovalError)."""
-        from guardrails.limits import apply, propose_change
-        from quant.execution.gate import Approval, ApprovalScope, ApprovalStatus
-
-        changes = {k: v.get("to") if isinstance(v, dict) else v
-                   for k, v in (request.subject.model_extra or {}).get("changes", {}).items()}
-        proposal = propose_change(self.risk_limits(), changes, request.requester, created_at=request.created_at)
-        approval = Approval(request.id, ApprovalScope.RISK_LIMIT, proposal.proposal_id, ApprovalStatus.APPROVED,
-                            decision.approver)
-        limits, _ = apply(proposal, approval)
-        _seed_limits(self.database, limits, approval_id=request.id)
-        return {"applied": changes}
+        return execution_effects(self.service, apply_limits=limit_change_effect(LimitService(self.database)))
 
 
 def build_execution(database: Database, clock: Any, settings: Settings, *, cash_usd: float,

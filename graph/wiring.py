@@ -44,12 +44,16 @@ def product_context(settings: Settings, database: Database, channel: str, *,
                     account: str | None = None) -> GraphContext:
     """Repositories, audit log, long-term memory and the usage ledger on ``database``; live trading and the
     per-turn limits exactly as configured (never from state or a prompt)."""
-    from services.approval_effects import execution_effects
+    from services.approval_effects import execution_effects, limit_change_effect
     from services.execution_path import execution_service
+    from services.limits import LimitService
     from services.usage_ledger import database_ledger
 
-    # an approved single order, resume or breaker reset acts through the same execution path as everything else
-    effects = execution_effects(execution_service(database, settings, account=account))
+    # an approved single order, resume or breaker reset acts through the same execution path as everything else;
+    # an approved limit change is put in force by the same service the CLI and the API use
+    execution = execution_service(database, settings, account=account)
+    limits = LimitService(database, clock=execution.now, allow_self_approval=settings.allow_self_approval)
+    effects = execution_effects(execution, apply_limits=limit_change_effect(limits))
     return database_context(database, live_trading_enabled=settings.live_trading, channel=channel, effects=effects,
                             allow_self_approval=settings.allow_self_approval, usage=database_ledger(database, settings),
                             limits=turn_limits(settings))

@@ -13,6 +13,7 @@ import logging
 import re
 import select
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
@@ -24,7 +25,6 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from config import Settings, get_settings
 from errors import DatabaseError, DataError, QuantpilotError
@@ -133,13 +133,32 @@ def _ping(dbapi_connection) -> None:
         dbapi_connection.autocommit = autocommit
 
 
+@dataclass(frozen=True)
+class Retrying:
+    """The retry policy for lost connections: ``attempts`` tries in all, exponential backoff from ``base_delay_s``
+    (``base * 2**(n-1)`` after the n-th try, at most 2 s); any other error, and the last loss, propagate unchanged.
+    Called as ``policy(fn, *args, **kwargs)``. (tenacity's loop did the same; importing it cost every command
+    ~7 ms.)"""
+
+    attempts: int = RETRY_ATTEMPTS
+    base_delay_s: float = RETRY_BASE_DELAY_S
+
+    def __call__[**P, T](self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        attempt = 1
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:
+                if attempt >= self.attempts or not connection_lost(exc):
+                    raise
+                log.info("database unavailable (attempt %d), retrying: %s", attempt, exc)
+                time.sleep(min(self.base_delay_s * 2 ** (attempt - 1), 2.0))
+                attempt += 1
+
+
 def retrying(attempts: int = RETRY_ATTEMPTS, base_delay_s: float = RETRY_BASE_DELAY_S) -> Retrying:
-    """The retry policy for lost connections: ``attempts`` tries in all, exponential backoff from
-    ``base_delay_s`` (at most 2 s apart); any other error, and the last loss, propagate unchanged."""
-    return Retrying(stop=stop_after_attempt(attempts), wait=wait_exponential(multiplier=base_delay_s, max=2.0),
-                    retry=retry_if_exception(connection_lost), reraise=True,
-                    before_sleep=lambda state: log.info("database unavailable (attempt %d), retrying: %s",
-                                                        state.attempt_number, state.outcome.exception()))
+    """The retry policy for lost connections (``Retrying``) with ``attempts`` tries in all."""
+    return Retrying(attempts, base_delay_s)
 
 
 def retry_on_connection_loss[**P, T](fn: Callable[P, T]) -> Callable[P, T]:

@@ -15,7 +15,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -24,11 +25,13 @@ from guardrails.limits import LimitChangeProposal, ProposalStatus, apply
 from guardrails.redaction import redact
 from guardrails.risk_policy import RiskLimits
 from guardrails.trading_state import GLOBAL_SCOPE, TradingState, TradingStateEvent
-from memory.approvals import ApprovalRecord, ApprovalStore
 from memory.db import Database
 from memory.models.execution import RiskLimitProposalRow, RiskLimitsRow, TradingStateEventRow, TradingStateRow
 from quant.execution.gate import Approval, ApprovalScope, ApprovalStatus
 from quant.risk.decision import TradingStatus
+
+if TYPE_CHECKING:
+    from memory.approvals import ApprovalRecord, ApprovalStore
 
 APPROVAL_TTL = timedelta(hours=72)
 
@@ -154,7 +157,13 @@ class RiskLimitStore:
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        self.approvals = ApprovalStore(database)
+
+    @cached_property
+    def approvals(self) -> ApprovalStore:
+        """The approval requests (loaded on first use: reading the limits in force needs none of them)."""
+        from memory.approvals import ApprovalStore
+
+        return ApprovalStore(self._db)
 
     def current(self) -> RiskLimits:
         with self._db.session() as s:
@@ -205,6 +214,22 @@ class RiskLimitStore:
                 current.limits, current.approval_id = limits.model_dump(mode="json"), row.approval_id
                 current.updated_at = datetime.now(UTC)
             return limits
+
+
+    def replace(self, expected: RiskLimits, limits: RiskLimits, approval_id: str) -> None:
+        """Put ``limits`` in force under ``approval_id`` if the limits in force are still ``expected`` (what the
+        approved request was made against); ``ApprovalError`` ``stale_evidence`` otherwise, nothing written."""
+        with self._db.session() as s:
+            current = s.get(RiskLimitsRow, 1, with_for_update=True)
+            in_force = RiskLimits() if current is None else RiskLimits.model_validate(current.limits)
+            if in_force != expected:
+                raise ApprovalError(f"the risk limits changed since approval {approval_id} was asked for; ask again",
+                                    code="stale_evidence", details={"approval_id": approval_id})
+            if current is None:
+                s.add(RiskLimitsRow(id=1, limits=limits.model_dump(mode="json"), approval_id=approval_id))
+            else:
+                current.limits, current.approval_id = limits.model_dump(mode="json"), approval_id
+                current.updated_at = datetime.now(UTC)
 
 
 def _json(value: Any) -> Any:

@@ -3,9 +3,10 @@
 An approved ``paper_order``/``live_order`` sends exactly the order it names, in the paper account it names
 (risk, kill switch and the stored approval are checked again by ``ExecutionService``); an approved resume
 request (kind ``risk_limit``, action ``resume_trading``) turns the kill switch off; an approved
-``breaker_reset`` resets the breaker baseline of the account it names. Other ``risk_limit`` approvals go to
-``apply_limits(request, decision)`` when given, else they are only recorded. An order the service does
-not send raises ``ApprovalError`` (the approval closes as invalid).
+``breaker_reset`` resets the breaker baseline of the account it names. Other ``risk_limit`` approvals (a limit
+change asked for in a conversation) go to ``apply_limits(request, decision)`` — the product passes
+``limit_change_effect(LimitService)``, which puts the change in force — else they are only recorded. An order
+the service does not send raises ``ApprovalError`` (the approval closes as invalid).
 """
 
 from __future__ import annotations
@@ -58,6 +59,16 @@ def _account(execution: Any, request: ApprovalRequest) -> Any:
         raise ApprovalError(f"approval {request.id} names account {account}, which this execution path does not "
                             "trade", code="unknown_account", details={"account_id": account})
     return found
+
+
+def limit_change_effect(limits: Any) -> Effect:
+    """The effect of an approved risk-limit change: ``limits`` (``services.limits.LimitService``) puts it in
+    force as the approver, if the limits in force are still those it was asked against."""
+
+    def apply_change(request: ApprovalRequest, decision: Any) -> dict[str, Any]:
+        return limits.apply_requested(decider(decision), request)
+
+    return apply_change
 
 
 def execution_effects(execution: Any, apply_limits: Effect | None = None) -> dict[str, Effect]:

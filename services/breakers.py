@@ -18,7 +18,6 @@ from guardrails.trading_state import TradingState, drawdown_pct, resume
 from memory.trading_state import APPROVAL_TTL, approval_value, new_approval_id
 from quant.execution.gate import ApprovalScope, ApprovalStatus
 from quant.risk.decision import TradingStatus
-from services.approvals import store_request
 from services.operations import operation
 
 
@@ -61,6 +60,8 @@ class BreakerOperations:
             evidence=self.breaker_evidence(book, state, reason),
             summary=f"reset the breaker baseline of account {self.account} ({state.status.value}): {reason}",
             created_at=now, expires_at=now + APPROVAL_TTL)
+        from services.approvals import store_request
+
         store_request(self.approvals, self.audit, actor, request)
         return request.id
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from config import Settings, get_settings
 from errors import ApprovalError, BrokerError, ConfigError, NotFoundError, PermanentBrokerError
@@ -32,27 +33,16 @@ from guardrails.trading_state import (
     check_breakers,
     start_session,
 )
-from memory.approvals import ApprovalStore
 from memory.audit import AuditLog
 from memory.bar_index import BarIndex
 from memory.db import Database
-from memory.events import EventLog, EventStore
 from memory.orders import OrderRepository
 from memory.outbox import PostgresOrderOutbox
-from memory.strategies import StrategyRegistry
 from memory.trading_state import RiskLimitStore, TradingStateStore, approval_value
 from quant.execution.broker import BrokerClient, BrokerMode
 from quant.execution.exactly_once import OutboxStatus
 from quant.execution.gate import Approval, ApprovalScope, ApprovalStatus, Authorized, Denied, ExecutionGate, GatedBroker
 from quant.execution.orders import Fill, Order, OrderIntent
-from quant.monitoring.events import (
-    DomainEvent,
-    EventKind,
-    FillPayload,
-    OrderPayload,
-    RejectionPayload,
-    TradingStatePayload,
-)
 from quant.risk.book import Book
 from quant.risk.decision import Rejected, RiskDecision, TradingStatus
 from services.book_states import BookStates, release_of
@@ -63,6 +53,12 @@ from services.market_clock import AccountClock, clock_of
 from services.market_snapshot import market_snapshot
 from services.operations import operation
 from services.reconciliation import RecoveryOperations
+
+if TYPE_CHECKING:
+    from memory.approvals import ApprovalStore
+    from memory.events import EventLog
+    from memory.strategies import StrategyRegistry
+    from quant.monitoring.events import EventKind, OrderPayload
 
 STAGE_KIND = {"paper": "paper", "live": "live"}
 BREAKER = Actor.system("breaker")
@@ -93,10 +89,29 @@ class ExecutionService(KillSwitchOperations, BreakerOperations, RecoveryOperatio
         self.states = TradingStateStore(database, scope=GLOBAL_SCOPE, channel=channel)  # the kill switch
         self.breakers = TradingStateStore(database, scope=account_scope(self.account), channel=channel)
         self.limits = RiskLimitStore(database)
-        self.approvals, self.strategies = ApprovalStore(database), StrategyRegistry(database)
-        self.audit, self.events = AuditLog(database, clock=self.record_now), EventLog(EventStore(database))
+        self.audit = AuditLog(database, clock=self.record_now)
         self.gate = ExecutionGate()
         self._outbox_factory = outbox_factory or (lambda **kw: PostgresOrderOutbox(database, **kw))
+
+    # the approval requests, the strategy ladder and the event log load on first use: a read of the book, its
+    # state or its orders (`positions`, `orders list`, `risk status`) needs none of them
+    @cached_property
+    def approvals(self) -> ApprovalStore:
+        from memory.approvals import ApprovalStore
+
+        return ApprovalStore(self.database)
+
+    @cached_property
+    def strategies(self) -> StrategyRegistry:
+        from memory.strategies import StrategyRegistry
+
+        return StrategyRegistry(self.database)
+
+    @cached_property
+    def events(self) -> EventLog:
+        from memory.events import EventLog, EventStore
+
+        return EventLog(EventStore(self.database))
 
     def now(self) -> datetime:
         """The account's market time (UTC)."""
@@ -307,6 +322,8 @@ class ExecutionService(KillSwitchOperations, BreakerOperations, RecoveryOperatio
         with self.database.unit_of_work():
             self._outbox(actor, None).mark_result(client_order_id, order)
             self._audit(actor, "order.cancel", client_order_id, {"status": order.status.value})
+        from quant.monitoring.events import EventKind
+
         self._event(EventKind.ORDER_CANCELED, _order_payload(order), actor.name)
         return order
 
@@ -318,6 +335,8 @@ class ExecutionService(KillSwitchOperations, BreakerOperations, RecoveryOperatio
     def _save_state(self, state: TradingState, actor: Actor) -> None:
         """Store the state's new transitions (the kill switch's or this account's, by its scope) with their audit
         rows in one transaction, then announce them."""
+        from quant.monitoring.events import EventKind, TradingStatePayload
+
         store = self.states if state.scope == GLOBAL_SCOPE else self.breakers
         with self.database.unit_of_work():
             added = store.save(state, actor=actor.name, channel=actor.channel.value)
@@ -330,6 +349,8 @@ class ExecutionService(KillSwitchOperations, BreakerOperations, RecoveryOperatio
                         TradingStatePayload(t.from_status, t.to_status, t.reason, actor.name), actor.name)
 
     def _refused(self, intent: OrderIntent | None, outcome: Rejected | Denied, actor: Actor, symbol: str) -> None:
+        from quant.monitoring.events import EventKind, RejectionPayload
+
         codes = [str(c) for c in outcome.codes] if isinstance(outcome, Rejected) else [outcome.code.value]
         detail = dict(outcome.details) if isinstance(outcome, Rejected) else {"detail": outcome.detail}
         cid = intent.client_order_id if intent else None
@@ -338,6 +359,8 @@ class ExecutionService(KillSwitchOperations, BreakerOperations, RecoveryOperatio
                                                                {"codes": codes, **_plain(detail)}), actor.name)
 
     def _order_events(self, order: Order) -> None:
+        from quant.monitoring.events import EventKind, FillPayload
+
         self._event(EventKind.ORDER_SUBMITTED, _order_payload(order), order.intent.strategy_id)
         if order.filled_qty > 0 and order.avg_fill_price is not None:
             i = order.intent
@@ -348,6 +371,8 @@ class ExecutionService(KillSwitchOperations, BreakerOperations, RecoveryOperatio
         self.audit.append(actor.name or "system", actor.channel.value, action, subject, payload)
 
     def _event(self, kind: EventKind, payload: Any, source: str) -> None:
+        from quant.monitoring.events import DomainEvent
+
         self.events.record(DomainEvent(kind=kind, payload=payload, source=(source or "system")[:64],
                                        ts=self.record_now()))
 
@@ -357,6 +382,8 @@ def _utc(value: datetime) -> datetime:
 
 
 def _order_payload(order: Order) -> OrderPayload:
+    from quant.monitoring.events import OrderPayload
+
     i = order.intent
     return OrderPayload(order.client_order_id, i.symbol, i.side.value, i.qty, i.order_type.value, i.limit_price,
                         order.status.value, i.strategy_id)

@@ -19,10 +19,7 @@ from guardrails.trading_state import TradingState, engage_kill_switch, resume
 from memory.trading_state import APPROVAL_TTL, approval_value, new_approval_id
 from quant.execution.gate import ApprovalScope, ApprovalStatus, Denied
 from quant.execution.orders import Order, OrderIntent, OrderStatus
-from quant.monitoring.events import EventKind, KillSwitchPayload
 from quant.risk.decision import Rejected, TradingStatus
-from services.approvals import store_request
-from services.critical_alerts import raise_critical
 from services.operations import operation
 
 _NOT_CLOSED = (OrderStatus.REJECTED, OrderStatus.CANCELED, OrderStatus.EXPIRED)
@@ -101,6 +98,8 @@ class KillSwitchOperations:
             self._audit(actor, "trading.kill_switch", "halt", {"reason": reason, "flatten": flatten,
                                                                "account_id": self.account})
             self._save_state(result.state, actor)
+        from quant.monitoring.events import EventKind, KillSwitchPayload
+
         self._event(EventKind.KILL_SWITCH_ACTIVATED, KillSwitchPayload(True, reason, actor.name), actor.name)
         canceled = []
         for cancel in result.cancels:
@@ -116,6 +115,8 @@ class KillSwitchOperations:
         return report
 
     def _refused_closes(self: Any, actor: Actor, report: KillSwitchReport) -> None:
+        from services.critical_alerts import raise_critical
+
         names = ", ".join(f"{c.symbol} ({c.reason or c.status})" for c in report.refused)
         raise_critical(self.events, self.settings, key=f"flatten:{report.state.halt_id}",
                        title=f"Flatten incomplete in account {self.account}",
@@ -144,6 +145,8 @@ class KillSwitchOperations:
                      "halt_id": state.halt_id, "status": state.status.value},
             evidence={"reason": reason}, summary=f"resume trading ({state.status.value}): {reason}",
             created_at=now, expires_at=now + APPROVAL_TTL)
+        from services.approvals import store_request
+
         store_request(self.approvals, self.audit, actor, request)
         return request.id
 
@@ -162,6 +165,8 @@ class KillSwitchOperations:
                                 details={"approval_id": approval_id})
         after = resume(state, approval_id, ts=self.record_now(), reason=f"resumed with approval {approval_id}")
         self._save_state(after, actor)
+        from quant.monitoring.events import EventKind, KillSwitchPayload
+
         self._event(EventKind.KILL_SWITCH_ACTIVATED, KillSwitchPayload(False, "resumed", actor.name), actor.name)
         return self.trading_state()
 

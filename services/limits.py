@@ -39,8 +39,17 @@ class LimitService:
 
     @operation(Operation.READ_TRADING, one_transaction=False)
     def view(self, actor: Actor) -> tuple[RiskLimits, list[dict[str, Any]]]:
-        """``(the limits in force, the pending proposals)``."""
-        return self.store.current(), self.store.pending()
+        """``(the limits in force, the pending proposals)``: those proposed here (CLI, API, web: put in force by
+        ``apply`` once approved) and those asked for in a conversation (``in_conversation``: a pending
+        ``risk_limit`` approval with the changes, put in force by the approval itself)."""
+        pending = [{**p, "in_conversation": False} for p in self.store.pending()]
+        proposed_here = {p["approval_id"] for p in pending}
+        asked = [{"proposal_id": r.subject.get("proposal_id"), "approval_id": r.id, "changes": r.subject["changes"],
+                  "requested_by": r.requester, "reason": r.summary, "created_at": r.created_at,
+                  "in_conversation": True}
+                 for r in self.approvals.list("pending")
+                 if r.kind == "risk_limit" and r.subject.get("changes") and r.id not in proposed_here]
+        return self.store.current(), sorted(pending + asked, key=lambda p: p["created_at"])
 
     @operation(Operation.PROPOSE_LIMIT_CHANGE)
     def propose(self, actor: Actor, changes: dict[str, Any], *, reason: str = "") -> tuple[LimitChangeProposal, str,
@@ -71,3 +80,20 @@ class LimitService:
         self.audit.append(actor.name, actor.channel.value, "limits_applied", f"proposal:{proposal_id}",
                           {"changes": changed})
         return limits
+
+    @operation(Operation.APPLY_LIMIT_CHANGE)
+    def apply_requested(self, actor: Actor, request: ApprovalRequest) -> dict[str, Any]:
+        """Put in force the change a conversation asked for (``propose_risk_limit_change``), once ``actor``
+        approved it and the graph re-validated the decision: the limits in force must still be those the
+        request was made against (``ApprovalError`` ``stale_evidence`` otherwise). The new limits and the
+        ``limits_applied`` audit row are stored in one transaction; returns ``{"applied": {limit: {from, to}}}``."""
+        changes = (request.subject.model_extra or {}).get("changes") or {}
+        expected = RiskLimits.model_validate((request.evidence or {}).get("current") or {})
+        proposal = propose_change(expected, {k: v["to"] if isinstance(v, dict) else v for k, v in changes.items()},
+                                  request.requester, created_at=request.created_at)
+        self.store.replace(expected, proposal.proposed, request.id)
+        before, after = expected.model_dump(mode="json"), proposal.proposed.model_dump(mode="json")
+        changed = {k: {"from": before[k], "to": after[k]} for k in proposal.changes}
+        self.audit.append(actor.name, actor.channel.value, "limits_applied", f"approval:{request.id}",
+                          {"changes": changed, "requested_by": request.requester})
+        return {"applied": changed}

@@ -11,7 +11,6 @@ from guardrails.risk_policy import RiskPolicy
 from quant.execution.exactly_once import RecoveryReport, recover
 from quant.execution.gate import Authorized
 from quant.execution.orders import OrderIntent
-from quant.monitoring.events import EventKind, NoticePayload
 from services.market_snapshot import market_snapshot
 from services.operations import operation
 
@@ -67,6 +66,8 @@ class RecoveryOperations:
                       for s in sorted(set(want) | set(have)) if want.get(s, 0) != have.get(s, 0))
         self._audit(actor, "positions.reconcile", "positions", {"discrepancies": list(found)})
         if found:
+            from quant.monitoring.events import EventKind, NoticePayload
+
             self._event(EventKind.SYSTEM_ALERT, NoticePayload(
                 f"position reconciliation found {len(found)} discrepancies", "warning",
                 {"discrepancies": list(found)}), actor.name)

@@ -9,16 +9,19 @@ created without a key (``bootstrap_admin``, local only), and the audit log says 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from errors import AuthenticationError, ConfigError
 from guardrails.policy import Actor, Channel, Operation, Role
-from memory.audit import AuditLog
 from memory.db import Database
-from memory.slack_users import SlackLink, SlackUserLinks
 from memory.users import ApiUser, IssuedKey, UserStore
 from services.operations import operation
+
+if TYPE_CHECKING:
+    from memory.audit import AuditLog
+    from memory.slack_users import SlackLink, SlackUserLinks
 
 BOOTSTRAP_ACTOR = "bootstrap"
 
@@ -39,8 +42,19 @@ class UserService:
     def __init__(self, database: Database, *, pepper: bytes = b"", store: UserStore | None = None):
         self.database = database
         self.store = store or UserStore(database, pepper=pepper)
-        self.links = SlackUserLinks(database)
-        self.audit = AuditLog(database)
+
+    # the Slack links and the audit log load on first use: authenticating a key (every CLI command) needs neither
+    @cached_property
+    def links(self) -> SlackUserLinks:
+        from memory.slack_users import SlackUserLinks
+
+        return SlackUserLinks(self.database)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        from memory.audit import AuditLog
+
+        return AuditLog(self.database)
 
     # -- who is asking ----------------------------------------------------------------------
     def authenticate(self, api_key: str | None, channel: Channel) -> Actor:

@@ -231,7 +231,7 @@ def propose_risk_limit_change(ctx: ToolContext, args: LimitChangeArgs) -> Approv
     changes = {k: {"from": compact_value(old), "to": compact_value(new)} for k, (old, new) in proposal.changes.items()}
     return ApprovalRequired(kind="risk_limit", subject={"limit_change_id": proposal.proposal_id,
                                                       "proposal_id": proposal.proposal_id, "changes": changes},
-                            evidence={"current": compact_value(proposal.current.model_dump(mode="json"))},
+                            evidence={"current": proposal.current.model_dump(mode="json")},  # checked on apply
                             requested_by=ctx.user, reason=args.reason)
 
 

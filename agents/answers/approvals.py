@@ -85,10 +85,14 @@ def _title(kind: str, subject: Mapping[str, Any]) -> str:
     if subject.get("action") == "resume_trading":
         return f"Resume trading (now {subject.get('status')}" + (
             f", halt {subject['halt_id']})" if subject.get("halt_id") else ")")
-    changes = subject.get("changes") or {}
-    moved = [f"{field_label(k)} {limit_text(k, c.get('from'))} to {limit_text(k, c.get('to'))}"
-             for k, c in changes.items() if isinstance(c, Mapping)]
-    return "Risk limit change: " + (joined(moved) if moved else str(subject.get("limit_change_id")))
+    return "Risk limit change: " + (limit_changes_text(subject.get("changes") or {})
+                                    or str(subject.get("limit_change_id")))
+
+
+def limit_changes_text(changes: Mapping[str, Any]) -> str:
+    """``{limit: {"from", "to"}}`` in words: ``max open positions 10 to 12 and …`` (empty when there are none)."""
+    return joined(f"{field_label(k)} {limit_text(k, c.get('from'))} to {limit_text(k, c.get('to'))}"
+                  for k, c in changes.items() if isinstance(c, Mapping))
 
 
 def _run_line(run: Mapping[str, Any]) -> str:

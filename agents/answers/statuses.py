@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from agents.answers.approvals import approval_card
+from agents.answers.approvals import approval_card, limit_changes_text
 from agents.answers.outcome import ToolOutcome
 from agents.answers.phrasing import clause, fields_line, sentence, tool_words
 from quant.display import money, quantity
@@ -61,6 +61,8 @@ def _effect(payload: Mapping[str, Any]) -> str:
                 if filled and payload.get("avg_fill_price") is not None else "")
         return (f"{payload.get('side')} {quantity(payload.get('qty'))} {payload.get('symbol')} was sent as order "
                 f"{payload.get('client_order_id')} ({str(payload.get('order_status', '')).replace('_', ' ')}{fill})")
+    if isinstance(payload.get("applied"), Mapping) and payload["applied"]:
+        return f"the new risk limits are in force: {limit_changes_text(payload['applied'])}"
     if payload.get("trading_status"):
         return f"trading is {payload['trading_status']}"
     if payload.get("note"):

@@ -73,9 +73,9 @@ def status(account: str | None = typer.Option(None, "--account", help=ACCOUNT_HE
 @app.command("limits")
 def limits(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The risk limits in force and the pending change proposals."""
+    from agents.answers.approvals import limit_changes_text
     from api.cli_auth import cli_actor
     from api.output import print_json, print_table
-    from quant.display import params_text
 
     in_force, pending = limit_service().view(cli_actor(required=False))
     current = in_force.model_dump(mode="json")
@@ -84,8 +84,10 @@ def limits(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         return
     print_table("risk limits", ["limit", "value"], [(name, "any" if value is None else value)
                                                     for name, value in sorted(current.items())])
-    print_table("pending changes", ["proposal", "approval", "changes", "requested by"],
-                [[p["proposal_id"], p["approval_id"], params_text(p["changes"]), p["requested_by"]] for p in pending])
+    print_table("pending changes", ["approval", "changes", "requested by", "applied by"],
+                [[p["approval_id"], limit_changes_text(p["changes"]), p["requested_by"],
+                  "the approval" if p["in_conversation"] else f"quantpilot risk apply {p['proposal_id']}"]
+                 for p in pending])
 
 
 @app.command("check")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config import EnvSettings
 
 MIB = 1024 * 1024
 
 
-class ApiSettings(BaseSettings):
+class ApiSettings(EnvSettings):
     """What the API server needs beyond the product settings; safe defaults (no CORS, 1 MiB bodies)."""
 
-    model_config = SettingsConfigDict(env_prefix="QUANTPILOT_API_", env_file=".env", extra="ignore")
+    env_prefix: ClassVar[str] = "QUANTPILOT_API_"
 
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; empty = none")
     rate_limit: str = Field(default="600/minute", description="per API key, `limits` notation (e.g. 10/second)")

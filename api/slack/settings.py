@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config import EnvSettings
 
 
-class SlackSettings(BaseSettings):
+class SlackSettings(EnvSettings):
     """Where cards, alerts and summaries go, and how the Bolt app runs. Safe defaults: HTTP mode."""
 
-    model_config = SettingsConfigDict(env_prefix="QUANTPILOT_SLACK_", env_file=".env", extra="ignore")
+    env_prefix: ClassVar[str] = "QUANTPILOT_SLACK_"
 
     approvals_channel: str = Field(default="#quantpilot-approvals", description="where approval cards are posted")
     alerts_channel: str = Field(default="#quantpilot-alerts", description="alerts and daily summaries")

@@ -98,11 +98,13 @@ def approvals(database: Database, actor: Actor) -> dict[str, Any]:
             "decided": [a for a in items if a.status != "pending"][:50]}
 
 
-def controls(database: Database, account: str | None = None) -> dict[str, Any]:
+def controls(database: Database, actor: Actor, account: str | None = None) -> dict[str, Any]:
     """The state a paper account (the default one unless ``account``) trades under (the kill switch, or its own
     breakers: why, and the command that lifts it), its clock, the last transitions, the limits in force and the
     pending proposals."""
+    from agents.answers.approvals import limit_changes_text
     from guardrails.risk_policy import RiskLimits
+    from services.limits import LimitService
 
     service = _execution(database, account)
     state = service.trading_state(service.book())
@@ -113,7 +115,7 @@ def controls(database: Database, account: str | None = None) -> dict[str, Any]:
     return {"state": state, "account": service.account, "clock": service.market_clock().describe(),
             "breaker_halt": state.account_id is not None and state.status.value != "active",
             "transitions": store.transitions(10), "limits": limits, "editable": editable,
-            "pending": service.limits.pending()}
+            "pending": [{**p, "text": limit_changes_text(p["changes"])} for p in LimitService(database).view(actor)[1]]}
 
 
 def health(database: Database) -> dict[str, Any]:

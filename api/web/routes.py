@@ -159,7 +159,7 @@ async def approvals(request: Request, session: SessionDep) -> Response:
 
 @pages_router.get("/controls")
 async def controls(request: Request, session: SessionDep, account: str | None = None) -> Response:
-    data = await run_in_threadpool(pages.controls, request.app.state.database, account)
+    data = await run_in_threadpool(pages.controls, request.app.state.database, web_actor(session), account)
     return render(request, "controls.html", session, page="controls", **data)
 
 

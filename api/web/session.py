@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from fastapi import Depends, Request
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from config import EnvSettings
 from guardrails.policy import Role
 from memory.users import ApiUser
 from memory.web_sessions import WebSessionStore
@@ -32,10 +32,10 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
 
-class WebSettings(BaseSettings):
+class WebSettings(EnvSettings):
     """Settings of the web pages (env prefix ``QUANTPILOT_WEB_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="QUANTPILOT_WEB_", env_file=".env", extra="ignore")
+    env_prefix: ClassVar[str] = "QUANTPILOT_WEB_"
 
     session_max_age_seconds: int = Field(default=12 * 3600, ge=60, description="a session lasts this long")
     secure_cookies: bool = Field(default=False, description="mark cookies Secure even on plain http")

@@ -20,8 +20,12 @@ if TYPE_CHECKING:
 MAX_PRICE_SYMBOLS = 4
 
 
-def artifact_frame(artifacts: Mapping[str, Any], name: str) -> pd.DataFrame | None:
-    """The run's stored parquet artifact ``name`` (equity, trades, surface, fan), or None."""
+def artifact_frame(artifacts: Mapping[str, Any], name: str,
+                   in_memory: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame | None:
+    """The run's stored parquet artifact ``name`` (equity, trades, surface, fan), or None; ``in_memory``: frames
+    the caller just stored, by name, used as they are instead of reading their files back."""
+    if in_memory and name in in_memory:
+        return in_memory[name]
     path = artifacts.get(name)
     return pd.read_parquet(path) if path and Path(path).is_file() else None
 
@@ -43,8 +47,10 @@ def _closes(service: ResearchService, record: RunRecord, equity: pd.DataFrame, t
     return prices.loc[equity.index[0]:equity.index[-1], shown]
 
 
-def run_report_html(service: ResearchService, record: RunRecord, *, prices: pd.DataFrame | None = None) -> str:
-    """The report page of ``record`` (any kind); ``prices`` (wide closes) saves re-reading them for a backtest."""
+def run_report_html(service: ResearchService, record: RunRecord, *, prices: pd.DataFrame | None = None,
+                    frames: Mapping[str, pd.DataFrame] | None = None) -> str:
+    """The report page of ``record`` (any kind); ``prices`` (wide closes) saves re-reading them for a backtest,
+    ``frames`` (artifacts by name, as stored) saves reading their parquet files back."""
     from quant.reports.html import render_backtest_report
 
     options: dict[str, Any] = {}
@@ -66,7 +72,7 @@ def run_report_html(service: ResearchService, record: RunRecord, *, prices: pd.D
     if record.kind in ("grid", "walkforward"):
         options["overfitting"] = summary.get("overfitting")
     if record.kind == "grid":
-        options["surface"] = artifact_frame(record.artifacts, "surface")
+        options["surface"] = artifact_frame(record.artifacts, "surface", frames)
         options["surface_params"] = list(record.params)
     if record.kind == "optimize":
         options["optimization"] = summary
@@ -78,10 +84,11 @@ def run_report_html(service: ResearchService, record: RunRecord, *, prices: pd.D
         costs=costs if record.kind != "optimize" else None, **options)
 
 
-def write_run_report(service: ResearchService, record: RunRecord, *, prices: pd.DataFrame | None = None) -> Path:
+def write_run_report(service: ResearchService, record: RunRecord, *, prices: pd.DataFrame | None = None,
+                     frames: Mapping[str, pd.DataFrame] | None = None) -> Path:
     """Render and write ``record``'s report into its run directory (plotly.js linked beside it)."""
     from quant.reports.writer import write_report
 
-    html = run_report_html(service, record, prices=prices)
+    html = run_report_html(service, record, prices=prices, frames=frames)
     return write_report(service._run_dir(record.id) / "report.html", html,
                         plotly_cache=service.artifacts_dir / "plotly")

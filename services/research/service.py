@@ -109,11 +109,8 @@ class ResearchService:
         self.artifacts_dir = Path(artifacts_dir)
 
     # ----------------------------------------------------------------- inputs
-    def panels(self, symbols: Sequence[str], end: date | str | None, as_of: date | str | datetime | None,
-               start: date | str | None = None) -> dict[str, pd.DataFrame]:
-        """Wide panels (open/high/low/close/volume) of ``symbols`` known at ``as_of``, up to ``end``."""
-        from quant.backtest.panels import panels_from_bars
-
+    def stored_symbols(self, symbols: Sequence[str]) -> list[str]:
+        """``symbols`` upper-cased, each checked to have stored bars (``DataError`` naming those without)."""
         wanted = [s.strip().upper() for s in symbols if s.strip()]
         if not wanted:
             raise ConfigError("no symbols given")
@@ -122,6 +119,14 @@ class ResearchService:
         if unknown:
             raise DataError(f"unknown symbol(s) {', '.join(unknown)}; load them first "
                             f"(`quantpilot data load --symbols {','.join(unknown)}`)", code="unknown_symbol")
+        return wanted
+
+    def panels(self, symbols: Sequence[str], end: date | str | None, as_of: date | str | datetime | None,
+               start: date | str | None = None) -> dict[str, pd.DataFrame]:
+        """Wide panels (open/high/low/close/volume) of ``symbols`` known at ``as_of``, up to ``end``."""
+        from quant.backtest.panels import panels_from_bars
+
+        wanted = self.stored_symbols(symbols)
         cutoff = as_of or end or pd.Timestamp.now(tz="UTC")
         bars = self.bars.read(wanted, start, end, as_of=cutoff)
         if bars.empty:
@@ -280,9 +285,11 @@ class ResearchService:
         options.setdefault("created_by", self.actor.name)
         return optimize(self, method, symbols, **options)
 
-    def report(self, run_id: int, *, prices: pd.DataFrame | None = None, refresh: bool = False) -> Path:
+    def report(self, run_id: int, *, prices: pd.DataFrame | None = None, refresh: bool = False,
+               frames: Mapping[str, pd.DataFrame] | None = None) -> Path:
         """The run's HTML report (any kind), rendered now from what the run stored when it has none yet (runs
-        started from the chat are made without one) or when ``refresh``; its path is stored with the run."""
+        started from the chat are made without one) or when ``refresh``; its path is stored with the run.
+        ``frames``: artifacts the caller has just stored, by name, so they are not read back from disk."""
         from sqlalchemy import text
 
         from services.research.reports import write_run_report
@@ -294,7 +301,7 @@ class ResearchService:
             return Path(stored)
         if record.status != "done":
             raise ConfigError(f"run {run_id} is {record.status}; its report comes when it is done")
-        path = write_run_report(self, record, prices=prices)
+        path = write_run_report(self, record, prices=prices, frames=frames)
         with self.database.engine.begin() as conn:
             conn.execute(text("UPDATE research_runs SET artifacts = artifacts || jsonb_build_object('report', "
                               "CAST(:p AS text)) WHERE id = :id"), {"p": str(path), "id": run_id})

@@ -78,6 +78,23 @@ def _approved_proposal(w) -> str:
     return proposal_id
 
 
+def _conversation_limit_request(w) -> Any:
+    """A limit change as the chat's ``propose_risk_limit_change`` asks for it (stored by the graph, approved)."""
+    from datetime import UTC, datetime, timedelta
+
+    from guardrails.approvals import ApprovalRequest
+
+    now = datetime.now(UTC)
+    current = w["limits"].store.current().model_dump(mode="json")
+    return ApprovalRequest(id="apr_chat_limits", kind="risk_limit", requester=BOB.name, requester_id=BOB.user_id,
+                           channel="api", thread_id="thr_limits", summary="fewer names", created_at=now,
+                           expires_at=now + timedelta(hours=1),
+                           subject={"limit_change_id": "limits-chat", "proposal_id": "limits-chat",  # type: ignore
+                                    "changes": {"max_open_positions": {"from": current["max_open_positions"],
+                                                                       "to": 7}}},
+                           evidence={"current": current})
+
+
 def _promotion_request(w) -> Any:
     from datetime import UTC, datetime, timedelta
 
@@ -145,6 +162,8 @@ EXERCISES: dict[str, tuple[Callable[[dict], Any], Callable[[dict, Any], Any]]] =
                                          lambda w, _: w["clocks"].use_real_time(BOB)),
     "LimitService.propose": (lambda w: None, lambda w, _: _proposal(w)),
     "LimitService.apply": (_approved_proposal, lambda w, proposal_id: w["limits"].apply(BOB, proposal_id)),
+    "LimitService.apply_requested": (_conversation_limit_request,
+                                     lambda w, request: w["limits"].apply_requested(ALICE, request)),
     "store_request": (lambda w: None, lambda w, _: w["approvals"].request(DANA, _promotion_request(w))),
     "ApprovalService.approve": (_resume_request, lambda w, approval_id: w["approvals"].approve(ALICE, approval_id)),
     "ApprovalService.reject": (_resume_request,

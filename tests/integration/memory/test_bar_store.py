@@ -129,3 +129,31 @@ def test_latest_is_the_last_bar_at_or_before_as_of_however_old_and_equals_read(d
     pd.testing.assert_frame_equal(latest, expected)
     assert latest["ts"].max() <= as_of and list(latest["symbol"]) == ["AAA", "BBB"]
     assert store.latest(["AAA"], as_of="2019-12-31").empty
+
+
+def test_read_returns_every_field_exactly_by_symbol_then_time_with_nulls_in_their_rows(database):
+    store = BarStore(database)
+    later = _bars("BBB", n=12, start="2020-01-08", seed=3)
+    later.loc[4, "volume"] = np.nan  # one missing field must not shift the rows after it
+    later.loc[7, ["open", "high", "low"]] = np.nan
+    earlier = _bars("AAA", n=20, seed=4)
+    store.upsert(pd.concat([later, earlier]), "synthetic")
+
+    back = store.read(["BBB", "AAA"], as_of="2030-01-01")
+
+    expected = pd.concat([earlier, later], ignore_index=True)
+    assert list(back.columns) == ["symbol", "ts", "open", "high", "low", "close", "volume"]
+    assert str(back["ts"].dtype) == "datetime64[ns, UTC]"
+    pd.testing.assert_frame_equal(back, expected, check_exact=True)
+
+
+def test_session_count_is_the_number_of_rows_of_the_symbols_panel(database):
+    store = BarStore(database)
+    store.upsert(pd.concat([_bars("AAA", n=20), _bars("BBB", n=20, start="2020-01-15", seed=1)]), "synthetic")
+
+    whole = store.session_count(["AAA", "BBB"], as_of="2030-01-01")
+    bounded = store.session_count(["AAA", "BBB"], "2020-01-20", "2020-02-05", as_of="2030-01-01")
+
+    assert whole == store.read(["AAA", "BBB"], as_of="2030-01-01")["ts"].nunique()
+    assert bounded == store.read(["AAA", "BBB"], "2020-01-20", "2020-02-05", as_of="2030-01-01")["ts"].nunique()
+    assert 20 < whole < 40 and 0 < bounded < whole
