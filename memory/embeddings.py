@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import mmap
 import threading
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,21 +186,26 @@ def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> np.ndarra
 _models: dict[Path, _MiniLM] = {}
 _models_lock = threading.Lock()
 _blas: list = []  # the process's threadpoolctl controller, made on the first embedding
+# the BLAS thread count is process-wide: embedders take turns, so one's restore never undoes another's limit
+_blas_lock = threading.Lock()
 
 
 _SMALL_BATCH_TOKENS = 256  # a batch of at most this many (padded) tokens runs on one BLAS thread
 
 
-def _one_blas_thread():
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
     """A context in which numpy's BLAS runs on one thread. A sentence's matrices are small (tens of tokens by 384):
     a second BLAS thread costs more in hand-offs than it saves, and on a busy machine (API workers, a shared
     2-core host) it made one embedding 2.5-4x slower (median 0.05-0.19 s against 0.026-0.048 s). A large batch
     keeps every thread: there the second core halves the time when it is free."""
-    if not _blas:
-        from threadpoolctl import ThreadpoolController
+    with _blas_lock:
+        if not _blas:
+            from threadpoolctl import ThreadpoolController
 
-        _blas.append(ThreadpoolController())
-    return _blas[0].limit(limits=1, user_api="blas")
+            _blas.append(ThreadpoolController())
+        with _blas[0].limit(limits=1, user_api="blas"):
+            yield
 
 
 def _load(model_dir: Path) -> _MiniLM:
