@@ -124,3 +124,19 @@ def test_the_gelu_error_function_matches_the_exact_one_below_float32_resolution(
     assert np.abs(erf(grid) - exact).max() <= 1.5e-7
     assert erf(grid.astype(np.float32)).dtype == np.float32
     np.testing.assert_array_equal(erf(-grid), -erf(grid))  # odd, exactly
+
+
+def test_concurrent_embeddings_leave_the_process_blas_thread_count_as_it_was(embedder):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    with ThreadPoolExecutor(4) as pool:
+        vectors = list(pool.map(lambda i: embedder.embed([f"risk limit change {i}"])[0], range(16)))
+
+    assert blas_threads() == before
+    np.testing.assert_allclose(vectors[3], embedder.embed(["risk limit change 3"])[0], atol=1e-6)
