@@ -75,7 +75,7 @@ def limits(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     """The risk limits in force and the pending change proposals."""
     from agents.answers.approvals import limit_changes_text
     from api.cli_auth import cli_actor
-    from api.output import print_json, print_table
+    from api.output import console, print_json, print_table
 
     in_force, pending = limit_service().view(cli_actor(required=False))
     current = in_force.model_dump(mode="json")
@@ -84,6 +84,9 @@ def limits(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         return
     print_table("risk limits", ["limit", "value"], [(name, "any" if value is None else value)
                                                     for name, value in sorted(current.items())])
+    if not pending:
+        console.print("pending changes: none", highlight=False)
+        return
     print_table("pending changes", ["approval", "changes", "requested by", "applied by"],
                 [[p["approval_id"], limit_changes_text(p["changes"]), p["requested_by"],
                   "the approval" if p["in_conversation"] else f"quantpilot risk apply {p['proposal_id']}"]

@@ -50,6 +50,7 @@ def test_paper_run_then_orders_positions_and_kill_switch_from_the_cli(cli, datab
     status = json.loads(cli("risk", "status", "--json").stdout)
     status_text = cli("risk", "status")
     limits = json.loads(cli("risk", "limits", "--json").stdout)
+    limits_text = cli("risk", "limits").stdout
 
     assert len(orders) == placed == count(database, "paper_orders")
     assert shown["events"][0]["to"] == "recorded"
@@ -58,6 +59,7 @@ def test_paper_run_then_orders_positions_and_kill_switch_from_the_cli(cli, datab
     assert status_text.exit_code == 0 and "trading state: HALTED (" in status_text.stdout
     assert "→ halted by carol" in status_text.stdout and "datetime" not in status_text.stdout
     assert limits["limits"]["max_drawdown_pct"] == 10.0
+    assert limits["pending"] == [] and limits_text.rstrip().endswith("pending changes: none")
 
 
 def test_positions_show_mark_value_and_pnl_within_80_columns_and_json_keeps_every_digit(database, bars, settings,
