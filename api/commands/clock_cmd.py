@@ -21,11 +21,12 @@ def clock_service():
 
 def _print_clock(clock, as_json: bool) -> None:
     from api.output import console, print_json
+    from quant.display.clock import clock_text
 
     if as_json:
         print_json(clock.to_dict())
         return
-    console.print(f"account {clock.account_id}: {clock.describe()}", highlight=False)
+    console.print(clock_text(clock.account_id, clock.describe()), highlight=False, markup=False)
 
 
 @app.command("show")
@@ -43,19 +44,13 @@ def advance(days: int = typer.Option(1, "--days", help="sessions (stored bars) t
     are marked there and the breakers see the new equity (trader)."""
     from api.cli_auth import cli_actor
     from api.output import console, print_json
-    from quant.display import counted, money, signed_money
+    from quant.display.clock import clock_advance_text
 
     report = clock_service().advance(cli_actor(), account, sessions=days)
     if as_json:
         print_json(report.to_dict())
         return
-    change = report.equity_after_usd - report.equity_before_usd
-    console.print(f"account {report.account_id}: simulated market {report.start:%Y-%m-%d} → {report.end:%Y-%m-%d} "
-                  f"({counted(report.sessions, 'session')}); {counted(len(report.fills), 'resting order')} filled; "
-                  f"equity {money(report.equity_after_usd)} ({signed_money(change)}); trading "
-                  f"{report.trading_state}", highlight=False, markup=False)
-    if report.release:
-        console.print(f"{report.reason}. To lift it: {report.release}", highlight=False, markup=False)
+    console.print(clock_advance_text(report.to_dict()), highlight=False, markup=False)
 
 
 @app.command("set")

@@ -111,6 +111,7 @@ def check(
     when rejected."""
     from api.cli_auth import cli_actor
     from api.output import console, print_json
+    from quant.display.clock import check_verdict
     from services.market_clock import moment_of
     from services.pre_trade_check import check_order
 
@@ -121,8 +122,8 @@ def check(
     if as_json:
         print_json(data)
     else:
-        console.print("[green]passes the risk policy[/]" if answer.approved else f"[red]rejected:[/] {data['reason']}",
-                      highlight=False)
+        console.print(check_verdict(data), style="green" if answer.approved else "red", highlight=False,
+                      markup=False)
     if not answer.approved:
         raise typer.Exit(2)
 

@@ -96,6 +96,18 @@ class SlackRuntime:
     def cards(self) -> SlackCards:
         return SlackCards(self.database)
 
+    def book(self, account: str | None) -> ExecutionService:
+        """The execution service of paper ``account`` (the default one when None or empty); a ConfigError naming
+        a bad account id, or an account the broker does not have."""
+        from services.paper_accounts import account_id
+
+        service = self.execution()
+        name = account_id(account or None, service.settings)
+        other = service.for_account(name)
+        if other is None:
+            raise ConfigError(f"this broker has a single account ({service.account}); no account {name!r}")
+        return other
+
 
 def product_approval_service(settings: Settings, database: Database) -> ApprovalService:
     """The ApprovalService on the product graph (to resume waiting threads), or read/record-only when the

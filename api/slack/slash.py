@@ -1,6 +1,6 @@
-"""``/quantpilot``: ``status``, ``positions``, ``clock`` (each of a paper account), ``kill switch on [reason]``,
-``help``, each one service call as the caller's linked user; the services' policy decides who may (the same rule
-as on every interface)."""
+"""``/quantpilot``: ``status``, ``positions``, ``clock`` (show, advance, set, real), ``check`` (each of a paper
+account), ``kill switch on [reason]``, ``help``, each one service call as the caller's linked user; the services'
+policy decides who may (the same rule as on every interface)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,29 @@ import shlex
 from dataclasses import dataclass
 
 from api.slack.runtime import SlackRefusal, SlackRuntime, slack_actor
-from errors import ConfigError, PermissionDenied, QuantpilotError
+from api.slack.slash_check import check_command
+from api.slack.slash_clock import clock_command
+from errors import PermissionDenied, QuantpilotError
 from guardrails.policy import Actor
 from guardrails.redaction import redact
 from quant.display import money, percent_points
 from quant.display.book import holdings_text, kill_switch_text
 from services.book_states import KILL_SWITCH_RELEASE
 from services.execution import ExecutionService
-from services.paper_accounts import account_id
 
 HELP = ("`/quantpilot status [account]` — trading state, equity, drawdown and daily loss against the limits\n"
         "`/quantpilot positions [account]` — positions with mark, value and P&L, cash and equity (paper broker)\n"
         "`/quantpilot clock [account]` — the clock the account's book runs on (simulated market or real time)\n"
+        "`/quantpilot clock advance N [days|sessions] [account]` — step the simulated market N sessions (stored "
+        "bars) forward; resting orders fill at each new bar (traders)\n"
+        "`/quantpilot clock set YYYY-MM-DD [account]` — put the simulated market on that date (backward only for "
+        "an account without orders) (traders)\n"
+        "`/quantpilot clock real [account]` — leave the simulated market: the account runs on real time (traders)\n"
+        "`/quantpilot check BUY|SELL QTY SYMBOL [at PRICE] [account]` — would the risk policy pass this order now "
+        "(a market order, or a limit order at PRICE)? Nothing is sent\n"
         "`/quantpilot kill switch on [--flatten] [reason]` — HALT trading now and cancel open orders (traders); "
         "`--flatten` also closes every position of the paper account (approvers) and lists each close")
-COMMANDS = ("status", "positions", "clock", "kill")
+COMMANDS = ("status", "positions", "clock", "check", "kill")
 
 
 @dataclass(frozen=True)
@@ -68,12 +76,13 @@ def handle(runtime: SlackRuntime, slack_user_id: str, text: str) -> SlashReply:
         return SlashReply(f":no_entry: {actor.message}")
     try:
         if command == "status":
-            return SlashReply(_status(_book(runtime, rest), actor))
+            return SlashReply(_status(runtime.book(_first(rest)), actor))
         if command == "positions":
-            return SlashReply(_positions(_book(runtime, rest), actor))
+            return SlashReply(_positions(runtime.book(_first(rest)), actor))
         if command == "clock":
-            clock = _book(runtime, rest).account_clock(actor)
-            return SlashReply(f"*Clock* of account `{clock.account_id}`: {clock.describe()}")
+            return SlashReply(clock_command(runtime, actor, _words(rest)))
+        if command == "check":
+            return SlashReply(check_command(runtime, actor, _words(rest)))
         return _kill(runtime, actor, rest)
     except PermissionDenied as exc:
         return SlashReply(f":no_entry: {exc.message}")
@@ -81,14 +90,17 @@ def handle(runtime: SlackRuntime, slack_user_id: str, text: str) -> SlashReply:
         return SlashReply(f":warning: {exc.message}")
 
 
-def _book(runtime: SlackRuntime, account: str) -> ExecutionService:
-    """The execution service of ``account`` (a paper account id; the default one when empty)."""
-    service = runtime.execution()
-    name = account_id(account.split()[0] if account.split() else None, service.settings)
-    other = service.for_account(name)
-    if other is None:
-        raise ConfigError(f"this broker has a single account ({service.account}); no account {name!r}")
-    return other
+def _words(rest: str) -> list[str]:
+    try:
+        return shlex.split(rest)
+    except ValueError:
+        return rest.split()
+
+
+def _first(rest: str) -> str | None:
+    """The first word (an account id), None when there is none."""
+    words = _words(rest)
+    return words[0] if words else None
 
 
 def _status(service: ExecutionService, actor: Actor) -> str:
