@@ -7,25 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.answers.outcome import ToolOutcome, typed
-from agents.answers.phrasing import field_label, limit_text, plain_value, sentence
+from agents.answers.phrasing import field_label, limit_text, sentence
 from quant.display import counted, money, percent_points, quantity, signed_money, text_table
 from quant.display.book import kill_switch_text
+from quant.display.risk_check import refusal_reasons
 from tools.risk import Decision
-
-
-def measured(value: Any, unit: str) -> str:
-    """A risk figure in its unit (the policy's ``unit`` names: ``pct_of_equity``, ``usd``, ``shares``, …)."""
-    if value is None:
-        return "—"
-    if unit.startswith("pct"):
-        return percent_points(value)
-    if unit.startswith("usd"):
-        return money(value) + (" a share" if unit == "usd_per_share" else "")
-    if unit == "shares":
-        return f"{quantity(value)} shares"
-    if unit == "positions":
-        return counted(value, "position")
-    return plain_value(value)
 
 
 def limits_table(limits: Mapping[str, Any]) -> str:
@@ -120,12 +106,5 @@ def write_size_check(outcome: ToolOutcome) -> str:
     what = f"{side} {quantity(qty)} {symbol}" if side and qty and symbol else "the order"
     if decision.approved:
         return f"The risk policy would accept {what}: every pre-trade check passes."
-    reasons = []
-    for code in decision.codes:
-        detail = decision.details.get(code) if isinstance(decision.details.get(code), Mapping) else {}
-        text = f"{code.lower().replace('_', ' ')}: {detail.get('message') or 'refused'}"
-        if detail.get("observed") is not None and detail.get("threshold") is not None:
-            unit = str(detail.get("unit") or "")
-            text += f" ({measured(detail['observed'], unit)} against a limit of {measured(detail['threshold'], unit)})"
-        reasons.append(text)
+    reasons = refusal_reasons(decision.codes, decision.details)
     return "\n".join([f"The risk policy would refuse {what}:", *(f"- {r}" for r in reasons)])

@@ -111,7 +111,7 @@ def check(
     when rejected."""
     from api.cli_auth import cli_actor
     from api.output import console, print_json
-    from quant.display.clock import check_verdict
+    from quant.display.risk_check import check_verdict
     from services.market_clock import moment_of
     from services.pre_trade_check import check_order
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from errors import ConfigError
 from quant.display import money, quantity
-from quant.display.clock import check_verdict
+from quant.display.risk_check import check_verdict
 
 if TYPE_CHECKING:
     from api.slack.runtime import SlackRuntime

@@ -1,7 +1,6 @@
-"""A paper account's market clock and a pre-trade check as text for people (terminal, Slack, chat): which clock
-the account runs on, what moving its simulated market did, and the risk policy's verdict on an order. Inputs are
-the JSON-ready dicts the services produce (``ClockAdvance.to_dict()``, ``CheckAnswer.to_dict()``), so every
-interface says the same words."""
+"""A paper account's market clock as text for people (terminal, Slack): which clock the account runs on and what
+moving its simulated market did. Inputs are what the services produce (``AccountClock.describe()``,
+``ClockAdvance.to_dict()``), so every interface says the same words."""
 
 from __future__ import annotations
 
@@ -30,7 +29,3 @@ def clock_advance_text(report: Mapping[str, Any]) -> str:
         lines.append(f"{report.get('reason')}. To lift it: {report['release']}")
     return "\n".join(lines)
 
-
-def check_verdict(answer: Mapping[str, Any]) -> str:
-    """``passes the risk policy`` / ``rejected: <the reasons in words>`` (``CheckAnswer.to_dict()``)."""
-    return "passes the risk policy" if answer.get("approved") else f"rejected: {answer.get('reason')}"

@@ -132,14 +132,19 @@ def test_the_check_passes_a_small_order_and_names_the_limit_an_oversized_one_bre
         return check_order(execution_service(database, settings), DANA, symbol="AAA", strategy_id="manual",
                            order_type="market", **order).to_dict()
 
+    from quant.display.risk_check import check_verdict
+
     small = _say(client, people["vic"], "check buy 5 AAA")
     big = _say(client, people["vic"], "check BUY 100,000 aaa")
     small_direct, big_direct = direct(side="buy", qty="5"), direct(side="buy", qty="100000")
 
     assert small_direct["approved"] and not big_direct["approved"]
     assert small == ":white_check_mark: *Risk check* of `buy 5 AAA` in account `paper`: passes the risk policy"
-    assert big == f":x: *Risk check* of `buy 100,000 AAA` in account `paper`: rejected: {big_direct['reason']}"
-    assert big_direct["codes"] and big_direct["reason"]
+    assert big == f":x: *Risk check* of `buy 100,000 AAA` in account `paper`: {check_verdict(big_direct)}"
+    cap = big_direct["details"]["NOTIONAL_CAP_EXCEEDED"]
+    assert big_direct["codes"][0] == "NOTIONAL_CAP_EXCEEDED" and cap["threshold"] == 50_000
+    assert "\n- notional cap exceeded: refused ($" in big and "against a limit of $50,000.00)" in big
+    assert big.count("\n- ") == len(big_direct["codes"])  # every reason, each on its own line
 
 
 def test_a_check_of_an_unstored_symbol_is_refused_naming_it(client, people, bars):  # noqa: F811
@@ -155,3 +160,18 @@ def test_help_lists_the_clock_moves_and_the_check(client, people):
     for usage in ("/quantpilot clock advance N [days|sessions] [account]", "/quantpilot clock set YYYY-MM-DD [account]",
                   "/quantpilot clock real [account]", "/quantpilot check BUY|SELL QTY SYMBOL [at PRICE] [account]"):
         assert usage in answer
+
+
+def test_slack_answers_a_clock_advance_and_a_check_in_the_clis_words(client, database, people, bars, act_as):  # noqa: F811
+    from tests.integration.cli_runner import run_cli
+
+    act_as("trader")
+    on_slack = _say(client, people["tom"], "clock advance 3 days swing")
+    on_cli = run_cli("paper", "clock", "advance", "--days", "3", "--account", "swing-2", width=200)
+    check_slack = _say(client, people["tom"], "check sell 20,000 BBB")
+    check_cli = run_cli("risk", "check", "--symbol", "BBB", "--qty", "20000", "--side", "sell", width=200)
+
+    assert on_cli.exit_code == 0, on_cli.stderr
+    assert on_slack.split("```")[1] == on_cli.stdout.strip().replace("swing-2", "swing")
+    assert check_cli.exit_code == 2 and check_cli.stdout.startswith("rejected:\n- ")
+    assert check_slack == f":x: *Risk check* of `sell 20,000 BBB` in account `paper`: {check_cli.stdout.strip()}"
