@@ -143,7 +143,8 @@ def test_the_check_passes_a_small_order_and_names_the_limit_an_oversized_one_bre
     assert big == f":x: *Risk check* of `buy 100,000 AAA` in account `paper`: {check_verdict(big_direct)}"
     cap = big_direct["details"]["NOTIONAL_CAP_EXCEEDED"]
     assert big_direct["codes"][0] == "NOTIONAL_CAP_EXCEEDED" and cap["threshold"] == 50_000
-    assert "\n- notional cap exceeded: refused ($" in big and "against a limit of $50,000.00)" in big
+    assert "\n- notional cap exceeded: the order's value is over the cap for one order ($" in big
+    assert "against a limit of $50,000.00)" in big
     assert big.count("\n- ") == len(big_direct["codes"])  # every reason, each on its own line
 
 

@@ -37,8 +37,9 @@ def test_a_passing_check_and_a_refusal_listing_each_reason_with_its_figures():
                                               "message": "no price for ZZZ"}}}
 
     assert check_verdict({"approved": True, "codes": []}) == "passes the risk policy"
-    assert check_verdict(refused) == ("rejected:\n- notional cap exceeded: refused ($931,275.68 against a limit of "
-                                      "$50,000.00)\n- unknown symbol: no price for ZZZ")
+    assert check_verdict(refused) == ("rejected:\n- notional cap exceeded: the order's value is over the cap for one "
+                                      "order ($931,275.68 against a limit of $50,000.00)\n- unknown symbol: no price "
+                                      "for ZZZ")
     assert check_verdict({"approved": False, "codes": [], "reason": "trading is halted"}) == \
         "rejected: trading is halted"
 
@@ -46,3 +47,12 @@ def test_a_passing_check_and_a_refusal_listing_each_reason_with_its_figures():
 def test_risk_figures_read_in_their_units():
     assert [measured(25, "pct_of_equity"), measured(1200, "shares"), measured(3, "positions"),
             measured(None, "usd")] == ["25.00%", "1,200 shares", "3 positions", "—"]
+
+
+def test_a_fat_finger_names_the_price_and_the_last_price():
+    refused = {"approved": False, "codes": ["FAT_FINGER"],
+               "details": {"FAT_FINGER": {"observed": 61.07, "threshold": 5.0, "unit": "pct_from_last",
+                                          "field": "limit_price", "price": 150.0, "last_price": 93.12}}}
+
+    assert check_verdict(refused) == ("rejected:\n- fat finger: the limit price $150.00 is too far from the last "
+                                      "price $93.12 (61.07% against a limit of 5.00%)")
