@@ -112,7 +112,8 @@ def controls(database: Database, actor: Actor, account: str | None = None) -> di
     limits = service.limits.current().model_dump(mode="json")
     editable = {name: field.description or "" for name, field in RiskLimits.model_fields.items()
                 if name != "allowed_symbols"}
-    return {"state": state, "account": service.account, "clock": service.market_clock().describe(),
+    clock = service.market_clock()
+    return {"state": state, "account": service.account, "clock": clock.describe(), "clock_simulated": clock.simulated,
             "breaker_halt": state.account_id is not None and state.status.value != "active",
             "transitions": store.transitions(10), "limits": limits, "editable": editable,
             "pending": [{**p, "text": limit_changes_text(p["changes"])} for p in LimitService(database).view(actor)[1]]}

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from api.web import actions, chat_routes, pages
+from api.web import actions, chat_routes, clock_actions, pages
 from api.web.rendering import CHART_CSP, REPORT_CSP, WebRoute, render
 from api.web.session import (
     LOGIN_COOKIE,
@@ -179,6 +179,7 @@ async def plotly_js() -> Response:
 
 
 pages_router.include_router(actions.router)
+pages_router.include_router(clock_actions.router)
 pages_router.include_router(chat_routes.router)
 router = APIRouter(include_in_schema=False)
 router.include_router(root)

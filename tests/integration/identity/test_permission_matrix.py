@@ -101,13 +101,15 @@ PROBES: dict[Operation, dict[str, object]] = {
     _O.RUN_PAPER: {"cli": cli("paper", "run", "--strategy", "trend", "--symbols", "AAA", "--json")},
     _O.MOVE_MARKET_CLOCK: {"api": api("POST", "/api/v1/clock/advance", lambda w: {"days": 1}),
                            "cli": cli("paper", "clock", "advance", "--json"),
+                           "web": web("/web/controls/clock/advance", lambda w: {"days": "1"}),
                            "slack": slack_command("clock advance 1")},
     _O.REQUEST_BREAKER_RESET: {
         "api": api("POST", "/api/v1/risk/breaker/reset-request", lambda w: {"reason": "matrix"}),
         "cli": cli("risk", "reset-breaker", "request", "--reason", "matrix", "--json"),
         "web": web("/web/controls/breaker-reset-request", lambda w: {"reason": "matrix"})},
     _O.RESET_BREAKER: {"api": api("POST", "/api/v1/risk/breaker/reset", lambda w: {"approval_id": "apr_none0000000"}),
-                       "cli": cli("risk", "reset-breaker", "apply", "--approval", "apr_none0000000", "--json")},
+                       "cli": cli("risk", "reset-breaker", "apply", "--approval", "apr_none0000000", "--json"),
+                       "web": web("/web/controls/breaker-reset", lambda w: {"approval_id": "apr_none0000000"})},
 }
 NO_INTERFACE = {_O.CHANGE_SETTINGS: "settings come from the environment; no interface changes them"}
 CASES = [(op, name) for op, probes in PROBES.items() for name in probes]
