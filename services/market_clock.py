@@ -172,7 +172,7 @@ class MarketClockService:
         """Step a simulated clock ``sessions`` stored sessions forward: at each, resting orders are matched at the
         new bar and the breakers see the new equity (one transaction with its audit row)."""
         if not 1 <= sessions <= MAX_ADVANCE_SESSIONS:
-            raise ConfigError(f"--days must be between 1 and {MAX_ADVANCE_SESSIONS:,} sessions, got {sessions}",
+            raise ConfigError(f"the clock moves 1 to {MAX_ADVANCE_SESSIONS:,} sessions at a time, not {sessions}",
                               details={"field": "days"})
         now = self._simulated(actor, checked_account(account, self.settings))
         steps = self.store.sessions_after(now.now, sessions)

@@ -76,14 +76,9 @@ async def real_time(request: Request, session: SessionDep) -> Response:
 
 
 def advance_text(report) -> str:
-    """What an advance did, in the words ``quantpilot paper clock advance`` prints (a halt names its way out
-    on this page)."""
-    from quant.display import counted, money, signed_money
+    """What an advance did, in the words ``quantpilot paper clock advance`` prints; a halt also names this page's
+    request and apply forms."""
+    from quant.display.clock import clock_advance_text
 
-    change = report.equity_after_usd - report.equity_before_usd
-    text = (f"account {report.account_id}: simulated market {report.start:%Y-%m-%d} → {report.end:%Y-%m-%d} "
-            f"({counted(report.sessions, 'session')}); {counted(len(report.fills), 'resting order')} filled; "
-            f"equity {money(report.equity_after_usd)} ({signed_money(change)}); trading {report.trading_state}")
-    if report.reason:
-        text += f". {report.reason}. To lift it: the request and apply forms on this page, or {report.release}"
-    return text
+    text = clock_advance_text(report.to_dict())
+    return text + " (or the request and apply forms on this page)" if report.reason else text

@@ -94,8 +94,8 @@ def test_a_viewer_or_an_unlinked_person_may_not_move_the_clock_and_nothing_chang
 @pytest.mark.parametrize(("words", "named"), [
     ("clock advance abc", "'abc' is not a whole number of sessions"),
     ("clock advance 2.5 days", "'2.5' is not a whole number of sessions"),
-    ("clock advance -3 days", "must be between 1 and 2,520 sessions, got -3"),
-    ("clock advance 0", "must be between 1 and 2,520 sessions, got 0"),
+    ("clock advance -3 days", "1 to 2,520 sessions at a time, not -3"),
+    ("clock advance 0", "1 to 2,520 sessions at a time, not 0"),
     ("clock advance 2 Not/An/Account", "account 'Not/An/Account' is not a valid account id"),
     ("clock advance 2 days swing extra", "too many words: 'swing extra'"),
     ("clock set yesterday", "date 'yesterday' is not a date: write YYYY-MM-DD"),
