@@ -61,6 +61,7 @@ def test_an_approved_breaker_reset_applied_from_the_page_makes_the_account_activ
     after = client.get("/web/controls")
 
     assert 'action="/web/controls/breaker-reset"' in page.text and 'name="approval_id"' in page.text
+    assert "To lift it: ask for a breaker reset below; once another approver approves it, apply it below" in page.text
     assert f"apply it here with “Apply approved reset” and approval {approval_id}" in notice
     assert applied.status_code == 200, applied.text
     assert f"breaker baseline of account paper reset with approval {approval_id}: trading active" in applied.text
