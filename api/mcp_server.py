@@ -101,8 +101,7 @@ class McpToolbox:
         payload = redact_value(payload)
         audit_order_call(self.guard, POLICY, name, args, payload, caller.name, agent)
         if isinstance(payload, dict) and payload.get("status") == "approval_required":
-            payload = {**payload, "message": "a human approval is required before this order can be placed; "
-                                             "nothing was sent. Ask for it through the quantpilot chat."}
+            payload = {**payload, "message": _approval_needed(str(payload.get("kind") or ""))}
             ok = False
         elif isinstance(payload, dict) and payload.get("status") in ("refused", "error", "unavailable"):
             ok = False
@@ -114,6 +113,17 @@ class McpToolbox:
         if self.quotas is None or caller.user_id is None:
             return TurnLease(None, None)
         return self.quotas.start_turn(Actor(caller.user_id, caller.name, Role.parse(caller.role), Channel.MCP))
+
+
+def _approval_needed(kind: str) -> str:
+    """What an MCP caller reads when a tool needs a human approval first (MCP cannot wait for one)."""
+    if kind.endswith("order"):
+        return "a human approval is required before this order can be placed; nothing was sent. Ask for it through " \
+               "the quantpilot chat."
+    if kind == "risk_limit":
+        return "a risk-limit change needs another person's approval; nothing was changed. Ask for it through the " \
+               "quantpilot chat or `quantpilot risk propose --set LIMIT=VALUE --reason …`."
+    return "a human approval is required first; nothing was changed. Ask for it through the quantpilot chat."
 
 
 def _tool_schema(tool: BaseTool) -> types.Tool:

@@ -77,6 +77,24 @@ def test_place_order_without_an_approval_is_refused_and_nothing_is_sent(database
     assert count(database, "audit_log", "channel = 'mcp' AND action = 'order_approval_required'") == 1
 
 
+def test_a_limit_change_asked_over_mcp_needs_an_approval_and_changes_nothing(database, toolbox):
+    from memory.trading_state import RiskLimitStore
+
+    before = RiskLimitStore(database).current()
+
+    async def script(client):
+        return await client.call_tool("propose_risk_limit_change", {"changes": {"max_open_positions": 12},
+                                                                    "reason": "more names"})
+
+    result = _run(toolbox, _caller("trader"), script)
+
+    assert result.is_error is True
+    assert result.structured_content["status"] == "approval_required"
+    assert result.structured_content["message"].startswith("a risk-limit change needs another person's approval")
+    assert "order" not in result.structured_content["message"]
+    assert RiskLimitStore(database).current() == before
+
+
 def test_place_order_from_a_viewer_is_refused_by_role(database, toolbox, recent_bars):
     async def script(client):
         return await client.call_tool("place_order", ORDER)
