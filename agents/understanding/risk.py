@@ -62,7 +62,7 @@ def _limit_field(words: str) -> str | None:
 
 def limit_change(r: Request) -> Plan | None:
     m = re.search(r"\b(?:set|raise|lower|change|increase|decrease|bump|cut|reduce|lift|make)\s+(?:the\s+|my\s+)?"
-                  r"([a-z_ ]{3,40}?)\s+(?:limit\s+)?(?:to|at|=)\s*\$?(\d[\d,]*(?:\.\d+)?)\s*%?", r.low)
+                  r"([a-z_ ]{3,40}?)\s+(?:limit\s+)?(?:to|at|=)\s*\$?(-?\d[\d,]*(?:\.\d+)?)\s*%?", r.low)
     if not m:
         return None
     field = _limit_field(m.group(1))

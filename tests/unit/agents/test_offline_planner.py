@@ -46,6 +46,9 @@ PHRASINGS = [
     ("show risk limits", "get_risk_limits", {}),
     ("set max_open_positions to 12 because more names", "propose_risk_limit_change",
      {"changes": {"max_open_positions": 12}, "reason": "more names"}),
+    # a value out of range still reaches the tool, whose validation names the limit (it was read as no request)
+    ("set max open positions to -3 because fewer names", "propose_risk_limit_change",
+     {"changes": {"max_open_positions": -3}, "reason": "fewer names"}),
     ("stress test -30%", "stress_test", {"shock_pct": -30.0}),
     ("stress test a 20% crash", "stress_test", {"shock_pct": -20.0}),
     ("stress test a 15% rally", "stress_test", {"shock_pct": 15.0}),
