@@ -75,11 +75,18 @@ def run_tool(tool: BaseTool, args: dict[str, Any], scope: dict[str, Any], config
         payload, ok = _payload(tool.invoke(args, config={"configurable": configurable})), True
     except (ValidationError, ToolException, QuantpilotError, ValueError, TypeError) as exc:
         code = getattr(exc, "code", exc.__class__.__name__)
-        payload, ok = {"status": "error", "tool": tool.name, "code": code, "message": str(exc)}, False
+        payload, ok = {"status": "error", "tool": tool.name, "code": code, "message": _message(exc)}, False
     ctx.meter().tool_latency.labels(tool=tool.name, outcome=outcome_of(payload, ok)).observe(
         time.perf_counter() - started)
     log.info("tool %s by %s: %s", tool.name, scope.get("user"), outcome_of(payload, ok))
     return payload, ok
+
+
+def _message(exc: Exception) -> str:
+    """An argument error as ``field: problem`` (as the API's 422 writes it), not pydantic's multi-line dump."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()[:3])
+    return str(exc)
 
 
 def observe_refused(tool_name: str, ctx: GraphContext) -> None:
