@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from types import UnionType
-from typing import Any, ClassVar, Union, get_args, get_origin
+from typing import Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -200,6 +200,12 @@ class Settings(EnvSettings):
         default=4096, ge=0, description="address space a research job's worker process may add to what it "
         "starts with (MiB; 0 = no limit); a job over it ends failed")
     research_job_timeout_s: float = Field(default=3600.0, gt=0, description="a job running longer ends failed")
+    research_server: Literal["auto", "off"] = Field(
+        default="auto", description="auto: `backtest grid` and `walkforward` in the terminal hand their work to a "
+        "resident research process (started after the first such command, kept warm until idle); off: each runs "
+        "in its own process")
+    research_server_idle_minutes: float = Field(default=20.0, gt=0, description="the resident research process "
+                                                "ends after this long without a request")
     jobs_per_user: int = Field(default=20, ge=1, description="research jobs one user may have queued or "
                                "running at once (every interface together)")
     job_queue_size: int = Field(default=200, ge=1, description="research jobs queued at once, all users")

@@ -25,6 +25,7 @@ from api.commands import (
     orders_cmd,
     paper_cmd,
     research_cmd,
+    research_server_cmd,
     risk_cmd,
     runs_cmd,
     serve_cmd,
@@ -55,6 +56,7 @@ app.add_typer(research_cmd.backtest_app, name="backtest")
 app.command("walkforward")(research_cmd.walkforward)
 app.command("montecarlo")(research_cmd.montecarlo)
 app.command("optimize")(research_cmd.optimize)
+app.add_typer(research_server_cmd.app, name="research-server")
 app.add_typer(users_cmd.app, name="users")
 app.command("serve")(serve_cmd.serve)
 app.add_typer(risk_cmd.app, name="risk")

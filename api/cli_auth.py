@@ -81,17 +81,28 @@ def _first_user_hint() -> str:
     return "; a new install has no user yet: `quantpilot users add NAME --role admin` creates the first and signs in"
 
 
-def cli_actor(*, required: bool = True) -> Actor:
-    """The person this command acts for. Without a key: ``AuthenticationError`` saying how to sign in when
-    ``required``, else the local reader (viewer, reads only)."""
+def cli_key(*, required: bool = True) -> str | None:
+    """The signed-in person's API key (asked for on a terminal when ``required`` and none is set); None when
+    there is none and it is not ``required``, else ``AuthenticationError`` saying how to sign in."""
     key = _key(prompt=required)
-    if not key:
-        if not required:
-            return Actor.local_reader()
+    if not key and required:
         raise AuthenticationError(f"this command acts as you and needs your API key: run `quantpilot login` "
                                   f"(or set {API_KEY_ENV}){_first_user_hint()}")
+    return key
+
+
+def actor_for_key(key: str | None) -> Actor:
+    """The person ``key`` belongs to (no key: the local reader, reads only)."""
+    if not key:
+        return Actor.local_reader()
     try:
         return user_service().authenticate(key, Channel.CLI)
     except AuthenticationError as exc:
         raise AuthenticationError(f"{exc.message}; run `quantpilot login` with a valid key "
                                   f"(or fix {API_KEY_ENV})") from exc
+
+
+def cli_actor(*, required: bool = True) -> Actor:
+    """The person this command acts for. Without a key: ``AuthenticationError`` saying how to sign in when
+    ``required``, else the local reader (viewer, reads only)."""
+    return actor_for_key(cli_key(required=required))

@@ -16,6 +16,8 @@ import pytest
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="quantpilot-test-"))
 os.environ["QUANTPILOT_HOME"] = str(_SESSION_HOME)
 os.environ.pop("DATABASE_URL", None) if not os.environ.get("QUANTPILOT_TEST_DATABASE_URL") else None
+# research commands run in the test's own process; tests/integration/test_cli_research_server.py starts the resident one
+os.environ["QUANTPILOT_RESEARCH_SERVER"] = "off"
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".numba-cache"))
 for _secret in ("QUANTPILOT_OPENAI_API_KEY", "QUANTPILOT_ALPACA_API_KEY", "QUANTPILOT_ALPACA_SECRET_KEY",
                 "QUANTPILOT_SLACK_BOT_TOKEN", "QUANTPILOT_SLACK_SIGNING_SECRET"):

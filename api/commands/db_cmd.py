@@ -45,12 +45,16 @@ def url(show_password: bool = typer.Option(False, help="Print the password too."
 
 @app.command("stop")
 def stop() -> None:
-    """Stop the embedded Postgres server cleanly."""
+    """Stop the embedded Postgres server cleanly (and the resident research process, which uses it)."""
     from api.output import console
+    from api.research_server import client
+    from api.research_server.wire import ServerPaths
     from config import get_settings
     from memory.db import forget_connections
     from memory.server import stop_embedded
 
+    if research := client.stop(ServerPaths.for_home(get_settings().home)):
+        console.print(f"research process {research} stopped", highlight=False, markup=False)
     forget_connections()
     stopped = stop_embedded(get_settings().pgdata)
     console.print("embedded server stopped" if stopped else "embedded server was not running")

@@ -164,12 +164,13 @@ def backtest_grid(
     keeps the whole surface for the heatmap and says whether the best set is luck."""
     from api.commands import research_tables
     from api.output import console, print_json
+    from api.research_server.client import run_research
 
     config = backtest_costs(capital, commission, commission_per_share, commission_bps, slippage_bps)
     with console.status(f"running the {strategy} grid…"):
-        result = _service().grid(strategy, _symbols(symbols), _grid(grid), start, end, objective=objective,
-                                 config=config or None, executor=executor, ray_address=ray_address,
-                                 overfitting=overfitting)
+        result = run_research("grid", (strategy, _symbols(symbols), _grid(grid), start, end),
+                              {"objective": objective, "config": config or None, "executor": executor,
+                               "ray_address": ray_address, "overfitting": overfitting})
     if as_json:
         print_json(result)
         return
@@ -218,14 +219,16 @@ def walkforward(
 
     from api.commands import research_tables
     from api.output import console, print_json
+    from api.research_server.client import run_research
 
     config = backtest_costs(capital, commission, commission_per_share, commission_bps, slippage_bps)
     with Progress(console=console, transient=True, disable=as_json or not console.is_terminal) as bar:
         task = bar.add_task("walk-forward folds", total=None)
-        result = _service().walk_forward(
-            strategy, _symbols(symbols), _grid(grid), start, end, window=window, in_sample_days=in_sample_days,
-            out_of_sample_days=out_of_sample_days, objective=objective, config=config or None, executor=executor,
-            ray_address=ray_address, overfitting=overfitting,
+        result = run_research(
+            "walk_forward", (strategy, _symbols(symbols), _grid(grid), start, end),
+            {"window": window, "in_sample_days": in_sample_days, "out_of_sample_days": out_of_sample_days,
+             "objective": objective, "config": config or None, "executor": executor, "ray_address": ray_address,
+             "overfitting": overfitting},
             progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
         print_json(result)

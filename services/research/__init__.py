@@ -8,13 +8,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from services.research.service import ResearchService, parse_range
+    from services.research.service import ResearchService
+
+from services.research.ranges import parse_range
 
 __all__ = ["ResearchService", "parse_range"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
+    if name == "ResearchService":
         from services.research import service
 
         return getattr(service, name)

@@ -52,24 +52,6 @@ def code_version() -> str:
         return "unknown"
 
 
-def parse_range(spec: str) -> list[int | float]:
-    """``"5:50:5"`` → [5, 10, …, 50] (inclusive); ``"3,7,9"`` → [3, 7, 9]; ``"14"`` → [14]."""
-    try:
-        if ":" in spec:
-            parts = [float(p) for p in spec.split(":")]
-            if len(parts) != 3 or parts[2] <= 0:
-                raise ValueError
-            start, stop, step = parts
-            values = list(np.arange(start, stop + step / 2, step))
-        else:
-            values = [float(p) for p in spec.split(",") if p.strip()]
-    except ValueError:
-        raise ConfigError(f"bad range {spec!r}: use start:stop:step (inclusive) or a,b,c") from None
-    if not values:
-        raise ConfigError(f"empty range {spec!r}")
-    return [int(v) if float(v).is_integer() else float(v) for v in values]
-
-
 def _clean(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None

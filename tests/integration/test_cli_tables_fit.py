@@ -127,7 +127,10 @@ def commands(story: dict, account: str = "fit") -> list[tuple[str, ...]]:
 
 # commands that print a table or a run but are not in the list, and why
 NOT_LISTED = {("eval", "run"): "runs the agents through a suite (minutes); its summary table is eval compare's "
-                                "printer with the same columns, covered by tests/integration/evals"}
+                                "printer with the same columns, covered by tests/integration/evals",
+              ("research-server", "start"): "starts a process; it prints status's fields, checked at 80 columns "
+                                            "while one runs in tests/integration/test_cli_research_server.py",
+              ("research-server", "status"): "with a process running (there: started for real), same test file"}
 PRINTERS = ("print_table(", "print_fields(", "research_tables.", "say(", "say_parts(")
 
 
