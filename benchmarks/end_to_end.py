@@ -11,11 +11,12 @@ s) and the server is stopped at the end. ``approvals approve`` is timed on a new
 serve`` started on the same home (``benchmarks/api_reads.py``). Goals (issue 20): ``--help`` <= 0.3 s, reads
 <= 1 s, an argument error <= 0.5 s, ``approvals approve`` <= 1.5 s, ``chat --once`` (offline planner) <= 3 s;
 ``backtest grid`` (20 stocks × 174 SMA pairs, overfitting statistics on, the default) >= 10x vectorbt on the
-same grid in the same run, on wall time from process start (vectorbt's script,
+same grid in the same run (handed to the resident research process, as from a session's second command; the
+command in its own process is timed and shown too), on wall time from process start (vectorbt's script,
 ``benchmarks/peers/vectorbt_grid_script.py``, timed the same way) and on the command's own ``elapsed_s``
 (against vectorbt's in-process grid time from ``benchmarks/peers/vectorbt_sma.py`` in the same ``run_all``),
-peak RSS < 400 MB; ``walkforward`` peak RSS < 400 MB (the issue sets it no time goal). One JSON line per
-command (``emit``).
+peak RSS < 400 MB (the command's and the resident process's); ``walkforward`` peak RSS < 400 MB (the issue sets
+it no time goal). One JSON line per command (``emit``).
 Run: `.venv/bin/python benchmarks/end_to_end.py [--runs 5] [--peer-runs 3] [--home DIR] [--quick]`
 (``--quick``: two stocks from 2019, a 6-pair grid, 1 run without warm-up, no decision, API or vectorbt: a
 smoke run).
@@ -159,21 +160,45 @@ def measure(command: Command, env: dict[str, str], runs: int, warmup: int) -> No
 
 
 def research(env: dict[str, str], runs: int, warmup: int, quick: bool) -> None:
+    """``backtest grid`` and ``walkforward`` two ways: in their own process (``QUANTPILOT_RESEARCH_SERVER=off``: a
+    session's first command, or a person who turned the resident process off), then handed to the home's resident
+    research process (the default from a session's second command), whose peak RSS is reported beside the
+    command's."""
     symbols, grid = ("AAPL,MSFT", QUICK_GRID) if quick else (STOCKS, GRID)
     args = ("--strategy", "sma_crossover", "--symbols", symbols, *grid)
-    grid_runs = repeat_process([str(QUANTPILOT), "backtest", "grid", *args], env, runs, cwd=ROOT, warmup=warmup)
-    record = grid_runs.to_record()
-    emit("e2e_backtest_grid", "quantpilot backtest grid", (record.pop("seconds"), record.pop("cpu_seconds")),
-         command=f"backtest grid --symbols <{symbols.count(',') + 1} stocks> {' '.join(grid)}", **record,
-         elapsed_s=_seconds(rf"backtests in {DURATION}", grid_runs),
-         overfitting_s=_seconds(rf"overfitting statistics took {DURATION}", grid_runs),
-         kernel_load_s=_seconds(rf"kernels loaded in {DURATION} before", grid_runs), goal_mb=RSS_MB)
-    wf_runs = repeat_process([str(QUANTPILOT), "walkforward", *args], env, runs, cwd=ROOT, warmup=warmup)
-    record = wf_runs.to_record()
-    emit("e2e_walkforward", "quantpilot walkforward", (record.pop("seconds"), record.pop("cpu_seconds")),
-         command=f"walkforward --symbols <{symbols.count(',') + 1} stocks> {' '.join(grid)} (252/63-bar folds)",
-         **record, elapsed_s=_seconds(rf"of {DURATION} \(a full-sample grid", wf_runs),
-         overfitting_s=_seconds(rf"overfitting statistics took {DURATION}", wf_runs), goal_mb=RSS_MB)
+    stocks = f"<{symbols.count(',') + 1} stocks> {' '.join(grid)}"
+    for mode, environment in (("own process", env | {"QUANTPILOT_RESEARCH_SERVER": "off"}), ("resident", env)):
+        if mode == "resident":
+            started = run_process([str(QUANTPILOT), "research-server", "start"], env, ROOT)
+            if started.exit_code != 0:
+                raise SystemExit(f"the resident research process did not start: {started.stderr[-500:]}")
+        grid_runs = repeat_process([str(QUANTPILOT), "backtest", "grid", *args], environment, runs, cwd=ROOT,
+                                   warmup=warmup)
+        resident_peak = _resident_peak_mb(env) if mode == "resident" else None
+        record = grid_runs.to_record()
+        emit("e2e_backtest_grid", f"quantpilot backtest grid ({mode})", (record.pop("seconds"),
+             record.pop("cpu_seconds")), command=f"backtest grid --symbols {stocks}", **record, mode=mode,
+             elapsed_s=_seconds(rf"backtests in {DURATION}", grid_runs),
+             overfitting_s=_seconds(rf"overfitting statistics took {DURATION}", grid_runs),
+             kernel_load_s=_seconds(rf"kernels loaded in {DURATION} before", grid_runs), goal_mb=RSS_MB,
+             resident_peak_mb=resident_peak)
+        wf_runs = repeat_process([str(QUANTPILOT), "walkforward", *args], environment, runs, cwd=ROOT,
+                                 warmup=warmup)
+        record = wf_runs.to_record()
+        emit("e2e_walkforward", f"quantpilot walkforward ({mode})", (record.pop("seconds"), record.pop("cpu_seconds")),
+             command=f"walkforward --symbols {stocks} (252/63-bar folds)", **record, mode=mode,
+             elapsed_s=_seconds(rf"of {DURATION} \(a full-sample grid", wf_runs),
+             overfitting_s=_seconds(rf"overfitting statistics took {DURATION}", wf_runs), goal_mb=RSS_MB,
+             resident_peak_mb=_resident_peak_mb(env) if mode == "resident" else None)
+
+
+def _resident_peak_mb(env: dict[str, str]) -> float | None:
+    """The resident research process's peak RSS so far (its own ``status``), None when none runs."""
+    import json
+
+    shown = run_process([str(QUANTPILOT), "research-server", "status", "--json"], env, ROOT)
+    info = json.loads(shown.stdout or "{}")
+    return info.get("peak_mb") if info.get("running") else None
 
 
 def vectorbt(env: dict[str, str], runs: int, warmup: int) -> None:

@@ -25,8 +25,9 @@ def _span(seconds: float) -> str:
 def _describe(info: dict) -> dict:
     from quant import display
 
+    memory = f"{info['resident_mb']:,.0f} MB resident (peak {info.get('peak_mb', 0):,.0f} MB)"
     return {"process": info["pid"], "requests served": display.count(info["served"]),
-            "busy": "yes" if info["busy"] else "no", "memory": f"{info['resident_mb']:,.0f} MB resident",
+            "busy": "yes" if info["busy"] else "no", "memory": memory,
             "idle for": _span(info["idle_for_s"]), "ends when idle for": _span(info["idle_s"])}
 
 

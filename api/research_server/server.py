@@ -72,6 +72,15 @@ def resident_mb() -> float:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def peak_resident_mb() -> float | None:
+    """The most this process has held resident (VmHWM), MB."""
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
 def _give_back_memory() -> None:
     """Return freed heap to the OS after a request (glibc keeps it otherwise)."""
     with contextlib.suppress(OSError, AttributeError):
@@ -243,7 +252,8 @@ class ResearchServer:
 
     def _status(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "started": self.started, "served": self.served, "busy": self.busy,
-                "resident_mb": round(resident_mb(), 1), "idle_s": self.idle_s,
+                "resident_mb": round(resident_mb(), 1),
+                "peak_mb": round(peak_resident_mb() or 0.0, 1), "idle_s": self.idle_s,
                 "idle_for_s": round(time.monotonic() - self.last_active, 1)}
 
     # ------------------------------------------------------------------ requests (the main thread)
@@ -282,6 +292,8 @@ class ResearchServer:
             if not isinstance(exc, _quantpilot_error()):
                 log.exception("request failed")
             answer = _error_message(exc)
+            if _database_lost(exc):  # the next command runs itself, and starts the database again if need be
+                self._stop("the database connection was lost")
         finally:
             self.active = False
             done.set()
@@ -329,6 +341,12 @@ class ResearchServer:
         _give_back_memory()
         if (size := resident_mb()) > RECYCLE_MB:
             self._stop(f"resident memory {size:,.0f} MB after a request (over {RECYCLE_MB:,} MB)")
+
+
+def _database_lost(exc: BaseException) -> bool:
+    from memory.db import connection_lost
+
+    return connection_lost(exc)
 
 
 def _quantpilot_error() -> type:

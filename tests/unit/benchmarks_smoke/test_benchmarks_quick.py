@@ -113,10 +113,14 @@ def test_end_to_end_commands_run_quick_on_their_own_home_with_wall_memory_and_th
     commands = {r["command"]: r for r in records["e2e_cli"]}
     assert {"--help", "data list", "approvals list", "orders list", "risk status", "positions"} <= set(commands)
     assert all(r["exit_codes"] == [r["expect_exit"]] and r["peak_mb"] > 0 for r in commands.values())
-    (grid,) = records["e2e_backtest_grid"]
-    assert grid["elapsed_s"] > 0 and grid["overfitting_s"] > 0 and grid["exit_codes"] == [0]
-    (walk,) = records["e2e_walkforward"]
-    assert walk["exit_codes"] == [0] and walk["overfitting_s"] > 0
+    own, resident = records["e2e_backtest_grid"]
+    assert (own["mode"], resident["mode"]) == ("own process", "resident")
+    for grid in (own, resident):
+        assert grid["elapsed_s"] > 0 and grid["overfitting_s"] > 0 and grid["exit_codes"] == [0]
+    assert own["resident_peak_mb"] is None and resident["resident_peak_mb"] > 0
+    assert own["kernel_load_s"] > resident["kernel_load_s"]  # the resident process loaded its kernels before
+    for walk in records["e2e_walkforward"]:
+        assert walk["exit_codes"] == [0] and walk["overfitting_s"] > 0
 
 
 @pytest.mark.slow
