@@ -55,20 +55,23 @@ def _panels_while_kernels_load(service: ResearchService, symbols: Sequence[str],
 def _valid_grid(strategy: str, grid: Mapping[str, Sequence[Any]]) -> tuple[dict[str, list], int]:
     """Keep the grid's combinations the strategy accepts; count the invalid ones (e.g. slow <= fast)."""
     from quant.backtest.grid import expand_grid
-    from quant.strategies.registry import validate_params
+    from quant.strategies.registry import get_strategy, validate_params
 
+    get_strategy(strategy)  # an unknown name is that, not "no valid combination"
     if not grid:
         raise ConfigError("give at least one --grid name=start:stop:step")
     combos = expand_grid({k: list(v) for k, v in grid.items()})
-    valid, skipped = [], 0
+    valid, skipped, first_reason = [], 0, ""
     for combo in combos:
         try:
             validate_params(strategy, combo)
             valid.append(combo)
-        except ConfigError:
+        except ConfigError as exc:
             skipped += 1
+            first_reason = first_reason or str(exc)
     if not valid:
-        raise ConfigError(f"no valid parameter combination in the grid ({skipped} invalid)")
+        raise ConfigError(f"no valid parameter combination in the grid ({skipped} invalid; the first: "
+                          f"{first_reason})")
     return valid, skipped
 
 

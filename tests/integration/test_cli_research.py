@@ -135,3 +135,14 @@ def test_strategies_and_indicators_are_listed(synthetic):
     indicators = run_cli_json("indicators", "list")
     assert {"sma_crossover", "ema_crossover", "rsi_mean_reversion", "xs_momentum", "xgboost_model"} <= strategies
     assert len(indicators) >= 50
+
+
+def test_a_grid_of_an_unknown_strategy_or_of_no_valid_set_says_why(synthetic):
+    unknown = run_cli("backtest", "grid", "--strategy", "nope", "--symbols", SYMBOLS, "--grid", "fast=5:20:5")
+    assert unknown.exit_code == 2 and "unknown strategy 'nope'; known:" in unknown.stderr
+    inverted = run_cli("walkforward", "--strategy", "sma_crossover", "--symbols", SYMBOLS, "--grid", "fast=50:60:5",
+                       "--grid", "slow=20:30:10")
+    assert inverted.exit_code == 2
+    assert "no valid parameter combination in the grid (6 invalid; the first:" in inverted.stderr
+    assert "fast (50) must be < slow (20)" in inverted.stderr
+    assert run_cli_json("runs", "list") == []
