@@ -85,6 +85,7 @@ app.command("usage")(usage_cmd.usage)
 app.command("demo")(demo_cmd.demo)
 
 _state = {"debug": False}
+_INTERRUPTED = 130  # the exit code of a command stopped by Ctrl-C
 _YOUNG_GENERATION = 50_000  # allocations between collections of the youngest generation (Python's default: 700)
 
 
@@ -153,7 +154,7 @@ def _main() -> None:
         from api.output import print_error  # the error paths only: `--help` needs no Rich and no redaction
 
         print_error("interrupted")
-        sys.exit(130)
+        sys.exit(_INTERRUPTED)
     except typer.TyperException as exc:  # usage: an unknown option, a missing argument, a value of the wrong type
         from api.output import console, print_error
 
@@ -177,6 +178,10 @@ def _main() -> None:
 
         print_error(f"unexpected {exc.__class__.__name__}: {exc} (run with --debug for details)")
         sys.exit(2)
+    if code == _INTERRUPTED:  # typer turns Ctrl-C inside a command into this exit code, silently
+        from api.output import print_error
+
+        print_error("interrupted")
     if isinstance(code, int) and code:
         sys.exit(code)
 

@@ -146,3 +146,16 @@ def test_a_grid_of_an_unknown_strategy_or_of_no_valid_set_says_why(synthetic):
     assert "no valid parameter combination in the grid (6 invalid; the first:" in inverted.stderr
     assert "fast (50) must be < slow (20)" in inverted.stderr
     assert run_cli_json("runs", "list") == []
+
+
+def test_ctrl_c_during_a_grid_says_interrupted_with_exit_130(synthetic, monkeypatch):
+    """typer turns a KeyboardInterrupt inside a command into exit code 130 without a word; the person sees why."""
+    from api.research_server import client
+
+    def pressed_ctrl_c(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(client, "run_research", pressed_ctrl_c)
+    result = run_cli("backtest", "grid", "--strategy", "sma_crossover", "--symbols", SYMBOLS, "--grid", "fast=5:10:5",
+                     "--grid", "slow=20:30:10")
+    assert result.exit_code == 130 and result.stderr.strip() == "error: interrupted"
