@@ -23,6 +23,7 @@ from api.research_server.wire import PER_PROCESS, ServerPaths, receive, send, se
 from errors import QuantpilotError
 
 CONNECT_TIMEOUT_S = 2.0
+ACCEPT_TIMEOUT_S = 10.0  # for its "accepted": a command that gives up closes the connection, so it never runs there
 Progress = Callable[[int, int], None]
 
 
@@ -53,7 +54,8 @@ def run_research(method: str, args: Sequence[Any], kwargs: Mapping[str, Any], *,
             return answer
     result = _run_here(method, args, kwargs, key, progress)
     if resident:
-        start_resident(_paths())
+        with contextlib.suppress(OSError):  # the answer stands; without a resident process the next runs here too
+            start_resident(_paths())
     return result
 
 
@@ -87,6 +89,7 @@ def ask_resident(paths: ServerPaths, method: str, args: Sequence[Any], kwargs: M
         return None
     with connection:
         stream = connection.makefile("rwb")
+        connection.settimeout(ACCEPT_TIMEOUT_S)
         try:
             send(stream, {"op": "call", "method": method, "args": list(args), "kwargs": dict(kwargs), "key": key,
                           "progress": progress is not None, "fingerprint": settings_fingerprint()})

@@ -262,18 +262,21 @@ class ResearchServer:
             self.active = False
             raise KeyboardInterrupt
 
-    def _watch(self, connection: socket.socket, done: threading.Event) -> None:
-        """Interrupt the request when its command goes away (Ctrl-C closes the connection)."""
+    def _watch(self, connection: socket.socket, done: threading.Event, gone: threading.Event) -> None:
+        """Interrupt the request when its command goes away (Ctrl-C closes the connection): ``gone`` first, then
+        the signal if the work has begun (``_handle`` looks at ``gone`` right after it begins: either sees it)."""
         try:
-            gone = connection.recv(1) == b""
+            closed = connection.recv(1) == b""
         except OSError:
-            gone = True
-        if gone and not done.is_set():
-            signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
+            closed = True
+        if closed and not done.is_set():
+            gone.set()
+            if self.active:
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
 
     def _handle(self, connection: socket.socket, stream: Any, request: dict[str, Any]) -> None:
-        done = threading.Event()
-        threading.Thread(target=self._watch, args=(connection, done), name="watch", daemon=True).start()
+        done, gone = threading.Event(), threading.Event()
+        threading.Thread(target=self._watch, args=(connection, done, gone), name="watch", daemon=True).start()
         answer: dict[str, Any] | None = None
         try:
             stale = self._stale(request)
@@ -283,6 +286,8 @@ class ResearchServer:
             else:
                 self.active = True
                 try:
+                    if gone.is_set():  # the command went away before the work began: none of it is done
+                        raise KeyboardInterrupt
                     answer = {"result": self._call(request, stream)}
                 finally:
                     self.active = False
