@@ -170,18 +170,22 @@ def start_resident(paths: ServerPaths) -> int | None:
     return child.pid
 
 
-def status(paths: ServerPaths) -> dict[str, Any] | None:
-    """What the resident process says about itself, None when none answers."""
-    connection = _connect(paths)
+def _one_question(connection: socket.socket | None, question: dict[str, Any]) -> dict[str, Any] | None:
+    """Send ``question`` on ``connection`` and return the one answer (None: no connection, or no answer)."""
     if connection is None:
         return None
     with connection:
         stream = connection.makefile("rwb")
         try:
-            send(stream, {"op": "status"})
+            send(stream, question)
             return receive(stream)
         except (OSError, ValueError):
             return None
+
+
+def status(paths: ServerPaths) -> dict[str, Any] | None:
+    """What the resident process says about itself, None when none answers."""
+    return _one_question(_connect(paths), {"op": "status"})
 
 
 def stop(paths: ServerPaths, *, wait_s: float = 10.0) -> int | None:
@@ -192,13 +196,7 @@ def stop(paths: ServerPaths, *, wait_s: float = 10.0) -> int | None:
         connection = _connect(paths)
     if connection is None:
         return None
-    with connection:
-        stream = connection.makefile("rwb")
-        try:
-            send(stream, {"op": "stop"})
-            answer = receive(stream) or {}
-        except (OSError, ValueError):
-            answer = {}
+    answer = _one_question(connection, {"op": "stop"}) or {}
     deadline = time.monotonic() + wait_s
     while is_running(paths) and time.monotonic() < deadline:
         time.sleep(0.05)
