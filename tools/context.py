@@ -6,6 +6,7 @@ one conversation thread) swaps the clock, the broker or the database by passing 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -72,6 +73,34 @@ class RecordingAlertSink:
         return AlertTally(len(self.alerts), sum(a.get("severity") == "critical" for a in self.alerts))
 
 
+class DatabaseAlerts:
+    """The product's alert sink on ``database`` (``services.alert_ledger.database_alert_ledger`` with the channels
+    ``settings`` configure), made on the first alert: a run that sends none (most turns, resuming an approval)
+    never loads the ledger, the event log or the channels."""
+
+    def __init__(self, database: Database, settings: Settings, clock: Callable[[], datetime]):
+        self._args = (database, settings, clock)
+        self._ledger: AlertSink | None = None
+        self._lock = threading.Lock()
+
+    def ledger(self) -> AlertSink:
+        with self._lock:
+            if self._ledger is None:
+                from services.alert_ledger import database_alert_ledger
+                from services.alerts import configured_channels
+
+                database, settings, clock = self._args
+                self._ledger = database_alert_ledger(database, settings, configured_channels(settings), clock=clock)
+            return self._ledger
+
+    def send(self, actor: Actor, message: str, severity: str = "warning", *, source: str | None = None,
+             thread_id: str | None = None, turn_id: str | None = None) -> Any:
+        return self.ledger().send(actor, message, severity, source=source, thread_id=thread_id, turn_id=turn_id)
+
+    def counts_since(self, actor: Actor, since: datetime) -> Any:
+        return self.ledger().counts_since(actor, since)
+
+
 class TradingStateStore(Protocol):
     """Where the current trading state (ACTIVE / REDUCING / HALTED) is kept."""
 
@@ -119,7 +148,8 @@ class ToolContext:
     the person the run acts for; the graph re-scopes them per call from the thread's state
     (``scoped``), so one set of tools serves every user. ``long_term_memory`` defaults to pgvector
     memory on ``database`` (``memory()``); ``alert_sink`` to ``services.alert_ledger.AlertLedger`` on ``database``
-    (stored, de-duplicated, rate-limited, then the configured outputs), or memory without a database.
+    (stored, de-duplicated, rate-limited, then the configured outputs; made on the first alert,
+    ``DatabaseAlerts``), or memory without a database.
     """
 
     settings: Settings
@@ -148,10 +178,7 @@ class ToolContext:
     def _default_alerts(self) -> AlertSink:
         if self.database is None:
             return RecordingAlertSink()
-        from services.alert_ledger import database_alert_ledger
-        from services.alerts import configured_channels
-
-        return database_alert_ledger(self.database, self.settings, configured_channels(self.settings), clock=self.clock)
+        return DatabaseAlerts(self.database, self.settings, self.clock)
 
     def scoped(self, scope: Mapping[str, Any] | None) -> ToolContext:
         """This context acting for ``scope`` (``user``, ``role``, ``user_id``, ``channel``, ``thread_id``, ``turn_id``;

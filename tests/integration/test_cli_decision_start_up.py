@@ -2,7 +2,8 @@
 
 Issue 20 budgets a decision at 1.5 s, measured in ``benchmarks/end_to_end.py``, never here. The guards hold what
 the decision loads: resuming a waiting thread needs LangGraph and the agents' tools, but no frame library, no
-numba and no scipy (no research tool runs on a resume); a request asked outside any thread has nothing to resume,
+numba and no scipy (no research tool runs on a resume), and no alert ledger (the resumed step sends no alert; the
+tools' ledger is made on the first alert); a request asked outside any thread has nothing to resume,
 so its decision loads neither LangGraph nor the model stack.
 """
 
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from tests.support.cli_process import AGENT_AND_MODEL_STACK, run_cli_process
 
 RESEARCH_STACK = ("pandas", "pyarrow", "numba", "llvmlite", "scipy", "xgboost")
+ALERT_LEDGER = ("services.alert_ledger", "services.alerts", "memory.events")
 
 
 def _keys(database) -> dict[str, str]:
@@ -22,7 +24,8 @@ def _keys(database) -> dict[str, str]:
     return {"dana": users.add("dana", "trader").api_key, "avery": users.add("avery", "approver").api_key}
 
 
-def test_approving_a_waiting_request_resumes_its_thread_without_the_research_stack(database, test_home):
+def test_approving_a_waiting_request_resumes_its_thread_without_the_research_stack_or_the_alert_ledger(
+        database, test_home):
     from memory.approvals import ApprovalStore
 
     keys = _keys(database)
@@ -41,6 +44,7 @@ def test_approving_a_waiting_request_resumes_its_thread_without_the_research_sta
     assert record.closed_at is not None and record.status == "applied"  # the thread resumed; its apply step ran
     assert {"langgraph", "graph", "tools"} <= set(done.imported(AGENT_AND_MODEL_STACK))
     assert done.imported(RESEARCH_STACK) == []
+    assert done.imported(ALERT_LEDGER) == []
 
 
 def test_deciding_a_request_asked_outside_any_thread_loads_neither_langgraph_nor_the_model_stack(
