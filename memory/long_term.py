@@ -3,6 +3,10 @@
 Similarity is cosine similarity of all-MiniLM-L6-v2 embeddings, computed in SQL with pgvector's
 ``<=>`` (cosine distance) over an HNSW index. Every read is scoped to one user: a user never
 recalls another user's memories.
+
+A process that has not loaded the embedding model (``approvals approve`` remembering a decision: loading numpy
+and the model would be a tenth of the command) stores the text with its embedding pending; ``recall`` embeds a
+user's pending memories before it searches, so what it finds is the same either way.
 """
 
 from __future__ import annotations
@@ -12,18 +16,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 
 from errors import ConfigError
 from guardrails.redaction import redact, redact_value
 from memory.models.memories import MEMORY_EMBEDDING_DIM, Memory, MemoryKind
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from memory.db import Database
 
 MAX_RECALL = 100  # the most memories one recall returns
 MAX_TEXT_CHARS = 20_000
+PENDING_BATCH = 256  # pending memories one recall embeds per batch
 
 
 class TextEmbedder(Protocol):
@@ -67,6 +73,8 @@ class LongTermMemory:
         self._iterative_scan: bool | None = None
 
     def _vector(self, text_: str) -> np.ndarray:
+        import numpy as np
+
         vector = np.asarray(self._embedder.embed([text_]), dtype=np.float32)
         if vector.shape != (1, MEMORY_EMBEDDING_DIM):
             raise ConfigError(f"embedder returned shape {vector.shape}, expected (1, {MEMORY_EMBEDDING_DIM})")
@@ -76,7 +84,7 @@ class LongTermMemory:
         self, user_id: str, kind: str | MemoryKind, text: str, metadata: Mapping[str, Any] | None = None
     ) -> int:
         """Store ``text`` for ``user_id`` (secrets masked); returns the new memory's id. Metadata must be
-        JSON-serialisable."""
+        JSON-serialisable. Embedded now when the embedder has its model loaded, else by the next ``recall``."""
         user = _user(user_id)
         memory_kind = _kind(kind)
         text, metadata = redact(text), redact_value(dict(metadata or {}))
@@ -87,9 +95,8 @@ class LongTermMemory:
                 f"memory text has {len(text)} characters, the limit is {MAX_TEXT_CHARS}",
                 details={"user_id": user, "kind": memory_kind.value},
             )
-        row = Memory(
-            user_id=user, kind=memory_kind.value, text=text, meta=dict(metadata or {}), embedding=self._vector(text)
-        )
+        embedding = self._vector(text) if getattr(self._embedder, "is_loaded", True) else None  # None: pending
+        row = Memory(user_id=user, kind=memory_kind.value, text=text, meta=dict(metadata or {}), embedding=embedding)
         with self._db.session() as session:
             session.add(row)
             session.flush()
@@ -108,9 +115,10 @@ class LongTermMemory:
             raise ConfigError(f"k must be between 1 and {MAX_RECALL}, got {k}", details={"k": k})
         if not query or not query.strip():
             return []
+        self._embed_pending(user)
         vector = self._vector(query)
         distance = Memory.embedding.cosine_distance(vector).label("distance")
-        stmt = select(Memory, distance).where(Memory.user_id == user)
+        stmt = select(Memory, distance).where(Memory.user_id == user, Memory.embedding.is_not(None))
         if kinds is not None:
             wanted = sorted({_kind(kind).value for kind in kinds})
             if not wanted:
@@ -133,6 +141,26 @@ class LongTermMemory:
             )
             for m, dist in rows
         ]
+
+    def _embed_pending(self, user: str) -> int:
+        """Embed ``user``'s memories stored without an embedding; how many. Two processes doing it at once write
+        the same vectors (the model is deterministic)."""
+        done = 0
+        while True:
+            with self._db.session() as session:
+                pending = session.execute(
+                    select(Memory.id, Memory.text).where(Memory.user_id == user, Memory.embedding.is_(None))
+                    .order_by(Memory.id).limit(PENDING_BATCH)).all()
+            if not pending:
+                return done
+            import numpy as np
+
+            vectors = np.asarray(self._embedder.embed([t for _, t in pending]), dtype=np.float32)
+            with self._db.session() as session:
+                for (memory_id, _), vector in zip(pending, vectors, strict=True):
+                    session.execute(update(Memory).where(Memory.id == memory_id, Memory.embedding.is_(None))
+                                    .values(embedding=vector))
+            done += len(pending)
 
     def forget(self, user_id: str, memory_id: int) -> bool:
         """Delete one memory of ``user_id``; False when it does not exist or belongs to someone else."""

@@ -27,7 +27,7 @@ _KINDS_SQL = ", ".join(f"'{kind.value}'" for kind in MemoryKind)
 
 
 class Memory(Base):
-    """One remembered text of one user, with its unit-norm sentence embedding."""
+    """One remembered text of one user, with its unit-norm sentence embedding (pending: None)."""
 
     __tablename__ = "memories"
     __table_args__ = (
@@ -48,5 +48,6 @@ class Memory(Base):
     text: Mapped[str] = mapped_column(Text, nullable=False)
     # "metadata" is reserved on declarative classes, so the attribute is `meta`.
     meta: Mapped[dict] = mapped_column("metadata", JSONB, nullable=False, default=dict, server_default="{}")
-    embedding: Mapped[list[float]] = mapped_column(Vector(MEMORY_EMBEDDING_DIM), nullable=False)
+    # None until embedded: stored by a process without the model loaded, embedded by the next recall (0042)
+    embedding: Mapped[list[float] | None] = mapped_column(Vector(MEMORY_EMBEDDING_DIM), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())

@@ -2,8 +2,9 @@
 
 Issue 20 budgets a decision at 1.5 s, measured in ``benchmarks/end_to_end.py``, never here. The guards hold what
 the decision loads: resuming a waiting thread needs LangGraph and the agents' tools, but no frame library, no
-numba and no scipy (no research tool runs on a resume), and no alert ledger (the resumed step sends no alert; the
-tools' ledger is made on the first alert); a request asked outside any thread has nothing to resume,
+numba and no scipy (no research tool runs on a resume), no alert ledger (the resumed step sends no alert; the
+tools' ledger is made on the first alert), and neither numpy nor the embedding model (the decision is remembered
+with its embedding pending; the next recall embeds it); a request asked outside any thread has nothing to resume,
 so its decision loads neither LangGraph nor the model stack.
 """
 
@@ -15,6 +16,7 @@ from tests.support.cli_process import AGENT_AND_MODEL_STACK, run_cli_process
 
 RESEARCH_STACK = ("pandas", "pyarrow", "numba", "llvmlite", "scipy", "xgboost")
 ALERT_LEDGER = ("services.alert_ledger", "services.alerts", "memory.events")
+EMBEDDING = ("numpy", "memory.minilm", "tokenizers")  # the decision is remembered, embedded by the next recall
 
 
 def _keys(database) -> dict[str, str]:
@@ -45,6 +47,12 @@ def test_approving_a_waiting_request_resumes_its_thread_without_the_research_sta
     assert {"langgraph", "graph", "tools"} <= set(done.imported(AGENT_AND_MODEL_STACK))
     assert done.imported(RESEARCH_STACK) == []
     assert done.imported(ALERT_LEDGER) == []
+    assert done.imported(EMBEDDING) == []
+    with database.engine.connect() as conn:  # the decision was remembered, its embedding left to the next recall
+        from sqlalchemy import text
+
+        remembered = conn.execute(text("SELECT kind, embedding IS NULL FROM memories")).all()
+    assert [tuple(r) for r in remembered] == [("approval", True)]
 
 
 def test_deciding_a_request_asked_outside_any_thread_loads_neither_langgraph_nor_the_model_stack(

@@ -133,3 +133,34 @@ def test_the_embedding_column_has_an_hnsw_cosine_index(database):
         ).scalar_one()
     assert "hnsw" in indexdef
     assert "vector_cosine_ops" in indexdef
+
+
+def test_a_memory_stored_without_the_model_loaded_is_embedded_by_the_next_recall_and_found_the_same(database):
+    """A one-shot process (deciding an approval) stores the text with its embedding pending; the next recall
+    embeds it first, so the scores are those of a memory embedded at once."""
+    from memory.embeddings import default_model_dir
+    from memory.minilm import _models
+
+    loaded = _models.pop(default_model_dir().resolve(), None)  # this process "has not loaded the model yet"
+    try:
+        fresh = LongTermMemory(database, Embedder())
+        assert fresh._embedder.is_loaded is False
+        pending = fresh.remember("carol", "approval", "Approved paper trading for the mean-reversion strategy.")
+        fresh.remember("dave", "note", "Dave's pending note about dividends.")
+    finally:
+        if loaded is not None:
+            _models[default_model_dir().resolve()] = loaded
+    with database.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM memories WHERE embedding IS NULL")).scalar_one() == 2
+
+    memory = LongTermMemory(database, Embedder())
+    at_once = memory.remember("erin", "approval", "Approved paper trading for the mean-reversion strategy.")
+    query = "Which strategy got approved for paper trading?"
+    [found] = memory.recall("carol", query, k=3)
+    [reference] = memory.recall("erin", query, k=3)
+
+    assert found.id == pending and found.score == pytest.approx(reference.score, abs=1e-6) and at_once != pending
+    with database.engine.connect() as conn:  # carol's is embedded now; dave's waits for a recall of his own
+        left = conn.execute(text("SELECT user_id FROM memories WHERE embedding IS NULL")).scalars().all()
+    assert left == ["dave"]
+    assert memory.recall("dave", "dividends", k=1)[0].text == "Dave's pending note about dividends."

@@ -116,7 +116,7 @@ def test_a_missing_model_directory_is_a_config_error(tmp_path):
 def test_the_gelu_error_function_matches_the_exact_one_below_float32_resolution():
     import math
 
-    from memory.embeddings import erf
+    from memory.minilm import erf
 
     grid = np.linspace(-8.0, 8.0, 40_001)
     exact = np.array([math.erf(v) for v in grid])
