@@ -139,7 +139,10 @@ def _as_error(message: Mapping[str, Any]) -> Exception:
     unexpected = message.get("unexpected") or {}
     # the same words the command prints for its own unexpected failure: "unexpected <type>: <message>"
     named = type(str(unexpected.get("type", "Exception")), (RuntimeError,), {})
-    return named(str(unexpected.get("message", message)))
+    error = named(str(unexpected.get("message", message)))
+    if unexpected.get("traceback"):  # shown under `--debug`, after this process's own traceback
+        error.add_note("raised in the resident research process:\n" + str(unexpected["traceback"]).rstrip())
+    return error
 
 
 # ---------------------------------------------------------------------------------------------- lifecycle

@@ -23,8 +23,10 @@ _RELEVANT_PREFIXES = ("QUANTPILOT_", "DATABASE_", "OPENAI_", "ALPACA_", "APCA_",
                       "NUMBA_", "ARROW_", "OMP_", "OPENBLAS_", "MKL_", "PYTHON", "PG", "TZ", "LANG", "LC_", "XDG_",
                       "HOME")
 # not part of the fingerprint: who acts is decided per request from its key; the embedded database's address is
-# what a process writes for its children once it found the server (memory.server), not a setting
-PER_PROCESS = frozenset({"QUANTPILOT_API_KEY", "QUANTPILOT_DEBUG", "QUANTPILOT_EMBEDDED_URL"})
+# what a process writes for its children once it found the server (memory.server), not a setting; whether to use
+# the resident process at all is the command's own choice (an explicit `auto` is no other setting)
+PER_PROCESS = frozenset({"QUANTPILOT_API_KEY", "QUANTPILOT_DEBUG", "QUANTPILOT_EMBEDDED_URL",
+                         "QUANTPILOT_RESEARCH_SERVER"})
 _SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux
 
 

@@ -17,7 +17,8 @@ def test_the_fingerprint_follows_settings_not_the_key_nor_the_shell(tmp_path):
     base = {"QUANTPILOT_HOME": "/h", "PATH": "/usr/bin", "SHLVL": "1"}
     same = settings_fingerprint(base, tmp_path)
     assert settings_fingerprint({**base, "QUANTPILOT_API_KEY": "qp_other", "SHLVL": "3", "TERM": "xterm",
-                                 "QUANTPILOT_EMBEDDED_URL": "postgresql://x"}, tmp_path) == same
+                                 "QUANTPILOT_EMBEDDED_URL": "postgresql://x", "QUANTPILOT_RESEARCH_SERVER": "auto"},
+                                tmp_path) == same
     for changed in ({"QUANTPILOT_STALE_AFTER_DAYS": "9"}, {"DATABASE_URL": "postgresql://db/x"},
                     {"NUMBA_CACHE_DIR": "/c"}, {"PYTHONHASHSEED": "1"}):
         assert settings_fingerprint({**base, **changed}, tmp_path) != same, changed
@@ -77,3 +78,15 @@ def test_a_deep_home_puts_the_socket_where_its_path_fits(tmp_path):
     assert len(str(paths.socket)) < 108 and paths.socket.parent.name == f"quantpilot-{os.getuid()}"
     assert paths.lock.parent == deep / "run" and ServerPaths.for_home(tmp_path).socket == tmp_path / "run" / \
         "research.sock"
+
+
+def test_an_error_from_the_resident_process_keeps_its_type_message_and_for_debug_its_traceback():
+    from api.research_server.client import _as_error
+    from errors import QuotaExceeded
+
+    quota = _as_error({"error": {"type": "QuotaExceeded", "message": "too many jobs", "code": "quota_exceeded",
+                                 "details": {"retry_after_s": 10}}})
+    assert isinstance(quota, QuotaExceeded) and str(quota) == "too many jobs" and quota.retry_after_s == 10
+    unexpected = _as_error({"unexpected": {"type": "KeyError", "message": "'x'", "traceback": "Traceback: here"}})
+    assert type(unexpected).__name__ == "KeyError" and str(unexpected) == "'x'"
+    assert unexpected.__notes__ == ["raised in the resident research process:\nTraceback: here"]
