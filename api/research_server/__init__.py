@@ -4,8 +4,9 @@ load once, as a notebook does, instead of on every command.
 
 - ``wire``: where the process listens (a Unix socket only this OS user may open), the message framing, and the
   fingerprint of the settings a process was started with.
-- ``server``: the process (``python -m api.research_server``): loads the research stack and the kernels, answers
-  one request at a time, ends when idle, when its code or settings changed, or when told to stop.
+- ``boot``: the process's start-up (``python -m api.research_server``): one per home, the research stack and the
+  kernels loaded once. ``server``: it answers one request at a time and ends when idle, when its code or settings
+  changed (``self_watch``), or when told to stop.
 - ``client``: what the commands call: the resident process when it is up and matches, else this process (and
   then starts the resident one for the next command).
 

@@ -2,6 +2,6 @@
 
 import sys
 
-from api.research_server.server import main
+from api.research_server.boot import main
 
 sys.exit(main())

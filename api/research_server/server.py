@@ -1,6 +1,6 @@
-"""The resident research process of one home (``python -m api.research_server``).
+"""The resident research process of one home serving requests (started by ``boot``).
 
-It loads the research stack and the crossover kernels once, then listens on the home's socket
+Once ``boot`` has loaded the research stack and the crossover kernels, it listens on the home's socket
 (``wire.ServerPaths``) and runs one request at a time on its main thread: the research service's ``grid`` or
 ``walk_forward`` for the user whose key the request carries (the same authentication, policy and stored run as
 in the command's own process). A request that arrives while one runs is answered ``busy`` (its command then runs
@@ -14,21 +14,20 @@ its connection; the request in progress is then interrupted here as it would hav
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import fcntl
 import json
 import logging
 import os
 import queue
 import signal
 import socket
-import sys
 import threading
 import time
 import traceback
 from typing import Any
 
-from api.research_server.wire import ServerPaths, peer_uid, receive, send, settings_fingerprint
+from api.research_server.self_watch import CodeOnDisk, give_back_memory, peak_resident_mb, resident_mb
+from api.research_server.wire import ServerPaths, peer_uid, receive, send
+from errors import QuantpilotError
 
 log = logging.getLogger("quantpilot.research_server")
 
@@ -38,85 +37,7 @@ CHECK_S = 5.0  # how often an idle process looks at the clock and at its code on
 FIRST_MESSAGE_TIMEOUT_S = 10.0  # a connection that says nothing for this long is closed
 
 
-class CodeOnDisk:
-    """The stamp (mtime, size) of every loaded module's file; ``changed`` when any file differs or is gone, so a
-    process never answers with code older than what a new command would import."""
-
-    def __init__(self) -> None:
-        self._stamps: dict[str, tuple[int, int]] = {}
-        self.add_loaded()
-
-    def add_loaded(self) -> None:
-        """Record the modules loaded since the last call (a request may import more)."""
-        for module in list(sys.modules.values()):
-            path = getattr(module, "__file__", None)
-            if path and path not in self._stamps:
-                with contextlib.suppress(OSError):
-                    stat = os.stat(path)
-                    self._stamps[path] = (stat.st_mtime_ns, stat.st_size)
-
-    def changed(self) -> str | None:
-        """The first loaded file that changed on disk, or None."""
-        for path, stamp in self._stamps.items():
-            try:
-                stat = os.stat(path)
-            except OSError:
-                return path
-            if (stat.st_mtime_ns, stat.st_size) != stamp:
-                return path
-        return None
-
-
-def resident_mb() -> float:
-    with open("/proc/self/statm", encoding="ascii") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_resident_mb() -> float | None:
-    """The most this process has held resident (VmHWM), MB."""
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return None
-
-
-def _give_back_memory() -> None:
-    """Return freed heap to the OS after a request (glibc keeps it otherwise)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def warm_up() -> dict[str, float]:
-    """Import the research stack, open the database and load every crossover kernel; seconds per step."""
-    took: dict[str, float] = {}
-    began = time.perf_counter()
-    import services.research.analysis  # noqa: F401 - loaded here, once, instead of in each request
-    import services.research.search  # noqa: F401
-    from api.cli_auth import user_service
-    from memory.db import connect
-
-    took["imports"] = time.perf_counter() - began
-    began = time.perf_counter()
-    connect()
-    user_service()
-    took["database"] = time.perf_counter() - began
-    began = time.perf_counter()
-    from quant.backtest.kernel_warmup import load_crossover_kernels
-
-    load_crossover_kernels(overfitting=True)
-    load_crossover_kernels(overfitting=False)
-    import quant.backtest.walkforward  # noqa: F401
-    import quant.reports.html  # noqa: F401 - the report every run writes
-    import quant.reports.writer  # noqa: F401
-    import services.research.reports  # noqa: F401
-    took["kernels"] = time.perf_counter() - began
-    return took
-
-
 def _error_message(exc: BaseException) -> dict[str, Any]:
-    from errors import QuantpilotError
-
     if isinstance(exc, QuantpilotError):
         return {"error": {"type": type(exc).__name__, "message": exc.message, "code": exc.code,
                           "details": exc.details}}
@@ -294,7 +215,7 @@ class ResearchServer:
         except KeyboardInterrupt:
             log.info("request interrupted: its command went away")
         except Exception as exc:  # noqa: BLE001 - the command shows it, as it would its own
-            if not isinstance(exc, _quantpilot_error()):
+            if not isinstance(exc, QuantpilotError):
                 log.exception("request failed")
             answer = _error_message(exc)
             if _database_lost(exc):  # the next command runs itself, and starts the database again if need be
@@ -343,7 +264,7 @@ class ResearchServer:
             self.busy = False
         self.last_active = time.monotonic()
         self.code.add_loaded()
-        _give_back_memory()
+        give_back_memory()
         if (size := resident_mb()) > RECYCLE_MB:
             self._stop(f"resident memory {size:,.0f} MB after a request (over {RECYCLE_MB:,} MB)")
 
@@ -354,49 +275,7 @@ def _database_lost(exc: BaseException) -> bool:
     return connection_lost(exc)
 
 
-def _quantpilot_error() -> type:
-    from errors import QuantpilotError
-
-    return QuantpilotError
-
-
 def send_answer(stream: Any, answer: dict[str, Any]) -> None:
     """The last message of a request, numpy values and dates as the CLI's ``--json`` writes them."""
     stream.write(json.dumps(answer, separators=(",", ":"), default=_json_default).encode() + b"\n")
     stream.flush()
-
-
-def main() -> int:
-    from config import get_settings
-
-    fingerprint = settings_fingerprint()  # before this process sets anything in its environment
-    settings = get_settings()
-    paths = ServerPaths.for_home(settings.home)
-    paths.make_private_dirs()
-    logging.basicConfig(filename=paths.log, level=logging.INFO,
-                        format="%(asctime)s research-server[%(process)d] %(levelname)s %(message)s")
-    lock = os.open(paths.lock, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        log.info("another research process runs for %s", settings.home)
-        return 0
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(settings.numba_cache_dir))
-    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
-    from guardrails.redaction import install_log_redaction
-
-    install_log_redaction()
-    try:
-        took = warm_up()
-    except Exception:  # noqa: BLE001 - logged; commands keep running in their own processes
-        log.exception("could not load the research stack")
-        return 1
-    log.info("ready in %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
-    server = ResearchServer(paths, idle_s=settings.research_server_idle_minutes * 60, fingerprint=fingerprint)
-    server.serve()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-

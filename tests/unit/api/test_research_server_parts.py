@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from api.research_server.server import CodeOnDisk
+from api.research_server.self_watch import CodeOnDisk
 from api.research_server.wire import ServerPaths, receive, send, settings_fingerprint
 
 
