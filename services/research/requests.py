@@ -4,6 +4,7 @@ failed job later. ``services.research.jobs`` checks every request it admits with
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,11 +13,14 @@ from memory.bars import BarStore
 from memory.db import Database
 from memory.runs import RunStore
 
+CHECKED_SETS = 10_000  # a grid up to this many parameter sets is checked for a valid one before it is queued
+
 
 def check_request(database: Database, kind: str, request: Mapping[str, Any]) -> None:
     """ConfigError or DataError naming what is wrong in ``request`` (a job kind of ``services.research.worker``)."""
     from quant.strategies.registry import validate_params
-    from services.research.service import ResearchService
+    from services.research.search import valid_grid
+    from services.research.service import ResearchService, walk_forward_grid
 
     if kind == "monte_carlo":
         source = RunStore(database).get(int(request["source_run_id"]))
@@ -27,7 +31,12 @@ def check_request(database: Database, kind: str, request: Mapping[str, Any]) -> 
     if kind == "backtest":
         validate_params(request["strategy"], request.get("params"))
     elif kind in ("grid", "walk_forward"):
-        validate_params(request["strategy"], None)  # the grid's own values are checked by the job
+        grid = request.get("grid") or {}
+        grid = walk_forward_grid(request["strategy"], grid) if kind == "walk_forward" else grid
+        if math.prod(len(values) for values in grid.values()) <= CHECKED_SETS:
+            valid_grid(request["strategy"], grid)  # no valid set: refused now, as the CLI refuses it
+        else:  # a request never enumerates millions of sets: the job checks them (its budget sized it)
+            validate_params(request["strategy"], None)
     if kind != "optimize":
         ResearchService.backtest_config(request.get("start"), request.get("end"), request.get("config"))
     wanted = {str(s).strip().upper() for s in request.get("symbols") or []}

@@ -52,7 +52,7 @@ def _panels_while_kernels_load(service: ResearchService, symbols: Sequence[str],
     return panels, loading.result()
 
 
-def _valid_grid(strategy: str, grid: Mapping[str, Sequence[Any]]) -> tuple[dict[str, list], int]:
+def valid_grid(strategy: str, grid: Mapping[str, Sequence[Any]]) -> tuple[dict[str, list], int]:
     """Keep the grid's combinations the strategy accepts; count the invalid ones (e.g. slow <= fast)."""
     from quant.backtest.grid import expand_grid
     from quant.strategies.registry import get_strategy, validate_params
@@ -92,7 +92,7 @@ def grid(service: ResearchService, strategy: str, symbols: Sequence[str], grid_s
 
     check_executor(executor)
     fused = strategy in CROSSOVERS and set(grid_spec) == {"fast", "slow"}
-    valid, skipped = _valid_grid(strategy, grid_spec)
+    valid, skipped = valid_grid(strategy, grid_spec)
     bt = service.backtest_config(start, end, config)
     if fused:
         panels, kernel_load_s = _panels_while_kernels_load(service, symbols, end, as_of, overfitting)
@@ -147,7 +147,7 @@ def walk_forward(service: ResearchService, strategy: str, symbols: Sequence[str]
     from quant.backtest.walkforward import walk_forward as run_walk_forward
 
     check_executor(executor)
-    valid, skipped = _valid_grid(strategy, grid_spec)
+    valid, skipped = valid_grid(strategy, grid_spec)
     wf = WalkForwardConfig(in_sample_days=in_sample_days, out_of_sample_days=out_of_sample_days, window=window,
                            objective=objective, min_trades_required=min_trades)
     bt = service.backtest_config(None, None, config)

@@ -119,6 +119,9 @@ def test_bad_research_requests_are_refused_before_anything_is_queued(client, hea
     unknown_cost = client.post("/api/v1/backtests", json={**BACKTEST, "config": {"slippage": 5}}, headers=trader)
     negative_capital = client.post("/api/v1/research/grid", headers=trader, json={
         **{k: BACKTEST[k] for k in ("strategy", "symbols")}, "grid": {"fast": [5]}, "config": {"initial_capital": -1}})
+    inverted = {**{k: BACKTEST[k] for k in ("strategy", "symbols")}, "grid": {"fast": [50, 60], "slow": [20, 30]}}
+    no_valid_grid = client.post("/api/v1/research/grid", json=inverted, headers=trader)
+    no_valid_walk = client.post("/api/v1/research/walk-forward", json=inverted, headers=trader)
 
     assert unknown_strategy.status_code == 400 and "nope" in unknown_strategy.json()["error"]["message"]
     assert bad_params.status_code == 400
@@ -127,6 +130,10 @@ def test_bad_research_requests_are_refused_before_anything_is_queued(client, hea
     assert no_report.status_code == 404
     assert unknown_cost.status_code == 400 and "slippage" in unknown_cost.json()["error"]["message"]
     assert negative_capital.status_code == 400 and "initial_capital" in negative_capital.json()["error"]["message"]
+    for refused in (no_valid_grid, no_valid_walk):  # as the CLI refuses it: not a job that fails a moment later
+        assert refused.status_code == 400
+        assert "no valid parameter combination in the grid (4 invalid" in refused.json()["error"]["message"]
+        assert "fast (50) must be < slow (20)" in refused.json()["error"]["message"]
     assert RunStore(loaded).list() == []
 
 
