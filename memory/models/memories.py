@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, String, Text, func
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +34,8 @@ class Memory(Base):
     __table_args__ = (
         CheckConstraint(f"kind IN ({_KINDS_SQL})", name="ck_memories_kind"),
         Index("ix_memories_user_kind_created", "user_id", "kind", "created_at"),
+        # the memories waiting for their embedding (each recall embeds its user's first: 0042, 0043)
+        Index("ix_memories_pending", "user_id", "id", postgresql_where=sql_text("embedding IS NULL")),
         Index(
             "ix_memories_embedding_hnsw",
             "embedding",

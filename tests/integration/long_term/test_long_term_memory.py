@@ -135,6 +135,15 @@ def test_the_embedding_column_has_an_hnsw_cosine_index(database):
     assert "vector_cosine_ops" in indexdef
 
 
+def test_the_memories_waiting_for_their_embedding_have_a_partial_index(database):
+    with database.engine.connect() as conn:
+        indexdef = conn.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE tablename = 'memories' AND indexname = :n"),
+            {"n": "ix_memories_pending"},
+        ).scalar_one()
+    assert "(user_id, id)" in indexdef and "WHERE (embedding IS NULL)" in indexdef
+
+
 def test_a_memory_stored_without_the_model_loaded_is_embedded_by_the_next_recall_and_found_the_same(database):
     """A one-shot process (deciding an approval) stores the text with its embedding pending; the next recall
     embeds it first, so the scores are those of a memory embedded at once."""
